@@ -1,0 +1,41 @@
+/**
+ * `lenscribe` — the headless entry point. Each subcommand lives in src/cli/commands/
+ * and registers itself here. Exit codes: 0 ok, 1 usage or input error, 2 some items failed.
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../shared/errors.js';
+import { commands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('lenscribe')
+    .description('Caption, search and teach: local photo captioning that learns your words.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .showHelpAfterError(false);
+  for (const register of commands) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      process.stderr.write(`lenscribe: ${err.message.replace(/^error: /, '')}\n`);
+      return 1;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`lenscribe: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`lenscribe: ${e?.message ?? String(err)}\n`);
+    if (process.env.LENSCRIBE_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    return 1;
+  }
+}
