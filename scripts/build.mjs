@@ -24,5 +24,5 @@ await build({
 });
 
 // Further build steps (Electron main/preload, renderer) register below as they appear.
-const extra = ['scripts/build-app.mjs'];
+const extra = ['scripts/build-encoders.mjs', 'scripts/build-app.mjs'];
 for (const step of extra) if (existsSync(step)) await import(new URL(`../${step}`, import.meta.url).href);
