@@ -1,0 +1,33 @@
+// Converts nsfwjs's Keras MobileNetV2 and InceptionV3 into models/encoders/<name>/encoder.onnx
+// (run by scripts/build.mjs, hence by `npm ci`). Skips a network whose file already matches
+// the sha256 in its committed card. `node scripts/build-encoders.mjs --write-cards` rewrites
+// the cards after a deliberate converter or nsfwjs change.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const writeCards = process.argv.includes('--write-cards');
+
+let tsImport;
+try {
+  require.resolve('nsfwjs');
+  ({ tsImport } = await import('tsx/esm/api'));
+} catch {
+  console.warn('build-encoders: nsfwjs or tsx not installed (production install?); encoders not built');
+}
+if (tsImport) {
+  const { buildEncoders } = await tsImport(join(root, 'src/inference/encoder/convert/build.ts'), import.meta.url);
+  const t0 = Date.now();
+  const results = buildEncoders({ modelsDir: process.env.LENSCRIBE_MODELS ?? join(root, 'models'), writeCards });
+  for (const r of results) {
+    if (r.status === 'built-sha-mismatch') {
+      console.warn(`build-encoders: ${r.name}: generated sha256 ${r.sha256} differs from its card (nsfwjs or converter changed?); run node scripts/build-encoders.mjs --write-cards after checking it`);
+    } else if (r.status !== 'up-to-date') {
+      console.log(`build-encoders: ${r.name}: ${r.status} ${r.sha256.slice(0, 16)} (${existsSync(r.path) ? 'ok' : 'missing'})`);
+    }
+  }
+  if (results.some((r) => r.status !== 'up-to-date')) console.log(`build-encoders: done in ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,65 @@
+/**
+ * The model card of an encoder (models/encoders/<name>/card.json): what the runtime needs
+ * to feed the graph and name its outputs, and the sha256 that identifies this exact file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
+
+export type OutputRole = 'final' | 'imagenet' | 'grid';
+
+export interface EncoderOutput {
+  /** ONNX output name, e.g. `out_relu`. */
+  name: string;
+  role: OutputRole;
+  /** Keras layer the feature comes from. */
+  layer: string;
+  /** `pooled`: [C] global average; `grid`: [H,W,C]. */
+  kind: 'pooled' | 'grid' | 'raw';
+  /** Dims per image (batch dimension left out). */
+  dims: number[];
+  description: string;
+}
+
+export interface EncoderCard {
+  name: string;
+  architecture: string;
+  file: string;
+  sha256: string;
+  bytes: number;
+  source: { package: string; version: string; files: string; format: string };
+  licence: string;
+  credit: string;
+  converter: string;
+  layers: number;
+  input: { name: string; dtype: 'uint8'; layout: 'NHWC'; shape: [string, number, number, number]; size: number };
+  preprocessing: { orientation: string; colour: string; resize: string; scaling: string };
+  outputs: EncoderOutput[];
+  opset: number;
+}
+
+export const ENCODER_NAMES = ['mobilenet_v2', 'inception_v3'] as const;
+export type EncoderName = (typeof ENCODER_NAMES)[number];
+
+export function encoderDir(name: string, modelsDir = defaultModelsDir): string {
+  return join(modelsDir, 'encoders', name);
+}
+
+export function loadCard(name: string, modelsDir = defaultModelsDir): EncoderCard {
+  return JSON.parse(readFileSync(join(encoderDir(name, modelsDir), 'card.json'), 'utf8')) as EncoderCard;
+}
+
+/** Stable id for feature caches: changes whenever the encoder file changes. */
+export function encoderId(card: Pick<EncoderCard, 'name' | 'sha256'>): string {
+  return `${card.name}@${card.sha256.slice(0, 16)}`;
+}
+
+/** Resolves output names or roles (`final`, `imagenet`, `grid`) to ONNX output names. */
+export function resolveOutputs(card: EncoderCard, wanted: readonly string[] | undefined): EncoderOutput[] {
+  if (!wanted || wanted.length === 0) return card.outputs.filter((o) => o.kind === 'pooled');
+  return wanted.map((w) => {
+    const o = card.outputs.find((x) => x.name === w) ?? card.outputs.find((x) => x.role === w);
+    if (!o) throw new Error(`encoder ${card.name} has no output ${w}; it has ${card.outputs.map((x) => `${x.name} (${x.role})`).join(', ')}`);
+    return o;
+  });
+}
