@@ -1,0 +1,451 @@
+/**
+ * The Show-and-Tell caption model (cs231n's CaptioningRNN with an LSTM), built from the layers.
+ *
+ *   image feature f (D)
+ *     -> standardised per dimension: (f − feature_mean) / feature_std   (training statistics,
+ *        stored with the weights but never trained)
+ *     -> h0 = tanh(f·W_proj + b_proj)          (L·H: layer l's initial hidden state is columns
+ *                                               l·H … (l+1)·H; every layer starts from the image)
+ *     c0 = 0 for every layer
+ *   caption tokens w_0 … w_{T−1} = <start> words <end> <pad>…
+ *     -> embedding (W) -> dropout -> L LSTM layers (dropout between layers) -> dropout
+ *     -> scores = h·W_vocab + b_vocab (V) -> softmax cross-entropy against w_1 … w_{T−1}
+ *        (padding masked out; loss is the mean over real target tokens)
+ *
+ * Parameters (all row-major, names are what the weights file stores):
+ *   feature_mean (D), feature_std (D)          non-trainable
+ *   W_proj (D×L·H), b_proj (L·H)
+ *   W_embed (V×W)
+ *   Wx_l (In_l×4H), Wh_l (H×4H), b_l (4H)      In_0 = W, In_l = H; gates i,f,o,g; forget bias 1
+ *   W_vocab (H×V), b_vocab (V)
+ *
+ * Truncated BPTT: `tbpttWindow` = k splits the T−1 prediction steps into windows of k. Each
+ * window runs forward from the state the previous window ended in (values carried over) and
+ * backward with no gradient entering its end state, so gradients stop at window edges; the
+ * image projection only receives gradient from the first window. All windows' gradients add
+ * up into one gradient for the batch (one optimizer update per batch), and the loss is
+ * normalised by the whole batch's token count, so with k >= T−1 the computation is exactly
+ * full BPTT. Shorter windows also bound memory to one window's activations.
+ */
+import { gemm, type FloatArray } from './matmul.js';
+import type { DecoderConfig, Params, RecurrentState, Shapes, StepModel } from './types.js';
+import { PAD } from './types.js';
+import { Rng } from './rng.js';
+import { affineBackward, affineForward } from './layers/affine.js';
+import { wordEmbeddingBackward, wordEmbeddingForward } from './layers/embedding.js';
+import { dropoutBackward, dropoutForward } from './layers/dropout.js';
+import { lstmStepForward, stackedLstmBackward, stackedLstmFinalState, stackedLstmForward, type LstmParams } from './layers/lstm.js';
+import { temporalAffineBackward, temporalAffineForward } from './layers/temporal-affine.js';
+import { temporalSoftmaxLoss } from './layers/temporal-softmax.js';
+import { addRowVector, zerosLike } from './layers/tensor.js';
+
+/** Tensors saved with the weights that the optimizer must not touch. */
+export const NON_TRAINABLE: ReadonlySet<string> = new Set(['feature_mean', 'feature_std']);
+export function isTrainable(name: string): boolean {
+  return !NON_TRAINABLE.has(name);
+}
+
+/** Every tensor's shape, in the canonical order the weights are written. */
+export function paramShapes(config: DecoderConfig): Shapes {
+  const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = config;
+  const shapes: Shapes = {
+    feature_mean: [D],
+    feature_std: [D],
+    W_proj: [D, L * H],
+    b_proj: [L * H],
+    W_embed: [V, W],
+  };
+  for (let l = 0; l < L; l++) {
+    shapes[`Wx_${l}`] = [l === 0 ? W : H, 4 * H];
+    shapes[`Wh_${l}`] = [H, 4 * H];
+    shapes[`b_${l}`] = [4 * H];
+  }
+  shapes.W_vocab = [H, V];
+  shapes.b_vocab = [V];
+  return shapes;
+}
+
+export function validateConfig(config: DecoderConfig): void {
+  const ints: Array<keyof DecoderConfig> = ['featureDim', 'embedDim', 'hiddenDim', 'layers', 'vocabSize'];
+  for (const k of ints) {
+    const v = config[k];
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`decoder config: ${k} must be a positive integer, got ${v}`);
+  }
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw new RangeError(`decoder config: dropout must be in [0, 1), got ${config.dropout}`);
+}
+
+/** Per-dimension mean and standard deviation of n feature vectors (n×D). */
+export function featureStats(features: FloatArray, n: number, D: number): { mean: Float32Array; std: Float32Array } {
+  const mean = new Float64Array(D);
+  const sq = new Float64Array(D);
+  for (let i = 0; i < n; i++) {
+    const off = i * D;
+    for (let j = 0; j < D; j++) mean[j] += features[off + j];
+  }
+  for (let j = 0; j < D; j++) mean[j] /= Math.max(n, 1);
+  for (let i = 0; i < n; i++) {
+    const off = i * D;
+    for (let j = 0; j < D; j++) sq[j] += (features[off + j] - mean[j]) ** 2;
+  }
+  const std = new Float32Array(D);
+  let typical = 0;
+  for (let j = 0; j < D; j++) {
+    std[j] = Math.sqrt(sq[j] / Math.max(n, 1));
+    typical += std[j] / D;
+  }
+  // A dimension that never varied in training (e.g. a dead ReLU) must not blow up later.
+  const floor = Math.max(1e-3 * typical, 1e-8);
+  for (let j = 0; j < D; j++) if (!(std[j] >= floor)) std[j] = floor;
+  return { mean: Float32Array.from(mean), std };
+}
+
+export interface InitOptions {
+  /** Training-set feature statistics (default: mean 0, std 1). */
+  featureMean?: Float32Array;
+  featureStd?: Float32Array;
+}
+
+/** Fresh float32 parameters from a seed: scaled normal weights, zero biases, forget bias 1. */
+export function initParams(config: DecoderConfig, seed: number, options: InitOptions = {}): Params<Float32Array> {
+  validateConfig(config);
+  const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = config;
+  const rng = new Rng(seed);
+  const normal = (n: number, scale: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = rng.normal() * scale;
+    return a;
+  };
+  const mean = options.featureMean ?? new Float32Array(D);
+  const std = options.featureStd ?? new Float32Array(D).fill(1);
+  if (mean.length !== D || std.length !== D) throw new RangeError(`feature statistics must have ${D} dimensions`);
+  const p: Params<Float32Array> = {
+    feature_mean: Float32Array.from(mean),
+    feature_std: Float32Array.from(std),
+    W_proj: normal(D * L * H, 1 / Math.sqrt(D)),
+    b_proj: new Float32Array(L * H),
+    W_embed: normal(V * W, 0.1),
+  };
+  for (let l = 0; l < L; l++) {
+    const In = l === 0 ? W : H;
+    p[`Wx_${l}`] = normal(In * 4 * H, 1 / Math.sqrt(In));
+    p[`Wh_${l}`] = normal(H * 4 * H, 1 / Math.sqrt(H));
+    const b = new Float32Array(4 * H);
+    b.fill(1, H, 2 * H); // forget gate: remember by default
+    p[`b_${l}`] = b;
+  }
+  p.W_vocab = normal(H * V, 1 / Math.sqrt(H));
+  p.b_vocab = new Float32Array(V);
+  return p;
+}
+
+/** The dimensions a parameter set implies (so the loss needs no separate config). */
+export function configFromParams(params: Params, dropout = 0): DecoderConfig {
+  const need = (k: string) => {
+    const t = params[k];
+    if (!t) throw new Error(`decoder parameters: missing ${k}`);
+    return t;
+  };
+  const D = need('feature_mean').length;
+  const V = need('b_vocab').length;
+  const H = need('b_0').length / 4;
+  const W = need('W_embed').length / V;
+  let L = 0;
+  while (params[`b_${L}`]) L++;
+  const config: DecoderConfig = { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V, dropout };
+  const shapes = paramShapes(config);
+  for (const [k, shape] of Object.entries(shapes)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (need(k).length !== n) throw new Error(`decoder parameters: ${k} has ${params[k].length} elements, expected ${shape.join('×')}`);
+  }
+  return config;
+}
+
+export function castParams(params: Params, to: 'float32'): Params<Float32Array>;
+export function castParams(params: Params, to: 'float64'): Params<Float64Array>;
+export function castParams(params: Params, to: 'float32' | 'float64'): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(params)) out[k] = to === 'float64' ? Float64Array.from(v) : Float32Array.from(v);
+  return out;
+}
+
+export function cloneParams<T extends FloatArray>(params: Params<T>): Params<T> {
+  const out: Params<T> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = v.slice() as T;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Training loss and gradients
+
+/** N captions of T tokens each (<start> … <end> then PAD), with their images' features. */
+export interface CaptionBatch<T extends FloatArray = FloatArray> {
+  /** N×D image features (raw; the model standardises them). */
+  features: T;
+  /** N×T token ids, row-major, padded with PAD. */
+  captions: Int32Array;
+  n: number;
+  t: number;
+}
+
+export interface LossOptions {
+  /** Training mode enables dropout (default false). */
+  train?: boolean;
+  /** Dropout probability in training (default 0). */
+  dropout?: number;
+  /** Source of dropout masks; required when training with dropout. */
+  rng?: Rng;
+  /** Truncated-BPTT window in steps (default: the whole caption, i.e. full BPTT). */
+  tbpttWindow?: number;
+}
+
+export interface LossResult<T extends FloatArray> {
+  /** Mean cross-entropy per real target token. */
+  loss: number;
+  /** Gradient for every trainable parameter (non-trainable names are absent). */
+  grads: Params<T>;
+  /** Number of real (non-padding) target tokens. */
+  tokens: number;
+}
+
+interface Prepared<T extends FloatArray> {
+  D: number; W: number; H: number; L: number; V: number;
+  N: number; S: number;
+  ids: Int32Array; targets: Int32Array; mask: Uint8Array; tokens: number;
+  standardized: T;
+  layers: LstmParams<T>[];
+}
+
+function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>): Prepared<T> {
+  const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = configFromParams(params);
+  const { n: N, t: Tcap, captions, features } = batch;
+  if (captions.length < N * Tcap) throw new RangeError(`caption batch: ${captions.length} ids for ${N}×${Tcap}`);
+  if (features.length < N * D) throw new RangeError(`caption batch: ${features.length} feature values for ${N}×${D}`);
+  const S = Math.max(Tcap - 1, 0);
+  // Time-major inputs and targets: row s·N + n is caption n at step s.
+  const ids = new Int32Array(S * N);
+  const targets = new Int32Array(S * N);
+  const mask = new Uint8Array(S * N);
+  let tokens = 0;
+  for (let s = 0; s < S; s++) {
+    for (let n = 0; n < N; n++) {
+      const r = s * N + n;
+      const input = captions[n * Tcap + s];
+      const target = captions[n * Tcap + s + 1];
+      ids[r] = target === PAD ? PAD : input;
+      targets[r] = target;
+      if (target !== PAD) {
+        mask[r] = 1;
+        tokens++;
+      }
+    }
+  }
+  const mean = params.feature_mean, std = params.feature_std;
+  const standardized = zerosLike(params.W_proj, N * D);
+  for (let n = 0; n < N; n++) {
+    const off = n * D;
+    for (let j = 0; j < D; j++) standardized[off + j] = (features[off + j] - mean[j]) / std[j];
+  }
+  const layers: LstmParams<T>[] = [];
+  for (let l = 0; l < L; l++) layers.push({ Wx: params[`Wx_${l}`], Wh: params[`Wh_${l}`], b: params[`b_${l}`] });
+  return { D, W, H, L, V, N, S, ids, targets, mask, tokens, standardized, layers };
+}
+
+/**
+ * Loss and gradients of one batch (float64 parameters give float64 gradients, for checks).
+ * With `train` and `dropout`, masks come from `rng` in a fixed order, so a seed reproduces them.
+ */
+export function lossAndGrads<T extends FloatArray>(
+  params: Params<T>,
+  batch: CaptionBatch<T>,
+  options: LossOptions = {},
+): LossResult<T> {
+  return run(params, batch, options, true) as LossResult<T>;
+}
+
+/** Loss only (evaluation mode unless told otherwise), without the backward pass. */
+export function evaluateLoss<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>, options: LossOptions = {}): { loss: number; tokens: number } {
+  const r = run(params, batch, options, false);
+  return { loss: r.loss, tokens: r.tokens };
+}
+
+function run<T extends FloatArray>(
+  params: Params<T>,
+  batch: CaptionBatch<T>,
+  options: LossOptions,
+  wantGrads: boolean,
+): { loss: number; tokens: number; grads: Params<T> | null } {
+  const P = prepare(params, batch);
+  const { D, W, H, L, V, N, S } = P;
+  const train = options.train ?? false;
+  const p = train ? options.dropout ?? 0 : 0;
+  const rng = options.rng ?? null;
+  if (p > 0 && !rng) throw new Error('lossAndGrads: training with dropout needs options.rng');
+  const window = Math.max(1, Math.floor(options.tbpttWindow ?? S) || S || 1);
+  const drop = { p, rng, train };
+
+  let grads: Params<T> | null = null;
+  if (wantGrads) {
+    grads = {};
+    for (const [k, v] of Object.entries(params)) if (isTrainable(k)) grads[k] = zerosLike(v, v.length);
+  }
+  if (P.tokens === 0) return { loss: 0, tokens: 0, grads };
+
+  // Image -> initial hidden state of every layer.
+  const [proj, projCache] = affineForward(P.standardized, params.W_proj, params.b_proj, N, D, L * H);
+  for (let i = 0; i < proj.length; i++) proj[i] = Math.tanh(proj[i]);
+  let hs: T[] = [];
+  let cs: T[] = [];
+  for (let l = 0; l < L; l++) {
+    const h = zerosLike(proj, N * H);
+    for (let n = 0; n < N; n++) h.set(proj.subarray(n * L * H + l * H, n * L * H + (l + 1) * H), n * H);
+    hs.push(h);
+    cs.push(zerosLike(proj, N * H));
+  }
+  let dh0s: T[] | null = null;
+
+  let loss = 0;
+  for (let s0 = 0; s0 < S; s0 += window) {
+    const s1 = Math.min(S, s0 + window);
+    const Tw = s1 - s0;
+    const ids = P.ids.subarray(s0 * N, s1 * N);
+    const [emb, embCache] = wordEmbeddingForward(ids, params.W_embed, V, W);
+    const [embDropped, embDrop] = dropoutForward(emb, p, rng, train);
+    const [hTop, lstmCache] = stackedLstmForward(embDropped, hs, cs, P.layers, Tw, N, W, H, drop);
+    const [hDropped, topDrop] = dropoutForward(hTop, p, rng, train);
+    const [scores, vocabCache] = temporalAffineForward(hDropped, params.W_vocab, params.b_vocab, Tw, N, H, V);
+    // The scores buffer becomes its own gradient in place (it is not needed afterwards).
+    const [chunkLoss, dscores] = temporalSoftmaxLoss(
+      scores, P.targets.subarray(s0 * N, s1 * N), P.mask.subarray(s0 * N, s1 * N), V, P.tokens, scores,
+    );
+    loss += chunkLoss;
+    // Carry the state's values into the next window; no gradient flows back across the edge.
+    const next = stackedLstmFinalState(lstmCache);
+    if (grads) {
+      const gv = temporalAffineBackward(dscores, vocabCache);
+      add(grads.W_vocab, gv.dw);
+      add(grads.b_vocab, gv.db);
+      const dhTop = dropoutBackward(gv.dx, topDrop);
+      const gl = stackedLstmBackward(dhTop, lstmCache);
+      for (let l = 0; l < L; l++) {
+        add(grads[`Wx_${l}`], gl.grads[l].dWx);
+        add(grads[`Wh_${l}`], gl.grads[l].dWh);
+        add(grads[`b_${l}`], gl.grads[l].db);
+      }
+      if (s0 === 0) dh0s = gl.dh0s; // c0 is the constant 0: its gradient goes nowhere
+      wordEmbeddingBackward(dropoutBackward(gl.dx, embDrop), embCache, grads.W_embed);
+    }
+    hs = next.h;
+    cs = next.c;
+  }
+
+  if (grads && dh0s) {
+    // Back through tanh and the projection.
+    const dproj = zerosLike(proj, N * L * H);
+    for (let n = 0; n < N; n++) {
+      for (let l = 0; l < L; l++) {
+        const src = dh0s[l];
+        for (let j = 0; j < H; j++) {
+          const k = n * L * H + l * H + j;
+          dproj[k] = src[n * H + j] * (1 - proj[k] * proj[k]);
+        }
+      }
+    }
+    const gp = affineBackward(dproj, projCache);
+    add(grads.W_proj, gp.dw);
+    add(grads.b_proj, gp.db);
+  }
+  return { loss, tokens: P.tokens, grads };
+}
+
+function add(into: FloatArray, x: FloatArray): void {
+  for (let i = 0; i < into.length; i++) into[i] += x[i];
+}
+
+// ---------------------------------------------------------------------------
+// Decoding: one step at a time
+
+/**
+ * The trained decoder as a `StepModel` for greedy, beam and sampling search. Runs the same
+ * layers as training (evaluation mode, no dropout) in float32, one token per row per step.
+ */
+export class DecoderStepModel implements StepModel {
+  readonly vocabSize: number;
+  readonly config: DecoderConfig;
+  private readonly layers: LstmParams<Float32Array>[] = [];
+
+  constructor(private readonly params: Params<Float32Array>) {
+    this.config = configFromParams(params);
+    this.vocabSize = this.config.vocabSize;
+    for (let l = 0; l < this.config.layers; l++) {
+      this.layers.push({ Wx: params[`Wx_${l}`], Wh: params[`Wh_${l}`], b: params[`b_${l}`] });
+    }
+  }
+
+  initState(features: Float32Array, n: number): RecurrentState {
+    const { featureDim: D, hiddenDim: H, layers: L } = this.config;
+    if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
+    const mean = this.params.feature_mean, std = this.params.feature_std;
+    const x = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - mean[j]) / std[j];
+    const proj = new Float32Array(n * L * H);
+    gemm(x, this.params.W_proj, proj, n, D, L * H);
+    addRowVector(proj, this.params.b_proj, n, L * H);
+    const h: Float32Array[] = [];
+    const c: Float32Array[] = [];
+    for (let l = 0; l < L; l++) {
+      const hl = new Float32Array(n * H);
+      for (let i = 0; i < n; i++) for (let j = 0; j < H; j++) hl[i * H + j] = Math.tanh(proj[i * L * H + l * H + j]);
+      h.push(hl);
+      c.push(new Float32Array(n * H));
+    }
+    return { n, h, c };
+  }
+
+  step(state: RecurrentState, tokens: Int32Array): Float32Array {
+    const { embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = this.config;
+    const n = state.n;
+    if (tokens.length !== n) throw new RangeError(`step: ${tokens.length} tokens for ${n} rows`);
+    let [x] = wordEmbeddingForward(tokens, this.params.W_embed, V, W);
+    for (let l = 0; l < L; l++) {
+      const [h, c] = lstmStepForward(x, state.h[l], state.c[l], this.layers[l], n, l === 0 ? W : H, H);
+      state.h[l] = h;
+      state.c[l] = c;
+      x = h;
+    }
+    const scores = new Float32Array(n * V);
+    gemm(x, this.params.W_vocab, scores, n, H, V);
+    addRowVector(scores, this.params.b_vocab, n, V);
+    logSoftmaxRows(scores, n, V);
+    return scores;
+  }
+
+  selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
+    const H = this.config.hiddenDim;
+    const pick = (a: Float32Array) => {
+      const out = new Float32Array(rows.length * H);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        if (r < 0 || r >= state.n) throw new RangeError(`selectRows: row ${r} outside 0…${state.n - 1}`);
+        out.set(a.subarray(r * H, (r + 1) * H), i * H);
+      }
+      return out;
+    };
+    return { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
+  }
+}
+
+function logSoftmaxRows(x: Float32Array, n: number, V: number): void {
+  for (let i = 0; i < n; i++) {
+    const off = i * V;
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) if (x[off + j] > max) max = x[off + j];
+    let sum = 0;
+    for (let j = 0; j < V; j++) sum += Math.exp(x[off + j] - max);
+    const lse = max + Math.log(sum);
+    for (let j = 0; j < V; j++) x[off + j] -= lse;
+  }
+}
+
+export function createStepModel(params: Params<Float32Array>): StepModel {
+  return new DecoderStepModel(params);
+}
