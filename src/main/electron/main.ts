@@ -1,0 +1,178 @@
+/**
+ * Electron main process: opens the library (whose captioning runs in worker threads, so this
+ * thread only routes calls), serves the renderer over `lenscribe://app/`, and bridges the API
+ * contract over IPC. Hardened window: context isolation, sandbox, no Node in the renderer,
+ * strict CSP, navigation/new windows blocked, permissions denied, IPC sender checked.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiEvent } from '../../shared/api-contract.js';
+import { toApiError, type ApiHost } from '../api/dispatch.js';
+import { openApiHost } from '../api/host.js';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, handleProtocol, registerSchemePrivileges } from './protocol.js';
+
+registerSchemePrivileges();
+app.enableSandbox();
+
+let host: ApiHost | null = null;
+let mainWindow: BrowserWindow | null = null;
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(`${name}=`));
+  return eq ? eq.slice(name.length + 1) : undefined;
+}
+
+/** dist/ when run from the checkout (`electron .`), or the asar's dist/ when packaged. */
+const distDir = join(__dirname, '..');
+const rendererDir = join(distDir, 'renderer');
+
+/**
+ * better-sqlite3 for Electron's ABI. `npm start` builds one into .cache/electron-native (see
+ * scripts/electron-native.mjs) so Node's own build stays intact for the CLI and tests; packaged
+ * apps get node_modules rebuilt by electron-builder and need nothing here.
+ */
+function electronSqliteBinding(): string | undefined {
+  if (app.isPackaged) return undefined;
+  const file = join(distDir, '..', '.cache', 'electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  return existsSync(file) ? file : undefined;
+}
+
+function isOurFrame(event: IpcMainInvokeEvent): boolean {
+  const frameUrl = event.senderFrame?.url ?? '';
+  return mainWindow !== null && event.sender === mainWindow.webContents && frameUrl.startsWith(`${APP_ORIGIN}/`);
+}
+
+async function pickFolder(): Promise<string | null> {
+  const options = { title: 'Add a folder of photos', properties: ['openDirectory', 'multiSelections'] as Array<'openDirectory' | 'multiSelections'> };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+}
+
+function buildMenu(): void {
+  const addFolder: MenuItemConstructorOptions = {
+    label: 'Add Folder…',
+    accelerator: 'CmdOrCtrl+O',
+    click: async () => {
+      const path = await pickFolder();
+      if (path) mainWindow?.webContents.send('lenscribe:menu-add-folder', path);
+    },
+  };
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { label: 'File', submenu: [addFolder, { type: 'separator' }, process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' }] },
+    { role: 'editMenu' },
+    { label: 'View', submenu: [{ role: 'reload' }, { role: 'togglefullscreen' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }] },
+    { role: 'windowMenu' },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 720,
+    minHeight: 480,
+    title: 'Lenscribe',
+    backgroundColor: '#1b1d22',
+    show: false,
+    webPreferences: {
+      preload: join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: true,
+    },
+  });
+  const wc = mainWindow.webContents;
+  wc.setWindowOpenHandler(({ url }) => {
+    // No new windows; an external http(s) link the user clicked opens in their browser.
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  wc.on('will-navigate', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  wc.on('will-redirect', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  wc.on('will-attach-webview', (e) => e.preventDefault());
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+  void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  // No remote content at all: only our own protocol (and devtools) may load.
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const ok = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith('devtools://') || details.url.startsWith('data:');
+    callback({ cancel: !ok });
+  });
+
+  const libraryDir = argValue('--library') ?? process.env.LENSCRIBE_LIBRARY ?? join(app.getPath('userData'), 'library');
+  host = await openApiHost({
+    libraryDir,
+    capabilities: { pickFolder: true, dropFolders: true },
+    sqliteNativeBinding: electronSqliteBinding(),
+  });
+  handleProtocol(rendererDir, () => host);
+
+  ipcMain.handle('lenscribe:call', async (event, method: unknown, input: unknown) => {
+    if (!isOurFrame(event)) return { ok: false, error: { code: 'invalid_input', message: 'Call from an unknown frame refused.' } };
+    try {
+      return { ok: true, result: (await host!.dispatch(method, input)) ?? null };
+    } catch (err) {
+      return { ok: false, error: toApiError(err).toBody() };
+    }
+  });
+  ipcMain.handle('lenscribe:pick-folder', async (event) => (isOurFrame(event) ? pickFolder() : null));
+  host.onEvent((event: ApiEvent) => {
+    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send('lenscribe:event', event);
+  });
+
+  buildMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-navigate', (ev, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) ev.preventDefault();
+  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let closing = false;
+app.on('before-quit', (e) => {
+  if (closing || !host) return;
+  e.preventDefault();
+  closing = true;
+  void host.close().finally(() => app.quit());
+});
+
+start().catch((err) => {
+  dialog.showErrorBox('Lenscribe could not start', String((err as Error)?.message ?? err));
+  app.exit(1);
+});

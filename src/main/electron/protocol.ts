@@ -1,0 +1,71 @@
+/**
+ * The `lenscribe://` protocol: the only origin the window loads. `lenscribe://app/` serves the
+ * built renderer; `lenscribe://app/media/<folderId>/<relPath>` and `lenscribe://app/thumbs/<file>`
+ * serve photos and thumbnails through the same confinement code as the HTTP server, so nothing
+ * outside the library's folders (or the thumbnail cache) can be read.
+ */
+import { net, protocol } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
+import { resolveMedia, type MediaRoots } from '../api/media.js';
+
+export const SCHEME = 'lenscribe';
+export const APP_ORIGIN = `${SCHEME}://app`;
+
+/** Must run before app 'ready'. */
+export function registerSchemePrivileges(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
+  ]);
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+function errorResponse(status: number, message: string): Response {
+  return new Response(JSON.stringify({ ok: false, error: { code: status === 404 ? 'not_found' : 'invalid_input', message } }), {
+    status,
+    headers: { 'Content-Type': 'application/json', 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+  });
+}
+
+/** Serve requests for `lenscribe://…` from the renderer folder and the library's media roots. */
+export function handleProtocol(rendererDir: string, roots: () => MediaRoots | null): void {
+  protocol.handle(SCHEME, async (request) => {
+    try {
+      const url = new URL(request.url);
+      if (url.host !== 'app') return errorResponse(404, 'unknown host');
+      if (request.method !== 'GET' && request.method !== 'HEAD') return errorResponse(405, 'method not allowed');
+      // Keep the path encoded: confinement decodes each segment exactly once.
+      const rawPath = request.url.slice(APP_ORIGIN.length).split(/[?#]/)[0] || '/';
+      let file: string;
+      if (rawPath.startsWith('/media/') || rawPath.startsWith('/thumbs/')) {
+        const r = roots();
+        if (!r) return errorResponse(503, 'library not open');
+        file = await resolveMedia(r, rawPath.slice(1));
+      } else {
+        file = await resolveUrlPathInRoot(rendererDir, rawPath === '/' ? 'index.html' : rawPath.slice(1));
+      }
+      const res = await net.fetch(pathToFileURL(file).href);
+      const headers = new Headers({
+        'Content-Type': contentTypeFor(file),
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        'X-Content-Type-Options': 'nosniff',
+      });
+      return new Response(res.body, { status: 200, headers });
+    } catch (err) {
+      if (err instanceof ConfinementError) return errorResponse(err.status, err.message);
+      return errorResponse(500, String((err as Error)?.message ?? err));
+    }
+  });
+}

@@ -1,0 +1,279 @@
+/**
+ * The HTTP transport of `lenscribe serve`: the built renderer, the API (POST /api/<method>),
+ * core events as Server-Sent Events (GET /events) and media (GET /media/…, /thumbs/…).
+ *
+ * Security: bound to 127.0.0.1 unless told otherwise; a random token is required on every
+ * request (header `x-lenscribe-token`, `Authorization: Bearer`, or the HttpOnly SameSite=Strict
+ * cookie set when the printed URL's `?token=` is first opened); the Host header must name this
+ * server (DNS rebinding); API calls must be JSON POSTs from this origin; strict CSP on every
+ * response; file access confined to the library's folders; every error is JSON.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, type ApiErrorBody } from '../../shared/api-contract.js';
+import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
+import { toApiError, type ApiHost } from '../api/dispatch.js';
+import { resolveMedia } from '../api/media.js';
+
+export interface ServeOptions {
+  host: ApiHost;
+  /** Folder with the built renderer (index.html, assets/). */
+  rendererDir: string;
+  /** Interface to bind; 127.0.0.1 by default. */
+  bind?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fixed token (tests); random otherwise. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** Origin, e.g. http://127.0.0.1:5123 */
+  origin: string;
+  /** The URL to open: origin + /?token=… */
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const MAX_BODY = 1 << 20;
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), bluetooth=()');
+}
+
+const httpStatus: Record<ApiErrorBody['code'], number> = {
+  invalid_input: 400,
+  unknown_method: 404,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, code: ApiErrorBody['code'], message: string): void {
+  sendJson(res, status, { ok: false, error: { code, message } });
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ApiError('invalid_input', 'Request body too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache: string): Promise<void> {
+  const st = await stat(file);
+  res.writeHead(200, { 'Content-Type': contentTypeFor(file), 'Content-Length': st.size, 'Cache-Control': cache });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const stream = createReadStream(file);
+    stream.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+    stream.on('end', resolve);
+    stream.pipe(res);
+  });
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const bind = options.bind ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const sse = new Set<ServerResponse>();
+  let port = 0;
+  let cookieName = 'lenscribe_token';
+
+  const unsubscribe = options.host.onEvent((event) => {
+    const frame = `event: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const res of sse) res.write(frame);
+  });
+  const heartbeat = setInterval(() => {
+    for (const res of sse) res.write(': keep-alive\n\n');
+  }, 15_000);
+  heartbeat.unref();
+
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bind}:${port}`, bind.includes(':') ? `[${bind}]:${port}` : '']);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res);
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    if (!allowedHosts().has(hostHeader)) return sendError(res, 421, 'invalid_input', 'Unexpected Host header.');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${hostHeader}`);
+    } catch {
+      return sendError(res, 400, 'invalid_input', 'Malformed URL.');
+    }
+    // The raw path (still encoded) so that %2e%2e and %2f are judged by the confinement code.
+    const rawPath = (req.url ?? '/').split('?')[0];
+
+    // Authenticate: the printed URL's token sets the cookie once, then we drop it from the URL.
+    const queryToken = url.searchParams.get('token');
+    const headerToken =
+      (req.headers['x-lenscribe-token'] as string | undefined) ??
+      (req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined);
+    const cookieToken = cookieValue(req.headers.cookie, cookieName);
+    if (queryToken !== null && (req.method === 'GET' || req.method === 'HEAD') && safeEqual(queryToken, token)) {
+      url.searchParams.delete('token');
+      res.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      res.writeHead(303, { Location: url.pathname + (url.search || ''), 'Cache-Control': 'no-store' });
+      res.end();
+      return;
+    }
+    const presented = headerToken ?? cookieToken;
+    if (!presented || !safeEqual(presented, token)) {
+      return sendError(res, 401, 'invalid_input', 'Missing or wrong token: open the URL that `lenscribe serve` printed.');
+    }
+
+    if (rawPath.startsWith('/api/')) {
+      if (req.method !== 'POST') return sendError(res, 405, 'invalid_input', 'API calls are POST requests.');
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowedHosts().has(origin.replace(/^http:\/\//, '').toLowerCase())) {
+        return sendError(res, 403, 'invalid_input', 'Cross-origin API calls are refused.');
+      }
+      if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+        return sendError(res, 415, 'invalid_input', 'API calls must send application/json.');
+      }
+      const method = decodeURIComponent(rawPath.slice('/api/'.length));
+      try {
+        const text = await readBody(req);
+        let input: unknown = undefined;
+        if (text.trim() !== '') {
+          try {
+            input = JSON.parse(text);
+          } catch {
+            throw new ApiError('invalid_input', 'Request body is not valid JSON.');
+          }
+        }
+        const result = await options.host.dispatch(method, input);
+        return sendJson(res, 200, { ok: true, result: result ?? null });
+      } catch (err) {
+        const e = toApiError(err);
+        return sendJson(res, httpStatus[e.code], { ok: false, error: e.toBody() });
+      }
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'invalid_input', 'Method not allowed.');
+
+    if (rawPath === '/events') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.write('retry: 2000\n: connected\n\n');
+      sse.add(res);
+      req.on('close', () => sse.delete(res));
+      return;
+    }
+
+    try {
+      if (rawPath.startsWith('/media/') || rawPath.startsWith('/thumbs/')) {
+        const file = await resolveMedia(options.host, rawPath.slice(1));
+        return await sendFile(req, res, file, 'private, max-age=300');
+      }
+      const tail = rawPath === '/' || rawPath === '/index.html' ? 'index.html' : rawPath.slice(1);
+      const file = await resolveUrlPathInRoot(options.rendererDir, tail);
+      return await sendFile(req, res, file, tail === 'index.html' ? 'no-store' : 'private, max-age=3600');
+    } catch (err) {
+      if (err instanceof ConfinementError) {
+        return sendError(res, err.status, err.status === 404 ? 'not_found' : 'invalid_input', err.message);
+      }
+      const e = toApiError(err);
+      return sendError(res, httpStatus[e.code], e.code, e.message);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => sendError(res, 500, 'internal', String((err as Error)?.message ?? err)));
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  cookieName = `lenscribe_token_${port}`;
+  const hostForUrl = bind.includes(':') ? `[${bind}]` : bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  const origin = `http://${hostForUrl}:${port}`;
+  return {
+    origin,
+    url: `${origin}/?token=${token}`,
+    port,
+    token,
+    server,
+    async close() {
+      clearInterval(heartbeat);
+      unsubscribe();
+      for (const res of sse) res.end();
+      sse.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

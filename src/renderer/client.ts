@@ -1,0 +1,101 @@
+/**
+ * The renderer's only way to the core: an ApiClient over Electron's preload bridge
+ * (`window.lenscribe`) or, in a browser opened from `lenscribe serve`, over HTTP + SSE.
+ */
+import {
+  ApiError,
+  mediaRoutes,
+  type ApiClient,
+  type ApiErrorBody,
+  type ApiEvent,
+  type ApiEventKind,
+  type LenscribeBridge,
+} from '../shared/api-contract.js';
+
+declare global {
+  interface Window {
+    lenscribe?: LenscribeBridge;
+  }
+}
+
+type Reply = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
+
+function unwrap(reply: Reply): unknown {
+  if (reply.ok) return reply.result;
+  throw ApiError.fromBody(reply.error);
+}
+
+export function createIpcClient(bridge: LenscribeBridge): ApiClient {
+  return {
+    transport: 'ipc',
+    call: (async (method: string, input?: unknown) => unwrap(await bridge.call(method, input ?? {}))) as ApiClient['call'],
+    onEvent: (listener) => bridge.onEvent(listener),
+    photoUrl: (p) => `/${mediaRoutes.photo(p.folderId, p.relPath)}`,
+    thumbUrl: (t) => `/${mediaRoutes.thumb(t)}`,
+    pickFolder: () => bridge.pickFolder(),
+    pathForFile: (file) => bridge.pathForFile(file),
+  };
+}
+
+const eventKinds: ApiEventKind[] = ['job', 'folders', 'photos', 'settings'];
+
+/** `base` is the server origin ('' = the page's own origin, as served by `lenscribe serve`). */
+export function createHttpClient(base = ''): ApiClient {
+  const listeners = new Set<(e: ApiEvent) => void>();
+  let source: EventSource | null = null;
+  const ensureSource = () => {
+    if (source) return;
+    source = new EventSource(`${base}/events`, { withCredentials: false });
+    for (const kind of eventKinds) {
+      source.addEventListener(kind, (msg) => {
+        let event: ApiEvent;
+        try {
+          event = JSON.parse((msg as MessageEvent<string>).data) as ApiEvent;
+        } catch {
+          return;
+        }
+        for (const l of listeners) l(event);
+      });
+    }
+  };
+  return {
+    transport: 'http',
+    call: (async (method: string, input?: unknown) => {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/api/${encodeURIComponent(method)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(input ?? {}),
+          credentials: 'same-origin',
+        });
+      } catch (err) {
+        throw new ApiError('unavailable', `Lenscribe is not reachable (${(err as Error).message}). Is \`lenscribe serve\` still running?`);
+      }
+      let reply: Reply;
+      try {
+        reply = (await res.json()) as Reply;
+      } catch {
+        throw new ApiError('internal', `Unexpected response (${res.status}).`);
+      }
+      return unwrap(reply);
+    }) as ApiClient['call'],
+    onEvent(listener) {
+      listeners.add(listener);
+      ensureSource();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && source) {
+          source.close();
+          source = null;
+        }
+      };
+    },
+    photoUrl: (p) => `${base}/${mediaRoutes.photo(p.folderId, p.relPath)}`,
+    thumbUrl: (t) => `${base}/${mediaRoutes.thumb(t)}`,
+  };
+}
+
+export function createClient(): ApiClient {
+  return window.lenscribe ? createIpcClient(window.lenscribe) : createHttpClient('');
+}

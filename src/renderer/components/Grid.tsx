@@ -1,0 +1,195 @@
+/**
+ * The virtualized thumbnail grid: only visible rows exist in the DOM (smooth at 100k photos),
+ * columns follow the window width, captions under thumbnails can be toggled, and the keyboard
+ * moves the selection (arrows, Page Up/Down, Home/End; Enter opens).
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { PhotoSummary } from '../../shared/api-contract.js';
+
+const MIN_CELL = 190;
+const CAPTION_HEIGHT = 58;
+
+export interface GridProps {
+  count: number;
+  get(index: number): PhotoSummary | undefined;
+  ensure(start: number, end: number): void;
+  thumbUrl(thumb: string): string;
+  showCaptions: boolean;
+  selected: number;
+  onSelect(index: number): void;
+  onOpen(index: number): void;
+  /** Caption content for a cell (search results pass highlighted snippets). */
+  renderCaption?(index: number, photo: PhotoSummary): ReactNode;
+  label: string;
+}
+
+export function Grid(props: GridProps) {
+  const { count, get, ensure, showCaptions, selected, onSelect, onOpen } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const columns = Math.max(1, Math.floor((width - 16) / MIN_CELL));
+  const cellWidth = width > 0 ? (width - 16) / columns : MIN_CELL;
+  const rowHeight = Math.round(cellWidth * 0.75) + (showCaptions ? CAPTION_HEIGHT : 0) + 8;
+  const rows = Math.ceil(count / columns);
+
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 3,
+  });
+  useEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
+
+  const items = virtualizer.getVirtualItems();
+  const firstRow = items[0]?.index ?? 0;
+  const lastRow = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (count > 0) ensure(firstRow * columns, Math.min(count - 1, (lastRow + 1) * columns));
+  }, [firstRow, lastRow, columns, count, ensure]);
+
+  const move = (to: number) => {
+    if (count === 0) return;
+    const next = Math.max(0, Math.min(count - 1, to));
+    onSelect(next);
+    virtualizer.scrollToIndex(Math.floor(next / columns), { align: 'auto' });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight) / rowHeight));
+    const keys: Record<string, () => void> = {
+      ArrowRight: () => move(selected + 1),
+      ArrowLeft: () => move(selected - 1),
+      ArrowDown: () => move(selected + columns),
+      ArrowUp: () => move(selected - columns),
+      PageDown: () => move(selected + columns * pageRows),
+      PageUp: () => move(selected - columns * pageRows),
+      Home: () => move(0),
+      End: () => move(count - 1),
+      Enter: () => count > 0 && onOpen(Math.max(0, selected)),
+      ' ': () => count > 0 && onOpen(Math.max(0, selected)),
+    };
+    const action = keys[e.key];
+    if (action) {
+      e.preventDefault();
+      action();
+    }
+  };
+
+  return (
+    <div
+      ref={scrollRef}
+      className="grid-scroll"
+      role="grid"
+      aria-label={props.label}
+      aria-rowcount={rows}
+      aria-activedescendant={count > 0 && selected >= 0 ? `cell-${selected}` : undefined}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      data-testid="grid"
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+        {items.map((row) => {
+          const cells: ReactNode[] = [];
+          for (let c = 0; c < columns; c++) {
+            const index = row.index * columns + c;
+            if (index >= count) break;
+            const photo = get(index);
+            cells.push(
+              <Cell
+                key={index}
+                index={index}
+                photo={photo}
+                width={cellWidth}
+                showCaption={showCaptions}
+                selected={index === selected}
+                thumbUrl={props.thumbUrl}
+                caption={photo && props.renderCaption ? props.renderCaption(index, photo) : undefined}
+                onClick={() => onSelect(index)}
+                onDoubleClick={() => onOpen(index)}
+              />,
+            );
+          }
+          return (
+            <div
+              key={row.key}
+              role="row"
+              aria-rowindex={row.index + 1}
+              className="grid-row"
+              style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}
+            >
+              {cells}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+interface CellProps {
+  index: number;
+  photo: PhotoSummary | undefined;
+  width: number;
+  showCaption: boolean;
+  selected: boolean;
+  thumbUrl(thumb: string): string;
+  caption: ReactNode | undefined;
+  onClick(): void;
+  onDoubleClick(): void;
+}
+
+function Cell({ index, photo, width, showCaption, selected, thumbUrl, caption, onClick, onDoubleClick }: CellProps) {
+  const status = photo?.status ?? 'loading';
+  return (
+    <div
+      id={`cell-${index}`}
+      role="gridcell"
+      aria-selected={selected}
+      className={`cell${selected ? ' selected' : ''} status-${status}`}
+      style={{ width }}
+      onClick={onClick}
+      onDoubleClick={onDoubleClick}
+      data-photo-id={photo?.id}
+      title={photo?.name}
+    >
+      <div className="thumb">
+        {photo?.thumb ? (
+          <img src={thumbUrl(photo.thumb)} alt={photo.caption ?? photo.name} loading="lazy" decoding="async" draggable={false} />
+        ) : (
+          <span className="thumb-placeholder" aria-hidden="true">
+            {status === 'error' ? '⚠' : status === 'missing' ? '∅' : '…'}
+          </span>
+        )}
+        {status === 'error' && <span className="badge badge-error">Error</span>}
+      </div>
+      {showCaption && (
+        <div className="cell-caption" data-testid="cell-caption">
+          {!photo ? (
+            <span className="muted">Loading…</span>
+          ) : caption !== undefined ? (
+            caption
+          ) : photo.status === 'error' ? (
+            <span className="error-text">Could not read this file</span>
+          ) : photo.status === 'missing' ? (
+            <span className="muted">File is missing</span>
+          ) : photo.caption ? (
+            photo.caption
+          ) : (
+            <span className="muted">Waiting for a caption…</span>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+/** Library folders with counts and status, the add-folder control, jobs, and display settings. */
+import type { ApiClient, Folder, Job, Settings } from '../../shared/api-contract.js';
+import { basename, plural } from '../format.js';
+import { AddFolder } from './AddFolder.js';
+import { JobsPanel } from './JobsPanel.js';
+
+const statusLabel: Record<Folder['status'], string> = {
+  scanning: 'Scanning',
+  captioning: 'Captioning',
+  ready: 'Ready',
+  missing: 'Missing',
+  error: 'Error',
+};
+
+export interface SidebarProps {
+  client: ApiClient;
+  folders: Folder[];
+  jobs: Job[];
+  selected: number | null;
+  settings: Settings;
+  onSelect(folderId: number | null): void;
+  onAdd(path: string): Promise<void>;
+  onRescan(id: number): void;
+  onRemove(folder: Folder): void;
+  onSettings(patch: Partial<Settings>): void;
+  onError(message: string): void;
+}
+
+export function Sidebar(p: SidebarProps) {
+  const total = p.folders.reduce((n, f) => n + f.photoCount, 0);
+  return (
+    <nav className="sidebar" aria-label="Library">
+      <div className="brand">Lenscribe</div>
+      <ul className="folder-list" data-testid="folders">
+        <li>
+          <button className={`folder${p.selected === null ? ' active' : ''}`} onClick={() => p.onSelect(null)} aria-current={p.selected === null}>
+            <span className="folder-name">All photos</span>
+            <span className="folder-counts small muted">{plural(total, 'photo')}</span>
+          </button>
+        </li>
+        {p.folders.map((f) => (
+          <li key={f.id} className="folder-item">
+            <button
+              className={`folder${p.selected === f.id ? ' active' : ''}`}
+              onClick={() => p.onSelect(f.id)}
+              title={f.path}
+              aria-current={p.selected === f.id}
+              data-testid="folder"
+            >
+              <span className="folder-name">
+                {basename(f.path)} <span className={`status status-${f.status}`}>{statusLabel[f.status]}</span>
+              </span>
+              <span className="folder-counts small muted">
+                {plural(f.photoCount, 'photo')} · {f.captionedCount.toLocaleString()} captioned
+                {f.pendingCount > 0 && <> · {f.pendingCount.toLocaleString()} waiting</>}
+                {f.errorCount > 0 && <span className="error-text"> · {f.errorCount.toLocaleString()} failed</span>}
+              </span>
+            </button>
+            <div className="folder-actions">
+              <button className="icon-button" onClick={() => p.onRescan(f.id)} aria-label={`Rescan ${basename(f.path)}`} title="Rescan">
+                ⟳
+              </button>
+              <button className="icon-button" onClick={() => p.onRemove(f)} aria-label={`Remove ${basename(f.path)} from the library`} title="Remove from library">
+                ✕
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <div className="sidebar-add">
+        <AddFolder client={p.client} onAdd={p.onAdd} />
+      </div>
+      <JobsPanel client={p.client} jobs={p.jobs} onError={p.onError} />
+      <div className="sidebar-footer">
+        <label className="small">
+          Theme{' '}
+          <select value={p.settings.theme} onChange={(e) => p.onSettings({ theme: e.target.value as Settings['theme'] })}>
+            <option value="system">System</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+      </div>
+    </nav>
+  );
+}

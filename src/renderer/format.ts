@@ -1,0 +1,48 @@
+/** Small display helpers shared by the views. */
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/api-contract.js';
+
+export function basename(path: string): string {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? path;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+export function formatDate(iso: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** Split a snippet with match marks into plain and highlighted runs. */
+export function snippetRuns(snippet: string): Array<{ text: string; match: boolean }> {
+  const runs: Array<{ text: string; match: boolean }> = [];
+  let match = false;
+  let buf = '';
+  for (const ch of snippet) {
+    if (ch === SNIPPET_OPEN || ch === SNIPPET_CLOSE) {
+      if (buf) runs.push({ text: buf, match });
+      buf = '';
+      match = ch === SNIPPET_OPEN;
+    } else buf += ch;
+  }
+  if (buf) runs.push({ text: buf, match });
+  return runs;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
