@@ -1,0 +1,196 @@
+/**
+ * Reading the descriptions a photo already carries: in the file (XMP dc:description with its
+ * language alternatives, IPTC Caption-Abstract, EXIF ImageDescription / XPComment, PNG Description),
+ * in XMP sidecars (`photo.xmp`, `photo.jpg.xmp`) and in caption sidecars (`photo.txt`,
+ * `photo.caption`). Camera boilerplate is set aside with the reason.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { cleanDescription, whyNotADescription } from './boilerplate.js';
+import { exiftool } from './exiftool.js';
+import { captionSidecarPath, existingXmpSidecars, txtSidecarPath } from './sidecars.js';
+import type { CaptionKind, DescriptionReport, DescriptionSource, FoundDescription, IgnoredDescription } from './types.js';
+
+/** Best first: a sidecar is what photo apps treat as authoritative over the embedded copy. */
+const SOURCE_PRIORITY: readonly DescriptionSource[] = [
+  'xmp-sidecar', 'xmp', 'iptc', 'exif', 'exif-xpcomment', 'png', 'caption-sidecar', 'txt-sidecar',
+];
+
+/** Biggest text sidecar we read; a bigger `photo.txt` is someone's document, not a caption. */
+const MAX_TEXT_SIDECAR_BYTES = 64 * 1024;
+
+const READ_ARGS = [
+  '-G1', '-a',
+  '-XMP-dc:Description', '-XMP-dc:Description-*', '-XMP-lenscribe:all',
+  '-IPTC:Caption-Abstract', '-IPTC:CodedCharacterSet', '-EXIF:ImageDescription', '-EXIF:XPComment', '-EXIF:Make', '-EXIF:Model',
+  '-PNG:Description',
+];
+
+/** The hash Lenscribe stores in XMP-lenscribe:CaptionHash for the text it wrote. */
+export function captionHash(text: string): string {
+  return createHash('sha256').update(cleanDescription(text), 'utf8').digest('hex');
+}
+
+export interface RawDescription {
+  text: string;
+  source: DescriptionSource;
+  file: string;
+  tag?: string;
+  lang?: string;
+}
+
+export interface FileDescriptions {
+  file: string;
+  found: RawDescription[];
+  camera: { make?: string; model?: string };
+  mark: { hash?: string; kind?: CaptionKind; model?: string };
+  /** IPTC declares UTF-8 (CodedCharacterSet ESC % G); otherwise ExifTool writes IPTC as Latin-1. */
+  iptcUtf8: boolean;
+  /** Which description tags are present (even if empty or boilerplate), to keep them in step on write. */
+  presentTags: Set<string>;
+}
+
+const asText = (v: unknown): string | undefined =>
+  v == null ? undefined : Array.isArray(v) ? v.map(String).join('\n') : String(v);
+
+/** Descriptions in one image or XMP file, via ExifTool. `sidecar` sets the source of XMP found. */
+export async function readFileDescriptions(file: string, sidecar: boolean): Promise<FileDescriptions> {
+  const st = await stat(file);
+  if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+  const raw = (await exiftool().readRaw(file, { readArgs: READ_ARGS })) as unknown as Record<string, unknown>;
+  const errors = (raw.errors as string[] | undefined) ?? [];
+  if (errors.length > 0) throw new Error(`${file}: ${errors.join('; ')}`);
+  const out: FileDescriptions = { file, found: [], camera: {}, mark: {}, iptcUtf8: false, presentTags: new Set() };
+  for (const [key, value] of Object.entries(raw)) {
+    const text = asText(value);
+    if (text === undefined) continue;
+    const [group, tag] = key.split(':', 2) as [string, string | undefined];
+    if (!tag) continue;
+    const push = (source: DescriptionSource, lang?: string) => {
+      out.presentTags.add(key);
+      out.found.push({ text: cleanDescription(text), source, file, tag: lang ? `${group}:Description` : key, ...(lang ? { lang } : {}) });
+    };
+    if (group === 'XMP-dc' && (tag === 'Description' || tag.startsWith('Description-'))) {
+      push(sidecar ? 'xmp-sidecar' : 'xmp', tag === 'Description' ? 'x-default' : tag.slice('Description-'.length));
+    } else if (group === 'XMP-lenscribe') {
+      if (tag === 'CaptionHash') out.mark.hash = text;
+      else if (tag === 'CaptionSource' && (text === 'user' || text === 'model')) out.mark.kind = text;
+      else if (tag === 'CaptionModel') out.mark.model = text;
+    } else if (group === 'IPTC' && tag === 'Caption-Abstract') push('iptc');
+    else if (group === 'IPTC' && tag === 'CodedCharacterSet') out.iptcUtf8 = /utf-?8|\u001b%G/i.test(text);
+    else if (tag === 'ImageDescription' && group.startsWith('IFD')) push('exif');
+    else if (tag === 'XPComment') push('exif-xpcomment');
+    else if (group.startsWith('PNG') && tag === 'Description') push('png');
+    else if (tag === 'Make') out.camera.make = text;
+    else if (tag === 'Model') out.camera.model = text;
+  }
+  return out;
+}
+
+/** A text sidecar's content; null when absent. Throws a specific error when it is not text. */
+export async function readTextSidecar(path: string): Promise<string | null> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (!st.isFile()) return null;
+  if (st.size > MAX_TEXT_SIDECAR_BYTES) throw new Error(`${path} is ${st.size} bytes, too big for a caption sidecar`);
+  const buf = await readFile(path);
+  if (buf[0] === 0xff && buf[1] === 0xfe) return cleanDescription(buf.subarray(2).toString('utf16le'));
+  if (buf.includes(0)) throw new Error(`${path} is not a text file`);
+  try {
+    return cleanDescription(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+  } catch {
+    return cleanDescription(buf.toString('latin1')); // Windows "ANSI" notepad files
+  }
+}
+
+function attribute(raw: RawDescription, fd: FileDescriptions | undefined): FoundDescription {
+  const mine = fd?.mark.hash !== undefined && fd.mark.hash === captionHash(raw.text);
+  return {
+    ...raw,
+    writer: mine ? 'lenscribe' : 'other',
+    ...(mine && fd?.mark.kind ? { lenscribeKind: fd.mark.kind } : {}),
+  };
+}
+
+const rank = (d: RawDescription) =>
+  SOURCE_PRIORITY.indexOf(d.source) * 2 + (d.lang === undefined || d.lang === 'x-default' ? 0 : 1);
+
+export interface ReadOptions {
+  /** Read the photo's own metadata (default true). */
+  embedded?: boolean;
+  /** Read XMP and text sidecars (default true). */
+  sidecars?: boolean;
+}
+
+/**
+ * Every description the photo carries, best first, with `primary` the one to import as a user
+ * caption. Never throws for a bad photo or sidecar: each problem is reported in `problems`.
+ */
+export async function readDescriptions(photoPath: string, options: ReadOptions = {}): Promise<DescriptionReport> {
+  const report: DescriptionReport = { photoPath, descriptions: [], primary: null, ignored: [], problems: [] };
+  const files: FileDescriptions[] = [];
+  let camera: FileDescriptions['camera'] = {};
+  if (options.embedded !== false) {
+    try {
+      const fd = await readFileDescriptions(photoPath, false);
+      camera = fd.camera;
+      files.push(fd);
+    } catch (err) {
+      report.problems.push(describeError(err, photoPath));
+    }
+  }
+  const raws: Array<{ raw: RawDescription; fd?: FileDescriptions }> = [];
+  for (const fd of files) for (const raw of fd.found) raws.push({ raw, fd });
+  if (options.sidecars !== false) {
+    for (const sidecar of await existingXmpSidecars(photoPath)) {
+      try {
+        const fd = await readFileDescriptions(sidecar.path, true);
+        for (const raw of fd.found) raws.push({ raw, fd });
+      } catch (err) {
+        report.problems.push(describeError(err, sidecar.path));
+      }
+    }
+    for (const [path, source] of [
+      [captionSidecarPath(photoPath), 'caption-sidecar'],
+      [txtSidecarPath(photoPath), 'txt-sidecar'],
+    ] as const) {
+      try {
+        const text = await readTextSidecar(path);
+        if (text !== null) raws.push({ raw: { text, source, file: path } });
+      } catch (err) {
+        report.ignored.push({ text: '', source, file: path, reason: 'not-text' });
+        report.problems.push(describeError(err, path));
+      }
+    }
+  }
+  // A Lenscribe-marked XMP in the photo also vouches for the EXIF/IPTC copies of the same text.
+  raws.sort((a, b) => rank(a.raw) - rank(b.raw));
+  const seen = new Set<string>();
+  for (const { raw, fd } of raws) {
+    const reason = whyNotADescription(raw.text, camera);
+    if (reason) {
+      report.ignored.push({ text: raw.text, source: raw.source, file: raw.file, reason } satisfies IgnoredDescription);
+      continue;
+    }
+    const key = `${raw.source}\u0000${raw.file}\u0000${raw.lang ?? ''}\u0000${raw.text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    report.descriptions.push(attribute(raw, fd));
+  }
+  report.primary = report.descriptions.find((d) => d.writer === 'other' || d.lenscribeKind === 'user') ?? null;
+  return report;
+}
+
+export function describeError(err: unknown, path: string): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return `${path}: no such file`;
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return `${path}: permission denied`;
+  if (e?.code === 'ELOOP') return `${path}: symbolic link loop`;
+  const msg = e?.message ?? String(err);
+  return msg.includes(path) ? msg : `${path}: ${msg}`;
+}
