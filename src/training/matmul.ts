@@ -17,7 +17,10 @@
  * for the native call overhead (~10 µs) to be noise, and `reference` otherwise.
  */
 import { createRequire } from 'node:module';
-import { onnx } from 'onnx-proto';
+// onnx-proto is CommonJS: Node's ESM loader (the esbuild bundles in dist/) only gives its default export.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
 
 export type FloatArray = Float32Array | Float64Array;
 export type GemmBackend = 'reference' | 'onnx' | 'auto';

@@ -33,12 +33,12 @@ function byHand(params: Params<Float64Array>, batch: CaptionBatch<Float64Array>,
   for (let n = 0; n < N; n++) for (let j = 0; j < D; j++) x[n * D + j] = (batch.features[n * D + j] - params.feature_mean[j]) / params.feature_std[j];
   const [proj, projCache] = affineForward(x, params.W_proj, params.b_proj, N, D, L * H);
   const h0 = proj.map(Math.tanh);
-  let hs = Array.from({ length: L }, (_, l) => {
+  let hs: Float64Array[] = Array.from({ length: L }, (_, l) => {
     const h = new Float64Array(N * H);
     for (let n = 0; n < N; n++) for (let j = 0; j < H; j++) h[n * H + j] = h0[n * L * H + l * H + j];
     return h;
   });
-  let cs = Array.from({ length: L }, () => new Float64Array(N * H));
+  let cs: Float64Array[] = Array.from({ length: L }, () => new Float64Array(N * H));
   const layers = Array.from({ length: L }, (_, l) => ({ Wx: params[`Wx_${l}`], Wh: params[`Wh_${l}`], b: params[`b_${l}`] }));
   const grads: Record<string, Float64Array> = {};
   for (const k of Object.keys(params)) if (!k.startsWith('feature_')) grads[k] = new Float64Array(params[k].length);
