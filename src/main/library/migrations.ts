@@ -1,0 +1,152 @@
+/**
+ * Numbered schema migrations. Migration N brings a database from version N-1 to N
+ * (`PRAGMA user_version`). Append only: never edit a migration that has shipped.
+ */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE folders (
+  id        INTEGER PRIMARY KEY,
+  path      TEXT NOT NULL UNIQUE,
+  added_at  INTEGER NOT NULL
+);
+
+-- One row per file on disk. A deleted file is kept as status 'missing' (its user captions
+-- survive, and a file that reappears with the same content — a move — gets them back).
+CREATE TABLE photos (
+  id           INTEGER PRIMARY KEY,
+  folder_id    INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  path         TEXT NOT NULL UNIQUE,
+  name         TEXT NOT NULL,
+  size         INTEGER NOT NULL DEFAULT 0,
+  mtime_ms     INTEGER NOT NULL DEFAULT 0,
+  hash         TEXT,
+  width        INTEGER,
+  height       INTEGER,
+  format       TEXT,
+  taken_at     INTEGER,
+  orientation  INTEGER,
+  gps_lat      REAL,
+  gps_lon      REAL,
+  status       TEXT NOT NULL DEFAULT 'pending'
+               CHECK (status IN ('pending', 'captioned', 'error', 'missing')),
+  error_kind   TEXT,
+  error        TEXT,
+  thumb        TEXT,
+  -- The shown caption, kept by triggers on captions: the newest user caption, else the newest model caption.
+  caption_id   INTEGER,
+  caption      TEXT,
+  caption_source TEXT,
+  added_at     INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX photos_folder ON photos(folder_id);
+CREATE INDEX photos_hash ON photos(hash);
+CREATE INDEX photos_status ON photos(status);
+CREATE INDEX photos_taken ON photos(taken_at);
+
+-- Caption history: rows are only ever added (or removed with their photo).
+CREATE TABLE captions (
+  id          INTEGER PRIMARY KEY,
+  photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+  text        TEXT NOT NULL,
+  source      TEXT NOT NULL,            -- 'user', 'import:<where>' or a model id
+  is_user     INTEGER NOT NULL DEFAULT 0,
+  score       REAL,
+  alternatives TEXT,                    -- JSON [{text, score}] from beam search
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX captions_photo ON captions(photo_id, is_user, id);
+CREATE INDEX captions_source ON captions(source, photo_id);
+
+CREATE TRIGGER captions_shown_ai AFTER INSERT ON captions BEGIN
+  UPDATE photos SET
+    caption_id = c.id, caption = c.text, caption_source = c.source
+  FROM (SELECT id, text, source FROM captions WHERE photo_id = NEW.photo_id
+        ORDER BY is_user DESC, id DESC LIMIT 1) AS c
+  WHERE photos.id = NEW.photo_id AND photos.caption_id IS NOT c.id;
+END;
+CREATE TRIGGER captions_shown_ad AFTER DELETE ON captions BEGIN
+  UPDATE photos SET
+    caption_id = (SELECT id FROM captions WHERE photo_id = OLD.photo_id ORDER BY is_user DESC, id DESC LIMIT 1),
+    caption = (SELECT text FROM captions WHERE photo_id = OLD.photo_id ORDER BY is_user DESC, id DESC LIMIT 1),
+    caption_source = (SELECT source FROM captions WHERE photo_id = OLD.photo_id ORDER BY is_user DESC, id DESC LIMIT 1)
+  WHERE photos.id = OLD.photo_id AND photos.caption_id = OLD.id;
+END;
+
+-- Full-text index over the shown caption and the file name (external content: photos).
+CREATE VIRTUAL TABLE photos_fts USING fts5(
+  caption, name,
+  content = 'photos', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2',
+  prefix = '2 3 4'
+);
+CREATE TRIGGER photos_fts_ai AFTER INSERT ON photos BEGIN
+  INSERT INTO photos_fts(rowid, caption, name) VALUES (NEW.id, coalesce(NEW.caption, ''), NEW.name);
+END;
+CREATE TRIGGER photos_fts_ad AFTER DELETE ON photos BEGIN
+  INSERT INTO photos_fts(photos_fts, rowid, caption, name) VALUES ('delete', OLD.id, coalesce(OLD.caption, ''), OLD.name);
+END;
+CREATE TRIGGER photos_fts_au AFTER UPDATE OF caption, name ON photos BEGIN
+  INSERT INTO photos_fts(photos_fts, rowid, caption, name) VALUES ('delete', OLD.id, coalesce(OLD.caption, ''), OLD.name);
+  INSERT INTO photos_fts(rowid, caption, name) VALUES (NEW.id, coalesce(NEW.caption, ''), NEW.name);
+END;
+
+-- Encoder output cached by content: duplicates and re-captioning never encode twice.
+CREATE TABLE features (
+  hash        TEXT NOT NULL,
+  encoder_id  TEXT NOT NULL,
+  dim         INTEGER NOT NULL,
+  data        BLOB NOT NULL,            -- little-endian float32 × dim
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (hash, encoder_id)
+) WITHOUT ROWID;
+
+CREATE TABLE models (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  active      INTEGER NOT NULL DEFAULT 0,
+  added_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX models_one_active ON models(active) WHERE active = 1;
+
+CREATE TABLE jobs (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,            -- 'caption'
+  state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'paused', 'done', 'cancelled', 'failed')),
+  model_id    TEXT,
+  folder_id   INTEGER REFERENCES folders(id) ON DELETE SET NULL,
+  message     TEXT,
+  total       INTEGER NOT NULL DEFAULT 0,
+  done        INTEGER NOT NULL DEFAULT 0,
+  failed      INTEGER NOT NULL DEFAULT 0,
+  error       TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE TABLE job_items (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+  state       TEXT NOT NULL DEFAULT 'todo' CHECK (state IN ('todo', 'done', 'error', 'skipped')),
+  PRIMARY KEY (job_id, photo_id)
+) WITHOUT ROWID;
+CREATE INDEX job_items_todo ON job_items(job_id, state);
+CREATE INDEX job_items_photo ON job_items(photo_id);
+
+-- UI and library settings, one JSON value per key.
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
+];
+
+export const latestVersion = migrations[migrations.length - 1].version;
