@@ -52,18 +52,20 @@ function currentOf(fd: FileDescriptions, sources: ReadonlyArray<string>): Curren
   return { text: null };
 }
 
+/** Equal up to spacing and line breaks (the library stores captions on one line). */
+export const sameText = (a: string, b: string) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
+
 type Decision = { write: true } | { write: false; status: 'unchanged' | 'kept-theirs' | 'conflict'; theirs?: string };
 
 /** The policy, in one place. */
 export function decide(current: Current, caption: CaptionToWrite, text: string, options: WriteOptions): Decision {
   // Nothing there (or only camera boilerplate): nothing to lose.
   if (current.text === null) return { write: true };
-  if (current.text === text) return { write: false, status: 'unchanged' };
+  if (sameText(current.text, text)) return { write: false, status: 'unchanged' };
   let mineKind = current.mineKind;
   const exp = options.expected;
   if (mineKind === undefined && exp !== undefined) {
-    const expText = exp.text === null ? null : cleanDescription(exp.text);
-    if (expText !== current.text) return { write: false, status: 'conflict', theirs: current.text };
+    if (exp.text === null || !sameText(exp.text, current.text)) return { write: false, status: 'conflict', theirs: current.text };
     mineKind = exp.lenscribeKind;
   }
   if (mineKind !== undefined) {
@@ -91,7 +93,7 @@ const isLatin1 = (s: string) => /^[\u0000-\u00ff]*$/.test(s);
 /** Tags for an embedded write: XMP always, EXIF/IPTC/XPComment/PNG kept in step with it. */
 function embeddedTags(photoPath: string, fd: FileDescriptions, caption: CaptionToWrite, text: string): Record<string, string | null> {
   const ext = extOf(photoPath);
-  const tags: Record<string, string | null> = { 'XMP-dc:Description': text, ...lenscribeTags(caption, text) };
+  const tags: Record<string, string | null> = { 'XMP-dc:Description-x-default': text, ...lenscribeTags(caption, text) };
   const has = (pred: (k: string) => boolean) => [...fd.presentTags].some(pred);
   if (ext !== 'png' || has((k) => k.endsWith(':ImageDescription'))) tags['EXIF:ImageDescription'] = text;
   if (has((k) => k.endsWith(':XPComment'))) tags['EXIF:XPComment'] = text;
@@ -207,7 +209,7 @@ async function writeSidecar(photoPath: string, caption: CaptionToWrite, text: st
     return fail(photoPath, 'xmp-sidecar', file, 'read-only', `cannot write ${file}: the ${before.exists ? 'sidecar' : 'folder'} is read-only; the caption stays in the library`);
   }
   const tmp = tempPathFor(file);
-  await exiftoolWrite(before.exists ? file : null, tmp, { 'XMP-dc:Description': text, ...lenscribeTags(caption, text) });
+  await exiftoolWrite(before.exists ? file : null, tmp, { 'XMP-dc:Description-x-default': text, ...lenscribeTags(caption, text) });
   if (before.exists) await chmod(tmp, (await stat(file)).mode & 0o7777).catch(() => {});
   return finish(photoPath, 'xmp-sidecar', file, before, tmp, options, caption, text);
 }
