@@ -63,6 +63,7 @@ export function App({ client }: { client: ApiClient }) {
       else if (event.kind === 'folders') setFolders(event.folders);
       else if (event.kind === 'photos') bump();
       else if (event.kind === 'settings') setSettings(event.settings);
+      else if (event.kind === 'notice') showError(event.message);
     });
     const offMenu = window.lenscribe?.onMenuAddFolder((path) => void addFolder(path));
     return () => {

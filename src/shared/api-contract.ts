@@ -272,7 +272,9 @@ export type ApiEvent =
   | { kind: 'folders'; folders: Folder[] }
   /** Photos changed (captioned, edited, failed): the UI refetches what it shows. */
   | { kind: 'photos'; ids: number[] | null }
-  | { kind: 'settings'; settings: Settings };
+  | { kind: 'settings'; settings: Settings }
+  /** Trouble outside any call the UI is waiting on (a long scan failed, the watcher lost a folder). */
+  | { kind: 'notice'; level: 'warning' | 'error'; message: string };
 
 export type ApiEventKind = ApiEvent['kind'];
 

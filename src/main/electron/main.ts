@@ -6,7 +6,8 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import Module from 'node:module';
+import { dirname, join } from 'node:path';
 import type { ApiEvent } from '../../shared/api-contract.js';
 import { toApiError, type ApiHost } from '../api/dispatch.js';
 import { openApiHost } from '../api/host.js';
@@ -38,6 +39,27 @@ function electronSqliteBinding(): string | undefined {
   if (app.isPackaged) return undefined;
   const file = join(distDir, '..', '.cache', 'electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   return existsSync(file) ? file : undefined;
+}
+
+/**
+ * Make better-sqlite3 load the Electron-ABI addon. The library opens its database without a
+ * `nativeBinding` option, so we pre-load the Electron build under the path better-sqlite3's
+ * `bindings` lookup resolves to (build/Release/better_sqlite3.node): its require() then returns
+ * our addon. Only this process is affected; Node keeps its own build for the CLI and tests.
+ */
+function useElectronSqlite(file: string): void {
+  const nodeRequire = Module.createRequire(__filename);
+  const pkgDir = dirname(nodeRequire.resolve('better-sqlite3/package.json'));
+  const addon = { exports: {} as unknown };
+  process.dlopen(addon as unknown as NodeJS.Module, file);
+  for (const sub of [join('build', 'Release'), join('build', 'Debug'), 'build']) {
+    const target = join(pkgDir, sub, 'better_sqlite3.node');
+    const mod = new Module(target);
+    mod.filename = target;
+    mod.exports = addon.exports;
+    mod.loaded = true;
+    (Module as unknown as { _cache: Record<string, unknown> })._cache[target] = mod;
+  }
 }
 
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
@@ -126,23 +148,22 @@ async function start(): Promise<void> {
   });
 
   const libraryDir = argValue('--library') ?? process.env.LENSCRIBE_LIBRARY ?? join(app.getPath('userData'), 'library');
-  host = await openApiHost({
-    libraryDir,
-    capabilities: { pickFolder: true, dropFolders: true },
-    sqliteNativeBinding: electronSqliteBinding(),
-  });
-  handleProtocol(rendererDir, () => host);
+  const binding = electronSqliteBinding();
+  if (binding) useElectronSqlite(binding);
+  host = await openApiHost({ libraryDir, capabilities: { pickFolder: true, dropFolders: true } });
+  const opened = host;
+  handleProtocol(rendererDir, () => opened);
 
   ipcMain.handle('lenscribe:call', async (event, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) return { ok: false, error: { code: 'invalid_input', message: 'Call from an unknown frame refused.' } };
     try {
-      return { ok: true, result: (await host!.dispatch(method, input)) ?? null };
+      return { ok: true, result: (await opened.dispatch(method, input)) ?? null };
     } catch (err) {
       return { ok: false, error: toApiError(err).toBody() };
     }
   });
   ipcMain.handle('lenscribe:pick-folder', async (event) => (isOurFrame(event) ? pickFolder() : null));
-  host.onEvent((event: ApiEvent) => {
+  opened.onEvent((event: ApiEvent) => {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send('lenscribe:event', event);
   });
 

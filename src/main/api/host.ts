@@ -1,0 +1,93 @@
+/**
+ * Opens a library and puts the API in front of it: validated dispatch to the handler table,
+ * library events translated into contract events (coalesced so a fast job does not flood the
+ * UI), media roots for the file routes, folder watching and resumption of unfinished jobs.
+ * Both transports (Electron IPC, `lenscribe serve`) start from openApiHost().
+ */
+import type { ApiEvent, LibraryInfo } from '../../shared/api-contract.js';
+import { Library, type LibraryOptions } from '../library/library.js';
+import { dispatch, type ApiHost } from './dispatch.js';
+import { createHandlers, toJob } from './handlers.js';
+
+export interface ApiHostOptions {
+  libraryDir: string;
+  capabilities: LibraryInfo['capabilities'];
+  /** Watch the library's folders for changes (default true). */
+  watch?: boolean;
+  /** Passed through to Library.open. */
+  libraryOptions?: LibraryOptions;
+}
+
+/** Minimum time between two folder-list events (their counts are aggregate queries). */
+const FOLDERS_EVENT_MS = 300;
+
+export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { library: Library }> {
+  const library = Library.open(options.libraryDir, options.libraryOptions);
+  const listeners = new Set<(e: ApiEvent) => void>();
+  const emit = (event: ApiEvent) => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch {
+        // one broken subscriber must not stop the others
+      }
+    }
+  };
+
+  let foldersTimer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const foldersChanged = () => {
+    if (foldersTimer || closed) return;
+    foldersTimer = setTimeout(() => {
+      foldersTimer = null;
+      if (!closed) emit({ kind: 'folders', folders: library.listFolders() });
+    }, FOLDERS_EVENT_MS);
+  };
+
+  const offs = [
+    library.on('job', (job) => {
+      emit({ kind: 'job', job: toJob(job) });
+      foldersChanged();
+    }),
+    library.on('photos', (ids) => emit({ kind: 'photos', ids })),
+    library.on('folders', foldersChanged),
+    library.on('scan', foldersChanged),
+    library.on('warning', (message) => {
+      // The missing-model case has its own banner in the UI.
+      if (!/no caption model is installed/.test(message)) emit({ kind: 'notice', level: 'warning', message });
+    }),
+  ];
+
+  const handlers = createHandlers({
+    library,
+    capabilities: options.capabilities,
+    notice: (level, message) => emit({ kind: 'notice', level, message }),
+    settingsChanged: () => emit({ kind: 'settings', settings: library.getSettings() }),
+  });
+
+  if (options.watch !== false) {
+    // Not awaited: chokidar's 'ready' can take long on big folders (and never comes for an
+    // empty library); changes seen before then are still queued.
+    void library.watch().catch((err: Error) => emit({ kind: 'notice', level: 'warning', message: `Folder watching is off: ${err.message}` }));
+  }
+  // Jobs a previous run left unfinished continue now.
+  void library.runJobs().catch((err: Error) => emit({ kind: 'notice', level: 'error', message: `Captioning stopped: ${err.message}` }));
+
+  return {
+    library,
+    dispatch: (method, input) => dispatch(handlers, method, input),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    folderRoot: (id) => library.folderRoot(id),
+    thumbsDir: () => library.thumbsDir(),
+    async close() {
+      closed = true;
+      if (foldersTimer) clearTimeout(foldersTimer);
+      for (const off of offs) off();
+      listeners.clear();
+      await library.close();
+    },
+  };
+}
