@@ -2,3 +2,9 @@
 import type { Command } from 'commander';
 
 export const commands: Array<(program: Command) => void> = [];
+import { registerServe } from './serve.js'; commands.push(registerServe);
+import { registerCaption } from './caption.js'; commands.push(registerCaption);
+import { registerSearch } from './search.js'; commands.push(registerSearch);
+import { registerLabel } from './label.js'; commands.push(registerLabel);
+import { registerStatus } from './status.js'; commands.push(registerStatus);
+import { registerExport } from './export.js'; commands.push(registerExport);
