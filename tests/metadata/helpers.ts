@@ -56,3 +56,5 @@ export function makeWritable(path: string): void {
 export function removeDir(path: string): void {
   rmSync(path, { recursive: true, force: true });
 }
+
+export { EXIFTOOL as EXIFTOOL_CLI };
