@@ -39,8 +39,11 @@ export function createIpcClient(bridge: LenscribeBridge): ApiClient {
 
 const eventKinds: ApiEventKind[] = ['job', 'folders', 'photos', 'settings', 'notice'];
 
-/** `base` is the server origin ('' = the page's own origin, as served by `lenscribe serve`). */
-export function createHttpClient(base = ''): ApiClient {
+/**
+ * `base` is the server origin ('' = the page's own origin, as served by `lenscribe serve`,
+ * authenticated by its cookie); `token` is for clients outside the page (scripts, tests).
+ */
+export function createHttpClient(base = '', token?: string): ApiClient {
   const listeners = new Set<(e: ApiEvent) => void>();
   let source: EventSource | null = null;
   const ensureSource = () => {
@@ -65,7 +68,7 @@ export function createHttpClient(base = ''): ApiClient {
       try {
         res = await fetch(`${base}/api/${encodeURIComponent(method)}`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: token ? { 'Content-Type': 'application/json', 'X-Lenscribe-Token': token } : { 'Content-Type': 'application/json' },
           body: JSON.stringify(input ?? {}),
           credentials: 'same-origin',
         });

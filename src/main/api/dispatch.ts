@@ -45,3 +45,12 @@ export function toApiError(err: unknown): ApiError {
   if (e?.code === 'ENOENT') return new ApiError('not_found', e.message);
   return new ApiError('internal', e?.message ? String(e.message) : String(err));
 }
+
+/** The reply shape both transports put on the wire: never throws, errors become ApiErrorBody. */
+export async function replyTo(host: Pick<ApiHost, 'dispatch'>, method: unknown, input: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ReturnType<ApiError['toBody']> }> {
+  try {
+    return { ok: true, result: (await host.dispatch(method, input)) ?? null };
+  } catch (err) {
+    return { ok: false, error: toApiError(err).toBody() };
+  }
+}

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ApiEvent } from '../../shared/api-contract.js';
-import { toApiError, type ApiHost } from '../api/dispatch.js';
+import { replyTo, type ApiHost } from '../api/dispatch.js';
 import { openApiHost } from '../api/host.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, handleProtocol, registerSchemePrivileges } from './protocol.js';
 
@@ -156,11 +156,7 @@ async function start(): Promise<void> {
 
   ipcMain.handle('lenscribe:call', async (event, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) return { ok: false, error: { code: 'invalid_input', message: 'Call from an unknown frame refused.' } };
-    try {
-      return { ok: true, result: (await opened.dispatch(method, input)) ?? null };
-    } catch (err) {
-      return { ok: false, error: toApiError(err).toBody() };
-    }
+    return replyTo(opened, method, input);
   });
   ipcMain.handle('lenscribe:pick-folder', async (event) => (isOurFrame(event) ? pickFolder() : null));
   opened.onEvent((event: ApiEvent) => {

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, type ApiErrorBody } from '../../shared/api-contract.js';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
-import { toApiError, type ApiHost } from '../api/dispatch.js';
+import { replyTo, toApiError, type ApiHost } from '../api/dispatch.js';
 import { resolveMedia } from '../api/media.js';
 
 export interface ServeOptions {
@@ -112,14 +112,12 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError('invalid_input', 'Request body too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      // Over the limit: keep draining (so the client gets our answer), drop the bytes,
+      // and give up on the connection only when it goes on far too long.
+      if (size > MAX_BODY * 16) req.destroy();
+      else if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY ? reject(new ApiError('invalid_input', 'Request body too large (1 MB at most).')) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -211,8 +209,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             throw new ApiError('invalid_input', 'Request body is not valid JSON.');
           }
         }
-        const result = await options.host.dispatch(method, input);
-        return sendJson(res, 200, { ok: true, result: result ?? null });
+        const reply = await replyTo(options.host, method, input);
+        return sendJson(res, reply.ok ? 200 : httpStatus[reply.error.code], reply);
       } catch (err) {
         const e = toApiError(err);
         return sendJson(res, httpStatus[e.code], { ok: false, error: e.toBody() });
