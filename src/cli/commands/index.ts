@@ -8,3 +8,4 @@ import { registerSearch } from './search.js'; commands.push(registerSearch);
 import { registerLabel } from './label.js'; commands.push(registerLabel);
 import { registerStatus } from './status.js'; commands.push(registerStatus);
 import { registerExport } from './export.js'; commands.push(registerExport);
+import { registerTrain } from './train.js'; commands.push(registerTrain);
