@@ -37,12 +37,24 @@ export async function readExif(path: string): Promise<PhotoExif> {
   if (!tags) return EMPTY;
   const date = [tags.DateTimeOriginal, tags.CreateDate, tags.ModifyDate].find((d) => d instanceof Date && !Number.isNaN(d.getTime())) as Date | undefined;
   const o = Number(tags.Orientation);
-  const lat = typeof tags.latitude === 'number' && Number.isFinite(tags.latitude) ? tags.latitude : null;
-  const lon = typeof tags.longitude === 'number' && Number.isFinite(tags.longitude) ? tags.longitude : null;
+  const lat = coordinate(tags.GPSLatitude, tags.GPSLatitudeRef, 'S', 90);
+  const lon = coordinate(tags.GPSLongitude, tags.GPSLongitudeRef, 'W', 180);
   return {
     takenAt: date ? date.getTime() : null,
     orientation: Number.isInteger(o) && o >= 1 && o <= 8 ? o : null,
     lat,
     lon,
   };
+}
+
+/** Degrees from EXIF's [degrees, minutes, seconds] (or a plain number) and its N/S or E/W reference. */
+function coordinate(value: unknown, ref: unknown, negative: string, max: number): number | null {
+  let deg: number;
+  if (typeof value === 'number') deg = value;
+  else if (Array.isArray(value) && value.length >= 1 && value.every((v) => typeof v === 'number')) {
+    const [d, m = 0, s = 0] = value as number[];
+    deg = d + m / 60 + s / 3600;
+  } else return null;
+  if (typeof ref === 'string' && ref.trim().toUpperCase().startsWith(negative)) deg = -Math.abs(deg);
+  return Number.isFinite(deg) && Math.abs(deg) <= max ? deg : null;
 }

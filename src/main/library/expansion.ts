@@ -49,7 +49,15 @@ export class WordNeighbours {
 
   /** Row of `word`, trying its singular form too (vocabularies keep frequent forms only). */
   private lookup(word: string): number | undefined {
-    return this.index.get(word) ?? (word.endsWith('s') ? this.index.get(word.slice(0, -1)) : undefined) ?? this.index.get(`${word}s`);
+    const forms = [word, `${word}s`];
+    if (word.endsWith('ies')) forms.push(`${word.slice(0, -3)}y`);
+    if (word.endsWith('es')) forms.push(word.slice(0, -2));
+    if (word.endsWith('s')) forms.push(word.slice(0, -1));
+    for (const f of forms) {
+      const row = this.index.get(f);
+      if (row !== undefined) return row;
+    }
+    return undefined;
   }
 
   has(word: string): boolean {
