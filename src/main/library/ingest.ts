@@ -118,6 +118,9 @@ export async function probeFile(path: string, buffer?: Buffer): Promise<Probe> {
   };
 }
 
+/** A photo that comes back (moved, restored) is captioned if a model captioned it before. */
+const RESTORED_STATUS = `(CASE WHEN EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = photos.id AND c.is_user = 0) THEN 'captioned' ELSE 'pending' END)`;
+
 /** Prepared statements for writing photo rows; one per library connection. */
 export class PhotoWriter {
   private readonly byPath;
@@ -142,14 +145,14 @@ export class PhotoWriter {
     );
     this.updateStat = db.prepare(
       `UPDATE photos SET folder_id = @folderId, size = @size, mtime_ms = @mtimeMs,
-         status = CASE WHEN status IN ('missing', 'error') THEN (CASE WHEN caption_id IS NULL THEN 'pending' ELSE 'captioned' END) ELSE status END,
+         status = CASE WHEN status IN ('missing', 'error') THEN ${RESTORED_STATUS} ELSE status END,
          error_kind = CASE WHEN status IN ('missing', 'error') THEN NULL ELSE error_kind END,
          error = CASE WHEN status IN ('missing', 'error') THEN NULL ELSE error END,
          updated_at = @now WHERE id = @id`,
     );
     this.moveRow = db.prepare(
       `UPDATE photos SET folder_id = @folderId, path = @path, name = @name, size = @size, mtime_ms = @mtimeMs,
-         status = CASE WHEN caption_id IS NULL THEN 'pending' ELSE 'captioned' END, error_kind = NULL, error = NULL, updated_at = @now
+         status = ${RESTORED_STATUS}, error_kind = NULL, error = NULL, updated_at = @now
        WHERE id = @id`,
     );
     this.setError = db.prepare(`UPDATE photos SET folder_id = @folderId, size = @size, mtime_ms = @mtimeMs, status = 'error', error_kind = @kind, error = @message, updated_at = @now WHERE id = @id`);

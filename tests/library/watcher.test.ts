@@ -1,0 +1,64 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Library } from '../../src/main/library/library.js';
+import { tempDir, writeJpeg } from './fixtures.js';
+
+let lib: Library | null = null;
+afterEach(async () => {
+  await lib?.close();
+  lib = null;
+});
+
+async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await lib!.watchSettled();
+}
+
+describe('folder watching', () => {
+  it('reflects new, changed, moved and deleted files without a rescan; moves keep captions', async () => {
+    const d = tempDir();
+    const photos = join(d, 'photos');
+    await writeJpeg(join(photos, 'first.jpg'), 1);
+    lib = Library.open(join(d, 'lib'), { registerDefaultModel: false });
+    await lib.addFolder(photos, { caption: false });
+    await lib.watch({ settleMs: 100, debounceMs: 50 });
+    const events: Array<number[] | null> = [];
+    lib.on('photos', (ids) => events.push(ids));
+
+    // New file, including in a new subfolder.
+    mkdirSync(join(photos, 'new'));
+    await writeJpeg(join(photos, 'new', 'second.jpg'), 2);
+    await until(() => lib!.photoIdByPath(join(photos, 'new', 'second.jpg')) !== null, 'the new file');
+    const id2 = lib.photoIdByPath(join(photos, 'new', 'second.jpg'))!;
+    expect(lib.getPhoto(id2)!.status).toBe('pending');
+    expect(events.length).toBeGreaterThan(0);
+
+    // The user captions it, then moves it: same row, caption kept.
+    lib.setUserCaption(id2, 'the lighthouse at dawn');
+    const hashBefore = (lib.db.prepare('SELECT hash FROM photos WHERE id = ?').get(id2) as { hash: string }).hash;
+    renameSync(join(photos, 'new', 'second.jpg'), join(photos, 'lighthouse.jpg'));
+    await until(() => lib!.photoIdByPath(join(photos, 'lighthouse.jpg')) !== null, 'the moved file');
+    expect(lib.photoIdByPath(join(photos, 'lighthouse.jpg'))).toBe(id2);
+    expect(lib.getPhoto(id2)!.caption).toBe('the lighthouse at dawn');
+    expect(lib.getPhoto(id2)!.status).toBe('pending');
+    expect(lib.photoIdByPath(join(photos, 'new', 'second.jpg'))).toBeNull();
+
+    // Changed content: back to pending with a new hash, user caption still shown.
+    lib.db.prepare(`UPDATE photos SET status = 'captioned' WHERE id = ?`).run(id2);
+    await writeJpeg(join(photos, 'lighthouse.jpg'), 99);
+    await until(() => (lib!.db.prepare('SELECT hash FROM photos WHERE id = ?').get(id2) as { hash: string }).hash !== hashBefore, 'the change');
+    expect(lib.getPhoto(id2)!.status).toBe('pending');
+    expect(lib.getPhoto(id2)!.caption).toBe('the lighthouse at dawn');
+
+    // Deleted: kept as missing, out of search.
+    rmSync(join(photos, 'lighthouse.jpg'));
+    await until(() => lib!.getPhoto(id2)!.status === 'missing', 'the deletion');
+    expect(lib.search('lighthouse').total).toBe(0);
+    expect(lib.listPhotos().total).toBe(1);
+  });
+});
