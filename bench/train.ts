@@ -1,0 +1,134 @@
+/**
+ * `npm run bench -- train [iters]`: training throughput of the caption decoder against PyTorch
+ * CPU on the same synthetic batch and architecture (embed 256, hidden 512, 1 layer, vocab 2700,
+ * batch 128, captions of up to 20 tokens), both on 2 threads, in the same run. Then inference:
+ * milliseconds per caption for beam search of width 3 on 1 core.
+ * Prints one JSON line per figure.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setGemmThreads } from '../src/training/matmul.js';
+import { initParams, lossAndGrads, createStepModel } from '../src/training/model.js';
+import { adamStep, clipGradNorm, createAdamState } from '../src/training/optim.js';
+import { Rng } from '../src/training/rng.js';
+import { END, PAD, START, type DecoderConfig } from '../src/training/types.js';
+
+const iters = Number(process.argv[2]) || 8;
+const warmup = 2;
+const [N, D, T, V, W, H] = [128, 1280, 20, 2700, 256, 512];
+const config: DecoderConfig = { featureDim: D, embedDim: W, hiddenDim: H, layers: 1, vocabSize: V, dropout: 0 };
+
+// The synthetic batch: random features, captions of 8–18 words (so up to 20 tokens with <start>/<end>).
+const rng = new Rng(42);
+const features = new Float32Array(N * D).map(() => rng.normal());
+const captions = new Int32Array(N * T).fill(PAD);
+for (let n = 0; n < N; n++) {
+  const words = n === 0 ? T - 2 : 8 + rng.int(11);
+  captions[n * T] = START;
+  for (let k = 1; k <= words; k++) captions[n * T + k] = 4 + rng.int(V - 4);
+  captions[n * T + words + 1] = END;
+}
+let tokens = 0;
+for (let n = 0; n < N; n++) for (let t = 1; t < T; t++) if (captions[n * T + t] !== PAD) tokens++;
+
+// --- Lenscribe
+setGemmThreads(2);
+const params = initParams(config, 1);
+const adam = createAdamState();
+const batch = { features, captions, n: N, t: T };
+const stepOurs = () => {
+  const r = lossAndGrads(params, batch);
+  clipGradNorm(r.grads, 5);
+  adamStep(params, r.grads, adam, 1e-3);
+  return r.loss;
+};
+for (let i = 0; i < warmup; i++) stepOurs();
+const t0 = performance.now();
+let ourLoss = 0;
+for (let i = 0; i < iters; i++) ourLoss = stepOurs();
+const ourSeconds = (performance.now() - t0) / 1000;
+const ourTps = (tokens * iters) / ourSeconds;
+const ourRss = process.resourceUsage().maxRSS / 1024;
+
+// --- PyTorch
+const python = findTorchPython();
+const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-'));
+const file = join(dir, 'batch.bin');
+writeFileSync(file, Buffer.concat([Buffer.from(features.buffer), Buffer.from(captions.buffer)]));
+const peerScript = fileURLToPath(new URL('./train-peer.py', import.meta.url));
+const peer = spawnSync(python, [peerScript, file, ...[N, D, T, V, W, H, warmup, iters].map(String)], { encoding: 'utf8' });
+rmSync(dir, { recursive: true, force: true });
+if (peer.status !== 0) {
+  console.error(peer.stderr);
+  process.exit(1);
+}
+const peerResult = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as { tokens_per_s: number; peak_rss_mb: number; torch: string; loss: number };
+console.log(
+  JSON.stringify({
+    bench: 'train',
+    tokens_per_s: round(ourTps),
+    peer: 'pytorch',
+    peer_tokens_per_s: round(peerResult.tokens_per_s),
+    ratio: round(ourTps / peerResult.tokens_per_s, 3),
+    peak_rss_mb: round(ourRss),
+    peer_peak_rss_mb: round(peerResult.peak_rss_mb),
+    threads: 2,
+    batch: N, tokens_per_batch: tokens, iters,
+    loss_after: round(ourLoss, 4), peer_loss_after: round(peerResult.loss, 4),
+    peer_version: peerResult.torch,
+  }),
+);
+
+// --- Inference: beam 3 on one core
+setGemmThreads(1);
+await benchInference();
+
+async function benchInference(): Promise<void> {
+  const decodePath = new URL('../src/inference/decode.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(decodePath))) {
+    console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/inference/decode.ts does not exist yet' }));
+    return;
+  }
+  const decode = (await import(decodePath.href)) as Record<string, unknown>;
+  type Beam = (model: unknown, vocab: unknown, features: Float32Array, n: number, opts: Record<string, unknown>) => Array<Array<{ tokens: number[] }>>;
+  const beamSearch = decode.beamSearch as Beam | undefined;
+  if (typeof beamSearch !== 'function') {
+    console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/inference/decode.ts has no beamSearch export' }));
+    return;
+  }
+  // Untrained weights rarely emit <end>, so every caption runs the full 20 steps: a worst case.
+  const model = createStepModel(params);
+  const vocab = { size: V, decode: (ids: ArrayLike<number>) => Array.from(ids).join(' ') };
+  const images = 20;
+  const opts = { beamWidth: 3, maxLength: 20 };
+  for (let i = 0; i < 3; i++) beamSearch(model, vocab, features.subarray(0, D), 1, opts);
+  let s = performance.now();
+  let words = 0;
+  for (let i = 0; i < images; i++) words += beamSearch(model, vocab, features.subarray(i * D, (i + 1) * D), 1, opts)[0][0].tokens.length;
+  const one = (performance.now() - s) / images;
+  s = performance.now();
+  beamSearch(model, vocab, features.subarray(0, images * D), images, opts);
+  const batched = (performance.now() - s) / images;
+  console.log(JSON.stringify({
+    bench: 'decode-beam3', ms_per_caption: round(one, 2), ms_per_caption_batched_20: round(batched, 2),
+    mean_words: round(words / images, 1), threads: 1, hidden: H, vocab: V, max_length: 20, limit_ms: 10,
+  }));
+}
+
+function findTorchPython(): string {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  console.error('PyTorch missing: installing Debian python3-torch');
+  const r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not install python3-torch with apt-get');
+  return '/usr/bin/python3';
+}
+
+function round(x: number, digits = 1): number {
+  const k = 10 ** digits;
+  return Math.round(x * k) / k;
+}
