@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../shared/errors.js';
+import { modelsDir } from '../shared/paths.js';
 import { CONFIG_FILE, loadDecoder, type LoadedDecoder } from './model-io.js';
 import type { DecoderConfig } from './types.js';
 
@@ -64,7 +65,10 @@ export interface EncoderInput {
 export interface EncoderRef {
   /** Encoder name, e.g. `mobilenet_v2` (a folder under models/encoders/) or the user's own. */
   name: string;
-  /** Path of the ONNX file relative to the model directory. */
+  /**
+   * Path of the ONNX file relative to the model directory, or `models:<path>` relative to
+   * Lenscribe's models folder (how a model outside it refers to a bundled encoder).
+   */
   file: string;
   sha256: string;
   input: EncoderInput;
@@ -96,11 +100,12 @@ export interface ValidationMetrics {
   /** How the validation photos were chosen, e.g. "hash split, fraction 0.05". */
   split: string;
   images: number;
-  bleu1: number;
-  bleu2: number;
-  bleu3: number;
-  bleu4: number;
-  rouge_l: number;
+  /** BLEU and ROUGE-L are absent while training is still running (only CIDEr-D is measured per epoch). */
+  bleu1?: number;
+  bleu2?: number;
+  bleu3?: number;
+  bleu4?: number;
+  rouge_l?: number;
   /** CIDEr-D on coco-caption's scale (can exceed 1). */
   cider: number;
   /** Mean cross-entropy per target token on the validation captions. */
@@ -196,7 +201,7 @@ function writeAtomic(path: string, text: string): void {
 export function writeModelDir(dir: string, input: ManifestInput, extraFiles: string[] = []): ModelManifest {
   const root = resolve(dir);
   const names = new Set([input.decoder.weights, input.decoder.vocabulary, ...extraFiles]);
-  const encoderAbs = resolve(root, input.encoder.file);
+  const encoderAbs = resolveEncoderPath(root, input.encoder.file);
   if (!relative(root, encoderAbs).startsWith('..')) names.add(relative(root, encoderAbs));
   const files: Record<string, FileEntry> = {};
   for (const name of [...names].sort()) {
@@ -280,7 +285,7 @@ export function loadModelDir(dir: string, options: LoadOptions = {}): LoadedMode
     throw new ModelDirError(root, `model.json is not valid JSON (${(err as Error).message})`);
   }
   const manifest = validateManifest(parsed, root);
-  const encoderPath = resolve(root, manifest.encoder.file);
+  const encoderPath = resolveEncoderPath(root, manifest.encoder.file);
   if (options.verify ?? true) {
     for (const [name, entry] of Object.entries(manifest.files)) {
       const p = join(root, name);
@@ -321,9 +326,27 @@ export function loadModel(dir: string, options: LoadOptions = {}): LoadedModelDi
   return { ...loaded, decoder };
 }
 
-/** The path to give `encoder.file` for an encoder at `encoderPath`, relative to the model dir. */
+const MODELS_PREFIX = 'models:';
+
+/** Absolute path of the encoder a manifest names (see EncoderRef.file). */
+export function resolveEncoderPath(modelDir: string, file: string): string {
+  if (file.startsWith(MODELS_PREFIX)) return resolve(modelsDir, file.slice(MODELS_PREFIX.length));
+  return resolve(modelDir, file);
+}
+
+/**
+ * What to write as `encoder.file` for an encoder at `encoderPath`: relative to the model
+ * directory when both live in Lenscribe's models folder (or the encoder is inside the model
+ * directory), else `models:<path>` for a bundled encoder, else the absolute path.
+ */
 export function encoderFileRef(modelDir: string, encoderPath: string): string {
-  return relative(resolve(modelDir), resolve(encoderPath)).split('\\').join('/');
+  const dir = resolve(modelDir);
+  const enc = resolve(encoderPath);
+  const posix = (p: string) => p.split('\\').join('/');
+  const inside = (parent: string, child: string) => !relative(parent, child).startsWith('..') && !isAbsolute(relative(parent, child));
+  if (inside(dir, enc) || (inside(modelsDir, dir) && inside(modelsDir, enc))) return posix(relative(dir, enc));
+  if (inside(modelsDir, enc)) return MODELS_PREFIX + posix(relative(modelsDir, enc));
+  return enc;
 }
 
 /** Directory of `model.json` when given either the directory or the file. */

@@ -9,3 +9,5 @@ import { registerLabel } from './label.js'; commands.push(registerLabel);
 import { registerStatus } from './status.js'; commands.push(registerStatus);
 import { registerExport } from './export.js'; commands.push(registerExport);
 import { registerTrain } from './train.js'; commands.push(registerTrain);
+import { registerMetadata } from './metadata.js'; commands.push(registerMetadata);
+import { registerEval } from './eval.js'; commands.push(registerEval);

@@ -25,6 +25,7 @@ import { createStepModel } from '../../training/model.js';
 import { train, type Caption, type CaptionData, type TrainProgress } from '../../training/trainer.js';
 import type { DecoderConfig, Params } from '../../training/types.js';
 import { Vocabulary } from '../../training/vocab.js';
+import type { CaptionScores } from '../../training/metrics/index.js';
 
 export interface TrainCliOptions {
   data: string;
@@ -290,7 +291,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
             validationScorer: ({ model }) => validationCider(greedyCaptioner(model, vocab, D, { maxWords }), valF!.features, valN, valRefs),
             bestCheckpointPath: out,
             writeCheckpoint: (_path: string, params: Params<Float32Array>, _config: DecoderConfig, info) =>
-              saveModel(params, { split: splitText, images: valN, bleu1: NaN, bleu2: NaN, bleu3: NaN, bleu4: NaN, rouge_l: NaN, cider: info.score ?? NaN, beam: 1 }, { epochs: info.epoch + 1, bestEpoch: info.epoch + 1 }),
+              saveModel(params, { split: splitText, images: valN, cider: info.score ?? 0, beam: 1 }, { epochs: info.epoch + 1, bestEpoch: info.epoch + 1 }),
           }
         : {}),
       onProgress,
@@ -312,7 +313,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     ...(h.validationScore !== undefined ? { valCider: h.validationScore } : {}),
     seconds: h.seconds,
   }));
-  let metrics: ValidationMetrics | undefined;
+  let metrics: (ValidationMetrics & CaptionScores) | undefined;
   if (valN > 0) {
     status.update(`scoring ${valN} validation photos (beam ${beam}) …`, true);
     const model = createStepModel(result.params);
