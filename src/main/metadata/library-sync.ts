@@ -1,0 +1,217 @@
+/**
+ * The metadata side of the library: importing descriptions found on disk as user captions
+ * (on ingest and on demand) and exporting captions to XMP / .txt / embedded metadata.
+ *
+ * A small ledger table in the library's database remembers, per photo and target, the text
+ * Lenscribe last knew to be there and whether Lenscribe wrote it. It is what lets an export tell
+ * "the user changed this caption in Lenscribe" from "another program changed the file since",
+ * and lets a re-import pick up only what changed on disk.
+ */
+import type Database from 'better-sqlite3';
+import { whyNotADescription } from './boilerplate.js';
+import { readDescriptions } from './read.js';
+import { chooseXmpSidecar } from './sidecars.js';
+import type { CaptionKind, DescriptionReport, DescriptionSource, FoundDescription, KnownState, SidecarNaming, WriteOutcome, WriteTarget } from './types.js';
+import { sameText, writeCaption } from './write.js';
+
+/** What this module needs of the library (the `Library` class satisfies it). */
+export interface MetadataLibrary {
+  readonly db: Database.Database;
+  importUserCaptions(items: Iterable<{ path: string; text: string }>, source?: string): { imported: number; unchanged: number; notInLibrary: string[] };
+  exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
+}
+
+const LEDGER_SQL = `
+CREATE TABLE IF NOT EXISTS metadata_ledger (
+  photo_path     TEXT NOT NULL,
+  target         TEXT NOT NULL CHECK (target IN ('xmp-sidecar', 'embedded', 'txt')),
+  file           TEXT NOT NULL,
+  text           TEXT,
+  lenscribe_kind TEXT CHECK (lenscribe_kind IN ('user', 'model')),
+  updated_at     INTEGER NOT NULL,
+  PRIMARY KEY (photo_path, target)
+) WITHOUT ROWID;`;
+
+export class MetadataLedger {
+  private readonly getStmt;
+  private readonly putStmt;
+
+  constructor(db: Database.Database) {
+    db.exec(LEDGER_SQL);
+    this.getStmt = db.prepare('SELECT text, lenscribe_kind FROM metadata_ledger WHERE photo_path = ? AND target = ?');
+    this.putStmt = db.prepare(
+      `INSERT INTO metadata_ledger (photo_path, target, file, text, lenscribe_kind, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (photo_path, target) DO UPDATE SET file = excluded.file, text = excluded.text,
+         lenscribe_kind = excluded.lenscribe_kind, updated_at = excluded.updated_at`,
+    );
+  }
+
+  get(photoPath: string, target: WriteTarget): KnownState | undefined {
+    const r = this.getStmt.get(photoPath, target) as { text: string | null; lenscribe_kind: CaptionKind | null } | undefined;
+    if (!r) return undefined;
+    return { text: r.text, ...(r.lenscribe_kind ? { lenscribeKind: r.lenscribe_kind } : {}) };
+  }
+
+  put(photoPath: string, target: WriteTarget, file: string, state: KnownState): void {
+    this.putStmt.run(photoPath, target, file, state.text, state.lenscribeKind ?? null, Date.now());
+  }
+}
+
+const ledgers = new WeakMap<Database.Database, MetadataLedger>();
+export function ledgerOf(library: MetadataLibrary): MetadataLedger {
+  let l = ledgers.get(library.db);
+  if (!l) ledgers.set(library.db, (l = new MetadataLedger(library.db)));
+  return l;
+}
+
+const EMBEDDED_SOURCES: ReadonlySet<DescriptionSource> = new Set(['xmp', 'iptc', 'exif', 'exif-xpcomment', 'png']);
+
+/** What the report says is at each write target now (the state a writer would find). */
+async function statesOf(report: DescriptionReport): Promise<Map<WriteTarget, { file: string; found: FoundDescription | null }>> {
+  const out = new Map<WriteTarget, { file: string; found: FoundDescription | null }>();
+  const isDefault = (d: FoundDescription) => d.lang === undefined || d.lang === 'x-default';
+  const sidecar = await chooseXmpSidecar(report.photoPath);
+  out.set('xmp-sidecar', { file: sidecar.path, found: report.descriptions.find((d) => d.source === 'xmp-sidecar' && d.file === sidecar.path && isDefault(d)) ?? null });
+  out.set('embedded', { file: report.photoPath, found: report.descriptions.find((d) => EMBEDDED_SOURCES.has(d.source) && isDefault(d)) ?? null });
+  const txt = report.descriptions.find((d) => d.source === 'txt-sidecar') ?? null;
+  out.set('txt', { file: txt?.file ?? report.photoPath.replace(/\.[^./\\]*$/, '.txt'), found: txt });
+  return out;
+}
+
+export interface ImportItem {
+  path: string;
+  /** The description imported as a user caption, with where it came from. */
+  imported?: { text: string; source: DescriptionSource; file: string };
+  problems: string[];
+}
+
+export interface ImportSummary {
+  photos: number;
+  imported: number;
+  /** Photos whose description was already the newest user caption. */
+  unchanged: number;
+  /** Photos with at least one problem (unreadable sidecar, corrupt photo…). */
+  withProblems: number;
+  items: ImportItem[];
+}
+
+/**
+ * Read the descriptions of these photos (default: every photo in the library) and import the
+ * best new one of each as a user caption, source `import:<where>`. A description is new if the
+ * ledger has not seen it at that place; a model caption Lenscribe wrote is never imported.
+ * The library's ingest calls this with the paths it just added.
+ */
+export async function importDescriptions(library: MetadataLibrary, paths?: Iterable<string>, onProgress?: (done: number, total: number) => void): Promise<ImportSummary> {
+  const ledger = ledgerOf(library);
+  const list = paths ? [...paths] : [...library.exportRows()].map((r) => r.path);
+  const summary: ImportSummary = { photos: list.length, imported: 0, unchanged: 0, withProblems: 0, items: [] };
+  let done = 0;
+  for (const path of list) {
+    const report = await readDescriptions(path);
+    const item: ImportItem = { path, problems: report.problems };
+    const states = await statesOf(report);
+    // Model captions Lenscribe wrote to a .txt carry no mark; the ledger remembers them.
+    const wroteAsModel = (d: FoundDescription) => {
+      if (d.writer === 'lenscribe') return d.lenscribeKind === 'model';
+      const target: WriteTarget | null = d.source === 'txt-sidecar' ? 'txt' : d.source === 'xmp-sidecar' ? 'xmp-sidecar' : EMBEDDED_SOURCES.has(d.source) ? 'embedded' : null;
+      const known = target ? ledger.get(path, target) : undefined;
+      return known?.lenscribeKind === 'model' && known.text !== null && sameText(known.text, d.text);
+    };
+    const changed = (d: FoundDescription) => {
+      for (const [target, s] of states) {
+        if (s.found !== d) continue;
+        const known = ledger.get(path, target);
+        return !known || known.text === null || !sameText(known.text, d.text);
+      }
+      return !ledger.get(path, 'xmp-sidecar') && !ledger.get(path, 'embedded'); // other places: new unless we looked before
+    };
+    const candidate = report.descriptions.find((d) => !wroteAsModel(d) && changed(d) && whyNotADescription(d.text) === null);
+    if (candidate) {
+      const r = library.importUserCaptions([{ path, text: candidate.text }], `import:${candidate.source}`);
+      if (r.imported > 0) {
+        summary.imported++;
+        item.imported = { text: candidate.text, source: candidate.source, file: candidate.file };
+      } else if (r.unchanged > 0) summary.unchanged++;
+      else item.problems.push(`${path}: not in the library`);
+    }
+    for (const [target, s] of states) {
+      const known = ledger.get(path, target);
+      const text = s.found?.text ?? null;
+      const kind = s.found?.writer === 'lenscribe' ? s.found.lenscribeKind : known && text !== null && known.text !== null && sameText(known.text, text) ? known.lenscribeKind : undefined;
+      ledger.put(path, target, s.file, { text, ...(kind ? { lenscribeKind: kind } : {}) });
+    }
+    if (item.problems.length) summary.withProblems++;
+    if (item.imported || item.problems.length) summary.items.push(item);
+    onProgress?.(++done, list.length);
+  }
+  return summary;
+}
+
+export type ExportOnly = 'user' | 'model' | 'all';
+
+export interface ExportOptions {
+  target: WriteTarget;
+  /** `user`: only the user's captions; `model`: only photos whose caption is the model's; `all` (default): user's, else model's. */
+  only?: ExportOnly;
+  sidecarNaming?: SidecarNaming | 'auto';
+  preserveMtime?: boolean;
+  overwriteOthers?: boolean;
+  /** Limit to these photo paths (default: the whole library). */
+  paths?: Iterable<string>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExportSummary {
+  photos: number;
+  written: number;
+  unchanged: number;
+  keptTheirs: number;
+  conflicts: number;
+  failed: number;
+  /** Photos with nothing to export under `only`. */
+  skipped: number;
+  /** Every outcome other than written/unchanged, and every one with a notice. */
+  items: WriteOutcome[];
+}
+
+/**
+ * Write the library's captions where other apps read them. Each photo's outcome is counted;
+ * the job goes on after any per-photo failure, and nothing another program wrote is replaced
+ * unless the policy in write.ts allows it.
+ */
+export async function exportCaptions(library: MetadataLibrary, options: ExportOptions): Promise<ExportSummary> {
+  const ledger = ledgerOf(library);
+  const only = options.only ?? 'all';
+  const wanted = options.paths ? new Set(options.paths) : null;
+  // Collected first: the ledger writes on the same connection while the rows are processed.
+  const rows = [...library.exportRows()].filter((r) => !wanted || wanted.has(r.path));
+  const summary: ExportSummary = { photos: rows.length, written: 0, unchanged: 0, keptTheirs: 0, conflicts: 0, failed: 0, skipped: 0, items: [] };
+  let done = 0;
+  for (const row of rows) {
+    const caption =
+      row.userCaption !== null && only !== 'model' ? { text: row.userCaption, kind: 'user' as const }
+      : row.userCaption === null && row.modelCaption !== null && only !== 'user' ? { text: row.modelCaption, kind: 'model' as const, ...(row.source ? { model: row.source } : {}) }
+      : null;
+    if (!caption) {
+      summary.skipped++;
+    } else {
+      const expected = ledger.get(row.path, options.target);
+      const out = await writeCaption(row.path, caption, {
+        target: options.target,
+        ...(options.sidecarNaming ? { sidecarNaming: options.sidecarNaming } : {}),
+        ...(options.preserveMtime ? { preserveMtime: true } : {}),
+        ...(options.overwriteOthers ? { overwriteOthers: true } : {}),
+        ...(expected ? { expected } : {}),
+      });
+      if (out.state) ledger.put(row.path, out.target, out.file, out.state);
+      if (out.status === 'written') summary.written++;
+      else if (out.status === 'unchanged') summary.unchanged++;
+      else if (out.status === 'kept-theirs') summary.keptTheirs++;
+      else if (out.status === 'conflict') summary.conflicts++;
+      else summary.failed++;
+      if ((out.status !== 'written' && out.status !== 'unchanged') || out.notice) summary.items.push(out);
+    }
+    options.onProgress?.(++done, rows.length);
+  }
+  return summary;
+}
