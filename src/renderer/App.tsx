@@ -297,6 +297,7 @@ export function App({ client }: { client: ApiClient }) {
               get={getPhoto}
               ensure={ensure}
               thumbUrl={client.thumbUrl}
+              photoUrl={client.photoUrl}
               showCaptions={settings.captionsUnderThumbnails}
               selected={selected}
               onSelect={setSelected}

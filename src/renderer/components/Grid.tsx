@@ -15,6 +15,8 @@ export interface GridProps {
   get(index: number): PhotoSummary | undefined;
   ensure(start: number, end: number): void;
   thumbUrl(thumb: string): string;
+  /** The original file, shown (scaled) while a photo has no thumbnail yet. */
+  photoUrl(photo: PhotoSummary): string;
   showCaptions: boolean;
   selected: number;
   onSelect(index: number): void;
@@ -107,13 +109,14 @@ export function Grid(props: GridProps) {
             const photo = get(index);
             cells.push(
               <Cell
-                key={index}
+                key={photo ? `p${photo.id}` : `i${index}`}
                 index={index}
                 photo={photo}
                 width={cellWidth}
                 showCaption={showCaptions}
                 selected={index === selected}
                 thumbUrl={props.thumbUrl}
+                photoUrl={props.photoUrl}
                 caption={photo && props.renderCaption ? props.renderCaption(index, photo) : undefined}
                 onClick={() => onSelect(index)}
                 onDoubleClick={() => onOpen(index)}
@@ -144,13 +147,16 @@ interface CellProps {
   showCaption: boolean;
   selected: boolean;
   thumbUrl(thumb: string): string;
+  photoUrl(photo: PhotoSummary): string;
   caption: ReactNode | undefined;
   onClick(): void;
   onDoubleClick(): void;
 }
 
-function Cell({ index, photo, width, showCaption, selected, thumbUrl, caption, onClick, onDoubleClick }: CellProps) {
+function Cell({ index, photo, width, showCaption, selected, thumbUrl, photoUrl, caption, onClick, onDoubleClick }: CellProps) {
   const status = photo?.status ?? 'loading';
+  const [broken, setBroken] = useState(false);
+  const src = photo?.thumb ? thumbUrl(photo.thumb) : photo && (status === 'pending' || status === 'captioned') && !broken ? photoUrl(photo) : null;
   return (
     <div
       id={`cell-${index}`}
@@ -164,8 +170,8 @@ function Cell({ index, photo, width, showCaption, selected, thumbUrl, caption, o
       title={photo?.name}
     >
       <div className="thumb">
-        {photo?.thumb ? (
-          <img src={thumbUrl(photo.thumb)} alt={photo.caption ?? photo.name} loading="lazy" decoding="async" draggable={false} />
+        {photo && src ? (
+          <img src={src} alt={photo.caption ?? photo.name} loading="lazy" decoding="async" draggable={false} onError={() => setBroken(true)} />
         ) : (
           <span className="thumb-placeholder" aria-hidden="true">
             {status === 'error' ? '⚠' : status === 'missing' ? '∅' : '…'}

@@ -50,7 +50,9 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
 
   useEffect(() => {
     if (editing) inputRef.current?.select();
-  }, [editing]);
+    // Leaving the editor (saved or cancelled) must not drop focus to the page: keys go to the dialog.
+    else if (!document.activeElement || document.activeElement === document.body) dialogRef.current?.focus();
+  }, [editing, saving]);
 
   const loadAlternatives = () => {
     setAltState('loading');
