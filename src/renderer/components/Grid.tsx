@@ -40,8 +40,10 @@ export function Grid(props: GridProps) {
     return () => ro.disconnect();
   }, []);
 
-  const columns = Math.max(1, Math.floor((width - 16) / MIN_CELL));
-  const cellWidth = width > 0 ? (width - 16) / columns : MIN_CELL;
+  // The scroller's padding (8 px each side) is not room for cells.
+  const inner = Math.max(MIN_CELL, width - 16);
+  const columns = Math.max(1, Math.floor(inner / MIN_CELL));
+  const cellWidth = Math.floor(inner / columns);
   const rowHeight = Math.round(cellWidth * 0.75) + (showCaptions ? CAPTION_HEIGHT : 0) + 8;
   const rows = Math.ceil(count / columns);
 

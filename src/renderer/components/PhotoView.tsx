@@ -209,7 +209,9 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
                   >
                     Edit caption <kbd>E</kbd>
                   </button>
-                  {isUser && <button onClick={clearUser}>Use the model's caption</button>}
+                  {isUser && photo.history.some((c) => c.source !== 'user' && !c.source.startsWith('import')) && (
+                    <button onClick={clearUser}>Use the model's caption</button>
+                  )}
                 </div>
               )}
             </section>
