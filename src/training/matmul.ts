@@ -1,8 +1,8 @@
 /**
  * The one matrix-product module every layer calls.
  *
- *   gemm(a, b, out, M, K, N, { transA, transB, accumulate })
- *     out[M,N] (+)= op(A)[M,K] · op(B)[K,N]
+ *   gemm(a, b, out, M, K, N, { transA, transB, accumulate, bias })
+ *     out[M,N] (+)= op(A)[M,K] · op(B)[K,N] (+ bias[N] on every row)
  *   where op(A) is A (row-major M×K) or Aᵀ (A stored K×M), likewise for B.
  *
  * Two backends:
@@ -32,6 +32,8 @@ export interface GemmOptions {
   transB?: boolean;
   /** Add the product into `out` instead of overwriting it. */
   accumulate?: boolean;
+  /** A row vector (length N) added to every row of the result (an affine layer's bias). */
+  bias?: FloatArray;
 }
 
 /** Below this many multiply-adds the native call costs more than it saves. */
@@ -64,9 +66,11 @@ export function gemm(
   opts: GemmOptions = {},
 ): FloatArray {
   checkSizes(a, b, out, M, K, N);
+  if (opts.bias && opts.bias.length < N) throw new RangeError(`gemm: bias has ${opts.bias.length} elements, needs ${N}`);
   if (M === 0 || N === 0) return out;
   if (K === 0) {
     if (!opts.accumulate) out.fill(0, 0, M * N);
+    if (opts.bias) addBias(out, opts.bias, M, N);
     return out;
   }
   if (useOnnx(a, b, out, M * K * N)) gemmOnnx(a as Float32Array, b as Float32Array, out as Float32Array, M, K, N, opts);
@@ -95,9 +99,10 @@ export function gemmReference(
   M: number,
   K: number,
   N: number,
-  { transA = false, transB = false, accumulate = false }: GemmOptions = {},
+  { transA = false, transB = false, accumulate = false, bias }: GemmOptions = {},
 ): void {
   if (!accumulate) out.fill(0, 0, M * N);
+  if (bias) addBias(out, bias, M, N);
   if (!transB) {
     for (let i = 0; i < M; i++) {
       const row = i * N;
@@ -121,6 +126,13 @@ export function gemmReference(
         out[i * N + j] += s;
       }
     }
+  }
+}
+
+function addBias(out: FloatArray, bias: FloatArray, M: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    const row = i * N;
+    for (let j = 0; j < N; j++) out[row + j] += bias[j];
   }
 }
 
@@ -151,12 +163,24 @@ function loadNative(): void {
   nativeBinding = bindingModule.binding;
 }
 
-/** A one-node Gemm graph: Y = op(A)·op(B), with every dimension symbolic. */
-export function buildGemmModel(transA: boolean, transB: boolean): Uint8Array {
+/**
+ * What the Gemm node's C input is: none; a row vector [n] (bias); or the full [m, n] output
+ * itself (accumulate: we bind `out` as both C and the preallocated Y, so the sum happens
+ * inside the kernel without a JS pass or a temporary).
+ */
+type CMode = 'none' | 'row' | 'full';
+
+/** A one-node Gemm graph: Y = op(A)·op(B) (+ C), with every dimension symbolic. */
+export function buildGemmModel(transA: boolean, transB: boolean, cMode: CMode = 'none'): Uint8Array {
   const dims = (names: string[]) => ({ dim: names.map((dimParam) => ({ dimParam })) });
   const tensorType = (names: string[]) => ({
     tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(names) },
   });
+  const inputs = [
+    { name: 'A', type: tensorType(transA ? ['k', 'm'] : ['m', 'k']) },
+    { name: 'B', type: tensorType(transB ? ['n', 'k'] : ['k', 'n']) },
+  ];
+  if (cMode !== 'none') inputs.push({ name: 'C', type: tensorType(cMode === 'row' ? ['n'] : ['m', 'n']) });
   const model = onnx.ModelProto.create({
     irVersion: 7,
     producerName: 'lenscribe-gemm',
@@ -166,7 +190,7 @@ export function buildGemmModel(transA: boolean, transB: boolean): Uint8Array {
       node: [
         {
           opType: 'Gemm',
-          input: ['A', 'B'],
+          input: cMode === 'none' ? ['A', 'B'] : ['A', 'B', 'C'],
           output: ['Y'],
           attribute: [
             { name: 'transA', type: onnx.AttributeProto.AttributeType.INT, i: transA ? 1 : 0 },
@@ -174,22 +198,19 @@ export function buildGemmModel(transA: boolean, transB: boolean): Uint8Array {
           ],
         },
       ],
-      input: [
-        { name: 'A', type: tensorType(transA ? ['k', 'm'] : ['m', 'k']) },
-        { name: 'B', type: tensorType(transB ? ['n', 'k'] : ['k', 'n']) },
-      ],
+      input: inputs,
       output: [{ name: 'Y', type: tensorType(['m', 'n']) }],
     },
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-function session(transA: boolean, transB: boolean): NativeSession {
+function session(transA: boolean, transB: boolean, cMode: CMode): NativeSession {
   loadNative();
-  const key = `${transA ? 1 : 0}${transB ? 1 : 0}`;
+  const key = `${transA ? 1 : 0}${transB ? 1 : 0}${cMode}`;
   let s = sessions.get(key);
   if (!s) {
-    const bytes = buildGemmModel(transA, transB);
+    const bytes = buildGemmModel(transA, transB, cMode);
     s = new nativeBinding!.InferenceSession();
     s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
       graphOptimizationLevel: 'all',
@@ -208,12 +229,20 @@ function gemmOnnx(
   M: number,
   K: number,
   N: number,
-  { transA = false, transB = false, accumulate = false }: GemmOptions,
+  { transA = false, transB = false, accumulate = false, bias }: GemmOptions,
 ): void {
-  const s = session(transA, transB);
-  const A = new ort!.Tensor('float32', a.length === M * K ? a : a.subarray(0, M * K), transA ? [K, M] : [M, K]);
-  const B = new ort!.Tensor('float32', b.length === K * N ? b : b.subarray(0, K * N), transB ? [N, K] : [K, N]);
-  const y = s.run({ A, B }, { Y: null }, {}).Y.data;
-  if (accumulate) for (let i = 0; i < M * N; i++) out[i] += y[i];
-  else out.set(y);
+  const nativeBias = bias instanceof Float32Array && !accumulate;
+  const cMode: CMode = accumulate ? 'full' : nativeBias ? 'row' : 'none';
+  const s = session(transA, transB, cMode);
+  const view = (x: Float32Array, n: number) => (x.length === n ? x : x.subarray(0, n));
+  const feeds: Record<string, object> = {
+    A: new ort!.Tensor('float32', view(a, M * K), transA ? [K, M] : [M, K]),
+    B: new ort!.Tensor('float32', view(b, K * N), transB ? [N, K] : [K, N]),
+  };
+  const y = view(out, M * N);
+  if (cMode === 'full') feeds.C = new ort!.Tensor('float32', y, [M, N]);
+  else if (cMode === 'row') feeds.C = new ort!.Tensor('float32', view(bias as Float32Array, N), [N]);
+  // The result is written straight into `out` (a preallocated output), no copy.
+  s.run(feeds, { Y: new ort!.Tensor('float32', y, [M, N]) }, {});
+  if (bias && !nativeBias) addBias(out, bias, M, N);
 }

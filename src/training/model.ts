@@ -37,7 +37,7 @@ import { dropoutBackward, dropoutForward } from './layers/dropout.js';
 import { lstmStepForward, stackedLstmBackward, stackedLstmFinalState, stackedLstmForward, type LstmParams } from './layers/lstm.js';
 import { temporalAffineBackward, temporalAffineForward } from './layers/temporal-affine.js';
 import { temporalSoftmaxLoss } from './layers/temporal-softmax.js';
-import { addRowVector, zerosLike } from './layers/tensor.js';
+import { zerosLike } from './layers/tensor.js';
 
 /** Tensors saved with the weights that the optimizer must not touch. */
 export const NON_TRAINABLE: ReadonlySet<string> = new Set(['feature_mean', 'feature_std']);
@@ -284,11 +284,20 @@ function run<T extends FloatArray>(
   const drop = { p, rng, train };
 
   let grads: Params<T> | null = null;
-  if (wantGrads) {
-    grads = {};
-    for (const [k, v] of Object.entries(params)) if (isTrainable(k)) grads[k] = zerosLike(v, v.length);
+  if (wantGrads) grads = {};
+  // A gradient tensor is taken over as-is the first time it appears and summed after that.
+  const add = (name: string, g: T) => {
+    const into = grads![name];
+    if (!into) grads![name] = g;
+    else for (let i = 0; i < into.length; i++) into[i] += g[i];
+  };
+  const zeroMissing = () => {
+    for (const [k, v] of Object.entries(params)) if (isTrainable(k) && !grads![k]) grads![k] = zerosLike(v, v.length);
+  };
+  if (P.tokens === 0) {
+    if (grads) zeroMissing();
+    return { loss: 0, tokens: 0, grads };
   }
-  if (P.tokens === 0) return { loss: 0, tokens: 0, grads };
 
   // Image -> initial hidden state of every layer.
   const [proj, projCache] = affineForward(P.standardized, params.W_proj, params.b_proj, N, D, L * H);
@@ -322,16 +331,17 @@ function run<T extends FloatArray>(
     const next = stackedLstmFinalState(lstmCache);
     if (grads) {
       const gv = temporalAffineBackward(dscores, vocabCache);
-      add(grads.W_vocab, gv.dw);
-      add(grads.b_vocab, gv.db);
+      add('W_vocab', gv.dw);
+      add('b_vocab', gv.db);
       const dhTop = dropoutBackward(gv.dx, topDrop);
       const gl = stackedLstmBackward(dhTop, lstmCache);
       for (let l = 0; l < L; l++) {
-        add(grads[`Wx_${l}`], gl.grads[l].dWx);
-        add(grads[`Wh_${l}`], gl.grads[l].dWh);
-        add(grads[`b_${l}`], gl.grads[l].db);
+        add(`Wx_${l}`, gl.grads[l].dWx);
+        add(`Wh_${l}`, gl.grads[l].dWh);
+        add(`b_${l}`, gl.grads[l].db);
       }
       if (s0 === 0) dh0s = gl.dh0s; // c0 is the constant 0: its gradient goes nowhere
+      if (!grads.W_embed) grads.W_embed = zerosLike(params.W_embed, params.W_embed.length);
       wordEmbeddingBackward(dropoutBackward(gl.dx, embDrop), embCache, grads.W_embed);
     }
     hs = next.h;
@@ -351,14 +361,11 @@ function run<T extends FloatArray>(
       }
     }
     const gp = affineBackward(dproj, projCache);
-    add(grads.W_proj, gp.dw);
-    add(grads.b_proj, gp.db);
+    add('W_proj', gp.dw);
+    add('b_proj', gp.db);
   }
+  if (grads) zeroMissing();
   return { loss, tokens: P.tokens, grads };
-}
-
-function add(into: FloatArray, x: FloatArray): void {
-  for (let i = 0; i < into.length; i++) into[i] += x[i];
 }
 
 // ---------------------------------------------------------------------------
@@ -388,8 +395,7 @@ export class DecoderStepModel implements StepModel {
     const x = new Float32Array(n * D);
     for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - mean[j]) / std[j];
     const proj = new Float32Array(n * L * H);
-    gemm(x, this.params.W_proj, proj, n, D, L * H);
-    addRowVector(proj, this.params.b_proj, n, L * H);
+    gemm(x, this.params.W_proj, proj, n, D, L * H, { bias: this.params.b_proj });
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     for (let l = 0; l < L; l++) {
@@ -413,8 +419,7 @@ export class DecoderStepModel implements StepModel {
       x = h;
     }
     const scores = new Float32Array(n * V);
-    gemm(x, this.params.W_vocab, scores, n, H, V);
-    addRowVector(scores, this.params.b_vocab, n, V);
+    gemm(x, this.params.W_vocab, scores, n, H, V, { bias: this.params.b_vocab });
     logSoftmaxRows(scores, n, V);
     return scores;
   }

@@ -47,8 +47,9 @@ export function adamStep(
     let m = state.m[name];
     let v = state.v[name];
     if (!m || m.length !== w.length) {
-      m = state.m[name] = new Float64Array(w.length);
-      v = state.v[name] = new Float64Array(w.length);
+      // Moments in the parameters' own precision: float32 training streams half the memory.
+      m = state.m[name] = w instanceof Float64Array ? new Float64Array(w.length) : new Float32Array(w.length);
+      v = state.v[name] = w instanceof Float64Array ? new Float64Array(w.length) : new Float32Array(w.length);
     }
     const decay = weightDecay * learningRate;
     for (let i = 0; i < w.length; i++) {

@@ -11,20 +11,22 @@ function rand(rng: Rng, n: number): Float32Array {
 }
 
 describe('gemm backends', () => {
-  it('the onnx backend equals the float64 reference within 1e-4 on random shapes, transposes, odd sizes and accumulation', () => {
+  it('the onnx backend equals the float64 reference within 1e-4 on random shapes, transposes, odd sizes, accumulation and bias', () => {
     const rng = new Rng(77);
     const shapes = [[1, 1, 1], [3, 5, 7], [17, 33, 65], [128, 256, 300], [1, 512, 2700], [129, 1, 31], [64, 513, 3]];
     for (const [M, K, N] of shapes) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
-          for (const accumulate of [false, true]) {
+          for (const [accumulate, withBias] of [[false, false], [true, false], [false, true], [true, true]]) {
             const a = rand(rng, M * K), b = rand(rng, K * N), init = rand(rng, M * N);
+            const bias = withBias ? rand(rng, N) : undefined;
             const ref = Float64Array.from(init);
-            gemmReference(Float64Array.from(a), Float64Array.from(b), ref, M, K, N, { transA, transB, accumulate });
+            const bias64 = bias && Float64Array.from(bias);
+            gemmReference(Float64Array.from(a), Float64Array.from(b), ref, M, K, N, { transA, transB, accumulate, bias: bias64 });
             setGemmBackend('onnx');
             const out = init.slice();
-            gemm(a, b, out, M, K, N, { transA, transB, accumulate });
-            const what = `${M}×${K}×${N} tA=${transA} tB=${transB} acc=${accumulate}`;
+            gemm(a, b, out, M, K, N, { transA, transB, accumulate, bias });
+            const what = `${M}×${K}×${N} tA=${transA} tB=${transB} acc=${accumulate} bias=${withBias}`;
             expect(normRelError(out, ref), what).toBeLessThan(1e-4);
           }
         }

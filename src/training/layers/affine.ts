@@ -5,7 +5,7 @@
  *   backward: dout (N×M)               ->  dx (N×D), dw (D×M), db (M)
  */
 import { gemm, type FloatArray } from '../matmul.js';
-import { addColumnSums, addRowVector, zerosLike } from './tensor.js';
+import { addColumnSums, zerosLike } from './tensor.js';
 
 export interface AffineCache<T extends FloatArray> {
   x: T;
@@ -30,8 +30,7 @@ export function affineForward<T extends FloatArray>(
   M: number,
 ): [T, AffineCache<T>] {
   const out = zerosLike(x, N * M);
-  gemm(x, w, out, N, D, M);
-  addRowVector(out, b, N, M);
+  gemm(x, w, out, N, D, M, { bias: b });
   return [out, { x, w, N, D, M }];
 }
 

@@ -38,7 +38,7 @@
 import { gemm, type FloatArray } from '../matmul.js';
 import type { Rng } from '../rng.js';
 import { dropoutBackward, dropoutForward, type DropoutCache } from './dropout.js';
-import { addColumnSums, addRowVector, zerosLike } from './tensor.js';
+import { addColumnSums, zerosLike } from './tensor.js';
 
 /** One layer's parameters: Wx (Dx×4H), Wh (H×4H), b (4H). */
 export interface LstmParams<T extends FloatArray> {
@@ -145,9 +145,8 @@ export function lstmStepForward<T extends FloatArray>(
   x: T, prevH: T, prevC: T, p: LstmParams<T>, N: number, Dx: number, H: number,
 ): [T, T, LstmStepCache<T>] {
   const a = zerosLike(x, N * 4 * H);
-  gemm(x, p.Wx, a, N, Dx, 4 * H);
+  gemm(x, p.Wx, a, N, Dx, 4 * H, { bias: p.b });
   gemm(prevH, p.Wh, a, N, H, 4 * H, { accumulate: true });
-  addRowVector(a, p.b, N, 4 * H);
   const nextC = zerosLike(x, N * H);
   const tanhC = zerosLike(x, N * H);
   const nextH = zerosLike(x, N * H);
@@ -201,8 +200,7 @@ export function lstmForward<T extends FloatArray>(
   const H4 = 4 * H;
   const rows = T_ * N;
   const gates = zerosLike(x, rows * H4);
-  gemm(x, p.Wx, gates, rows, Dx, H4); // x·Wx for every step at once
-  addRowVector(gates, p.b, rows, H4);
+  gemm(x, p.Wx, gates, rows, Dx, H4, { bias: p.b }); // x·Wx + b for every step at once
   const c = zerosLike(x, rows * H);
   const tanhC = zerosLike(x, rows * H);
   const h = zerosLike(x, rows * H);
