@@ -5,8 +5,8 @@
  * exactly {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider"}; BLEU and ROUGE-L on a
  * 0–1 scale, CIDEr-D on coco's scale (can exceed 1).
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { defaultModelDir } from '../../shared/paths.js';
@@ -15,7 +15,6 @@ import { describeProblem, loadDataset, splitByHash, splitDeclared } from '../../
 import { evaluateCaptioner } from '../../training/metrics/evaluate.js';
 import { loadModel } from '../../training/model-dir.js';
 import { captionerFor, effectiveBeam, featuresFor, formatScores, StatusLine } from './train.js';
-import { join } from 'node:path';
 
 interface EvalCliOptions {
   data: string;
@@ -60,8 +59,10 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
 
   // The encoder the model was trained with (its sha256 was checked by loadModel).
   const encName = m.encoder.name;
-  if (!(ENCODER_NAMES as readonly string[]).includes(encName) || resolve(join(encoderDir(encName), 'encoder.onnx')) !== model.encoderPath) {
-    throw new UserError(`model ${modelDir} uses encoder ${m.encoder.file}; this Lenscribe runs only the bundled encoders (${ENCODER_NAMES.join(', ')}) for now`);
+  const cardPath = join(encoderDir(encName), 'card.json');
+  const card = existsSync(cardPath) ? (JSON.parse(readFileSync(cardPath, 'utf8')) as { file?: string }) : undefined;
+  if (!card?.file || resolve(encoderDir(encName), card.file) !== model.encoderPath) {
+    throw new UserError(`model ${modelDir} uses encoder ${m.encoder.file}; the encoder runtime opens encoders from models/encoders/<name>/ with a card.json (bundled: ${ENCODER_NAMES.join(', ')}); see docs/model-format.md`);
   }
   const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
   const encoder = await openEncoder({ name: encName, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });

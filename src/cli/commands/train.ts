@@ -11,7 +11,7 @@
  * The decoder directory is saved whenever an epoch beats the best so far, with a model.json
  * describing that epoch, so a run killed at any moment leaves a usable model.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
@@ -168,7 +168,9 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const tbptt = opts.tbptt !== undefined ? num(opts.tbptt, '--tbptt', { int: true, min: 1 }) : undefined;
   const beam = num(opts.beam, '--beam', { int: true, min: 1, max: 20 });
   const threads = opts.threads !== undefined ? num(opts.threads, '--threads', { int: true, min: 0 }) : undefined;
-  if (!(ENCODER_NAMES as readonly string[]).includes(opts.encoder)) throw new UserError(`--encoder must be one of ${ENCODER_NAMES.join(', ')}; got "${opts.encoder}"`);
+  if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
+    throw new UserError(`--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`);
+  }
   if (opts.valSplit !== 'hash' && opts.valSplit !== 'declared') throw new UserError(`--val-split must be "hash" or "declared"; got "${opts.valSplit}"`);
   const status = new StatusLine();
 
@@ -381,7 +383,7 @@ export function registerTrain(program: Command): void {
     .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
     .option('--val-fraction <f>', 'share of photos held out for validation, chosen by a hash of the file name', '0.05')
     .option('--val-split <how>', '"hash" (by --val-fraction) or "declared" (the Karpathy JSON\'s own val split)', 'hash')
-    .option('--encoder <name>', `image encoder: ${ENCODER_NAMES.join(', ')}`, 'mobilenet_v2')
+    .option('--encoder <name>', `image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v2')
     .option('--feature <names>', 'encoder outputs to concatenate (names or roles final/imagenet), comma-separated', 'block_10_expand_relu,out_relu')
     .option('--epochs <n>', 'maximum epochs', '20')
     .option('--embed <n>', 'word embedding size', '256')
