@@ -64,6 +64,18 @@ export function ledgerOf(library: MetadataLibrary): MetadataLedger {
   return l;
 }
 
+/** Photos in flight at once: the shared ExifTool runs two perl processes. */
+const CONCURRENCY = 2;
+
+/** Run `fn` over `items`, `limit` at a time, in order of start. */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+}
+
 const EMBEDDED_SOURCES: ReadonlySet<DescriptionSource> = new Set(['xmp', 'iptc', 'exif', 'exif-xpcomment', 'png']);
 
 /** What the report says is at each write target now (the state a writer would find). */
@@ -106,7 +118,7 @@ export async function importDescriptions(library: MetadataLibrary, paths?: Itera
   const list = paths ? [...paths] : [...library.exportRows()].map((r) => r.path);
   const summary: ImportSummary = { photos: list.length, imported: 0, unchanged: 0, withProblems: 0, items: [] };
   let done = 0;
-  for (const path of list) {
+  await pool(list, CONCURRENCY, async (path) => {
     const report = await readDescriptions(path);
     const item: ImportItem = { path, problems: report.problems };
     const states = await statesOf(report);
@@ -143,7 +155,7 @@ export async function importDescriptions(library: MetadataLibrary, paths?: Itera
     if (item.problems.length) summary.withProblems++;
     if (item.imported || item.problems.length) summary.items.push(item);
     onProgress?.(++done, list.length);
-  }
+  });
   return summary;
 }
 
@@ -187,31 +199,44 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
   const rows = [...library.exportRows()].filter((r) => !wanted || wanted.has(r.path));
   const summary: ExportSummary = { photos: rows.length, written: 0, unchanged: 0, keptTheirs: 0, conflicts: 0, failed: 0, skipped: 0, items: [] };
   let done = 0;
+  // photo.jpg and photo.cr2 may share photo.xmp (and photo.txt): one group, written one after the other.
+  const groups = new Map<string, typeof rows>();
   for (const row of rows) {
+    const key = row.path.replace(/\.[^./\\]*$/, '').toLowerCase();
+    const g = groups.get(key);
+    if (g) g.push(row);
+    else groups.set(key, [row]);
+  }
+  const exportOne = async (row: (typeof rows)[number]) => {
     const caption =
       row.userCaption !== null && only !== 'model' ? { text: row.userCaption, kind: 'user' as const }
       : row.userCaption === null && row.modelCaption !== null && only !== 'user' ? { text: row.modelCaption, kind: 'model' as const, ...(row.source ? { model: row.source } : {}) }
       : null;
     if (!caption) {
       summary.skipped++;
-    } else {
-      const expected = ledger.get(row.path, options.target);
-      const out = await writeCaption(row.path, caption, {
-        target: options.target,
-        ...(options.sidecarNaming ? { sidecarNaming: options.sidecarNaming } : {}),
-        ...(options.preserveMtime ? { preserveMtime: true } : {}),
-        ...(options.overwriteOthers ? { overwriteOthers: true } : {}),
-        ...(expected ? { expected } : {}),
-      });
-      if (out.state) ledger.put(row.path, out.target, out.file, out.state);
-      if (out.status === 'written') summary.written++;
-      else if (out.status === 'unchanged') summary.unchanged++;
-      else if (out.status === 'kept-theirs') summary.keptTheirs++;
-      else if (out.status === 'conflict') summary.conflicts++;
-      else summary.failed++;
-      if ((out.status !== 'written' && out.status !== 'unchanged') || out.notice) summary.items.push(out);
+      return;
     }
-    options.onProgress?.(++done, rows.length);
-  }
+    const expected = ledger.get(row.path, options.target);
+    const out = await writeCaption(row.path, caption, {
+      target: options.target,
+      ...(options.sidecarNaming ? { sidecarNaming: options.sidecarNaming } : {}),
+      ...(options.preserveMtime ? { preserveMtime: true } : {}),
+      ...(options.overwriteOthers ? { overwriteOthers: true } : {}),
+      ...(expected ? { expected } : {}),
+    });
+    if (out.state) ledger.put(row.path, out.target, out.file, out.state);
+    if (out.status === 'written') summary.written++;
+    else if (out.status === 'unchanged') summary.unchanged++;
+    else if (out.status === 'kept-theirs') summary.keptTheirs++;
+    else if (out.status === 'conflict') summary.conflicts++;
+    else summary.failed++;
+    if ((out.status !== 'written' && out.status !== 'unchanged') || out.notice) summary.items.push(out);
+  };
+  await pool([...groups.values()], CONCURRENCY, async (group) => {
+    for (const row of group) {
+      await exportOne(row);
+      options.onProgress?.(++done, rows.length);
+    }
+  });
   return summary;
 }

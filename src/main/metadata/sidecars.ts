@@ -66,8 +66,13 @@ export async function existingXmpSidecars(photoPath: string): Promise<ExistingSi
   return found;
 }
 
-/** Cache of folder conventions, keyed by folder, invalidated by the folder's mtime. */
-const folderCache = new Map<string, { mtimeMs: number; naming: SidecarNaming | null }>();
+/**
+ * Cache of folder conventions, keyed by folder: re-read when the folder changed and the entry is
+ * older than a few seconds (an export creating sidecars changes the folder with every file, and
+ * re-listing a 10 000-file folder per photo would make the export quadratic).
+ */
+const folderCache = new Map<string, { mtimeMs: number; at: number; naming: SidecarNaming | null }>();
+const FOLDER_CACHE_MS = 5_000;
 
 /**
  * Which XMP naming the other app uses in this folder, judged from the sidecars already there;
@@ -81,7 +86,7 @@ export async function detectFolderNaming(dir: string): Promise<SidecarNaming | n
     return null;
   }
   const hit = folderCache.get(dir);
-  if (hit && hit.mtimeMs === mtimeMs) return hit.naming;
+  if (hit && (hit.mtimeMs === mtimeMs || Date.now() - hit.at < FOLDER_CACHE_MS)) return hit.naming;
   let names: string[];
   try {
     names = await readdir(dir);
@@ -104,7 +109,7 @@ export async function detectFolderNaming(dir: string): Promise<SidecarNaming | n
   }
   const naming: SidecarNaming | null = full === 0 && base === 0 ? null : full >= base ? 'fullname' : 'basename';
   if (folderCache.size > 2048) folderCache.clear();
-  folderCache.set(dir, { mtimeMs, naming });
+  folderCache.set(dir, { mtimeMs, at: Date.now(), naming });
   return naming;
 }
 
