@@ -105,6 +105,10 @@ describe('decoder directory I/O', () => {
     const logp = loaded.model.step(s, new Int32Array([START, START]));
     expect(logp.length).toBe(2 * b.config.vocabSize);
     expect(Math.abs([...logp.subarray(0, b.config.vocabSize)].reduce((x, y) => x + Math.exp(y), 0) - 1)).toBeLessThan(1e-5);
+    // The default (onnx) and the reference backend agree.
+    const ref = loadDecoder(dir, { backend: 'reference' }).model;
+    const r = ref.step(ref.initState(feats, 2), new Int32Array([START, START]));
+    for (let i = 0; i < r.length; i++) expect(Math.abs(r[i]! - logp[i]!)).toBeLessThan(1e-4);
   });
 
   it('saves over a previous save, leaving other files alone and no temporary files', () => {
