@@ -30,7 +30,16 @@ cpSync(join(root, 'node_modules', 'better-sqlite3'), join(outRoot, 'node_modules
 writeFileSync(join(outRoot, 'package.json'), JSON.stringify({ name: 'lenscribe-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }));
 const { rebuild } = await import('@electron/rebuild');
 console.log(`Building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion}…`);
-await rebuild({ buildPath: outRoot, electronVersion, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' });
+try {
+  await rebuild({ buildPath: outRoot, electronVersion, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' });
+} catch (err) {
+  console.error(
+    `electron-native: could not build better-sqlite3 for Electron ${electronVersion} (${err.message}).\n` +
+      'It needs Electron\'s headers, downloaded once from electronjs.org, and a C++ toolchain. ' +
+      'The CLI, `lenscribe serve` and the tests do not need this step.',
+  );
+  process.exit(1);
+}
 cpSync(join(outRoot, 'node_modules', 'better-sqlite3'), target, { recursive: true });
 writeFileSync(stamp, want);
 console.log(`better-sqlite3 for Electron: ${join(target, 'build', 'Release', 'better_sqlite3.node')}`);
