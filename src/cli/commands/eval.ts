@@ -12,9 +12,9 @@ import { UserError } from '../../shared/errors.js';
 import { defaultModelDir } from '../../shared/paths.js';
 import { encoderDir, openEncoder, ENCODER_NAMES } from '../../inference/encoder/index.js';
 import { describeProblem, loadDataset, splitByHash, splitDeclared } from '../../training/datasets.js';
-import { evaluateCaptioner } from '../../training/metrics/evaluate.js';
+import { decoderCaptioner, evaluateCaptioner } from '../../training/metrics/evaluate.js';
 import { loadModel } from '../../training/model-dir.js';
-import { captionerFor, effectiveBeam, featuresFor, formatScores, StatusLine } from './train.js';
+import { featuresFor, formatScores, StatusLine } from './train.js';
 
 interface EvalCliOptions {
   data: string;
@@ -76,7 +76,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   if (f.kept.length === 0) throw new UserError('no photo could be read');
 
   status.update(`captioning ${f.kept.length} photos (beam ${beam}) …`, true);
-  const captioner = await captionerFor(model.decoder.model, model.decoder.vocab, f.dim, beam, m.decoder.maxLength);
+  const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, { beam, maxWords: m.decoder.maxLength });
   const result = await evaluateCaptioner(captioner, f.features, f.kept.length, f.kept.map((i) => i.captions));
   status.done();
   if (opts.captions) {
@@ -89,7 +89,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
       `${JSON.stringify({ images: s.images, bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4, rouge_l: s.rouge_l, cider: s.cider })}\n`,
     );
   } else {
-    process.stdout.write(formatScores(s, `${m.name}: ${s.images} photos, beam ${effectiveBeam(beam)}`));
+    process.stdout.write(formatScores(s, `${m.name}: ${s.images} photos, beam ${beam}`));
   }
   if (f.failures > 0) process.exitCode = 2;
 }

@@ -18,10 +18,10 @@ import { UserError } from '../../shared/errors.js';
 import { ENCODER_NAMES, encoderDir, openEncoder, resolveOutputs, type Encoder } from '../../inference/encoder/index.js';
 import { describeProblem, loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
 import { extractFeatures } from '../../training/feature-cache.js';
-import { evaluateCaptioner, greedyCaptioner, validationCider } from '../../training/metrics/evaluate.js';
+import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
+import { OnnxStepModel } from '../../inference/onnx-step-model.js';
 import { encoderFileRef, FLICKR8K_CREDIT, writeModelDir, type ManifestInput, type TrainingData, type ValidationMetrics } from '../../training/model-dir.js';
 import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../training/model-io.js';
-import { createStepModel } from '../../training/model.js';
 import { train, type Caption, type CaptionData, type TrainProgress } from '../../training/trainer.js';
 import type { DecoderConfig, Params } from '../../training/types.js';
 import { Vocabulary } from '../../training/vocab.js';
@@ -290,7 +290,8 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       ...(tbptt !== undefined ? { tbpttWindow: tbptt } : {}),
       ...(valN > 0
         ? {
-            validationScorer: ({ model }) => validationCider(greedyCaptioner(model, vocab, D, { maxWords }), valF!.features, valN, valRefs),
+            // Greedy captions through the ONNX step model (weights packed once per epoch).
+            validationScorer: ({ params }) => validationCider(decoderCaptioner(new OnnxStepModel(params), vocab, D, { beam: 1, maxWords }), valF!.features, valN, valRefs),
             bestCheckpointPath: out,
             writeCheckpoint: (_path: string, params: Params<Float32Array>, _config: DecoderConfig, info) =>
               saveModel(params, { split: splitText, images: valN, cider: info.score ?? 0, beam: 1 }, { epochs: info.epoch + 1, bestEpoch: info.epoch + 1 }),
@@ -318,11 +319,10 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   let metrics: (ValidationMetrics & CaptionScores) | undefined;
   if (valN > 0) {
     status.update(`scoring ${valN} validation photos (beam ${beam}) …`, true);
-    const model = createStepModel(result.params);
-    const captioner = await captionerFor(model, vocab, D, beam, maxWords);
+    const captioner = decoderCaptioner(new OnnxStepModel(result.params), vocab, D, { beam, maxWords });
     const evalResult = await evaluateCaptioner(captioner, valF!.features, valN, valRefs);
     const best = result.history.find((h) => h.epoch === result.bestEpoch);
-    metrics = { split: splitText, ...evalResult.scores, ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}), beam: effectiveBeam(beam) };
+    metrics = { split: splitText, ...evalResult.scores, ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}), beam };
     status.done();
   }
   saveModel(result.params, metrics, {
@@ -361,18 +361,6 @@ export function formatScores(s: { bleu1: number; bleu2: number; bleu3: number; b
   );
 }
 
-/**
- * The captioner for final scoring: beam search when asked and available, greedy otherwise.
- * (Beam search comes from the decoding module; until it lands, beam > 1 falls back to greedy.)
- */
-export async function captionerFor(model: ReturnType<typeof createStepModel>, vocab: Vocabulary, D: number, beam: number, maxWords: number) {
-  void beam;
-  return greedyCaptioner(model, vocab, D, { maxWords });
-}
-export function effectiveBeam(beam: number): number {
-  void beam;
-  return 1;
-}
 
 export function registerTrain(program: Command): void {
   program

@@ -2,50 +2,26 @@
  * Caption a set of images from their features and score the captions against references:
  * what `lenscribe eval` prints and what training validates with each epoch.
  */
-import { END, PAD, START, UNK, type StepModel } from '../types.js';
-import type { Vocabulary } from '../vocab.js';
+import { captionFeatures, type TokenDecoder } from '../../inference/decode.js';
+import type { StepModel } from '../types.js';
 import { ciderD, scoreCaptions, type CaptionScores } from './index.js';
 
 /** Captions for n images whose features are rows of `features` (n×D). */
 export type Captioner = (features: Float32Array, n: number) => string[] | Promise<string[]>;
 
 /**
- * Greedy decoding, many images at once: every row takes its most probable word each step
- * (never <unk>, <pad> or <start>) until <end> or `maxWords`.
+ * Captions from a decoder with src/inference/decode.ts: greedy search for beam 1, beam search
+ * (length-normalised, its default alpha) otherwise. Images go through in chunks so the beam's
+ * N·k rows stay a modest matrix.
  */
-export function greedyCaptioner(model: StepModel, vocab: Vocabulary, featureDim: number, { maxWords = 20, batch = 256 } = {}): Captioner {
+export function decoderCaptioner(model: StepModel, vocab: TokenDecoder, featureDim: number, { beam = 1, maxWords = 20, chunk = 512 } = {}): Captioner {
   return (features, n) => {
     const out: string[] = [];
-    for (let b0 = 0; b0 < n; b0 += batch) {
-      const m = Math.min(batch, n - b0);
-      const state = model.initState(features.subarray(b0 * featureDim, (b0 + m) * featureDim), m);
-      const tokens = new Int32Array(m).fill(START);
-      const words: number[][] = Array.from({ length: m }, () => []);
-      const done = new Uint8Array(m);
-      let open = m;
-      for (let t = 0; t < maxWords && open > 0; t++) {
-        const logp = model.step(state, tokens);
-        const V = model.vocabSize;
-        for (let i = 0; i < m; i++) {
-          let best = END;
-          let bestScore = -Infinity;
-          for (let v = 0; v < V; v++) {
-            if (v === PAD || v === START || v === UNK) continue;
-            const s = logp[i * V + v]!;
-            if (s > bestScore) {
-              bestScore = s;
-              best = v;
-            }
-          }
-          tokens[i] = best;
-          if (done[i]) continue;
-          if (best === END) {
-            done[i] = 1;
-            open--;
-          } else words[i]!.push(best);
-        }
-      }
-      for (const w of words) out.push(vocab.decode(w));
+    for (let b0 = 0; b0 < n; b0 += chunk) {
+      const m = Math.min(chunk, n - b0);
+      const rows = features.subarray(b0 * featureDim, (b0 + m) * featureDim);
+      const results = captionFeatures(model, vocab, rows, m, { method: beam > 1 ? 'beam' : 'greedy', beamWidth: beam, maxLength: maxWords });
+      for (const r of results) out.push(r.text);
     }
     return out;
   };
