@@ -87,15 +87,21 @@ CREATE VIRTUAL TABLE photos_fts USING fts5(
   tokenize = 'porter unicode61 remove_diacritics 2',
   prefix = '2 3 4'
 );
-CREATE TRIGGER photos_fts_ai AFTER INSERT ON photos BEGIN
+-- Photos whose file is gone ('missing') are left out of the index, so searches need no join.
+CREATE TRIGGER photos_fts_ai AFTER INSERT ON photos WHEN NEW.status != 'missing' BEGIN
   INSERT INTO photos_fts(rowid, caption, name) VALUES (NEW.id, coalesce(NEW.caption, ''), NEW.name);
 END;
-CREATE TRIGGER photos_fts_ad AFTER DELETE ON photos BEGIN
+CREATE TRIGGER photos_fts_ad AFTER DELETE ON photos WHEN OLD.status != 'missing' BEGIN
   INSERT INTO photos_fts(photos_fts, rowid, caption, name) VALUES ('delete', OLD.id, coalesce(OLD.caption, ''), OLD.name);
 END;
-CREATE TRIGGER photos_fts_au AFTER UPDATE OF caption, name ON photos BEGIN
-  INSERT INTO photos_fts(photos_fts, rowid, caption, name) VALUES ('delete', OLD.id, coalesce(OLD.caption, ''), OLD.name);
-  INSERT INTO photos_fts(rowid, caption, name) VALUES (NEW.id, coalesce(NEW.caption, ''), NEW.name);
+-- One trigger, two statements in order (SQLite runs separate triggers newest first, and the
+-- old row must leave the index before the new one enters).
+CREATE TRIGGER photos_fts_au AFTER UPDATE OF caption, name, status ON photos
+  WHEN OLD.caption IS NOT NEW.caption OR OLD.name IS NOT NEW.name OR (OLD.status = 'missing') != (NEW.status = 'missing') BEGIN
+  INSERT INTO photos_fts(photos_fts, rowid, caption, name)
+    SELECT 'delete', OLD.id, coalesce(OLD.caption, ''), OLD.name WHERE OLD.status != 'missing';
+  INSERT INTO photos_fts(rowid, caption, name)
+    SELECT NEW.id, coalesce(NEW.caption, ''), NEW.name WHERE NEW.status != 'missing';
 END;
 
 -- Encoder output cached by content: duplicates and re-captioning never encode twice.

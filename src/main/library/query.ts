@@ -49,8 +49,15 @@ export function parseQuery(input: string): ParsedQuery {
       if (last.kind === 'phrase' && last.words[last.words.length - 1].length >= MIN_PREFIX) last.prefix = true;
     }
   }
-  return { terms: terms.slice(0, MAX_TERMS) };
+  // Function words carry no weight in bm25 but cost a pass over most of the index; they are
+  // dropped unless they are all the query has (inside quotes they stay: phrases need them).
+  const content = terms.filter((t) => t.kind !== 'word' || t.prefix || !STOP_WORDS.has(t.word));
+  return { terms: (content.length ? content : terms).slice(0, MAX_TERMS) };
 }
+
+export const STOP_WORDS = new Set(
+  'a an the and or of in on at to for from with by is are was were be been it its this that these those his her their there into onto as'.split(' '),
+);
 
 const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
 

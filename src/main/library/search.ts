@@ -38,6 +38,8 @@ export interface RawSearchResult {
 export const SNIPPET_OPEN = '\u0002';
 export const SNIPPET_CLOSE = '\u0003';
 const BM25 = 'bm25(photos_fts, 1.0, 0.4)';
+/** Totals above this are reported as this (see countSql). */
+export const COUNT_CAP = 1000;
 
 export class Searcher {
   private readonly cache = new Map<string, ReturnType<DB['prepare']>>();
@@ -76,7 +78,7 @@ export class Searcher {
       if (e) wide = `(${e}) NOT (${exact})`;
     }
 
-    const filters: string[] = [`p.status != 'missing'`];
+    const filters: string[] = [];
     const params: Record<string, unknown> = {};
     if (options.folderId !== undefined) {
       filters.push('p.folder_id = @folderId');
@@ -90,10 +92,14 @@ export class Searcher {
       filters.push('coalesce(p.taken_at, p.mtime_ms) <= @to');
       params.to = options.to;
     }
-    const where = filters.join(' AND ');
+    // Missing photos are not in the index; only folder/date filters need the photos table.
     // CROSS JOIN keeps FTS5 as the outer loop: it is always the selective side.
-    const from = `FROM photos_fts CROSS JOIN photos p ON p.id = photos_fts.rowid WHERE photos_fts MATCH @match AND ${where}`;
-    const countSql = `SELECT count(*) AS n ${from}`;
+    const from = filters.length
+      ? `FROM photos_fts CROSS JOIN photos p ON p.id = photos_fts.rowid WHERE photos_fts MATCH @match AND ${filters.join(' AND ')}`
+      : 'FROM photos_fts WHERE photos_fts MATCH @match';
+    // Counting every match of a common word costs as much as ranking them; past COUNT_CAP the
+    // total is reported as COUNT_CAP (a lower bound: the UI shows "1000+").
+    const countSql = `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${COUNT_CAP})`;
     const pageSql = `SELECT photos_fts.rowid AS id, ${BM25} AS rank ${from} ORDER BY rank LIMIT @limit OFFSET @offset`;
     const snippetSql = `SELECT snippet(photos_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 24) AS s FROM photos_fts WHERE photos_fts MATCH @match AND rowid = @id`;
 
@@ -117,6 +123,7 @@ export class Searcher {
       return { total: exactTotal + wideTotal, hits, expanded, expression: exact, expandedExpression: wide };
     } catch (err) {
       // The parser only emits quoted words, so this is not expected; a search must still never throw.
+      if (process.env.LENSCRIBE_DEBUG) console.error(err);
       if ((err as { code?: string }).code?.startsWith('SQLITE_')) return { ...none, expanded };
       throw err;
     }

@@ -1,0 +1,193 @@
+/**
+ * `npm run bench -- library [sizes…]`: the library's search latency on synthetic libraries of
+ * 100k and 1M captions generated into the real schema (triggers and FTS5 index included), next
+ * to the raw FTS5 query on the same table in the same run; then ingest rate and RSS for 10k
+ * generated photos. One JSON line per figure.
+ *
+ * Captions are made from the word distribution of real captions (Flickr8k's, read from
+ * ../shared/datasets/flickr8k when present; a fixed word list otherwise): each synthetic
+ * caption is a real caption with one or two words swapped for others drawn by frequency, so
+ * common words ("dog", "man") match a realistic share of the library.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { Library } from '../src/main/library/library.js';
+import { matchExpression, parseQuery } from '../src/main/library/query.js';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SIZES = sizes.length ? sizes : [100_000, 1_000_000];
+const INGEST_PHOTOS = Number(process.env.BENCH_INGEST ?? 10_000);
+const work = process.env.KEEP_DIR ?? join(tmpdir(), `lenscribe-bench-library-${process.pid}`);
+mkdirSync(work, { recursive: true });
+
+let seed = 12345;
+const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+
+function realCaptions(): string[] {
+  const file = resolve('../shared/datasets/flickr8k/captions.jsonl');
+  if (!existsSync(file)) {
+    const words = 'a the dog man woman child boy girl beach water grass snow street park ball red black white brown running jumping sitting playing in on at with of two people'.split(' ');
+    return Array.from({ length: 5000 }, () => Array.from({ length: 9 }, () => words[Math.floor(rand() * words.length)]).join(' '));
+  }
+  const out: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    out.push(...(JSON.parse(line) as { captions: string[] }).captions.map((c) => c.toLowerCase().replace(/ \.$/, '')));
+  }
+  return out;
+}
+
+const base = realCaptions();
+const pool = base.flatMap((c) => c.split(' ')).filter((w) => w.length > 2);
+
+function syntheticCaption(i: number): string {
+  const words = base[i % base.length].split(' ');
+  const swaps = 1 + (i % 2);
+  for (let s = 0; s < swaps; s++) words[Math.floor(rand() * words.length)] = pool[Math.floor(rand() * pool.length)];
+  return words.join(' ');
+}
+
+/** Fill a library with n captioned photos in one transaction, through the real schema and triggers. */
+function generate(dir: string, n: number): number {
+  const t0 = performance.now();
+  const lib = Library.open(dir, { registerDefaultModel: false });
+  const db = lib.db;
+  db.prepare(`INSERT INTO models (id, name, path, active, added_at) VALUES ('synthetic', 'synthetic', '/nowhere', 1, 0)`).run();
+  const folders = 20;
+  db.transaction(() => {
+    const f = db.prepare('INSERT INTO folders (id, path, added_at) VALUES (?, ?, 0)');
+    for (let i = 1; i <= folders; i++) f.run(i, `/photos/f${i}`);
+    // caption_id is set to the caption row inserted next, so the shown-caption trigger has nothing to update.
+    const p = db.prepare(
+      `INSERT INTO photos (id, folder_id, path, name, size, mtime_ms, hash, status, taken_at, caption_id, caption, caption_source, added_at, updated_at)
+       VALUES (?, ?, ?, ?, 100000, 0, ?, 'captioned', ?, ?, ?, 'synthetic', 0, 0)`,
+    );
+    const c = db.prepare(`INSERT INTO captions (id, photo_id, text, source, created_at) VALUES (?, ?, ?, 'synthetic', 0)`);
+    for (let i = 1; i <= n; i++) {
+      const text = syntheticCaption(i);
+      const folder = 1 + (i % folders);
+      p.run(i, folder, `/photos/f${folder}/IMG_${String(i).padStart(7, '0')}.jpg`, `IMG_${String(i).padStart(7, '0')}.jpg`, i.toString(16).padStart(64, '0'), 1.5e12 + i * 60_000, i, text);
+      c.run(i, i, text);
+    }
+  })();
+  db.exec(`INSERT INTO photos_fts(photos_fts) VALUES ('optimize')`);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  void lib.close();
+  return (performance.now() - t0) / 1000;
+}
+
+const QUERIES = [
+  'dog', 'man', 'beach', 'dog beach', 'black dog', '"black dog"', 'a man in a red shirt', 'girl', 'children playing', 'snow',
+  'bea', 'ski', 'skat', 'wat', 'brown dog runn', 'football', 'mountain bike', 'two people', 'water', 'a dog running through the grass',
+  'surfer', 'wave', 'climb', 'street', 'red', 'ball', 'woman sitting', '"in the snow"', 'jumping', 'bicycle',
+];
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+function benchSearch(dir: string, n: number, genSeconds: number): void {
+  const lib = Library.open(dir, { registerDefaultModel: false });
+  const raw = new Database(join(dir, 'library.db'), { readonly: true });
+  const rawStmt = raw.prepare(`SELECT rowid, bm25(photos_fts, 1.0, 0.4) AS r FROM photos_fts WHERE photos_fts MATCH ? ORDER BY r LIMIT 50`);
+  const ours: number[] = [];
+  const peer: number[] = [];
+  const rounds = 5;
+  // Warm both once (page cache), then alternate so neither gets a warmer cache.
+  for (const q of QUERIES) {
+    lib.search(q, { limit: 50, similarWords: false });
+    rawStmt.all(matchExpression(parseQuery(q)));
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const q of QUERIES) {
+      let t = performance.now();
+      lib.search(q, { limit: 50, similarWords: false });
+      ours.push(performance.now() - t);
+      const m = matchExpression(parseQuery(q))!;
+      t = performance.now();
+      rawStmt.all(m);
+      peer.push(performance.now() - t);
+    }
+  }
+  const line = {
+    bench: 'library-search',
+    captions: n,
+    queries: ours.length,
+    p50_ms: +percentile(ours, 50).toFixed(3),
+    p95_ms: +percentile(ours, 95).toFixed(3),
+    peer: 'raw FTS5 MATCH … ORDER BY bm25 LIMIT 50 (same table)',
+    peer_p50_ms: +percentile(peer, 50).toFixed(3),
+    peer_p95_ms: +percentile(peer, 95).toFixed(3),
+    ratio_p95: +(percentile(ours, 95) / percentile(peer, 95)).toFixed(3),
+    target_p95_ms: n <= 100_000 ? 10 : 50,
+    generate_s: +genSeconds.toFixed(1),
+    rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  };
+  console.log(JSON.stringify(line));
+  raw.close();
+  void lib.close();
+}
+
+async function benchIngest(n: number): Promise<void> {
+  const photos = join(work, 'photos');
+  mkdirSync(photos, { recursive: true });
+  // Small real JPEGs (decode cost is the encoder bench's business; ingest reads header + EXIF + hash).
+  const t0 = performance.now();
+  const jobs: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const sub = join(photos, `d${Math.floor(i / 500)}`);
+    if (i % 500 === 0) mkdirSync(sub, { recursive: true });
+    jobs.push(
+      sharp({ create: { width: 64, height: 48, channels: 3, background: { r: i & 255, g: (i >> 8) & 255, b: (i * 7) & 255 } } })
+        .jpeg({ quality: 70 })
+        .toFile(join(sub, `IMG_${i}.jpg`)),
+    );
+    if (jobs.length >= 64) await Promise.all(jobs.splice(0));
+  }
+  await Promise.all(jobs);
+  const genSeconds = (performance.now() - t0) / 1000;
+
+  const lib = Library.open(join(work, 'ingest-lib'), { registerDefaultModel: false, autoCaption: false });
+  const rss: Array<{ scanned: number; rss: number }> = [];
+  let peak = process.memoryUsage().rss;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  lib.on('scan', (p) => rss.push({ scanned: p.scanned, rss: process.memoryUsage().rss }));
+  const t1 = performance.now();
+  const { scan } = await lib.addFolder(photos, { caption: false });
+  const seconds = (performance.now() - t1) / 1000;
+  clearInterval(sample);
+  await lib.close();
+  const at = (k: number) => rss.find((r) => r.scanned >= k)?.rss ?? NaN;
+  const early = at(Math.floor(n / 5));
+  const late = at(n);
+  console.log(
+    JSON.stringify({
+      bench: 'library-ingest',
+      photos: scan.scanned,
+      added: scan.added,
+      photos_per_s: +(scan.scanned / seconds).toFixed(1),
+      seconds: +seconds.toFixed(2),
+      peak_rss_mb: Math.round(peak / 2 ** 20),
+      rss_mb_at_20pct: Math.round(early / 2 ** 20),
+      rss_mb_at_100pct: Math.round(late / 2 ** 20),
+      rss_growth_ratio: +(late / early).toFixed(3),
+      generate_photos_s: +genSeconds.toFixed(1),
+    }),
+  );
+}
+
+try {
+  for (const n of SIZES) {
+    const dir = join(work, `search-${n}`);
+    const gen = generate(dir, n);
+    benchSearch(dir, n, gen);
+    if (!process.env.KEEP_DIR) rmSync(dir, { recursive: true, force: true });
+  }
+  if (INGEST_PHOTOS > 0) await benchIngest(INGEST_PHOTOS);
+} finally {
+  if (!process.env.KEEP_DIR) rmSync(work, { recursive: true, force: true });
+}
