@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
-export type Format = 'jpeg' | 'tiff' | 'png' | 'webp';
+export type Format = 'jpeg' | 'tiff' | 'png' | 'webp' | 'avif';
 
 /** A small photo with noisy pixels (so any change to image data would show). */
 export async function makeImage(path: string, format: Format, seed = 1): Promise<void> {

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endExiftool, readDescriptions, writeCaption } from '../../src/main/metadata/index.js';
+import sharp from 'sharp';
+import { endExiftool, readDescriptions, removeStaleTemps, writeCaption } from '../../src/main/metadata/index.js';
 import { EXIFTOOL_CLI, exiftoolCli, exiftoolJson, makeImage, makeReadOnly, makeWritable, removeDir, tempDir } from './helpers.js';
 
 let root: string;
@@ -218,5 +219,39 @@ describe('another program edits at the same time', () => {
     expect(out).toMatchObject({ status: 'conflict', theirs: 'created elsewhere' });
     expect(exiftoolJson(`${photo}.xmp`, ['XMP-dc:Description'])['XMP-dc:Description']).toBe('created elsewhere');
     expect(readdirSync(d).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('formats and leftovers', () => {
+  it('embedding into a format Lenscribe does not embed into (GIF) writes a sidecar with a notice', async () => {
+    const d = folder();
+    const photo = join(d, 'anim.gif');
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f80' } }).gif().toFile(photo);
+    const bytes = readFileSync(photo);
+    const out = await writeCaption(photo, { text: 'an orange square', kind: 'model' }, { target: 'embedded' });
+    expect(out).toMatchObject({ status: 'written', target: 'xmp-sidecar', file: `${photo}.xmp` });
+    expect(out.notice).toMatch(/not embedded in \.gif files/);
+    expect(readFileSync(photo).equals(bytes)).toBe(true);
+  });
+
+  it('a corrupt photo: a specific ExifTool error, the file untouched, no temp file left', async () => {
+    const d = folder();
+    const photo = join(d, 'corrupt.jpg');
+    const junk = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04]), Buffer.from('not really a jpeg')]);
+    writeFileSync(photo, junk);
+    const out = await writeCaption(photo, { text: 'whatever', kind: 'user' }, { target: 'embedded' });
+    expect(out).toMatchObject({ status: 'failed', error: { code: 'exiftool' } });
+    expect(out.error?.message).toContain('corrupt.jpg');
+    expect(readFileSync(photo).equals(junk)).toBe(true);
+    expect(readdirSync(d)).toEqual(['corrupt.jpg']);
+  });
+
+  it('temp files of a killed Lenscribe are removed; a live writer\'s and the user\'s files are not', async () => {
+    const d = folder();
+    writeFileSync(join(d, '.IMG_1.jpg.lenscribe-tmp-4194999-0a1b2c3d.xmp'), 'left by a dead process');
+    writeFileSync(join(d, `.IMG_2.lenscribe-tmp-${process.pid}-deadbeef.jpg`), 'being written right now');
+    writeFileSync(join(d, 'notes.lenscribe-tmp-1-0a1b2c3d.txt'), 'the user\'s file, not hidden, not ours');
+    expect(await removeStaleTemps(d)).toBe(1);
+    expect(readdirSync(d).sort()).toEqual([`.IMG_2.lenscribe-tmp-${process.pid}-deadbeef.jpg`, 'notes.lenscribe-tmp-1-0a1b2c3d.txt']);
   });
 });

@@ -8,9 +8,10 @@
  * and lets a re-import pick up only what changed on disk.
  */
 import type Database from 'better-sqlite3';
+import { dirname } from 'node:path';
 import { whyNotADescription } from './boilerplate.js';
 import { readDescriptions } from './read.js';
-import { chooseXmpSidecar } from './sidecars.js';
+import { chooseXmpSidecar, removeStaleTemps } from './sidecars.js';
 import type { CaptionKind, DescriptionReport, DescriptionSource, FoundDescription, KnownState, SidecarNaming, WriteOutcome, WriteTarget } from './types.js';
 import { sameText, writeCaption } from './write.js';
 
@@ -207,6 +208,8 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
     if (g) g.push(row);
     else groups.set(key, [row]);
   }
+  // A Lenscribe killed mid-write may have left temp files; clear them before writing beside them.
+  for (const dir of new Set(rows.map((r) => dirname(r.path)))) await removeStaleTemps(dir);
   const exportOne = async (row: (typeof rows)[number]) => {
     const caption =
       row.userCaption !== null && only !== 'model' ? { text: row.userCaption, kind: 'user' as const }

@@ -3,7 +3,7 @@
  * `photo.xmp` (basename: Lightroom, Capture One, Bridge) and `photo.jpg.xmp` (fullname: darktable,
  * digiKam, Immich). Caption sidecars for dataset tools are `photo.txt` and `photo.caption`.
  */
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { SidecarNaming } from './types.js';
 
@@ -131,5 +131,43 @@ export async function chooseXmpSidecar(photoPath: string, naming: SidecarNaming 
   return { path: xmpSidecarPath(photoPath, chosen), naming: chosen };
 }
 
-/** Temp files Lenscribe makes beside a target while writing; a crash may leave one behind. */
+/** Temp files Lenscribe makes beside a target while writing (`.<name>.lenscribe-tmp-<pid>-<rand>.<ext>`). */
 export const TEMP_MARK = '.lenscribe-tmp-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove temp files a killed Lenscribe left in `dir` (their process is gone, or they are a day
+ * old). They are never the user's: only Lenscribe names files this way. Returns how many went.
+ */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = name.startsWith('.') ? /\.lenscribe-tmp-(\d+)-[0-9a-f]{8}(?:\.[^.]*)?$/.exec(name) : null;
+    if (!m) continue;
+    const path = join(dir, name);
+    try {
+      const st = await lstat(path);
+      if (!st.isFile()) continue;
+      if (alive(Number(m[1])) && Date.now() - st.mtimeMs < 86_400_000) continue;
+      await unlink(path);
+      removed++;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
