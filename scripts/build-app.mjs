@@ -19,8 +19,9 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node22',
-  packages: 'external',
-  external: ['electron'],
+  // Native and CJS packages stay in node_modules (asarUnpack'd when packaged); ESM-only ones
+  // (chokidar) are bundled, since this bundle is CommonJS.
+  external: ['electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'onnx-proto', 'exiftool-vendored', 'exifr', 'zod'],
   sourcemap: true,
   logLevel: 'warning',
   define: { 'import.meta.url': '__lsImportMetaUrl' },

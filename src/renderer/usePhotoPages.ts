@@ -7,6 +7,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiClient, PhotoSummary } from '../shared/api-contract.js';
 
 export const PAGE_SIZE = 300;
+/** Pages kept in memory (12k photos' summaries). */
+const MAX_PAGES = 40;
 
 export interface PhotoPages {
   total: number | null;
@@ -19,6 +21,8 @@ export function usePhotoPages(client: ApiClient, folderId: number | null, refres
   const pages = useRef(new Map<number, PhotoSummary[]>());
   const inflight = useRef(new Set<number>());
   const generation = useRef(0);
+  /** The pages the grid last asked for (what is on screen, plus overscan). */
+  const visible = useRef<[number, number]>([0, 0]);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [, setTick] = useState(0);
@@ -62,16 +66,24 @@ export function usePhotoPages(client: ApiClient, folderId: number | null, refres
     }
     generation.current += 1;
     inflight.current = new Set();
-    const held = [...pages.current.keys()];
-    if (held.length === 0) held.push(0);
-    for (const p of held) load(p, generation.current);
+    // Refetch what is on screen; forget the rest (refetched when scrolled back to).
+    const [from, to] = visible.current;
+    for (const p of [...pages.current.keys()]) if (p < from || p > to) pages.current.delete(p);
+    for (let p = from; p <= to; p++) load(p, generation.current);
   }, [refreshToken, load]);
 
   const get = useCallback((index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], []);
   const ensure = useCallback(
     (start: number, end: number) => {
-      for (let p = Math.floor(start / PAGE_SIZE); p <= Math.floor(Math.max(start, end) / PAGE_SIZE); p++) {
+      const from = Math.floor(start / PAGE_SIZE);
+      const to = Math.floor(Math.max(start, end) / PAGE_SIZE);
+      visible.current = [from, to];
+      for (let p = from; p <= to; p++) {
         if (!pages.current.has(p)) load(p, generation.current);
+      }
+      // Bounded memory at any library size: keep the pages near the view only.
+      if (pages.current.size > MAX_PAGES) {
+        for (const p of [...pages.current.keys()]) if (Math.abs(p - from) > MAX_PAGES / 2) pages.current.delete(p);
       }
     },
     [load],
