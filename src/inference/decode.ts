@@ -109,6 +109,11 @@ function caption(vocab: TokenDecoder, tokens: number[], logProb: number, ended: 
   return { tokens, text: vocab.decode(tokens), logProb, score: normalise(logProb, tokens.length, ended, alpha), ended };
 }
 
+/** A caption cut short because no word could be emitted: it ranks below every real one. */
+function stuck(vocab: TokenDecoder, tokens: number[]): Caption {
+  return { tokens, text: vocab.decode(tokens), logProb: -Infinity, score: -Infinity, ended: false };
+}
+
 /** May token w be emitted after `words` words? */
 function allowed(r: Resolved, w: number, words: number): boolean {
   return r.banned[w] === 0 && (w !== END || words >= r.minLength);
@@ -154,8 +159,8 @@ export function greedyDecode(model: StepModel, vocab: TokenDecoder, features: Fl
         }
       }
       if (best < 0) {
-        // Nothing may be emitted (a degenerate vocabulary): stop here.
-        out[i] = caption(vocab, words[i]!, logProbs[i]!, false, r.alpha);
+        // Nothing may be emitted (non-finite log-probabilities, or everything masked).
+        out[i] = stuck(vocab, words[i]!);
         return;
       }
       logProbs[i] += bestLp;
@@ -258,8 +263,8 @@ export function beamSearch(model: StepModel, vocab: TokenDecoder, features: Floa
         }
       }
       if (m === 0) {
-        // Nothing may be emitted: the live beams end here as they are.
-        for (const beam of beams) finished[i]!.push(caption(vocab, beam.tokens, beam.logProb, false, r.alpha));
+        // Nothing may be emitted (non-finite log-probabilities, or everything masked).
+        for (const beam of beams) finished[i]!.push(stuck(vocab, beam.tokens));
       }
       nextLive.push(kept);
     }
@@ -314,7 +319,7 @@ export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: 
       const off = row * V;
       const w = temperature === 0 ? argmaxAllowed(logp, off, V, r, t) : drawAllowed(logp, off, V, r, t, temperature, rng, weights);
       if (w < 0) {
-        done[j] = caption(vocab, words[j]!, logProbs[j]!, false, r.alpha);
+        done[j] = stuck(vocab, words[j]!);
         return;
       }
       logProbs[j] += logp[off + w]!;
@@ -403,13 +408,42 @@ export interface CaptionResult {
   tokens: number[];
   /** Every distinct candidate, best first; the first is the caption itself. */
   alternatives: CaptionAlternative[];
+  /** Set when this image could not be captioned (text is then empty, score −∞). */
+  error?: string;
 }
 
 /**
  * Captions for n images (features n×D, the decoder's feature): beam search (width 3) by
- * default, greedy or sampling on request. One result per image, in order.
+ * default, greedy or sampling on request. One result per image, in order. An image whose
+ * feature is not finite gets `error` (and no caption); the rest of the batch is unaffected.
+ * Throws if the features' width is not the decoder's featureDim.
  */
 export function captionFeatures(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions = {}): CaptionResult[] {
+  checkFeatures(features, n);
+  if (n === 0) return [];
+  const D = features.length / n;
+  const expected = (model as { config?: { featureDim?: number } }).config?.featureDim;
+  if (expected !== undefined && expected !== D) {
+    throw new RangeError(`captionFeatures: features have ${D} values per image but the decoder reads ${expected} (features from a different encoder?)`);
+  }
+  // An image whose feature holds NaN/Infinity gets its own error; the others are captioned.
+  const good: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let finite = true;
+    for (let j = i * D; j < (i + 1) * D; j++) if (!Number.isFinite(features[j]!)) { finite = false; break; }
+    if (finite) good.push(i);
+  }
+  const batch = good.length === n ? features : new Float32Array(good.length * D);
+  if (batch !== features) good.forEach((i, row) => batch.set(features.subarray(i * D, (i + 1) * D), row * D));
+  const decoded = decodeLists(model, vocab, batch, good.length, options);
+  const results: CaptionResult[] = Array.from({ length: n }, () => ({
+    text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives: [], error: 'the image feature contains NaN or Infinity',
+  }));
+  good.forEach((i, row) => (results[i] = decoded[row]!));
+  return results;
+}
+
+function decodeLists(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions): CaptionResult[] {
   const method = options.method ?? 'beam';
   let lists: Caption[][];
   if (method === 'beam') {
@@ -426,12 +460,14 @@ export function captionFeatures(model: StepModel, vocab: TokenDecoder, features:
     const seen = new Set<string>();
     const alternatives: CaptionAlternative[] = [];
     for (const c of sorted) {
-      if (seen.has(c.text)) continue;
+      if (seen.has(c.text) || c.score === -Infinity) continue;
       seen.add(c.text);
       alternatives.push({ text: c.text, score: c.score });
     }
     const best = sorted[0];
-    if (!best) return { text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives };
+    if (!best || best.score === -Infinity) {
+      return { text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives, error: 'the decoder produced no word (non-finite output)' };
+    }
     return { text: best.text, score: best.score, logProb: best.logProb, tokens: best.tokens, alternatives };
   });
 }

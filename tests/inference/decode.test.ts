@@ -221,6 +221,16 @@ describe('search on the real decoder', () => {
     expect(() => captionFeatures(model, Vocabulary.fromWords(['x']), features, N)).toThrow(/vocabulary has 5 words but the model predicts 24/);
   });
 
+  it('captionFeatures isolates an image with a non-finite feature and refuses features of the wrong width', () => {
+    const bad = features.slice();
+    bad[2 * config.featureDim + 3] = NaN;
+    const results = captionFeatures(model, vocab, bad, N);
+    const clean = captionFeatures(model, vocab, features, N);
+    expect(results[2]).toMatchObject({ text: '', score: -Infinity, alternatives: [], error: expect.stringMatching(/NaN or Infinity/) });
+    for (const i of [0, 1, 3, 4, 5]) expect(results[i]).toEqual(clean[i]);
+    expect(() => captionFeatures(model, vocab, features.subarray(0, N * 8), N)).toThrow(/8 values per image but the decoder reads 10/);
+  });
+
   it('a briefly trained decoder reproduces the captions it learned, greedy and beam', () => {
     const captions = ['a dog runs on the grass', 'two children play in the water', 'a man rides a red bike', 'the cat sleeps', 'a girl in a pink dress jumps'];
     const v = Vocabulary.build(captions, { minCount: 1 });
