@@ -1,0 +1,151 @@
+/**
+ * The encoder behind a worker thread: same EncoderApi as Encoder, but decoding and the
+ * CNN run in encoder.worker.ts, so the calling (main/UI) thread never blocks.
+ */
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { startWorker } from '../../shared/worker.js';
+import type { EncoderCard } from './card.js';
+import type { EncodedItem, EncodeFilesOptions, EncoderApi, OpenEncoderOptions } from './encoder.js';
+import type { ClientMessage, EncoderInfo, WorkerMessage } from './encoder-protocol.js';
+import type { PreparedPhoto } from './preprocess.js';
+import type { ProviderName } from './session.js';
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onItem?: (item: EncodedItem, index: number) => void;
+}
+
+export class EncoderWorkerClient implements EncoderApi {
+  readonly id: string;
+  readonly name: string;
+  readonly sha256: string;
+  readonly card: EncoderCard;
+  readonly inputSize: number;
+  readonly provider: ProviderName;
+  private nextReq = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    info: EncoderInfo,
+    private readonly log: (line: string) => void,
+  ) {
+    this.id = info.id;
+    this.name = info.name;
+    this.sha256 = info.sha256;
+    this.card = info.card;
+    this.inputSize = info.inputSize;
+    this.provider = info.provider;
+    worker.on('message', (m: WorkerMessage) => this.onMessage(m));
+    worker.on('error', (e) => this.failAll(e));
+    worker.on('exit', (code) => this.failAll(new Error(`encoder worker exited (code ${code})`)));
+  }
+
+  static async open(opts: OpenEncoderOptions = {}): Promise<EncoderWorkerClient> {
+    const { log, ...data } = opts;
+    const worker = startEncoderWorker({ workerData: data });
+    let onMessage: (m: WorkerMessage) => void = () => {};
+    let onError: (e: Error) => void = () => {};
+    let onExit: (code: number) => void = () => {};
+    const info = await new Promise<EncoderInfo>((resolve, reject) => {
+      onMessage = (m: WorkerMessage) => {
+        if (m.type === 'log') (log ?? ((l: string) => console.error(l)))(m.line);
+        else if (m.type === 'ready') resolve(m.info);
+        else if (m.type === 'failed') reject(new Error(m.message));
+      };
+      onError = reject;
+      onExit = (code) => reject(new Error(`encoder worker exited during start (code ${code})`));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    }).catch(async (e) => {
+      await worker.terminate();
+      throw e;
+    });
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    return new EncoderWorkerClient(worker, info, log ?? ((l: string) => console.error(l)));
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    if (m.type === 'log') this.log(m.line);
+    else if (m.type === 'item') this.pending.get(m.req)?.onItem?.(m.item, m.index);
+    else if (m.type === 'result') {
+      this.pending.get(m.req)?.resolve(m.value);
+      this.pending.delete(m.req);
+    } else if (m.type === 'error') {
+      const e = new Error(m.message);
+      e.name = m.name;
+      this.pending.get(m.req)?.reject(e);
+      this.pending.delete(m.req);
+    }
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  private request<T>(msg: ClientMessage & { req: number }, transfer: ArrayBuffer[] = [], onItem?: Pending['onItem']): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('encoder is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(msg.req, { resolve: resolve as (v: unknown) => void, reject, onItem });
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+
+  encodeTensors(pixels: Uint8Array, n: number, outputs?: readonly string[]): Promise<Record<string, Float32Array>> {
+    // Copied, not transferred: the caller keeps its buffer.
+    return this.request({ op: 'encodeTensors', req: this.nextReq++, pixels, n, outputs: outputs ? [...outputs] : undefined });
+  }
+
+  preparePhoto(path: string, opts?: { thumbnail?: number | false; hash?: boolean }): Promise<PreparedPhoto> {
+    return this.request({ op: 'preparePhoto', req: this.nextReq++, path, opts });
+  }
+
+  async encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
+    const collect = opts.collect ?? true;
+    const results: EncodedItem[] = collect ? new Array(paths.length) : [];
+    const req = this.nextReq++;
+    const onAbort = () => this.worker.postMessage({ op: 'cancel', target: req } satisfies ClientMessage);
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.request<null>(
+        { op: 'encodeFiles', req, paths: [...paths], opts: { outputs: opts.outputs ? [...opts.outputs] : undefined, thumbnail: opts.thumbnail, hash: opts.hash } },
+        [],
+        (item, index) => {
+          if (collect) results[index] = item;
+          opts.onItem?.(item, index);
+        },
+      );
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    return results;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.request({ op: 'close', req: this.nextReq++ }).catch(() => undefined);
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}
+
+/** Opens an encoder in a worker thread (what the app's main process should use). */
+export function openEncoderWorker(opts: OpenEncoderOptions = {}): Promise<EncoderWorkerClient> {
+  return EncoderWorkerClient.open(opts);
+}
+
+/**
+ * From the build, src/shared/worker.ts starts dist/encoder.worker.js. From source, its
+ * `execArgv: ['--import', 'tsx']` does not reach the worker's entry on Node 20.20 (".ts"
+ * unknown), so we start a tiny ESM shim that registers tsx in the worker, then imports it.
+ */
+function startEncoderWorker(options: WorkerOptions): Worker {
+  const tsUrl = new URL('./encoder.worker.ts', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return startWorker(import.meta.url, './encoder.worker.ts', options);
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(tsUrl.href)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
+}

@@ -1,0 +1,221 @@
+/**
+ * The image encoder: an ONNX CNN session plus the photo pipeline that feeds it.
+ *
+ * encodeFiles keeps several photo decodes in flight (sharp decodes on libuv's threadpool)
+ * while the CNN runs a batch, so decoding and inference overlap; every file ends as either
+ * features or a PhotoError kind, and the job always goes on.
+ *
+ * This class runs in the calling thread; the app uses openEncoderWorker (encoder-client.ts),
+ * which runs this same class in a worker thread behind the same EncoderApi.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
+import { encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard, type EncoderOutput } from './card.js';
+import { PhotoError, type PhotoErrorKind } from './errors.js';
+import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
+import { openSession, type ProviderName, type SessionOptions } from './session.js';
+
+export interface OpenEncoderOptions extends SessionOptions {
+  /** Encoder name under models/encoders/ (default `mobilenet_v2`; also `inception_v3`). */
+  name?: string;
+  modelsDir?: string;
+  /** Images per CNN run in encodeFiles (default 8). */
+  batchSize?: number;
+  /** Photo decodes kept in flight (default 2 × batchSize). */
+  decodeConcurrency?: number;
+  /** Decoded-pixel limit per photo (default 120 MP). */
+  maxPixels?: number;
+  /** Thumbnail longest side for encodeFiles/preparePhoto, or false (default 320). */
+  thumbnail?: number | false;
+}
+
+export interface EncodeFilesOptions {
+  /** Output names or roles (`final`, `imagenet`, `grid`); default: every pooled output. */
+  outputs?: readonly string[];
+  /** Override the encoder's thumbnail setting for this call. */
+  thumbnail?: number | false;
+  /** Also return each file's sha256 (computed from the bytes already read). */
+  hash?: boolean;
+  /** Called as each file finishes (completion order); `index` is its position in `paths`. */
+  onItem?: (item: EncodedItem, index: number) => void;
+  /** Keep results in the returned array (default true); false returns [] and only streams onItem. */
+  collect?: boolean;
+  /** Stops starting new files; the call then rejects with an AbortError after in-flight ones finish. */
+  signal?: AbortSignal;
+}
+
+/** Photo facts from the same decode (everything from PreparedPhoto except the input pixels). */
+export type PhotoInfo = Omit<PreparedPhoto, 'input'>;
+
+export type EncodedItem =
+  | { path: string; ok: true; features: Record<string, Float32Array>; photo: PhotoInfo }
+  | { path: string; ok: false; error: { kind: PhotoErrorKind | 'encoder'; message: string } };
+
+/** What both the in-thread Encoder and the worker client offer. */
+export interface EncoderApi {
+  /** `name@sha256[0:16]` — use it in feature cache keys. */
+  readonly id: string;
+  readonly name: string;
+  readonly sha256: string;
+  readonly card: EncoderCard;
+  /** Input side in pixels (224 or 299). */
+  readonly inputSize: number;
+  readonly provider: ProviderName;
+  /**
+   * Runs the CNN on N images already at the input size: `pixels` is N×S×S×3 RGB uint8 (NHWC).
+   * Returns each requested output flat, N×dims (row-major).
+   */
+  encodeTensors(pixels: Uint8Array, n: number, outputs?: readonly string[]): Promise<Record<string, Float32Array>>;
+  /** Decodes one photo for this encoder (input pixels, thumbnail, size, orientation). */
+  preparePhoto(path: string, opts?: { thumbnail?: number | false; hash?: boolean }): Promise<PreparedPhoto>;
+  /** Decodes and encodes files; one result per path, in the order given. */
+  encodeFiles(paths: readonly string[], opts?: EncodeFilesOptions): Promise<EncodedItem[]>;
+  close(): Promise<void>;
+}
+
+export class Encoder implements EncoderApi {
+  readonly id: string;
+  readonly name: string;
+  readonly sha256: string;
+  readonly inputSize: number;
+
+  private constructor(
+    readonly card: EncoderCard,
+    private readonly session: ort.InferenceSession,
+    readonly provider: ProviderName,
+    private readonly opts: OpenEncoderOptions,
+  ) {
+    this.id = encoderId(card);
+    this.name = card.name;
+    this.sha256 = card.sha256;
+    this.inputSize = card.input.size;
+  }
+
+  static async open(opts: OpenEncoderOptions = {}): Promise<Encoder> {
+    const name = opts.name ?? 'mobilenet_v2';
+    const dir = encoderDir(name, opts.modelsDir ?? defaultModelsDir);
+    if (!existsSync(join(dir, 'card.json'))) throw new Error(`no encoder "${name}" in ${dir} (known: mobilenet_v2, inception_v3)`);
+    const card = loadCard(name, opts.modelsDir ?? defaultModelsDir);
+    const file = join(dir, card.file);
+    if (!existsSync(file)) throw new Error(`${file} is missing; run \`npm run build\` (scripts/build-encoders.mjs) to generate it`);
+    const { session, provider } = await openSession(file, opts);
+    return new Encoder(card, session, provider, opts);
+  }
+
+  async encodeTensors(pixels: Uint8Array, n: number, outputs?: readonly string[]): Promise<Record<string, Float32Array>> {
+    const s = this.inputSize;
+    if (pixels.length !== n * s * s * 3) throw new RangeError(`encodeTensors: ${pixels.length} bytes is not ${n}×${s}×${s}×3`);
+    const wanted = resolveOutputs(this.card, outputs);
+    const feeds = { [this.card.input.name]: new ort.Tensor('uint8', pixels, [n, s, s, 3]) };
+    const result = await this.session.run(feeds, wanted.map((o) => o.name));
+    const out: Record<string, Float32Array> = {};
+    for (const o of wanted) {
+      const t = result[o.name];
+      out[o.name] = t.data as Float32Array;
+    }
+    for (const t of Object.values(result)) t.dispose?.();
+    return out;
+  }
+
+  preparePhoto(path: string, opts: { thumbnail?: number | false; hash?: boolean } = {}): Promise<PreparedPhoto> {
+    return preparePhoto(path, {
+      size: this.inputSize,
+      thumbnail: opts.thumbnail ?? this.opts.thumbnail ?? DEFAULT_THUMBNAIL,
+      maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+      hash: opts.hash,
+    });
+  }
+
+  async encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
+    const wanted = resolveOutputs(this.card, opts.outputs);
+    const batchSize = Math.max(1, this.opts.batchSize ?? 8);
+    const concurrency = Math.max(1, this.opts.decodeConcurrency ?? 2 * batchSize);
+    const collect = opts.collect ?? true;
+    const results: EncodedItem[] = collect ? new Array(paths.length) : [];
+    const emit = (item: EncodedItem, index: number) => {
+      if (collect) results[index] = item;
+      opts.onItem?.(item, index);
+    };
+
+    const ready: Array<{ index: number; photo: PreparedPhoto }> = [];
+    const inflight = new Set<Promise<void>>();
+    let next = 0;
+    const aborted = () => opts.signal?.aborted === true;
+    const fill = () => {
+      while (!aborted() && inflight.size < concurrency && next < paths.length) {
+        const index = next++;
+        const p: Promise<void> = this.preparePhoto(paths[index], { thumbnail: opts.thumbnail, hash: opts.hash })
+          .then(
+            (photo) => void ready.push({ index, photo }),
+            (e) => emit({ path: paths[index], ok: false, error: errorOf(e) }, index),
+          )
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+    };
+
+    fill();
+    while (ready.length > 0 || inflight.size > 0) {
+      const noMoreComing = inflight.size === 0 && (next >= paths.length || aborted());
+      if (ready.length >= batchSize || (noMoreComing && ready.length > 0)) {
+        const batch = ready.splice(0, batchSize);
+        fill();
+        await this.runBatch(batch, wanted, paths, emit);
+        fill();
+        continue;
+      }
+      await Promise.race(inflight);
+      fill();
+    }
+    if (aborted()) {
+      const e = new Error('encodeFiles aborted');
+      e.name = 'AbortError';
+      throw e;
+    }
+    return results;
+  }
+
+  private async runBatch(
+    batch: Array<{ index: number; photo: PreparedPhoto }>,
+    wanted: EncoderOutput[],
+    paths: readonly string[],
+    emit: (item: EncodedItem, index: number) => void,
+  ): Promise<void> {
+    const s = this.inputSize;
+    const per = s * s * 3;
+    const pixels = new Uint8Array(batch.length * per);
+    batch.forEach((b, i) => pixels.set(b.photo.input, i * per));
+    let out: Record<string, Float32Array>;
+    try {
+      out = await this.encodeTensors(pixels, batch.length, wanted.map((o) => o.name));
+    } catch (e) {
+      for (const b of batch) emit({ path: paths[b.index], ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b.index);
+      return;
+    }
+    batch.forEach((b, i) => {
+      const features: Record<string, Float32Array> = {};
+      for (const o of wanted) {
+        const size = o.dims.reduce((x, y) => x * y, 1);
+        features[o.name] = out[o.name].slice(i * size, (i + 1) * size);
+      }
+      const { input: _input, ...photo } = b.photo;
+      emit({ path: paths[b.index], ok: true, features, photo }, b.index);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function errorOf(e: unknown): { kind: PhotoErrorKind | 'encoder'; message: string } {
+  if (e instanceof PhotoError) return { kind: e.kind, message: e.message };
+  return { kind: 'corrupt', message: (e as Error)?.message ?? String(e) };
+}
+
+/** Opens an encoder in the calling thread. */
+export function openEncoder(opts: OpenEncoderOptions = {}): Promise<Encoder> {
+  return Encoder.open(opts);
+}

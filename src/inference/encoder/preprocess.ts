@@ -1,0 +1,171 @@
+/**
+ * One decode per photo: read the file, decode it once with sharp (EXIF auto-orientation,
+ * sRGB 8-bit, alpha flattened on white) to a small intermediate, then derive both the
+ * encoder input (squashed to size×size, `fit: 'fill'`, like the training images) and the
+ * grid thumbnail (WebP, aspect kept) from that intermediate.
+ *
+ * JPEG decoding uses shrink-on-load (libjpeg DCT scaling), so a 12 MP photo is never
+ * decoded at full size. The intermediate is at least 2× the encoder input on each side,
+ * so the final squash still averages several source pixels per input pixel.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { PhotoError, fsErrorKind, type PhotoErrorKind } from './errors.js';
+
+export interface PrepareOptions {
+  /** Encoder input side in pixels (224 MobileNetV2, 299 InceptionV3). */
+  size: number;
+  /** Thumbnail: longest side in pixels, or `false` for none. Default 320. */
+  thumbnail?: number | false;
+  /** WebP quality of the thumbnail. Default 80. */
+  thumbnailQuality?: number;
+  /** Refuse images with more decoded pixels than this (decompression bombs). Default 120 MP. */
+  maxPixels?: number;
+  /** Also return the sha256 of the file's bytes (they are in memory anyway). */
+  hash?: boolean;
+}
+
+export interface PreparedPhoto {
+  /** size×size×3 RGB bytes, row-major (HWC), ready for the encoder's `pixels` input. */
+  input: Uint8Array;
+  size: number;
+  /** WebP thumbnail from the same decode (undefined when disabled). */
+  thumbnail?: Buffer;
+  thumbnailWidth?: number;
+  thumbnailHeight?: number;
+  /** Size as displayed, i.e. after EXIF orientation. */
+  width: number;
+  height: number;
+  /** EXIF orientation tag (1–8; 1 when absent). */
+  orientation: number;
+  /** Format sharp detected: jpeg, png, webp, heif (AVIF), tiff, gif, … */
+  format: string;
+  /** File size in bytes. */
+  fileBytes: number;
+  /** sha256 of the file, hex (only with `hash: true`). */
+  sha256?: string;
+}
+
+export const DEFAULT_MAX_PIXELS = 120_000_000;
+export const DEFAULT_THUMBNAIL = 320;
+
+/** Reads and decodes one photo; throws PhotoError with a specific kind. */
+export async function preparePhoto(path: string, opts: PrepareOptions): Promise<PreparedPhoto> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new PhotoError(fsErrorKind(err.code), path, err.code === 'EISDIR' ? 'is a directory' : (err.message ?? String(e)));
+  }
+  return prepareBytes(bytes, path, opts);
+}
+
+/** Same as preparePhoto for bytes already in memory (`label` names them in errors). */
+export async function prepareBytes(bytes: Buffer, label: string, opts: PrepareOptions): Promise<PreparedPhoto> {
+  if (bytes.length === 0) throw new PhotoError('empty', label, 'file is empty');
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const thumbSide = opts.thumbnail === undefined ? DEFAULT_THUMBNAIL : opts.thumbnail;
+  try {
+    const image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true });
+    const meta = await image.metadata();
+    const orientation = meta.orientation ?? 1;
+    const swap = orientation >= 5;
+    const width = (swap ? meta.height : meta.width) ?? 0;
+    const height = (swap ? meta.width : meta.height) ?? 0;
+    const inter = Math.max(2 * opts.size, thumbSide || 0);
+    const { data, info } = await image
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .resize({ width: inter, height: inter, fit: 'outside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const [input, thumb] = await Promise.all([
+      sharp(data, raw).resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
+      thumbSide
+        ? sharp(data, raw)
+            .resize(thumbSide, thumbSide, { fit: 'inside', withoutEnlargement: true })
+            .webp({ quality: opts.thumbnailQuality ?? 80 })
+            .toBuffer({ resolveWithObject: true })
+        : undefined,
+    ]);
+    const rgb = toRgb(input.data, input.info.channels, opts.size * opts.size);
+    return {
+      input: rgb,
+      size: opts.size,
+      thumbnail: thumb?.data,
+      thumbnailWidth: thumb?.info.width,
+      thumbnailHeight: thumb?.info.height,
+      width,
+      height,
+      orientation,
+      format: meta.format ?? 'unknown',
+      fileBytes: bytes.length,
+      sha256: opts.hash ? createHash('sha256').update(bytes).digest('hex') : undefined,
+    };
+  } catch (e) {
+    if (e instanceof PhotoError) throw e;
+    const message = (e as Error)?.message ?? String(e);
+    throw new PhotoError(classifyDecodeError(message, bytes), label, firstLine(message));
+  }
+}
+
+/** Grayscale (1 channel) output is widened to RGB; 3 channels pass through. */
+function toRgb(data: Buffer, channels: number, pixels: number): Uint8Array {
+  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, pixels * 3);
+  const out = new Uint8Array(pixels * 3);
+  for (let i = 0; i < pixels; i++) {
+    const v = data[i * channels];
+    out[3 * i] = v;
+    out[3 * i + 1] = channels >= 3 ? data[i * channels + 1] : v;
+    out[3 * i + 2] = channels >= 3 ? data[i * channels + 2] : v;
+  }
+  return out;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' — ');
+}
+
+/** Image formats recognized by their first bytes, to tell damaged data from foreign data. */
+export function sniffFormat(b: Buffer): string | undefined {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (b.length >= 6 && (b.toString('latin1', 0, 6) === 'GIF87a' || b.toString('latin1', 0, 6) === 'GIF89a')) return 'gif';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
+  if (b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp') {
+    const brand = b.toString('latin1', 8, 12);
+    if (brand === 'avif' || brand === 'avis') return 'avif';
+    if (['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return 'heic';
+    return `isobmff:${brand}`;
+  }
+  if (b.length >= 2 && b.toString('latin1', 0, 2) === 'BM') return 'bmp';
+  return undefined;
+}
+
+function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorKind {
+  const m = message.toLowerCase();
+  if (m.includes('pixel limit')) return 'too-large';
+  if (m.includes('premature end') || m.includes('truncat') || m.includes('unexpected end') || m.includes('end of file') || m.includes('not enough data')) return 'truncated';
+  const sniffed = sniffFormat(bytes);
+  if (lacksEndMarker(sniffed, bytes)) return 'truncated';
+  if (m.includes('unsupported image format') || m.includes('unsupported feature') || m.includes('no decoder') || m.includes('unsupported codec') || m.includes('compression format')) {
+    // A known container sharp cannot open because of a missing codec is unsupported;
+    // a JPEG/PNG/... signature sharp should decode but cannot is damaged data.
+    if (!sniffed || sniffed === 'heic' || sniffed === 'bmp' || sniffed.startsWith('isobmff')) return 'unsupported';
+    if (m.includes('unsupported feature') || m.includes('unsupported codec') || m.includes('compression format')) return 'unsupported';
+    return 'corrupt';
+  }
+  return sniffed === 'heic' ? 'unsupported' : 'corrupt';
+}
+
+/** A JPEG without its EOI marker or a PNG without IEND was cut short (decoders word this variously). */
+function lacksEndMarker(format: string | undefined, b: Buffer): boolean {
+  if (format === 'jpeg') return b.lastIndexOf(Buffer.from([0xff, 0xd9])) < b.length - 64 && !(b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9);
+  if (format === 'png') return b.lastIndexOf(Buffer.from('IEND', 'latin1')) < 0;
+  return false;
+}
