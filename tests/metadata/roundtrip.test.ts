@@ -135,6 +135,18 @@ describe('reading what other apps wrote', () => {
   });
 });
 
+describe('file names', () => {
+  it('handles non-ASCII names and spaces for sidecars, embedded writes and reads', async () => {
+    const photo = join(dir, 'Ünïcødé фото 1 (copy).jpg');
+    await makeImage(photo, 'jpeg', 31);
+    expect((await writeCaption(photo, { text: 'Привет, мир', kind: 'user' })).file).toBe(`${photo}.xmp`);
+    expect((await writeCaption(photo, { text: 'Привет, мир', kind: 'user' }, { target: 'embedded' })).status).toBe('written');
+    const r = await readDescriptions(photo);
+    expect(r.descriptions.map((d) => d.source)).toEqual(['xmp-sidecar', 'xmp', 'exif']);
+    expect(exiftoolJson(photo, ['XMP-dc:Description'])['XMP-dc:Description']).toBe('Привет, мир');
+  });
+});
+
 describe('embedded writes keep what should be kept', () => {
   it('preserves the modification time when asked, and the other language alternatives always', async () => {
     const photo = join(dir, 'mtime.jpg');
