@@ -2,7 +2,7 @@
  * `npm run bench -- metadata [photos]`: captions that travel with the photos, on real Flickr8k
  * JPEGs (generated JPEGs when the dataset is absent). One JSON line per figure, each next to a
  * peer measured in the same run:
- *  - read: `readDescriptions` (photo + sidecar lookups + boilerplate filter) vs exiftool-vendored's
+ *  - read (sequential, and two photos in flight as the import runs): `readDescriptions` (photo + sidecar lookups + boilerplate filter) vs exiftool-vendored's
  *    bare `readRaw` of the same tags on the same photos (the cost floor of asking ExifTool).
  *  - write xmp-sidecar / embedded: `writeCaption` (policy read, temp file, guarded atomic commit)
  *    vs a bare exiftool-vendored `write` of the same tags (sidecar create / -overwrite_original).
@@ -75,6 +75,20 @@ try {
     }
   });
   line('metadata-read', N, oursRead, peerRead, 'exiftool-vendored readRaw of photo + its sidecar');
+
+  // The same with two photos in flight (what importDescriptions does; the pool has two perl processes).
+  const twoAtOnce = async (items: string[], fn: (p: string) => Promise<unknown>) => {
+    let next = 0;
+    await Promise.all([0, 1].map(async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }));
+  };
+  const oursRead2 = await time(() => twoAtOnce(a, (p) => readDescriptions(p)));
+  const peerRead2 = await time(() => twoAtOnce(b, async (p) => {
+    await exiftool().readRaw(p, { readArgs });
+    await exiftool().readRaw(`${p}.xmp`, { readArgs });
+  }));
+  line('metadata-read-2-in-flight', N, oursRead2, peerRead2, 'exiftool-vendored readRaw of photo + its sidecar, 2 in flight');
 
   // Embedded writes.
   const bytes = a.length;
