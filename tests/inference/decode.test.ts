@@ -98,6 +98,41 @@ describe('search on a hand-set table', () => {
     expect(one).toEqual([greedy]);
   });
 
+  it('with a beam as wide as the search space, returns every caption, ranked exactly as brute force', () => {
+    // Three words; random next-word distributions for every prefix; captions of 1–3 words.
+    const rng = new Rng(17);
+    const table: Record<string, Record<number, number>> = {};
+    const words = [A, B, C];
+    const prefixes: number[][] = [[]];
+    for (let len = 1; len <= 2; len++) for (const p of prefixes.filter((q) => q.length === len - 1)) for (const w of words) prefixes.push([...p, w]);
+    for (const p of prefixes) {
+      const raw = [END, A, B, C].map(() => 0.05 + rng.uniform());
+      const total = raw.reduce((x, y) => x + y, 0) / 0.97; // 3% left for the other tokens
+      table[p.join(',')] = { [END]: raw[0]! / total, [A]: raw[1]! / total, [B]: raw[2]! / total, [C]: raw[3]! / total };
+    }
+    const model = new TableModel(8, table);
+    const all: Array<{ text: string; score: number }> = [];
+    const lp = (p: number[], w: number) => Math.log(table[p.join(',')]![w]!);
+    for (const p of prefixes.slice(1)) {
+      let sum = 0;
+      for (let i = 0; i < p.length; i++) sum += lp(p.slice(0, i), p[i]!);
+      const text = tableVocab.decode(p);
+      if (p.length < 3) all.push({ text, score: (sum + lp(p, END)) / Math.pow(p.length + 1, 0.7) });
+    }
+    for (const p of prefixes.filter((q) => q.length === 2)) {
+      for (const w of words) {
+        const q = [...p, w];
+        const sum = lp([], q[0]!) + lp([q[0]!], q[1]!) + lp(p, w);
+        all.push({ text: tableVocab.decode(q), score: sum / Math.pow(3, 0.7) });
+      }
+    }
+    all.sort((x, y) => y.score - x.score);
+    expect(all).toHaveLength(39);
+    const [beams] = beamSearch(model, tableVocab, noFeatures(1), 1, { beamWidth: 39, maxLength: 3, bannedTokens: [D] });
+    expect(beams!.map((c) => c.text)).toEqual(all.map((c) => c.text));
+    beams!.forEach((c, i) => expect(c.score).toBeCloseTo(all[i]!.score, 5));
+  });
+
   it('steps all images and beams in one call per step, dropping finished ones', () => {
     const model = new TableModel(8, myopic);
     beamSearch(model, tableVocab, noFeatures(3), 3, { beamWidth: 2 });
