@@ -246,3 +246,100 @@ function gemmOnnx(
   s.run(feeds, { Y: new ort!.Tensor('float32', y, [M, N]) }, {});
   if (bias && !nativeBias) addBias(out, bias, M, N);
 }
+
+// ---------------------------------------------------------------------------
+// Frozen weights: products with a fixed right-hand matrix (decoding)
+
+/**
+ * A right-hand matrix B (K×N) and optional bias (N) frozen for many products with small
+ * left-hand sides, as in decoding (a few rows per step). Native GEMM normally repacks B on
+ * every call, which for a handful of rows costs more than the multiply; here B is a constant
+ * of the graph, so onnxruntime packs it once when the session is created. Holds a snapshot:
+ * later changes to the source arrays are not seen.
+ */
+export interface FrozenMatrix {
+  readonly K: number;
+  readonly N: number;
+  readonly b: Float32Array;
+  readonly bias: Float32Array | null;
+  /** Lazily created sessions: with the bias, and accumulating into `out` (no bias). */
+  sessions: { withBias?: NativeSession; accumulate?: NativeSession; threads: number };
+}
+
+export function freezeMatrix(b: Float32Array, K: number, N: number, bias?: Float32Array): FrozenMatrix {
+  if (b.length < K * N) throw new RangeError(`freezeMatrix: B has ${b.length} elements, needs ${K}×${N}`);
+  if (bias && bias.length < N) throw new RangeError(`freezeMatrix: bias has ${bias.length} elements, needs ${N}`);
+  return { K, N, b: b.slice(0, K * N), bias: bias ? bias.slice(0, N) : null, sessions: { threads } };
+}
+
+/** out[M,N] (+)= A[M,K]·B (+ bias unless accumulating — then the bias is added separately). */
+export function gemmFrozen(a: Float32Array, w: FrozenMatrix, out: Float32Array, M: number, opts: { accumulate?: boolean } = {}): Float32Array {
+  const { K, N } = w;
+  const accumulate = opts.accumulate ?? false;
+  if (a.length < M * K) throw new RangeError(`gemm: A has ${a.length} elements, needs ${M}×${K}`);
+  if (out.length < M * N) throw new RangeError(`gemm: out has ${out.length} elements, needs ${M}×${N}`);
+  if (M === 0) return out;
+  if (backend === 'reference' || (backend === 'auto' && M * K * N < ONNX_MIN_MACS)) {
+    gemmReference(a, w.b, out, M, K, N, { accumulate, bias: w.bias ?? undefined });
+    return out;
+  }
+  if (w.sessions.threads !== threads) w.sessions = { threads };
+  const kind = accumulate ? 'accumulate' : 'withBias';
+  let s = w.sessions[kind];
+  if (!s) {
+    loadNative();
+    const bytes = buildFrozenModel(w, accumulate);
+    s = new nativeBinding!.InferenceSession();
+    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    });
+    w.sessions[kind] = s;
+  }
+  const y = out.length === M * N ? out : out.subarray(0, M * N);
+  const feeds: Record<string, object> = { A: new ort!.Tensor('float32', a.length === M * K ? a : a.subarray(0, M * K), [M, K]) };
+  if (accumulate) feeds.C = new ort!.Tensor('float32', y, [M, N]);
+  s.run(feeds, { Y: new ort!.Tensor('float32', y, [M, N]) }, {});
+  if (accumulate && w.bias) addBias(out, w.bias, M, N);
+  return out;
+}
+
+function buildFrozenModel(w: FrozenMatrix, accumulate: boolean): Uint8Array {
+  const { K, N } = w;
+  const tensorType = (dims: Array<string | number>) => ({
+    tensorType: {
+      elemType: onnx.TensorProto.DataType.FLOAT,
+      shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+    },
+  });
+  const constant = (name: string, data: Float32Array, dims: number[]) => ({
+    name,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    dims,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  });
+  const initializer = [constant('B', w.b, [K, N])];
+  const inputs = [{ name: 'A', type: tensorType(['m', K]) }];
+  let nodeInputs = ['A', 'B'];
+  if (accumulate) {
+    inputs.push({ name: 'C', type: tensorType(['m', N]) });
+    nodeInputs = ['A', 'B', 'C'];
+  } else if (w.bias) {
+    initializer.push(constant('bias', w.bias, [N]));
+    nodeInputs = ['A', 'B', 'bias'];
+  }
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'lenscribe-gemm',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'gemm_frozen',
+      node: [{ opType: 'Gemm', input: nodeInputs, output: ['Y'] }],
+      initializer,
+      input: inputs,
+      output: [{ name: 'Y', type: tensorType(['m', N]) }],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -27,14 +27,14 @@
  * normalised by the whole batch's token count, so with k >= T−1 the computation is exactly
  * full BPTT. Shorter windows also bound memory to one window's activations.
  */
-import { gemm, type FloatArray } from './matmul.js';
+import { freezeMatrix, gemm, gemmFrozen, type FloatArray, type FrozenMatrix } from './matmul.js';
 import type { DecoderConfig, Params, RecurrentState, Shapes, StepModel } from './types.js';
 import { PAD } from './types.js';
 import { Rng } from './rng.js';
 import { affineBackward, affineForward } from './layers/affine.js';
 import { wordEmbeddingBackward, wordEmbeddingForward } from './layers/embedding.js';
 import { dropoutBackward, dropoutForward } from './layers/dropout.js';
-import { lstmStepForward, stackedLstmBackward, stackedLstmFinalState, stackedLstmForward, type LstmParams } from './layers/lstm.js';
+import { gatesForward, stackedLstmBackward, stackedLstmFinalState, stackedLstmForward, type LstmParams } from './layers/lstm.js';
 import { temporalAffineBackward, temporalAffineForward } from './layers/temporal-affine.js';
 import { temporalSoftmaxLoss } from './layers/temporal-softmax.js';
 import { zerosLike } from './layers/tensor.js';
@@ -372,30 +372,56 @@ function run<T extends FloatArray>(
 // Decoding: one step at a time
 
 /**
- * The trained decoder as a `StepModel` for greedy, beam and sampling search. Runs the same
- * layers as training (evaluation mode, no dropout) in float32, one token per row per step.
+ * The trained decoder as a `StepModel` for greedy, beam and sampling search: the same maths as
+ * training (evaluation mode, no dropout) in float32, one token per row per step.
+ *
+ * Decoding multiplies a few rows at a time by the same weights, so the weights are frozen into
+ * the matrix module (packed once, see `freezeMatrix`): the model is a snapshot of `params` at
+ * construction; build a new one after further training.
  */
 export class DecoderStepModel implements StepModel {
   readonly vocabSize: number;
   readonly config: DecoderConfig;
-  private readonly layers: LstmParams<Float32Array>[] = [];
+  private readonly embed: Float32Array;
+  private readonly mean: Float32Array;
+  private readonly std: Float32Array;
+  private readonly proj: FrozenMatrix;
+  /** Per layer: input weights with the bias, and recurrent weights. */
+  private readonly wx: FrozenMatrix[] = [];
+  private readonly wh: FrozenMatrix[] = [];
+  private readonly vocab: FrozenMatrix;
+  /**
+   * Layer 0's input term for every word, W_embed·Wx_0 + b_0 (V×4H), when it fits in 64 MB:
+   * a row copy then replaces one product per step.
+   */
+  private readonly inputTable: Float32Array | null = null;
 
-  constructor(private readonly params: Params<Float32Array>) {
+  constructor(params: Params<Float32Array>, options: { inputTable?: boolean } = {}) {
     this.config = configFromParams(params);
-    this.vocabSize = this.config.vocabSize;
-    for (let l = 0; l < this.config.layers; l++) {
-      this.layers.push({ Wx: params[`Wx_${l}`], Wh: params[`Wh_${l}`], b: params[`b_${l}`] });
+    const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = this.config;
+    this.vocabSize = V;
+    this.embed = params.W_embed.slice();
+    this.mean = params.feature_mean.slice();
+    this.std = params.feature_std.slice();
+    this.proj = freezeMatrix(params.W_proj, D, L * H, params.b_proj);
+    for (let l = 0; l < L; l++) {
+      this.wx.push(freezeMatrix(params[`Wx_${l}`], l === 0 ? W : H, 4 * H, params[`b_${l}`]));
+      this.wh.push(freezeMatrix(params[`Wh_${l}`], H, 4 * H));
+    }
+    this.vocab = freezeMatrix(params.W_vocab, H, V, params.b_vocab);
+    if ((options.inputTable ?? true) && V * 4 * H <= 16 * 1024 * 1024) {
+      this.inputTable = new Float32Array(V * 4 * H);
+      gemm(this.embed, params.Wx_0, this.inputTable, V, W, 4 * H, { bias: params.b_0 });
     }
   }
 
   initState(features: Float32Array, n: number): RecurrentState {
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
-    const mean = this.params.feature_mean, std = this.params.feature_std;
     const x = new Float32Array(n * D);
-    for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - mean[j]) / std[j];
+    for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - this.mean[j]) / this.std[j];
     const proj = new Float32Array(n * L * H);
-    gemm(x, this.params.W_proj, proj, n, D, L * H, { bias: this.params.b_proj });
+    gemmFrozen(x, this.proj, proj, n);
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     for (let l = 0; l < L; l++) {
@@ -411,15 +437,25 @@ export class DecoderStepModel implements StepModel {
     const { embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = this.config;
     const n = state.n;
     if (tokens.length !== n) throw new RangeError(`step: ${tokens.length} tokens for ${n} rows`);
-    let [x] = wordEmbeddingForward(tokens, this.params.W_embed, V, W);
+    let x: Float32Array = this.inputTable ? this.embed : wordEmbeddingForward(tokens, this.embed, V, W)[0];
+    for (let i = 0; i < n; i++) if (!(tokens[i] >= 0 && tokens[i] < V)) throw new RangeError(`step: token id ${tokens[i]} outside vocabulary of ${V}`);
     for (let l = 0; l < L; l++) {
-      const [h, c] = lstmStepForward(x, state.h[l], state.c[l], this.layers[l], n, l === 0 ? W : H, H);
+      // a = x·Wx + b + h·Wh, then the gates (lstm.ts) give the next c and h.
+      const a = new Float32Array(n * 4 * H);
+      if (l === 0 && this.inputTable) {
+        for (let i = 0; i < n; i++) a.set(this.inputTable.subarray(tokens[i] * 4 * H, (tokens[i] + 1) * 4 * H), i * 4 * H);
+      } else gemmFrozen(x, this.wx[l], a, n);
+      gemmFrozen(state.h[l], this.wh[l], a, n, { accumulate: true });
+      const c = new Float32Array(n * H);
+      const tanhC = new Float32Array(n * H);
+      const h = new Float32Array(n * H);
+      gatesForward(a, 0, state.c[l], 0, c, tanhC, h, 0, n, H);
       state.h[l] = h;
       state.c[l] = c;
       x = h;
     }
     const scores = new Float32Array(n * V);
-    gemm(x, this.params.W_vocab, scores, n, H, V, { bias: this.params.b_vocab });
+    gemmFrozen(x, this.vocab, scores, n);
     logSoftmaxRows(scores, n, V);
     return scores;
   }

@@ -59,8 +59,9 @@ export interface LstmGrads<T extends FloatArray> {
 /**
  * Turns the pre-activations a[aOff …] (N×4H) into the activated gates in place, and
  * writes c' (N×H), tanh(c') (N×H) and h' (N×H) from the previous cell c.
+ * Exported for the decoder's step model, which computes `a` with frozen weights.
  */
-function gatesForward(
+export function gatesForward(
   a: FloatArray, aOff: number,
   cPrev: FloatArray, cPrevOff: number,
   cNext: FloatArray, tanhC: FloatArray, hNext: FloatArray, outOff: number,
