@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { gemm, gemmReference, getGemmBackend, setGemmBackend } from '../../src/training/matmul.js';
+import { freezeMatrix, gemm, gemmFrozen, gemmReference, getGemmBackend, setGemmBackend } from '../../src/training/matmul.js';
 import { Rng } from '../../src/training/rng.js';
 import { normRelError } from './numeric.js';
 
@@ -55,6 +55,23 @@ describe('gemm backends', () => {
     const ref = new Float64Array(400);
     gemmReference(Float64Array.from(a), Float64Array.from(b), ref, 20, 20, 20);
     expect(normRelError(out, ref)).toBeLessThan(1e-4);
+  });
+
+  it('frozen weights give the reference product, with bias or accumulating, and keep a snapshot', () => {
+    const rng = new Rng(80);
+    for (const [M, K, N] of [[1, 512, 2700], [3, 256, 2048], [7, 33, 65], [2, 3, 4]]) {
+      const b = rand(rng, K * N), bias = rand(rng, N), a = rand(rng, M * K), init = rand(rng, M * N);
+      const w = freezeMatrix(b, K, N, bias);
+      const orig = b.slice();
+      b.fill(0); // later changes to the source are not seen
+      for (const accumulate of [false, true]) {
+        const ref = Float64Array.from(init);
+        gemmReference(Float64Array.from(a), Float64Array.from(orig), ref, M, K, N, { accumulate, bias: Float64Array.from(bias) });
+        const out = init.slice();
+        gemmFrozen(a, w, out, M, { accumulate });
+        expect(normRelError(out, ref), `${M}×${K}×${N} acc=${accumulate}`).toBeLessThan(1e-4);
+      }
+    }
   });
 
   it('rejects buffers too small for the stated shape', () => {

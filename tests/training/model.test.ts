@@ -9,6 +9,7 @@ import {
   lossAndGrads,
   paramShapes,
   castParams,
+  DecoderStepModel,
 } from '../../src/training/model.js';
 import { PAD } from '../../src/training/types.js';
 import { randomBatch, tinyConfig, tinyParams } from './fixtures.js';
@@ -94,6 +95,19 @@ describe('caption model', () => {
     }
     const { loss, tokens } = evaluateLoss(castParams(p32, 'float64'), batch);
     expect(nll / tokens).toBeCloseTo(loss, 4);
+  });
+
+  it('the precomputed layer-0 input table changes nothing but speed', () => {
+    const p32 = castParams(tinyParams(tinyConfig, 9), 'float32');
+    const a = new DecoderStepModel(p32, { inputTable: true });
+    const b = new DecoderStepModel(p32, { inputTable: false });
+    const feats = Float32Array.from(randomBatch(tinyConfig, 2, 4, 9).features);
+    const sa = a.initState(feats, 2), sb = b.initState(feats, 2);
+    for (const tokens of [[1, 1], [5, 8], [2, 0]]) {
+      const la = a.step(sa, Int32Array.from(tokens)), lb = b.step(sb, Int32Array.from(tokens));
+      for (let i = 0; i < la.length; i++) expect(la[i]).toBeCloseTo(lb[i], 5);
+    }
+    expect(() => a.step(sa, Int32Array.from([1, 99]))).toThrow(/outside vocabulary/);
   });
 
   it('selectRows copies the chosen rows of every layer', () => {
