@@ -91,7 +91,7 @@ export function App({ client }: { client: ApiClient }) {
     let live = true;
     const t = setTimeout(() => {
       client
-        .call('search', { query: q, folderId: folderId ?? undefined, limit: 500 })
+        .call('search', { query: q, folderId: folderId ?? undefined, similarWords: settings.searchSimilarWords, limit: 500 })
         .then((r) => live && setSearch(r))
         .catch((e: Error) => live && showError(e.message))
         .finally(() => live && setSearching(false));
@@ -100,7 +100,7 @@ export function App({ client }: { client: ApiClient }) {
       live = false;
       clearTimeout(t);
     };
-  }, [client, query, folderId, refresh, showError]);
+  }, [client, query, folderId, refresh, showError, settings.searchSimilarWords]);
 
   useEffect(() => {
     setSelected(0);
@@ -239,6 +239,14 @@ export function App({ client }: { client: ApiClient }) {
               data-testid="search"
             />
           </div>
+          <label className="toggle" title="Also find photos captioned with words of similar meaning (puppy → dog)">
+            <input
+              type="checkbox"
+              checked={settings.searchSimilarWords}
+              onChange={(e) => updateSettings({ searchSimilarWords: e.target.checked })}
+            />{' '}
+            Similar words
+          </label>
           <label className="toggle">
             <input
               type="checkbox"
