@@ -24,8 +24,12 @@ await build({
   external: ['electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'onnx-proto', 'exiftool-vendored', 'exifr', 'zod'],
   sourcemap: true,
   logLevel: 'warning',
-  define: { 'import.meta.url': '__lsImportMetaUrl' },
-  banner: { js: "const __lsImportMetaUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'electron-main.js')).href;" },
+  define: { 'import.meta.url': '__lsImportMetaUrl', 'import.meta.resolve': '__lsImportMetaResolve' },
+  banner: {
+    js:
+      "const __lsImportMetaUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'electron-main.js')).href;\n" +
+      "const __lsImportMetaResolve = (s) => require('node:url').pathToFileURL(require.resolve(s)).href;",
+  },
 });
 
 // Preload: sandboxed, so one self-contained CJS file that only requires 'electron'.
