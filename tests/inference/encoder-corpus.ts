@@ -32,7 +32,7 @@ function bombPng(): Buffer {
 
 export async function makeBrokenCorpus(into: string): Promise<Array<{ file: string; kind: string }>> {
   mkdirSync(into, { recursive: true });
-  const noise = () => sharp({ create: { width: 640, height: 480, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+  const noise = () => sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
   const jpg = await noise().jpeg().toBuffer();
   const png = await noise().png().toBuffer();
   const put = (name: string, data: Buffer | string) => {
