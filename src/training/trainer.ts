@@ -326,7 +326,7 @@ function splitByImage(data: CaptionData, fraction: number, rng: Rng): [CaptionDa
  * of 32 batches, cut into batches, and shuffle the batch order. Padding stays small while the
  * batches still differ from epoch to epoch.
  */
-function makeBatches(data: CaptionData, batchSize: number, maxWords: number, rng: Rng): Int32Array[] {
+export function makeBatches(data: CaptionData, batchSize: number, maxWords: number, rng: Rng): Int32Array[] {
   const order = Int32Array.from(data.captions.keys());
   rng.shuffle(order);
   const pool = batchSize * 32;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadCheckpoint } from '../../src/training/checkpoint.js';
-import { train, type Caption, type CaptionData, type TrainProgress } from '../../src/training/trainer.js';
+import { makeBatches, train, type Caption, type CaptionData, type TrainProgress } from '../../src/training/trainer.js';
 import { Rng } from '../../src/training/rng.js';
 import type { DecoderConfig } from '../../src/training/types.js';
 
@@ -136,6 +136,25 @@ describe('trainer', () => {
     expect(result.steps).toBe(15);
     expect(result.epochsRun).toBe(1);
     expect(epochOne).toBe(0);
+  });
+
+  it('buckets captions by length: every caption once per epoch, little padding, a new order each epoch', () => {
+    const rng = new Rng(3);
+    const captions: Caption[] = Array.from({ length: 1000 }, (_, i) => ({ image: i, tokens: new Int32Array(1 + rng.int(20)) }));
+    const data = { features: new Float32Array(1000), captions };
+    const order = new Rng(9);
+    const e1 = makeBatches(data, 32, 20, order);
+    const e2 = makeBatches(data, 32, 20, order);
+    const seen = e1.flatMap((b) => Array.from(b)).sort((a, b) => a - b);
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    let real = 0, padded = 0;
+    for (const b of e1) {
+      const lens = Array.from(b, (i) => captions[i].tokens.length);
+      real += lens.reduce((x, y) => x + y, 0);
+      padded += Math.max(...lens) * lens.length;
+    }
+    expect(1 - real / padded).toBeLessThan(0.05);
+    expect(e2.map((b) => b[0])).not.toEqual(e1.map((b) => b[0]));
   });
 
   it('rejects captions whose ids exceed the vocabulary', async () => {
