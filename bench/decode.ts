@@ -8,19 +8,21 @@
  * (trained decoders stop after ~10–12 words on Flickr8k). Both sides must produce the same
  * captions; the line says how many agreed.
  *
- * Figures (one JSON line each):
+ * Figures (one JSON line each; load_avg_1m says how busy the machine was):
  *   decode-beam3-single    one photo at a time (latency)
  *   decode-beam3-batched   all photos in one call (how the library captions a folder)
  *   decode-greedy-single   one photo at a time
+ *   decode-beam3-single-reference-backend   the same through model.ts's DecoderStepModel, to
+ *                          show what the onnx step model (the default of loadDecoder) buys
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beamSearch, greedyDecode, type Caption } from '../src/inference/decode.js';
 import { OnnxStepModel } from '../src/inference/onnx-step-model.js';
 import { setGemmThreads } from '../src/training/matmul.js';
-import { initParams, paramShapes } from '../src/training/model.js';
+import { DecoderStepModel, initParams, paramShapes } from '../src/training/model.js';
 import { Rng } from '../src/training/rng.js';
 import { encodeSafetensors, type TensorInput } from '../src/training/safetensors.js';
 import type { DecoderConfig, StepModel } from '../src/training/types.js';
@@ -44,12 +46,12 @@ const beam: Search = (m, f, n) => beamSearch(m, vocab, f, n, { beamWidth: BEAM, 
 const greedy: Search = (m, f, n) => greedyDecode(m, vocab, f, n, { maxLength: MAX_LENGTH });
 
 /** Median over `reps` runs of (ms per caption) for one-at-a-time or all-at-once captioning. */
-function measure(search: Search, batched: boolean, reps: number): { ms: number; captions: Caption[] } {
+function measure(search: Search, batched: boolean, reps: number, m: StepModel = model): { ms: number; captions: Caption[] } {
   let captions: Caption[] = [];
   const run = () => {
-    if (batched) return search(model, features, images);
+    if (batched) return search(m, features, images);
     const out: Caption[] = [];
-    for (let i = 0; i < images; i++) out.push(search(model, features.subarray(i * D, (i + 1) * D), 1)[0]!);
+    for (let i = 0; i < images; i++) out.push(search(m, features.subarray(i * D, (i + 1) * D), 1)[0]!);
     return out;
   };
   run(); // warm-up
@@ -67,6 +69,8 @@ const ours = {
   beamSingle: measure(beam, false, 3),
   beamBatched: measure(beam, true, 3),
   greedySingle: measure(greedy, false, 3),
+  // model.ts's DecoderStepModel over the shared matmul module (weights repacked every call).
+  beamSingleReference: measure(beam, false, 1, new DecoderStepModel(params)),
 };
 
 // --- PyTorch: the same model and the same shrinking-beam search, 1 thread.
@@ -183,12 +187,18 @@ if (peer.status !== 0) {
   console.error(peer.stderr);
   process.exit(1);
 }
-const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<keyof typeof ours, { ms: number; captions: number[][] }> & { torch: string };
+type Key = keyof typeof ours;
+const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Exclude<Key, 'beamSingleReference'>, { ms: number; captions: number[][] }> & { torch: string };
 
-const label = { beamSingle: 'decode-beam3-single', beamBatched: 'decode-beam3-batched', greedySingle: 'decode-greedy-single' } as const;
-for (const key of Object.keys(ours) as Array<keyof typeof ours>) {
+const label: Record<Key, string> = {
+  beamSingle: 'decode-beam3-single',
+  beamBatched: 'decode-beam3-batched',
+  greedySingle: 'decode-greedy-single',
+  beamSingleReference: 'decode-beam3-single-reference-backend',
+};
+for (const key of Object.keys(ours) as Key[]) {
   const o = ours[key];
-  const p = theirs[key];
+  const p = theirs[key === 'beamSingleReference' ? 'beamSingle' : key];
   const same = o.captions.filter((c, i) => c.tokens.join(' ') === (p.captions[i] ?? []).join(' ')).length;
   const words = o.captions.reduce((s, c) => s + c.tokens.length, 0) / o.captions.length;
   console.log(
@@ -199,6 +209,8 @@ for (const key of Object.keys(ours) as Array<keyof typeof ours>) {
       peer_ms_per_caption: round(p.ms, 2),
       ratio: round(p.ms / o.ms, 3), // > 1: Lenscribe is faster
       ...(key.startsWith('beam') ? { limit_ms: 10 } : {}),
+      load_avg_1m: round(loadavg()[0]!, 1),
+      backend: key === 'beamSingleReference' ? 'model.ts DecoderStepModel' : 'OnnxStepModel',
       images,
       batch: key === 'beamBatched' ? images : 1,
       mean_words: round(words, 1),

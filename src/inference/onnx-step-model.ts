@@ -14,7 +14,8 @@
  *                -> h0 (N×L·H; layer l is columns l·H … (l+1)·H), c0 = 0
  *   step graph:  tokens (N, int32), h_l, c_l (N×H each)
  *                x = W_embed[tokens]
- *                per layer: a = x·Wx_l + h_l·Wh_l + b_l;  i, f, o, g = σ, σ, σ, tanh of the four
+ *                per layer: a = x·Wx_l + h_l·Wh_l + b_l   (layer 0: x·Wx_0 + b_0 is a row of the
+ *                           precomputed table W_embed·Wx_0 + b_0, so Wx_0 is not read per step);  i, f, o, g = σ, σ, σ, tanh of the four
  *                           H-wide slices of a;  c'_l = f⊙c_l + i⊙g;  h'_l = o⊙tanh(c'_l);  x = h'_l
  *                logp = log_softmax(x·W_vocab + b_vocab)   (N×V)
  *
@@ -23,12 +24,16 @@
  */
 import { createRequire } from 'node:module';
 import onnxProto from 'onnx-proto';
+import { addRowVector } from '../training/layers/tensor.js';
+import { gemm } from '../training/matmul.js';
 import { configFromParams } from '../training/model.js';
 import type { DecoderConfig, Params, RecurrentState, StepModel } from '../training/types.js';
 
 export interface OnnxStepOptions {
   /** onnxruntime intra-op threads; 0 = its default (all cores). Default: LENSCRIBE_THREADS or 0. */
   threads?: number;
+  /** Precompute layer 0's input term per word (see inputTable); default: when it is <= 64 MB. */
+  inputTable?: boolean;
 }
 
 interface NativeSession {
@@ -104,12 +109,28 @@ export function buildInitGraph(params: Params<Float32Array>, c: DecoderConfig): 
   });
 }
 
+/**
+ * Layer 0's input term for every word, W_embed·Wx_0 + b_0 (V×4H): with it, a step reads
+ * k rows of this table instead of the whole Wx_0 (the embedding feeds nothing else).
+ */
+export function inputTable(params: Params<Float32Array>, c: DecoderConfig): Float32Array {
+  const { embedDim: W, hiddenDim: H, vocabSize: V } = c;
+  const table = new Float32Array(V * 4 * H);
+  gemm(params.W_embed!, params.Wx_0!, table, V, W, 4 * H);
+  addRowVector(table, params.b_0!, V, 4 * H);
+  return table;
+}
+
+/** Largest input table built (bytes); above it the step multiplies by Wx_0 instead. */
+const MAX_INPUT_TABLE_BYTES = 64 * 1024 * 1024;
+
 /** One decoding step for every layer and the output distribution. */
-export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig): Uint8Array {
+export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig, useTable?: boolean): Uint8Array {
+  useTable ??= c.vocabSize * 4 * c.hiddenDim * 4 <= MAX_INPUT_TABLE_BYTES;
   const { embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = c;
-  const nodes = [node('Gather', ['W_embed', 'tokens'], ['x_0'], [intAttr('axis', 0)])];
+  const nodes = useTable ? [] : [node('Gather', ['W_embed', 'tokens'], ['x_0'], [intAttr('axis', 0)])];
   const inits = [
-    floatConst('W_embed', [V, W], params.W_embed!),
+    useTable ? floatConst('input_table', [V, 4 * H], inputTable(params, c)) : floatConst('W_embed', [V, W], params.W_embed!),
     floatConst('W_vocab', [H, V], params.W_vocab!),
     floatConst('b_vocab', [V], params.b_vocab!),
     { name: 'gate_sizes', dims: [4], dataType: INT64, int64Data: [H, H, H, H] },
@@ -118,11 +139,21 @@ export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig): 
   const outputs = [valueInfo('logp', FLOAT, ['n', V])];
   for (let l = 0; l < L; l++) {
     const x = `x_${l}`;
+    if (useTable && l === 0) {
+      nodes.push(
+        node('Gather', ['input_table', 'tokens'], ['ax_0'], [intAttr('axis', 0)]),
+        node('MatMul', ['h_0', 'Wh_0'], ['ah_0']),
+        node('Add', ['ax_0', 'ah_0'], ['a_0']),
+      );
+    } else {
+      nodes.push(
+        node('MatMul', [x, `Wx_${l}`], [`ax_${l}`]),
+        node('MatMul', [`h_${l}`, `Wh_${l}`], [`ah_${l}`]),
+        node('Add', [`ax_${l}`, `ah_${l}`], [`axh_${l}`]),
+        node('Add', [`axh_${l}`, `b_${l}`], [`a_${l}`]),
+      );
+    }
     nodes.push(
-      node('MatMul', [x, `Wx_${l}`], [`ax_${l}`]),
-      node('MatMul', [`h_${l}`, `Wh_${l}`], [`ah_${l}`]),
-      node('Add', [`ax_${l}`, `ah_${l}`], [`axh_${l}`]),
-      node('Add', [`axh_${l}`, `b_${l}`], [`a_${l}`]),
       node('Split', [`a_${l}`, 'gate_sizes'], [`ai_${l}`, `af_${l}`, `ao_${l}`, `ag_${l}`], [intAttr('axis', 1)]),
       node('Sigmoid', [`ai_${l}`], [`i_${l}`]),
       node('Sigmoid', [`af_${l}`], [`f_${l}`]),
@@ -135,11 +166,10 @@ export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig): 
       node('Mul', [`o_${l}`, `tc_${l}`], [`h_next_${l}`]),
       node('Identity', [`h_next_${l}`], [`x_${l + 1}`]),
     );
-    inits.push(
-      floatConst(`Wx_${l}`, [l === 0 ? W : H, 4 * H], params[`Wx_${l}`]!),
-      floatConst(`Wh_${l}`, [H, 4 * H], params[`Wh_${l}`]!),
-      floatConst(`b_${l}`, [4 * H], params[`b_${l}`]!),
-    );
+    if (!(useTable && l === 0)) {
+      inits.push(floatConst(`Wx_${l}`, [l === 0 ? W : H, 4 * H], params[`Wx_${l}`]!), floatConst(`b_${l}`, [4 * H], params[`b_${l}`]!));
+    }
+    inits.push(floatConst(`Wh_${l}`, [H, 4 * H], params[`Wh_${l}`]!));
     inputs.push(valueInfo(`h_${l}`, FLOAT, ['n', H]), valueInfo(`c_${l}`, FLOAT, ['n', H]));
     outputs.push(valueInfo(`h_next_${l}`, FLOAT, ['n', H]), valueInfo(`c_next_${l}`, FLOAT, ['n', H]));
   }
@@ -178,7 +208,7 @@ export class OnnxStepModel implements StepModel {
       return s;
     };
     this.init = load(buildInitGraph(params, this.config));
-    this.stepSession = load(buildStepGraph(params, this.config));
+    this.stepSession = load(buildStepGraph(params, this.config, options.inputTable));
     this.fetchStep = { logp: null };
     for (let l = 0; l < this.config.layers; l++) {
       this.fetchStep[`h_next_${l}`] = null;

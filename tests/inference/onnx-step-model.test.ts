@@ -23,18 +23,21 @@ describe('OnnxStepModel', () => {
   for (const k of ['b_0', 'b_1', 'b_proj', 'b_vocab']) for (let i = 0; i < params[k]!.length; i++) params[k]![i] += 0.3 * rng.normal();
   const reference = new DecoderStepModel(params);
   const fast = new OnnxStepModel(params, { threads: 1 });
+  const direct = new OnnxStepModel(params, { threads: 1, inputTable: false });
   const N = 5;
   const features = Float32Array.from({ length: N * 40 }, () => 2 * rng.normal() + 0.5);
 
   it('computes the same states and log-probabilities as model.ts, step after step, with row selection', () => {
     let a = reference.initState(features, N);
     let b = fast.initState(features, N);
+    let d = direct.initState(features, N);
     for (let l = 0; l < 2; l++) expect(maxAbsDiff(a.h[l]!, b.h[l]!)).toBeLessThan(1e-5);
     let tokens = new Int32Array(N).fill(START);
     for (let t = 0; t < 6; t++) {
       const la = reference.step(a, tokens);
       const lb = fast.step(b, tokens);
       expect(maxAbsDiff(la, lb)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(la, direct.step(d, tokens))).toBeLessThan(1e-4);
       for (let l = 0; l < 2; l++) {
         expect(maxAbsDiff(a.h[l]!, b.h[l]!)).toBeLessThan(1e-5);
         expect(maxAbsDiff(a.c[l]!, b.c[l]!)).toBeLessThan(1e-5);
@@ -42,6 +45,7 @@ describe('OnnxStepModel', () => {
       const rows = Int32Array.from({ length: N }, (_, i) => (i * 3 + t) % N);
       a = reference.selectRows(a, rows);
       b = fast.selectRows(b, rows);
+      d = direct.selectRows(d, rows);
       tokens = Int32Array.from({ length: N }, () => 4 + rng.int(56));
     }
   });
