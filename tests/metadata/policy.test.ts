@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
@@ -253,5 +253,35 @@ describe('formats and leftovers', () => {
     writeFileSync(join(d, 'notes.lenscribe-tmp-1-0a1b2c3d.txt'), 'the user\'s file, not hidden, not ours');
     expect(await removeStaleTemps(d)).toBe(1);
     expect(readdirSync(d).sort()).toEqual([`.IMG_2.lenscribe-tmp-${process.pid}-deadbeef.jpg`, 'notes.lenscribe-tmp-1-0a1b2c3d.txt']);
+  });
+});
+
+describe('links and locked sidecars', () => {
+  it('embedding through a symbolic link rewrites the photo it points to and keeps the link', async () => {
+    const d = folder();
+    const real = join(d, 'real.jpg');
+    await makeImage(real, 'jpeg');
+    const link = join(d, 'link.jpg');
+    symlinkSync(real, link);
+    const out = await writeCaption(link, { text: 'a heron', kind: 'user' }, { target: 'embedded' });
+    expect(out).toMatchObject({ status: 'written', photoPath: link, file: real });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(exiftoolJson(real, ['XMP-dc:Description'])['XMP-dc:Description']).toBe('a heron');
+  });
+
+  it('a read-only sidecar another app keeps is not replaced', async () => {
+    const d = folder();
+    const photo = join(d, 'k.jpg');
+    await makeImage(photo, 'jpeg');
+    exiftoolCli(['-XMP-xmp:Rating=5', `${photo}.xmp`]); // no description, but locked
+    const bytes = readFileSync(`${photo}.xmp`);
+    makeReadOnly(`${photo}.xmp`);
+    try {
+      const out = await writeCaption(photo, { text: 'a kettle', kind: 'model' });
+      expect(out).toMatchObject({ status: 'failed', error: { code: 'read-only' } });
+    } finally {
+      makeWritable(`${photo}.xmp`);
+    }
+    expect(readFileSync(`${photo}.xmp`).equals(bytes)).toBe(true);
   });
 });

@@ -48,7 +48,7 @@ export async function importMetadataAction(opts: ImportMetadataFlags): Promise<v
         if (item.imported) process.stdout.write(`imported  ${item.path}  [${item.imported.source}]  ${item.imported.text.replace(/\s+/g, ' ')}\n`);
         for (const p of item.problems) process.stderr.write(`problem   ${p}\n`);
       }
-      process.stdout.write(`${s.photos} photos read: ${s.imported} descriptions imported, ${s.unchanged} already there, ${s.withProblems} with problems\n`);
+      process.stdout.write(`${s.photos} photos read: ${s.imported} imported, ${s.unchanged} already there, ${s.withProblems} with problems\n`);
     }
     if (s.withProblems > 0) process.exitCode = 2;
   } finally {

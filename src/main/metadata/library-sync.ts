@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { whyNotADescription } from './boilerplate.js';
 import { readDescriptions } from './read.js';
-import { chooseXmpSidecar, removeStaleTemps } from './sidecars.js';
+import { chooseXmpSidecar, removeStaleTemps, txtSidecarPath } from './sidecars.js';
 import type { CaptionKind, DescriptionReport, DescriptionSource, FoundDescription, KnownState, SidecarNaming, WriteOutcome, WriteTarget } from './types.js';
 import { sameText, writeCaption } from './write.js';
 
@@ -87,7 +87,7 @@ async function statesOf(report: DescriptionReport): Promise<Map<WriteTarget, { f
   out.set('xmp-sidecar', { file: sidecar.path, found: report.descriptions.find((d) => d.source === 'xmp-sidecar' && d.file === sidecar.path && isDefault(d)) ?? null });
   out.set('embedded', { file: report.photoPath, found: report.descriptions.find((d) => EMBEDDED_SOURCES.has(d.source) && isDefault(d)) ?? null });
   const txt = report.descriptions.find((d) => d.source === 'txt-sidecar') ?? null;
-  out.set('txt', { file: txt?.file ?? report.photoPath.replace(/\.[^./\\]*$/, '.txt'), found: txt });
+  out.set('txt', { file: txt?.file ?? txtSidecarPath(report.photoPath), found: txt });
   return out;
 }
 

@@ -6,7 +6,7 @@
  * Lenscribe last saw it is a conflict, and the other program's text stays.
  */
 import { constants } from 'node:fs';
-import { access, chmod, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { access, chmod, realpath, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import type { WriteTags } from 'exiftool-vendored';
 import { cleanDescription, whyNotADescription } from './boilerplate.js';
@@ -138,7 +138,8 @@ export async function writeCaption(photoPath: string, caption: CaptionToWrite, o
   }
   let outcome: WriteOutcome;
   try {
-    if (target === 'embedded') outcome = await writeEmbedded(photoPath, caption, text, options);
+    // Through a symlink, the file to rewrite is the one it points to (renaming over the link would replace the link).
+    if (target === 'embedded') outcome = { ...(await writeEmbedded(await realpath(photoPath), caption, text, options)), photoPath };
     else if (target === 'txt') outcome = await writeTxt(photoPath, caption, text, options);
     else outcome = await writeSidecar(photoPath, caption, text, options);
   } catch (err) {
