@@ -3,6 +3,9 @@
  * the encoder and the decoder are combined. The work runs in a worker thread
  * (pipeline.worker.ts); this module is the main-thread handle the library's jobs call.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 export interface CaptionRequest {
   /** Caller's key, echoed back. */
   id: number;
@@ -44,10 +47,120 @@ export interface Captioner {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The worker protocol and the main-thread handle.
+
+export type PipelineRequest =
+  | { type: 'caption'; reqId: number; items: CaptionRequest[]; beam?: number }
+  | { type: 'close' };
+
+export interface PipelineReady {
+  type: 'ready';
+  /** Feature cache key: encoder id + the outputs the model concatenates (+ flip averaging). */
+  encoderId: string;
+  dim: number;
+  beam: number;
+}
+
+export type PipelineResponse =
+  | PipelineReady
+  | { type: 'fatal'; message: string }
+  | { type: 'result'; reqId: number; outcomes: CaptionOutcome[] }
+  | { type: 'error'; reqId: number; message: string };
+
+export interface OpenCaptionerOptions {
+  /** onnxruntime threads for the encoder in the worker (default: all cores). */
+  threads?: number;
+}
+
+/** A Captioner running the pipeline in a worker thread. */
+export class WorkerCaptioner implements Captioner {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (o: CaptionOutcome[]) => void; reject: (e: Error) => void }>();
+  private dead: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly modelId: string,
+    readonly encoderId: string,
+    readonly featureDim: number,
+  ) {
+    worker.on('message', (msg: PipelineResponse) => {
+      if (msg.type === 'result' || msg.type === 'error') {
+        const p = this.pending.get(msg.reqId);
+        this.pending.delete(msg.reqId);
+        if (msg.type === 'result') p?.resolve(msg.outcomes);
+        else p?.reject(new Error(msg.message));
+      }
+    });
+    const fail = (e: Error) => {
+      this.dead = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`caption worker exited (code ${code})`)));
+  }
+
+  static async open(modelDir: string, modelId: string, options: OpenCaptionerOptions = {}): Promise<WorkerCaptioner> {
+    const worker = await startPipelineWorker({ workerData: { modelDir, threads: options.threads } });
+    const ready = await new Promise<PipelineReady>((resolve, reject) => {
+      const onMessage = (msg: PipelineResponse) => {
+        if (msg.type === 'ready') resolve(msg);
+        else if (msg.type === 'fatal') reject(new Error(msg.message));
+        else return;
+        worker.off('message', onMessage);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`caption worker exited while loading (code ${code})`)));
+    }).catch(async (e) => {
+      await worker.terminate();
+      throw e;
+    });
+    return new WorkerCaptioner(worker, modelId, ready.encoderId, ready.dim);
+  }
+
+  caption(batch: CaptionRequest[], options: { beam?: number } = {}): Promise<CaptionOutcome[]> {
+    if (this.dead) return Promise.reject(this.dead);
+    const reqId = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(reqId, { resolve, reject });
+      this.worker.postMessage({ type: 'caption', reqId, items: batch, beam: options.beam } satisfies PipelineRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    this.worker.postMessage({ type: 'close' } satisfies PipelineRequest);
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * From the build, src/shared/worker.ts starts dist/pipeline.worker.js. From source, Node 20
+ * ignores the worker's `--import tsx` for a .ts entry, so a tiny ESM shim registers tsx inside
+ * the worker first (as the encoder's client does).
+ */
+async function startPipelineWorker(options: WorkerOptions): Promise<Worker> {
+  const { startWorker } = await import('../shared/worker.js');
+  if (!import.meta.url.endsWith('.ts')) return startWorker(import.meta.url, './pipeline.worker.ts', options);
+  const { Worker: WorkerClass } = await import('node:worker_threads');
+  const entry = new URL('./pipeline.worker.ts', import.meta.url);
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry.href)});`;
+  return new WorkerClass(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
+}
+
+/** Open the caption pipeline for a model directory (models/<name>/ with model.json). */
+export function openCaptioner(modelDir: string, modelId: string, options: OpenCaptionerOptions = {}): Promise<WorkerCaptioner> {
+  return WorkerCaptioner.open(modelDir, modelId, options);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Word embeddings of a model (query expansion reads them in the main thread: V×W floats).
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 export interface WordEmbeddings {
   vocab: string[];
