@@ -135,6 +135,7 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
   it('opens with the token, drops it from the address bar, and shows the first-run screen', async () => {
     await page.goto(serve!.url);
     await page.waitForSelector('[data-testid=first-run]');
+    expect(new URL(serve!.url).hostname).toBe('127.0.0.1');
     expect(new URL(page.url()).searchParams.get('token')).toBeNull();
     await expect.poll(() => page.locator('[data-testid=first-run]').textContent()).toMatch(/Add a folder/);
     await shot('01-first-run');
@@ -276,6 +277,19 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     await page.waitForSelector('[data-testid=photo-view]', { state: 'detached' });
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search');
+  });
+
+  it('shows changes made elsewhere live, through server-sent events', async () => {
+    const list = await api<{ items: Array<{ id: number; name: string }> }>('photos.list', { limit: 100 });
+    const other = list.items.find((p) => p.name === names[1])!;
+    await api('captions.set', { photoId: other.id, text: 'A second caption written by another client' });
+    const cell = page.locator(`[role=gridcell][data-photo-id="${other.id}"] [data-testid=cell-caption]`);
+    await expect.poll(() => cell.textContent(), { timeout: 5_000 }).toBe('A second caption written by another client');
+    await api('settings.set', { captionsUnderThumbnails: false });
+    await expect.poll(() => page.locator('[data-testid=cell-caption]').count(), { timeout: 5_000 }).toBe(0);
+    await shot('12b-captions-hidden');
+    await api('settings.set', { captionsUnderThumbnails: true });
+    await expect.poll(() => page.locator('[data-testid=cell-caption]').count(), { timeout: 5_000 }).toBeGreaterThan(0);
   });
 
   it('has a dark mode', async () => {
