@@ -167,15 +167,30 @@ describe('embedded writes keep what should be kept', () => {
     expect(statSync(photo).mtime.getTime()).toBeGreaterThan(old.getTime());
   });
 
-  it('keeps IPTC in step (UTF-8 declared), so every reader sees one caption', async () => {
-    const photo = join(dir, 'iptc.jpg');
-    await makeImage(photo, 'jpeg', 22);
-    exiftoolCli(['-overwrite_original', '-IPTC:Caption-Abstract=OLYMPUS DIGITAL CAMERA', photo]);
-    const out = await writeCaption(photo, { text: 'Straße im Schnee ❄', kind: 'model' }, { target: 'embedded' });
-    expect(out.status).toBe('written');
-    const r = await readDescriptions(photo);
+  it('keeps IPTC in step, so every reader sees one caption; a Latin-1 IPTC that cannot hold the text is dropped, not garbled', async () => {
+    const utf8 = join(dir, 'iptc-utf8.jpg');
+    await makeImage(utf8, 'jpeg', 22);
+    exiftoolCli(['-overwrite_original', '-charset', 'iptc=UTF8', '-IPTC:CodedCharacterSet=UTF8', '-IPTC:Caption-Abstract=OLYMPUS DIGITAL CAMERA', utf8]);
+    expect((await writeCaption(utf8, { text: 'Straße im Schnee ❄', kind: 'model' }, { target: 'embedded' })).status).toBe('written');
+    expect(exiftoolJson(utf8, ['IPTC:Caption-Abstract'])['IPTC:Caption-Abstract']).toBe('Straße im Schnee ❄');
+    const r = await readDescriptions(utf8);
     expect(new Set(r.descriptions.map((d) => d.text))).toEqual(new Set(['Straße im Schnee ❄']));
+    expect(r.descriptions.map((d) => d.source).sort()).toEqual(['exif', 'iptc', 'xmp']);
     expect(r.descriptions.every((d) => d.writer === 'lenscribe')).toBe(true);
-    expect(existsSync(`${photo}.xmp`)).toBe(false);
+
+    const latin = join(dir, 'iptc-latin.jpg');
+    await makeImage(latin, 'jpeg', 23);
+    exiftoolCli(['-overwrite_original', '-IPTC:Caption-Abstract=Straße', latin]);
+    // The user's "Straße" is replaced only because this is a user caption with overwriteOthers.
+    const out = await writeCaption(latin, { text: 'Straße im Schnee ❄', kind: 'user' }, { target: 'embedded', overwriteOthers: true });
+    expect(out.status).toBe('written');
+    expect(exiftoolJson(latin, ['IPTC:Caption-Abstract'])['IPTC:Caption-Abstract']).toBeUndefined();
+    expect((await readDescriptions(latin)).descriptions.map((d) => d.source)).toEqual(['xmp', 'exif']);
+    const stillLatin = join(dir, 'iptc-latin2.jpg');
+    await makeImage(stillLatin, 'jpeg', 24);
+    exiftoolCli(['-overwrite_original', '-IPTC:Caption-Abstract=Strasse', stillLatin]);
+    await writeCaption(stillLatin, { text: 'Straße im Schnee', kind: 'user' }, { target: 'embedded', overwriteOthers: true });
+    expect(exiftoolJson(stillLatin, ['IPTC:Caption-Abstract'])['IPTC:Caption-Abstract']).toBe('Straße im Schnee');
+    expect(existsSync(`${utf8}.xmp`)).toBe(false);
   });
 });
