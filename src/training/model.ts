@@ -160,6 +160,38 @@ export function configFromParams(params: Params, dropout = 0): DecoderConfig {
   return config;
 }
 
+/**
+ * Grows the vocabulary from V to `newVocabSize` words for fine-tuning with new words: new rows
+ * of W_embed (small random), new columns of W_vocab (small random) and new entries of b_vocab
+ * (the smallest existing bias, so new words start unlikely). Existing words keep their ids
+ * and weights exactly. Returns new tensors; `params` is not modified.
+ */
+export function expandVocabulary(params: Params<Float32Array>, newVocabSize: number, seed: number): Params<Float32Array> {
+  const config = configFromParams(params);
+  const { embedDim: W, hiddenDim: H, vocabSize: V } = config;
+  if (!Number.isInteger(newVocabSize) || newVocabSize < V) throw new RangeError(`expandVocabulary: ${newVocabSize} is smaller than the current ${V}`);
+  const out = cloneParams(params);
+  if (newVocabSize === V) return out;
+  const rng = new Rng(seed);
+  const embed = new Float32Array(newVocabSize * W);
+  embed.set(params.W_embed);
+  for (let i = V * W; i < embed.length; i++) embed[i] = rng.normal() * 0.1;
+  const vocab = new Float32Array(H * newVocabSize);
+  for (let r = 0; r < H; r++) {
+    vocab.set(params.W_vocab.subarray(r * V, (r + 1) * V), r * newVocabSize);
+    for (let j = V; j < newVocabSize; j++) vocab[r * newVocabSize + j] = (rng.normal() * 0.1) / Math.sqrt(H);
+  }
+  const bias = new Float32Array(newVocabSize);
+  bias.set(params.b_vocab);
+  let min = Infinity;
+  for (let j = 0; j < V; j++) if (params.b_vocab[j] < min) min = params.b_vocab[j];
+  bias.fill(Number.isFinite(min) ? min : 0, V);
+  out.W_embed = embed;
+  out.W_vocab = vocab;
+  out.b_vocab = bias;
+  return out;
+}
+
 export function castParams(params: Params, to: 'float32'): Params<Float32Array>;
 export function castParams(params: Params, to: 'float64'): Params<Float64Array>;
 export function castParams(params: Params, to: 'float32' | 'float64'): Params {

@@ -84,6 +84,8 @@ export interface TrainOptions {
   adam?: AdamOptions;
   /** Global gradient-norm threshold (default 5). */
   clipNorm?: number;
+  /** Which parameters the optimizer updates (default: all trainable ones), e.g. only the output layer when teaching a few photos. */
+  updateParam?: (name: string) => boolean;
   /** Truncated-BPTT window in steps (default: full BPTT). */
   tbpttWindow?: number;
   /** Epochs without a better validation score before stopping (default 3). */
@@ -217,6 +219,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         params = lastGood;
         return finish();
       }
+      if (options.updateParam) for (const k of Object.keys(r.grads)) if (!options.updateParam(k)) delete r.grads[k];
       adamStep(params, r.grads, adam, lr, options.adam);
       step++;
       lossSum += r.loss * r.tokens;

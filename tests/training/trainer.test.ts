@@ -157,6 +157,19 @@ describe('trainer', () => {
     expect(e2.map((b) => b[0])).not.toEqual(e1.map((b) => b[0]));
   });
 
+  it('updates only the parameters it is told to', async () => {
+    const data = dataset(20, 11);
+    const first = await train({ config, train: data, epochs: 1, batchSize: 20, seed: 1, validationFraction: 0 });
+    const tuned = await train({
+      config, train: data, epochs: 2, batchSize: 20, seed: 2, validationFraction: 0,
+      initialParams: first.params, updateParam: (name) => name === 'W_vocab' || name === 'b_vocab',
+    });
+    expect(Array.from(tuned.params.Wh_0)).toEqual(Array.from(first.params.Wh_0));
+    expect(Array.from(tuned.params.W_embed)).toEqual(Array.from(first.params.W_embed));
+    expect(Array.from(tuned.params.W_vocab)).not.toEqual(Array.from(first.params.W_vocab));
+    expect(Array.from(tuned.params.feature_mean)).toEqual(Array.from(first.params.feature_mean));
+  });
+
   it('rejects captions whose ids exceed the vocabulary', async () => {
     const data = dataset(5, 8);
     data.captions[0].tokens[0] = 99;
