@@ -1,0 +1,44 @@
+/**
+ * One decode per photo: the encoded file is handed to sharp exactly once; the encoder
+ * input and the thumbnail are both derived from that decode's raw pixels.
+ * sharp is the real library here, wrapped only to record what each pipeline was given.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+const calls: Array<{ raw: boolean; bytes: number }> = [];
+
+vi.mock('sharp', async (importOriginal) => {
+  const real = ((await importOriginal()) as { default: (input?: unknown, options?: unknown) => unknown }).default;
+  const recording = (input?: unknown, options?: { raw?: unknown }) => {
+    if (Buffer.isBuffer(input)) calls.push({ raw: options?.raw !== undefined, bytes: input.length });
+    return real(input, options);
+  };
+  Object.assign(recording, real);
+  return { default: recording };
+});
+
+const { default: sharp } = await import('sharp');
+const { preparePhoto } = await import('../../src/inference/encoder/preprocess.js');
+
+const dir = mkdtempSync(join(tmpdir(), 'lenscribe-decode-once-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('preparePhoto', () => {
+  it('decodes the file once and derives input and thumbnail from that decode', async () => {
+    const jpeg = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+    const file = join(dir, 'photo.jpg');
+    writeFileSync(file, jpeg);
+    calls.length = 0;
+    const p = await preparePhoto(file, { size: 224, thumbnail: 320 });
+    expect(p.thumbnail).toBeDefined();
+    const encoded = calls.filter((c) => !c.raw);
+    expect(encoded).toEqual([{ raw: false, bytes: jpeg.length }]);
+    // Both derived pipelines start from the decoded intermediate (raw pixels), not the file.
+    expect(calls.filter((c) => c.raw)).toHaveLength(2);
+    // The intermediate is small: ≥ 2×224 on the short side, aspect kept (597×448 here).
+    for (const c of calls.filter((x) => x.raw)) expect(c.bytes).toBe(597 * 448 * 3);
+  });
+});
