@@ -12,6 +12,7 @@ import type { ApiEvent } from '../../shared/api-contract.js';
 import { replyTo, type ApiHost } from '../api/dispatch.js';
 import { openApiHost } from '../api/host.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, handleProtocol, registerSchemePrivileges } from './protocol.js';
+import { isAllowedRequest, isAppUrl } from './trust.js';
 
 registerSchemePrivileges();
 app.enableSandbox();
@@ -64,7 +65,7 @@ function useElectronSqlite(file: string): void {
 
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
   const frameUrl = event.senderFrame?.url ?? '';
-  return mainWindow !== null && event.sender === mainWindow.webContents && frameUrl.startsWith(`${APP_ORIGIN}/`);
+  return mainWindow !== null && event.sender === mainWindow.webContents && isAppUrl(frameUrl);
 }
 
 async function pickFolder(): Promise<string | null> {
@@ -120,10 +121,10 @@ function createWindow(): void {
     return { action: 'deny' };
   });
   wc.on('will-navigate', (e, url) => {
-    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+    if (!isAppUrl(url)) e.preventDefault();
   });
   wc.on('will-redirect', (e, url) => {
-    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+    if (!isAppUrl(url)) e.preventDefault();
   });
   wc.on('will-attach-webview', (e) => e.preventDefault());
   mainWindow.once('ready-to-show', () => mainWindow?.show());
@@ -143,8 +144,7 @@ async function start(): Promise<void> {
   });
   // No remote content at all: only our own protocol (and devtools) may load.
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const ok = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith('devtools://') || details.url.startsWith('data:');
-    callback({ cancel: !ok });
+    callback({ cancel: !isAllowedRequest(details.url) });
   });
 
   const libraryDir = argValue('--library') ?? process.env.LENSCRIBE_LIBRARY ?? join(app.getPath('userData'), 'library');
@@ -172,7 +172,7 @@ async function start(): Promise<void> {
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (ev, url) => {
-    if (!url.startsWith(`${APP_ORIGIN}/`)) ev.preventDefault();
+    if (!isAppUrl(url)) ev.preventDefault();
   });
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });

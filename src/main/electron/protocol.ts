@@ -9,8 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
 import { resolveMedia, type MediaRoots } from '../api/media.js';
 
-export const SCHEME = 'lenscribe';
-export const APP_ORIGIN = `${SCHEME}://app`;
+import { APP_ORIGIN, SCHEME } from './trust.js';
+
+export { APP_ORIGIN, SCHEME };
 
 /** Must run before app 'ready'. */
 export function registerSchemePrivileges(): void {
