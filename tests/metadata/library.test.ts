@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
 import { endExiftool } from '../../src/main/metadata/exiftool.js';
-import { exportCaptions, importDescriptions } from '../../src/main/metadata/library-sync.js';
+import { exportCaptions, importDescriptions, importUnseenDescriptions } from '../../src/main/metadata/library-sync.js';
 import { exiftoolCli, exiftoolJson, makeImage, removeDir, tempDir } from './helpers.js';
 
 let root: string;
@@ -100,6 +100,20 @@ describe('library import and export', () => {
     // A model caption in a .txt Lenscribe wrote is not imported back as the user's.
     expect((await importDescriptions(lib, [p('d.jpg')])).imported).toBe(0);
     expect(shown('d.jpg').captionSource).toBe('mobilenet-lstm@1234');
+  });
+});
+
+describe('after a scan', () => {
+  it('imports only the photos whose metadata was never read (what the library runs after addFolder/rescan)', async () => {
+    await makeImage(p('f.jpg'), 'jpeg', 6);
+    exiftoolCli(['-overwrite_original', '-XMP-dc:Description=Fog over the Elbe', p('f.jpg')]);
+    await lib.rescan(lib.listFolders()[0]!.id, { caption: false });
+    const s = await importUnseenDescriptions(lib);
+    expect(s).toMatchObject({ photos: 1, imported: 1 });
+    expect(shown('f.jpg')).toMatchObject({ caption: 'Fog over the Elbe', captionSource: 'import:xmp' });
+    expect((await importUnseenDescriptions(lib)).photos).toBe(0);
+    rmSync(p('f.jpg'));
+    await lib.rescan(lib.listFolders()[0]!.id, { caption: false });
   });
 });
 

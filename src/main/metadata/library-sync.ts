@@ -36,15 +36,22 @@ CREATE TABLE IF NOT EXISTS metadata_ledger (
 export class MetadataLedger {
   private readonly getStmt;
   private readonly putStmt;
+  private readonly seenStmt;
 
   constructor(db: Database.Database) {
     db.exec(LEDGER_SQL);
+    this.seenStmt = db.prepare('SELECT 1 FROM metadata_ledger WHERE photo_path = ? LIMIT 1');
     this.getStmt = db.prepare('SELECT text, lenscribe_kind FROM metadata_ledger WHERE photo_path = ? AND target = ?');
     this.putStmt = db.prepare(
       `INSERT INTO metadata_ledger (photo_path, target, file, text, lenscribe_kind, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (photo_path, target) DO UPDATE SET file = excluded.file, text = excluded.text,
          lenscribe_kind = excluded.lenscribe_kind, updated_at = excluded.updated_at`,
     );
+  }
+
+  /** Whether Lenscribe has read (or written) this photo's metadata before. */
+  seen(photoPath: string): boolean {
+    return this.seenStmt.get(photoPath) !== undefined;
   }
 
   get(photoPath: string, target: WriteTarget): KnownState | undefined {
@@ -158,6 +165,16 @@ export async function importDescriptions(library: MetadataLibrary, paths?: Itera
     onProgress?.(++done, list.length);
   });
   return summary;
+}
+
+/**
+ * Import the descriptions of every photo whose metadata Lenscribe has not read yet (new photos
+ * after a scan or a watcher event). The library calls this after `addFolder` / `rescan`.
+ */
+export async function importUnseenDescriptions(library: MetadataLibrary, onProgress?: (done: number, total: number) => void): Promise<ImportSummary> {
+  const ledger = ledgerOf(library);
+  const unseen = [...library.exportRows()].map((r) => r.path).filter((p) => !ledger.seen(p));
+  return importDescriptions(library, unseen, onProgress);
 }
 
 export type ExportOnly = 'user' | 'model' | 'all';
