@@ -99,7 +99,7 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
   };
 
   const onEditKey = (e: KeyboardEvent<HTMLInputElement>) => {
-    e.stopPropagation();
+    if (e.key !== 'Tab') e.stopPropagation();
     if (e.key === 'Enter') {
       e.preventDefault();
       if (draft.trim()) void save(draft);
@@ -111,6 +111,16 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
   };
 
   const onDialogKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Tab') {
+      // Keep keyboard focus inside the modal dialog.
+      const focusable = [...(dialogRef.current?.querySelectorAll<HTMLElement>('button:not(:disabled), input:not(:disabled)') ?? [])];
+      if (focusable.length === 0) return;
+      const i = focusable.indexOf(document.activeElement as HTMLElement);
+      const next = e.shiftKey ? (i <= 0 ? focusable.length - 1 : i - 1) : i === -1 || i === focusable.length - 1 ? 0 : i + 1;
+      e.preventDefault();
+      focusable[next].focus();
+      return;
+    }
     if (editing) return;
     if (e.key === 'Escape') {
       e.preventDefault();
