@@ -1,115 +1,84 @@
 /**
  * `npm run bench -- decode [images]`: milliseconds per caption for beam search (width 3) and
- * greedy search with the default decoder architecture (feature 1664, embed 256, hidden 512,
- * 1 layer, vocabulary 2700) on ONE core, against the same search written in PyTorch CPU
- * (Debian python3-torch, 1 thread) on the same random weights and features, in the same run.
+ * greedy search on ONE core, against the same search written in PyTorch CPU (Debian
+ * python3-torch, 1 thread) on the same weights and features, in the same run.
  *
- * Random weights rarely emit <end>, so every caption runs the full 20 words: a worst case
- * (trained decoders stop after ~10–12 words on Flickr8k). Both sides must produce the same
- * captions; the line says how many agreed.
+ * 1. The default architecture (feature 1664, embed 256, hidden 512, 1 layer, vocabulary 2700)
+ *    with random weights. Random weights rarely emit <end>, so every caption runs the full
+ *    20 words: a worst case.
+ * 2. The bundled default decoder (models/default), if present, on random features drawn with
+ *    its training feature statistics: realistic caption lengths.
  *
- * Figures (one JSON line each; load_avg_1m says how busy the machine was):
+ * Both sides must produce the same captions; each line says how many agreed. Figures (one
+ * JSON line each; load_avg_1m says how busy the machine was):
  *   decode-beam3-single    one photo at a time (latency)
  *   decode-beam3-batched   all photos in one call (how the library captions a folder)
  *   decode-greedy-single   one photo at a time
  *   decode-beam3-single-reference-backend   the same through model.ts's DecoderStepModel, to
- *                          show what the onnx step model (the default of loadDecoder) buys
+ *                          show what the onnx step model (loadDecoder's default) buys
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beamSearch, greedyDecode, type Caption } from '../src/inference/decode.js';
 import { OnnxStepModel } from '../src/inference/onnx-step-model.js';
+import { defaultModelDir } from '../src/shared/paths.js';
 import { setGemmThreads } from '../src/training/matmul.js';
+import { loadDecoder } from '../src/training/model-io.js';
 import { DecoderStepModel, initParams, paramShapes } from '../src/training/model.js';
 import { Rng } from '../src/training/rng.js';
 import { encodeSafetensors, type TensorInput } from '../src/training/safetensors.js';
-import type { DecoderConfig, StepModel } from '../src/training/types.js';
+import type { DecoderConfig, Params, StepModel } from '../src/training/types.js';
 
 const images = Number(process.argv[2]) || 24;
 const MAX_LENGTH = 20;
 const BEAM = 3;
-const config: DecoderConfig = { featureDim: 1664, embedDim: 256, hiddenDim: 512, layers: 1, vocabSize: 2700, dropout: 0 };
-const D = config.featureDim;
 
 process.env.LENSCRIBE_THREADS = '1';
 setGemmThreads(1);
-const params = initParams(config, 1);
-const rng = new Rng(7);
-const features = Float32Array.from({ length: images * D }, () => rng.normal());
-const vocab = { size: config.vocabSize, decode: (ids: ArrayLike<number>) => Array.from(ids).join(' ') };
-const model = new OnnxStepModel(params, { threads: 1 });
-
-type Search = (m: StepModel, f: Float32Array, n: number) => Caption[];
-const beam: Search = (m, f, n) => beamSearch(m, vocab, f, n, { beamWidth: BEAM, maxLength: MAX_LENGTH }).map((l) => l[0]!);
-const greedy: Search = (m, f, n) => greedyDecode(m, vocab, f, n, { maxLength: MAX_LENGTH });
-
-/** Median over `reps` runs of (ms per caption) for one-at-a-time or all-at-once captioning. */
-function measure(search: Search, batched: boolean, reps: number, m: StepModel = model): { ms: number; captions: Caption[] } {
-  let captions: Caption[] = [];
-  const run = () => {
-    if (batched) return search(m, features, images);
-    const out: Caption[] = [];
-    for (let i = 0; i < images; i++) out.push(search(m, features.subarray(i * D, (i + 1) * D), 1)[0]!);
-    return out;
-  };
-  run(); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t = performance.now();
-    captions = run();
-    times.push((performance.now() - t) / images);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)]!, captions };
-}
-
-const ours = {
-  beamSingle: measure(beam, false, 3),
-  beamBatched: measure(beam, true, 3),
-  greedySingle: measure(greedy, false, 3),
-  // model.ts's DecoderStepModel over the shared matmul module (weights repacked every call).
-  beamSingleReference: measure(beam, false, 1, new DecoderStepModel(params)),
-};
 
 // --- PyTorch: the same model and the same shrinking-beam search, 1 thread.
 const PEER = String.raw`
 import json, struct, sys, time
 import numpy as np, torch
 torch.set_num_threads(1)
-path, images, beam_k, max_len, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+path, images, beam_k, max_len, reps, which = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6].split(',')
 raw = open(path, 'rb').read()
 (n,) = struct.unpack('<Q', raw[:8]); header = json.loads(raw[8:8 + n]); header.pop('__metadata__', None); data = raw[8 + n:]
 T = {k: torch.from_numpy(np.frombuffer(data[v['data_offsets'][0]:v['data_offsets'][1]], dtype='<f4').reshape(v['shape']).copy()) for k, v in header.items()}
-feats = T['features']; D = feats.shape[1]; H = T['Wh_0'].shape[0]; V = T['b_vocab'].shape[0]
+feats = T['features']; H = T['Wh_0'].shape[0]; V = T['b_vocab'].shape[0]
+L = sum(1 for k in T if k.startswith('Wh_'))
 PAD, START, END, UNK = 0, 1, 2, 3
 mask = torch.zeros(V); mask[[PAD, START, UNK]] = float('-inf')
 mask_first = mask.clone(); mask_first[END] = float('-inf')   # minLength 1
 
 def init_state(f):
-    h = torch.tanh(((f - T['feature_mean']) / T['feature_std']) @ T['W_proj'] + T['b_proj'])
-    return h, torch.zeros_like(h)
+    h0 = torch.tanh(((f - T['feature_mean']) / T['feature_std']) @ T['W_proj'] + T['b_proj'])
+    hs = [h0[:, l * H:(l + 1) * H].contiguous() for l in range(L)]
+    return hs, [torch.zeros_like(h) for h in hs]
 
-def step(h, c, tokens):
-    a = T['W_embed'][tokens] @ T['Wx_0'] + h @ T['Wh_0'] + T['b_0']
-    i, f, o, g = a.split(H, dim=1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    h = torch.sigmoid(o) * torch.tanh(c)
-    return h, c, torch.log_softmax(h @ T['W_vocab'] + T['b_vocab'], dim=1)
+def step(hs, cs, tokens):
+    x = T['W_embed'][tokens]
+    for l in range(L):
+        a = x @ T['Wx_%d' % l] + hs[l] @ T['Wh_%d' % l] + T['b_%d' % l]
+        i, f, o, g = a.split(H, dim=1)
+        cs[l] = torch.sigmoid(f) * cs[l] + torch.sigmoid(i) * torch.tanh(g)
+        hs[l] = torch.sigmoid(o) * torch.tanh(cs[l])
+        x = hs[l]
+    return torch.log_softmax(x @ T['W_vocab'] + T['b_vocab'], dim=1)
 
 def score(lp, words, ended, alpha=0.7):
     return lp / (words + (1 if ended else 0)) ** alpha
 
 def beam_search(f, k):
     n = f.shape[0]
-    h, c = init_state(f)
+    hs, cs = init_state(f)
     live = [[([], 0.0, i)] for i in range(n)]
     finished = [[] for _ in range(n)]
     tokens = torch.full((n,), START, dtype=torch.long)
     for t in range(max_len):
-        h, c, logp = step(h, c, tokens)
-        logp = logp + (mask_first if t == 0 else mask)
+        logp = step(hs, cs, tokens) + (mask_first if t == 0 else mask)
         rows, words, nxt = [], [], []
         for i in range(n):
             beams = live[i]
@@ -131,24 +100,24 @@ def beam_search(f, k):
         live = nxt
         if not rows:
             break
-        idx = torch.tensor(rows); h, c = h[idx], c[idx]; tokens = torch.tensor(words)
+        idx = torch.tensor(rows); hs = [h[idx] for h in hs]; cs = [c[idx] for c in cs]; tokens = torch.tensor(words)
     return [max(fs, key=lambda x: score(x[1], len(x[0]), x[2]))[0] for fs in finished]
 
 def greedy(f):
     n = f.shape[0]
-    h, c = init_state(f)
+    hs, cs = init_state(f)
     out = [[] for _ in range(n)]; alive = list(range(n))
     tokens = torch.full((n,), START, dtype=torch.long)
     for t in range(max_len):
-        h, c, logp = step(h, c, tokens)
-        best = torch.argmax(logp + (mask_first if t == 0 else mask), dim=1).tolist()
+        best = torch.argmax(step(hs, cs, tokens) + (mask_first if t == 0 else mask), dim=1).tolist()
         keep = []
         for r, w in enumerate(best):
             if w != END:
                 out[alive[r]].append(w); keep.append(r)
         if not keep:
             break
-        idx = torch.tensor(keep); h, c = h[idx], c[idx]; tokens = torch.tensor([best[r] for r in keep]); alive = [alive[r] for r in keep]
+        idx = torch.tensor(keep); hs = [h[idx] for h in hs]; cs = [c[idx] for c in cs]
+        tokens = torch.tensor([best[r] for r in keep]); alive = [alive[r] for r in keep]
     return out
 
 def measure(fn, batched):
@@ -162,64 +131,118 @@ def measure(fn, batched):
     times.sort()
     return times[len(times) // 2], caps
 
+searches = {'beamSingle': (lambda f: beam_search(f, beam_k), False), 'beamBatched': (lambda f: beam_search(f, beam_k), True), 'greedySingle': (greedy, False)}
 with torch.inference_mode():
     res = {}
-    for name, fn, batched in [('beamSingle', lambda f: beam_search(f, beam_k), False), ('beamBatched', lambda f: beam_search(f, beam_k), True), ('greedySingle', greedy, False)]:
+    for name in which:
+        fn, batched = searches[name]
         ms, caps = measure(fn, batched)
         res[name] = {'ms': ms, 'captions': caps}
     res['torch'] = torch.__version__
     print(json.dumps(res))
 `;
 
-const python = findTorchPython();
-const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-decode-'));
-const file = join(dir, 'weights.safetensors');
-const tensors: Record<string, TensorInput> = { features: { shape: [images, D], data: features } };
-for (const [name, shape] of Object.entries(paramShapes(config))) tensors[name] = { shape, data: params[name]! };
-writeFileSync(file, encodeSafetensors(tensors));
-const peer = spawnSync(python, ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), '3'], {
-  encoding: 'utf8',
-  env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-  maxBuffer: 64 << 20,
-});
-rmSync(dir, { recursive: true, force: true });
-if (peer.status !== 0) {
-  console.error(peer.stderr);
-  process.exit(1);
-}
-type Key = keyof typeof ours;
-const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Exclude<Key, 'beamSingleReference'>, { ms: number; captions: number[][] }> & { torch: string };
+type Search = (m: StepModel, f: Float32Array, n: number) => Caption[];
+type Key = 'beamSingle' | 'beamBatched' | 'greedySingle';
+const label: Record<Key, string> = { beamSingle: 'decode-beam3-single', beamBatched: 'decode-beam3-batched', greedySingle: 'decode-greedy-single' };
 
-const label: Record<Key, string> = {
-  beamSingle: 'decode-beam3-single',
-  beamBatched: 'decode-beam3-batched',
-  greedySingle: 'decode-greedy-single',
-  beamSingleReference: 'decode-beam3-single-reference-backend',
-};
-for (const key of Object.keys(ours) as Key[]) {
-  const o = ours[key];
-  const p = theirs[key === 'beamSingleReference' ? 'beamSingle' : key];
-  const same = o.captions.filter((c, i) => c.tokens.join(' ') === (p.captions[i] ?? []).join(' ')).length;
-  const words = o.captions.reduce((s, c) => s + c.tokens.length, 0) / o.captions.length;
-  console.log(
-    JSON.stringify({
-      bench: label[key],
-      ms_per_caption: round(o.ms, 2),
-      peer: 'pytorch',
-      peer_ms_per_caption: round(p.ms, 2),
-      ratio: round(p.ms / o.ms, 3), // > 1: Lenscribe is faster
-      ...(key.startsWith('beam') ? { limit_ms: 10 } : {}),
-      load_avg_1m: round(loadavg()[0]!, 1),
-      backend: key === 'beamSingleReference' ? 'model.ts DecoderStepModel' : 'OnnxStepModel',
-      images,
-      batch: key === 'beamBatched' ? images : 1,
-      mean_words: round(words, 1),
-      same_captions: `${same}/${images}`,
-      threads: 1,
-      arch: { feature: D, embed: config.embedDim, hidden: config.hiddenDim, vocab: config.vocabSize, max_length: MAX_LENGTH },
-      peer_version: theirs.torch,
-    }),
-  );
+function benchDecoder(weights: string, params: Params<Float32Array>, config: DecoderConfig, features: Float32Array, keys: Key[], reference: boolean): void {
+  const D = config.featureDim;
+  const vocab = { size: config.vocabSize, decode: (ids: ArrayLike<number>) => Array.from(ids).join(' ') };
+  const model = new OnnxStepModel(params, { threads: 1 });
+  const beam: Search = (m, f, n) => beamSearch(m, vocab, f, n, { beamWidth: BEAM, maxLength: MAX_LENGTH }).map((l) => l[0]!);
+  const greedy: Search = (m, f, n) => greedyDecode(m, vocab, f, n, { maxLength: MAX_LENGTH });
+
+  /** Median over `reps` runs of (ms per caption), one photo at a time or all at once. */
+  const measure = (search: Search, batched: boolean, reps: number, m: StepModel = model) => {
+    let captions: Caption[] = [];
+    const run = () => {
+      if (batched) return search(m, features, images);
+      const out: Caption[] = [];
+      for (let i = 0; i < images; i++) out.push(search(m, features.subarray(i * D, (i + 1) * D), 1)[0]!);
+      return out;
+    };
+    run(); // warm-up
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t = performance.now();
+      captions = run();
+      times.push((performance.now() - t) / images);
+    }
+    times.sort((a, b) => a - b);
+    return { ms: times[Math.floor(times.length / 2)]!, captions };
+  };
+  const searches: Record<Key, [Search, boolean]> = { beamSingle: [beam, false], beamBatched: [beam, true], greedySingle: [greedy, false] };
+  const ours: Array<[string, Key, { ms: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], 3), 'OnnxStepModel']);
+  if (reference) {
+    ours.push([`${label.beamSingle}-reference-backend`, 'beamSingle', measure(beam, false, 1, new DecoderStepModel(params)), 'model.ts DecoderStepModel']);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-decode-'));
+  const file = join(dir, 'weights.safetensors');
+  const tensors: Record<string, TensorInput> = { features: { shape: [images, D], data: features } };
+  for (const [name, shape] of Object.entries(paramShapes(config))) tensors[name] = { shape, data: params[name]! };
+  writeFileSync(file, encodeSafetensors(tensors));
+  const peer = spawnSync(findTorchPython(), ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), '3', keys.join(',')], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    maxBuffer: 64 << 20,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  if (peer.status !== 0) {
+    console.error(peer.stderr);
+    process.exit(1);
+  }
+  const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Key, { ms: number; captions: number[][] }> & { torch: string };
+
+  for (const [name, key, o, backend] of ours) {
+    const p = theirs[key];
+    const same = o.captions.filter((c, i) => c.tokens.join(' ') === (p.captions[i] ?? []).join(' ')).length;
+    const words = o.captions.reduce((s, c) => s + c.tokens.length, 0) / o.captions.length;
+    console.log(
+      JSON.stringify({
+        bench: name,
+        ms_per_caption: round(o.ms, 2),
+        peer: 'pytorch',
+        peer_ms_per_caption: round(p.ms, 2),
+        ratio: round(p.ms / o.ms, 3), // > 1: Lenscribe is faster
+        ...(key.startsWith('beam') ? { limit_ms: 10 } : {}),
+        load_avg_1m: round(loadavg()[0]!, 1),
+        weights,
+        backend,
+        images,
+        batch: key === 'beamBatched' ? images : 1,
+        mean_words: round(words, 1),
+        same_captions: `${same}/${images}`,
+        threads: 1,
+        arch: { feature: D, embed: config.embedDim, hidden: config.hiddenDim, layers: config.layers, vocab: config.vocabSize, max_length: MAX_LENGTH },
+        peer_version: theirs.torch,
+      }),
+    );
+  }
+}
+
+// 1. Random weights, default architecture.
+{
+  const config: DecoderConfig = { featureDim: 1664, embedDim: 256, hiddenDim: 512, layers: 1, vocabSize: 2700, dropout: 0 };
+  const rng = new Rng(7);
+  const features = Float32Array.from({ length: images * config.featureDim }, () => rng.normal());
+  benchDecoder('random', initParams(config, 1), config, features, ['beamSingle', 'beamBatched', 'greedySingle'], true);
+}
+
+// 2. The bundled default decoder, if it exists yet.
+if (existsSync(join(defaultModelDir, 'config.json'))) {
+  const decoder = loadDecoder(defaultModelDir, { backend: 'reference' });
+  const { config, params } = decoder;
+  const rng = new Rng(8);
+  const D = config.featureDim;
+  const features = new Float32Array(images * D);
+  for (let i = 0; i < images; i++) {
+    for (let j = 0; j < D; j++) features[i * D + j] = Math.max(0, params.feature_mean![j]! + params.feature_std![j]! * rng.normal());
+  }
+  benchDecoder('models/default', params, config, features, ['beamSingle', 'beamBatched'], false);
+} else {
+  console.log(JSON.stringify({ bench: 'decode-default-model', skipped: `no decoder at ${defaultModelDir} yet` }));
 }
 
 function findTorchPython(): string {
