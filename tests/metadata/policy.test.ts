@@ -207,6 +207,36 @@ describe('another program edits at the same time', () => {
     expect(readdirSync(d).sort()).toEqual(['race.jpg', 'race.jpg.xmp']); // no temp file left
   });
 
+  it('a photo rewritten by another program during an embedded write: detected, their version of the file stays', async () => {
+    const d = folder();
+    const photo = join(d, 'emb.webp');
+    await makeImage(photo, 'webp');
+    const out = await writeCaption(photo, { text: 'a harbour at night', kind: 'model' }, {
+      target: 'embedded',
+      beforeCommit: (target) => {
+        const r = spawnSync('perl', [EXIFTOOL_CLI, '-overwrite_original', '-XMP-dc:Description=Hamburg harbour, 2am', target], { encoding: 'utf8' });
+        expect(r.status).toBe(0);
+      },
+    });
+    expect(out).toMatchObject({ status: 'conflict', theirs: 'Hamburg harbour, 2am' });
+    expect(exiftoolJson(photo, ['XMP-dc:Description', 'XMP-lenscribe:all'])).toEqual({ SourceFile: photo, 'XMP-dc:Description': 'Hamburg harbour, 2am' });
+    expect(readdirSync(d)).toEqual(['emb.webp']);
+  });
+
+  it('a .txt changed by another program during a write: detected, theirs stays', async () => {
+    const d = folder();
+    const photo = join(d, 't.png');
+    await makeImage(photo, 'png');
+    writeFileSync(join(d, 't.txt'), 'old words\n');
+    const out = await writeCaption(photo, { text: 'new words', kind: 'user' }, {
+      target: 'txt',
+      expected: { text: 'old words' },
+      beforeCommit: (target) => writeFileSync(target, 'their words, written just now\n'),
+    });
+    expect(out).toMatchObject({ status: 'conflict', theirs: 'their words, written just now' });
+    expect(readFileSync(join(d, 't.txt'), 'utf8')).toBe('their words, written just now\n');
+  });
+
   it('a sidecar created by another process while Lenscribe is creating it: theirs is kept', async () => {
     const d = folder();
     const photo = join(d, 'new.jpg');

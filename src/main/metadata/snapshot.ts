@@ -28,9 +28,13 @@ export async function snapshot(path: string): Promise<FileSnapshot> {
   }
 }
 
+/** Below this size (sidecars, text files) a file is always re-hashed: coarse mtimes (FAT: 2 s) cannot hide an edit. */
+const ALWAYS_HASH_BELOW = 1 << 20;
+
 /**
- * Whether the file at `before.path` still holds what `before` saw. Same mtime and size is taken
- * as unchanged without hashing; a changed mtime with identical bytes (a touch, a copy back) is too.
+ * Whether the file at `before.path` still holds what `before` saw. A big file (a photo) with the
+ * same mtime and size is taken as unchanged without hashing; a changed mtime with identical bytes
+ * (a touch, a copy back) is unchanged too.
  */
 export async function unchangedSince(before: FileSnapshot): Promise<boolean> {
   let st;
@@ -42,7 +46,7 @@ export async function unchangedSince(before: FileSnapshot): Promise<boolean> {
   }
   if (!before.exists) return false;
   if (st.size !== before.size) return false;
-  if (st.mtimeMs === before.mtimeMs) return true;
+  if (st.mtimeMs === before.mtimeMs && st.size >= ALWAYS_HASH_BELOW) return true;
   return (await sha256File(before.path)) === before.sha256;
 }
 
