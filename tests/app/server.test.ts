@@ -138,6 +138,9 @@ describe('lenscribe serve: API', () => {
     r = await post('photos.get', '{"id": "1; DROP TABLE photos"}');
     expect(r.status).toBe(400);
     expect(json(r.body).error.issues[0].path).toBe('id');
+    r = await post('%E0%A4%A', '{}');
+    expect(r.status).toBe(400);
+    expect(json(r.body).error.message).toMatch(/Malformed/);
     r = await post('photos.get', '{not json');
     expect(r.status).toBe(400);
     expect(json(r.body).error.message).toMatch(/JSON/);

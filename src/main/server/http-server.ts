@@ -198,8 +198,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
         return sendError(res, 415, 'invalid_input', 'API calls must send application/json.');
       }
-      const method = decodeURIComponent(rawPath.slice('/api/'.length));
       try {
+        let method: string;
+        try {
+          method = decodeURIComponent(rawPath.slice('/api/'.length));
+        } catch {
+          throw new ApiError('invalid_input', 'Malformed call name.');
+        }
         const text = await readBody(req);
         let input: unknown = undefined;
         if (text.trim() !== '') {
