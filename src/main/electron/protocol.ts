@@ -4,8 +4,10 @@
  * serve photos and thumbnails through the same confinement code as the HTTP server, so nothing
  * outside the library's folders (or the thumbnail cache) can be read.
  */
-import { net, protocol } from 'electron';
-import { pathToFileURL } from 'node:url';
+import { protocol } from 'electron';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
 import { resolveMedia, type MediaRoots } from '../api/media.js';
 
@@ -57,13 +59,16 @@ export function handleProtocol(rendererDir: string, roots: () => MediaRoots | nu
       } else {
         file = await resolveUrlPathInRoot(rendererDir, rawPath === '/' ? 'index.html' : rawPath.slice(1));
       }
-      const res = await net.fetch(pathToFileURL(file).href);
+      // Read the file ourselves (not net.fetch of a file: URL, which the session's request filter refuses).
+      const st = await stat(file);
+      const body = request.method === 'HEAD' ? null : (Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>);
       const headers = new Headers({
         'Content-Type': contentTypeFor(file),
+        'Content-Length': String(st.size),
         'Content-Security-Policy': CONTENT_SECURITY_POLICY,
         'X-Content-Type-Options': 'nosniff',
       });
-      return new Response(res.body, { status: 200, headers });
+      return new Response(body, { status: 200, headers });
     } catch (err) {
       if (err instanceof ConfinementError) return errorResponse(err.status, err.message);
       return errorResponse(500, String((err as Error)?.message ?? err));
