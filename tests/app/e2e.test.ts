@@ -186,6 +186,16 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     expect(marks.length).toBeGreaterThanOrEqual(expected.size);
     for (const m of marks) expect(m.toLowerCase().startsWith(word.slice(0, 3))).toBe(true);
     await shot('06-search');
+    // Each result shows its own caption (highlighted), not another photo's.
+    const byId = new Map(captioned.map((p) => [p.id, p.caption!.toLowerCase()]));
+    const shown = await page.locator('[role=gridcell]').evaluateAll((els) =>
+      els.map((e) => ({ id: Number(e.getAttribute('data-photo-id')), text: e.querySelector('[data-testid=cell-caption]')?.textContent ?? '' })),
+    );
+    for (const { id, text } of shown) {
+      for (const piece of text.split('…').map((t) => t.trim().toLowerCase()).filter(Boolean)) {
+        expect(byId.get(id), `snippet "${text}" of photo ${id}`).toContain(piece);
+      }
+    }
   });
 
   it('explains an empty search', async () => {
