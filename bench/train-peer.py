@@ -1,8 +1,9 @@
 """PyTorch CPU peer for bench/train.ts: the same decoder, batch, loss, clipping and optimizer.
 
 Reads the synthetic batch the TypeScript side wrote (features N×D float32, captions N×T int32),
-trains on it for the given iterations and prints one JSON object.
-usage: train-peer.py <batch.bin> N D T V W H warmup iters
+warms up, prints {"ready": …}, then for every line k on stdin trains k iterations and prints
+{"seconds": …}, so the two sides can take turns in rounds (fair on a shared, busy machine).
+usage: train-peer.py <batch.bin> N D T V W H warmup
 """
 import json, resource, sys, time
 import numpy as np
@@ -10,7 +11,7 @@ import torch
 import torch.nn as nn
 
 path = sys.argv[1]
-N, D, T, V, W, H, warmup, iters = (int(x) for x in sys.argv[2:10])
+N, D, T, V, W, H, warmup = (int(x) for x in sys.argv[2:9])
 torch.set_num_threads(2)
 torch.manual_seed(0)
 raw = np.fromfile(path, dtype=np.uint8)
@@ -51,14 +52,15 @@ def step():
 
 for _ in range(warmup):
     step()
-t0 = time.perf_counter()
-for _ in range(iters):
-    loss = step()
-dt = time.perf_counter() - t0
-print(json.dumps({
-    "tokens_per_s": tokens * iters / dt,
-    "loss": loss,
-    "threads": torch.get_num_threads(),
-    "torch": torch.__version__,
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-}))
+print(json.dumps({"ready": True, "tokens": tokens, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+for line in sys.stdin:
+    k = int(line)
+    t0 = time.perf_counter()
+    for _ in range(k):
+        loss = step()
+    dt = time.perf_counter() - t0
+    print(json.dumps({
+        "seconds": dt,
+        "loss": loss,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }), flush=True)

@@ -1,11 +1,14 @@
 /**
- * `npm run bench -- train [iters]`: training throughput of the caption decoder against PyTorch
+ * `npm run bench -- train [rounds] [iters per round]`: training throughput of the caption decoder against PyTorch
  * CPU on the same synthetic batch and architecture (embed 256, hidden 512, 1 layer, vocab 2700,
  * batch 128, captions of up to 20 tokens), both on 2 threads, in the same run. Then inference:
  * milliseconds per caption for beam search of width 3 on 1 core.
- * Prints one JSON line per figure.
+ * Prints one JSON line per figure. Arguments: [rounds=5] [iterations per round=3]; the two
+ * sides take turns round by round and each side's median round is reported, so a busy shared
+ * machine slows both alike.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +17,11 @@ import { setGemmThreads } from '../src/training/matmul.js';
 import { initParams, lossAndGrads, createStepModel } from '../src/training/model.js';
 import { adamStep, clipGradNorm, createAdamState } from '../src/training/optim.js';
 import { Rng } from '../src/training/rng.js';
-import { END, PAD, START, type DecoderConfig } from '../src/training/types.js';
+import { END, PAD, START, type DecoderConfig, type StepModel } from '../src/training/types.js';
 
-const iters = Number(process.argv[2]) || 8;
+/** Rounds of `perRound` iterations, each side in turn; the figure is each side's median round. */
+const rounds = Number(process.argv[2]) || 5;
+const perRound = Number(process.argv[3]) || 3;
 const warmup = 2;
 const [N, D, T, V, W, H] = [128, 1280, 20, 2700, 256, 512];
 const config: DecoderConfig = { featureDim: D, embedDim: W, hiddenDim: H, layers: 1, vocabSize: V, dropout: 0 };
@@ -46,39 +51,52 @@ const stepOurs = () => {
   return r.loss;
 };
 for (let i = 0; i < warmup; i++) stepOurs();
-const t0 = performance.now();
-let ourLoss = 0;
-for (let i = 0; i < iters; i++) ourLoss = stepOurs();
-const ourSeconds = (performance.now() - t0) / 1000;
-const ourTps = (tokens * iters) / ourSeconds;
-const ourRss = process.resourceUsage().maxRSS / 1024;
 
-// --- PyTorch
+// --- PyTorch, started once and driven line by line
 const python = findTorchPython();
 const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-'));
 const file = join(dir, 'batch.bin');
 writeFileSync(file, Buffer.concat([Buffer.from(features.buffer), Buffer.from(captions.buffer)]));
 const peerScript = fileURLToPath(new URL('./train-peer.py', import.meta.url));
-const peer = spawnSync(python, [peerScript, file, ...[N, D, T, V, W, H, warmup, iters].map(String)], { encoding: 'utf8' });
-rmSync(dir, { recursive: true, force: true });
-if (peer.status !== 0) {
-  console.error(peer.stderr);
-  process.exit(1);
+const peer = spawn(python, [peerScript, file, ...[N, D, T, V, W, H, warmup].map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();
+const nextLine = async () => {
+  const r = await lines.next();
+  if (r.done) throw new Error('the PyTorch peer exited early');
+  return JSON.parse(r.value) as Record<string, number | string | boolean>;
+};
+const ready = await nextLine();
+if (ready.tokens !== tokens) throw new Error(`peer counts ${ready.tokens} tokens, we count ${tokens}`);
+
+const ours: number[] = [];
+const theirs: number[] = [];
+let ourLoss = 0;
+let peerLast: Record<string, number | string | boolean> = {};
+for (let r = 0; r < rounds; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < perRound; i++) ourLoss = stepOurs();
+  ours.push((performance.now() - t0) / 1000);
+  peer.stdin!.write(`${perRound}\n`);
+  peerLast = await nextLine();
+  theirs.push(peerLast.seconds as number);
 }
-const peerResult = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as { tokens_per_s: number; peak_rss_mb: number; torch: string; loss: number };
+peer.stdin!.end();
+rmSync(dir, { recursive: true, force: true });
+const ourTps = (tokens * perRound) / median(ours);
+const peerTps = (tokens * perRound) / median(theirs);
 console.log(
   JSON.stringify({
     bench: 'train',
     tokens_per_s: round(ourTps),
     peer: 'pytorch',
-    peer_tokens_per_s: round(peerResult.tokens_per_s),
-    ratio: round(ourTps / peerResult.tokens_per_s, 3),
-    peak_rss_mb: round(ourRss),
-    peer_peak_rss_mb: round(peerResult.peak_rss_mb),
+    peer_tokens_per_s: round(peerTps),
+    ratio: round(ourTps / peerTps, 3),
+    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024),
+    peer_peak_rss_mb: round(peerLast.peak_rss_mb as number),
     threads: 2,
-    batch: N, tokens_per_batch: tokens, iters,
-    loss_after: round(ourLoss, 4), peer_loss_after: round(peerResult.loss, 4),
-    peer_version: peerResult.torch,
+    batch: N, tokens_per_batch: tokens, rounds, iters_per_round: perRound,
+    loss_after: round(ourLoss, 4), peer_loss_after: round(peerLast.loss as number, 4),
+    peer_version: ready.torch,
   }),
 );
 
@@ -100,20 +118,30 @@ async function benchInference(): Promise<void> {
     return;
   }
   // Untrained weights rarely emit <end>, so every caption runs the full 20 steps: a worst case.
-  const model = createStepModel(params);
+  const inner = createStepModel(params);
+  let steps = 0;
+  const model: StepModel = {
+    vocabSize: inner.vocabSize,
+    initState: (f, n) => inner.initState(f, n),
+    step: (state, tokens) => (steps++, inner.step(state, tokens)),
+    selectRows: (state, rows) => inner.selectRows(state, rows),
+  };
   const vocab = { size: V, decode: (ids: ArrayLike<number>) => Array.from(ids).join(' ') };
   const images = 20;
   const opts = { beamWidth: 3, maxLength: 20 };
   for (let i = 0; i < 3; i++) beamSearch(model, vocab, features.subarray(0, D), 1, opts);
+  steps = 0;
   let s = performance.now();
   let words = 0;
   for (let i = 0; i < images; i++) words += beamSearch(model, vocab, features.subarray(i * D, (i + 1) * D), 1, opts)[0][0].tokens.length;
   const one = (performance.now() - s) / images;
+  const stepsPerCaption = steps / images;
   s = performance.now();
   beamSearch(model, vocab, features.subarray(0, images * D), images, opts);
   const batched = (performance.now() - s) / images;
   console.log(JSON.stringify({
-    bench: 'decode-beam3', ms_per_caption: round(one, 2), ms_per_caption_batched_20: round(batched, 2),
+    bench: 'decode-beam3', ms_per_caption: round(one, 2), ms_per_step: round(one / stepsPerCaption, 3), steps_per_caption: stepsPerCaption,
+    ms_per_caption_batched_20: round(batched, 2),
     mean_words: round(words / images, 1), threads: 1, hidden: H, vocab: V, max_length: 20, limit_ms: 10,
   }));
 }
@@ -126,6 +154,11 @@ function findTorchPython(): string {
   const r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('could not install python3-torch with apt-get');
   return '/usr/bin/python3';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function round(x: number, digits = 1): number {
