@@ -3,8 +3,7 @@
  * by `endExiftool()` (the app on quit, the CLI when a command finishes, tests in afterAll).
  * It loads a config that defines Lenscribe's XMP namespace, so writes can mark their captions.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
@@ -33,24 +32,32 @@ const CONFIG = `# Lenscribe's XMP namespace (generated; do not edit)
 1;
 `;
 
-/** Content-addressed, so concurrent Lenscribe processes agree on the file without racing. */
+/**
+ * The config is perl that ExifTool runs, so it lives in a folder only this process's user can
+ * write (mkdtemp makes it 0700), never at a guessable shared path someone else could plant.
+ * Re-created if a temp cleaner removed it (ExifTool processes restart every few hundred tasks).
+ */
+let configDir: string | undefined;
+let instance: ExifTool | undefined;
+
 function configPath(): string {
-  const path = join(tmpdir(), `lenscribe-exiftool-${createHash('sha256').update(CONFIG).digest('hex').slice(0, 12)}.config`);
-  if (!existsSync(path)) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, CONFIG);
-    renameSync(tmp, path);
+  if (!configDir || !existsSync(configDir)) {
+    configDir = mkdtempSync(join(tmpdir(), 'lenscribe-exiftool-'));
+    // Processes of a running pool would restart with the vanished path: start a fresh pool.
+    if (instance && !instance.ended) void instance.end();
+    instance = undefined;
   }
+  const path = join(configDir, 'lenscribe.config');
+  if (!existsSync(path)) writeFileSync(path, CONFIG, { mode: 0o600 });
   return path;
 }
 
-let instance: ExifTool | undefined;
-
 export function exiftool(): ExifTool {
+  const config = configPath();
   if (!instance || instance.ended) {
     instance = new ExifTool({
       maxProcs: 2,
-      exiftoolArgs: ['-config', configPath(), '-stay_open', 'True', '-@', '-'],
+      exiftoolArgs: ['-config', config, '-stay_open', 'True', '-@', '-'],
       taskTimeoutMillis: 60_000,
       // Geolocation lookups and timezone inference are for dates; we only touch descriptions.
       geolocation: false,
@@ -64,6 +71,8 @@ export async function endExiftool(): Promise<void> {
   const et = instance;
   instance = undefined;
   if (et && !et.ended) await et.end();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+  configDir = undefined;
 }
 
 /** Pids of the running ExifTool processes (tests check that none outlive `endExiftool`). */
