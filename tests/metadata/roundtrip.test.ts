@@ -1,5 +1,5 @@
 import { readFileSync, statSync, utimesSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endExiftool, exiftoolPids, readDescriptions, writeCaption } from '../../src/main/metadata/index.js';
 import { decodedPixels, exiftoolCli, exiftoolJson, makeImage, removeDir, tempDir, type Format } from './helpers.js';
@@ -132,6 +132,21 @@ describe('reading what other apps wrote', () => {
 
     const gone = await readDescriptions(join(dir, 'no-such.jpg'));
     expect(gone.problems).toEqual([expect.stringMatching(/no-such\.jpg: no such file/)]);
+  });
+});
+
+describe('the ExifTool processes', () => {
+  it.runIf(process.platform === 'linux')('run with a private config, and end with endExiftool (pool restarts on next use)', async () => {
+    await readDescriptions(join(dir, 'embedded.jpeg'));
+    const pids = exiftoolPids();
+    expect(pids.length).toBeGreaterThan(0);
+    const args = readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8').split('\0');
+    const config = args[args.indexOf('-config') + 1]!;
+    expect(statSync(dirname(config)).mode & 0o777).toBe(0o700);
+    await endExiftool();
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(existsSync(config)).toBe(false);
+    expect((await readDescriptions(join(dir, 'embedded.jpeg'))).primary?.text).toBe(CAPTION);
   });
 });
 
