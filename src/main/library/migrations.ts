@@ -43,6 +43,10 @@ CREATE TABLE photos (
   caption_id   INTEGER,
   caption      TEXT,
   caption_source TEXT,
+  -- Row id of the photo in photos_fts: (shown caption length << 40) | id. FTS5 walks matches
+  -- in rowid order, so the first matches it yields are the shortest captions — the ones bm25
+  -- ranks highest — and a search can stop early instead of scoring every match.
+  fts_key      INTEGER,
   added_at     INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL
 );
@@ -50,6 +54,7 @@ CREATE INDEX photos_folder ON photos(folder_id);
 CREATE INDEX photos_hash ON photos(hash);
 CREATE INDEX photos_status ON photos(status);
 CREATE INDEX photos_taken ON photos(taken_at);
+CREATE UNIQUE INDEX photos_fts_key ON photos(fts_key);
 
 -- Caption history: rows are only ever added (or removed with their photo).
 CREATE TABLE captions (
@@ -80,28 +85,31 @@ CREATE TRIGGER captions_shown_ad AFTER DELETE ON captions BEGIN
   WHERE photos.id = OLD.photo_id AND photos.caption_id = OLD.id;
 END;
 
--- Full-text index over the shown caption and the file name (external content: photos).
+-- Full-text index over the shown caption and the file name (external content: photos, keyed
+-- by fts_key). Photos whose file is gone ('missing') are left out, so searches need no join.
 CREATE VIRTUAL TABLE photos_fts USING fts5(
   caption, name,
-  content = 'photos', content_rowid = 'id',
+  content = 'photos', content_rowid = 'fts_key',
   tokenize = 'porter unicode61 remove_diacritics 2',
   prefix = '2 3 4'
 );
--- Photos whose file is gone ('missing') are left out of the index, so searches need no join.
-CREATE TRIGGER photos_fts_ai AFTER INSERT ON photos WHEN NEW.status != 'missing' BEGIN
-  INSERT INTO photos_fts(rowid, caption, name) VALUES (NEW.id, coalesce(NEW.caption, ''), NEW.name);
+CREATE TRIGGER photos_fts_ai AFTER INSERT ON photos BEGIN
+  UPDATE photos SET fts_key = (min(length(coalesce(NEW.caption, '')), 4095) << 40) | NEW.id WHERE id = NEW.id;
+  INSERT INTO photos_fts(rowid, caption, name)
+    SELECT fts_key, coalesce(caption, ''), name FROM photos WHERE id = NEW.id AND status != 'missing';
 END;
 CREATE TRIGGER photos_fts_ad AFTER DELETE ON photos WHEN OLD.status != 'missing' BEGIN
-  INSERT INTO photos_fts(photos_fts, rowid, caption, name) VALUES ('delete', OLD.id, coalesce(OLD.caption, ''), OLD.name);
+  INSERT INTO photos_fts(photos_fts, rowid, caption, name) VALUES ('delete', OLD.fts_key, coalesce(OLD.caption, ''), OLD.name);
 END;
--- One trigger, two statements in order (SQLite runs separate triggers newest first, and the
--- old row must leave the index before the new one enters).
+-- One trigger, statements in order (SQLite runs separate triggers newest first, and the old
+-- row must leave the index before the new one enters).
 CREATE TRIGGER photos_fts_au AFTER UPDATE OF caption, name, status ON photos
   WHEN OLD.caption IS NOT NEW.caption OR OLD.name IS NOT NEW.name OR (OLD.status = 'missing') != (NEW.status = 'missing') BEGIN
   INSERT INTO photos_fts(photos_fts, rowid, caption, name)
-    SELECT 'delete', OLD.id, coalesce(OLD.caption, ''), OLD.name WHERE OLD.status != 'missing';
+    SELECT 'delete', OLD.fts_key, coalesce(OLD.caption, ''), OLD.name WHERE OLD.status != 'missing';
+  UPDATE photos SET fts_key = (min(length(coalesce(NEW.caption, '')), 4095) << 40) | NEW.id WHERE id = NEW.id;
   INSERT INTO photos_fts(rowid, caption, name)
-    SELECT NEW.id, coalesce(NEW.caption, ''), NEW.name WHERE NEW.status != 'missing';
+    SELECT fts_key, coalesce(caption, ''), name FROM photos WHERE id = NEW.id AND NEW.status != 'missing';
 END;
 
 -- Encoder output cached by content: duplicates and re-captioning never encode twice.

@@ -40,6 +40,10 @@ export const SNIPPET_CLOSE = '\u0003';
 const BM25 = 'bm25(photos_fts, 1.0, 0.4)';
 /** Totals above this are reported as this (see countSql). */
 export const COUNT_CAP = 1000;
+/** Matches scored per page (see candidatesSql). */
+const CANDIDATES = 200;
+/** photos.fts_key = (caption length << 40) | photo id. */
+const KEY_SPAN = 2 ** 40;
 
 export class Searcher {
   private readonly cache = new Map<string, ReturnType<DB['prepare']>>();
@@ -95,32 +99,53 @@ export class Searcher {
     // Missing photos are not in the index; only folder/date filters need the photos table.
     // CROSS JOIN keeps FTS5 as the outer loop: it is always the selective side.
     const from = filters.length
-      ? `FROM photos_fts CROSS JOIN photos p ON p.id = photos_fts.rowid WHERE photos_fts MATCH @match AND ${filters.join(' AND ')}`
+      ? `FROM photos_fts CROSS JOIN photos p ON p.fts_key = photos_fts.rowid WHERE photos_fts MATCH @match AND ${filters.join(' AND ')}`
       : 'FROM photos_fts WHERE photos_fts MATCH @match';
     // Counting every match of a common word costs as much as ranking them; past COUNT_CAP the
     // total is reported as COUNT_CAP (a lower bound: the UI shows "1000+").
     const countSql = `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${COUNT_CAP})`;
-    const pageSql = `SELECT photos_fts.rowid AS id, ${BM25} AS rank ${from} ORDER BY rank LIMIT @limit OFFSET @offset`;
-    const snippetSql = `SELECT snippet(photos_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 24) AS s FROM photos_fts WHERE photos_fts MATCH @match AND rowid = @id`;
+    // The index's rowids put short captions first (photos.fts_key), and bm25 ranks a term in a
+    // short caption above the same term in a long one; so the first K matches in rowid order
+    // hold the best-ranked ones, and bm25 is computed for those K only (early termination).
+    // Exact whenever there are at most K matches, or every matched word occurs once per caption.
+    const candidatesSql = `SELECT photos_fts.rowid AS key, ${BM25} AS rank ${from} ORDER BY photos_fts.rowid LIMIT @k`;
+    // Pages past the first CANDIDATES/2 hits score every match.
+    const fullSql = `SELECT photos_fts.rowid AS key, ${BM25} AS rank ${from} ORDER BY rank LIMIT @limit OFFSET @offset`;
 
-    const run = (match: string, lim: number, off: number) =>
-      this.stmt(pageSql).all({ ...params, match, limit: lim, offset: off }) as Array<{ id: number; rank: number }>;
-    const count = (match: string) => (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
+    // One page from one tier, and how many matches that tier has (capped).
+    const tier = (match: string, lim: number, off: number): { rows: Array<{ key: number; rank: number }>; total: number } => {
+      if (off + lim <= CANDIDATES / 2) {
+        const rows = this.stmt(candidatesSql).all({ ...params, match, k: CANDIDATES }) as Array<{ key: number; rank: number }>;
+        // Fewer than K candidates means these are all the matches: no count query needed.
+        const total = rows.length < CANDIDATES ? rows.length : (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
+        rows.sort((a, b) => a.rank - b.rank || a.key - b.key);
+        return { rows: rows.slice(off, off + lim), total };
+      }
+      const total = (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
+      const rows = off < total ? (this.stmt(fullSql).all({ ...params, match, limit: lim, offset: off }) as Array<{ key: number; rank: number }>) : [];
+      return { rows, total };
+    };
 
     try {
-      const exactTotal = count(exact);
-      const wideTotal = wide ? count(wide) : 0;
-      const rows: Array<{ id: number; rank: number; via: boolean; match: string }> = [];
-      if (offset < exactTotal) for (const r of run(exact, limit, offset)) rows.push({ ...r, via: false, match: exact });
-      if (wide && rows.length < limit && offset + rows.length >= exactTotal) {
-        const off = Math.max(0, offset - exactTotal);
-        for (const r of run(wide, limit - rows.length, off)) rows.push({ ...r, via: true, match: wide });
+      const first = tier(exact, limit, offset);
+      const rows = first.rows.map((r) => ({ ...r, via: false, match: exact }));
+      let wideTotal = 0;
+      if (wide) {
+        const off = Math.max(0, offset - first.total);
+        const second = tier(wide, Math.max(1, limit - rows.length), off);
+        wideTotal = second.total;
+        if (rows.length < limit && offset + rows.length >= first.total) for (const r of second.rows.slice(0, limit - rows.length)) rows.push({ ...r, via: true, match: wide });
       }
-      const hits = rows.map((r) => {
-        const s = this.stmt(snippetSql).get({ match: r.match, id: r.id }) as { s: string | null } | undefined;
-        return { id: r.id, score: -r.rank, snippet: s?.s ?? '', viaSimilar: r.via };
-      });
-      return { total: exactTotal + wideTotal, hits, expanded, expression: exact, expandedExpression: wide };
+      const snippets = new Map<number, string>();
+      for (const m of new Set(rows.map((r) => r.match))) {
+        const keys = rows.filter((r) => r.match === m).map((r) => r.key);
+        const list = this.db
+          .prepare(`SELECT rowid AS key, snippet(photos_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 24) AS s FROM photos_fts WHERE photos_fts MATCH ? AND rowid IN (${keys.map(() => '?').join(',')})`)
+          .all(m, ...keys) as Array<{ key: number; s: string | null }>;
+        for (const x of list) snippets.set(x.key, x.s ?? '');
+      }
+      const hits = rows.map((r) => ({ id: r.key % KEY_SPAN, score: -r.rank, snippet: snippets.get(r.key) ?? '', viaSimilar: r.via }));
+      return { total: Math.min(COUNT_CAP, first.total + wideTotal), hits, expanded, expression: exact, expandedExpression: wide };
     } catch (err) {
       // The parser only emits quoted words, so this is not expected; a search must still never throw.
       if (process.env.LENSCRIBE_DEBUG) console.error(err);
