@@ -10,9 +10,11 @@
  * written completely as `<name>.partial` and fsynced, config.json.partial last; it holds the
  * hashes of the other two, so its complete presence is the commit record. Then the files are
  * renamed into place, config.json last. A crash before config.json.partial is complete leaves
- * the previous save untouched (the stray .partial files are removed on the next load or save);
- * a crash during the renames is rolled forward by the next load. The trainer checkpoints
- * through `saveDecoder`, so "kill -9 at any moment" always leaves a loadable decoder.
+ * the previous save untouched; a crash during the renames leaves a complete commit record,
+ * which loading honours (reading each file under whichever name it has) and the next save
+ * finishes before writing (it removes the strays of an incomplete one). So "kill -9 at any
+ * moment" always leaves a loadable decoder, the last one completely written. One writer per
+ * directory at a time; any number of readers.
  *
  * Loading validates everything and fails with a ModelFileError naming the file and problem:
  * format and version (a newer version is refused), the config's dimensions, the vocabulary,
@@ -220,24 +222,39 @@ function commitPartials(dir: string): void {
  * otherwise the previous save is intact and the stray .partial files are removed.
  */
 function recover(dir: string): void {
-  const configPartial = join(dir, CONFIG_FILE + PARTIAL);
   const strays = [WEIGHTS_FILE, VOCAB_FILE, CONFIG_FILE].map((n) => join(dir, n + PARTIAL)).filter((f) => existsSync(f));
   if (strays.length === 0) return;
-  let complete = false;
+  if (pendingCommit(dir)) commitPartials(dir);
+  else for (const f of strays) rmSync(f, { force: true });
+}
+
+/** Where each file of a save is: its final name, or its .partial name during a commit. */
+interface SaveView {
+  config: string;
+  files: Record<typeof VOCAB_FILE | typeof WEIGHTS_FILE, string>;
+}
+
+/**
+ * A save whose commit record (config.json.partial) is complete and whose files are all
+ * present with the recorded hashes, some maybe still under their .partial names: the state
+ * after a crash (or, for a reader, a writer) between the renames. Null if there is none.
+ */
+function pendingCommit(dir: string): SaveView | null {
+  const configPartial = join(dir, CONFIG_FILE + PARTIAL);
   try {
     const cfg = JSON.parse(readFileSync(configPartial, 'utf8')) as DecoderConfigJson;
-    complete = [VOCAB_FILE, WEIGHTS_FILE].every((name) => {
-      const rec = cfg.files[name as keyof DecoderConfigJson['files']];
+    const files = {} as SaveView['files'];
+    for (const name of [VOCAB_FILE, WEIGHTS_FILE] as const) {
+      const rec = cfg.files[name];
       const candidate = existsSync(join(dir, name + PARTIAL)) ? join(dir, name + PARTIAL) : join(dir, name);
-      if (!rec || !existsSync(candidate)) return false;
       const now = fileRecord(readFileSync(candidate));
-      return now.bytes === rec.bytes && now.sha256 === rec.sha256;
-    });
+      if (!rec || now.bytes !== rec.bytes || now.sha256 !== rec.sha256) return null;
+      files[name] = candidate;
+    }
+    return { config: configPartial, files };
   } catch {
-    complete = false;
+    return null;
   }
-  if (complete) commitPartials(dir);
-  else for (const f of strays) rmSync(f, { force: true });
 }
 
 // ---------------------------------------------------------------------------
@@ -248,8 +265,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 /** Reads and validates config.json alone (cheap: no weights), e.g. to list models. */
-export function readDecoderConfig(dir: string): DecoderConfigJson {
-  const file = join(dir, CONFIG_FILE);
+export function readDecoderConfig(dir: string, file = join(dir, CONFIG_FILE)): DecoderConfigJson {
   const fail = (problem: string): never => {
     throw new ModelFileError(file, problem);
   };
@@ -295,8 +311,10 @@ export function readDecoderConfig(dir: string): DecoderConfigJson {
   return json as unknown as DecoderConfigJson;
 }
 
-function readChecked(dir: string, name: string, rec: FileRecord): Buffer {
-  const file = join(dir, name);
+/** Thrown when a file does not match the config's record: maybe a writer is mid-save. */
+class MismatchError extends ModelFileError {}
+
+function readChecked(file: string, rec: FileRecord): Buffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -305,10 +323,10 @@ function readChecked(dir: string, name: string, rec: FileRecord): Buffer {
     throw new ModelFileError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (e as Error).message})`);
   }
   if (bytes.length !== rec.bytes) {
-    throw new ModelFileError(file, `is ${bytes.length} bytes but config.json records ${rec.bytes}; truncated, or from a different save`);
+    throw new MismatchError(file, `is ${bytes.length} bytes but config.json records ${rec.bytes}; truncated, or from a different save`);
   }
   if (fileRecord(bytes).sha256 !== rec.sha256) {
-    throw new ModelFileError(file, 'content does not match the sha256 in config.json; corrupted, or from a different save');
+    throw new MismatchError(file, 'content does not match the sha256 in config.json; corrupted, or from a different save');
   }
   return bytes;
 }
@@ -327,15 +345,38 @@ export interface LoadDecoderOptions {
 /**
  * Loads and validates a decoder directory. Throws ModelFileError (a UserError: one clear
  * line naming the file) when anything is missing, corrupt, mismatched or too new.
+ * Loading never changes the directory (it may be read-only, or a trainer may be saving into
+ * it): after an interrupted save it reads the committed files wherever they are, and if a
+ * file changes under it (a save in progress) it reads again, up to five times.
  */
 export function loadDecoder(dir: string, options: LoadDecoderOptions = {}): LoadedDecoder {
   if (!existsSync(dir)) throw new ModelFileError(dir, 'decoder directory not found');
-  try {
-    recover(dir);
-  } catch {
-    // Read-only location: load what is committed.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return loadOnce(dir, options);
+    } catch (e) {
+      if (!(e instanceof MismatchError) || attempt === 5) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
+    }
   }
-  const cfg = readDecoderConfig(dir);
+}
+
+function loadOnce(dir: string, options: LoadDecoderOptions): LoadedDecoder {
+  const pending = existsSync(join(dir, CONFIG_FILE + PARTIAL)) ? pendingCommit(dir) : null;
+  if (!pending) {
+    return loadView(dir, { config: join(dir, CONFIG_FILE), files: { [VOCAB_FILE]: join(dir, VOCAB_FILE), [WEIGHTS_FILE]: join(dir, WEIGHTS_FILE) } }, options);
+  }
+  try {
+    return loadView(dir, pending, options);
+  } catch (e) {
+    // A writer may have renamed the files meanwhile: read again.
+    if (e instanceof ModelFileError && !(e instanceof MismatchError)) throw new MismatchError(e.file, e.problem);
+    throw e;
+  }
+}
+
+function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): LoadedDecoder {
+  const cfg = readDecoderConfig(dir, view.config);
   const config: DecoderConfig = {
     featureDim: cfg.decoder.featureDim,
     embedDim: cfg.decoder.embedDim,
@@ -345,8 +386,8 @@ export function loadDecoder(dir: string, options: LoadDecoderOptions = {}): Load
     dropout: cfg.decoder.dropout,
   };
 
-  const vocabPath = join(dir, VOCAB_FILE);
-  const vocabBytes = readChecked(dir, VOCAB_FILE, cfg.files[VOCAB_FILE]);
+  const vocabPath = view.files[VOCAB_FILE];
+  const vocabBytes = readChecked(vocabPath, cfg.files[VOCAB_FILE]);
   let vocabJson: unknown;
   try {
     vocabJson = JSON.parse(vocabBytes.toString('utf8'));
@@ -363,8 +404,8 @@ export function loadDecoder(dir: string, options: LoadDecoderOptions = {}): Load
     throw new ModelFileError(vocabPath, `has ${vocab.size} words but config.json says vocabSize ${config.vocabSize}`);
   }
 
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  const { tensors } = decodeSafetensors(readChecked(dir, WEIGHTS_FILE, cfg.files[WEIGHTS_FILE]), weightsPath);
+  const weightsPath = view.files[WEIGHTS_FILE];
+  const { tensors } = decodeSafetensors(readChecked(weightsPath, cfg.files[WEIGHTS_FILE]), weightsPath);
   const shapes = paramShapes(config);
   const params: Params<Float32Array> = {};
   for (const [name, shape] of Object.entries(shapes)) {

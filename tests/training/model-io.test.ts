@@ -223,7 +223,13 @@ describe('decoder directory I/O', () => {
       copyFileSync(join(staged, WEIGHTS_FILE), join(dir, WEIGHTS_FILE));
       copyFileSync(join(staged, VOCAB_FILE), join(dir, VOCAB_FILE + '.partial'));
       copyFileSync(join(staged, CONFIG_FILE), join(dir, CONFIG_FILE + '.partial'));
+      const before = readdirSync(dir).sort();
       expectSame(loadDecoder(dir), next);
+      expect(readdirSync(dir).sort()).toEqual(before); // loading changes nothing
+      // The next save finishes the interrupted one first, then writes its own.
+      const third = bundle(8);
+      saveDecoder(dir, third);
+      expectSame(loadDecoder(dir), third);
       expect(readdirSync(dir).some((f) => f.endsWith('.partial'))).toBe(false);
     });
     it('discards a save interrupted before its commit record was complete', () => {
@@ -235,10 +241,12 @@ describe('decoder directory I/O', () => {
       copyFileSync(join(staged, WEIGHTS_FILE), join(dir, WEIGHTS_FILE + '.partial'));
       writeFileSync(join(dir, CONFIG_FILE + '.partial'), readFileSync(join(staged, CONFIG_FILE), 'utf8').slice(0, 100));
       expectSame(loadDecoder(dir), old);
+      saveDecoder(dir, bundle(9));
+      expectSame(loadDecoder(dir), bundle(9));
       expect(readdirSync(dir).some((f) => f.endsWith('.partial'))).toBe(false);
     });
 
-    it('survives being killed (SIGKILL) at random moments while saving', async () => {
+    it('is read consistently while another process saves, and survives that process being killed (SIGKILL) at random moments', async () => {
       const dir = newDir();
       const modelIo = new URL('../../src/training/model-io.ts', import.meta.url).href;
       const modelTs = new URL('../../src/training/model.ts', import.meta.url).href;
@@ -262,10 +270,19 @@ for (let i = 0; ; i++) {
       const rng = new Rng(99);
       for (let round = 0; round < 4; round++) {
         const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-        await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-        await new Promise((r) => setTimeout(r, 20 + rng.int(200)));
-        child.kill('SIGKILL');
-        await new Promise((r) => child.once('exit', r));
+        const exited = new Promise((r) => child.once('exit', r));
+        try {
+          await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+          // Readers see one complete save or the other while the writer keeps saving.
+          for (let i = 0; i < 5; i++) {
+            const seen = loadDecoder(dir, { backend: 'reference' });
+            expect(bits(seen.params.W_vocab!)).toBe(expected[seen.training!.seed as number]);
+            await new Promise((r) => setTimeout(r, rng.int(30)));
+          }
+        } finally {
+          child.kill('SIGKILL');
+          await exited;
+        }
         const loaded = loadDecoder(dir);
         const seed = loaded.training!.seed as number;
         expect(bits(loaded.params.W_vocab!)).toBe(expected[seed]);
