@@ -11,7 +11,7 @@
  * The decoder directory is saved whenever an epoch beats the best so far, with a model.json
  * describing that epoch, so a run killed at any moment leaves a usable model.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
@@ -54,6 +54,8 @@ export interface TrainCliOptions {
   threads?: string;
   name?: string;
   credit?: string;
+  exportData?: string;
+  exportOnly?: boolean;
   json?: boolean;
 }
 
@@ -207,6 +209,14 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const valRefs = valF?.kept.map((i) => i.captions) ?? [];
   status.log(`vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions`);
 
+  if (opts.exportData) {
+    exportTrainingData(opts.exportData, { D, maxWords, vocab, trainData, valData, options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords } });
+    status.log(`exported the training tensors to ${resolve(opts.exportData)} (for tools/pytorch-parity.py)`);
+    if (opts.exportOnly) return;
+  } else if (opts.exportOnly) {
+    throw new UserError('--export-only needs --export-data <dir>');
+  }
+
   // 4. Train, validating by CIDEr-D of greedy captions, saving the best epoch as a model.
   const config: DecoderConfig = { featureDim: D, embedDim: embed, hiddenDim: hidden, layers, vocabSize: vocab.size, dropout };
   const credit: TrainingData = {
@@ -352,6 +362,41 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/**
+ * The exact tensors the trainer sees, for an independent implementation to train on
+ * (tools/pytorch-parity.py): per split `<split>_features.f32` (images×D), `<split>_captions.i32`
+ * (captions×(maxWords+2): <start> words <end> <pad>…, cut to maxWords words like the trainer
+ * does) and `<split>_image.i32` (each caption's image row); meta.json; vocab.json.
+ */
+function exportTrainingData(
+  dir: string,
+  x: { D: number; maxWords: number; vocab: Vocabulary; trainData: CaptionData; valData?: CaptionData; options: Record<string, number> },
+): void {
+  mkdirSync(dir, { recursive: true });
+  const T = x.maxWords + 2;
+  const meta: Record<string, unknown> = { D: x.D, T, V: x.vocab.size, pad: 0, start: 1, end: 2, options: x.options };
+  const write = (name: string, data: CaptionData) => {
+    const n = data.captions.length;
+    const caps = new Int32Array(n * T);
+    const img = new Int32Array(n);
+    data.captions.forEach((c, i) => {
+      const words = Math.min(c.tokens.length, x.maxWords);
+      caps[i * T] = 1;
+      caps.set(c.tokens.subarray(0, words), i * T + 1);
+      caps[i * T + words + 1] = 2;
+      img[i] = c.image;
+    });
+    writeFileSync(join(dir, `${name}_features.f32`), new Uint8Array(data.features.buffer, data.features.byteOffset, data.features.byteLength));
+    writeFileSync(join(dir, `${name}_captions.i32`), new Uint8Array(caps.buffer));
+    writeFileSync(join(dir, `${name}_image.i32`), new Uint8Array(img.buffer));
+    meta[name] = { images: data.features.length / x.D, captions: n };
+  };
+  write('train', x.trainData);
+  if (x.valData) write('val', x.valData);
+  writeFileSync(join(dir, 'vocab.json'), x.vocab.serialize());
+  writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
 
 export function formatScores(s: { bleu1: number; bleu2: number; bleu3: number; bleu4: number; rouge_l: number; cider: number }, title: string): string {
   return (
@@ -392,6 +437,8 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'encoder threads (0 = all cores)')
     .option('--name <name>', 'model name in model.json (default: the folder name)')
     .option('--credit <dataset>', 'credit the training data as this dataset (flickr8k)')
+    .option('--export-data <dir>', 'also write the exact training tensors there (for tools/pytorch-parity.py)')
+    .option('--export-only', 'stop after --export-data (no training)')
     .option('--json', 'print a one-line JSON summary at the end')
     .action(async (opts: TrainCliOptions) => {
       await runTrain(opts);
