@@ -198,6 +198,22 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     }
   });
 
+  it(`offers beam-search alternatives and picking one makes it the user's caption${needsModel}`, { skip: !hasModel, timeout: 60_000 }, async () => {
+    await page.fill('[data-testid=search]', '');
+    const list = await api<{ items: Array<{ id: number; name: string; status: string }> }>('photos.list', { limit: 100 });
+    const target = list.items.find((p) => p.name === names[2] && p.status === 'captioned')!;
+    await openPhotoById(target.id);
+    const alts = page.locator('[data-testid=alternatives] button');
+    await expect.poll(() => alts.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    const pick = (await alts.first().textContent())!.trim();
+    expect(pick).not.toBe(await page.locator('[data-testid=photo-caption]').textContent());
+    await shot('06b-alternatives');
+    await alts.first().click();
+    await expect.poll(() => page.locator('[data-testid=photo-caption]').textContent()).toBe(pick);
+    expect(await api<{ captionSource: string }>('photos.get', { id: target.id })).toMatchObject({ caption: pick, captionSource: 'user' });
+    await closePhoto();
+  });
+
   it('explains an empty search', async () => {
     await search('zebraquokka');
     const text = await page.locator('[data-testid=search-empty]').textContent();

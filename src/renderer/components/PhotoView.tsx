@@ -48,21 +48,33 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
     dialogRef.current?.focus();
   }, [photoId]);
 
+  // Alternatives are stored with the model's caption, so fetching them is cheap: show them at once.
+  const captioned = photo?.id === photoId && photo.status === 'captioned';
+  useEffect(() => {
+    if (captioned && alternatives === null && altState === 'idle') loadAlternatives();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [captioned, photoId]);
+
   useEffect(() => {
     if (editing) inputRef.current?.select();
     // Leaving the editor (saved or cancelled) must not drop focus to the page: keys go to the dialog.
     else if (!document.activeElement || document.activeElement === document.body) dialogRef.current?.focus();
   }, [editing, saving]);
 
+  const currentId = useRef(photoId);
+  currentId.current = photoId;
   const loadAlternatives = () => {
+    const forId = photoId;
     setAltState('loading');
     client
-      .call('captions.alternatives', { photoId })
+      .call('captions.alternatives', { photoId: forId })
       .then((alts) => {
+        if (currentId.current !== forId) return;
         setAlternatives(alts);
         setAltState('idle');
       })
       .catch((err: Error) => {
+        if (currentId.current !== forId) return;
         setAltError(err.message);
         setAltState('error');
       });
@@ -233,11 +245,11 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
                 <button onClick={loadAlternatives} disabled={altState === 'loading'}>
                   {altState === 'loading' ? 'Thinking…' : 'Show other captions'}
                 </button>
-              ) : alternatives.length === 0 ? (
+              ) : alternatives.filter((a) => a.text !== photo.caption).length === 0 ? (
                 <p className="muted">No other captions.</p>
               ) : (
-                <ul className="alternatives">
-                  {alternatives.map((a) => (
+                <ul className="alternatives" data-testid="alternatives">
+                  {alternatives.filter((a) => a.text !== photo.caption).map((a) => (
                     <li key={a.text}>
                       <button className="link-like" onClick={() => save(a.text)} title={`score ${a.score.toFixed(2)}`}>
                         {a.text}
