@@ -1,6 +1,11 @@
 /**
- * Captions that travel with the photos. The library calls `readDescriptions` on ingest and
- * `writeCaption` on write/export; the app and the CLI call `endExiftool` on shutdown.
+ * Captions that travel with the photos.
+ *
+ * - Per photo: `readDescriptions(path)` (what the photo and its sidecars already say) and
+ *   `writeCaption(path, caption, options)` (XMP sidecar, embedded or .txt, with the ownership policy).
+ * - Over a library: `importUnseenDescriptions(lib)` after a scan, `importDescriptions(lib, paths?)`
+ *   on demand, `exportCaptions(lib, { target, only })` (CLI: import-metadata, export-metadata).
+ * - Shutdown: `endExiftool()` (the app's host close, the CLI after a command, tests in afterAll).
  */
 export { readDescriptions, captionHash, type ReadOptions } from './read.js';
 export { writeCaption, decide, EMBEDDABLE_EXTENSIONS } from './write.js';
