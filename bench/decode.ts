@@ -125,19 +125,20 @@ def measure(fn, batched):
         if batched: return fn(feats)
         return [fn(feats[i:i + 1])[0] for i in range(images)]
     run()
-    times = []
+    times, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter(); caps = run(); times.append((time.perf_counter() - t0) * 1000 / images)
-    times.sort()
-    return times[len(times) // 2], caps
+        t0 = time.perf_counter(); c0 = time.process_time(); caps = run()
+        times.append((time.perf_counter() - t0) * 1000 / images); cpu.append((time.process_time() - c0) * 1000 / images)
+    times.sort(); cpu.sort()
+    return times[len(times) // 2], cpu[len(cpu) // 2], caps
 
 searches = {'beamSingle': (lambda f: beam_search(f, beam_k), False), 'beamBatched': (lambda f: beam_search(f, beam_k), True), 'greedySingle': (greedy, False)}
 with torch.inference_mode():
     res = {}
     for name in which:
         fn, batched = searches[name]
-        ms, caps = measure(fn, batched)
-        res[name] = {'ms': ms, 'captions': caps}
+        ms, cpu_ms, caps = measure(fn, batched)
+        res[name] = {'ms': ms, 'cpu_ms': cpu_ms, 'captions': caps}
     res['torch'] = torch.__version__
     print(json.dumps(res))
 `;
@@ -164,16 +165,20 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
     };
     run(); // warm-up
     const times: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < reps; r++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       captions = run();
+      const used = process.cpuUsage(c);
       times.push((performance.now() - t) / images);
+      cpu.push((used.user + used.system) / 1000 / images);
     }
-    times.sort((a, b) => a - b);
-    return { ms: times[Math.floor(times.length / 2)]!, captions };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return { ms: median(times), cpuMs: median(cpu), captions };
   };
   const searches: Record<Key, [Search, boolean]> = { beamSingle: [beam, false], beamBatched: [beam, true], greedySingle: [greedy, false] };
-  const ours: Array<[string, Key, { ms: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], 3), 'OnnxStepModel']);
+  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], 3), 'OnnxStepModel']);
   if (reference) {
     ours.push([`${label.beamSingle}-reference-backend`, 'beamSingle', measure(beam, false, 1, new DecoderStepModel(params)), 'model.ts DecoderStepModel']);
   }
@@ -193,7 +198,7 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
     console.error(peer.stderr);
     process.exit(1);
   }
-  const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Key, { ms: number; captions: number[][] }> & { torch: string };
+  const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Key, { ms: number; cpu_ms: number; captions: number[][] }> & { torch: string };
 
   for (const [name, key, o, backend] of ours) {
     const p = theirs[key];
@@ -207,6 +212,9 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
         peer_ms_per_caption: round(p.ms, 2),
         ratio: round(p.ms / o.ms, 3), // > 1: Lenscribe is faster
         ...(key.startsWith('beam') ? { limit_ms: 10 } : {}),
+        // CPU time of the process (user + system) per caption: less sensitive to a busy machine.
+        cpu_ms_per_caption: round(o.cpuMs, 2),
+        peer_cpu_ms_per_caption: round(p.cpu_ms, 2),
         load_avg_1m: round(loadavg()[0]!, 1),
         weights,
         backend,
