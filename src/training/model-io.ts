@@ -165,6 +165,10 @@ function checkBundle(b: DecoderBundle): void {
     const n = shape.reduce((x, y) => x * y, 1);
     if (!(t instanceof Float32Array)) throw new TypeError(`saveDecoder: parameter ${name} is missing or not a Float32Array`);
     if (t.length !== n) throw new RangeError(`saveDecoder: parameter ${name} has ${t.length} values, expected [${shape.join(', ')}]`);
+    // Loading refuses non-finite weights; refuse to write them in the first place.
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isFinite(t[i]!)) throw new RangeError(`saveDecoder: parameter ${name} holds a non-finite value (${t[i]}) at index ${i}`);
+    }
   }
   for (const name of Object.keys(b.params)) {
     if (!(name in shapes)) throw new RangeError(`saveDecoder: unexpected parameter ${name} (not in the model's parameter list)`);

@@ -133,6 +133,9 @@ describe('decoder directory I/O', () => {
     expect(() => saveDecoder(dir, { ...b, params: missing })).toThrow(/parameter Wh_1 is missing/);
     expect(() => saveDecoder(dir, { ...b, params: { ...b.params, extra: new Float32Array(1) } })).toThrow(/unexpected parameter extra/);
     expect(() => saveDecoder(dir, { ...b, feature: { ...b.feature, dim: 99 } })).toThrow(/feature.dim 99 differs/);
+    const nan = { ...b.params, b_proj: b.params.b_proj!.slice() };
+    nan.b_proj[2] = Infinity;
+    expect(() => saveDecoder(dir, { ...b, params: nan })).toThrow(/parameter b_proj holds a non-finite value \(Infinity\) at index 2/);
     expect(existsSync(dir)).toBe(false);
   });
 
