@@ -14,7 +14,8 @@
  *        score = logProb / len^alpha,    len = words + (ended ? 1 : 0),   alpha default 0.7
  *
  *    (alpha 0 ranks by total log-probability, which favours short captions; alpha 1 by the
- *    mean per token). Higher is better; exp(score) is a per-token "confidence".
+ *    mean per token, so exp(score) is the geometric-mean probability per token). Higher is
+ *    better.
  *  - All images are decoded together: every step is ONE `model.step()` call over the live
  *    rows of every image (N·k rows for beam search), so the matrix products stay batched.
  *    Images that have finished drop out of the batch.
