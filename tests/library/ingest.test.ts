@@ -144,6 +144,32 @@ describe('ingest', () => {
     }
   });
 
+  it('imports descriptions other apps wrote (sidecar .txt, XMP) as user captions, ignoring camera boilerplate', async () => {
+    const d = tempDir();
+    const photos = join(d, 'photos');
+    await writeJpeg(join(photos, 'a.jpg'), 1);
+    writeFileSync(join(photos, 'a.txt'), 'Auntie Mae at the harvest fair\n');
+    const b = await writeJpeg(join(photos, 'b.jpg'), 2);
+    await exiftool.write(b, { 'XMP-dc:Description': 'Sunset over the estuary' } as never, { writeArgs: ['-overwrite_original'] });
+    const c = await writeJpeg(join(photos, 'c.jpg'), 3);
+    await exiftool.write(c, { ImageDescription: 'OLYMPUS DIGITAL CAMERA' } as never, { writeArgs: ['-overwrite_original'] });
+    const lib = openLib(d);
+    try {
+      await lib.addFolder(photos, { caption: false });
+      const get = (n: string) => lib.getPhoto(lib.photoIdByPath(join(photos, n))!)!;
+      expect(get('a.jpg').caption).toBe('Auntie Mae at the harvest fair');
+      expect(get('a.jpg').captionSource).toMatch(/^import:/);
+      expect(get('b.jpg').caption).toBe('Sunset over the estuary');
+      expect(get('c.jpg').caption).toBeNull();
+      expect(lib.search('estuary').hits.map((h) => h.photo.name)).toEqual(['b.jpg']);
+      // A rescan does not import them twice.
+      await lib.rescan(lib.listFolders()[0].id, { caption: false });
+      expect(get('a.jpg').history).toHaveLength(1);
+    } finally {
+      await lib.close();
+    }
+  });
+
   it('recognises duplicates by content hash', async () => {
     const d = tempDir();
     const a = await writeJpeg(join(d, 'p', 'a.jpg'), 5);

@@ -77,6 +77,11 @@ export interface LibraryOptions {
   autoCaption?: boolean;
   /** Concurrent file probes while scanning (default 4). */
   scanConcurrency?: number;
+  /**
+   * Import descriptions other apps wrote (XMP, IPTC, EXIF, .txt/.caption sidecars) as user
+   * captions when photos are added or changed (default true; src/main/metadata does the reading).
+   */
+  importMetadata?: boolean;
 }
 
 export interface LibraryStatus {
@@ -340,6 +345,7 @@ export class Library {
     const concurrency = Math.max(1, this.options.scanConcurrency ?? 4);
     const buffers = Array.from({ length: concurrency }, () => Buffer.allocUnsafe(1 << 20));
     const inFlight = new Set<Promise<void>>();
+    const changedPaths: string[] = [];
     const count = (o: IngestOutcome) => {
       if (o === 'added') progress.added++;
       else if (o === 'updated') progress.updated++;
@@ -357,7 +363,10 @@ export class Library {
         const buf = buffers.pop()!;
         const p = this.writer
           .ingest(folderId, entry.path, entry, buf)
-          .then((r) => count(r.outcome))
+          .then((r) => {
+            if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') changedPaths.push(entry.path);
+            count(r.outcome);
+          })
           .catch(() => count('error'))
           .finally(() => {
             buffers.push(buf);
@@ -374,6 +383,7 @@ export class Library {
           if (this.writer.markMissing(path) !== null) progress.missing++;
         }
       }
+      await this.importMetadataOf(changedPaths);
     } finally {
       this.scanning.delete(folderId);
     }
@@ -382,6 +392,21 @@ export class Library {
     this.emit('folders', null);
     this.emit('photos', null);
     return progress;
+  }
+
+  private usedExiftool = false;
+
+  /** Descriptions already written into (or beside) new and changed photos become user captions. */
+  private async importMetadataOf(paths: string[]): Promise<void> {
+    if (this.options.importMetadata === false || paths.length === 0 || this.closed) return;
+    try {
+      const { importDescriptions } = await import('../metadata/index.js');
+      this.usedExiftool = true;
+      const summary = await importDescriptions(this, paths);
+      if (summary.imported > 0) this.emit('photos', null);
+    } catch (err) {
+      this.emit('warning', `reading existing descriptions failed: ${(err as Error).message}`);
+    }
   }
 
   // ------------------------------------------------------------------ watching
@@ -437,6 +462,7 @@ export class Library {
     // Deletions first, so a move (delete + add of the same content) finds its missing row.
     events.sort((a, b) => (a.type === b.type ? 0 : a.type === 'delete' ? -1 : 1));
     const changed: number[] = [];
+    const fresh: string[] = [];
     const folders = new Set<number>();
     for (const e of events) {
       if (this.closed) return;
@@ -457,8 +483,10 @@ export class Library {
         const r = await this.writer.ingest(folderId, e.path, known);
         if (r.photoId) changed.push(r.photoId);
         if (r.outcome !== 'unchanged') folders.add(folderId);
+        if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') fresh.push(e.path);
       }
     }
+    await this.importMetadataOf(fresh);
     if (changed.length) this.emit('photos', changed);
     this.emit('folders', null);
     if (this.options.autoCaption ?? true) for (const f of folders) this.queueCaptioning({ folderId: f });
@@ -904,6 +932,14 @@ export class Library {
       }
     }
     this.captioners.clear();
+    if (this.usedExiftool) {
+      try {
+        const { endExiftool } = await import('../metadata/index.js');
+        await endExiftool();
+      } catch {
+        // nothing running
+      }
+    }
     this.db.close();
   }
 }
