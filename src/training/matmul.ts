@@ -48,6 +48,28 @@ export function setGemmBackend(b: GemmBackend): void {
 export function getGemmBackend(): GemmBackend {
   return backend;
 }
+/**
+ * Whether onnxruntime's worker threads spin-wait for the next product. Spinning saves a few
+ * microseconds per call on an idle machine but burns the cores our own JavaScript (gates,
+ * softmax) and everything else need in between products, so it is off unless asked for.
+ */
+let spinning = process.env.LENSCRIBE_ORT_SPIN === '1';
+export function setGemmSpinning(allow: boolean): void {
+  if (allow !== spinning) {
+    spinning = allow;
+    sessions.clear();
+  }
+}
+
+function sessionOptions(): object {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  };
+}
+
 /** Threads for the onnx backend; takes effect for sessions created afterwards. */
 export function setGemmThreads(n: number): void {
   if (n !== threads) {
@@ -212,11 +234,7 @@ function session(transA: boolean, transB: boolean, cMode: CMode): NativeSession 
   if (!s) {
     const bytes = buildGemmModel(transA, transB, cMode);
     s = new nativeBinding!.InferenceSession();
-    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    });
+    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions());
     sessions.set(key, s);
   }
   return s;
@@ -263,13 +281,13 @@ export interface FrozenMatrix {
   readonly b: Float32Array;
   readonly bias: Float32Array | null;
   /** Lazily created sessions: with the bias, and accumulating into `out` (no bias). */
-  sessions: { withBias?: NativeSession; accumulate?: NativeSession; threads: number };
+  sessions: { withBias?: NativeSession; accumulate?: NativeSession; threads: number; spinning: boolean };
 }
 
 export function freezeMatrix(b: Float32Array, K: number, N: number, bias?: Float32Array): FrozenMatrix {
   if (b.length < K * N) throw new RangeError(`freezeMatrix: B has ${b.length} elements, needs ${K}×${N}`);
   if (bias && bias.length < N) throw new RangeError(`freezeMatrix: bias has ${bias.length} elements, needs ${N}`);
-  return { K, N, b: b.slice(0, K * N), bias: bias ? bias.slice(0, N) : null, sessions: { threads } };
+  return { K, N, b: b.slice(0, K * N), bias: bias ? bias.slice(0, N) : null, sessions: { threads, spinning } };
 }
 
 /** out[M,N] (+)= A[M,K]·B (+ bias unless accumulating — then the bias is added separately). */
@@ -283,18 +301,14 @@ export function gemmFrozen(a: Float32Array, w: FrozenMatrix, out: Float32Array, 
     gemmReference(a, w.b, out, M, K, N, { accumulate, bias: w.bias ?? undefined });
     return out;
   }
-  if (w.sessions.threads !== threads) w.sessions = { threads };
+  if (w.sessions.threads !== threads || w.sessions.spinning !== spinning) w.sessions = { threads, spinning };
   const kind = accumulate ? 'accumulate' : 'withBias';
   let s = w.sessions[kind];
   if (!s) {
     loadNative();
     const bytes = buildFrozenModel(w, accumulate);
     s = new nativeBinding!.InferenceSession();
-    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    });
+    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions());
     w.sessions[kind] = s;
   }
   const y = out.length === M * N ? out : out.subarray(0, M * N);
