@@ -11,6 +11,12 @@ let root: string;
 let photos: string;
 let libDir: string;
 let lib: Library;
+/**
+ * The library's own post-scan import (its `importMetadata` option, default on) is switched off
+ * here so these tests drive the import themselves; a plain variable so the option is accepted
+ * whether or not this checkout's Library has it yet.
+ */
+const LIB_OPTIONS = { autoCaption: false, registerDefaultModel: false, importMetadata: false };
 const p = (name: string) => join(photos, name);
 const idOf = (name: string) => lib.photoIdByPath(p(name))!;
 const shown = (name: string) => lib.getPhoto(idOf(name))!;
@@ -34,7 +40,7 @@ beforeAll(async () => {
   await makeImage(p('d.jpg'), 'jpeg', 4);
   exiftoolCli(['-overwrite_original', '-EXIF:ImageDescription=OLYMPUS DIGITAL CAMERA', p('d.jpg')]);
   await makeImage(p('e.webp'), 'webp', 5);
-  lib = Library.open(libDir, { autoCaption: false, registerDefaultModel: false });
+  lib = Library.open(libDir, LIB_OPTIONS);
   await lib.addFolder(photos, { caption: false });
 });
 
@@ -140,6 +146,6 @@ describe('CLI', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^lenscribe: --format must be xmp, txt or embedded/);
-    lib = Library.open(libDir, { autoCaption: false, registerDefaultModel: false });
+    lib = Library.open(libDir, LIB_OPTIONS);
   });
 });

@@ -133,28 +133,24 @@ export interface ReadOptions {
  */
 export async function readDescriptions(photoPath: string, options: ReadOptions = {}): Promise<DescriptionReport> {
   const report: DescriptionReport = { photoPath, descriptions: [], primary: null, ignored: [], problems: [] };
-  const files: FileDescriptions[] = [];
+  // The photo and its XMP sidecars are read at the same time (the pool has two ExifTool processes).
+  const xmpFiles: Array<{ path: string; sidecar: boolean }> = [];
+  if (options.embedded !== false) xmpFiles.push({ path: photoPath, sidecar: false });
+  if (options.sidecars !== false) for (const s of await existingXmpSidecars(photoPath)) xmpFiles.push({ path: s.path, sidecar: true });
+  const results = await Promise.all(
+    xmpFiles.map((f) => readFileDescriptions(f.path, f.sidecar).then((fd) => ({ fd }), (err: unknown) => ({ err, path: f.path }))),
+  );
   let camera: FileDescriptions['camera'] = {};
-  if (options.embedded !== false) {
-    try {
-      const fd = await readFileDescriptions(photoPath, false);
-      camera = fd.camera;
-      files.push(fd);
-    } catch (err) {
-      report.problems.push(describeError(err, photoPath));
-    }
-  }
   const raws: Array<{ raw: RawDescription; fd?: FileDescriptions }> = [];
-  for (const fd of files) for (const raw of fd.found) raws.push({ raw, fd });
-  if (options.sidecars !== false) {
-    for (const sidecar of await existingXmpSidecars(photoPath)) {
-      try {
-        const fd = await readFileDescriptions(sidecar.path, true);
-        for (const raw of fd.found) raws.push({ raw, fd });
-      } catch (err) {
-        report.problems.push(describeError(err, sidecar.path));
-      }
+  for (const r of results) {
+    if ('err' in r) {
+      report.problems.push(describeError(r.err, r.path));
+      continue;
     }
+    if (r.fd.file === photoPath) camera = r.fd.camera;
+    for (const raw of r.fd.found) raws.push({ raw, fd: r.fd });
+  }
+  if (options.sidecars !== false) {
     for (const [path, source] of [
       [captionSidecarPath(photoPath), 'caption-sidecar'],
       [txtSidecarPath(photoPath), 'txt-sidecar'],
