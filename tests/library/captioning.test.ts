@@ -128,14 +128,31 @@ describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', (
     expect(job.status).toBe('done');
     expect(job.done).toBe(job.total);
 
-    // Cancel: queue with yet another source, cancel before it runs — nothing changes.
+    // Cancel: a job for yet another model, cancelled at once — no caption is added.
+    const fourth = join(root, 'fourth-model');
+    cpSync(modelDir!, fourth, { recursive: true });
+    const m4 = JSON.parse(readFileSync(join(fourth, 'model.json'), 'utf8'));
+    m4.name = 'library-test-fourth';
+    writeFileSync(join(fourth, 'model.json'), JSON.stringify(m4));
     const captionsBefore = lib.db.prepare('SELECT count(*) AS n FROM captions').get();
-    const id = lib.queueCaptioning({ recaption: true, photoIds: [] });
-    expect(id).toBeNull();
-    lib.activateModel(lib.listModels()[0].id, { recaption: false });
-    const again = lib.queueCaptioning({ recaption: true });
-    expect(again).toBeNull(); // the first model captioned everything already
+    const { jobId: cancelId } = lib.activateModel(lib.registerModel(fourth).id);
+    expect(lib.cancelJob(cancelId!).status).toBe('cancelled');
+    await lib.runJobs();
+    expect(lib.listJobs().find((j) => j.id === cancelId)).toMatchObject({ status: 'cancelled', done: 0 });
     expect(lib.db.prepare('SELECT count(*) AS n FROM captions').get()).toEqual(captionsBefore);
+    expect(lib.listPhotos({ status: 'captioned', limit: 100 }).total).toBe(9);
+    expect(lib.queueCaptioning({ recaption: true, photoIds: [] })).toBeNull();
+  });
+
+  it("expands searches with the active model's own word embeddings (W_embed)", async () => {
+    expect(await lib.expansionReady()).toBe(true);
+    const { loadWordEmbeddings } = await import('../../src/inference/pipeline.js');
+    const table = (await loadWordEmbeddings(modelDir!))!;
+    expect(table.vocab.slice(0, 4)).toEqual(['<pad>', '<start>', '<end>', '<unk>']);
+    expect(table.vectors.length).toBe(table.vocab.length * table.dim);
+    const r = lib.search('dog');
+    for (const e of r.expanded) for (const w of e.similar) expect(table.vocab).toContain(w);
+    expect(r.hits.filter((h) => !h.viaSimilar).every((h, i, a) => i === 0 || !a[i - 1].viaSimilar)).toBe(true);
   });
 });
 
