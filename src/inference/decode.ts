@@ -5,7 +5,8 @@
  * Common rules for all three:
  *  - The search starts every image from <start> and its own initial state.
  *  - <pad>, <start> and <unk> are never emitted (their log-probabilities are masked to −∞),
- *    nor any `bannedTokens`; <end> is masked until `minLength` words have been produced.
+ *    nor any `bannedTokens`; <end> is masked until `minLength` words have been produced;
+ *    with `noRepeatNgram` = n, no n-gram occurs twice in a caption.
  *  - A caption stops at <end> (`ended: true`) or after `maxLength` words (`ended: false`).
  *  - `logProb` is the sum of the model's log-probabilities of every emitted token, <end>
  *    included when emitted (the masked distribution is not renormalised: it is the model's).
@@ -45,6 +46,11 @@ export interface DecodeOptions {
   alpha?: number;
   /** Further token ids never to emit. */
   bannedTokens?: readonly number[];
+  /**
+   * Block repeats: a word that would make an n-gram of this order appear twice in the caption
+   * is not emitted (3 stops "a man in a red shirt and a red shirt"). Default 0 (off).
+   */
+  noRepeatNgram?: number;
 }
 
 export interface BeamOptions extends DecodeOptions {
@@ -83,6 +89,7 @@ interface Resolved {
   alpha: number;
   /** 1 for every id that may never be emitted. */
   banned: Uint8Array;
+  noRepeatNgram: number;
 }
 
 function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resolved {
@@ -96,9 +103,11 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
     throw new RangeError(`decode: minLength must be an integer in [0, maxLength], got ${minLength}`);
   }
   if (!(alpha >= 0)) throw new RangeError(`decode: alpha must be >= 0, got ${alpha}`);
+  const noRepeatNgram = o.noRepeatNgram ?? 0;
+  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new RangeError(`decode: noRepeatNgram must be a non-negative integer, got ${noRepeatNgram}`);
   const banned = new Uint8Array(V);
   for (const id of [PAD, START, UNK, ...(o.bannedTokens ?? [])]) if (id >= 0 && id < V) banned[id] = 1;
-  return { maxLength, minLength, alpha, banned };
+  return { maxLength, minLength, alpha, banned, noRepeatNgram };
 }
 
 function normalise(logProb: number, words: number, ended: boolean, alpha: number): number {
@@ -115,9 +124,25 @@ function stuck(vocab: TokenDecoder, tokens: number[]): Caption {
   return { tokens, text: vocab.decode(tokens), logProb: -Infinity, score: -Infinity, ended: false };
 }
 
-/** May token w be emitted after `words` words? */
-function allowed(r: Resolved, w: number, words: number): boolean {
-  return r.banned[w] === 0 && (w !== END || words >= r.minLength);
+/** May token w be emitted after `words` words, given the words `blocked` by repeat blocking? */
+function allowed(r: Resolved, w: number, words: number, blocked: readonly number[] = NONE): boolean {
+  return r.banned[w] === 0 && (w !== END || words >= r.minLength) && (blocked.length === 0 || !blocked.includes(w));
+}
+const NONE: readonly number[] = [];
+
+/** Words that would complete an n-gram already present in `tokens` (n = r.noRepeatNgram). */
+function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[] {
+  const n = r.noRepeatNgram;
+  if (n === 0 || tokens.length < n - 1) return NONE;
+  if (n === 1) return tokens;
+  const start = tokens.length - (n - 1); // the last n−1 words
+  const out: number[] = [];
+  for (let i = 0; i + n - 1 < tokens.length; i++) {
+    let same = true;
+    for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[start + j];
+    if (same) out.push(tokens[i + n - 1]!);
+  }
+  return out;
 }
 
 function checkFeatures(features: Float32Array, n: number): void {
@@ -150,11 +175,12 @@ export function greedyDecode(model: StepModel, vocab: TokenDecoder, features: Fl
     const next: number[] = [];
     rows.forEach((i, row) => {
       const off = row * V;
+      const blocked = repeatBlocked(r, words[i]!);
       let best = -1;
       let bestLp = -Infinity;
       for (let w = 0; w < V; w++) {
         const lp = logp[off + w]!;
-        if (lp > bestLp && allowed(r, w, t)) {
+        if (lp > bestLp && allowed(r, w, t, blocked)) {
           best = w;
           bestLp = lp;
         }
@@ -232,10 +258,11 @@ export function beamSearch(model: StepModel, vocab: TokenDecoder, features: Floa
       for (let b = 0; b < beams.length; b++) {
         const beam = beams[b]!;
         const off = beam.row * V;
+        const blocked = repeatBlocked(r, beam.tokens);
         for (let w = 0; w < V; w++) {
           const lp = beam.logProb + logp[off + w]!;
           if (m === slots && !(lp > candLp[m - 1]!)) continue;
-          if (!allowed(r, w, t) || lp === -Infinity || Number.isNaN(lp)) continue;
+          if (!allowed(r, w, t, blocked) || lp === -Infinity || Number.isNaN(lp)) continue;
           // Insert keeping candidates sorted (ties keep the earlier beam and word first).
           let j = m < slots ? m++ : m - 1;
           while (j > 0 && candLp[j - 1]! < lp) {
@@ -318,7 +345,8 @@ export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: 
     const next: number[] = [];
     rows.forEach((j, row) => {
       const off = row * V;
-      const w = temperature === 0 ? argmaxAllowed(logp, off, V, r, t) : drawAllowed(logp, off, V, r, t, temperature, rng, weights);
+      const blocked = repeatBlocked(r, words[j]!);
+      const w = temperature === 0 ? argmaxAllowed(logp, off, V, r, t, blocked) : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights);
       if (w < 0) {
         done[j] = stuck(vocab, words[j]!);
         return;
@@ -343,12 +371,12 @@ export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: 
   return out;
 }
 
-function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, t: number): number {
+function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, t: number, blocked: readonly number[]): number {
   let best = -1;
   let bestLp = -Infinity;
   for (let w = 0; w < V; w++) {
     const lp = logp[off + w]!;
-    if (lp > bestLp && allowed(r, w, t)) {
+    if (lp > bestLp && allowed(r, w, t, blocked)) {
       best = w;
       bestLp = lp;
     }
@@ -356,17 +384,20 @@ function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, 
   return best;
 }
 
-function drawAllowed(logp: Float32Array, off: number, V: number, r: Resolved, t: number, temperature: number, rng: Rng, weights: Float64Array): number {
+function drawAllowed(
+  logp: Float32Array, off: number, V: number, r: Resolved, t: number, blocked: readonly number[],
+  temperature: number, rng: Rng, weights: Float64Array,
+): number {
   let max = -Infinity;
   for (let w = 0; w < V; w++) {
     const lp = logp[off + w]!;
-    if (lp > max && allowed(r, w, t)) max = lp;
+    if (lp > max && allowed(r, w, t, blocked)) max = lp;
   }
   if (max === -Infinity) return -1;
   let sum = 0;
   for (let w = 0; w < V; w++) {
     const lp = logp[off + w]!;
-    const x = allowed(r, w, t) && lp > -Infinity ? Math.exp((lp - max) / temperature) : 0;
+    const x = allowed(r, w, t, blocked) && lp > -Infinity ? Math.exp((lp - max) / temperature) : 0;
     weights[w] = x;
     sum += x;
   }

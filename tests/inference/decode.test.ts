@@ -174,6 +174,34 @@ describe('search on a hand-set table', () => {
     expect(() => greedyDecode(model, tableVocab, noFeatures(1), 1, { maxLength: 0 })).toThrow(/maxLength/);
   });
 
+  it('blocks repeated n-grams when asked', () => {
+    // The model loves "a b a b a b …".
+    const model = new TableModel(8, { '': { [A]: 0.9 } }, { [A]: 0.45, [B]: 0.45, [C]: 0.05, [END]: 0.01 });
+    const hasRepeat = (tokens: number[], n: number) => {
+      const seen = new Set<string>();
+      for (let i = 0; i + n <= tokens.length; i++) {
+        const g = tokens.slice(i, i + n).join(',');
+        if (seen.has(g)) return true;
+        seen.add(g);
+      }
+      return false;
+    };
+    const plain = greedyDecode(model, tableVocab, noFeatures(1), 1, { maxLength: 8 })[0]!;
+    expect(hasRepeat(plain.tokens, 2)).toBe(true);
+    for (const n of [1, 2, 3]) {
+      const o = { maxLength: 8, noRepeatNgram: n };
+      const all = [
+        greedyDecode(model, tableVocab, noFeatures(1), 1, o)[0]!,
+        ...beamSearch(model, tableVocab, noFeatures(1), 1, { ...o, beamWidth: 3 })[0]!,
+        ...sampleCaptions(model, tableVocab, noFeatures(1), 1, { ...o, samples: 30, seed: n })[0]!,
+      ];
+      for (const c of all) expect(hasRepeat(c.tokens, n), `${n}: ${c.text}`).toBe(false);
+    }
+    // Blocking keeps the best allowed word: after "a a b" the bigrams "a a" and "a b" are spent.
+    expect(greedyDecode(model, tableVocab, noFeatures(1), 1, { maxLength: 4, noRepeatNgram: 2 })[0]!.text).toBe('a a b a');
+    expect(greedyDecode(model, tableVocab, noFeatures(1), 1, { maxLength: 5, noRepeatNgram: 2 })[0]!.text).toBe('a a b a c');
+  });
+
   it('samples words with probability proportional to p^(1/temperature), reproducibly', () => {
     const model = new TableModel(8, { '': { [A]: 0.6, [B]: 0.3, [C]: 0.1, [D]: 0, [END]: 0 } }, { [END]: 1 - 1e-9 });
     const first = (o: { temperature: number; seed: number }) => {
