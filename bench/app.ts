@@ -69,6 +69,7 @@ interface Figures {
   frameP95: number;
   apiFirstPageMs: number;
   apiDeepPageMs: number;
+  searchPaintMs: number;
 }
 
 async function measure(n: number, texts: string[]): Promise<Figures> {
@@ -152,7 +153,20 @@ async function measure(n: number, texts: string[]): Promise<Figures> {
       }
       return out;
     });
+    // Search: from the last keystroke to the first highlighted result on screen (includes the
+    // 180 ms typing debounce), for common words.
+    const searches: number[] = [];
+    for (const word of ['dog', 'water', 'man', 'grass', 'ball']) {
+      await page.fill('[data-testid=search]', '');
+      await page.waitForSelector('[role=gridcell][data-photo-id]');
+      const t = await page.evaluate(() => performance.now());
+      await page.fill('[data-testid=search]', word);
+      await page.waitForFunction((w) => [...document.querySelectorAll('[role=gridcell] mark')].some((m) => m.textContent?.toLowerCase().startsWith(w)), word);
+      searches.push((await page.evaluate(() => performance.now())) - t);
+    }
+    await page.fill('[data-testid=search]', '');
     return {
+      searchPaintMs: pct(searches, 50),
       firstPaintMs: pct(paints, 50),
       jumpFillP50: pct(jumps, 50),
       jumpFillP95: pct(jumps, 95),
@@ -191,6 +205,7 @@ try {
   line('grid_jump_fill_p95', 'ms', big.jumpFillP95, peer.jumpFillP95);
   line('grid_scroll_frame_p50', 'ms', big.frameP50, peer.frameP50, { note: '120 px per frame for 240 frames, headless software rendering' });
   line('grid_scroll_frame_p95', 'ms', big.frameP95, peer.frameP95);
+  line('search_results_paint', 'ms', big.searchPaintMs, peer.searchPaintMs, { note: 'last keystroke to first highlighted result, includes the 180 ms debounce, median of 5 words' });
   line('api_photos_list_first_page', 'ms', big.apiFirstPageMs, peer.apiFirstPageMs, { note: '300 photos over HTTP' });
   line('api_photos_list_last_page', 'ms', big.apiDeepPageMs, peer.apiDeepPageMs, { note: '300 photos at the end (OFFSET n-300)' });
 } finally {

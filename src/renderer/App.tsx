@@ -11,6 +11,7 @@ import {
   type Job,
   type LibraryInfo,
   type PhotoSummary,
+  type SearchHit,
   type SearchResult,
   type Settings,
 } from '../shared/api-contract.js';
@@ -19,9 +20,15 @@ import { Grid } from './components/Grid.js';
 import { PhotoView } from './components/PhotoView.js';
 import { Sidebar } from './components/Sidebar.js';
 import { plural, snippetRuns } from './format.js';
-import { usePhotoPages } from './usePhotoPages.js';
+import { usePaged } from './usePaged.js';
 
 const SEARCH_DEBOUNCE_MS = 180;
+const PHOTO_PAGE = 300;
+const SEARCH_PAGE = 100;
+/** The library reports at most this many matches (a lower bound past it). */
+const SEARCH_COUNT_CAP = 1000;
+
+type SearchMeta = Pick<SearchResult, 'query' | 'expanded'>;
 
 export function App({ client }: { client: ApiClient }) {
   const [info, setInfo] = useState<LibraryInfo | null>(null);
@@ -30,8 +37,7 @@ export function App({ client }: { client: ApiClient }) {
   const [settings, setSettings] = useState<Settings>(defaultSettings);
   const [folderId, setFolderId] = useState<number | null>(null);
   const [query, setQuery] = useState('');
-  const [search, setSearch] = useState<SearchResult | null>(null);
-  const [searching, setSearching] = useState(false);
+  const [debounced, setDebounced] = useState('');
   const [selected, setSelected] = useState(0);
   const [openIndex, setOpenIndex] = useState<number | null>(null);
   const [refresh, setRefresh] = useState(0);
@@ -79,46 +85,53 @@ export function App({ client }: { client: ApiClient }) {
     document.documentElement.dataset.theme = settings.theme;
   }, [settings.theme]);
 
-  // Debounced search as the user types.
+  // Search as the user types, once typing pauses.
   useEffect(() => {
     const q = query.trim();
     if (!q) {
-      setSearch(null);
-      setSearching(false);
+      setDebounced('');
       return;
     }
-    setSearching(true);
-    let live = true;
-    const t = setTimeout(() => {
-      client
-        .call('search', { query: q, folderId: folderId ?? undefined, similarWords: settings.searchSimilarWords, limit: 500 })
-        .then((r) => live && setSearch(r))
-        .catch((e: Error) => live && showError(e.message))
-        .finally(() => live && setSearching(false));
-    }, SEARCH_DEBOUNCE_MS);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [client, query, folderId, refresh, showError, settings.searchSimilarWords]);
+    const t = setTimeout(() => setDebounced(q), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [query]);
+
+  const photos = usePaged<PhotoSummary>(
+    `folder:${folderId ?? 'all'}`,
+    (offset, limit) => client.call('photos.list', { folderId: folderId ?? undefined, offset, limit }),
+    PHOTO_PAGE,
+    refresh,
+  );
+  const search = usePaged<SearchHit, SearchMeta>(
+    debounced ? JSON.stringify([debounced, folderId, settings.searchSimilarWords]) : null,
+    async (offset, limit) => {
+      const r = await client.call('search', { query: debounced, folderId: folderId ?? undefined, similarWords: settings.searchSimilarWords, offset, limit });
+      return { total: Math.max(r.total, offset + r.hits.length), items: r.hits, meta: { query: r.query, expanded: r.expanded } };
+    },
+    SEARCH_PAGE,
+    refresh,
+  );
+  useEffect(() => {
+    if (search.error) showError(search.error);
+  }, [search.error, showError]);
 
   useEffect(() => {
     setSelected(0);
-  }, [folderId, search?.query]);
+  }, [folderId, search.key]);
 
-  const pages = usePhotoPages(client, folderId, refresh);
   const inSearch = query.trim() !== '';
-  const count = inSearch ? (search?.hits.length ?? 0) : (pages.total ?? 0);
+  const searching = inSearch && (debounced !== query.trim() || search.total === null);
+  const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
   const getPhoto = useCallback(
-    (i: number): PhotoSummary | undefined => (inSearch ? search?.hits[i]?.photo : pages.get(i)),
-    [inSearch, search, pages],
+    (i: number): PhotoSummary | undefined => (inSearch ? search.get(i)?.photo : photos.get(i)),
+    [inSearch, search, photos],
   );
-  const ensure = useCallback((s: number, e: number) => !inSearch && pages.ensure(s, e), [inSearch, pages]);
+  const ensure = useCallback((s: number, e: number) => (inSearch ? search.ensure(s, e) : photos.ensure(s, e)), [inSearch, search, photos]);
 
   const renderSnippet = useMemo(() => {
-    if (!inSearch || !search) return undefined;
+    if (!inSearch) return undefined;
     return (i: number) => {
-      const hit = search.hits[i];
+      const hit = search.get(i);
       if (!hit) return null;
       return (
         <span className={hit.viaSimilar ? 'via-similar' : undefined}>
@@ -126,7 +139,8 @@ export function App({ client }: { client: ApiClient }) {
         </span>
       );
     };
-  }, [inSearch, search]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [inSearch, search, search.total]);
 
   const addFolder = useCallback(
     async (path: string) => {
@@ -261,16 +275,16 @@ export function App({ client }: { client: ApiClient }) {
             No caption model is installed, so photos are listed but not captioned yet.
           </div>
         )}
-        {inSearch && search && (
+        {inSearch && search.meta && !searching && (
           <div className="search-summary" role="status" data-testid="search-summary">
-            {search.hits.length > 0 ? (
+            {(search.total ?? 0) > 0 ? (
               <>
-                {plural(search.total, 'photo')} for “{search.query}”
-                {search.expanded.some((x) => x.similar.length > 0) && (
+                {search.total! >= SEARCH_COUNT_CAP ? `${SEARCH_COUNT_CAP.toLocaleString()}+ photos` : plural(search.total!, 'photo')} for “{search.meta.query}”
+                {search.meta.expanded.some((x) => x.similar.length > 0) && (
                   <span className="muted" data-testid="similar-words">
                     {' '}
                     · also matched similar words:{' '}
-                    {search.expanded
+                    {search.meta.expanded
                       .filter((x) => x.similar.length > 0)
                       .map((x) => `${x.term} → ${x.similar.join(', ')}`)
                       .join('; ')}
@@ -283,18 +297,18 @@ export function App({ client }: { client: ApiClient }) {
         <div className="grid-wrap" ref={gridWrap}>
           {empty ? (
             <FirstRun client={client} onAdd={addFolder} />
-          ) : inSearch && search && search.hits.length === 0 && !searching ? (
+          ) : inSearch && search.meta && search.total === 0 && !searching ? (
             <div className="empty" data-testid="search-empty">
-              <h2>No photos match “{search.query}”</h2>
+              <h2>No photos match “{search.meta.query}”</h2>
               <p>
                 Search looks for these words in captions and file names{settings.searchSimilarWords ? ', and for words with a similar meaning' : ''}. Try
                 fewer or more general words (<em>dog</em> rather than <em>terrier</em>), or check the spelling.
               </p>
-              {pages.total === 0 || folders?.every((f) => f.captionedCount === 0) ? (
+              {photos.total === 0 || folders?.every((f) => f.captionedCount === 0) ? (
                 <p className="muted">No photo has a caption yet — captions appear as the model works through your folders.</p>
               ) : null}
             </div>
-          ) : !inSearch && pages.total === 0 ? (
+          ) : !inSearch && photos.total === 0 ? (
             <div className="empty">
               <h2>No photos here yet</h2>
               <p className="muted">Photos appear as the folder is scanned.</p>
