@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, syml
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { endExiftool, readDescriptions, removeStaleTemps, writeCaption } from '../../src/main/metadata/index.js';
+import { endExiftool, photosForSidecar, readDescriptions, removeStaleTemps, writeCaption } from '../../src/main/metadata/index.js';
 import { EXIFTOOL_CLI, exiftoolCli, exiftoolJson, makeImage, makeReadOnly, makeWritable, removeDir, tempDir } from './helpers.js';
 
 let root: string;
@@ -119,6 +119,19 @@ describe('sidecar naming follows the folder', () => {
     // An explicit choice wins.
     const out = await writeCaption(join(dt, 'b.jpg'), { text: 'x y z', kind: 'user' }, { sidecarNaming: 'basename' });
     expect(out.file).toBe(join(dt, 'b.xmp'));
+  });
+});
+
+describe('from a sidecar back to its photo', () => {
+  it('finds the photo of photo.jpg.xmp, and the photos sharing photo.xmp / photo.txt', async () => {
+    const d = folder();
+    for (const n of ['IMG_7.JPG', 'IMG_7.CR2', 'solo.png']) writeFileSync(join(d, n), 'x');
+    expect(await photosForSidecar(join(d, 'IMG_7.JPG.xmp'))).toEqual([join(d, 'IMG_7.JPG')]);
+    expect(await photosForSidecar(join(d, 'IMG_7.xmp'))).toEqual([join(d, 'IMG_7.CR2'), join(d, 'IMG_7.JPG')]);
+    expect(await photosForSidecar(join(d, 'solo.txt'))).toEqual([join(d, 'solo.png')]);
+    expect(await photosForSidecar(join(d, 'nobody.caption'))).toEqual([]);
+    expect(await photosForSidecar(join(d, '.IMG_7.JPG.lenscribe-tmp-1-0a1b2c3d.xmp'))).toEqual([]);
+    expect(await photosForSidecar(join(d, 'IMG_7.JPG'))).toEqual([]);
   });
 });
 

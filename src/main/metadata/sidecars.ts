@@ -131,6 +131,33 @@ export async function chooseXmpSidecar(photoPath: string, naming: SidecarNaming 
   return { path: xmpSidecarPath(photoPath, chosen), naming: chosen };
 }
 
+/** Whether a file name is a sidecar Lenscribe reads (.xmp, .txt, .caption; any case), not a temp file. */
+export function isSidecarName(name: string): boolean {
+  return !name.startsWith('.') && /\.(?:xmp|txt|caption)$/i.test(name);
+}
+
+/**
+ * The photos a sidecar belongs to (for a watcher that sees `photo.jpg.xmp`, `photo.xmp` or
+ * `photo.txt` change): `photo.jpg` for the fullname form, every media file with the stem otherwise.
+ */
+export async function photosForSidecar(sidecarPath: string): Promise<string[]> {
+  const dir = dirname(sidecarPath);
+  const name = basename(sidecarPath);
+  if (!isSidecarName(name)) return [];
+  const inner = name.slice(0, name.lastIndexOf('.'));
+  if (/\.xmp$/i.test(name) && MEDIA_EXTENSIONS.has(extname(inner).slice(1).toLowerCase()) && (await isFile(join(dir, inner)))) return [join(dir, inner)];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => MEDIA_EXTENSIONS.has(extname(n).slice(1).toLowerCase()) && basename(n, extname(n)) === inner)
+    .map((n) => join(dir, n))
+    .sort();
+}
+
 /** Temp files Lenscribe makes beside a target while writing (`.<name>.lenscribe-tmp-<pid>-<rand>.<ext>`). */
 export const TEMP_MARK = '.lenscribe-tmp-';
 
