@@ -6,7 +6,7 @@
  * Returns null when the dataset is not there (tests then skip, saying why).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -23,6 +23,30 @@ export function testModelDir(): string | null {
   if (!existsSync(join(FLICKR, 'captions.jsonl'))) return null;
   const dir = join(tmpdir(), `lenscribe-test-caption-model-${VERSION}`);
   if (existsSync(join(dir, 'model.json'))) return dir;
+  // Test files run in parallel: one trains, the others wait for its model.
+  const lock = `${dir}.lock`;
+  try {
+    mkdirSync(lock);
+  } catch {
+    const until = Date.now() + 600_000;
+    while (Date.now() < until) {
+      if (existsSync(join(dir, 'model.json'))) return dir;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) break; // a crashed trainer's lock
+      } catch {
+        break; // lock released without a model: train here
+      }
+      spawnSync('sleep', ['1']);
+    }
+  }
+  try {
+    return trainInto(dir);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function trainInto(dir: string): string {
   const work = join(tmpdir(), `lenscribe-test-caption-model-build-${process.pid}-${Date.now()}`);
   mkdirSync(work, { recursive: true });
   const data = join(work, 'captions.jsonl');
@@ -32,7 +56,7 @@ export function testModelDir(): string | null {
     process.execPath,
     ['--import', 'tsx', 'src/cli/run.ts', 'train', '--data', data, '--images', FLICKR, '--out', out, '--epochs', '10', '--embed', '64', '--hidden', '128', '--dropout', '0.2', '--patience', '10',
       '--min-count', '3', '--batch', '64', '--feature', 'out_relu', '--val-fraction', '0.1', '--cache', join(work, 'cache'), '--name', 'library-test'],
-    { encoding: 'utf8', timeout: 240_000 },
+    { encoding: 'utf8', timeout: 600_000 },
   );
   if (r.status !== 0) throw new Error(`training the test model failed (${r.status}): ${r.stderr}`);
   try {
