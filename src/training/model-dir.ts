@@ -125,7 +125,7 @@ export interface ModelManifest {
   name: string;
   description?: string;
   /** ISO 8601 time the model was written. */
-  created: string;
+  date: string;
   encoder: EncoderRef;
   features: FeatureSpec;
   decoder: {
@@ -158,7 +158,7 @@ export interface ModelManifest {
 }
 
 /** The manifest before `writeModelDir` fills in the bookkeeping. */
-export type ManifestInput = Omit<ModelManifest, 'format' | 'version' | 'created' | 'files'> & { created?: string };
+export type ManifestInput = Omit<ModelManifest, 'format' | 'version' | 'date' | 'files'> & { date?: string };
 
 export interface LoadedModelDir {
   dir: string;
@@ -218,7 +218,7 @@ export function writeModelDir(dir: string, input: ManifestInput, extraFiles: str
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
     ...input,
-    created: input.created ?? new Date().toISOString(),
+    date: input.date ?? new Date().toISOString(),
     files,
   };
   writeAtomic(join(root, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

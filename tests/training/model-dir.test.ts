@@ -58,7 +58,7 @@ describe('model directory', () => {
     expect(Object.keys(m.files).sort()).toEqual([CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE].sort());
     for (const f of Object.values(m.files) as Array<{ sha256: string }>) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(m.training.data.citation).toMatch(/Hodosh, P. Young and J. Hockenmaier \(2013\).*47:853–899/);
-    expect(m.created).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(m.date).toMatch(/^\d{4}-\d\d-\d\dT/);
     // A model outside Lenscribe's models folder names a bundled encoder relative to that folder.
     expect(m.encoder.file).toBe('models:encoders/mobilenet_v2/encoder.onnx');
     const loaded = loadModel(dir);
