@@ -326,6 +326,31 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     await page.selectOption('.sidebar-footer select', 'light');
   });
 
+  it(`pauses, resumes and cancels a captioning job from the jobs panel${needsModel}`, { skip: !hasModel, timeout: 300_000 }, async () => {
+    const more = join(dir, 'Zoo Trip');
+    copyPhotos(more, 150, 100);
+    await page.fill('#folder-path', more);
+    await page.click('.sidebar [data-testid=add-folder]');
+    const job = page.locator('[data-testid=job]').first(); // newest first
+    const percent = async () => Number((await job.locator('[data-testid=job-percent]').textContent())!.replace(/\D/g, ''));
+    await job.locator('button', { hasText: 'Pause' }).click({ timeout: 60_000 });
+    await expect.poll(() => job.textContent(), { timeout: 30_000 }).toContain('paused');
+    // The batch in flight may still land; after that nothing moves.
+    await page.waitForTimeout(3000);
+    const stalled = await percent();
+    await page.waitForTimeout(2000);
+    expect(await percent()).toBe(stalled);
+    expect(stalled).toBeLessThan(100);
+    await shot('14-job-paused');
+    await job.locator('button', { hasText: 'Resume' }).click();
+    await expect.poll(percent, { timeout: 120_000 }).toBeGreaterThan(stalled);
+    await job.locator('button', { hasText: 'Cancel' }).click();
+    await expect.poll(() => job.textContent(), { timeout: 30_000 }).toMatch(/cancelled|done/);
+    const jobs = await api<Array<{ status: string; total: number }>>('jobs.list');
+    expect(['cancelled', 'done']).toContain(jobs[0].status);
+    await shot('15-job-cancelled');
+  });
+
   it('ran without script errors or CSP violations', () => {
     expect(pageProblems).toEqual([]);
   });
