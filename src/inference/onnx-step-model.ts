@@ -39,6 +39,7 @@ export interface OnnxStepOptions {
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
   run(feeds: object, fetches: object, options: object): Record<string, { data: Float32Array }>;
+  dispose(): void;
 }
 interface OrtModule {
   Tensor: new (type: 'float32' | 'int32', data: Float32Array | Int32Array, dims: number[]) => object;
@@ -217,6 +218,7 @@ export class OnnxStepModel implements StepModel {
   }
 
   initState(features: Float32Array, n: number): RecurrentState {
+    if (this.disposed) throw new Error('OnnxStepModel: used after dispose()');
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
     const h: Float32Array[] = [];
@@ -237,6 +239,7 @@ export class OnnxStepModel implements StepModel {
   }
 
   step(state: RecurrentState, tokens: Int32Array): Float32Array {
+    if (this.disposed) throw new Error('OnnxStepModel: used after dispose()');
     const { hiddenDim: H, layers: L, vocabSize: V } = this.config;
     const n = state.n;
     if (tokens.length !== n) throw new RangeError(`step: ${tokens.length} tokens for ${n} rows`);
@@ -256,6 +259,15 @@ export class OnnxStepModel implements StepModel {
     }
     return out.logp!.data;
   }
+
+  /** Frees the native sessions now (otherwise when garbage-collected); the model is unusable after. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.init.dispose();
+    this.stepSession.dispose();
+  }
+  private disposed = false;
 
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
     const H = this.config.hiddenDim;

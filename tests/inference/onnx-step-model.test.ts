@@ -66,4 +66,12 @@ describe('OnnxStepModel', () => {
     expect(() => fast.step(s, new Int32Array([60]))).toThrow(/token id 60 outside the vocabulary/);
     expect(() => fast.step(s, new Int32Array([1, 2]))).toThrow(/2 tokens for 1 rows/);
   });
+
+  it('can be disposed', () => {
+    const m = new OnnxStepModel(params, { threads: 1 });
+    m.step(m.initState(features, 1), new Int32Array([START]));
+    m.dispose();
+    m.dispose(); // twice is harmless
+    expect(() => m.step(m.initState(features, 1), new Int32Array([START]))).toThrow(/used after dispose/);
+  });
 });
