@@ -38,7 +38,7 @@ describe('preparePhoto', () => {
     expect(encoded).toEqual([{ raw: false, bytes: jpeg.length }]);
     // Both derived pipelines start from the decoded intermediate (raw pixels), not the file.
     expect(calls.filter((c) => c.raw)).toHaveLength(2);
-    // The intermediate is small: ≥ 2×224 on the short side, aspect kept (597×448 here).
-    for (const c of calls.filter((x) => x.raw)) expect(c.bytes).toBe(597 * 448 * 3);
+    // The intermediate is small: short side = max(224, thumbnail 320), aspect kept (427×320 here).
+    for (const c of calls.filter((x) => x.raw)) expect(c.bytes).toBe(427 * 320 * 3);
   });
 });

@@ -1,11 +1,15 @@
 /**
- * The encoder behind a worker thread: same EncoderApi as Encoder, but decoding and the
- * CNN run in encoder.worker.ts, so the calling (main/UI) thread never blocks.
+ * The encoder behind a worker thread: same EncoderApi as Encoder, but the CNN runs in
+ * encoder.worker.ts and decoding on libuv's threadpool, so the calling (main/UI) thread
+ * never blocks: it only schedules decodes and receives results.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { startWorker } from '../../shared/worker.js';
 import type { EncoderCard } from './card.js';
-import type { EncodedItem, EncodeFilesOptions, EncoderApi, OpenEncoderOptions } from './encoder.js';
+import { resolveOutputs } from './card.js';
+import { DEFAULT_BATCH, DEFAULT_DECODES, type EncodedItem, type EncodeFilesOptions, type EncoderApi, type OpenEncoderOptions } from './encoder.js';
+import { runEncodePipeline } from './pipeline.js';
+import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto } from './preprocess.js';
 import type { ClientMessage, EncoderInfo, WorkerMessage } from './encoder-protocol.js';
 import type { PreparedPhoto } from './preprocess.js';
 import type { ProviderName } from './session.js';
@@ -13,7 +17,6 @@ import type { ProviderName } from './session.js';
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-  onItem?: (item: EncodedItem, index: number) => void;
 }
 
 export class EncoderWorkerClient implements EncoderApi {
@@ -31,6 +34,7 @@ export class EncoderWorkerClient implements EncoderApi {
     private readonly worker: Worker,
     info: EncoderInfo,
     private readonly log: (line: string) => void,
+    private readonly options: OpenEncoderOptions,
   ) {
     this.id = info.id;
     this.name = info.name;
@@ -63,12 +67,11 @@ export class EncoderWorkerClient implements EncoderApi {
       throw e;
     });
     worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    return new EncoderWorkerClient(worker, info, log ?? ((l: string) => console.error(l)));
+    return new EncoderWorkerClient(worker, info, log ?? ((l: string) => console.error(l)), data);
   }
 
   private onMessage(m: WorkerMessage): void {
     if (m.type === 'log') this.log(m.line);
-    else if (m.type === 'item') this.pending.get(m.req)?.onItem?.(m.item, m.index);
     else if (m.type === 'result') {
       this.pending.get(m.req)?.resolve(m.value);
       this.pending.delete(m.req);
@@ -85,10 +88,10 @@ export class EncoderWorkerClient implements EncoderApi {
     this.pending.clear();
   }
 
-  private request<T>(msg: ClientMessage & { req: number }, transfer: ArrayBuffer[] = [], onItem?: Pending['onItem']): Promise<T> {
+  private request<T>(msg: ClientMessage & { req: number }, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new Error('encoder is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(msg.req, { resolve: resolve as (v: unknown) => void, reject, onItem });
+      this.pending.set(msg.req, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage(msg, transfer);
     });
   }
@@ -98,30 +101,30 @@ export class EncoderWorkerClient implements EncoderApi {
     return this.request({ op: 'encodeTensors', req: this.nextReq++, pixels, n, outputs: outputs ? [...outputs] : undefined });
   }
 
-  preparePhoto(path: string, opts?: { thumbnail?: number | false; hash?: boolean }): Promise<PreparedPhoto> {
-    return this.request({ op: 'preparePhoto', req: this.nextReq++, path, opts });
+  /** Decodes in this thread's libuv pool (sharp is asynchronous; nothing blocks here). */
+  preparePhoto(path: string, opts: { thumbnail?: number | false; hash?: boolean } = {}): Promise<PreparedPhoto> {
+    return preparePhoto(path, {
+      size: this.inputSize,
+      thumbnail: opts.thumbnail ?? this.options.thumbnail ?? DEFAULT_THUMBNAIL,
+      maxPixels: this.options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      hash: opts.hash,
+    });
   }
 
-  async encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
-    const collect = opts.collect ?? true;
-    const results: EncodedItem[] = collect ? new Array(paths.length) : [];
-    const req = this.nextReq++;
-    const onAbort = () => this.worker.postMessage({ op: 'cancel', target: req } satisfies ClientMessage);
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.request<null>(
-        { op: 'encodeFiles', req, paths: [...paths], opts: { outputs: opts.outputs ? [...opts.outputs] : undefined, thumbnail: opts.thumbnail, hash: opts.hash } },
-        [],
-        (item, index) => {
-          if (collect) results[index] = item;
-          opts.onItem?.(item, index);
-        },
-      );
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-    }
-    return results;
+  /**
+   * Decodes here (sharp works on libuv's threadpool; this thread only sees completions) and
+   * runs the CNN in the worker, two batches queued, so a CNN run never holds up the decodes.
+   */
+  encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
+    return runEncodePipeline(paths, opts, {
+      inputSize: this.inputSize,
+      outputs: resolveOutputs(this.card, opts.outputs),
+      prepare: (path, o) => this.preparePhoto(path, o),
+      encode: (pixels, n, names) => this.request({ op: 'encodeTensors', req: this.nextReq++, pixels, n, outputs: names }, [pixels.buffer as ArrayBuffer]),
+      batchSize: Math.max(1, this.options.batchSize ?? DEFAULT_BATCH),
+      decodeConcurrency: Math.max(1, this.options.decodeConcurrency ?? DEFAULT_DECODES),
+      batchesInFlight: 2,
+    });
   }
 
   async close(): Promise<void> {

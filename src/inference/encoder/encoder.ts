@@ -12,18 +12,24 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
-import { encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard, type EncoderOutput } from './card.js';
-import { PhotoError, type PhotoErrorKind } from './errors.js';
+import { encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
+import type { PhotoErrorKind } from './errors.js';
+import { runEncodePipeline } from './pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
 import { openSession, type ProviderName, type SessionOptions } from './session.js';
+
+/** Images per CNN run at most. */
+export const DEFAULT_BATCH = 8;
+/** Photos decoding or waiting for the CNN at once. */
+export const DEFAULT_DECODES = 16;
 
 export interface OpenEncoderOptions extends SessionOptions {
   /** Encoder name under models/encoders/ (default `mobilenet_v2`; also `inception_v3`). */
   name?: string;
   modelsDir?: string;
-  /** Images per CNN run in encodeFiles (default 8). */
+  /** Images per CNN run in encodeFiles at most (default 8; smaller batches run when the CNN would idle). */
   batchSize?: number;
-  /** Photo decodes kept in flight (default 2 × batchSize). */
+  /** Photos decoding or decoded-and-waiting at once (default 16). */
   decodeConcurrency?: number;
   /** Decoded-pixel limit per photo (default 120 MP). */
   maxPixels?: number;
@@ -128,91 +134,23 @@ export class Encoder implements EncoderApi {
     });
   }
 
-  async encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
-    const wanted = resolveOutputs(this.card, opts.outputs);
-    const batchSize = Math.max(1, this.opts.batchSize ?? 8);
-    const concurrency = Math.max(1, this.opts.decodeConcurrency ?? 2 * batchSize);
-    const collect = opts.collect ?? true;
-    const results: EncodedItem[] = collect ? new Array(paths.length) : [];
-    const emit = (item: EncodedItem, index: number) => {
-      if (collect) results[index] = item;
-      opts.onItem?.(item, index);
-    };
-
-    const ready: Array<{ index: number; photo: PreparedPhoto }> = [];
-    const inflight = new Set<Promise<void>>();
-    let next = 0;
-    const aborted = () => opts.signal?.aborted === true;
-    const fill = () => {
-      while (!aborted() && inflight.size < concurrency && next < paths.length) {
-        const index = next++;
-        const p: Promise<void> = this.preparePhoto(paths[index], { thumbnail: opts.thumbnail, hash: opts.hash })
-          .then(
-            (photo) => void ready.push({ index, photo }),
-            (e) => emit({ path: paths[index], ok: false, error: errorOf(e) }, index),
-          )
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-      }
-    };
-
-    fill();
-    while (ready.length > 0 || inflight.size > 0) {
-      const noMoreComing = inflight.size === 0 && (next >= paths.length || aborted());
-      if (ready.length >= batchSize || (noMoreComing && ready.length > 0)) {
-        const batch = ready.splice(0, batchSize);
-        fill();
-        await this.runBatch(batch, wanted, paths, emit);
-        fill();
-        continue;
-      }
-      await Promise.race(inflight);
-      fill();
-    }
-    if (aborted()) {
-      const e = new Error('encodeFiles aborted');
-      e.name = 'AbortError';
-      throw e;
-    }
-    return results;
-  }
-
-  private async runBatch(
-    batch: Array<{ index: number; photo: PreparedPhoto }>,
-    wanted: EncoderOutput[],
-    paths: readonly string[],
-    emit: (item: EncodedItem, index: number) => void,
-  ): Promise<void> {
-    const s = this.inputSize;
-    const per = s * s * 3;
-    const pixels = new Uint8Array(batch.length * per);
-    batch.forEach((b, i) => pixels.set(b.photo.input, i * per));
-    let out: Record<string, Float32Array>;
-    try {
-      out = await this.encodeTensors(pixels, batch.length, wanted.map((o) => o.name));
-    } catch (e) {
-      for (const b of batch) emit({ path: paths[b.index], ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b.index);
-      return;
-    }
-    batch.forEach((b, i) => {
-      const features: Record<string, Float32Array> = {};
-      for (const o of wanted) {
-        const size = o.dims.reduce((x, y) => x * y, 1);
-        features[o.name] = out[o.name].slice(i * size, (i + 1) * size);
-      }
-      const { input: _input, ...photo } = b.photo;
-      emit({ path: paths[b.index], ok: true, features, photo }, b.index);
+  encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
+    const batchSize = Math.max(1, this.opts.batchSize ?? DEFAULT_BATCH);
+    return runEncodePipeline(paths, opts, {
+      inputSize: this.inputSize,
+      outputs: resolveOutputs(this.card, opts.outputs),
+      prepare: (path, o) => this.preparePhoto(path, o),
+      encode: (pixels, n, names) => this.encodeTensors(pixels, n, names),
+      batchSize,
+      decodeConcurrency: Math.max(1, this.opts.decodeConcurrency ?? DEFAULT_DECODES),
+      // In this thread a CNN run blocks the event loop, so queueing a second batch gains nothing.
+      batchesInFlight: 1,
     });
   }
 
   async close(): Promise<void> {
     await this.session.release();
   }
-}
-
-function errorOf(e: unknown): { kind: PhotoErrorKind | 'encoder'; message: string } {
-  if (e instanceof PhotoError) return { kind: e.kind, message: e.message };
-  return { kind: 'corrupt', message: (e as Error)?.message ?? String(e) };
 }
 
 /** Opens an encoder in the calling thread. */

@@ -8,7 +8,6 @@ import type { ClientMessage, WorkerMessage } from './encoder-protocol.js';
 
 const port = parentPort!;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const cancels = new Map<number, AbortController>();
 
 const opening = Encoder.open({ ...(workerData as OpenEncoderOptions), log: (line) => post({ type: 'log', line }) });
 opening.then(
@@ -17,10 +16,6 @@ opening.then(
 );
 
 port.on('message', async (m: ClientMessage) => {
-  if (m.op === 'cancel') {
-    cancels.get(m.target)?.abort();
-    return;
-  }
   let enc: Encoder;
   try {
     enc = await opening;
@@ -31,26 +26,6 @@ port.on('message', async (m: ClientMessage) => {
     if (m.op === 'encodeTensors') {
       const out = await enc.encodeTensors(m.pixels, m.n, m.outputs);
       post({ type: 'result', req: m.req, value: out }, Object.values(out).map((a) => a.buffer as ArrayBuffer));
-    } else if (m.op === 'preparePhoto') {
-      const photo = await enc.preparePhoto(m.path, m.opts);
-      post({ type: 'result', req: m.req, value: photo });
-    } else if (m.op === 'encodeFiles') {
-      const ac = new AbortController();
-      cancels.set(m.req, ac);
-      try {
-        await enc.encodeFiles(m.paths, {
-          ...m.opts,
-          collect: false,
-          signal: ac.signal,
-          onItem: (item, index) => {
-            const transfer = item.ok ? Object.values(item.features).map((a) => a.buffer as ArrayBuffer) : [];
-            post({ type: 'item', req: m.req, index, item }, transfer);
-          },
-        });
-        post({ type: 'result', req: m.req, value: null });
-      } finally {
-        cancels.delete(m.req);
-      }
     } else if (m.op === 'close') {
       await enc.close();
       post({ type: 'result', req: m.req, value: null });

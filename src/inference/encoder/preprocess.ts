@@ -2,15 +2,16 @@
  * One decode per photo: read the file, decode it once with sharp (EXIF auto-orientation,
  * sRGB 8-bit, alpha flattened on white) to a small intermediate, then derive both the
  * encoder input (squashed to size×size, `fit: 'fill'`, like the training images) and the
- * grid thumbnail (WebP, aspect kept) from that intermediate.
+ * grid thumbnail (WebP, aspect kept) from that intermediate. Without a thumbnail the
+ * decode goes straight to the input size.
  *
  * JPEG decoding uses shrink-on-load (libjpeg DCT scaling), so a 12 MP photo is never
- * decoded at full size. The intermediate is at least 2× the encoder input on each side,
- * so the final squash still averages several source pixels per input pixel.
+ * decoded at full size: the intermediate's short side is max(input size, thumbnail side),
+ * e.g. 320 px, which a 4000×3000 JPEG reaches with the cheap 1/8 DCT scale.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { PhotoError, fsErrorKind, type PhotoErrorKind } from './errors.js';
 
 export interface PrepareOptions {
@@ -74,24 +75,28 @@ export async function prepareBytes(bytes: Buffer, label: string, opts: PrepareOp
     const swap = orientation >= 5;
     const width = (swap ? meta.height : meta.width) ?? 0;
     const height = (swap ? meta.width : meta.height) ?? 0;
-    const inter = Math.max(2 * opts.size, thumbSide || 0);
-    const { data, info } = await image
-      .rotate()
-      .flatten({ background: '#ffffff' })
-      .resize({ width: inter, height: inter, fit: 'outside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-    const [input, thumb] = await Promise.all([
-      sharp(data, raw).resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
-      thumbSide
-        ? sharp(data, raw)
-            .resize(thumbSide, thumbSide, { fit: 'inside', withoutEnlargement: true })
-            .webp({ quality: opts.thumbnailQuality ?? 80 })
-            .toBuffer({ resolveWithObject: true })
-        : undefined,
-    ]);
+    const pipeline = image.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+    let input: { data: Buffer; info: OutputInfo };
+    let thumb: { data: Buffer; info: OutputInfo } | undefined;
+    if (!thumbSide) {
+      input = await pipeline.resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    } else {
+      // Decode once to an intermediate covering both outputs (short side ≥ max(size, thumbnail)),
+      // which keeps JPEG shrink-on-load at its cheapest scale for camera photos.
+      const inter = Math.max(opts.size, thumbSide);
+      const { data, info } = await pipeline
+        .resize({ width: inter, height: inter, fit: 'outside', withoutEnlargement: true })
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+      [input, thumb] = await Promise.all([
+        sharp(data, raw).resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
+        sharp(data, raw)
+          .resize(thumbSide, thumbSide, { fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: opts.thumbnailQuality ?? 80, effort: 2 })
+          .toBuffer({ resolveWithObject: true }),
+      ]);
+    }
     const rgb = toRgb(input.data, input.info.channels, opts.size * opts.size);
     return {
       input: rgb,
