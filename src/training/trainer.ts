@@ -16,7 +16,10 @@ import { saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { Rng } from './rng.js';
 import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from './types.js';
 
-/** One caption of one image: word ids WITHOUT <start>/<end> (the trainer adds them). */
+/**
+ * One caption of one image: its word ids. The trainer adds <start> and <end>; if they are
+ * already there (as `Vocabulary.encode` gives them) they are recognised and not doubled.
+ */
 export interface Caption {
   /** Row of the image in `features`. */
   image: number;
@@ -145,12 +148,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Data and the validation split.
   const D = options.initialParams ? configFromParams(options.initialParams).featureDim : options.config.featureDim;
   checkData(options.train, D, 'training');
-  let trainData = options.train;
-  let validData = options.validation;
+  let trainData = wordsOnly(options.train);
+  let validData = options.validation && wordsOnly(options.validation);
   if (validData) checkData(validData, D, 'validation');
   else {
     const fraction = options.validationFraction ?? DEFAULTS.validationFraction;
-    if (fraction > 0) [trainData, validData] = splitByImage(options.train, fraction, rng.fork());
+    if (fraction > 0) [trainData, validData] = splitByImage(trainData, fraction, rng.fork());
   }
   if (trainData.captions.length === 0) throw new RangeError('no training captions');
 
@@ -286,6 +289,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 function initParamsRng(rng: Rng): number {
   return rng.nextUint32();
+}
+
+/** The same captions as views without a leading <start> or trailing <end>; rejects <pad> inside. */
+function wordsOnly(data: CaptionData): CaptionData {
+  const captions = data.captions.map((c) => {
+    let a = 0;
+    let b = c.tokens.length;
+    if (b > a && c.tokens[a] === START) a++;
+    if (b > a && c.tokens[b - 1] === END) b--;
+    const tokens = c.tokens.subarray(a, b);
+    for (const t of tokens) {
+      if (t === PAD || t === START || t === END) throw new RangeError(`caption of image ${c.image} has a special token (${t}) among its words`);
+    }
+    return { image: c.image, tokens };
+  });
+  return { features: data.features, captions };
 }
 
 function checkData(data: CaptionData, D: number, what: string): void {

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { loadCheckpoint } from '../../src/training/checkpoint.js';
 import { makeBatches, train, type Caption, type CaptionData, type TrainProgress } from '../../src/training/trainer.js';
 import { Rng } from '../../src/training/rng.js';
-import type { DecoderConfig } from '../../src/training/types.js';
+import { END, PAD, START, type DecoderConfig } from '../../src/training/types.js';
 
 const config: DecoderConfig = { featureDim: 12, embedDim: 16, hiddenDim: 24, layers: 2, vocabSize: 30, dropout: 0.1 };
 
@@ -168,6 +168,16 @@ describe('trainer', () => {
     expect(Array.from(tuned.params.W_embed)).toEqual(Array.from(first.params.W_embed));
     expect(Array.from(tuned.params.W_vocab)).not.toEqual(Array.from(first.params.W_vocab));
     expect(Array.from(tuned.params.feature_mean)).toEqual(Array.from(first.params.feature_mean));
+  });
+
+  it('accepts captions with <start>/<end> already added, training exactly as without them', async () => {
+    const data = dataset(20, 12);
+    const wrapped = { features: data.features, captions: data.captions.map((c) => ({ image: c.image, tokens: Int32Array.from([START, ...c.tokens, END]) })) };
+    const a = await train({ config, train: data, epochs: 1, batchSize: 16, seed: 3 });
+    const b = await train({ config, train: wrapped, epochs: 1, batchSize: 16, seed: 3 });
+    expect(Array.from(b.params.W_vocab)).toEqual(Array.from(a.params.W_vocab));
+    const bad = { features: data.features, captions: [{ image: 0, tokens: Int32Array.from([5, PAD, 6]) }] };
+    await expect(train({ config, train: bad, epochs: 1 })).rejects.toThrow(/special token/);
   });
 
   it('rejects captions whose ids exceed the vocabulary', async () => {
