@@ -34,6 +34,8 @@ import type { DecoderConfig, Params, StepModel } from '../src/training/types.js'
 const images = Number(process.argv[2]) || 24;
 const MAX_LENGTH = 20;
 const BEAM = 3;
+/** Timed runs per figure (the median is reported). */
+const REPS = 5;
 
 process.env.LENSCRIBE_THREADS = '1';
 setGemmThreads(1);
@@ -178,7 +180,7 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
     return { ms: median(times), cpuMs: median(cpu), captions };
   };
   const searches: Record<Key, [Search, boolean]> = { beamSingle: [beam, false], beamBatched: [beam, true], greedySingle: [greedy, false] };
-  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], 3), 'OnnxStepModel']);
+  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], REPS), 'OnnxStepModel']);
   if (reference) {
     ours.push([`${label.beamSingle}-reference-backend`, 'beamSingle', measure(beam, false, 1, new DecoderStepModel(params)), 'model.ts DecoderStepModel']);
   }
@@ -188,7 +190,7 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
   const tensors: Record<string, TensorInput> = { features: { shape: [images, D], data: features } };
   for (const [name, shape] of Object.entries(paramShapes(config))) tensors[name] = { shape, data: params[name]! };
   writeFileSync(file, encodeSafetensors(tensors));
-  const peer = spawnSync(findTorchPython(), ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), '3', keys.join(',')], {
+  const peer = spawnSync(findTorchPython(), ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), String(REPS), keys.join(',')], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
     maxBuffer: 64 << 20,
@@ -215,6 +217,7 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
         // CPU time of the process (user + system) per caption: less sensitive to a busy machine.
         cpu_ms_per_caption: round(o.cpuMs, 2),
         peer_cpu_ms_per_caption: round(p.cpu_ms, 2),
+        cpu_ratio: round(p.cpu_ms / o.cpuMs, 3),
         load_avg_1m: round(loadavg()[0]!, 1),
         weights,
         backend,
