@@ -38,7 +38,14 @@ describe('preparePhoto', () => {
     expect(encoded).toEqual([{ raw: false, bytes: jpeg.length }]);
     // Both derived pipelines start from the decoded intermediate (raw pixels), not the file.
     expect(calls.filter((c) => c.raw)).toHaveLength(2);
-    // The intermediate is small: short side = max(224, thumbnail 320), aspect kept (427×320 here).
+    // The intermediate is small: short side max(224, 320), aspect kept (427×320 here).
     for (const c of calls.filter((x) => x.raw)) expect(c.bytes).toBe(427 * 320 * 3);
+
+    // Without a thumbnail the input comes from the same kind of decode: identical pixels.
+    calls.length = 0;
+    const bare = await preparePhoto(file, { size: 224, thumbnail: false });
+    expect(calls.filter((c) => !c.raw)).toHaveLength(1);
+    expect(calls.filter((c) => c.raw)).toHaveLength(1);
+    expect(Buffer.from(bare.input).equals(Buffer.from(p.input))).toBe(true);
   });
 });

@@ -2,22 +2,21 @@
  * One decode per photo: read the file, decode it once with sharp (EXIF auto-orientation,
  * sRGB 8-bit, alpha flattened on white) to a small intermediate, then derive both the
  * encoder input (squashed to size×size, `fit: 'fill'`, like the training images) and the
- * grid thumbnail (WebP, aspect kept) from that intermediate. Without a thumbnail the
- * decode goes straight to the input size.
+ * grid thumbnail (WebP, aspect kept) from that intermediate.
  *
  * JPEG decoding uses shrink-on-load (libjpeg DCT scaling), so a 12 MP photo is never
- * decoded at full size: the intermediate's short side is max(input size, thumbnail side),
- * e.g. 320 px, which a 4000×3000 JPEG reaches with the cheap 1/8 DCT scale.
+ * decoded at full size: the intermediate's short side is max(input size, 320 px), which a
+ * 4000×3000 JPEG reaches with the cheap 1/8 DCT scale.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp from 'sharp';
 import { PhotoError, fsErrorKind, type PhotoErrorKind } from './errors.js';
 
 export interface PrepareOptions {
   /** Encoder input side in pixels (224 MobileNetV2, 299 InceptionV3). */
   size: number;
-  /** Thumbnail: longest side in pixels, or `false` for none. Default 320. */
+  /** Thumbnail: longest side in pixels (at most the 320-px-short-side decode), or `false`. Default 320. */
   thumbnail?: number | false;
   /** WebP quality of the thumbnail. Default 80. */
   thumbnailQuality?: number;
@@ -50,6 +49,8 @@ export interface PreparedPhoto {
 
 export const DEFAULT_MAX_PIXELS = 120_000_000;
 export const DEFAULT_THUMBNAIL = 320;
+/** Short side of the one decode both outputs come from (a thumbnail is never larger than it). */
+export const INTERMEDIATE_SIDE = 320;
 
 /** Reads and decodes one photo; throws PhotoError with a specific kind. */
 export async function preparePhoto(path: string, opts: PrepareOptions): Promise<PreparedPhoto> {
@@ -75,28 +76,27 @@ export async function prepareBytes(bytes: Buffer, label: string, opts: PrepareOp
     const swap = orientation >= 5;
     const width = (swap ? meta.height : meta.width) ?? 0;
     const height = (swap ? meta.width : meta.height) ?? 0;
-    const pipeline = image.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
-    let input: { data: Buffer; info: OutputInfo };
-    let thumb: { data: Buffer; info: OutputInfo } | undefined;
-    if (!thumbSide) {
-      input = await pipeline.resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    } else {
-      // Decode once to an intermediate covering both outputs (short side ≥ max(size, thumbnail)),
-      // which keeps JPEG shrink-on-load at its cheapest scale for camera photos.
-      const inter = Math.max(opts.size, thumbSide);
-      const { data, info } = await pipeline
-        .resize({ width: inter, height: inter, fit: 'outside', withoutEnlargement: true })
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-      const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-      [input, thumb] = await Promise.all([
-        sharp(data, raw).resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
-        sharp(data, raw)
-          .resize(thumbSide, thumbSide, { fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: opts.thumbnailQuality ?? 80, effort: 2 })
-          .toBuffer({ resolveWithObject: true }),
-      ]);
-    }
+    // Decode once to an intermediate whose short side is max(size, 320): JPEG shrink-on-load
+    // reaches it with the cheap 1/8 DCT scale for camera photos. The input is always derived
+    // from this same intermediate, so features do not depend on the thumbnail setting.
+    const inter = Math.max(opts.size, INTERMEDIATE_SIDE);
+    const { data, info } = await image
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .resize({ width: inter, height: inter, fit: 'outside', withoutEnlargement: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const [input, thumb] = await Promise.all([
+      sharp(data, raw).resize(opts.size, opts.size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
+      thumbSide
+        ? sharp(data, raw)
+            .resize(thumbSide, thumbSide, { fit: 'inside', withoutEnlargement: true })
+            .webp({ quality: opts.thumbnailQuality ?? 80, effort: 2 })
+            .toBuffer({ resolveWithObject: true })
+        : undefined,
+    ]);
     const rgb = toRgb(input.data, input.info.channels, opts.size * opts.size);
     return {
       input: rgb,
