@@ -16,7 +16,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveOutputs, type EncoderApi } from '../inference/encoder/index.js';
+import { isPhotoError, resolveOutputs, type EncodedItem, type EncoderApi, type PreparedPhoto } from '../inference/encoder/index.js';
 
 const FORMAT = 'lenscribe-features';
 const VERSION = 1;
@@ -195,6 +195,12 @@ export interface ExtractOptions {
   outputs?: readonly string[];
   /** Called after every batch and at the end. */
   onProgress?: (p: ExtractProgress) => void;
+  /**
+   * `none` (default): features of the photo as it is. `mirror`: of its left-right mirror image.
+   * `average`: the mean of both (test-time augmentation; the caption pipeline does the same when
+   * a model's `features.flipAverage` is true). Mirror rows are cached under `<output>@mirror`.
+   */
+  flip?: 'none' | 'mirror' | 'average';
   /** Rows kept in memory before they are appended (default 64). */
   flushEvery?: number;
   signal?: AbortSignal;
@@ -220,10 +226,112 @@ export interface ExtractResult {
  * are reported in `failures` and skipped; the rest go on.
  */
 export async function extractFeatures(encoder: EncoderApi, paths: readonly string[], options: ExtractOptions = {}): Promise<ExtractResult> {
+  const flip = options.flip ?? 'none';
+  if (flip !== 'average') return extractPass(encoder, paths, options, flip === 'mirror');
+  // Both passes report progress over twice the photos.
+  const total = paths.length * 2;
+  const shift = (base: number) => (p: ExtractProgress) =>
+    options.onProgress?.({ ...p, done: p.done + base, total, eta: p.eta + (base === 0 && p.rate > 0 ? paths.length / p.rate : 0) });
+  const plain = await extractPass(encoder, paths, { ...options, onProgress: shift(0) }, false);
+  const mirrored = await extractPass(encoder, paths, { ...options, onProgress: shift(paths.length) }, true);
+  const dim = plain.dim;
+  const rowOf = new Int32Array(paths.length).fill(-1);
+  const both: number[] = [];
+  paths.forEach((_, i) => {
+    if (plain.rowOf[i]! >= 0 && mirrored.rowOf[i]! >= 0) both.push(i);
+  });
+  const features = new Float32Array(both.length * dim);
+  both.forEach((i, r) => {
+    const a = plain.features.subarray(plain.rowOf[i]! * dim, (plain.rowOf[i]! + 1) * dim);
+    const b = mirrored.features.subarray(mirrored.rowOf[i]! * dim, (mirrored.rowOf[i]! + 1) * dim);
+    for (let j = 0; j < dim; j++) features[r * dim + j] = (a[j]! + b[j]!) / 2;
+    rowOf[i] = r;
+  });
+  const failed = new Map(plain.failures.map((f) => [f.path, f]));
+  for (const f of mirrored.failures) if (!failed.has(f.path)) failed.set(f.path, f);
+  return {
+    features,
+    dim,
+    rowOf,
+    failures: [...failed.values()],
+    outputs: plain.outputs,
+    cached: plain.cached + mirrored.cached,
+    computed: plain.computed + mirrored.computed,
+    seconds: plain.seconds + mirrored.seconds,
+  };
+}
+
+/** A photo's encoder input mirrored left-right (size×size×3 RGB, row-major). */
+export function mirrorPixels(input: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(input.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const src = (y * size + x) * 3;
+      const dst = (y * size + (size - 1 - x)) * 3;
+      out[dst] = input[src]!;
+      out[dst + 1] = input[src + 1]!;
+      out[dst + 2] = input[src + 2]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Like encoder.encodeFiles, for the mirror images: decodes the next batch while the CNN runs
+ * the current one.
+ */
+async function encodeMirrored(
+  encoder: EncoderApi,
+  paths: readonly string[],
+  outputs: Array<{ name: string; size: number }>,
+  onItem: (item: EncodedItem, index: number) => void,
+  signal: AbortSignal | undefined,
+  batch = 8,
+): Promise<void> {
+  const S = encoder.inputSize;
+  const per = S * S * 3;
+  const prepare = (start: number) =>
+    Promise.all(paths.slice(start, start + batch).map((p) => encoder.preparePhoto(p, { thumbnail: false }).catch((e: unknown) => e as Error)));
+  let next = prepare(0);
+  for (let b = 0; b < paths.length; b += batch) {
+    if (signal?.aborted) {
+      const e = new Error('feature extraction aborted');
+      e.name = 'AbortError';
+      throw e;
+    }
+    const prepared = await next;
+    if (b + batch < paths.length) next = prepare(b + batch);
+    const ok: number[] = [];
+    prepared.forEach((p, i) => {
+      if (p instanceof Error) {
+        const kind = isPhotoError(p) ? p.kind : 'corrupt';
+        onItem({ path: paths[b + i]!, ok: false, error: { kind, message: p.message } }, b + i);
+      } else ok.push(i);
+    });
+    if (ok.length === 0) continue;
+    const pixels = new Uint8Array(ok.length * per);
+    ok.forEach((i, k) => pixels.set(mirrorPixels((prepared[i] as PreparedPhoto).input, S), k * per));
+    let out: Record<string, Float32Array>;
+    try {
+      out = await encoder.encodeTensors(pixels, ok.length, outputs.map((o) => o.name));
+    } catch (e) {
+      for (const i of ok) onItem({ path: paths[b + i]!, ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b + i);
+      continue;
+    }
+    ok.forEach((i, k) => {
+      const features: Record<string, Float32Array> = {};
+      for (const o of outputs) features[o.name] = out[o.name]!.slice(k * o.size, (k + 1) * o.size);
+      const { input: _input, ...photo } = prepared[i] as PreparedPhoto;
+      onItem({ path: paths[b + i]!, ok: true, features, photo }, b + i);
+    });
+  }
+}
+
+async function extractPass(encoder: EncoderApi, paths: readonly string[], options: ExtractOptions, mirror: boolean): Promise<ExtractResult> {
   const t0 = performance.now();
   const cacheDir = options.cacheDir ?? defaultFeatureCacheDir();
   const outs = resolveOutputs(encoder.card, options.outputs).map((o) => ({ name: o.name, dims: o.dims, size: o.dims.reduce((a, b) => a * b, 1) }));
-  const stores = outs.map((o) => FeatureStore.open(cacheDir, encoder.id, o.name, o.size));
+  const stores = outs.map((o) => FeatureStore.open(cacheDir, encoder.id, mirror ? `${o.name}@mirror` : o.name, o.size));
   const dim = outs.reduce((a, o) => a + o.size, 0);
   const failures: ExtractResult['failures'] = [];
 
@@ -266,33 +374,29 @@ export async function extractFeatures(encoder: EncoderApi, paths: readonly strin
   };
 
   if (todo.length > 0) {
-    await encoder.encodeFiles(
-      todo.map((i) => paths[i]!),
-      {
-        outputs: outs.map((o) => o.name),
-        thumbnail: false,
-        collect: false,
-        signal: options.signal,
-        onItem: (item, j) => {
-          const i = todo[j]!;
-          if (!item.ok) {
-            failedNow++;
-            failures.push({ path: paths[i]!, kind: item.error.kind, message: item.error.message });
-            return;
-          }
-          const bad = outs.find((o) => !item.features[o.name] || item.features[o.name]!.some((v) => !Number.isFinite(v)));
-          if (bad) {
-            failedNow++;
-            failures.push({ path: paths[i]!, kind: 'encoder', message: `${paths[i]}: encoder output ${bad.name} missing or not finite` });
-            return;
-          }
-          outs.forEach((o, k) => pending[k]!.push(item.features[o.name]!));
-          pendingKeys.push(keys[i]!);
-          computed++;
-          if (pendingKeys.length >= flushEvery) flush();
-        },
-      },
-    ).finally(flush);
+    const onItem = (item: EncodedItem, j: number) => {
+      const i = todo[j]!;
+      if (!item.ok) {
+        failedNow++;
+        failures.push({ path: paths[i]!, kind: item.error.kind, message: item.error.message });
+        return;
+      }
+      const bad = outs.find((o) => !item.features[o.name] || item.features[o.name]!.some((v) => !Number.isFinite(v)));
+      if (bad) {
+        failedNow++;
+        failures.push({ path: paths[i]!, kind: 'encoder', message: `${paths[i]}: encoder output ${bad.name} missing or not finite` });
+        return;
+      }
+      outs.forEach((o, k) => pending[k]!.push(item.features[o.name]!));
+      pendingKeys.push(keys[i]!);
+      computed++;
+      if (pendingKeys.length >= flushEvery) flush();
+    };
+    const todoPaths = todo.map((i) => paths[i]!);
+    const run = mirror
+      ? encodeMirrored(encoder, todoPaths, outs, onItem, options.signal)
+      : encoder.encodeFiles(todoPaths, { outputs: outs.map((o) => o.name), thumbnail: false, collect: false, signal: options.signal, onItem });
+    await Promise.resolve(run).finally(flush);
   }
   report();
 

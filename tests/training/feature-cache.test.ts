@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEncoder, type Encoder } from '../../src/inference/encoder/index.js';
-import { FeatureStore, extractFeatures } from '../../src/training/feature-cache.js';
+import { FeatureStore, extractFeatures, mirrorPixels } from '../../src/training/feature-cache.js';
 
 const OUTPUTS = ['block_10_expand_relu', 'out_relu'];
 let encoder: Encoder;
@@ -125,5 +125,38 @@ describe('feature cache', () => {
     expect(resumed.cached).toBe(rowsBefore);
     expect(resumed.computed).toBe(many.length - rowsBefore);
     expect(resumed.failures).toEqual([]);
+  });
+});
+
+describe('mirror features (test-time flip averaging)', () => {
+  it('encodes the mirror image, caches it separately, and averages like the caption pipeline', async () => {
+    const cacheDir = join(work, 'cache4');
+    const two = photos.slice(0, 2);
+    const plain = await extractFeatures(encoder, two, { cacheDir, outputs: ['out_relu'] });
+    const mirrored = await extractFeatures(encoder, two, { cacheDir, outputs: ['out_relu'], flip: 'mirror' });
+    expect(mirrored.computed).toBe(2);
+    // Check the mirror row against the encoder run directly on the mirrored pixels.
+    const prepared = await encoder.preparePhoto(two[0]!, { thumbnail: false });
+    const S = encoder.inputSize;
+    const direct = await encoder.encodeTensors(mirrorPixels(prepared.input, S), 1, ['out_relu']);
+    let maxDiff = 0;
+    for (let k = 0; k < 1280; k++) maxDiff = Math.max(maxDiff, Math.abs(mirrored.features[k]! - direct.out_relu![k]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+    // A real photo is not symmetric: its mirror gives different features.
+    let diff = 0;
+    for (let k = 0; k < 1280; k++) diff = Math.max(diff, Math.abs(mirrored.features[k]! - plain.features[k]!));
+    expect(diff).toBeGreaterThan(1e-3);
+
+    const averaged = await extractFeatures(encoder, [...two, join(work, 'broken.jpg')], { cacheDir, outputs: ['out_relu'], flip: 'average' });
+    expect(averaged.computed).toBe(0); // both passes come from the cache
+    expect([...averaged.rowOf]).toEqual([0, 1, -1]);
+    expect(averaged.failures.map((f) => f.path)).toEqual([join(work, 'broken.jpg')]);
+    for (let k = 0; k < 2560; k++) expect(averaged.features[k]).toBe(Math.fround((plain.features[k]! + mirrored.features[k]!) / 2));
+  });
+
+  it('mirrors pixels left to right', () => {
+    // 2×2 RGB: pixel (y, x) has value 10y + x in every channel.
+    const img = new Uint8Array([0, 0, 0, 1, 1, 1, 10, 10, 10, 11, 11, 11]);
+    expect([...mirrorPixels(img, 2)]).toEqual([1, 1, 1, 0, 0, 0, 11, 11, 11, 10, 10, 10]);
   });
 });

@@ -68,7 +68,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   const encoder = await openEncoder({ name: encName, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });
   let f;
   try {
-    f = await featuresFor(encoder, images, m.features.outputs.map((o) => o.name), opts.cache, status, 'features');
+    f = await featuresFor(encoder, images, m.features.outputs.map((o) => o.name), opts.cache, status, 'features', m.features.flipAverage ? 'average' : 'none');
   } finally {
     await encoder.close();
   }

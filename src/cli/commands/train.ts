@@ -56,6 +56,7 @@ export interface TrainCliOptions {
   credit?: string;
   exportData?: string;
   exportOnly?: boolean;
+  flipAverage?: boolean;
   json?: boolean;
 }
 
@@ -117,6 +118,7 @@ export async function featuresFor(
   cacheDir: string | undefined,
   status: StatusLine,
   label: string,
+  flip: 'none' | 'average' = 'none',
 ): Promise<{ features: Float32Array; dim: number; kept: CaptionedImage[]; failures: number; seconds: number; computed: number }> {
   const r = await extractFeatures(
     encoder,
@@ -124,6 +126,7 @@ export async function featuresFor(
     {
       ...(cacheDir ? { cacheDir } : {}),
       outputs,
+      flip,
       onProgress: (p) =>
         status.update(
           `${label} ${bar(p.done / Math.max(1, p.total))} ${p.done}/${p.total}` +
@@ -193,8 +196,9 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     const grid = outputs.find((o) => o.dims.length > 1);
     if (grid) throw new UserError(`--feature ${grid.name} is a spatial grid; the decoder takes pooled features (${encoder.card.outputs.filter((o) => o.kind === 'pooled').map((o) => o.name).join(', ')})`);
     const names = outputs.map((o) => o.name);
-    trainF = await featuresFor(encoder, split.train, names, opts.cache, status, 'features (train)');
-    valF = split.val.length > 0 ? await featuresFor(encoder, split.val, names, opts.cache, status, 'features (val)  ') : undefined;
+    const flip = opts.flipAverage ? 'average' : 'none';
+    trainF = await featuresFor(encoder, split.train, names, opts.cache, status, 'features (train)', flip);
+    valF = split.val.length > 0 ? await featuresFor(encoder, split.val, names, opts.cache, status, 'features (val)  ', flip) : undefined;
   } finally {
     await encoder.close();
   }
@@ -227,7 +231,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   };
   const splitText = opts.valSplit === 'declared' ? 'the dataset\'s declared val split' : `hash split of file names, fraction ${valFraction}`;
   const command = `lenscribe train ${process.argv.slice(process.argv.indexOf('train') + 1).join(' ')}`.trim();
-  const trainOptions = { epochs, embed, hidden, layers, dropout, minCount, lr, lrDecay, batch, seed, clip, maxWords, patience, tbptt, encoder: opts.encoder, feature: outputs.map((o) => o.name), valFraction, valSplit: opts.valSplit };
+  const trainOptions = { flipAverage: opts.flipAverage === true, epochs, embed, hidden, layers, dropout, minCount, lr, lrDecay, batch, seed, clip, maxWords, patience, tbptt, encoder: opts.encoder, feature: outputs.map((o) => o.name), valFraction, valSplit: opts.valSplit };
   const card = encoder.card;
   mkdirSync(out, { recursive: true });
   const manifestBase = (metrics: ValidationMetrics | undefined, extra: Partial<ManifestInput['training']>): ManifestInput => ({
@@ -240,7 +244,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       input: { name: card.input.name, size: card.input.size, layout: card.input.layout, dtype: card.input.dtype },
       preprocessing: card.preprocessing,
     },
-    features: { outputs, dim: D },
+    features: { outputs, dim: D, ...(opts.flipAverage ? { flipAverage: true } : {}) },
     decoder: { architecture: 'show-and-tell-lstm', config, weights: WEIGHTS_FILE, vocabulary: VOCAB_FILE, maxLength: maxWords },
     decoding: { beam },
     training: { data: credit, command, options: trainOptions, ...extra },
@@ -418,6 +422,7 @@ export function registerTrain(program: Command): void {
     .option('--val-split <how>', '"hash" (by --val-fraction) or "declared" (the Karpathy JSON\'s own val split)', 'hash')
     .option('--encoder <name>', `image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v2')
     .option('--feature <names>', 'encoder outputs to concatenate (names or roles final/imagenet), comma-separated', 'block_10_expand_relu,out_relu')
+    .option('--flip-average', 'features are the mean of the photo\'s and its mirror image\'s (training and captioning)')
     .option('--epochs <n>', 'maximum epochs', '20')
     .option('--embed <n>', 'word embedding size', '256')
     .option('--hidden <n>', 'LSTM hidden size', '512')
