@@ -32,6 +32,10 @@ export interface CaptionData {
   captions: Caption[];
 }
 
+/**
+ * Reported after every optimizer step ('train'), when validation of an epoch starts
+ * ('validate'), and when an epoch is finished and checkpointed ('epoch').
+ */
 export interface TrainProgress {
   phase: 'train' | 'validate' | 'epoch';
   /** 0-based epoch. */
@@ -242,6 +246,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let validationLoss: number | undefined;
     let validationScore: number | undefined;
     if (validData && validData.captions.length > 0) {
+      const elapsed = (performance.now() - startTime) / 1000;
+      options.onProgress?.({
+        phase: 'validate', epoch, epochs, step, stepsPerEpoch,
+        loss: lossSum / Math.max(tokenSum, 1), epochLoss: lossSum / Math.max(tokenSum, 1),
+        tokensPerSecond: tokenSum / Math.max((performance.now() - epochStart) / 1000, 1e-9),
+        etaSeconds: (elapsed / Math.max(step, 1)) * (totalSteps - step),
+        learningRate: scheduledRate(schedule, step, epoch), gradNorm: NaN,
+      });
       validationLoss = meanLoss(params, validData, batchSize, maxWords, D);
       if (options.validationScorer) {
         validationScore = await options.validationScorer({ params, model: createStepModel(params), epoch, signal: options.signal });
@@ -272,7 +284,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       phase: 'epoch', epoch, epochs, step, stepsPerEpoch,
       loss: record.trainLoss, epochLoss: record.trainLoss,
       tokensPerSecond: tokenSum / Math.max(record.seconds, 1e-9),
-      etaSeconds: (elapsed / step) * (totalSteps - step),
+      etaSeconds: (elapsed / Math.max(step, 1)) * (totalSteps - step),
       learningRate: scheduledRate(schedule, step, epoch), gradNorm: NaN,
       validationLoss, validationScore, best: isBest,
     });

@@ -64,6 +64,8 @@ describe('trainer', () => {
       expect(Number.isFinite(e.loss)).toBe(true);
     }
     expect(trainEvents.at(-1)!.etaSeconds).toBe(0);
+    expect(events.filter((e) => e.phase === 'validate').map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
+    expect(events.map((e) => e.phase).lastIndexOf('validate')).toBe(events.length - 2);
     const last = loadCheckpoint(ckpt);
     expect(last.info.epoch).toBe(3);
     expect(last.config.hiddenDim).toBe(24);
