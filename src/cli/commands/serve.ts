@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openApiHost } from '../../main/api/host.js';
+import { openApiHostInWorker } from '../../main/api/remote-host.js';
 import { defaultLibraryDir } from '../../main/library/library.js';
 import { startServer } from '../../main/server/http-server.js';
 import { UserError } from '../../shared/errors.js';
@@ -41,7 +41,8 @@ export function registerServe(program: Command): void {
       const dir = rendererDir();
       if (!existsSync(join(dir, 'index.html'))) throw new UserError(`the app is not built (${dir} has no index.html): run npm run build`);
       const libraryDir = resolve(opts.library ?? defaultLibraryDir());
-      const host = await openApiHost({ libraryDir, capabilities: { pickFolder: false, dropFolders: false }, watch: opts.watch });
+      // The library runs in a worker thread: the HTTP server never waits on SQLite or a scan.
+      const host = await openApiHostInWorker({ libraryDir, capabilities: { pickFolder: false, dropFolders: false }, watch: opts.watch });
       let server;
       try {
         server = await startServer({ host, rendererDir: dir, bind: opts.host, port });

@@ -7,7 +7,7 @@ import { ConfinementError, decodeSegments, resolveConfined } from './confine.js'
 
 export interface MediaRoots {
   /** Absolute path of a library folder, or null when there is no such folder. */
-  folderRoot(folderId: number): string | null;
+  folderRoot(folderId: number): string | null | Promise<string | null>;
   /** Absolute path of the thumbnail cache. */
   thumbsDir(): string;
 }
@@ -31,7 +31,7 @@ export async function resolveMedia(roots: MediaRoots, tail: string): Promise<str
     if (cut < 0) throw new ConfinementError('missing file path', 400);
     const idText = rest.slice(0, cut);
     if (!/^[1-9][0-9]{0,14}$/.test(idText)) throw new ConfinementError('malformed folder id', 400);
-    const root = roots.folderRoot(Number(idText));
+    const root = await roots.folderRoot(Number(idText));
     if (!root) throw new ConfinementError('no such library folder', 404);
     return resolveConfined(root, decodeSegments(rest.slice(cut + 1)));
   }

@@ -1,16 +1,15 @@
 /**
- * Electron main process: opens the library (whose captioning runs in worker threads, so this
- * thread only routes calls), serves the renderer over `lenscribe://app/`, and bridges the API
+ * Electron main process: opens the library in a worker thread (its captioning in further
+ * workers), so this thread only routes calls, serves the renderer over `lenscribe://app/`, and bridges the API
  * contract over IPC. Hardened window: context isolation, sandbox, no Node in the renderer,
  * strict CSP, navigation/new windows blocked, permissions denied, IPC sender checked.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
 import { existsSync } from 'node:fs';
-import Module from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { ApiEvent } from '../../shared/api-contract.js';
 import { replyTo, type ApiHost } from '../api/dispatch.js';
-import { openApiHost } from '../api/host.js';
+import { openApiHostInWorker } from '../api/remote-host.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, handleProtocol, registerSchemePrivileges } from './protocol.js';
 import { isAllowedRequest, isAppUrl } from './trust.js';
 
@@ -40,27 +39,6 @@ function electronSqliteBinding(): string | undefined {
   if (app.isPackaged) return undefined;
   const file = join(distDir, '..', '.cache', 'electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   return existsSync(file) ? file : undefined;
-}
-
-/**
- * Make better-sqlite3 load the Electron-ABI addon. The library opens its database without a
- * `nativeBinding` option, so we pre-load the Electron build under the path better-sqlite3's
- * `bindings` lookup resolves to (build/Release/better_sqlite3.node): its require() then returns
- * our addon. Only this process is affected; Node keeps its own build for the CLI and tests.
- */
-function useElectronSqlite(file: string): void {
-  const nodeRequire = Module.createRequire(__filename);
-  const pkgDir = dirname(nodeRequire.resolve('better-sqlite3/package.json'));
-  const addon = { exports: {} as unknown };
-  process.dlopen(addon as unknown as NodeJS.Module, file);
-  for (const sub of [join('build', 'Release'), join('build', 'Debug'), 'build']) {
-    const target = join(pkgDir, sub, 'better_sqlite3.node');
-    const mod = new Module(target);
-    mod.filename = target;
-    mod.exports = addon.exports;
-    mod.loaded = true;
-    (Module as unknown as { _cache: Record<string, unknown> })._cache[target] = mod;
-  }
 }
 
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
@@ -148,9 +126,8 @@ async function start(): Promise<void> {
   });
 
   const libraryDir = argValue('--library') ?? process.env.LENSCRIBE_LIBRARY ?? join(app.getPath('userData'), 'library');
-  const binding = electronSqliteBinding();
-  if (binding) useElectronSqlite(binding);
-  host = await openApiHost({ libraryDir, capabilities: { pickFolder: true, dropFolders: true } });
+  // The library (SQLite, scans, captioning jobs) runs in a worker thread; this thread only routes.
+  host = await openApiHostInWorker({ libraryDir, capabilities: { pickFolder: true, dropFolders: true } }, { sqliteBinding: electronSqliteBinding() });
   const opened = host;
   handleProtocol(rendererDir, () => opened);
 
