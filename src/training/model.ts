@@ -25,7 +25,8 @@
  * image projection only receives gradient from the first window. All windows' gradients add
  * up into one gradient for the batch (one optimizer update per batch), and the loss is
  * normalised by the whole batch's token count, so with k >= T−1 the computation is exactly
- * full BPTT. Shorter windows also bound memory to one window's activations.
+ * full BPTT. Shorter windows also bound memory to one window's activations. (With dropout,
+ * masks are drawn window by window, so the same seed gives different masks for different k.)
  */
 import { freezeMatrix, gemm, gemmFrozen, type FloatArray, type FrozenMatrix } from './matmul.js';
 import type { DecoderConfig, Params, RecurrentState, Shapes, StepModel } from './types.js';
@@ -118,6 +119,11 @@ export function initParams(config: DecoderConfig, seed: number, options: InitOpt
   const mean = options.featureMean ?? new Float32Array(D);
   const std = options.featureStd ?? new Float32Array(D).fill(1);
   if (mean.length !== D || std.length !== D) throw new RangeError(`feature statistics must have ${D} dimensions`);
+  for (let j = 0; j < D; j++) {
+    if (!Number.isFinite(mean[j]) || !(std[j] > 0) || !Number.isFinite(std[j])) {
+      throw new RangeError(`feature statistics: dimension ${j} has mean ${mean[j]} and std ${std[j]}`);
+    }
+  }
   const p: Params<Float32Array> = {
     feature_mean: Float32Array.from(mean),
     feature_std: Float32Array.from(std),
