@@ -98,6 +98,32 @@ describe('reading what other apps wrote', () => {
     expect(r.ignored).toEqual([expect.objectContaining({ text: 'OLYMPUS DIGITAL CAMERA', source: 'exif', reason: 'boilerplate' })]);
   });
 
+  it('finds a description in any single JPEG field; a JPEG with none is read without starting ExifTool', async () => {
+    const cases: Array<[string, string[], string]> = [
+      ['only-xmp.jpg', ['-XMP-dc:Description=xmp alone'], 'xmp'],
+      ['only-iptc.jpg', ['-IPTC:Caption-Abstract=iptc alone'], 'iptc'],
+      ['only-exif.jpg', ['-EXIF:ImageDescription=exif alone'], 'exif'],
+      ['only-xp.jpg', ['-EXIF:XPComment=xp alone'], 'exif-xpcomment'],
+    ];
+    for (const [name, args, source] of cases) {
+      const photo = join(dir, name);
+      await makeImage(photo, 'jpeg', 41);
+      exiftoolCli(['-overwrite_original', ...args, photo]);
+      expect((await readDescriptions(photo)).descriptions.map((d) => [d.source, d.text])).toEqual([[source, `${source === 'exif-xpcomment' ? 'xp' : source} alone`]]);
+    }
+    const plain = join(dir, 'plain.jpg');
+    await makeImage(plain, 'jpeg', 42);
+    const boiler = join(dir, 'boiler.jpg');
+    await makeImage(boiler, 'jpeg', 43);
+    exiftoolCli(['-overwrite_original', '-EXIF:ImageDescription=SONY DSC         ', '-EXIF:Make=SONY', boiler]);
+    await endExiftool();
+    expect((await readDescriptions(plain)).descriptions).toEqual([]);
+    const b = await readDescriptions(boiler);
+    expect(b.descriptions).toEqual([]);
+    expect(b.ignored).toEqual([expect.objectContaining({ text: 'SONY DSC', source: 'exif', reason: 'boilerplate' })]);
+    expect(exiftoolPids()).toEqual([]);
+  });
+
   it('reads both sidecar namings and caption sidecars; the XMP sidecar wins over the embedded text', async () => {
     const photo = join(dir, 'both.jpg');
     await makeImage(photo, 'jpeg', 12);

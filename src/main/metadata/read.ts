@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import exifr from 'exifr';
 import { cleanDescription, whyNotADescription } from './boilerplate.js';
 import { exiftool } from './exiftool.js';
 import { captionSidecarPath, existingXmpSidecars, txtSidecarPath } from './sidecars.js';
@@ -120,6 +122,44 @@ function attribute(raw: RawDescription, fd: FileDescriptions | undefined): Found
 const rank = (d: RawDescription) =>
   SOURCE_PRIORITY.indexOf(d.source) * 2 + (d.lang === undefined || d.lang === 'x-default' ? 0 : 1);
 
+/** exifr options: just enough to see whether a JPEG carries any description field at all. */
+const QUICK_LOOK = {
+  tiff: true, ifd0: true, exif: false, gps: false, interop: false, ifd1: false, icc: false, jfif: false, ihdr: false,
+  xmp: { parse: false }, iptc: true, mergeOutput: false, multiSegment: true,
+  translateKeys: true, translateValues: false, reviveValues: false, silentErrors: true,
+};
+
+/**
+ * Most photos carry no description. For a JPEG, exifr (in-process, well under a millisecond)
+ * tells whether any description field exists; only then is ExifTool (a round trip to perl,
+ * several milliseconds) asked for the authoritative values. Returns null when ExifTool must
+ * look: any IPTC, an XMP packet mentioning a description or Lenscribe's namespace, an
+ * XPComment, a real ImageDescription, or anything exifr cannot parse.
+ */
+async function quickJpegLook(path: string): Promise<{ camera: FileDescriptions['camera']; ignored: RawDescription[] } | null> {
+  let out: Record<string, Record<string, unknown> | string | undefined> | undefined;
+  try {
+    out = (await exifr.parse(path, QUICK_LOOK as never)) as typeof out;
+  } catch {
+    return null;
+  }
+  if (!out) return { camera: {}, ignored: [] };
+  if (out.iptc !== undefined) return null;
+  if (out.xmp !== undefined && (typeof out.xmp !== 'string' || /description|lenscribe/i.test(out.xmp))) return null;
+  const ifd0 = (out.ifd0 ?? {}) as Record<string, unknown>;
+  if (ifd0.XPComment !== undefined) return null;
+  const camera = {
+    ...(typeof ifd0.Make === 'string' ? { make: ifd0.Make } : {}),
+    ...(typeof ifd0.Model === 'string' ? { model: ifd0.Model } : {}),
+  };
+  const desc = ifd0.ImageDescription;
+  if (desc === undefined) return { camera, ignored: [] };
+  if (typeof desc !== 'string' || whyNotADescription(desc, camera) === null) return null;
+  return { camera, ignored: [{ text: cleanDescription(desc), source: 'exif', file: path, tag: 'IFD0:ImageDescription' }] };
+}
+
+const QUICK_LOOK_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif']);
+
 export interface ReadOptions {
   /** Read the photo's own metadata (default true). */
   embedded?: boolean;
@@ -135,13 +175,16 @@ export async function readDescriptions(photoPath: string, options: ReadOptions =
   const report: DescriptionReport = { photoPath, descriptions: [], primary: null, ignored: [], problems: [] };
   // The photo and its XMP sidecars are read at the same time (the pool has two ExifTool processes).
   const xmpFiles: Array<{ path: string; sidecar: boolean }> = [];
-  if (options.embedded !== false) xmpFiles.push({ path: photoPath, sidecar: false });
+  let quick: Awaited<ReturnType<typeof quickJpegLook>> = null;
+  if (options.embedded !== false && QUICK_LOOK_EXTENSIONS.has(extname(photoPath).toLowerCase())) quick = await quickJpegLook(photoPath);
+  if (options.embedded !== false && !quick) xmpFiles.push({ path: photoPath, sidecar: false });
   if (options.sidecars !== false) for (const s of await existingXmpSidecars(photoPath)) xmpFiles.push({ path: s.path, sidecar: true });
   const results = await Promise.all(
     xmpFiles.map((f) => readFileDescriptions(f.path, f.sidecar).then((fd) => ({ fd }), (err: unknown) => ({ err, path: f.path }))),
   );
-  let camera: FileDescriptions['camera'] = {};
+  let camera: FileDescriptions['camera'] = quick?.camera ?? {};
   const raws: Array<{ raw: RawDescription; fd?: FileDescriptions }> = [];
+  for (const raw of quick?.ignored ?? []) raws.push({ raw });
   for (const r of results) {
     if ('err' in r) {
       report.problems.push(describeError(r.err, r.path));
