@@ -5,7 +5,7 @@
  */
 import type { DB } from './db.js';
 import type { WordNeighbours } from './expansion.js';
-import { expandedExpression, matchExpression, parseQuery, queryWords } from './query.js';
+import { expandedExpression, matchExpression, parseQuery, queryWords, type ParsedQuery } from './query.js';
 
 export interface SearchOptions {
   folderId?: number;
@@ -45,6 +45,107 @@ const CANDIDATES = 200;
 /** photos.fts_key = (caption length << 40) | photo id. */
 const KEY_SPAN = 2 ** 40;
 
+const K1 = 1.2;
+const B = 0.75;
+const WEIGHTS = { caption: 1.0, name: 0.4 };
+const WORDS = /[\p{L}\p{N}\p{M}]+/gu;
+
+function countWords(text: string): number {
+  return text.match(/^[\x00-\x7f]*$/.test(text) ? /[A-Za-z0-9]+/g : WORDS)?.length ?? 0;
+}
+
+export interface MatchWord {
+  word: string;
+  prefix: boolean;
+}
+
+/** Every word the query looks for (phrase words included), for scoring and highlighting. */
+export function matchWords(q: ParsedQuery): MatchWord[] {
+  return q.terms.flatMap((t) => (t.kind === 'word' ? [{ word: t.word, prefix: t.prefix }] : t.words.map((w, i) => ({ word: w, prefix: t.prefix && i === t.words.length - 1 }))));
+}
+
+/**
+ * A rough stem, enough to see which words of a caption FTS5's porter stemmer matched
+ * (dogs/dog, running/run, played/play): FTS5 already decided the document matches.
+ */
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_WORDS = /[A-Za-z0-9]+/g;
+
+/** Lowercase without diacritics (as unicode61 remove_diacritics folds them). */
+function fold(word: string): string {
+  return ASCII.test(word) ? word.toLowerCase() : word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+function stemish(word: string): string {
+  let w = fold(word);
+  for (const suffix of ['ing', 'ed', 'es', 's']) {
+    if (w.length - suffix.length >= 3 && w.endsWith(suffix)) {
+      w = w.slice(0, -suffix.length);
+      if (w.length >= 4 && w[w.length - 1] === w[w.length - 2] && !'lsz'.includes(w[w.length - 1])) w = w.slice(0, -1);
+      break;
+    }
+  }
+  return w;
+}
+
+function tokenMatches(token: string, words: MatchWord[], stems: string[]): string | null {
+  const lower = fold(token);
+  const st = stemish(lower);
+  for (let i = 0; i < words.length; i++) {
+    if (st === stems[i] || lower === words[i].word || (words[i].prefix && lower.startsWith(words[i].word))) return words[i].word;
+  }
+  return null;
+}
+
+/** Snippets longer than this many words are cut around the first match. */
+const SNIPPET_WORDS = 24;
+
+/**
+ * BM25 (k1 1.2, b 0.75; caption weighted 1, file name 0.4) of one document for the query
+ * words, and its caption with the matched words marked. Document frequencies are left out:
+ * every candidate matches every query term, so they would scale all candidates alike.
+ */
+export function scoreDocument(caption: string, name: string, words: MatchWord[], avg: { caption: number; name: number }): { score: number; snippet: string } {
+  const stems = words.map((w) => stemish(w.word));
+  let score = 0;
+  let snippet = '';
+  for (const [text, weight, mean, isCaption] of [[caption, WEIGHTS.caption, avg.caption, true], [name, WEIGHTS.name, avg.name, false]] as const) {
+    const tf = new Map<string, number>();
+    let length = 0;
+    let out = '';
+    let last = 0;
+    let firstMatch = -1;
+    // exec on a shared regex (matchAll would clone and recompile it for every document);
+    // plain ASCII text, the common case, takes the much cheaper ASCII word pattern.
+    const re = ASCII.test(text) ? ASCII_WORDS : WORDS;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      length++;
+      const hit = tokenMatches(m[0], words, stems);
+      if (!hit) continue;
+      tf.set(hit, (tf.get(hit) ?? 0) + 1);
+      if (isCaption) {
+        if (firstMatch < 0) firstMatch = length - 1;
+        out += `${text.slice(last, m.index)}${SNIPPET_OPEN}${m[0]}${SNIPPET_CLOSE}`;
+        last = m.index + m[0].length;
+      }
+    }
+    if (isCaption) snippet = trimSnippet(out + text.slice(last), firstMatch, length);
+    const norm = K1 * (1 - B + (B * length) / mean);
+    for (const f of tf.values()) score += (weight * (f * (K1 + 1))) / (f + norm);
+  }
+  return { score, snippet };
+}
+
+function trimSnippet(marked: string, firstMatch: number, words: number): string {
+  if (words <= SNIPPET_WORDS) return marked;
+  const parts = marked.split(/(\s+)/);
+  const tokens = parts.filter((p, i) => i % 2 === 0);
+  const start = Math.max(0, Math.min(Math.max(0, firstMatch - 4), tokens.length - SNIPPET_WORDS));
+  const kept = tokens.slice(start, start + SNIPPET_WORDS).join(' ');
+  return `${start > 0 ? '…' : ''}${kept}${start + SNIPPET_WORDS < tokens.length ? '…' : ''}`;
+}
+
 export class Searcher {
   private readonly cache = new Map<string, ReturnType<DB['prepare']>>();
 
@@ -57,6 +158,23 @@ export class Searcher {
       this.cache.set(sql, s);
     }
     return s;
+  }
+
+  private avg: { caption: number; name: number; at: number } | null = null;
+
+  /** Mean words per caption and per file name, from a sample (refreshed every few minutes). */
+  private averages(): { caption: number; name: number } {
+    if (!this.avg || Date.now() - this.avg.at > 300_000) {
+      const rows = this.db.prepare(`SELECT caption, name FROM photos WHERE status != 'missing' ORDER BY id DESC LIMIT 2000`).all() as Array<{ caption: string | null; name: string }>;
+      let c = 0;
+      let n = 0;
+      for (const r of rows) {
+        c += countWords(r.caption ?? '');
+        n += countWords(r.name);
+      }
+      this.avg = { caption: Math.max(1, c / Math.max(1, rows.length)), name: Math.max(1, n / Math.max(1, rows.length)), at: Date.now() };
+    }
+    return this.avg;
   }
 
   search(query: string, options: SearchOptions = {}, neighbours?: WordNeighbours | null): RawSearchResult {
@@ -106,45 +224,56 @@ export class Searcher {
     const countSql = `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${COUNT_CAP})`;
     // The index's rowids put short captions first (photos.fts_key), and bm25 ranks a term in a
     // short caption above the same term in a long one; so the first K matches in rowid order
-    // hold the best-ranked ones, and bm25 is computed for those K only (early termination).
-    // Exact whenever there are at most K matches, or every matched word occurs once per caption.
-    const candidatesSql = `SELECT photos_fts.rowid AS key, ${BM25} AS rank ${from} ORDER BY photos_fts.rowid LIMIT @k`;
+    // hold the best-ranked ones, and FTS5 stops after K. They are scored here (scoreDocument:
+    // BM25 over the matched words), not with FTS5's bm25(), whose first call reads every match of
+    // every term to count documents — the very cost early termination avoids.
+    const candidatesSql = `SELECT photos_fts.rowid AS key ${from} ORDER BY photos_fts.rowid LIMIT @k`;
+    const rowsSql = `SELECT fts_key AS key, coalesce(caption, '') AS caption, name FROM photos WHERE fts_key IN (SELECT value FROM json_each(?))`;
     // Pages past the first CANDIDATES/2 hits score every match.
     const fullSql = `SELECT photos_fts.rowid AS key, ${BM25} AS rank ${from} ORDER BY rank LIMIT @limit OFFSET @offset`;
 
     // One page from one tier, and how many matches that tier has (capped).
-    const tier = (match: string, lim: number, off: number): { rows: Array<{ key: number; rank: number }>; total: number } => {
+    type Row = { key: number; rank: number; snippet?: string };
+    const tier = (match: string, words: MatchWord[], lim: number, off: number): { rows: Row[]; total: number } => {
       if (off + lim <= CANDIDATES / 2) {
-        const rows = this.stmt(candidatesSql).all({ ...params, match, k: CANDIDATES }) as Array<{ key: number; rank: number }>;
+        const keys = (this.stmt(candidatesSql).all({ ...params, match, k: CANDIDATES }) as Array<{ key: number }>).map((r) => r.key);
         // Fewer than K candidates means these are all the matches: no count query needed.
-        const total = rows.length < CANDIDATES ? rows.length : (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
+        const total = keys.length < CANDIDATES ? keys.length : (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
+        const docs = keys.length ? (this.stmt(rowsSql).all(JSON.stringify(keys)) as Array<{ key: number; caption: string; name: string }>) : [];
+        const avg = this.averages();
+        const rows = docs.map((d) => {
+          const scored = scoreDocument(d.caption, d.name, words, avg);
+          return { key: d.key, rank: -scored.score, snippet: scored.snippet };
+        });
         rows.sort((a, b) => a.rank - b.rank || a.key - b.key);
         return { rows: rows.slice(off, off + lim), total };
       }
       const total = (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
-      const rows = off < total ? (this.stmt(fullSql).all({ ...params, match, limit: lim, offset: off }) as Array<{ key: number; rank: number }>) : [];
+      const rows = off < total ? (this.stmt(fullSql).all({ ...params, match, limit: lim, offset: off }) as Row[]) : [];
       return { rows, total };
     };
+    const exactWords = matchWords(parsed);
+    const wideWords = [...exactWords, ...expanded.flatMap((e) => e.similar.map((w) => ({ word: w, prefix: false })))];
 
     try {
-      const first = tier(exact, limit, offset);
+      const first = tier(exact, exactWords, limit, offset);
       const rows = first.rows.map((r) => ({ ...r, via: false, match: exact }));
       let wideTotal = 0;
       if (wide) {
         const off = Math.max(0, offset - first.total);
-        const second = tier(wide, Math.max(1, limit - rows.length), off);
+        const second = tier(wide, wideWords, Math.max(1, limit - rows.length), off);
         wideTotal = second.total;
         if (rows.length < limit && offset + rows.length >= first.total) for (const r of second.rows.slice(0, limit - rows.length)) rows.push({ ...r, via: true, match: wide });
       }
       const snippets = new Map<number, string>();
-      for (const m of new Set(rows.map((r) => r.match))) {
-        const keys = rows.filter((r) => r.match === m).map((r) => r.key);
+      for (const m of new Set(rows.filter((r) => r.snippet === undefined).map((r) => r.match))) {
+        const keys = rows.filter((r) => r.match === m && r.snippet === undefined).map((r) => r.key);
         const list = this.db
           .prepare(`SELECT rowid AS key, snippet(photos_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 24) AS s FROM photos_fts WHERE photos_fts MATCH ? AND rowid IN (${keys.map(() => '?').join(',')})`)
           .all(m, ...keys) as Array<{ key: number; s: string | null }>;
         for (const x of list) snippets.set(x.key, x.s ?? '');
       }
-      const hits = rows.map((r) => ({ id: r.key % KEY_SPAN, score: -r.rank, snippet: snippets.get(r.key) ?? '', viaSimilar: r.via }));
+      const hits = rows.map((r) => ({ id: r.key % KEY_SPAN, score: -r.rank, snippet: r.snippet ?? snippets.get(r.key) ?? '', viaSimilar: r.via }));
       return { total: Math.min(COUNT_CAP, first.total + wideTotal), hits, expanded, expression: exact, expandedExpression: wide };
     } catch (err) {
       // The parser only emits quoted words, so this is not expected; a search must still never throw.
