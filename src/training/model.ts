@@ -434,7 +434,12 @@ export class DecoderStepModel implements StepModel {
    */
   private readonly inputTable: Float32Array | null = null;
 
-  constructor(params: Params<Float32Array>, options: { inputTable?: boolean } = {}) {
+  /**
+   * `inputTable` (default true): precompute layer 0's input term per word.
+   * `int8` (default false): recurrent and output weights as 8-bit integers with per-column
+   * scales (see `freezeMatrix`): faster decoding, log-probabilities within about 1%.
+   */
+  constructor(params: Params<Float32Array>, options: { inputTable?: boolean; int8?: boolean } = {}) {
     this.config = configFromParams(params);
     const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = this.config;
     this.vocabSize = V;
@@ -443,10 +448,11 @@ export class DecoderStepModel implements StepModel {
     this.std = params.feature_std.slice();
     this.proj = freezeMatrix(params.W_proj, D, L * H, params.b_proj);
     for (let l = 0; l < L; l++) {
-      this.wx.push(freezeMatrix(params[`Wx_${l}`], l === 0 ? W : H, 4 * H, params[`b_${l}`]));
-      this.wh.push(freezeMatrix(params[`Wh_${l}`], H, 4 * H));
+      const q = { int8: options.int8 ?? false };
+      this.wx.push(freezeMatrix(params[`Wx_${l}`], l === 0 ? W : H, 4 * H, params[`b_${l}`], q));
+      this.wh.push(freezeMatrix(params[`Wh_${l}`], H, 4 * H, undefined, q));
     }
-    this.vocab = freezeMatrix(params.W_vocab, H, V, params.b_vocab);
+    this.vocab = freezeMatrix(params.W_vocab, H, V, params.b_vocab, { int8: options.int8 ?? false });
     if ((options.inputTable ?? true) && V * 4 * H <= 16 * 1024 * 1024) {
       this.inputTable = new Float32Array(V * 4 * H);
       gemm(this.embed, params.Wx_0, this.inputTable, V, W, 4 * H, { bias: params.b_0 });
@@ -525,6 +531,6 @@ function logSoftmaxRows(x: Float32Array, n: number, V: number): void {
   }
 }
 
-export function createStepModel(params: Params<Float32Array>): StepModel {
-  return new DecoderStepModel(params);
+export function createStepModel(params: Params<Float32Array>, options: { int8?: boolean } = {}): StepModel {
+  return new DecoderStepModel(params, options);
 }

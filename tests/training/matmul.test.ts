@@ -74,6 +74,27 @@ describe('gemm backends', () => {
     }
   });
 
+  it('int8 frozen weights stay within 2% of float32 and the reference uses the same dequantised matrix', () => {
+    const rng = new Rng(81);
+    for (const [M, K, N] of [[3, 512, 2700], [1, 256, 2048], [5, 64, 33]]) {
+      const b = rand(rng, K * N), bias = rand(rng, N), a = rand(rng, M * K), init = rand(rng, M * N);
+      const w = freezeMatrix(b, K, N, bias, { int8: true });
+      for (const accumulate of [false, true]) {
+        const exact = Float64Array.from(init);
+        gemmReference(Float64Array.from(a), Float64Array.from(b), exact, M, K, N, { accumulate, bias: Float64Array.from(bias) });
+        setGemmBackend('onnx');
+        const out = init.slice();
+        gemmFrozen(a, w, out, M, { accumulate });
+        expect(normRelError(out, exact), `${M}×${K}×${N} acc=${accumulate}`).toBeLessThan(0.02);
+        setGemmBackend('reference');
+        const ref = init.slice();
+        gemmFrozen(a, w, ref, M, { accumulate });
+        expect(normRelError(out, ref)).toBeLessThan(0.02);
+        expect(normRelError(ref, exact)).toBeLessThan(0.02);
+      }
+    }
+  });
+
   it('rejects buffers too small for the stated shape', () => {
     expect(() => gemm(new Float32Array(5), new Float32Array(6), new Float32Array(4), 2, 3, 2)).toThrow(/A has 5/);
   });

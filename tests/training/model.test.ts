@@ -130,6 +130,26 @@ describe('caption model', () => {
     expect(() => a.step(sa, Int32Array.from([1, 99]))).toThrow(/outside vocabulary/);
   });
 
+  it('int8 weights keep log-probabilities close and the greedy choice mostly the same', () => {
+    const config = { ...tinyConfig, hiddenDim: 64, embedDim: 32, vocabSize: 50, layers: 1 };
+    const p32 = castParams(tinyParams(config, 14), 'float32');
+    const a = new DecoderStepModel(p32), b = new DecoderStepModel(p32, { int8: true });
+    const n = 16;
+    const feats = Float32Array.from(randomBatch(config, n, 4, 14).features);
+    const sa = a.initState(feats, n), sb = b.initState(feats, n);
+    const tokens = Int32Array.from({ length: n }, (_, i) => 4 + i);
+    const la = a.step(sa, tokens), lb = b.step(sb, tokens);
+    let worst = 0, same = 0;
+    for (let i = 0; i < la.length; i++) worst = Math.max(worst, Math.abs(la[i] - lb[i]));
+    for (let r = 0; r < n; r++) {
+      const row = (x: Float32Array) => Array.from(x.subarray(r * 50, (r + 1) * 50));
+      const arg = (x: number[]) => x.indexOf(Math.max(...x));
+      if (arg(row(la)) === arg(row(lb))) same++;
+    }
+    expect(worst).toBeLessThan(0.1);
+    expect(same).toBeGreaterThanOrEqual(n - 1);
+  });
+
   it('selectRows copies the chosen rows of every layer', () => {
     const p32 = castParams(tinyParams(tinyConfig, 6), 'float32');
     const sm = createStepModel(p32);
