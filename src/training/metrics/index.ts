@@ -2,7 +2,7 @@
  * Caption metrics as the coco-caption toolkit defines them: corpus BLEU-1..4, ROUGE-L, CIDEr-D.
  * `scoreCaptions` takes raw captions, tokenises them (lowercase, punctuation removed, see
  * tokenize.ts) and returns every figure. BLEU and ROUGE-L lie in [0, 1]; CIDEr-D is on coco's
- * scale (0–10, typically below 1.5).
+ * scale (0–10; it can exceed 1).
  */
 import { corpusBleu } from './bleu.js';
 import { corpusCiderD } from './cider.js';
