@@ -341,7 +341,6 @@ export class Library {
   private async scanInto(folderId: number, folderPath: string, scanRoot: string): Promise<ScanProgress> {
     const progress: ScanProgress = { folderId, path: scanRoot, scanned: 0, added: 0, updated: 0, moved: 0, unchanged: 0, errors: 0, missing: 0 };
     this.scanning.add(folderId);
-    const seen = new Set<string>();
     const concurrency = Math.max(1, this.options.scanConcurrency ?? 4);
     const buffers = Array.from({ length: concurrency }, () => Buffer.allocUnsafe(1 << 20));
     const inFlight = new Set<Promise<void>>();
@@ -358,7 +357,6 @@ export class Library {
       for await (const entry of scanFolder(scanRoot)) {
         if (this.closed) break;
         if (entry.type !== 'file') continue;
-        seen.add(entry.path);
         while (inFlight.size >= concurrency) await Promise.race(inFlight);
         const buf = buffers.pop()!;
         const p = this.writer
@@ -375,14 +373,13 @@ export class Library {
         inFlight.add(p);
       }
       await Promise.all(inFlight);
-      // Photos under the scanned root that were not found are gone (kept as 'missing').
+      // Photos under the scanned root whose file is gone are kept as 'missing'. Checked against
+      // the disk rather than a set of the paths just seen, so memory stays flat however big the folder.
       const prefix = scanRoot.endsWith(sep) ? scanRoot : scanRoot + sep;
-      const known = this.db.prepare(`SELECT path FROM photos WHERE folder_id = ? AND status != 'missing' AND substr(path, 1, ?) = ?`).all(folderId, prefix.length, prefix) as Array<{ path: string }>;
-      for (const { path } of known) {
-        if (!seen.has(path) && !existsSync(path)) {
-          if (this.writer.markMissing(path) !== null) progress.missing++;
-        }
-      }
+      const gone: string[] = [];
+      const known = this.db.prepare(`SELECT path FROM photos WHERE folder_id = ? AND status != 'missing' AND substr(path, 1, ?) = ?`).pluck();
+      for (const path of known.iterate(folderId, prefix.length, prefix) as IterableIterator<string>) if (!existsSync(path)) gone.push(path);
+      for (const path of gone) if (this.writer.markMissing(path) !== null) progress.missing++;
       await this.importMetadataOf(changedPaths);
     } finally {
       this.scanning.delete(folderId);
