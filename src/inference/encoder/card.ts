@@ -33,7 +33,7 @@ export interface EncoderCard {
   converter: string;
   layers: number;
   input: { name: string; dtype: 'uint8'; layout: 'NHWC'; shape: [string, number, number, number]; size: number };
-  preprocessing: { orientation: string; colour: string; resize: string; scaling: string };
+  preprocessing: { orientation: string; colour: string; resize: string; scaling: string; note?: string };
   outputs: EncoderOutput[];
   opset: number;
 }

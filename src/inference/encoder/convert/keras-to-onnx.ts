@@ -70,7 +70,6 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
     if (!w) throw new Error(`missing weight ${layer}/${key}`);
     return w;
   };
-  const optionalWeight = (layer: string, key: string) => model.weights.get(`${layer}/${key}`);
 
   for (const layer of model.layers) {
     if (!needed.has(layer.name)) continue;
@@ -102,7 +101,7 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
       }
       case 'Conv2D':
       case 'DepthwiseConv2D': {
-        out = convolution(g, layer, x, model, consumers, byName, exposed, folded, weight, optionalWeight);
+        out = convolution(g, layer, x, consumers, byName, exposed, folded, weight);
         break;
       }
       case 'BatchNormalization': {
@@ -111,7 +110,7 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
           break;
         }
         const t = materialize(g, x);
-        const [scale, shift] = bnAffine(layer, weight, optionalWeight, x.dims[0]);
+        const [scale, shift] = bnAffine(layer, weight, x.dims[0]);
         const shape = [x.dims[0], 1, 1];
         const mul = g.node('Mul', [t.name, g.constant(`${layer.name}_scale`, Float32Array.from(scale), shape)], `${layer.name}_mul`);
         out = { name: g.node('Add', [mul, g.constant(`${layer.name}_shift`, Float32Array.from(shift), shape)], layer.name), dims: x.dims };
@@ -276,17 +275,15 @@ function activation(g: OnnxGraph, x: string, kind: string, base: string, max?: n
 }
 
 type WeightGet = (layer: string, key: string) => { shape: number[]; data: Float32Array };
-type OptWeightGet = (layer: string, key: string) => { shape: number[]; data: Float32Array } | undefined;
 
 /** Per-channel affine form of inference-mode batch norm, computed in double precision. */
-function bnAffine(layer: KerasLayer, weight: WeightGet, optionalWeight: OptWeightGet, channels: number): [Float64Array, Float64Array] {
+function bnAffine(layer: KerasLayer, weight: WeightGet, channels: number): [Float64Array, Float64Array] {
   const c = layer.config;
   const eps = c.epsilon as number;
   const gamma = c.scale === false ? undefined : weight(layer.name, 'gamma').data;
   const beta = c.center === false ? undefined : weight(layer.name, 'beta').data;
   const mean = weight(layer.name, 'moving_mean').data;
   const variance = weight(layer.name, 'moving_variance').data;
-  void optionalWeight;
   const scale = new Float64Array(channels);
   const shift = new Float64Array(channels);
   for (let i = 0; i < channels; i++) {
@@ -302,13 +299,11 @@ function convolution(
   g: OnnxGraph,
   layer: KerasLayer,
   x: Tensor,
-  model: KerasModel,
   consumers: Map<string, string[]>,
   byName: Map<string, KerasLayer>,
   exposed: Set<string>,
   folded: Set<string>,
   weight: WeightGet,
-  optionalWeight: OptWeightGet,
 ): Tensor {
   const c = layer.config;
   const depthwise = layer.class_name === 'DepthwiseConv2D';
@@ -344,7 +339,7 @@ function convolution(
   if (next.length === 1 && !exposed.has(layer.name)) {
     const bn = byName.get(next[0])!;
     if (bn.class_name === 'BatchNormalization') {
-      const [scale, shift] = bnAffine(bn, weight, optionalWeight, cout);
+      const [scale, shift] = bnAffine(bn, weight, cout);
       const per = inPerGroup * kh * kw;
       for (let o = 0; o < cout; o++) {
         for (let k = 0; k < per; k++) W[o * per + k] *= scale[o];
@@ -354,7 +349,6 @@ function convolution(
       outName = bn.name;
     }
   }
-  void model;
   const attrs: Record<string, number | number[]> = { kernel_shape: [kh, kw], strides: [sh, sw], pads, dilations: dil };
   if (depthwise) attrs.group = cin;
   const name = g.node(
