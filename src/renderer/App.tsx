@@ -14,11 +14,14 @@ import {
   type SearchHit,
   type SearchResult,
   type Settings,
+  type TrainingRun,
 } from '../shared/api-contract.js';
 import { FirstRun } from './components/FirstRun.js';
 import { Grid } from './components/Grid.js';
 import { PhotoView } from './components/PhotoView.js';
-import { Sidebar } from './components/Sidebar.js';
+import { SettingsView } from './components/SettingsView.js';
+import { Sidebar, type View } from './components/Sidebar.js';
+import { TeachView } from './components/TeachView.js';
 import { plural, snippetRuns } from './format.js';
 import { usePaged } from './usePaged.js';
 
@@ -43,6 +46,10 @@ export function App({ client }: { client: ApiClient }) {
   const [refresh, setRefresh] = useState(0);
   const [toast, setToast] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [view, setView] = useState<View>('photos');
+  const [trainingRun, setTrainingRun] = useState<TrainingRun | null>(null);
+  /** A photo opened from outside the grid (the Teach view's labeled photos). */
+  const [openById, setOpenById] = useState<number | null>(null);
   const gridWrap = useRef<HTMLDivElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
 
@@ -54,6 +61,7 @@ export function App({ client }: { client: ApiClient }) {
     client.call('folders.list').then(setFolders, (e: Error) => showError(e.message));
     client.call('settings.get').then(setSettings, () => {});
     client.call('jobs.list').then((list) => setJobs(new Map(list.map((j) => [j.id, j]))), () => {});
+    client.call('training.status', { limit: 0 }).then((s) => setTrainingRun((r) => r ?? s.run), () => {});
     let pending: ReturnType<typeof setTimeout> | null = null;
     const bump = () => {
       // Captions arrive many per second; refresh the views at most twice a second.
@@ -69,6 +77,7 @@ export function App({ client }: { client: ApiClient }) {
       else if (event.kind === 'folders') setFolders(event.folders);
       else if (event.kind === 'photos') bump();
       else if (event.kind === 'settings') setSettings(event.settings);
+      else if (event.kind === 'training') setTrainingRun(event.run);
       else if (event.kind === 'notice') showError(event.message);
     });
     const offMenu = window.lenscribe?.onMenuAddFolder((path) => void addFolder(path));
@@ -215,7 +224,11 @@ export function App({ client }: { client: ApiClient }) {
         jobs={jobList}
         selected={folderId}
         settings={settings}
+        view={view}
+        onView={setView}
+        trainingRun={trainingRun}
         onSelect={(id) => {
+          setView('photos');
           setFolderId(id);
           gridWrap.current?.querySelector<HTMLElement>('[role=grid]')?.focus();
         }}
@@ -233,6 +246,22 @@ export function App({ client }: { client: ApiClient }) {
         onSettings={updateSettings}
         onError={showError}
       />
+      {view === 'teach' ? (
+        <main className="main main-scroll" aria-label="Teach">
+          <TeachView
+            client={client}
+            run={trainingRun}
+            refreshToken={refresh}
+            theme={settings.theme}
+            onError={showError}
+            onOpenPhoto={setOpenById}
+          />
+        </main>
+      ) : view === 'settings' ? (
+        <main className="main main-scroll" aria-label="Settings">
+          <SettingsView client={client} settings={settings} onSettings={updateSettings} onError={showError} />
+        </main>
+      ) : (
       <main className="main">
         <header className="toolbar">
           <div className="search" role="search">
@@ -330,7 +359,19 @@ export function App({ client }: { client: ApiClient }) {
           )}
         </div>
       </main>
-      {openIndex !== null && openedPhoto && (
+      )}
+      {openById !== null && (
+        <PhotoView
+          client={client}
+          photoId={openById}
+          refreshToken={refresh}
+          onClose={() => setOpenById(null)}
+          onPrev={() => {}}
+          onNext={() => {}}
+          onError={showError}
+        />
+      )}
+      {view === 'photos' && openIndex !== null && openedPhoto && (
         <PhotoView
           client={client}
           photoId={openedPhoto.id}

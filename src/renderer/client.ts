@@ -37,7 +37,7 @@ export function createIpcClient(bridge: LenscribeBridge): ApiClient {
   };
 }
 
-const eventKinds: ApiEventKind[] = ['job', 'folders', 'photos', 'settings', 'notice'];
+const eventKinds: ApiEventKind[] = ['job', 'folders', 'photos', 'settings', 'training', 'notice'];
 
 /**
  * `base` is the server origin ('' = the page's own origin, as served by `lenscribe serve`,

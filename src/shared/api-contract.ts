@@ -5,8 +5,8 @@
  * HTTP server of `lenscribe serve` and the renderer's client all import this file; nothing else
  * defines call names or shapes.
  *
- * Room for later parts: training calls go under `training.*` and their progress under the
- * `training` event kind, added here when the Teach view lands (issue 7).
+ * Teaching (issue 7): `training.*` calls and the `training` event; captions that travel with the
+ * photos (issue 8): `metadata.*` calls and the metadata* settings.
  */
 import { z } from 'zod';
 
@@ -34,11 +34,19 @@ export const FolderStatus = z.enum(['scanning', 'captioning', 'ready', 'missing'
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
 export const Theme = z.enum(['system', 'light', 'dark']);
 export const PhotoSort = z.enum(['path', 'taken', 'added']);
+/** Where a saved caption is also written: nowhere (default), an XMP sidecar, a .txt sidecar, or into the photo file. */
+export const MetadataWrite = z.enum(['off', 'xmp', 'txt', 'embedded']);
+/** Which captions travel: only the user's, or the model's too (never over a description another app wrote). */
+export const MetadataOnly = z.enum(['user', 'all']);
+export const MetadataFormat = z.enum(['xmp', 'txt', 'embedded']);
 
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
 export type FolderStatus = z.infer<typeof FolderStatus>;
 export type JobStatus = z.infer<typeof JobStatus>;
 export type Theme = z.infer<typeof Theme>;
+export type MetadataWrite = z.infer<typeof MetadataWrite>;
+export type MetadataOnly = z.infer<typeof MetadataOnly>;
+export type MetadataFormat = z.infer<typeof MetadataFormat>;
 
 // ---------------------------------------------------------------------------------------------
 // Result shapes (produced by the core; typed, not re-validated at runtime)
@@ -157,6 +165,12 @@ export interface Settings {
   searchSimilarWords: boolean;
   /** Beam width used for alternatives. */
   beamWidth: number;
+  /** After the user saves a caption, also write it here ('off': nothing is written to photo folders). */
+  metadataWrite: MetadataWrite;
+  /** 'user': only the user's own captions are written; 'all': model captions too. */
+  metadataOnly: MetadataOnly;
+  /** Embedded writes keep the photo file's modification time. */
+  metadataKeepMtime: boolean;
 }
 
 export const defaultSettings: Settings = {
@@ -164,6 +178,141 @@ export const defaultSettings: Settings = {
   captionsUnderThumbnails: true,
   searchSimilarWords: true,
   beamWidth: 3,
+  metadataWrite: 'off',
+  metadataOnly: 'user',
+  metadataKeepMtime: false,
+};
+
+/** Result of importing descriptions other apps wrote (XMP, IPTC, EXIF, .txt sidecars). */
+export interface MetadataImportResult {
+  photos: number;
+  imported: number;
+  unchanged: number;
+  withProblems: number;
+  /** The first problems, one line each (unreadable sidecar, corrupt photo…). */
+  problems: string[];
+}
+
+/** Result of writing captions where other apps read them. */
+export interface MetadataExportResult {
+  format: MetadataFormat;
+  photos: number;
+  written: number;
+  unchanged: number;
+  /** Another app already described the photo: its text was kept. */
+  keptTheirs: number;
+  /** The file changed since Lenscribe last read it: nothing written, nothing lost. */
+  conflicts: number;
+  failed: number;
+  /** Photos without a caption to write under the chosen 'only'. */
+  skipped: number;
+  /** One line per photo that was not simply written (first ones only). */
+  notes: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teaching: fine-tuning the caption model on the user's own captions (issue 7)
+
+/**
+ * Where teaching stands: nothing going on (maybe a last error), a run in progress, a run that
+ * died (kill, crash: resume or discard), or a finished version waiting for Activate / Discard.
+ */
+export type TrainingState = 'idle' | 'running' | 'interrupted' | 'ready';
+
+/** One point of a loss curve: x is the (fractional) epoch, so train and validation share an axis. */
+export interface CurvePoint {
+  epoch: number;
+  loss: number;
+}
+
+/** Caption scores on a set of photos (CIDEr-D on coco's scale). */
+export interface TrainingScores {
+  images: number;
+  loss: number | null;
+  bleu4: number;
+  cider: number;
+}
+
+export interface TrainingMetrics {
+  /** The user's held-back validation photos: before (active model) and after (new version). */
+  user: { before: TrainingScores; after: TrainingScores };
+  /** The base model's own validation photos (forgetting shows here); null without them. */
+  base: { before: TrainingScores; after: TrainingScores } | null;
+  /** Relative change of base-validation CIDEr-D; null without a base set. */
+  baseCiderChange: number | null;
+}
+
+/** A validation photo's caption before (active model) and after (the new version). */
+export interface BeforeAfter {
+  photoId: number | null;
+  name: string;
+  thumb: string | null;
+  /** What the user wrote. */
+  reference: string;
+  before: string;
+  after: string;
+}
+
+/** What a finished run produced: a new model version, not active until the user says so. */
+export interface TrainingResult {
+  versionId: string;
+  baseModel: string;
+  trainPhotos: number;
+  validationPhotos: number;
+  /** Words the model did not know before (names of people, pets, places). */
+  newWords: string[];
+  epochsRun: number;
+  bestEpoch: number;
+  stopReason: 'completed' | 'early-stopped';
+  seconds: number;
+  metrics: TrainingMetrics;
+  beforeAfter: BeforeAfter[];
+}
+
+export interface TrainingRun {
+  state: TrainingState;
+  /** While running: 'features' | 'prepare' | 'train' | 'validate' | 'evaluate' | 'save'. */
+  phase: string | null;
+  baseModel: string | null;
+  startedAt: string | null;
+  /** 0-based epoch in progress, of `epochs` at most (early stopping may end sooner). */
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number | null;
+  valLoss: number | null;
+  etaSeconds: number | null;
+  /** Training loss as it goes (per reported step) and validation loss per epoch. */
+  train: CurvePoint[];
+  validation: CurvePoint[];
+  /** Interrupted runs: whether a checkpoint allows resuming. */
+  canResume: boolean;
+  /** Ready: the new version. Idle: the last finished run (already activated or discarded), if any. */
+  result: TrainingResult | null;
+  /** The last failure, cancellation or progress message. */
+  message: string | null;
+}
+
+export interface TrainingStatus {
+  /** Photos with a user caption (the labeled set). */
+  labeledCount: number;
+  trainCount: number;
+  /** How many of them are held back to check the result. */
+  validationCount: number;
+  /** Fewest labeled photos a run accepts. */
+  minimumLabeled: number;
+  /** The labeled photos (up to the requested limit). */
+  labeled: Array<PhotoSummary & { validation: boolean }>;
+  activeModel: string | null;
+  /** The model a rollback returns to, if any. */
+  rollbackTo: string | null;
+  run: TrainingRun;
+}
+
+export const idleRun: TrainingRun = {
+  state: 'idle', phase: null, baseModel: null, startedAt: null, epoch: 0, epochs: 0, step: 0, steps: 0, loss: null, valLoss: null,
+  etaSeconds: null, train: [], validation: [], canResume: false, result: null, message: null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -215,6 +364,29 @@ export const apiInputs = {
 
   'models.list': Empty,
   'models.activate': z.object({ id: z.string().min(1).max(200) }).strict(),
+  /** Back to the version active before the current one. */
+  'models.rollback': Empty,
+
+  'training.status': z.object({ limit: z.number().int().min(0).max(2000).default(200) }).strict().optional().default({ limit: 200 }),
+  'training.start': z.object({ epochs: z.number().int().min(1).max(50).optional() }).strict().optional().default({}),
+  'training.cancel': Empty,
+  /** After an interrupted run (crash, kill): continue from its last checkpoint… */
+  'training.resume': Empty,
+  /** …or throw the interrupted run, or a finished version the user does not want, away. */
+  'training.discard': Empty,
+  /** Make the finished version the active model; re-captions every photo without a user caption. */
+  'training.activate': Empty,
+
+  'metadata.import': Empty,
+  'metadata.export': z
+    .object({
+      /** Default: the metadataWrite setting (refused when that is 'off'). */
+      format: MetadataFormat.optional(),
+      only: z.enum(['user', 'model', 'all']).optional(),
+    })
+    .strict()
+    .optional()
+    .default({}),
 
   'settings.get': Empty,
   'settings.set': z
@@ -223,6 +395,9 @@ export const apiInputs = {
       captionsUnderThumbnails: z.boolean().optional(),
       searchSimilarWords: z.boolean().optional(),
       beamWidth: z.number().int().min(2).max(10).optional(),
+      metadataWrite: MetadataWrite.optional(),
+      metadataOnly: MetadataOnly.optional(),
+      metadataKeepMtime: z.boolean().optional(),
     })
     .strict(),
 } as const;
@@ -247,6 +422,15 @@ export interface ApiResults {
   'jobs.cancel': Job;
   'models.list': ModelInfo[];
   'models.activate': { model: ModelInfo; jobId: number | null };
+  'models.rollback': { model: ModelInfo; jobId: number | null };
+  'training.status': TrainingStatus;
+  'training.start': TrainingRun;
+  'training.cancel': TrainingRun;
+  'training.resume': TrainingRun;
+  'training.discard': TrainingRun;
+  'training.activate': { model: ModelInfo; jobId: number | null };
+  'metadata.import': MetadataImportResult;
+  'metadata.export': MetadataExportResult;
   'settings.get': Settings;
   'settings.set': Settings;
 }
@@ -273,6 +457,8 @@ export type ApiEvent =
   /** Photos changed (captioned, edited, failed): the UI refetches what it shows. */
   | { kind: 'photos'; ids: number[] | null }
   | { kind: 'settings'; settings: Settings }
+  /** A fine-tuning run moved (a step, an epoch, validation) or changed state. */
+  | { kind: 'training'; run: TrainingRun }
   /** Trouble outside any call the UI is waiting on (a long scan failed, the watcher lost a folder). */
   | { kind: 'notice'; level: 'warning' | 'error'; message: string };
 

@@ -73,4 +73,32 @@ describe('API contract validation', () => {
     expect(back.message).toBe('No photo 9.');
     expect(back.issues).toEqual([{ path: 'id', message: 'gone' }]);
   });
+
+  it('validates the teaching calls', () => {
+    expect(apiMethods).toEqual(expect.arrayContaining(['training.status', 'training.start', 'training.cancel', 'training.resume', 'training.discard', 'training.activate', 'models.rollback']));
+    expect(parseInput('training.status', undefined)).toEqual({ limit: 200 });
+    expect(parseInput('training.status', { limit: 0 })).toEqual({ limit: 0 });
+    expect(() => parseInput('training.status', { limit: 5000 })).toThrow(ApiError);
+    expect(parseInput('training.start', undefined)).toEqual({});
+    expect(parseInput('training.start', { epochs: 5 })).toEqual({ epochs: 5 });
+    for (const bad of [{ epochs: 0 }, { epochs: 2.5 }, { epochs: 1000 }, { epochs: '5' }, { epochs: 5, learningRate: 1 }]) {
+      expect(() => parseInput('training.start', bad), JSON.stringify(bad)).toThrow(ApiError);
+    }
+    for (const m of ['training.cancel', 'training.resume', 'training.discard', 'training.activate', 'models.rollback'] as const) {
+      expect(parseInput(m, null)).toEqual({});
+      expect(() => parseInput(m, { id: 1 })).toThrow(ApiError);
+    }
+  });
+
+  it('validates the metadata settings and calls: nothing is written unless chosen', () => {
+    expect(parseInput('settings.set', { metadataWrite: 'xmp', metadataOnly: 'all', metadataKeepMtime: true })).toEqual({ metadataWrite: 'xmp', metadataOnly: 'all', metadataKeepMtime: true });
+    for (const bad of [{ metadataWrite: 'xmp-sidecar' }, { metadataWrite: true }, { metadataOnly: 'model' }, { metadataKeepMtime: 'yes' }]) {
+      expect(() => parseInput('settings.set', bad), JSON.stringify(bad)).toThrow(ApiError);
+    }
+    expect(parseInput('metadata.import', undefined)).toEqual({});
+    expect(parseInput('metadata.export', undefined)).toEqual({});
+    expect(parseInput('metadata.export', { format: 'txt', only: 'model' })).toEqual({ format: 'txt', only: 'model' });
+    expect(() => parseInput('metadata.export', { format: 'csv' })).toThrow(ApiError);
+    expect(() => parseInput('metadata.export', { format: 'xmp', paths: ['/etc/passwd'] })).toThrow(ApiError);
+  });
 });

@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { ApiError, type Folder, type Job, type LibraryInfo } from '../../shared/api-contract.js';
 import type { JobInfo, Library } from '../library/library.js';
 import type { Handlers } from './dispatch.js';
+import { exportMetadata, importMetadata, writeSavedCaption } from './metadata.js';
+import type { Teacher } from './training.js';
 
 export function toJob(j: JobInfo): Job {
   return {
@@ -31,6 +33,10 @@ export interface HandlerContext {
   notice(level: 'warning' | 'error', message: string): void;
   /** Settings changed: tell every UI. */
   settingsChanged(): void;
+  /** Work that outlives its call (writing a saved caption next to the photo): close() waits for it. */
+  track(work: Promise<unknown>): void;
+  /** Fine-tuning on the user's captions (issue 7); null where the library offers none. */
+  teacher: Teacher | null;
 }
 
 /** How long folders.add / rescan wait for their scan before answering (the scan goes on). */
@@ -73,6 +79,20 @@ async function answerWithin<T>(work: Promise<T>, ms: number, onLateError: (err: 
 
 export function createHandlers(ctx: HandlerContext): Handlers {
   const lib = ctx.library;
+  const teacher = (): Teacher => ctx.teacher ?? (() => { throw new ApiError('unavailable', 'Teaching is not available in this library.'); })();
+  // Caption writes to photo folders happen one after another, in the order the user saved.
+  let metadataWrites: Promise<unknown> = Promise.resolve();
+  const afterUserCaption = (photoPath: string) => {
+    const settings = lib.getSettings();
+    if (settings.metadataWrite === 'off') return;
+    metadataWrites = metadataWrites.then(() =>
+      writeSavedCaption(lib, photoPath, settings).then(
+        (note) => note && ctx.notice('warning', note),
+        (err: Error) => ctx.notice('error', `The caption was saved in Lenscribe but not written next to the photo: ${err.message}`),
+      ),
+    );
+    ctx.track(metadataWrites);
+  };
   return {
     'library.info': () => ({ ...lib.info(), capabilities: ctx.capabilities }),
 
@@ -97,7 +117,11 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'photos.get': ({ id }) => lib.getPhoto(id) ?? notFound(`No photo with id ${id}.`),
     'photos.retry': ({ id }) => lib.retryPhoto(id),
 
-    'captions.set': ({ photoId, text }) => lib.setUserCaption(photoId, text),
+    'captions.set': ({ photoId, text }) => {
+      const photo = lib.setUserCaption(photoId, text);
+      afterUserCaption(photo.path);
+      return photo;
+    },
     'captions.clearUser': ({ photoId }) => lib.clearUserCaption(photoId),
     'captions.history': ({ photoId }) => {
       if (!lib.getPhoto(photoId)) notFound(`No photo with id ${photoId}.`);
@@ -113,7 +137,18 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'jobs.cancel': ({ id }) => toJob(lib.cancelJob(id)),
 
     'models.list': () => lib.listModels(),
-    'models.activate': ({ id }) => lib.activateModel(id),
+    'models.activate': ({ id }) => (ctx.teacher ? ctx.teacher.activateModel(id) : lib.activateModel(id)),
+    'models.rollback': () => teacher().rollback(),
+
+    'training.status': ({ limit }) => teacher().status(limit),
+    'training.start': ({ epochs }) => teacher().start({ epochs }),
+    'training.cancel': () => teacher().cancel(),
+    'training.resume': () => teacher().resume(),
+    'training.discard': () => teacher().discard(),
+    'training.activate': () => teacher().activate(),
+
+    'metadata.import': () => importMetadata(lib),
+    'metadata.export': ({ format, only }) => exportMetadata(lib, { format, only }),
 
     'settings.get': () => lib.getSettings(),
     'settings.set': (patch) => {

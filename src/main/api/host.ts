@@ -6,6 +6,7 @@
  */
 import type { ApiEvent, LibraryInfo } from '../../shared/api-contract.js';
 import { Library, type LibraryOptions } from '../library/library.js';
+import { endExiftool } from '../metadata/index.js';
 import { dispatch, type ApiHost } from './dispatch.js';
 import { createHandlers, toJob } from './handlers.js';
 
@@ -34,6 +35,7 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     }
   };
 
+  const background = new Set<Promise<unknown>>();
   let foldersTimer: NodeJS.Timeout | null = null;
   let closed = false;
   const foldersChanged = () => {
@@ -63,6 +65,11 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     capabilities: options.capabilities,
     notice: (level, message) => emit({ kind: 'notice', level, message }),
     settingsChanged: () => emit({ kind: 'settings', settings: library.getSettings() }),
+    teacher: null,
+    track(work) {
+      const p = work.catch(() => {}).finally(() => background.delete(p));
+      background.add(p);
+    },
   });
 
   if (options.watch !== false) {
@@ -87,7 +94,10 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
       if (foldersTimer) clearTimeout(foldersTimer);
       for (const off of offs) off();
       listeners.clear();
+      await Promise.all(background);
       await library.close();
+      // ExifTool's perl processes (metadata import/export) must not outlive the host.
+      await endExiftool();
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Library folders with counts and status, the add-folder control, jobs, and display settings. */
-import type { ApiClient, Folder, Job, Settings } from '../../shared/api-contract.js';
+import type { ApiClient, Folder, Job, Settings, TrainingRun } from '../../shared/api-contract.js';
 import { basename, plural } from '../format.js';
 import { AddFolder } from './AddFolder.js';
 import { JobsPanel } from './JobsPanel.js';
@@ -12,7 +12,12 @@ const statusLabel: Record<Folder['status'], string> = {
   error: 'Error',
 };
 
+export type View = 'photos' | 'teach' | 'settings';
+
 export interface SidebarProps {
+  view: View;
+  onView(view: View): void;
+  trainingRun: TrainingRun | null;
   client: ApiClient;
   folders: Folder[];
   jobs: Job[];
@@ -31,9 +36,30 @@ export function Sidebar(p: SidebarProps) {
   return (
     <nav className="sidebar" aria-label="Library">
       <div className="brand">Lenscribe</div>
+      <ul className="view-list">
+        <li>
+          <button className={`folder view-tab${p.view === 'teach' ? ' active' : ''}`} onClick={() => p.onView('teach')} aria-current={p.view === 'teach'} data-testid="nav-teach">
+            <span className="folder-name">Teach</span>
+            <span className="folder-counts small muted" data-testid="nav-teach-state">
+              {p.trainingRun?.state === 'running'
+                ? `learning… ${p.trainingRun.steps > 0 ? Math.round((p.trainingRun.step / p.trainingRun.steps) * 100) : 0} %`
+                : p.trainingRun?.state === 'ready'
+                  ? 'a new version is ready'
+                  : p.trainingRun?.state === 'interrupted'
+                    ? 'interrupted: resume or discard'
+                    : 'learn your words'}
+            </span>
+          </button>
+        </li>
+        <li>
+          <button className={`folder view-tab${p.view === 'settings' ? ' active' : ''}`} onClick={() => p.onView('settings')} aria-current={p.view === 'settings'} data-testid="nav-settings">
+            <span className="folder-name">Settings</span>
+          </button>
+        </li>
+      </ul>
       <ul className="folder-list" data-testid="folders">
         <li>
-          <button className={`folder${p.selected === null ? ' active' : ''}`} onClick={() => p.onSelect(null)} aria-current={p.selected === null}>
+          <button className={`folder${p.view === 'photos' && p.selected === null ? ' active' : ''}`} onClick={() => p.onSelect(null)} aria-current={p.view === 'photos' && p.selected === null}>
             <span className="folder-name">All photos</span>
             <span className="folder-counts small muted">{plural(total, 'photo')}</span>
           </button>
@@ -41,7 +67,7 @@ export function Sidebar(p: SidebarProps) {
         {p.folders.map((f) => (
           <li key={f.id} className="folder-item">
             <button
-              className={`folder${p.selected === f.id ? ' active' : ''}`}
+              className={`folder${p.view === 'photos' && p.selected === f.id ? ' active' : ''}`}
               onClick={() => p.onSelect(f.id)}
               title={f.path}
               aria-current={p.selected === f.id}

@@ -1,0 +1,137 @@
+/**
+ * Settings: appearance, and where captions travel (issue 8) — whether a caption the user saves
+ * is also written next to the photo (XMP or .txt sidecar) or into it, which captions travel, and
+ * one-off import / export over the whole library. Nothing is written to photo folders unless
+ * the user picks it here.
+ */
+import { useState } from 'react';
+import type { ApiClient, MetadataExportResult, MetadataImportResult, Settings } from '../../shared/api-contract.js';
+import { plural } from '../format.js';
+
+export interface SettingsViewProps {
+  client: ApiClient;
+  settings: Settings;
+  onSettings(patch: Partial<Settings>): void;
+  onError(message: string): void;
+}
+
+const writeChoices: Array<{ value: Settings['metadataWrite']; label: string; hint: string }> = [
+  { value: 'off', label: 'Only in Lenscribe', hint: 'Nothing is written to your photo folders.' },
+  { value: 'xmp', label: 'XMP sidecar next to the photo', hint: 'photo.xmp (or photo.jpg.xmp, whichever your other apps use) — read by Lightroom, digiKam, darktable, Immich, PhotoPrism.' },
+  { value: 'txt', label: 'Text file next to the photo', hint: 'photo.txt with the caption, for preparing datasets.' },
+  { value: 'embedded', label: 'Inside the photo file', hint: 'XMP / IPTC description in the file itself; the pixels are not touched. Read-only files get a sidecar instead.' },
+];
+
+function exportLine(r: MetadataExportResult): string {
+  const parts = [`${r.written} written`, `${r.unchanged} already up to date`];
+  if (r.keptTheirs) parts.push(`${r.keptTheirs} kept (another app's description)`);
+  if (r.conflicts) parts.push(`${r.conflicts} changed elsewhere (not overwritten)`);
+  if (r.failed) parts.push(`${r.failed} failed`);
+  if (r.skipped) parts.push(`${r.skipped} without a caption to write`);
+  return `${plural(r.photos, 'photo')}: ${parts.join(', ')}.`;
+}
+
+export function SettingsView({ client, settings, onSettings, onError }: SettingsViewProps) {
+  const [busy, setBusy] = useState<'import' | 'export' | null>(null);
+  const [report, setReport] = useState<{ line: string; notes: string[] } | null>(null);
+
+  const runImport = async () => {
+    setBusy('import');
+    setReport(null);
+    try {
+      const r: MetadataImportResult = await client.call('metadata.import');
+      setReport({ line: `${plural(r.photos, 'photo')} read: ${r.imported} descriptions imported as your captions, ${r.unchanged} already there, ${r.withProblems} with problems.`, notes: r.problems });
+    } catch (err) {
+      onError((err as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const runExport = async () => {
+    setBusy('export');
+    setReport(null);
+    try {
+      const r = await client.call('metadata.export', {});
+      setReport({ line: exportLine(r), notes: r.notes });
+    } catch (err) {
+      onError((err as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="settings-view" data-testid="settings">
+      <h1>Settings</h1>
+      <section className="teach-section">
+        <h2>Appearance</h2>
+        <label>
+          Theme{' '}
+          <select value={settings.theme} onChange={(e) => onSettings({ theme: e.target.value as Settings['theme'] })} data-testid="settings-theme">
+            <option value="system">System</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+      </section>
+      <section className="teach-section">
+        <h2 id="metadata-heading">Captions that travel with your photos</h2>
+        <fieldset className="choice-list" aria-labelledby="metadata-heading" data-testid="metadata-write">
+          <legend className="small muted">When you write or change a caption, also save it:</legend>
+          {writeChoices.map((c) => (
+            <label key={c.value} className="choice">
+              <input type="radio" name="metadataWrite" value={c.value} checked={settings.metadataWrite === c.value} onChange={() => onSettings({ metadataWrite: c.value })} />
+              <span>
+                {c.label}
+                <span className="hint">{c.hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="choice-list" disabled={settings.metadataWrite === 'off'}>
+          <legend className="small muted">Which captions:</legend>
+          <label className="choice">
+            <input type="radio" name="metadataOnly" value="user" checked={settings.metadataOnly === 'user'} onChange={() => onSettings({ metadataOnly: 'user' })} />
+            <span>Only the ones I wrote</span>
+          </label>
+          <label className="choice">
+            <input type="radio" name="metadataOnly" value="all" checked={settings.metadataOnly === 'all'} onChange={() => onSettings({ metadataOnly: 'all' })} />
+            <span>
+              Mine, and the model's where I wrote none
+              <span className="hint">A model caption never replaces a description you or another app wrote.</span>
+            </span>
+          </label>
+        </fieldset>
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={settings.metadataKeepMtime}
+            disabled={settings.metadataWrite !== 'embedded'}
+            onChange={(e) => onSettings({ metadataKeepMtime: e.target.checked })}
+          />
+          <span>Keep the photo files' modification dates when writing inside them</span>
+        </label>
+        <div className="button-row">
+          <button onClick={runImport} disabled={busy !== null} data-testid="metadata-import">
+            {busy === 'import' ? 'Reading…' : 'Import descriptions from the photos'}
+          </button>
+          <button onClick={runExport} disabled={busy !== null || settings.metadataWrite === 'off'} data-testid="metadata-export">
+            {busy === 'export' ? 'Writing…' : 'Write all captions now'}
+          </button>
+        </div>
+        {report && (
+          <div className="metadata-report" role="status" data-testid="metadata-report">
+            <p>{report.line}</p>
+            {report.notes.length > 0 && (
+              <ul className="small">
+                {report.notes.map((n, i) => (
+                  <li key={i}>{n}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,316 @@
+/**
+ * "Teach Lenscribe": the photos the user captioned (the labeled set, validation photos marked),
+ * a Start button, the live loss curve with progress, ETA and Cancel, the resume/discard offer
+ * after an interrupted run, and for a finished run the before/after captions of the validation
+ * photos with Activate / Discard. The run itself lives in the core; this view only shows it, so
+ * the rest of the app stays usable (and the run goes on) when the user looks elsewhere.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { ApiClient, ModelInfo, TrainingRun, TrainingScores, TrainingStatus } from '../../shared/api-contract.js';
+import { formatDuration, plural } from '../format.js';
+import { LossChart } from './LossChart.js';
+
+export interface TeachViewProps {
+  client: ApiClient;
+  /** Live run state from the `training` event (App keeps it, so it survives switching views). */
+  run: TrainingRun | null;
+  /** Bumped when photos change (a new user caption changes the labeled set). */
+  refreshToken: number;
+  theme: string;
+  onError(message: string): void;
+  onOpenPhoto?(photoId: number): void;
+}
+
+const EPOCH_CHOICES = [3, 5, 10, 20];
+const phaseLabel: Record<string, string> = {
+  features: 'Reading photo features',
+  prepare: 'Preparing',
+  train: 'Training',
+  validate: 'Checking on your held-back photos',
+  evaluate: 'Comparing before and after',
+  save: 'Saving the new version',
+};
+
+function scoreCell(s: TrainingScores | undefined, key: 'cider' | 'bleu4' | 'loss'): string {
+  const v = s?.[key];
+  return v === null || v === undefined || !Number.isFinite(v) ? '—' : key === 'loss' ? v.toFixed(3) : v.toFixed(key === 'cider' ? 3 : 3);
+}
+
+export function TeachView({ client, run: liveRun, refreshToken, theme, onError, onOpenPhoto }: TeachViewProps) {
+  const [status, setStatus] = useState<TrainingStatus | null>(null);
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [epochs, setEpochs] = useState(10);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    client.call('training.status', { limit: 300 }).then(setStatus, (e: Error) => onError(e.message));
+    client.call('models.list').then(setModels, () => {});
+  }, [client, onError]);
+
+  useEffect(load, [load, refreshToken]);
+  // A run changing state (finished, interrupted, activated) changes the status and the models.
+  const liveState = liveRun?.state;
+  useEffect(() => {
+    if (liveState) load();
+  }, [liveState, load]);
+
+  const run: TrainingRun | null = liveRun ?? status?.run ?? null;
+  const act = async (label: string, work: () => Promise<unknown>) => {
+    setBusy(label);
+    try {
+      await work();
+      load();
+    } catch (err) {
+      onError((err as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (!status) return <div className="teach" data-testid="teach">Loading…</div>;
+  const enough = status.labeledCount >= status.minimumLabeled;
+  const running = run?.state === 'running';
+  const pct = running && run.steps > 0 ? Math.min(100, Math.round((run.step / run.steps) * 100)) : 0;
+  const result = run?.state === 'ready' ? run.result : null;
+  const activeModel = models.find((m) => m.active);
+
+  return (
+    <div className="teach" data-testid="teach">
+      <section className="teach-section">
+        <h1>Teach Lenscribe your words</h1>
+        <p className="muted">
+          Lenscribe learns from the captions you write — names of people, pets and places, and the way you describe things — and can then caption the rest of
+          your library in your words. Some of your photos are held back to check that the new version really does better.
+        </p>
+      </section>
+
+      {run?.state === 'interrupted' && (
+        <section className="teach-section interrupted" role="alert" data-testid="teach-interrupted">
+          <h2>The last teaching run was interrupted</h2>
+          <p>
+            It started {run.startedAt ? new Date(run.startedAt).toLocaleString() : 'earlier'} and stopped before it finished (Lenscribe was closed or
+            crashed). Your active model was not touched.
+          </p>
+          <div className="button-row">
+            {run.canResume && (
+              <button className="primary" disabled={busy !== null} onClick={() => act('resume', () => client.call('training.resume'))} data-testid="teach-resume">
+                Resume
+              </button>
+            )}
+            <button disabled={busy !== null} onClick={() => act('discard', () => client.call('training.discard'))} data-testid="teach-discard-interrupted">
+              Discard
+            </button>
+          </div>
+        </section>
+      )}
+
+      <section className="teach-section" aria-labelledby="labeled-heading">
+        <h2 id="labeled-heading" data-testid="labeled-count">
+          {plural(status.labeledCount, 'photo')} with your captions
+          {status.labeledCount > 0 && <span className="muted small"> · {status.validationCount.toLocaleString()} held back to check</span>}
+        </h2>
+        {!enough && (
+          <p data-testid="teach-need-more">
+            Caption at least {status.minimumLabeled} photos yourself to teach Lenscribe ({status.minimumLabeled - status.labeledCount} to go): open a photo, press{' '}
+            <kbd>E</kbd>, type what you would call it and press <kbd>Enter</kbd>. Descriptions you wrote in other apps count too.
+          </p>
+        )}
+        {status.labeled.length > 0 && (
+          <ul className="labeled-strip" data-testid="labeled-photos">
+            {status.labeled.map((p) => (
+              <li key={p.id} className={p.validation ? 'held-back' : undefined}>
+                <button className="labeled-photo" onClick={() => onOpenPhoto?.(p.id)} title={p.caption ?? p.name} aria-label={`${p.name}: ${p.caption ?? ''}${p.validation ? ' (held back to check)' : ''}`}>
+                  {p.thumb ? <img src={client.thumbUrl(p.thumb)} alt="" loading="lazy" /> : <span className="thumb-placeholder">▧</span>}
+                  {p.validation && <span className="badge badge-check">check</span>}
+                  <span className="labeled-caption">{p.caption}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        {status.labeledCount > status.labeled.length && <p className="small muted">and {plural(status.labeledCount - status.labeled.length, 'more photo')}</p>}
+      </section>
+
+      {!running && run?.state !== 'ready' && run?.state !== 'interrupted' && (
+        <section className="teach-section">
+          <div className="start-row">
+            <label>
+              At most{' '}
+              <select value={epochs} onChange={(e) => setEpochs(Number(e.target.value))} aria-label="Maximum epochs">
+                {EPOCH_CHOICES.map((n) => (
+                  <option key={n} value={n}>
+                    {n} epochs
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button
+              className="primary large"
+              disabled={!enough || busy !== null || !status.activeModel}
+              onClick={() => act('start', () => client.call('training.start', { epochs }))}
+              data-testid="teach-start"
+            >
+              Start teaching
+            </button>
+          </div>
+          {!status.activeModel && <p className="muted small">Teaching starts from a caption model, and none is installed.</p>}
+          {run?.state === 'idle' && run.message && (
+            <p className="error-text" data-testid="teach-last-error">
+              Last run: {run.message}
+            </p>
+          )}
+        </section>
+      )}
+
+      {(running || (run && (run.train.length > 0 || run.validation.length > 0))) && run && (
+        <section className="teach-section" aria-label="Training progress" data-testid="teach-progress">
+          {running && (
+            <>
+              <div className="job-title">
+                <span data-testid="teach-phase">{phaseLabel[run.phase ?? ''] ?? 'Working'}</span>
+                <span data-testid="teach-percent">{pct} %</span>
+              </div>
+              <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label="Teaching progress">
+                <div className="progress-fill" style={{ width: `${pct}%` }} />
+              </div>
+              <div className="small muted teach-numbers">
+                epoch {Math.min(run.epoch + 1, run.epochs)} of at most {run.epochs} · step {run.step.toLocaleString()} / {run.steps.toLocaleString()}
+                {run.loss !== null && <> · loss {run.loss.toFixed(3)}</>}
+                {run.valLoss !== null && <> · validation {run.valLoss.toFixed(3)}</>} · ETA {formatDuration(run.etaSeconds)}
+              </div>
+              <div className="button-row">
+                <button onClick={() => act('cancel', () => client.call('training.cancel'))} disabled={busy === 'cancel'} data-testid="teach-cancel">
+                  Cancel
+                </button>
+                <span className="small muted">You can keep using Lenscribe while it learns.</span>
+              </div>
+            </>
+          )}
+          <LossChart train={run.train} validation={run.validation} epochs={run.epochs || epochs} theme={theme} />
+        </section>
+      )}
+
+      {result && (
+        <section className="teach-section" data-testid="teach-result">
+          <h2>A new version is ready</h2>
+          <p>
+            Trained on {plural(result.trainPhotos, 'photo')} for {plural(result.epochsRun, 'epoch')}
+            {result.stopReason === 'early-stopped' ? ` (stopped early: best after epoch ${result.bestEpoch + 1})` : ''} in {formatDuration(result.seconds)}.
+            {result.newWords.length > 0 && (
+              <>
+                {' '}
+                New words: <strong data-testid="teach-new-words">{result.newWords.join(', ')}</strong>.
+              </>
+            )}
+          </p>
+          <table className="metrics-table" data-testid="teach-metrics">
+            <thead>
+              <tr>
+                <th scope="col"></th>
+                <th scope="col">Before</th>
+                <th scope="col">After</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <th scope="row">Your held-back photos · CIDEr-D</th>
+                <td>{scoreCell(result.metrics.user.before, 'cider')}</td>
+                <td>{scoreCell(result.metrics.user.after, 'cider')}</td>
+              </tr>
+              <tr>
+                <th scope="row">Your held-back photos · loss</th>
+                <td>{scoreCell(result.metrics.user.before, 'loss')}</td>
+                <td>{scoreCell(result.metrics.user.after, 'loss')}</td>
+              </tr>
+              {result.metrics.base && (
+                <tr>
+                  <th scope="row">General photos · CIDEr-D</th>
+                  <td>{scoreCell(result.metrics.base.before, 'cider')}</td>
+                  <td>
+                    {scoreCell(result.metrics.base.after, 'cider')}
+                    {result.metrics.baseCiderChange !== null && (
+                      <span className="muted small"> ({result.metrics.baseCiderChange >= 0 ? '+' : ''}{(result.metrics.baseCiderChange * 100).toFixed(1)} %)</span>
+                    )}
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <h3>Your held-back photos, captioned before and after</h3>
+          <table className="before-after" data-testid="before-after">
+            <thead>
+              <tr>
+                <th scope="col">Photo</th>
+                <th scope="col">Your caption</th>
+                <th scope="col">Before</th>
+                <th scope="col">After</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.beforeAfter.map((r, i) => (
+                <tr key={r.photoId ?? i} data-testid="before-after-row">
+                  <td>{r.thumb ? <img className="ba-thumb" src={client.thumbUrl(r.thumb)} alt={r.name} /> : r.name}</td>
+                  <td>{r.reference}</td>
+                  <td className="muted">{r.before}</td>
+                  <td className={r.after !== r.before ? 'changed' : undefined}>{r.after}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="button-row">
+            <button
+              className="primary large"
+              disabled={busy !== null}
+              onClick={() =>
+                act('activate', async () => {
+                  const r = await client.call('training.activate');
+                  setNote(`Now captioning with ${r.model.name}.${r.jobId !== null ? ' Photos without your own caption are being re-captioned (see Jobs).' : ''}`);
+                })
+              }
+              data-testid="teach-activate"
+            >
+              Use the new version
+            </button>
+            <button disabled={busy !== null} onClick={() => act('discard', () => client.call('training.discard'))} data-testid="teach-discard">
+              Discard
+            </button>
+          </div>
+        </section>
+      )}
+
+      {note && (
+        <p className="teach-note" role="status" data-testid="teach-note">
+          {note}
+        </p>
+      )}
+
+      <section className="teach-section" aria-labelledby="versions-heading">
+        <h2 id="versions-heading">Model versions</h2>
+        <ul className="versions" data-testid="versions">
+          {models.map((m) => (
+            <li key={m.id} className={m.active ? 'active' : undefined}>
+              <span className="version-name">{m.name}</span> <span className="muted small">{m.id}</span>
+              {m.active && <span className="status status-ready"> active</span>}
+            </li>
+          ))}
+        </ul>
+        {status.rollbackTo && (
+          <button
+            disabled={busy !== null || running}
+            onClick={() =>
+              act('rollback', async () => {
+                const r = await client.call('models.rollback');
+                setNote(`Back to ${r.model.name}.`);
+              })
+            }
+            data-testid="teach-rollback"
+          >
+            Roll back to {models.find((m) => m.id === status.rollbackTo)?.name ?? status.rollbackTo}
+          </button>
+        )}
+        {activeModel && <p className="small muted">Active: {activeModel.name}</p>}
+      </section>
+    </div>
+  );
+}
