@@ -13,7 +13,7 @@ function rand(rng: Rng, n: number): Float32Array {
 describe('gemm backends', () => {
   it('the onnx backend equals the float64 reference within 1e-4 on random shapes, transposes, odd sizes, accumulation and bias', () => {
     const rng = new Rng(77);
-    const shapes = [[1, 1, 1], [3, 5, 7], [17, 33, 65], [128, 256, 300], [1, 512, 2700], [129, 1, 31], [64, 513, 3]];
+    const shapes = [[1, 1, 1], [3, 5, 7], [17, 33, 65], [70, 130, 151], [1, 512, 2700], [129, 1, 31], [64, 513, 3]];
     for (const [M, K, N] of shapes) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
