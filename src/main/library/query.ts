@@ -56,7 +56,7 @@ export function parseQuery(input: string): ParsedQuery {
 }
 
 export const STOP_WORDS = new Set(
-  'a an the and or of in on at to for from with by is are was were be been it its this that these those his her their there into onto as'.split(' '),
+  'a an the and or of in on at to for from with by is are was were be been it its this that these those his her their there into onto as through up down out off over while who which'.split(' '),
 );
 
 const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
