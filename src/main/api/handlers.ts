@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { ApiError, type Folder, type Job, type LibraryInfo } from '../../shared/api-contract.js';
 import type { JobInfo, Library } from '../library/library.js';
 import type { Handlers } from './dispatch.js';
-import { exportMetadata, importMetadata, writeSavedCaption } from './metadata.js';
+import { exportMetadata, importMetadata, type CaptionWriter } from './metadata.js';
 import type { Teacher } from './training.js';
 
 export function toJob(j: JobInfo): Job {
@@ -33,8 +33,8 @@ export interface HandlerContext {
   notice(level: 'warning' | 'error', message: string): void;
   /** Settings changed: tell every UI. */
   settingsChanged(): void;
-  /** Work that outlives its call (writing a saved caption next to the photo): close() waits for it. */
-  track(work: Promise<unknown>): void;
+  /** Writes saved captions next to the photos when the settings say so. */
+  captionWriter: CaptionWriter;
   /** Fine-tuning on the user's captions (issue 7); null where the library offers none. */
   teacher: Teacher | null;
 }
@@ -80,19 +80,6 @@ async function answerWithin<T>(work: Promise<T>, ms: number, onLateError: (err: 
 export function createHandlers(ctx: HandlerContext): Handlers {
   const lib = ctx.library;
   const teacher = (): Teacher => ctx.teacher ?? (() => { throw new ApiError('unavailable', 'Teaching is not available in this library.'); })();
-  // Caption writes to photo folders happen one after another, in the order the user saved.
-  let metadataWrites: Promise<unknown> = Promise.resolve();
-  const afterUserCaption = (photoPath: string) => {
-    const settings = lib.getSettings();
-    if (settings.metadataWrite === 'off') return;
-    metadataWrites = metadataWrites.then(() =>
-      writeSavedCaption(lib, photoPath, settings).then(
-        (note) => note && ctx.notice('warning', note),
-        (err: Error) => ctx.notice('error', `The caption was saved in Lenscribe but not written next to the photo: ${err.message}`),
-      ),
-    );
-    ctx.track(metadataWrites);
-  };
   return {
     'library.info': () => ({ ...lib.info(), capabilities: ctx.capabilities }),
 
@@ -119,7 +106,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
 
     'captions.set': ({ photoId, text }) => {
       const photo = lib.setUserCaption(photoId, text);
-      afterUserCaption(photo.path);
+      ctx.captionWriter.userCaption(photo.path);
       return photo;
     },
     'captions.clearUser': ({ photoId }) => lib.clearUserCaption(photoId),

@@ -8,6 +8,7 @@ import type { ApiEvent, LibraryInfo } from '../../shared/api-contract.js';
 import { Library, type LibraryOptions } from '../library/library.js';
 import { endExiftool } from '../metadata/index.js';
 import { dispatch, type ApiHost } from './dispatch.js';
+import { createCaptionWriter } from './metadata.js';
 import { createHandlers, toJob } from './handlers.js';
 
 export interface ApiHostOptions {
@@ -35,7 +36,6 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     }
   };
 
-  const background = new Set<Promise<unknown>>();
   let foldersTimer: NodeJS.Timeout | null = null;
   let closed = false;
   const foldersChanged = () => {
@@ -46,7 +46,11 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     }, FOLDERS_EVENT_MS);
   };
 
+  const notice = (level: 'warning' | 'error', message: string) => emit({ kind: 'notice', level, message });
+  const captionWriter = createCaptionWriter(library, notice);
+
   const offs = [
+    library.on('captioned', (items) => captionWriter.modelCaptions(items.filter((i) => i.status === 'captioned').map((i) => i.path))),
     library.on('job', (job) => {
       emit({ kind: 'job', job: toJob(job) });
       foldersChanged();
@@ -63,13 +67,10 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
   const handlers = createHandlers({
     library,
     capabilities: options.capabilities,
-    notice: (level, message) => emit({ kind: 'notice', level, message }),
+    notice,
     settingsChanged: () => emit({ kind: 'settings', settings: library.getSettings() }),
     teacher: null,
-    track(work) {
-      const p = work.catch(() => {}).finally(() => background.delete(p));
-      background.add(p);
-    },
+    captionWriter,
   });
 
   if (options.watch !== false) {
@@ -94,7 +95,7 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
       if (foldersTimer) clearTimeout(foldersTimer);
       for (const off of offs) off();
       listeners.clear();
-      await Promise.all(background);
+      await captionWriter.drain();
       await library.close();
       // ExifTool's perl processes (metadata import/export) must not outlive the host.
       await endExiftool();

@@ -56,12 +56,64 @@ export async function exportMetadata(library: Library, input: { format?: Metadat
   return toResult(format, s);
 }
 
+/** How long model captions gather before they are written out together (exports read the library's rows once per run). */
+const MODEL_BATCH_MS = 2000;
+
+export interface CaptionWriter {
+  /** The user saved a caption for this photo. */
+  userCaption(photoPath: string): void;
+  /** The model captioned these photos (written only when the settings include model captions). */
+  modelCaptions(photoPaths: string[]): void;
+  /** Wait for every queued write. */
+  drain(): Promise<void>;
+}
+
 /**
- * After a caption was saved in the app: write that photo's caption where the settings say.
- * Returns a line for the user when something other than a plain write happened, else null.
+ * Writes captions next to (or into) the photos as they are saved, when the settings say so —
+ * one write after another, in the order they were saved. Problems reach the user as notices;
+ * the caption is safe in the library either way.
  */
-export async function writeSavedCaption(library: Library, photoPath: string, settings: Settings = library.getSettings()): Promise<string | null> {
-  if (settings.metadataWrite === 'off') return null;
-  const r = await exportMetadata(library, { format: settings.metadataWrite, only: settings.metadataOnly, paths: [photoPath] });
-  return r.notes[0] ?? null;
+export function createCaptionWriter(library: Library, notice: (level: 'warning' | 'error', message: string) => void): CaptionWriter {
+  let chain: Promise<unknown> = Promise.resolve();
+  let modelPaths = new Set<string>();
+  let modelTimer: NodeJS.Timeout | null = null;
+
+  const write = (paths: string[], settings: Settings) => {
+    if (settings.metadataWrite === 'off') return;
+    const format = settings.metadataWrite;
+    chain = chain.then(() =>
+      exportMetadata(library, { format, only: settings.metadataOnly, paths }).then(
+        (r) => {
+          if (r.notes.length) notice('warning', r.notes.length === 1 ? r.notes[0]! : `${r.notes[0]} (and ${r.notes.length - 1} more)`);
+        },
+        (err: Error) => notice('error', `Captions are saved in Lenscribe but were not written next to the photos: ${err.message}`),
+      ),
+    );
+  };
+  const flushModel = () => {
+    modelTimer = null;
+    const paths = [...modelPaths];
+    modelPaths = new Set();
+    const settings = library.getSettings();
+    if (paths.length && settings.metadataOnly === 'all') write(paths, settings);
+  };
+
+  return {
+    userCaption(photoPath) {
+      write([photoPath], library.getSettings());
+    },
+    modelCaptions(photoPaths) {
+      const s = library.getSettings();
+      if (s.metadataWrite === 'off' || s.metadataOnly !== 'all') return;
+      for (const p of photoPaths) modelPaths.add(p);
+      modelTimer ??= setTimeout(flushModel, MODEL_BATCH_MS);
+    },
+    async drain() {
+      if (modelTimer) {
+        clearTimeout(modelTimer);
+        flushModel();
+      }
+      await chain.catch(() => {});
+    },
+  };
 }

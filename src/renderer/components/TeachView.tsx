@@ -42,9 +42,13 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
   const [epochs, setEpochs] = useState(10);
   const [busy, setBusy] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    client.call('training.status', { limit: 300 }).then(setStatus, (e: Error) => onError(e.message));
+    client.call('training.status', { limit: 300 }).then(
+      (s) => (setStatus(s), setLoadError(null)),
+      (e: Error) => setLoadError(e.message),
+    );
     client.call('models.list').then(setModels, () => {});
   }, [client, onError]);
 
@@ -68,7 +72,18 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
     }
   };
 
-  if (!status) return <div className="teach" data-testid="teach">Loading…</div>;
+  if (!status)
+    return (
+      <div className="teach" data-testid="teach">
+        {loadError ? (
+          <p className="error-box" role="alert">
+            {loadError}
+          </p>
+        ) : (
+          'Loading…'
+        )}
+      </div>
+    );
   const enough = status.labeledCount >= status.minimumLabeled;
   const running = run?.state === 'running';
   const pct = running && run.steps > 0 ? Math.min(100, Math.round((run.step / run.steps) * 100)) : 0;
