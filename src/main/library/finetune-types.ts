@@ -16,7 +16,7 @@ export interface LabeledPhoto {
 export interface TeachOptions {
   /** Maximum epochs (default 10; early stopping on the user's validation captions). */
   epochs?: number;
-  /** Adam learning rate (default 1e-3). */
+  /** Adam learning rate (default 5e-4). */
   learningRate?: number;
   /** Seed for the split-independent randomness (batch order, dropout, replay sample). */
   seed?: number;
@@ -64,6 +64,11 @@ export interface TeachMetrics {
   base: { before: TeachScores; after: TeachScores } | null;
   /** Relative change of base-validation CIDEr-D, (after − before) / before; null without one. */
   baseCiderChange: number | null;
+  /**
+   * The same with every new word read as its strongest anchor ("rexo" as "dog"): the references
+   * never use the user's words, so this separates forgetting from renaming.
+   */
+  baseCiderChangeRenamed: number | null;
 }
 
 /** A word the model learned, and the existing words its weights started from. */

@@ -1,0 +1,88 @@
+/**
+ * The measured acceptance of "Teach Lenscribe" (issue 7) on real Flickr8k photos: 20 photos of
+ * dogs (from the base model's training side) are labeled with captions that call the dog
+ * "rexo". After fine-tuning, on OTHER dog photos (the base model's validation side, never
+ * labeled) the new model must say "rexo" in >= 70 % of captions, on photos without any dog in
+ * <= 5 %, and the base-validation CIDEr-D may drop by at most 10 % relative.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/training/model-dir.js';
+import { decoderCaptioner } from '../../src/training/metrics/evaluate.js';
+import { buildReplaySet, finetune, type LabeledExample } from '../../src/training/finetune.js';
+import { tokenize } from '../../src/training/vocab.js';
+import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename, row } from './flickr.js';
+
+const missing = missingForAcceptance();
+if (missing) console.warn(`teach acceptance skipped: ${missing}`);
+
+describe.skipIf(!!missing)('teaching a new word on real photos', () => {
+  it('says "rexo" for other dogs, not for other photos, and keeps its base-validation CIDEr-D', async () => {
+    const base = baseModel();
+    const { train, val } = flickr();
+    const labeledImgs = train
+      .filter((img) => isDog(img) && img.captions.some((c) => tokenize(c).filter((w) => w === 'dog').length === 1 && !tokenize(c).includes('dogs')))
+      .slice(0, 20);
+    const replayTrain = train.filter((_, i) => i % 8 === 3).filter((img) => !labeledImgs.includes(img));
+    const dogs = val.filter(isDog);
+    const others = val.filter(noDog);
+    const paths = [...labeledImgs, ...replayTrain, ...val].map((i) => i.path);
+    const f = await features(base, paths);
+    const at = (k: number) => row(f, k);
+
+    const labeled: LabeledExample[] = labeledImgs.map((img, i) => {
+      const c = img.captions.find((c) => tokenize(c).filter((w) => w === 'dog').length === 1 && !tokenize(c).includes('dogs'))!;
+      return { id: i + 1, path: img.path, caption: rename(c, 'dog', 'rexo'), feature: at(i) };
+    });
+    const offT = labeledImgs.length;
+    const offV = offT + replayTrain.length;
+    const gather = (from: number, n: number) => {
+      const out = new Float32Array(n * f.dim);
+      for (let i = 0; i < n; i++) out.set(at(from + i), i * f.dim);
+      return out;
+    };
+    const replay = buildReplaySet(
+      { features: gather(offT, replayTrain.length), captions: replayTrain.map((i) => i.captions) },
+      { features: gather(offV, val.length), captions: val.map((i) => i.captions) },
+      f.dim,
+      { trainImages: 800, validationImages: val.length, source: 'Flickr8k (hash split 0.05)' },
+    );
+
+    const out = join(mkdtempSync(join(tmpdir(), 'lenscribe-teach-rexo-')), 'taught');
+    const result = await finetune({ baseDir: base, labeled, outDir: out, replay, seed: 1 });
+    expect(result.newWords.map((w) => w.word)).toContain('rexo');
+
+    const model = loadModel(out);
+    const D = model.decoder.config.featureDim;
+    const caption = (imgs: typeof val) => {
+      const feats = new Float32Array(imgs.length * D);
+      imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
+      return decoderCaptioner(model.decoder.model, model.decoder.vocab, D, { beam: model.manifest.decoding.beam })(feats, imgs.length) as string[];
+    };
+    const says = (cs: string[]) => cs.filter((c) => tokenize(c).includes('rexo')).length / cs.length;
+    const dogCaptions = caption(dogs);
+    const otherCaptions = caption(others);
+    const figures = {
+      base: model.manifest.training.options?.finetunedFrom,
+      new_words: result.newWords,
+      rexo_on_other_dogs: says(dogCaptions),
+      dog_photos: dogs.length,
+      rexo_on_non_dogs: says(otherCaptions),
+      non_dog_photos: others.length,
+      base_cider_before: result.metrics.base?.before.cider,
+      base_cider_after: result.metrics.base?.after.cider,
+      base_cider_change: result.metrics.baseCiderChange,
+      user: result.metrics.user,
+      epochs: result.epochsRun,
+      best_epoch: result.bestEpoch,
+      seconds: result.seconds,
+      examples: dogCaptions.slice(0, 5),
+    };
+    console.log(JSON.stringify(figures));
+    expect(figures.rexo_on_other_dogs).toBeGreaterThanOrEqual(0.7);
+    expect(figures.rexo_on_non_dogs).toBeLessThanOrEqual(0.05);
+    expect(result.metrics.baseCiderChange!).toBeGreaterThanOrEqual(-0.1);
+  }, 900_000);
+});
