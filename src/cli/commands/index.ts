@@ -11,3 +11,5 @@ import { registerExport } from './export.js'; commands.push(registerExport);
 import { registerTrain } from './train.js'; commands.push(registerTrain);
 import { registerMetadata } from './metadata.js'; commands.push(registerMetadata);
 import { registerEval } from './eval.js'; commands.push(registerEval);
+import { registerFinetune } from './finetune.js'; commands.push(registerFinetune);
+import { registerModels } from './models.js'; commands.push(registerModels);
