@@ -95,9 +95,10 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await page.fill('#folder-path-large', photos);
     await page.click('.first-run [data-testid=add-folder]');
     await expect.poll(() => page.locator('[data-testid=grid] [role=gridcell]').count(), { timeout: 30_000 }).toBe(labels.size + unlabeled.length);
-    await waitForJobsDone(540_000);
+    await expect.poll(async () => (await allPhotos()).filter((p) => p.status === 'pending').length, { timeout: 540_000, interval: 1000 }).toBe(0);
+    await waitForJobsDone(60_000);
     const items = await allPhotos();
-    expect(items.every((p) => p.status === 'captioned')).toBe(true);
+    expect(items.filter((p) => p.status !== 'captioned').map((p) => `${p.name}: ${p.status}`)).toEqual([]);
     const byName = new Map(items.map((p) => [p.name, p]));
     const [typed, ...rest] = [...labels.keys()];
     for (const name of rest) await callApi(serve!, 'captions.set', { photoId: byName.get(name)!.id, text: labels.get(name) });

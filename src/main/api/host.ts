@@ -9,6 +9,8 @@ import { Library, type LibraryOptions } from '../library/library.js';
 import { endExiftool } from '../metadata/index.js';
 import { dispatch, type ApiHost } from './dispatch.js';
 import { createCaptionWriter } from './metadata.js';
+import { createTeacher } from './training.js';
+import { Teacher as TeachJob } from '../library/finetune-job.js';
 import { createHandlers, toJob } from './handlers.js';
 
 export interface ApiHostOptions {
@@ -48,6 +50,8 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
 
   const notice = (level: 'warning' | 'error', message: string) => emit({ kind: 'notice', level, message });
   const captionWriter = createCaptionWriter(library, notice);
+  const teachJob = new TeachJob(library);
+  const teacher = createTeacher(library, teachJob, (run) => emit({ kind: 'training', run }));
 
   const offs = [
     library.on('captioned', (items) => captionWriter.modelCaptions(items.filter((i) => i.status === 'captioned').map((i) => i.path))),
@@ -69,7 +73,7 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     capabilities: options.capabilities,
     notice,
     settingsChanged: () => emit({ kind: 'settings', settings: library.getSettings() }),
-    teacher: null,
+    teacher,
     captionWriter,
   });
 
@@ -95,6 +99,9 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
       if (foldersTimer) clearTimeout(foldersTimer);
       for (const off of offs) off();
       listeners.clear();
+      teacher.close();
+      // A run in progress stops here and stays resumable (the next start offers it).
+      await teachJob.close();
       await captionWriter.drain();
       await library.close();
       // ExifTool's perl processes (metadata import/export) must not outlive the host.

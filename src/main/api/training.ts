@@ -8,7 +8,6 @@
  */
 import { basename } from 'node:path';
 import {
-  ApiError,
   idleRun,
   type BeforeAfter,
   type CurvePoint,
@@ -18,22 +17,9 @@ import {
   type TrainingRun,
   type TrainingStatus,
 } from '../../shared/api-contract.js';
+import type { Teacher as TeachJob } from '../library/finetune-job.js';
+import type { CurvePoint as EpochPoint, TeachProgress, TeachResult, TeachState } from '../library/finetune-types.js';
 import type { Library } from '../library/library.js';
-import type { CurvePoint as EpochPoint, TeachProgress, TeachResult, TeachState, TeachStatus } from '../library/finetune-types.js';
-
-/** What this file needs of the library's fine-tune job. */
-export interface TeachJob {
-  status(): TeachStatus;
-  start(options: { epochs?: number }): Promise<unknown> | unknown;
-  cancel(): Promise<unknown> | unknown;
-  resume(): Promise<unknown> | unknown;
-  discard(): Promise<unknown> | unknown;
-  activate(): Promise<{ model: ModelInfo; jobId: number | null }> | { model: ModelInfo; jobId: number | null };
-  rollback(): Promise<{ model: ModelInfo; jobId: number | null }> | { model: ModelInfo; jobId: number | null };
-  /** Progress of the running fine-tune, and every change of state. */
-  onProgress(listener: (p: TeachProgress) => void): () => void;
-  onState(listener: (s: TeachState) => void): () => void;
-}
 
 /** Minimum time between two `training` events while steps stream in. */
 const EVENT_MS = 200;
@@ -53,6 +39,9 @@ export interface Teacher {
   rollback(): Promise<{ model: ModelInfo; jobId: number | null }>;
   close(): void;
 }
+
+/** How long start/resume wait for the worker to be up, so their answer says 'running'. */
+const START_ANSWER_MS = 15_000;
 
 function summaryOf(library: Library, photoId: number): PhotoSummary | null {
   const p = library.getPhoto(photoId);
@@ -150,7 +139,7 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
     timer = setTimeout(send, Math.max(0, EVENT_MS - (Date.now() - lastSent)));
   };
 
-  const offProgress = job.onProgress((p) => {
+  const offProgress = job.on('progress', (p) => {
     lastProgress = p;
     const state = job.status().teach;
     const key = state.state === 'running' ? state.runId : '';
@@ -162,20 +151,31 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
     }
     sendSoon();
   });
-  const offState = job.onState(() => {
+  let stateWaiters: Array<() => void> = [];
+  const offState = job.on('state', () => {
     if (timer) clearTimeout(timer);
     send();
+    const waiters = stateWaiters;
+    stateWaiters = [];
+    for (const w of waiters) w();
   });
-
-  const guard = async <T>(work: () => Promise<T> | T): Promise<T> => {
+  /** Run `launch` (start/resume: they answer before the worker is up) and answer once the job reports its new state. */
+  const launched = async (launch: () => unknown): Promise<TrainingRun> => {
+    let timeout: NodeJS.Timeout | undefined;
+    const changed = new Promise<void>((resolve) => {
+      stateWaiters.push(resolve);
+      timeout = setTimeout(resolve, START_ANSWER_MS);
+    });
     try {
-      return await work();
+      launch();
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      const e = err as Error & { kind?: string };
-      // The job refuses what the state does not allow (start twice, activate nothing): a conflict.
-      throw new ApiError(e.kind === 'input' || /already|nothing|no (finished|interrupted|run)|not (running|ready)|at least/i.test(e.message) ? 'conflict' : 'internal', e.message);
+      stateWaiters = [];
+      clearTimeout(timeout);
+      throw err;
     }
+    await changed;
+    clearTimeout(timeout);
+    return current();
   };
 
   return {
@@ -197,25 +197,17 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
         run: runOf(s.teach),
       };
     },
-    start: (options) =>
-      guard(async () => {
-        live = { key: '', train: [], ema: null };
-        lastProgress = null;
-        void Promise.resolve(job.start(options)).catch(() => {
-          // The job records failures in its state (lastError); the state event tells the UI.
-        });
-        return current();
-      }),
-    cancel: () => guard(async () => (await job.cancel(), current())),
-    resume: () =>
-      guard(async () => {
-        void Promise.resolve(job.resume()).catch(() => {});
-        return current();
-      }),
-    discard: () => guard(async () => (await job.discard(), current())),
-    activate: () => guard(() => job.activate()),
-    activateModel: (id) => guard(() => library.activateModel(id)),
-    rollback: () => guard(() => job.rollback()),
+    start(options) {
+      live = { key: '', train: [], ema: null };
+      lastProgress = null;
+      return launched(() => job.start({ ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) }));
+    },
+    cancel: async () => (job.cancel(), current()),
+    resume: () => launched(() => job.resume()),
+    discard: async () => (job.discard(), current()),
+    activate: async () => job.activate(),
+    activateModel: async (id) => job.activate(id),
+    rollback: async () => job.rollback(),
     close() {
       offProgress();
       offState();
