@@ -15,7 +15,7 @@
  *        captions that use a word the user renamed (a strong anchor: "dog" when the user
  *        writes "rexo" where the model says "dog") — replaying those would teach the old name back
  *     -> the project's trainer from the base weights: small learning rate, early stopping on
- *        the user's validation loss, checkpoint after every epoch (resume after a kill)
+ *        the CIDEr-D of the user's validation photos, checkpoint after every epoch (resume after a kill)
  *     -> metrics before/after: user-validation loss, BLEU-4, CIDEr-D; base-validation CIDEr-D
  *        (forgetting) from the replay set's validation photos
  *     -> a new model directory, written as `<out>.partial` and renamed into place complete.
@@ -27,7 +27,8 @@ import { OnnxStepModel } from '../inference/onnx-step-model.js';
 import { splitHash } from './datasets.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { decoderCaptioner } from './metrics/evaluate.js';
-import { scoreCaptions } from './metrics/index.js';
+import { ciderD, scoreCaptions } from './metrics/index.js';
+import { captionFeatures } from '../inference/decode.js';
 import { cloneParams, configFromParams, DecoderStepModel } from './model.js';
 import { encoderFileRef, loadModel, resolveEncoderPath, writeModelDir, type ManifestInput, type ModelManifest } from './model-dir.js';
 import { CONFIG_FILE, saveDecoder } from './model-io.js';
@@ -464,7 +465,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const beforeBase = replaySet ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null) : null;
 
   // Train.
-  const epochs = options.epochs ?? 10;
+  const epochs = options.epochs ?? 8;
   const remaining = Math.max(0, epochs - epochsDone);
   const batchSize = options.batchSize ?? 32;
   const stepsPerEpoch = Math.ceil(trainData.captions.length / batchSize);
@@ -493,6 +494,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     maxWords,
     learningRate: options.learningRate ?? 5e-4,
     patience: options.patience ?? 3,
+    // Early stopping on what the user will see: CIDEr-D of greedy captions of their held-back
+    // photos (their loss alone rises as soon as the style shifts, before the new words win).
+    validationScorer: ({ model }) => {
+      const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map((c) => c.text);
+      return ciderD(caps, refsUser);
+    },
     seed: (options.seed ?? 1) + epochsDone,
     checkpointPath: join(partial, CHECKPOINT),
     writeCheckpoint: (path, params, config, info) => saveCheckpoint(path, params, config, { ...info, epoch: info.epoch + epochsDone }),

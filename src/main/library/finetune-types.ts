@@ -14,7 +14,7 @@ export interface LabeledPhoto {
 }
 
 export interface TeachOptions {
-  /** Maximum epochs (default 10; early stopping on the user's validation captions). */
+  /** Maximum epochs (default 8; early stopping on CIDEr-D of the user's validation photos). */
   epochs?: number;
   /** Adam learning rate (default 5e-4). */
   learningRate?: number;

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const features = new Map<number, Float32Array>();
   for (const i of input.items) if (i.feature) features.set(i.id, i.feature);
   if (missing.length > 0) {
-    post({ type: 'progress', progress: { phase: 'features', epoch: 0, epochs: input.options.epochs ?? 10, step: 0, totalSteps: 0, loss: null, epochLoss: null, validationLoss: null, etaSeconds: null, curve: [], message: `reading ${missing.length} photos` } });
+    post({ type: 'progress', progress: { phase: 'features', epoch: 0, epochs: input.options.epochs ?? 8, step: 0, totalSteps: 0, loss: null, epochLoss: null, validationLoss: null, etaSeconds: null, curve: [], message: `reading ${missing.length} photos` } });
     const encDir = dirname(base.encoderPath);
     const encoder = await openEncoder({ name: base.manifest.encoder.name, modelsDir: resolve(encDir, '..', '..'), threads: 1 });
     try {
