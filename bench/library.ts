@@ -153,18 +153,20 @@ async function benchIngest(n: number): Promise<void> {
   await Promise.all(jobs);
   const genSeconds = (performance.now() - t0) / 1000;
 
-  const lib = Library.open(join(work, 'ingest-lib'), { registerDefaultModel: false, autoCaption: false });
+  if (process.env.NO_SHARP_CACHE) sharp.cache(false);
+  const lib = Library.open(join(work, 'ingest-lib'), { registerDefaultModel: false, autoCaption: false, importMetadata: !process.env.NO_META });
   // A full GC before each RSS sample, so the samples show memory kept, not garbage not yet collected.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const rss: Array<{ scanned: number; rss: number }> = [];
+  const rss: Array<{ scanned: number; rss: number; heap: number }> = [];
   let peak = process.memoryUsage().rss;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const checkpoints = new Set([Math.floor(n / 5), n]);
+  const checkpoints = new Set([1, 2, 3, 4, 5].map((k) => Math.floor((k * n) / 5)));
   lib.on('scan', (p) => {
     if (!checkpoints.has(p.scanned) || rss.some((r) => r.scanned === p.scanned)) return;
     gc();
-    rss.push({ scanned: p.scanned, rss: process.memoryUsage().rss });
+    const m = process.memoryUsage();
+    rss.push({ scanned: p.scanned, rss: m.rss, heap: m.heapUsed + m.external });
   });
   const t1 = performance.now();
   const { scan } = await lib.addFolder(photos, { caption: false });
@@ -182,8 +184,8 @@ async function benchIngest(n: number): Promise<void> {
       photos_per_s: +(scan.scanned / seconds).toFixed(1),
       seconds: +seconds.toFixed(2),
       peak_rss_mb: Math.round(peak / 2 ** 20),
-      rss_mb_after_gc_at_20pct: Math.round(early / 2 ** 20),
-      rss_mb_after_gc_at_100pct: Math.round(late / 2 ** 20),
+      rss_mb_after_gc_at_20_40_60_80_100pct: rss.map((r) => Math.round(r.rss / 2 ** 20)),
+      js_heap_mb_after_gc_at_20_40_60_80_100pct: rss.map((r) => Math.round(r.heap / 2 ** 20)),
       metadata_import: 'on (ExifTool reads each new photo, as in the app)',
       rss_growth_ratio: +(late / early).toFixed(3),
       generate_photos_s: +genSeconds.toFixed(1),

@@ -1,5 +1,20 @@
 /** Date taken, orientation and GPS position from a photo's EXIF, via exifr. */
 import exifr from 'exifr';
+import { open } from 'node:fs/promises';
+
+/** EXIF lives in the first segments of a file; this much covers it (one read instead of exifr's chunked reader). */
+const EXIF_BYTES = 256 * 1024;
+
+async function readHead(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(EXIF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, EXIF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface PhotoExif {
   /** Milliseconds since the epoch, from DateTimeOriginal (else CreateDate/ModifyDate). */
@@ -10,27 +25,33 @@ export interface PhotoExif {
   lon: number | null;
 }
 
+/**
+ * One options object for every call: exifr keeps what it derives from an options object in a
+ * map keyed by it, so a fresh literal per call would grow memory with every photo.
+ */
+const EXIFR_OPTIONS = {
+  tiff: true,
+  exif: true,
+  gps: true,
+  ifd1: false,
+  interop: false,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+  translateValues: false,
+  reviveValues: true,
+  pick: ['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'Orientation', 'GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef'],
+};
+
 const EMPTY: PhotoExif = { takenAt: null, orientation: null, lat: null, lon: null };
 
 /** Never throws: a photo without (or with broken) EXIF simply has none. */
 export async function readExif(path: string): Promise<PhotoExif> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = await exifr.parse(path, {
-      tiff: true,
-      exif: true,
-      gps: true,
-      ifd1: false,
-      interop: false,
-      xmp: false,
-      icc: false,
-      iptc: false,
-      jfif: false,
-      ihdr: false,
-      translateValues: false,
-      reviveValues: true,
-      pick: ['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'Orientation', 'GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef'],
-    });
+    tags = await exifr.parse(await readHead(path), EXIFR_OPTIONS);
   } catch {
     return EMPTY;
   }
