@@ -153,8 +153,7 @@ async function benchIngest(n: number): Promise<void> {
   await Promise.all(jobs);
   const genSeconds = (performance.now() - t0) / 1000;
 
-  if (process.env.NO_SHARP_CACHE) sharp.cache(false);
-  const lib = Library.open(join(work, 'ingest-lib'), { registerDefaultModel: false, autoCaption: false, importMetadata: !process.env.NO_META });
+  const lib = Library.open(join(work, 'ingest-lib'), { registerDefaultModel: false, autoCaption: false, importMetadata: !process.env.BENCH_NO_METADATA });
   // A full GC before each RSS sample, so the samples show memory kept, not garbage not yet collected.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
@@ -186,7 +185,7 @@ async function benchIngest(n: number): Promise<void> {
       peak_rss_mb: Math.round(peak / 2 ** 20),
       rss_mb_after_gc_at_20_40_60_80_100pct: rss.map((r) => Math.round(r.rss / 2 ** 20)),
       js_heap_mb_after_gc_at_20_40_60_80_100pct: rss.map((r) => Math.round(r.heap / 2 ** 20)),
-      metadata_import: 'on (ExifTool reads each new photo, as in the app)',
+      metadata_import: process.env.BENCH_NO_METADATA ? 'off' : 'on (ExifTool reads each new photo, as in the app)',
       rss_growth_ratio: +(late / early).toFixed(3),
       generate_photos_s: +genSeconds.toFixed(1),
     }),
