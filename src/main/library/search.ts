@@ -236,9 +236,11 @@ export class Searcher {
     type Row = { key: number; rank: number; snippet?: string };
     const tier = (match: string, words: MatchWord[], lim: number, off: number): { rows: Row[]; total: number } => {
       if (off + lim <= CANDIDATES / 2) {
-        const keys = (this.stmt(candidatesSql).all({ ...params, match, k: CANDIDATES }) as Array<{ key: number }>).map((r) => r.key);
-        // Fewer than K candidates means these are all the matches: no count query needed.
-        const total = keys.length < CANDIDATES ? keys.length : (this.stmt(countSql).get({ ...params, match }) as { n: number }).n;
+        // One walk gives both the total (up to COUNT_CAP rowids, cheap without ranking) and the
+        // K candidates (the first K of them), so a prefix term's doclists are merged once.
+        const all = (this.stmt(candidatesSql).all({ ...params, match, k: COUNT_CAP }) as Array<{ key: number }>).map((r) => r.key);
+        const total = all.length;
+        const keys = all.slice(0, CANDIDATES);
         const docs = keys.length ? (this.stmt(rowsSql).all(JSON.stringify(keys)) as Array<{ key: number; caption: string; name: string }>) : [];
         const avg = this.averages();
         const rows = docs.map((d) => {
