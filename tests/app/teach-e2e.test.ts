@@ -95,19 +95,28 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await page.fill('#folder-path-large', photos);
     await page.click('.first-run [data-testid=add-folder]');
     await expect.poll(() => page.locator('[data-testid=grid] [role=gridcell]').count(), { timeout: 30_000 }).toBe(labels.size + unlabeled.length);
-    await expect.poll(async () => (await allPhotos()).filter((p) => p.status === 'pending').length, { timeout: 540_000, interval: 1000 }).toBe(0);
+    await expect
+      .poll(
+        async () => {
+          const failed = (await callApi<Job[]>(serve!, 'jobs.list')).find((j) => j.status === 'failed');
+          if (failed) throw new Error(`captioning failed: ${failed.message}`);
+          return (await allPhotos()).filter((p) => p.status === 'pending').length;
+        },
+        { timeout: 540_000, interval: 1000 },
+      )
+      .toBe(0);
     await waitForJobsDone(60_000);
     const items = await allPhotos();
     expect(items.filter((p) => p.status !== 'captioned').map((p) => `${p.name}: ${p.status}`)).toEqual([]);
     const byName = new Map(items.map((p) => [p.name, p]));
     const [typed, ...rest] = [...labels.keys()];
     for (const name of rest) await callApi(serve!, 'captions.set', { photoId: byName.get(name)!.id, text: labels.get(name) });
-    // One the way a person does it: open, E, type, Enter.
+    // One the way a person does it: open, Edit, type, Enter.
     const cell = page.locator(`[role=gridcell][data-photo-id="${byName.get(typed!)!.id}"]`);
     await cell.scrollIntoViewIfNeeded();
     await cell.dblclick();
     await page.waitForSelector('[data-testid=photo-view]');
-    await page.keyboard.press('e');
+    await page.click('[data-testid=edit-caption]');
     await page.fill('[data-testid=caption-input]', labels.get(typed!)!);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-testid=photo-caption]').textContent()).toBe(labels.get(typed!));
