@@ -467,7 +467,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // Train.
   const epochs = options.epochs ?? 8;
   const remaining = Math.max(0, epochs - epochsDone);
-  const batchSize = options.batchSize ?? 32;
+  const batchSize = options.batchSize ?? 64;
   const stepsPerEpoch = Math.ceil(trainData.captions.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const tTrain = performance.now();
@@ -492,7 +492,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     epochs: remaining,
     batchSize,
     maxWords,
-    learningRate: options.learningRate ?? 5e-4,
+    learningRate: options.learningRate ?? 1e-3,
     patience: options.patience ?? 3,
     // Early stopping on what the user will see: CIDEr-D of greedy captions of their held-back
     // photos (their loss alone rises as soon as the style shifts, before the new words win).
@@ -581,7 +581,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       options: {
         finetunedFrom: m.name,
         epochs,
-        learningRate: options.learningRate ?? 5e-4,
+        learningRate: options.learningRate ?? 1e-3,
         batchSize,
         userRepeat,
         replayRatio: options.replayRatio ?? 3,

@@ -132,7 +132,7 @@ export function registerFinetune(program: Command): void {
       .command('finetune')
       .description('teach the active caption model your own captions (photos you captioned or imported with `lenscribe label`)')
       .option('--epochs <n>', 'maximum epochs (early stopping on your held-back photos)')
-      .option('--lr <rate>', 'Adam learning rate (default 5e-4)')
+      .option('--lr <rate>', 'Adam learning rate (default 1e-3)')
       .option('--seed <n>', 'random seed (batch order, dropout, replay sample)')
       .option('--activate', 'activate the new version and re-caption every photo without your own caption before exiting')
       .option('--resume', 'continue an interrupted fine-tune from its last epoch')

@@ -16,7 +16,7 @@ export interface LabeledPhoto {
 export interface TeachOptions {
   /** Maximum epochs (default 8; early stopping on CIDEr-D of the user's validation photos). */
   epochs?: number;
-  /** Adam learning rate (default 5e-4). */
+  /** Adam learning rate (default 1e-3). */
   learningRate?: number;
   /** Seed for the split-independent randomness (batch order, dropout, replay sample). */
   seed?: number;
