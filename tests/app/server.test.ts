@@ -162,8 +162,10 @@ describe('lenscribe serve: API', () => {
     await reader.read(); // the "connected" comment
     await post('settings.set', JSON.stringify({ theme: 'dark' }));
     let text = '';
-    while (!text.includes('\n\n') || !text.includes('event: settings')) text += new TextDecoder().decode((await reader.read()).value);
-    const data = text.split('\n').find((l) => l.startsWith('data: '))!;
+    while (!/event: settings\ndata: [^\n]*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    // Other events (folder counts from the scan) may come first: take the settings frame.
+    const lines = text.split('\n');
+    const data = lines[lines.indexOf('event: settings') + 1]!;
     const event = JSON.parse(data.slice(6)) as ApiEvent;
     expect(event).toMatchObject({ kind: 'settings', settings: { theme: 'dark' } });
     ac.abort();
