@@ -230,7 +230,7 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await shot('34-teach-cancelled');
   });
 
-  it('offers resume or discard after the server was killed mid-run', { timeout: 300_000 }, async () => {
+  it('offers resume or discard after the server was killed mid-run; resume finishes it, discard drops the version', { timeout: 300_000 }, async () => {
     await page.click('[data-testid=teach-start]');
     await page.waitForSelector('[data-testid=teach-cancel]', { timeout: 60_000 });
     // Past the first epoch, so there is a checkpoint to resume from.
@@ -242,9 +242,18 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await page.waitForSelector('[data-testid=teach-interrupted]', { timeout: 20_000 });
     expect((await status()).activeModel).toBe(baseModel);
     await shot('35-teach-interrupted');
-    await page.click('[data-testid=teach-discard-interrupted]');
+    expect(await page.locator('[data-testid=teach-resume]').count()).toBe(1);
+    // Resume carries on from the last finished epoch to a version; Discard throws it away.
+    await page.click('[data-testid=teach-resume]');
+    await page.waitForSelector('[data-testid=teach-result]', { timeout: 240_000 });
+    const ready = await status();
+    expect(ready.run.state).toBe('ready');
+    const resumedVersion = ready.run.result!.versionId;
+    await page.click('[data-testid=teach-discard]');
     await page.waitForSelector('[data-testid=teach-start]', { timeout: 20_000 });
     expect((await status()).run.state).toBe('idle');
+    expect((await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id)).not.toContain(resumedVersion);
+    expect((await status()).activeModel).toBe(baseModel);
   });
 
   it('has a dark Teach view', async () => {
