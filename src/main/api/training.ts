@@ -82,7 +82,13 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
     }),
   });
 
-  const liveTrain = (key: string, epochs: readonly EpochPoint[]): CurvePoint[] => (live.key === key && live.train.length > 0 ? live.train : epochCurves(epochs).train);
+  /** The live points of this run, after the epoch-end points from before it (a resumed run keeps its earlier epochs). */
+  const liveTrain = (key: string, epochs: readonly EpochPoint[]): CurvePoint[] => {
+    const done = epochCurves(epochs).train;
+    if (live.key !== key || live.train.length === 0) return done;
+    const from = live.train[0]!.epoch;
+    return [...done.filter((p) => p.epoch < from), ...live.train];
+  };
 
   const runOf = (state: TeachState): TrainingRun => {
     switch (state.state) {
@@ -141,9 +147,6 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
 
   const offProgress = job.on('progress', (p) => {
     lastProgress = p;
-    const state = job.status().teach;
-    const key = state.state === 'running' ? state.runId : '';
-    if (live.key !== key) live = { key, train: [], ema: null };
     if (p.phase === 'train' && p.loss !== null && Number.isFinite(p.loss) && p.totalSteps > 0 && p.epochs > 0) {
       live.ema = live.ema === null ? p.loss : live.ema + EMA * (p.loss - live.ema);
       live.train.push({ epoch: p.step / (p.totalSteps / p.epochs), loss: live.ema });
@@ -160,14 +163,17 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
     for (const w of waiters) w();
   });
   /** Run `launch` (start/resume: they answer before the worker is up) and answer once the job reports its new state. */
-  const launched = async (launch: () => unknown): Promise<TrainingRun> => {
+  const launched = async (launch: () => { runId: string }): Promise<TrainingRun> => {
     let timeout: NodeJS.Timeout | undefined;
     const changed = new Promise<void>((resolve) => {
       stateWaiters.push(resolve);
       timeout = setTimeout(resolve, START_ANSWER_MS);
     });
     try {
-      launch();
+      // A new live curve for this run (progress reports carry no run id).
+      live = { key: '', train: [], ema: null };
+      lastProgress = null;
+      live.key = launch().runId;
     } catch (err) {
       stateWaiters = [];
       clearTimeout(timeout);
@@ -198,8 +204,6 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
       };
     },
     start(options) {
-      live = { key: '', train: [], ema: null };
-      lastProgress = null;
       return launched(() => job.start({ ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) }));
     },
     cancel: async () => (job.cancel(), current()),
