@@ -217,12 +217,24 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await waitForJobsDone(540_000);
   });
 
-  it('cancels a run: no new version appears and the active model stays', { timeout: 300_000 }, async () => {
+  it('cancels a run (started and cancelled from the keyboard): no new version appears and the active model stays', { timeout: 300_000 }, async () => {
     const before = (await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id);
     await page.waitForSelector('[data-testid=teach-start]');
-    await page.click('[data-testid=teach-start]');
+    // From the keyboard: Tab from the Teach tab to Start, Enter; then Tab to Cancel, Enter.
+    const tabTo = async (testId: string) => {
+      for (let i = 0; i < 80; i++) {
+        if ((await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) === testId) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`${testId} is not reachable with Tab`);
+    };
+    await page.focus('[data-testid=nav-teach]');
+    await tabTo('teach-start');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=teach-cancel]', { timeout: 60_000 });
-    await page.click('[data-testid=teach-cancel]');
+    await page.focus('[data-testid=nav-teach]');
+    await tabTo('teach-cancel');
+    await page.keyboard.press('Enter');
     await expect.poll(async () => (await status()).run.state, { timeout: 120_000 }).toBe('idle');
     await page.waitForSelector('[data-testid=teach-start]', { timeout: 10_000 });
     expect((await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id)).toEqual(before);
