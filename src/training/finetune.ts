@@ -299,6 +299,13 @@ export interface FinetuneOptions {
    * concept teaches the new name; 'drop' leaves them out.
    */
   renamedReplay?: 'rewrite' | 'drop';
+  /**
+   * Forgetting budget for choosing the epoch to keep: an epoch whose base-validation CIDEr-D
+   * (on up to 120 of the replay set's validation photos, new words read as their anchors)
+   * dropped more than this fraction below the base model's never beats one within the budget
+   * (default 0.1; needs a replay set).
+   */
+  maxForgetting?: number;
   validationFraction?: number;
   /** Continue an interrupted run from `<outDir>.partial` (its checkpoint and grown vocabulary). */
   resume?: boolean;
@@ -464,6 +471,19 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
   const beforeBase = replaySet ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null) : null;
 
+  // The forgetting guard: a fixed subset of the base validation photos, scored by the base model.
+  const back = new Map(grown.added.filter((w) => w.anchors.length > 0).map((w) => [w.word, w.anchors[0]!.word]));
+  const maxForgetting = options.maxForgetting ?? 0.1;
+  let guard: { features: Float32Array; n: number; refs: string[][]; before: number } | null = null;
+  if (replaySet && nBaseVal > 0) {
+    const n = Math.min(120, nBaseVal);
+    const features = replaySet.validation.features.slice(0, n * D);
+    const refs = replaySet.validation.references.slice(0, n);
+    const model = new DecoderStepModel(baseParams);
+    const before = ciderD(captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text), refs);
+    if (before > 0) guard = { features, n, refs, before };
+  }
+
   // Train.
   const epochs = options.epochs ?? 8;
   const remaining = Math.max(0, epochs - epochsDone);
@@ -496,9 +516,15 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     patience: options.patience ?? 3,
     // Early stopping on what the user will see: CIDEr-D of greedy captions of their held-back
     // photos (their loss alone rises as soon as the style shifts, before the new words win).
+    // Within the forgetting budget, an epoch scores its user CIDEr-D (>= 0); beyond it, minus its
+    // forgetting (< 0), so the least-forgetting epoch wins only when none is within budget.
     validationScorer: ({ model }) => {
       const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map((c) => c.text);
-      return ciderD(caps, refsUser);
+      const user = ciderD(caps, refsUser);
+      if (!guard) return user;
+      const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) => tokenize(c.text).map((w) => back.get(w) ?? w).join(' '));
+      const drop = (guard.before - ciderD(said, guard.refs)) / guard.before;
+      return drop <= maxForgetting ? user : -drop;
     },
     seed: (options.seed ?? 1) + epochsDone,
     checkpointPath: join(partial, CHECKPOINT),
@@ -519,7 +545,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const afterUserScores = scores(afterUser, refsUser, round4(meanLoss(params, valData, 64, maxWords, D)));
   const afterBaseCaptions = replaySet ? captionsOf(params, vocab, replaySet.validation.features, nBaseVal, D) : [];
   const afterBase = replaySet ? scores(afterBaseCaptions, replaySet.validation.references, null) : null;
-  const back = new Map(grown.added.filter((w) => w.anchors.length > 0).map((w) => [w.word, w.anchors[0]!.word]));
   const afterBaseRenamed = replaySet
     ? scores(afterBaseCaptions.map((c) => tokenize(c).map((w) => back.get(w) ?? w).join(' ')), replaySet.validation.references, null)
     : null;
