@@ -47,7 +47,9 @@ export function Sidebar(p: SidebarProps) {
                   ? 'a new version is ready'
                   : p.trainingRun?.state === 'interrupted'
                     ? 'interrupted: resume or discard'
-                    : 'learn your words'}
+                    : p.trainingRun?.state === 'idle' && p.trainingRun.message
+                      ? 'the last run failed'
+                      : 'learn your words'}
             </span>
           </button>
         </li>
