@@ -37,7 +37,9 @@ export function createIpcClient(bridge: LenscribeBridge): ApiClient {
   };
 }
 
-const eventKinds: ApiEventKind[] = ['job', 'folders', 'photos', 'settings', 'training', 'notice'];
+/** Every event kind, checked by the compiler against the contract (a kind left out would never reach the UI over SSE). */
+const eventKindSet: Record<ApiEventKind, true> = { job: true, folders: true, photos: true, settings: true, training: true, notice: true };
+const eventKinds = Object.keys(eventKindSet) as ApiEventKind[];
 
 /**
  * `base` is the server origin ('' = the page's own origin, as served by `lenscribe serve`,
