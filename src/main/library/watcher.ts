@@ -4,7 +4,8 @@
  * by content hash in PhotoWriter.ingest (captions follow the file).
  */
 import { watch, type FSWatcher } from 'chokidar';
-import { basename } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { isSkippedFileName, isSkippedFolderName } from './scanner.js';
 
 export type WatchEvent = { type: 'upsert'; path: string } | { type: 'delete'; path: string };
@@ -39,6 +40,13 @@ export class FolderWatcher {
     this.watcher.on('add', (path) => onEvent({ type: 'upsert', path }));
     this.watcher.on('change', (path) => onEvent({ type: 'upsert', path }));
     this.watcher.on('unlink', (path) => onEvent({ type: 'delete', path }));
+    // Files written into a folder in the moment between its creation and chokidar watching it
+    // can go unreported (a known race, worst under load), so a new folder is listed once itself.
+    // Upserts of files already known are cheap no-ops.
+    this.watcher.on('addDir', (path) => {
+      if (roots.includes(path)) return;
+      void listFiles(path).then((files) => files.forEach((f) => onEvent({ type: 'upsert', path: f })), () => undefined);
+    });
     this.watcher.on('error', (err) => onError(err as Error));
     this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
   }
@@ -58,4 +66,16 @@ export class FolderWatcher {
   close(): Promise<void> {
     return this.watcher.close();
   }
+}
+
+/** Every file below `dir` that a scan would consider (skipped names and hidden folders left out). */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!isSkippedFolderName(entry.name)) out.push(...(await listFiles(path).catch(() => [])));
+    } else if (entry.isFile() && !isSkippedFileName(entry.name)) out.push(path);
+  }
+  return out;
 }
