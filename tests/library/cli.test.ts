@@ -1,6 +1,6 @@
 /** The library's CLI commands, run as the user runs them (a real process, a real library folder). */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
@@ -69,7 +69,22 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     const bad = cli(['export', '--format', 'xml', '--library', lib]);
     expect(bad.status).toBe(1);
     expect(bad.stderr.split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/^lenscribe: --format must be csv or json/);
+    expect(bad.stderr).toMatch(/^lenscribe: --format must be csv, json, xmp, txt or embedded/);
+    // --only user keeps the three photos with the user's own captions.
+    expect(JSON.parse(cli(['export', '--format', 'json', '--only', 'user', '--library', lib]).stdout)).toHaveLength(3);
+    expect(cli(['export', '--format', 'csv', '--only', 'model', '--library', lib]).stdout.trim().split('\n')).toHaveLength(1);
+    expect(cli(['export', '--format', 'json', '--only', 'some', '--library', lib]).stderr).toMatch(/^lenscribe: --only must be user, model or all/);
+  });
+
+  it('export --format txt writes the user captions as .txt sidecars beside the photos', () => {
+    const r = cli(['export', '--format', 'txt', '--only', 'user', '--library', lib, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = jsonLines(r.stdout).pop();
+    expect(summary.photos).toBe(4);
+    expect(readFileSync(join(photos, 'p0.txt'), 'utf8').trim()).toBe('A kayak on a misty lake');
+    expect(readFileSync(join(photos, 'p1.txt'), 'utf8').trim()).toBe('Grandpa, fishing off the jetty');
+    expect(readFileSync(join(photos, 'p2.txt'), 'utf8').trim()).toBe('a lighthouse, "quoted" and, commas');
+    expect(existsSync(join(photos, 'p3.txt'))).toBe(false);
   });
 
   it('caption without an installed model exits 1 and keeps the photos pending', () => {

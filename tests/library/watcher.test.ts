@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
@@ -61,5 +61,23 @@ describe('folder watching', () => {
     await until(() => lib!.getPhoto(id2)!.status === 'missing', 'the deletion');
     expect(lib.search('lighthouse').total).toBe(0);
     expect(lib.listPhotos().total).toBe(1);
+  }, 300_000);
+
+  it('imports a description another app writes into a sidecar while watching', async () => {
+    const d = tempDir();
+    const photos = join(d, 'photos');
+    await writeJpeg(join(photos, 'harbour.jpg'), 3);
+    await writeJpeg(join(photos, 'pier.jpg'), 4);
+    lib = Library.open(join(d, 'lib'), { registerDefaultModel: false });
+    await lib.addFolder(photos, { caption: false });
+    await lib.watch({ settleMs: 100, debounceMs: 50 });
+    const harbour = lib.photoIdByPath(join(photos, 'harbour.jpg'))!;
+    const pier = lib.photoIdByPath(join(photos, 'pier.jpg'))!;
+    writeFileSync(join(photos, 'harbour.txt'), 'fishing boats in the harbour at low tide\n');
+    await until(() => lib!.getPhoto(harbour)!.caption !== null, 'the .txt sidecar');
+    expect(lib.getPhoto(harbour)!.caption).toBe('fishing boats in the harbour at low tide');
+    expect(lib.getPhoto(harbour)!.captionSource).toBe('import:txt-sidecar');
+    expect(lib.getPhoto(pier)!.caption).toBeNull();
+    expect(lib.search('harbour').total).toBe(1);
   }, 300_000);
 });

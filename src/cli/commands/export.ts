@@ -1,9 +1,14 @@
-/** `lenscribe export --format csv|json`: every photo with its captions, to stdout or a file. */
+/**
+ * `lenscribe export --format csv|json|xmp|txt|embedded [--only user|model|all]`: csv/json list every
+ * photo with its captions (stdout or --out); xmp, txt and embedded write the captions where other
+ * photo apps read them (src/main/metadata, the same as `lenscribe export-metadata`).
+ */
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { UserError } from '../../shared/errors.js';
 import { addLibraryOption, openLibraryFromCli } from '../../main/library/cli-common.js';
 import type { ExportRow } from '../../main/library/library.js';
+import { exportMetadataAction } from './metadata.js';
 
 const COLUMNS: Array<keyof ExportRow> = ['path', 'caption', 'source', 'userCaption', 'modelCaption', 'status', 'error', 'takenAt', 'width', 'height', 'hash', 'folder'];
 
@@ -19,23 +24,36 @@ export function registerExport(program: Command): void {
   addLibraryOption(
     program
       .command('export')
-      .description('export captions as CSV or JSON')
-      .requiredOption('--format <format>', 'csv or json')
-      .option('--out <file>', 'write to a file instead of stdout'),
-  ).action(async (opts: { library?: string; format: string; out?: string }) => {
+      .description('export captions: a CSV or JSON listing, or written beside or into the photos (XMP or .txt sidecars, embedded)')
+      .requiredOption('--format <format>', 'csv, json, xmp (sidecar), txt (sidecar) or embedded (in the photo file)')
+      .option('--only <which>', 'user, model or all (user captions, else model captions)', 'all')
+      .option('--out <file>', 'csv/json: write to a file instead of stdout')
+      .option('--naming <naming>', 'xmp: sidecar name auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
+      .option('--keep-mtime', 'embedded: keep the photos\' modification times')
+      .option('--overwrite-others', 'xmp/txt/embedded: let your own captions replace descriptions other apps wrote that Lenscribe has not imported')
+      .option('--json', 'xmp/txt/embedded: print the summary as JSON'),
+  ).action(async (opts: { library?: string; format: string; only: string; out?: string; naming?: string; keepMtime?: boolean; overwriteOthers?: boolean; json?: boolean }) => {
     const format = opts.format.toLowerCase();
-    if (format !== 'csv' && format !== 'json') throw new UserError(`--format must be csv or json, got ${JSON.stringify(opts.format)}`);
+    const only = opts.only.toLowerCase();
+    if (only !== 'user' && only !== 'model' && only !== 'all') throw new UserError(`--only must be user, model or all, got ${JSON.stringify(opts.only)}`);
+    if (format === 'xmp' || format === 'txt' || format === 'embedded') {
+      if (opts.out) throw new UserError(`--out applies to csv and json; ${format} writes beside or into each photo`);
+      return exportMetadataAction({ ...opts, format, only });
+    }
+    if (format !== 'csv' && format !== 'json') throw new UserError(`--format must be csv, json, xmp, txt or embedded, got ${JSON.stringify(opts.format)}`);
+    const keep = (r: ExportRow): boolean => only === 'all' || (only === 'user' ? r.userCaption !== null : r.userCaption === null && r.modelCaption !== null);
     const lib = openLibraryFromCli(opts, { autoCaption: false });
     const stream = opts.out ? createWriteStream(opts.out) : process.stdout;
     const write = (s: string) => new Promise<void>((res, rej) => (stream.write(s, (e) => (e ? rej(e) : res())) ? undefined : undefined));
     try {
       if (format === 'csv') {
         await write(`${COLUMNS.join(',')}\n`);
-        for (const r of lib.exportRows()) await write(`${COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`);
+        for (const r of lib.exportRows()) if (keep(r)) await write(`${COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`);
       } else {
         await write('[');
         let first = true;
         for (const r of lib.exportRows()) {
+          if (!keep(r)) continue;
           await write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
           first = false;
         }

@@ -4,7 +4,7 @@
  * reports through typed events. Shapes follow src/shared/api-contract.ts.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type {
   Alternative,
   Caption,
@@ -24,6 +24,7 @@ import { openDatabase, type DB } from './db.js';
 import { WordNeighbours, type EmbeddingTable } from './expansion.js';
 import { PhotoWriter, type IngestOutcome } from './ingest.js';
 import { JobRunner, type JobInfo, type PhotoCaptioned } from './jobs.js';
+import { hasPhotoExtension } from './formats.js';
 import { scanFolder } from './scanner.js';
 import { Searcher } from './search.js';
 import { FolderWatcher, type WatchEvent } from './watcher.js';
@@ -453,6 +454,18 @@ export class Library {
     return hit?.id ?? null;
   }
 
+  /** Library photos a sidecar describes: photo.jpg.xmp → photo.jpg; photo.xmp / photo.txt → photo.<any>. */
+  private photosOfSidecar(sidecar: string): string[] {
+    const base = sidecar.slice(0, sidecar.length - extname(sidecar).length);
+    if (hasPhotoExtension(base)) return this.photoIdByPath(base) !== null ? [base] : [];
+    const prefix = `${base}.`;
+    const rows = this.db
+      .prepare(`SELECT path FROM photos WHERE substr(path, 1, ?) = ? AND status != 'missing'`)
+      .pluck()
+      .all(prefix.length, prefix) as string[];
+    return rows.filter((p) => !p.slice(prefix.length).includes(sep) && !p.slice(prefix.length).includes('.'));
+  }
+
   private async applyWatchEvents(): Promise<void> {
     const events = [...this.watchQueue.values()];
     this.watchQueue.clear();
@@ -467,6 +480,10 @@ export class Library {
         if (existsSync(e.path)) continue;
         const id = this.writer.markMissing(e.path);
         if (id !== null) changed.push(id);
+      } else if (e.type === 'sidecar') {
+        // Another app described photos in a sidecar: read their descriptions again (only a changed
+        // one is imported, as a user caption; the caption history keeps what was there).
+        fresh.push(...this.photosOfSidecar(e.path));
       } else {
         const folderId = this.folderOf(e.path);
         if (folderId === null) continue;
@@ -483,7 +500,7 @@ export class Library {
         if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') fresh.push(e.path);
       }
     }
-    await this.importMetadataOf(fresh);
+    await this.importMetadataOf([...new Set(fresh)]);
     if (changed.length) this.emit('photos', changed);
     this.emit('folders', null);
     if (this.options.autoCaption ?? true) for (const f of folders) this.queueCaptioning({ folderId: f });

@@ -161,6 +161,23 @@ CREATE TABLE settings (
 );
 `,
   },
+  {
+    // What Lenscribe last read from or wrote to each photo's metadata (src/main/metadata), so a
+    // later write can tell a description another app made from its own. IF NOT EXISTS: builds
+    // before this migration created the table on first use.
+    version: 2,
+    sql: `
+CREATE TABLE IF NOT EXISTS metadata_ledger (
+  photo_path     TEXT NOT NULL,
+  target         TEXT NOT NULL CHECK (target IN ('xmp-sidecar', 'embedded', 'txt')),
+  file           TEXT NOT NULL,
+  text           TEXT,
+  lenscribe_kind TEXT CHECK (lenscribe_kind IN ('user', 'model')),
+  updated_at     INTEGER NOT NULL,
+  PRIMARY KEY (photo_path, target)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

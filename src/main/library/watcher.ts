@@ -8,7 +8,13 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isSkippedFileName, isSkippedFolderName } from './scanner.js';
 
-export type WatchEvent = { type: 'upsert'; path: string } | { type: 'delete'; path: string };
+/** `sidecar`: an .xmp, .txt or .caption file beside photos was written (another app described them). */
+export type WatchEvent = { type: 'upsert'; path: string } | { type: 'delete'; path: string } | { type: 'sidecar'; path: string };
+
+/** Sidecars other apps and dataset tools keep beside photos (src/main/metadata reads them). */
+export function isSidecarName(name: string): boolean {
+  return !name.startsWith('.') && /\.(xmp|txt|caption)$/i.test(name);
+}
 
 export interface FolderWatcherOptions {
   /** How long a file must stay the same size before it counts as written (ms). */
@@ -33,13 +39,16 @@ export class FolderWatcher {
         const name = basename(path);
         if (roots.includes(path)) return false;
         if (stats?.isDirectory()) return isSkippedFolderName(name);
-        if (stats?.isFile()) return isSkippedFileName(name);
+        if (stats?.isFile()) return isSkippedFileName(name) && !isSidecarName(name);
         return name.startsWith('.') && name.length > 1;
       },
     });
-    this.watcher.on('add', (path) => onEvent({ type: 'upsert', path }));
-    this.watcher.on('change', (path) => onEvent({ type: 'upsert', path }));
-    this.watcher.on('unlink', (path) => onEvent({ type: 'delete', path }));
+    const changed = (path: string) => onEvent({ type: isSidecarName(basename(path)) ? 'sidecar' : 'upsert', path });
+    this.watcher.on('add', changed);
+    this.watcher.on('change', changed);
+    this.watcher.on('unlink', (path) => {
+      if (!isSidecarName(basename(path))) onEvent({ type: 'delete', path });
+    });
     // Files written into a folder in the moment between its creation and chokidar watching it
     // can go unreported (a known race, worst under load), so a new folder is listed once itself.
     // Upserts of files already known are cheap no-ops.

@@ -22,24 +22,14 @@ export interface MetadataLibrary {
   exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
 }
 
-const LEDGER_SQL = `
-CREATE TABLE IF NOT EXISTS metadata_ledger (
-  photo_path     TEXT NOT NULL,
-  target         TEXT NOT NULL CHECK (target IN ('xmp-sidecar', 'embedded', 'txt')),
-  file           TEXT NOT NULL,
-  text           TEXT,
-  lenscribe_kind TEXT CHECK (lenscribe_kind IN ('user', 'model')),
-  updated_at     INTEGER NOT NULL,
-  PRIMARY KEY (photo_path, target)
-) WITHOUT ROWID;`;
 
 export class MetadataLedger {
   private readonly getStmt;
   private readonly putStmt;
   private readonly seenStmt;
 
+  /** `db` is a library database: its migrations created metadata_ledger. */
   constructor(db: Database.Database) {
-    db.exec(LEDGER_SQL);
     this.seenStmt = db.prepare('SELECT 1 FROM metadata_ledger WHERE photo_path = ? LIMIT 1');
     this.getStmt = db.prepare('SELECT text, lenscribe_kind FROM metadata_ledger WHERE photo_path = ? AND target = ?');
     this.putStmt = db.prepare(
