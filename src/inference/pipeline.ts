@@ -138,19 +138,9 @@ export class WorkerCaptioner implements Captioner {
   }
 }
 
-/**
- * From the build, src/shared/worker.ts starts dist/pipeline.worker.js. From source, Node 20
- * ignores the worker's `--import tsx` for a .ts entry, so a tiny ESM shim registers tsx inside
- * the worker first (as the encoder's client does).
- */
 async function startPipelineWorker(options: WorkerOptions): Promise<Worker> {
   const { startWorker } = await import('../shared/worker.js');
-  if (!import.meta.url.endsWith('.ts')) return startWorker(import.meta.url, './pipeline.worker.ts', options);
-  const { Worker: WorkerClass } = await import('node:worker_threads');
-  const entry = new URL('./pipeline.worker.ts', import.meta.url);
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry.href)});`;
-  return new WorkerClass(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
+  return startWorker(import.meta.url, './pipeline.worker.ts', options);
 }
 
 /** Open the caption pipeline for a model directory (models/<name>/ with model.json). */

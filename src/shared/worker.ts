@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 export function startWorker(callerUrl: string, relativeTs: string, options: WorkerOptions = {}): Worker {
   const tsUrl = new URL(relativeTs, callerUrl);
-  if (tsUrl.pathname.endsWith('.ts') && existsSync(fileURLToPath(tsUrl))) {
-    // Running from source: let tsx compile the worker on the fly.
-    return new Worker(tsUrl, { ...options, execArgv: [...(options.execArgv ?? []), '--import', 'tsx'] });
+  if (callerUrl.endsWith('.ts') && existsSync(fileURLToPath(tsUrl))) {
+    // Running from source. Node 20 does not apply a worker's `execArgv: ['--import', 'tsx']` to a
+    // .ts entry ("unknown file extension"), so a tiny ESM entry registers tsx, then imports it.
+    const api = import.meta.resolve('tsx/esm/api');
+    const shim = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(tsUrl.href)});`;
+    return new Worker(new URL(`data:text/javascript,${encodeURIComponent(shim)}`), options);
   }
   const jsUrl = new URL(relativeTs.replace(/^.*\//, './').replace(/\.ts$/, '.js'), callerUrl);
   return new Worker(jsUrl, options);

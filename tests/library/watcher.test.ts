@@ -5,6 +5,8 @@ import { Library } from '../../src/main/library/library.js';
 import { tempDir, writeJpeg } from './fixtures.js';
 
 let lib: Library | null = null;
+// The watcher reports trouble (e.g. the system's watch limit) as warnings; a timeout shows them.
+const warnings: string[] = [];
 afterEach(async () => {
   await lib?.close();
   lib = null;
@@ -14,7 +16,7 @@ afterEach(async () => {
 async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; watcher warnings: ${JSON.stringify(warnings)}; photos in library: ${lib!.listPhotos({ limit: 10 }).items.map((p) => p.relPath).join(', ')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   await lib!.watchSettled();
@@ -26,6 +28,7 @@ describe('folder watching', () => {
     const photos = join(d, 'photos');
     await writeJpeg(join(photos, 'first.jpg'), 1);
     lib = Library.open(join(d, 'lib'), { registerDefaultModel: false });
+    lib.on('warning', (w) => warnings.push(w));
     await lib.addFolder(photos, { caption: false });
     await lib.watch({ settleMs: 100, debounceMs: 50 });
     const events: Array<number[] | null> = [];

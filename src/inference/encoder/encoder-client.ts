@@ -140,15 +140,7 @@ export function openEncoderWorker(opts: OpenEncoderOptions = {}): Promise<Encode
   return EncoderWorkerClient.open(opts);
 }
 
-/**
- * From the build, src/shared/worker.ts starts dist/encoder.worker.js. From source, its
- * `execArgv: ['--import', 'tsx']` does not reach the worker's entry on Node 20.20 (".ts"
- * unknown), so we start a tiny ESM shim that registers tsx in the worker, then imports it.
- */
+/** dist/encoder.worker.js from the build, src/inference/encoder/encoder.worker.ts from source. */
 function startEncoderWorker(options: WorkerOptions): Worker {
-  const tsUrl = new URL('./encoder.worker.ts', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return startWorker(import.meta.url, './encoder.worker.ts', options);
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(tsUrl.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
+  return startWorker(import.meta.url, './encoder.worker.ts', options);
 }

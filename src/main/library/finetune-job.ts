@@ -422,15 +422,9 @@ export class Teacher {
   }
 }
 
-/** Same pattern as the caption pipeline: dist/finetune.worker.js from the build, a tsx shim from source. */
 async function startFinetuneWorker(workerData: FinetuneWorkerInput): Promise<Worker> {
   const { startWorker } = await import('../../shared/worker.js');
-  if (!import.meta.url.endsWith('.ts')) return startWorker(import.meta.url, './finetune.worker.ts', { workerData });
-  const { Worker: WorkerClass } = await import('node:worker_threads');
-  const entry = new URL('./finetune.worker.ts', import.meta.url);
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry.href)});`;
-  return new WorkerClass(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData });
+  return startWorker(import.meta.url, './finetune.worker.ts', { workerData });
 }
 
 export { partialDirOf };

@@ -421,7 +421,10 @@ export class Library {
         if (this.watchTimer) clearTimeout(this.watchTimer);
         this.watchTimer = setTimeout(() => {
           this.watchTimer = null;
-          this.watchBusy = this.watchBusy.then(() => this.applyWatchEvents());
+          // A failure must not reject the chain: every later change would be silently dropped.
+          this.watchBusy = this.watchBusy
+            .then(() => this.applyWatchEvents())
+            .catch((err: Error) => this.emit('warning', `applying folder changes failed: ${err.message}`));
         }, debounce);
       },
       (err) => this.emit('warning', `folder watcher: ${err.message}`),
@@ -476,34 +479,43 @@ export class Library {
     const folders = new Set<number>();
     for (const e of events) {
       if (this.closed) return;
-      if (e.type === 'delete') {
-        if (existsSync(e.path)) continue;
-        const id = this.writer.markMissing(e.path);
-        if (id !== null) changed.push(id);
-      } else if (e.type === 'sidecar') {
-        // Another app described photos in a sidecar: read their descriptions again (only a changed
-        // one is imported, as a user caption; the caption history keeps what was there).
-        fresh.push(...this.photosOfSidecar(e.path));
-      } else {
-        const folderId = this.folderOf(e.path);
-        if (folderId === null) continue;
-        let known: { size: number; mtimeMs: number } | undefined;
-        try {
-          const s = statSync(e.path);
-          known = { size: s.size, mtimeMs: Math.floor(s.mtimeMs) };
-        } catch {
-          known = undefined;
-        }
-        const r = await this.writer.ingest(folderId, e.path, known);
-        if (r.photoId) changed.push(r.photoId);
-        if (r.outcome !== 'unchanged') folders.add(folderId);
-        if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') fresh.push(e.path);
+      try {
+        await this.applyWatchEvent(e, changed, fresh, folders);
+      } catch (err) {
+        // One file's trouble (locked database, vanished mid-read) must not stop the others.
+        this.emit('warning', `${e.path}: ${(err as Error).message}`);
       }
     }
     await this.importMetadataOf([...new Set(fresh)]);
     if (changed.length) this.emit('photos', changed);
     this.emit('folders', null);
     if (this.options.autoCaption ?? true) for (const f of folders) this.queueCaptioning({ folderId: f });
+  }
+
+  private async applyWatchEvent(e: WatchEvent, changed: number[], fresh: string[], folders: Set<number>): Promise<void> {
+    if (e.type === 'delete') {
+      if (existsSync(e.path)) return;
+      const id = this.writer.markMissing(e.path);
+      if (id !== null) changed.push(id);
+    } else if (e.type === 'sidecar') {
+      // Another app described photos in a sidecar: read their descriptions again (only a changed
+      // one is imported, as a user caption; the caption history keeps what was there).
+      fresh.push(...this.photosOfSidecar(e.path));
+    } else {
+      const folderId = this.folderOf(e.path);
+      if (folderId === null) return;
+      let known: { size: number; mtimeMs: number } | undefined;
+      try {
+        const s = statSync(e.path);
+        known = { size: s.size, mtimeMs: Math.floor(s.mtimeMs) };
+      } catch {
+        known = undefined;
+      }
+      const r = await this.writer.ingest(folderId, e.path, known);
+      if (r.photoId) changed.push(r.photoId);
+      if (r.outcome !== 'unchanged') folders.add(folderId);
+      if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') fresh.push(e.path);
+    }
   }
 
   // ------------------------------------------------------------------ photos
