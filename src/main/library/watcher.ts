@@ -4,7 +4,7 @@
  * by content hash in PhotoWriter.ingest (captions follow the file).
  */
 import { watch, type FSWatcher } from 'chokidar';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isSkippedFileName, isSkippedFolderName } from './scanner.js';
 
@@ -26,6 +26,7 @@ export interface FolderWatcherOptions {
 export class FolderWatcher {
   private readonly watcher: FSWatcher;
   private readonly ready: Promise<void>;
+  private readonly sweeps = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(roots: string[], onEvent: (e: WatchEvent) => void, onError: (err: Error) => void, options: FolderWatcherOptions = {}) {
     this.watcher = watch(roots, {
@@ -49,12 +50,20 @@ export class FolderWatcher {
     this.watcher.on('unlink', (path) => {
       if (!isSidecarName(basename(path))) onEvent({ type: 'delete', path });
     });
-    // Files written into a folder in the moment between its creation and chokidar watching it
-    // can go unreported (a known race, worst under load), so a new folder is listed once itself.
-    // Upserts of files already known are cheap no-ops.
+    // A file written into a new folder between chokidar's first listing of it and the start of
+    // its watch is never reported (seen under load). So a new folder is swept twice more, once
+    // its watch is surely running; only files that have stopped changing are passed on (ones
+    // still being written will be reported by the watch). Upserts of known files are no-ops.
+    const settle = options.settleMs ?? 300;
     this.watcher.on('addDir', (path) => {
       if (roots.includes(path)) return;
-      void listFiles(path).then((files) => files.forEach((f) => onEvent({ type: 'upsert', path: f })), () => undefined);
+      for (const delay of [1000, 5000]) {
+        const timer = setTimeout(() => {
+          this.sweeps.delete(timer);
+          void settledFiles(path, settle).then((files) => files.forEach((f) => onEvent({ type: 'upsert', path: f })), () => undefined);
+        }, delay);
+        this.sweeps.add(timer);
+      }
     });
     this.watcher.on('error', (err) => onError(err as Error));
     this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
@@ -73,18 +82,20 @@ export class FolderWatcher {
   }
 
   close(): Promise<void> {
+    for (const t of this.sweeps) clearTimeout(t);
+    this.sweeps.clear();
     return this.watcher.close();
   }
 }
 
-/** Every file below `dir` that a scan would consider (skipped names and hidden folders left out). */
-async function listFiles(dir: string): Promise<string[]> {
+/** Photo files directly in `dir` unchanged for `settleMs` (its subfolders get their own addDir). */
+async function settledFiles(dir: string, settleMs: number): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || isSkippedFileName(entry.name)) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!isSkippedFolderName(entry.name)) out.push(...(await listFiles(path).catch(() => [])));
-    } else if (entry.isFile() && !isSkippedFileName(entry.name)) out.push(path);
+    const s = await stat(path).catch(() => null);
+    if (s && Date.now() - s.mtimeMs >= settleMs) out.push(path);
   }
   return out;
 }
