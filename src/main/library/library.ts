@@ -462,10 +462,11 @@ export class Library {
     const base = sidecar.slice(0, sidecar.length - extname(sidecar).length);
     if (hasPhotoExtension(base)) return this.photoIdByPath(base) !== null ? [base] : [];
     const prefix = `${base}.`;
+    // A range on the path index: every path starting with "base." sorts before "base/" ('.' + 1).
     const rows = this.db
-      .prepare(`SELECT path FROM photos WHERE substr(path, 1, ?) = ? AND status != 'missing'`)
+      .prepare(`SELECT path FROM photos WHERE path >= ? AND path < ? AND status != 'missing'`)
       .pluck()
-      .all(prefix.length, prefix) as string[];
+      .all(prefix, `${base}/`) as string[];
     return rows.filter((p) => !p.slice(prefix.length).includes(sep) && !p.slice(prefix.length).includes('.'));
   }
 

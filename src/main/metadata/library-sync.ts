@@ -22,7 +22,6 @@ export interface MetadataLibrary {
   exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
 }
 
-
 export class MetadataLedger {
   private readonly getStmt;
   private readonly putStmt;
