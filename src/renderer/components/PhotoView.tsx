@@ -3,7 +3,7 @@
  * cancels), beam-search alternatives to pick from, the caption history, file facts, and for a
  * file that failed, the reason and a retry.
  */
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Alternative, ApiClient, PhotoDetail } from '../../shared/api-contract.js';
 import { formatBytes, formatDate } from '../format.js';
 
@@ -55,7 +55,9 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [captioned, photoId]);
 
-  useEffect(() => {
+  // A layout effect, so focus has moved before the saved caption is painted: an Escape pressed
+  // right after Enter must reach the dialog, not the page (a plain effect runs after paint).
+  useLayoutEffect(() => {
     if (editing) inputRef.current?.select();
     // Leaving the editor (saved or cancelled) must not drop focus to the page: keys go to the dialog.
     else if (!document.activeElement || document.activeElement === document.body) dialogRef.current?.focus();
