@@ -8,7 +8,8 @@ import { createWriteStream } from 'node:fs';
 import { UserError } from '../../shared/errors.js';
 import { addLibraryOption, openLibraryFromCli } from '../../main/library/cli-common.js';
 import type { ExportRow } from '../../main/library/library.js';
-import { exportMetadataAction } from './metadata.js';
+import type { ExportOnly } from '../../main/metadata/library-sync.js';
+import { exportMetadataAction, oneOf } from './metadata.js';
 
 const COLUMNS: Array<keyof ExportRow> = ['path', 'caption', 'source', 'userCaption', 'modelCaption', 'status', 'error', 'takenAt', 'width', 'height', 'hash', 'folder'];
 
@@ -34,8 +35,7 @@ export function registerExport(program: Command): void {
       .option('--json', 'xmp/txt/embedded: print the summary as JSON'),
   ).action(async (opts: { library?: string; format: string; only: string; out?: string; naming?: string; keepMtime?: boolean; overwriteOthers?: boolean; json?: boolean }) => {
     const format = opts.format.toLowerCase();
-    const only = opts.only.toLowerCase();
-    if (only !== 'user' && only !== 'model' && only !== 'all') throw new UserError(`--only must be user, model or all, got ${JSON.stringify(opts.only)}`);
+    const only = oneOf<ExportOnly>(opts.only, ['user', 'model', 'all'], '--only');
     if (format === 'xmp' || format === 'txt' || format === 'embedded') {
       if (opts.out) throw new UserError(`--out applies to csv and json; ${format} writes beside or into each photo`);
       return exportMetadataAction({ ...opts, format, only });

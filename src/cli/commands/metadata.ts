@@ -11,7 +11,8 @@ import type { SidecarNaming, WriteTarget } from '../../main/metadata/types.js';
 
 const FORMATS: Record<string, WriteTarget> = { xmp: 'xmp-sidecar', txt: 'txt', embedded: 'embedded' };
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+/** A flag's value, lower-cased, when it is one of `allowed`; else a one-line error naming them. */
+export function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   const v = value.toLowerCase();
   if (!(allowed as readonly string[]).includes(v)) throw new UserError(`${flag} must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${JSON.stringify(value)}`);
   return v as T;

@@ -3,7 +3,7 @@
  * encoder.worker.ts and decoding on libuv's threadpool, so the calling (main/UI) thread
  * never blocks: it only schedules decodes and receives results.
  */
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../shared/worker.js';
 import type { EncoderCard } from './card.js';
 import { resolveOutputs } from './card.js';
@@ -49,7 +49,8 @@ export class EncoderWorkerClient implements EncoderApi {
 
   static async open(opts: OpenEncoderOptions = {}): Promise<EncoderWorkerClient> {
     const { log, ...data } = opts;
-    const worker = startEncoderWorker({ workerData: data });
+    // dist/encoder.worker.js from the build, encoder.worker.ts from source.
+    const worker = startWorker(import.meta.url, './encoder.worker.ts', { workerData: data });
     let onMessage: (m: WorkerMessage) => void = () => {};
     let onError: (e: Error) => void = () => {};
     let onExit: (code: number) => void = () => {};
@@ -138,9 +139,4 @@ export class EncoderWorkerClient implements EncoderApi {
 /** Opens an encoder in a worker thread (what the app's main process should use). */
 export function openEncoderWorker(opts: OpenEncoderOptions = {}): Promise<EncoderWorkerClient> {
   return EncoderWorkerClient.open(opts);
-}
-
-/** dist/encoder.worker.js from the build, src/inference/encoder/encoder.worker.ts from source. */
-function startEncoderWorker(options: WorkerOptions): Worker {
-  return startWorker(import.meta.url, './encoder.worker.ts', options);
 }
