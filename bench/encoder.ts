@@ -9,6 +9,7 @@
  *    decode + resize-only rate on the same files with the same number of decodes in flight,
  *    measured in the same run; "ratio" = end-to-end / decode-only.
  * One JSON line per figure, each with the process's peak RSS so far.
+ * Arguments: [photos] [all|only|e2e] [encoder names, comma-separated; default all].
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { NETWORKS } from '../src/inference/encoder/convert/networks.js';
 import { loadTfjsModel, tfjsFeatures } from '../tests/inference/encoder-tfjs.js';
 
 const PHOTOS = Number(process.argv[2] ?? 48);
+const ENCODERS = process.argv[4]?.split(',') ?? ['mobilenet_v2', 'inception_v3'];
 const DISTINCT = 12;
 const IN_FLIGHT = 16;
 const flickr = resolve('..', 'shared', 'datasets', 'flickr8k', 'images');
@@ -36,7 +38,7 @@ async function randomPixels(n: number, size: number): Promise<Uint8Array> {
 }
 
 async function encoderOnly(): Promise<void> {
-  for (const name of ['mobilenet_v2', 'inception_v3']) {
+  for (const name of ENCODERS) {
     for (const threads of [1, 2]) {
       const enc = await openEncoder({ name, provider: 'cpu', threads, log: () => {} });
       for (const batch of [1, 8]) {
@@ -136,7 +138,7 @@ const ROUNDS = 3;
 async function endToEnd(): Promise<void> {
   const files = await makeFolder();
   const fileMb = (await import('node:fs')).statSync(files[0]).size / 1e6;
-  for (const name of ['mobilenet_v2', 'inception_v3']) {
+  for (const name of ENCODERS) {
     for (const thumbnail of [false, 320] as const) {
       // The worker-thread encoder the app uses, with its defaults.
       const enc = await openEncoderWorker({ name, decodeConcurrency: IN_FLIGHT, log: () => {} });

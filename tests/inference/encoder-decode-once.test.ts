@@ -1,9 +1,10 @@
 /**
- * One decode per photo: the encoded file is handed to sharp exactly once; the encoder
- * input and the thumbnail are both derived from that decode's raw pixels.
+ * One decode per photo: the encoded file (its path, or its bytes when hashing) is handed to
+ * sharp exactly once; the encoder input and the thumbnail are both derived from that
+ * decode's raw pixels.
  * sharp is the real library here, wrapped only to record what each pipeline was given.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -14,6 +15,7 @@ vi.mock('sharp', async (importOriginal) => {
   const real = ((await importOriginal()) as { default: (input?: unknown, options?: unknown) => unknown }).default;
   const recording = (input?: unknown, options?: { raw?: unknown }) => {
     if (Buffer.isBuffer(input)) calls.push({ raw: options?.raw !== undefined, bytes: input.length });
+    else if (typeof input === 'string') calls.push({ raw: false, bytes: statSync(input).size });
     return real(input, options);
   };
   Object.assign(recording, real);
@@ -47,5 +49,11 @@ describe('preparePhoto', () => {
     expect(calls.filter((c) => !c.raw)).toHaveLength(1);
     expect(calls.filter((c) => c.raw)).toHaveLength(1);
     expect(Buffer.from(bare.input).equals(Buffer.from(p.input))).toBe(true);
+
+    // Hashing reads the bytes for the hash and decodes those same bytes: still one decode.
+    calls.length = 0;
+    const hashed = await preparePhoto(file, { size: 224, thumbnail: false, hash: true });
+    expect(calls.filter((c) => !c.raw)).toEqual([{ raw: false, bytes: jpeg.length }]);
+    expect(Buffer.from(hashed.input).equals(Buffer.from(p.input))).toBe(true);
   });
 });

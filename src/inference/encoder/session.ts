@@ -73,9 +73,14 @@ function ortBinDir(): string | undefined {
   }
 }
 
+/** Intra-op threads: the option, else LENSCRIBE_ENCODER_THREADS, else `fallback` (0 = onnxruntime's default, one per core). */
+export function intraOpThreads(option: number | undefined, fallback = 0): number {
+  return option ?? (Number(process.env.LENSCRIBE_ENCODER_THREADS) || fallback);
+}
+
 export async function openSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<OpenedSession> {
   const providers = requestedProviders(opts.provider);
-  const threads = opts.threads ?? (Number(process.env.LENSCRIBE_ENCODER_THREADS) || 0);
+  const threads = intraOpThreads(opts.threads);
   const skipped: OpenedSession['skipped'] = [];
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
