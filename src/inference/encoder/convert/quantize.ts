@@ -1,0 +1,253 @@
+/**
+ * Static int8 quantization of a converted float32 encoder, as an ONNX QDQ graph that
+ * onnxruntime fuses into QLinearConv / QLinearAdd (VNNI kernels on x86 CPUs that have them):
+ *  - Conv weights: int8, symmetric, per output channel; biases int32 at scale s_in·s_w.
+ *  - Activations (every Conv input, Conv/Clip/Add output): uint8, asymmetric, per tensor,
+ *    with ranges from running the float model on calibration photos.
+ * A Conv whose only consumer is its ReLU6 Clip is quantized after the Clip, so onnxruntime
+ * drops the Clip into the uint8 range and fuses the Conv.
+ * Pooled and grid outputs stay float32 (dequantized before the pooling).
+ */
+import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+
+const { onnx } = onnxProto;
+const DataType = onnx.TensorProto.DataType;
+
+export interface Calibration {
+  /** N×S×S×3 RGB uint8 (the encoder's `pixels` input). */
+  pixels: Uint8Array;
+  count: number;
+  size: number;
+}
+
+export interface QuantizeOptions {
+  /**
+   * Share of each activation's calibration values its uint8 range must cover (both tails);
+   * 1 = the whole min–max range. Slightly less trades rare outliers for finer steps.
+   */
+  coverage?: number;
+}
+
+export interface QuantizedModel {
+  bytes: Uint8Array;
+  /** Activation tensors given a uint8 range, with that range. */
+  ranges: Map<string, { min: number; max: number }>;
+  convs: number;
+}
+
+/** Quantizes `floatModel` (ONNX bytes from convertKeras) with ranges measured on `calib`. */
+export async function quantizeEncoder(floatModel: Uint8Array, calib: Calibration, opts: QuantizeOptions = {}): Promise<QuantizedModel> {
+  const model = onnx.ModelProto.decode(floatModel);
+  const graph = model.graph!;
+  const nodes = graph.node!;
+  const consumers = new Map<string, OnnxTypes.INodeProto[]>();
+  for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+
+  const quantized = activationsToQuantize(nodes, consumers);
+  const ranges = await measureRanges(floatModel, [...quantized], calib, opts.coverage ?? 1);
+  const initializers = new Map(graph.initializer!.map((t) => [t.name!, t]));
+
+  const out: OnnxTypes.INodeProto[] = [];
+  const newInits: OnnxTypes.ITensorProto[] = [];
+  const params = new Map<string, { scale: number; zeroPoint: number }>();
+  const dequantized = new Map<string, string>();
+  let convs = 0;
+
+  const qdq = (tensor: string) => {
+    const { min, max } = ranges.get(tensor)!;
+    const p = uint8Params(min, max);
+    params.set(tensor, p);
+    const s = scalarFloat(`${tensor}_scale`, p.scale);
+    const z = { name: `${tensor}_zero_point`, dataType: DataType.UINT8, dims: [], rawData: Uint8Array.of(p.zeroPoint) };
+    newInits.push(s, z);
+    out.push({ opType: 'QuantizeLinear', name: `${tensor}_quantize`, input: [tensor, s.name!, z.name], output: [`${tensor}_q`] });
+    out.push({ opType: 'DequantizeLinear', name: `${tensor}_dequantize`, input: [`${tensor}_q`, s.name!, z.name], output: [`${tensor}_dq`] });
+    dequantized.set(tensor, `${tensor}_dq`);
+  };
+
+  for (const tensor of graph.input!.map((i) => i.name!)) if (quantized.has(tensor)) qdq(tensor);
+  for (const node of nodes) {
+    const inputs = (node.input ?? []).map((i) => dequantized.get(i) ?? i);
+    if (node.opType === 'Conv') {
+      const x = node.input![0];
+      const inScale = params.get(x)?.scale;
+      if (inScale === undefined) throw new Error(`Conv ${node.name}: input ${x} has no quantization range`);
+      const w = initializers.get(node.input![1]);
+      const b = node.input![2] ? initializers.get(node.input![2]) : undefined;
+      if (!w) throw new Error(`Conv ${node.name}: weights are not an initializer`);
+      const { nodes: wNodes, inits: wInits, output: wOut, scales } = quantizeWeights(w);
+      out.push(...wNodes);
+      newInits.push(...wInits);
+      inputs[1] = wOut;
+      if (b) {
+        const bq = quantizeBias(b, inScale, scales);
+        out.push(...bq.nodes);
+        newInits.push(...bq.inits);
+        inputs[2] = bq.output;
+      }
+      convs++;
+    }
+    out.push({ ...node, input: inputs });
+    for (const o of node.output ?? []) if (quantized.has(o)) qdq(o);
+  }
+
+  // Float weights and biases of the Convs are replaced by their int8/int32 forms.
+  const replaced = new Set(nodes.filter((n) => n.opType === 'Conv').flatMap((n) => n.input!.slice(1)));
+  graph.initializer = [...graph.initializer!.filter((t) => !replaced.has(t.name!)), ...newInits];
+  graph.node = out;
+  model.producerName = `${model.producerName}+int8`;
+  return { bytes: onnx.ModelProto.encode(model).finish(), ranges, convs };
+}
+
+/**
+ * Tensors that get a uint8 range: each Conv's data input, and each Conv, Clip and Add output,
+ * except a Conv output consumed only by a Clip (its range is taken after the Clip).
+ */
+function activationsToQuantize(nodes: OnnxTypes.INodeProto[], consumers: Map<string, OnnxTypes.INodeProto[]>): Set<string> {
+  const set = new Set<string>();
+  for (const n of nodes) {
+    if (n.opType === 'Conv') set.add(n.input![0]);
+    if (n.opType === 'Add') for (const i of n.input!) set.add(i);
+    if (n.opType === 'Conv' || n.opType === 'Clip' || n.opType === 'Add') {
+      const o = n.output![0];
+      const next = consumers.get(o) ?? [];
+      if (n.opType === 'Conv' && next.length === 1 && next[0].opType === 'Clip') continue;
+      if (next.length > 0) set.add(o);
+    }
+  }
+  return set;
+}
+
+/**
+ * Runs the float model on the calibration photos: each tensor's min and max, then (coverage
+ * below 1) a histogram over that span to find the range holding that share of the values.
+ */
+async function measureRanges(floatModel: Uint8Array, tensors: string[], calib: Calibration, coverage: number): Promise<Map<string, { min: number; max: number }>> {
+  const model = onnx.ModelProto.decode(floatModel);
+  const graph = model.graph!;
+  const declared = new Set(graph.output!.map((o) => o.name));
+  for (const t of tensors) if (!declared.has(t)) graph.output!.push({ name: t, type: { tensorType: { elemType: DataType.FLOAT } } });
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'basic', intraOpNumThreads: 0 });
+  const per = calib.size * calib.size * 3;
+  const forEachBatch = async (visit: (tensor: string, data: Float32Array) => void) => {
+    for (let i = 0; i < calib.count; i += CALIBRATION_BATCH) {
+      const n = Math.min(CALIBRATION_BATCH, calib.count - i);
+      const pixels = new ort.Tensor('uint8', calib.pixels.subarray(i * per, (i + n) * per), [n, calib.size, calib.size, 3]);
+      const result = await session.run({ [session.inputNames[0]]: pixels }, tensors);
+      for (const t of tensors) {
+        visit(t, result[t].data as Float32Array);
+        result[t].dispose?.();
+      }
+    }
+  };
+  try {
+    const ranges = new Map(tensors.map((t) => [t, { min: Infinity, max: -Infinity }]));
+    await forEachBatch((t, data) => {
+      const r = ranges.get(t)!;
+      for (let k = 0; k < data.length; k++) {
+        if (data[k] < r.min) r.min = data[k];
+        if (data[k] > r.max) r.max = data[k];
+      }
+    });
+    if (coverage >= 1) return ranges;
+    const histograms = new Map(tensors.map((t) => [t, new Float64Array(HISTOGRAM_BINS)]));
+    await forEachBatch((t, data) => {
+      const { min, max } = ranges.get(t)!;
+      const h = histograms.get(t)!;
+      const step = (max - min) / HISTOGRAM_BINS || 1;
+      for (let k = 0; k < data.length; k++) h[Math.min(HISTOGRAM_BINS - 1, Math.floor((data[k] - min) / step))]++;
+    });
+    const tail = (1 - coverage) / 2;
+    const covered = new Map<string, { min: number; max: number }>();
+    for (const t of tensors) {
+      const { min, max } = ranges.get(t)!;
+      const h = histograms.get(t)!;
+      const total = h.reduce((a, b) => a + b, 0);
+      const step = (max - min) / HISTOGRAM_BINS;
+      let lo = 0;
+      for (let seen = 0; lo < HISTOGRAM_BINS - 1 && seen + h[lo] <= tail * total; lo++) seen += h[lo];
+      let hi = HISTOGRAM_BINS - 1;
+      for (let seen = 0; hi > lo && seen + h[hi] <= tail * total; hi--) seen += h[hi];
+      covered.set(t, { min: min + lo * step, max: min + (hi + 1) * step });
+    }
+    return covered;
+  } finally {
+    await session.release();
+  }
+}
+
+const CALIBRATION_BATCH = 4;
+const HISTOGRAM_BINS = 4096;
+
+/** uint8 scale and zero point covering [min, max] and always 0 (so zero padding is exact). */
+export function uint8Params(min: number, max: number): { scale: number; zeroPoint: number } {
+  const lo = Math.min(min, 0);
+  const hi = Math.max(max, 0);
+  const scale = Math.fround(hi > lo ? (hi - lo) / 255 : 1);
+  const zeroPoint = Math.min(255, Math.max(0, Math.round(-lo / scale)));
+  return { scale, zeroPoint };
+}
+
+function quantizeWeights(w: OnnxTypes.ITensorProto) {
+  const data = floatData(w);
+  const cout = Number(w.dims![0]);
+  const per = data.length / cout;
+  const q = new Int8Array(data.length);
+  const scales = new Float32Array(cout);
+  for (let o = 0; o < cout; o++) {
+    let amax = 0;
+    for (let k = 0; k < per; k++) amax = Math.max(amax, Math.abs(data[o * per + k]));
+    const s = amax > 0 ? amax / 127 : 1;
+    scales[o] = s;
+    for (let k = 0; k < per; k++) q[o * per + k] = Math.max(-127, Math.min(127, Math.round(data[o * per + k] / scales[o])));
+  }
+  const name = w.name!;
+  const inits: OnnxTypes.ITensorProto[] = [
+    { name: `${name}_int8`, dataType: DataType.INT8, dims: w.dims, rawData: new Uint8Array(q.buffer) },
+    floatVector(`${name}_scale`, scales),
+    { name: `${name}_zero_point`, dataType: DataType.INT8, dims: [cout], rawData: new Uint8Array(cout) },
+  ];
+  const output = `${name}_dq`;
+  const nodes: OnnxTypes.INodeProto[] = [
+    { opType: 'DequantizeLinear', name: output, input: inits.map((t) => t.name!), output: [output], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+  ];
+  return { nodes, inits, output, scales };
+}
+
+/** int32 bias at scale s_in·s_w[o] (what QLinearConv adds to its int32 accumulators). */
+function quantizeBias(b: OnnxTypes.ITensorProto, inScale: number, wScales: Float32Array) {
+  const data = floatData(b);
+  const q = new Int32Array(data.length);
+  const scales = new Float32Array(data.length);
+  for (let o = 0; o < data.length; o++) {
+    scales[o] = Math.fround(inScale * wScales[o]);
+    q[o] = Math.round(data[o] / scales[o]);
+  }
+  const name = b.name!;
+  const inits: OnnxTypes.ITensorProto[] = [
+    { name: `${name}_int32`, dataType: DataType.INT32, dims: b.dims, rawData: new Uint8Array(q.buffer) },
+    floatVector(`${name}_scale`, scales),
+    { name: `${name}_zero_point`, dataType: DataType.INT32, dims: b.dims, rawData: new Uint8Array(q.length * 4) },
+  ];
+  const output = `${name}_dq`;
+  const nodes: OnnxTypes.INodeProto[] = [
+    { opType: 'DequantizeLinear', name: output, input: inits.map((t) => t.name!), output: [output], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+  ];
+  return { nodes, inits, output };
+}
+
+function floatData(t: OnnxTypes.ITensorProto): Float32Array {
+  if (t.dataType !== DataType.FLOAT || !t.rawData) throw new Error(`${t.name}: expected float32 raw data`);
+  const raw = t.rawData;
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+}
+
+function floatVector(name: string, v: Float32Array): OnnxTypes.ITensorProto {
+  return { name, dataType: DataType.FLOAT, dims: [v.length], rawData: new Uint8Array(v.buffer.slice(0)) };
+}
+
+function scalarFloat(name: string, v: number): OnnxTypes.ITensorProto {
+  return { name, dataType: DataType.FLOAT, dims: [], rawData: new Uint8Array(Float32Array.of(v).buffer) };
+}
