@@ -9,6 +9,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { loadCard } from '../../src/inference/encoder/card.js';
+import { generateEncoder } from '../../src/inference/encoder/convert/build.js';
+import { activationTensors } from '../../src/inference/encoder/convert/quantize.js';
 import { convertNetwork, NETWORKS } from '../../src/inference/encoder/convert/networks.js';
 import { openEncoder } from '../../src/inference/encoder/encoder.js';
 import { modelsDir } from '../../src/shared/paths.js';
@@ -80,6 +82,51 @@ describe.each([
     } finally {
       await enc.close();
       await session.release();
+    }
+  });
+});
+
+describe('mobilenet_v2_int8', () => {
+  it('regenerating from nsfwjs and the committed calibration.json gives the sha256 in the committed card', () => {
+    const card = loadCard('mobilenet_v2_int8', modelsDir);
+    const g = generateEncoder('mobilenet_v2_int8', modelsDir);
+    expect(g.sha256).toBe(card.sha256);
+    expect(g.bytes.length).toBe(card.bytes);
+    // The ranges were measured on this very float conversion and cover every activation.
+    expect(g.quantized!.calibration.from.sha256).toBe(loadCard('mobilenet_v2', modelsDir).sha256);
+    expect(Object.keys(g.quantized!.calibration.ranges).sort()).toEqual(activationTensors(g.converted.bytes).sort());
+    expect(card.quantization?.fidelity).toMatch(/cosine/);
+  });
+
+  it('is a drop-in for mobilenet_v2: same input and outputs, features close to float32', { timeout: 120_000 }, async () => {
+    const [int8, float] = [loadCard('mobilenet_v2_int8', modelsDir), loadCard('mobilenet_v2', modelsDir)];
+    expect(int8.input).toEqual(float.input);
+    expect(int8.outputs).toEqual(float.outputs);
+    const files = [photos[123], photos[4567]];
+    const pixels = await pixelsOf(files, 224);
+    const names = float.outputs.map((o) => o.name);
+    const encoders = await Promise.all([openEncoder({ name: 'mobilenet_v2_int8', provider: 'cpu', log: () => {} }), openEncoder({ name: 'mobilenet_v2', provider: 'cpu', log: () => {} })]);
+    try {
+      const [q, f] = await Promise.all(encoders.map((e) => e.encodeTensors(pixels, files.length, names)));
+      for (const o of float.outputs) {
+        const dim = o.dims.reduce((a, b) => a * b, 1);
+        expect(q[o.name].length).toBe(files.length * dim);
+        for (let k = 0; k < files.length; k++) {
+          const [a, b] = [q[o.name].subarray(k * dim, (k + 1) * dim), f[o.name].subarray(k * dim, (k + 1) * dim)];
+          let dot = 0;
+          let na = 0;
+          let nb = 0;
+          for (let i = 0; i < dim; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+          }
+          // Card: cosine min 0.98508 (out_relu) over 200 validation photos.
+          expect(dot / Math.sqrt(na * nb), `${o.name} photo ${k}`).toBeGreaterThan(0.97);
+        }
+      }
+    } finally {
+      await Promise.all(encoders.map((e) => e.close()));
     }
   });
 });

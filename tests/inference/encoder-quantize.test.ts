@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { measureRanges } from '../../src/inference/encoder/convert/calibrate.js';
 import { quantizeEncoder, uint8Params } from '../../src/inference/encoder/convert/quantize.js';
 import { preparePhoto } from '../../src/inference/encoder/preprocess.js';
 import { modelsDir } from '../../src/shared/paths.js';
@@ -52,7 +53,8 @@ describe('quantizeEncoder', () => {
     const floatModel = readFileSync(join(modelsDir, 'encoders', 'mobilenet_v2', 'encoder.onnx'));
     const calibration = photos.filter((_, i) => i % 500 === 0).slice(0, 16);
     const unseen = photos.filter((_, i) => i % 500 === 250).slice(0, 8);
-    const q = await quantizeEncoder(floatModel, { pixels: await pixelsOf(calibration), count: calibration.length, size: S });
+    const ranges = await measureRanges(floatModel, { pixels: await pixelsOf(calibration), count: calibration.length, size: S });
+    const q = quantizeEncoder(floatModel, ranges);
     expect(q.convs).toBe(52);
 
     const optimized = join(dir, 'optimized.onnx');

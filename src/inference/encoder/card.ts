@@ -36,9 +36,11 @@ export interface EncoderCard {
   preprocessing: { orientation: string; colour: string; resize: string; scaling: string; note?: string };
   outputs: EncoderOutput[];
   opset: number;
+  /** int8 encoders: how they were quantized from their float32 network, and how close they stay. */
+  quantization?: { from: string; scheme: string; calibration: string; fidelity: string };
 }
 
-export const ENCODER_NAMES = ['mobilenet_v2', 'inception_v3'] as const;
+export const ENCODER_NAMES = ['mobilenet_v2', 'mobilenet_v2_int8', 'inception_v3'] as const;
 export type EncoderName = (typeof ENCODER_NAMES)[number];
 
 export function encoderDir(name: string, modelsDir = defaultModelsDir): string {

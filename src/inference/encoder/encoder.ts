@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
-import { encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
+import { ENCODER_NAMES, encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
 import type { PhotoErrorKind } from './errors.js';
 import { runEncodePipeline } from './pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
@@ -24,7 +24,7 @@ export const DEFAULT_BATCH = 8;
 export const DEFAULT_DECODES = 16;
 
 export interface OpenEncoderOptions extends SessionOptions {
-  /** Encoder name under models/encoders/ (default `mobilenet_v2`; also `inception_v3`). */
+  /** Encoder name under models/encoders/ (default `mobilenet_v2`; also `mobilenet_v2_int8`, `inception_v3`). */
   name?: string;
   modelsDir?: string;
   /** Images per CNN run in encodeFiles at most (default 8; smaller batches run when the CNN would idle). */
@@ -102,7 +102,7 @@ export class Encoder implements EncoderApi {
   static async open(opts: OpenEncoderOptions = {}): Promise<Encoder> {
     const name = opts.name ?? 'mobilenet_v2';
     const dir = encoderDir(name, opts.modelsDir ?? defaultModelsDir);
-    if (!existsSync(join(dir, 'card.json'))) throw new Error(`no encoder "${name}" in ${dir} (known: mobilenet_v2, inception_v3)`);
+    if (!existsSync(join(dir, 'card.json'))) throw new Error(`no encoder "${name}" in ${dir} (known: ${ENCODER_NAMES.join(', ')})`);
     const card = loadCard(name, opts.modelsDir ?? defaultModelsDir);
     const file = join(dir, card.file);
     if (!existsSync(file)) throw new Error(`${file} is missing; run \`npm run build\` (scripts/build-encoders.mjs) to generate it`);

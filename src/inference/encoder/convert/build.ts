@@ -1,12 +1,15 @@
 /**
- * Builds models/encoders/<name>/encoder.onnx from the installed nsfwjs package, and writes
- * the model cards (card.json + card.md) that pin the expected sha256 of each file.
- * The .onnx files are generated (not committed); the cards are committed.
+ * Builds models/encoders/<name>/encoder.onnx from the installed nsfwjs package (the int8
+ * encoders also from their committed calibration.json), and writes the model cards
+ * (card.json + card.md) that pin the expected sha256 of each file.
+ * The .onnx files are generated (not committed); the cards and calibration files are committed.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NETWORKS, SCALING, convertNetwork, type ConvertedNetwork } from './networks.js';
+import { NETWORKS, QUANTIZED, SCALING, convertNetwork, type ConvertedNetwork, type QuantizedSpec } from './networks.js';
+import { readCalibration, type CalibrationFile } from './calibrate.js';
+import { quantizeEncoder } from './quantize.js';
 import type { EncoderCard } from '../card.js';
 
 export interface BuildResult {
@@ -30,7 +33,38 @@ export function readCard(dir: string): EncoderCard | undefined {
  * `writeCards` (re)writes card.json/card.md from the conversion (for maintainers after a
  * converter or nsfwjs change); otherwise a sha256 that differs from the card is reported.
  */
-export function buildEncoders({ modelsDir, writeCards = false, names = Object.keys(NETWORKS) }: { modelsDir: string; writeCards?: boolean; names?: string[] }): BuildResult[] {
+export const ENCODER_BUILDS = [...Object.keys(NETWORKS), ...Object.keys(QUANTIZED)];
+
+export interface GeneratedEncoder {
+  bytes: Uint8Array;
+  sha256: string;
+  /** The float32 conversion (for an int8 encoder: of the network it is quantized from). */
+  converted: ConvertedNetwork;
+  quantized?: { spec: QuantizedSpec; calibration: CalibrationFile; convs: number };
+}
+
+/** The bytes of one encoder, float32 or int8: deterministic for a given nsfwjs (and calibration.json). */
+export function generateEncoder(name: string, modelsDir: string): GeneratedEncoder {
+  const spec = QUANTIZED[name];
+  if (!spec) {
+    const converted = convertNetwork(name);
+    return { bytes: converted.bytes, sha256: sha256Of(converted.bytes), converted };
+  }
+  const converted = convertNetwork(spec.from);
+  const calibration = readCalibration(join(modelsDir, 'encoders', name));
+  if (calibration.from.sha256 !== sha256Of(converted.bytes)) {
+    // Ranges measured on another float model still quantize it, but are not what the card describes.
+    console.warn(`${name}: calibration.json was measured on ${calibration.from.encoder} ${calibration.from.sha256.slice(0, 16)}, not on this conversion; recalibrate (scripts/calibrate-encoder.mjs)`);
+  }
+  const q = quantizeEncoder(converted.bytes, calibration.ranges, { graphName: name });
+  return { bytes: q.bytes, sha256: sha256Of(q.bytes), converted, quantized: { spec, calibration, convs: q.convs } };
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function buildEncoders({ modelsDir, writeCards = false, names = ENCODER_BUILDS }: { modelsDir: string; writeCards?: boolean; names?: string[] }): BuildResult[] {
   const results: BuildResult[] = [];
   for (const name of names) {
     const dir = join(modelsDir, 'encoders', name);
@@ -40,15 +74,15 @@ export function buildEncoders({ modelsDir, writeCards = false, names = Object.ke
       results.push({ name, status: 'up-to-date', sha256: card.sha256, path: onnxPath });
       continue;
     }
-    const converted = convertNetwork(name);
-    const sha256 = createHash('sha256').update(converted.bytes).digest('hex');
+    const generated = generateEncoder(name, modelsDir);
+    const { sha256 } = generated;
     mkdirSync(dir, { recursive: true });
     // Write-then-rename: an interrupted build never leaves a half-written model behind.
     const tmp = `${onnxPath}.${process.pid}.tmp`;
-    writeFileSync(tmp, converted.bytes);
+    writeFileSync(tmp, generated.bytes);
     renameSync(tmp, onnxPath);
     if (writeCards) {
-      const newCard = makeCard(converted, sha256);
+      const newCard = makeCard(generated);
       writeFileSync(join(dir, 'card.json'), `${JSON.stringify(newCard, null, 2)}\n`);
       writeFileSync(join(dir, 'card.md'), cardMarkdown(newCard));
       results.push({ name, status: 'card-written', sha256, path: onnxPath });
@@ -68,13 +102,23 @@ const SCALING_NOTE: Record<string, string> = {
   inception_v3: 'nsfwjs feeds x/255; on 200 Flickr8k photos the head cannot tell the scalings apart (Neutral wins 195/200 either way, mean P 0.951 vs 0.960), so the ImageNet scaling of the lower blocks is kept.',
 };
 
-export function makeCard(c: ConvertedNetwork, sha256: string): EncoderCard {
-  return {
-    name: c.spec.name,
-    architecture: c.spec.architecture,
+/**
+ * Fidelity of each int8 encoder against its float32 network on photos it was not calibrated on
+ * (measured once with a script; re-measure when calibration.json changes).
+ */
+const INT8_FIDELITY: Record<string, string> = {
+  mobilenet_v2_int8: 'vs float32 mobilenet_v2 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration): block_10_expand_relu cosine mean 0.99967, min 0.99797, relative L2 error mean 2.5%; out_relu cosine mean 0.99656, min 0.98508, relative L2 error mean 8.8%.',
+};
+
+export function makeCard(g: GeneratedEncoder): EncoderCard {
+  const c = g.converted;
+  const q = g.quantized;
+  const card: EncoderCard = {
+    name: q?.spec.name ?? c.spec.name,
+    architecture: q?.spec.architecture ?? c.spec.architecture,
     file: 'encoder.onnx',
-    sha256,
-    bytes: c.bytes.length,
+    sha256: g.sha256,
+    bytes: g.bytes.length,
     source: {
       package: c.source.package,
       version: c.source.version,
@@ -83,7 +127,9 @@ export function makeCard(c: ConvertedNetwork, sha256: string): EncoderCard {
     },
     licence: 'MIT',
     credit: 'Weights from nsfwjs by Infinite Red (MIT, https://github.com/infinitered/nsfwjs); lower blocks keep the Keras ImageNet weights. Converted to ONNX by Lenscribe.',
-    converter: 'src/inference/encoder/convert (BatchNormalization folded into convolutions; float32 weights)',
+    converter: q
+      ? 'src/inference/encoder/convert (BatchNormalization folded into convolutions), then quantize.ts (static int8 QDQ)'
+      : 'src/inference/encoder/convert (BatchNormalization folded into convolutions; float32 weights)',
     layers: c.layerCount,
     input: {
       name: 'pixels',
@@ -102,6 +148,16 @@ export function makeCard(c: ConvertedNetwork, sha256: string): EncoderCard {
     outputs: c.spec.outputs.map((o) => ({ name: o.name, role: o.role, layer: o.layer, kind: o.kind, dims: c.outputDims[o.name], description: o.description })),
     opset: 13,
   };
+  if (q) {
+    const p = q.calibration.photos;
+    card.quantization = {
+      from: `${q.spec.from} (sha256 ${q.calibration.from.sha256})`,
+      scheme: `static QDQ: ${q.convs} Conv weights int8, symmetric, per output channel; biases int32 at scale s_in·s_w; activations (Conv inputs, Conv/ReLU6/Add outputs) uint8, asymmetric, per tensor, zero exact; pooled and grid outputs float32. onnxruntime fuses it into QLinearConv/QLinearAdd.`,
+      calibration: `calibration.json: ${Object.keys(q.calibration.ranges).length} activation ranges, ${q.calibration.method}, on ${p.dataset}: ${p.selection}; preprocessing: ${p.preprocessing}. Regenerate: node scripts/calibrate-encoder.mjs ${q.spec.name} (needs ../shared/datasets/flickr8k), then node scripts/build-encoders.mjs --write-cards.`,
+      fidelity: INT8_FIDELITY[q.spec.name] ?? '',
+    };
+  }
+  return card;
 }
 
 function cardMarkdown(card: EncoderCard): string {
@@ -116,7 +172,7 @@ Image encoder for Lenscribe's caption decoder, run with onnxruntime-node.
   (\`scripts/build-encoders.mjs\`) and not committed; a test regenerates it and checks the sha256.
 - **sha256** of \`${card.file}\` (${card.bytes} bytes): \`${card.sha256}\`
 - **Layers** converted: ${card.layers} Keras layers (the nsfwjs classifier head is left out).
-
+${card.quantization ? quantizationMarkdown(card.quantization) : ''}
 ## Input
 \`${card.input.name}\`: ${card.input.dtype} ${card.input.layout} [${card.input.shape.join(', ')}], RGB 0–255.
 
@@ -129,5 +185,15 @@ ${card.preprocessing.note}
 | name | role | Keras layer | dims (per image) | what |
 |---|---|---|---|---|
 ${rows}
+`;
+}
+
+function quantizationMarkdown(q: NonNullable<EncoderCard['quantization']>): string {
+  return `
+## Quantization
+- **From**: ${q.from}.
+- **Scheme**: ${q.scheme}
+- **Calibration**: ${q.calibration}
+- **Fidelity**: ${q.fidelity}
 `;
 }

@@ -45,6 +45,21 @@ export const NETWORKS: Record<string, NetworkSpec> = {
   },
 };
 
+/**
+ * int8 encoders: a network above, quantized (quantize.ts) with the activation ranges in the
+ * committed models/encoders/<name>/calibration.json. Same input and output names as `from`.
+ */
+export interface QuantizedSpec {
+  name: string;
+  /** The float32 network it is quantized from. */
+  from: string;
+  architecture: string;
+}
+
+export const QUANTIZED: Record<string, QuantizedSpec> = {
+  mobilenet_v2_int8: { name: 'mobilenet_v2_int8', from: 'mobilenet_v2', architecture: 'MobileNetV2 (alpha 1.0), int8 weights and activations' },
+};
+
 /** Keras preprocessing for both networks (keras.applications `preprocess_input`, mode 'tf'). */
 export const SCALING = { divide: 127.5, subtract: 1 };
 

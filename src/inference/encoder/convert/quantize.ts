@@ -3,50 +3,40 @@
  * onnxruntime fuses into QLinearConv / QLinearAdd (VNNI kernels on x86 CPUs that have them):
  *  - Conv weights: int8, symmetric, per output channel; biases int32 at scale s_in·s_w.
  *  - Activations (every Conv input, Conv/Clip/Add output): uint8, asymmetric, per tensor,
- *    with ranges from running the float model on calibration photos.
+ *    with the min–max ranges measured on calibration photos (calibrate.ts).
  * A Conv whose only consumer is its ReLU6 Clip is quantized after the Clip, so onnxruntime
  * drops the Clip into the uint8 range and fuses the Conv.
  * Pooled and grid outputs stay float32 (dequantized before the pooling).
+ * Pure arithmetic on the graph: the same float model and ranges give the same bytes.
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 
 const { onnx } = onnxProto;
 const DataType = onnx.TensorProto.DataType;
 
-export interface Calibration {
-  /** N×S×S×3 RGB uint8 (the encoder's `pixels` input). */
-  pixels: Uint8Array;
-  count: number;
-  size: number;
-}
-
-export interface QuantizeOptions {
-  /**
-   * Share of each activation's calibration values its uint8 range must cover (both tails);
-   * 1 = the whole min–max range. Slightly less trades rare outliers for finer steps.
-   */
-  coverage?: number;
-}
+/** Activation tensor → [min, max] seen on the calibration photos. */
+export type ActivationRanges = Record<string, readonly [number, number]>;
 
 export interface QuantizedModel {
   bytes: Uint8Array;
-  /** Activation tensors given a uint8 range, with that range. */
-  ranges: Map<string, { min: number; max: number }>;
+  /** Convolutions turned into int8 QDQ form. */
   convs: number;
 }
 
-/** Quantizes `floatModel` (ONNX bytes from convertKeras) with ranges measured on `calib`. */
-export async function quantizeEncoder(floatModel: Uint8Array, calib: Calibration, opts: QuantizeOptions = {}): Promise<QuantizedModel> {
+/** The activation tensors of `floatModel` that quantizeEncoder needs a range for. */
+export function activationTensors(floatModel: Uint8Array): string[] {
+  return [...activationsToQuantize(onnx.ModelProto.decode(floatModel).graph!.node!)];
+}
+
+/** Quantizes `floatModel` (ONNX bytes from convertKeras) with `ranges` for every activationTensors entry. */
+export function quantizeEncoder(floatModel: Uint8Array, ranges: ActivationRanges, { graphName }: { graphName?: string } = {}): QuantizedModel {
   const model = onnx.ModelProto.decode(floatModel);
   const graph = model.graph!;
   const nodes = graph.node!;
-  const consumers = new Map<string, OnnxTypes.INodeProto[]>();
-  for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-
-  const quantized = activationsToQuantize(nodes, consumers);
-  const ranges = await measureRanges(floatModel, [...quantized], calib, opts.coverage ?? 1);
+  const quantized = activationsToQuantize(nodes);
+  const missing = [...quantized].filter((t) => !ranges[t]);
+  if (missing.length > 0) throw new Error(`no calibration range for ${missing.length} activations (${missing.slice(0, 3).join(', ')}…); recalibrate`);
   const initializers = new Map(graph.initializer!.map((t) => [t.name!, t]));
 
   const out: OnnxTypes.INodeProto[] = [];
@@ -56,7 +46,7 @@ export async function quantizeEncoder(floatModel: Uint8Array, calib: Calibration
   let convs = 0;
 
   const qdq = (tensor: string) => {
-    const { min, max } = ranges.get(tensor)!;
+    const [min, max] = ranges[tensor];
     const p = uint8Params(min, max);
     params.set(tensor, p);
     const s = scalarFloat(`${tensor}_scale`, p.scale);
@@ -98,14 +88,17 @@ export async function quantizeEncoder(floatModel: Uint8Array, calib: Calibration
   graph.initializer = [...graph.initializer!.filter((t) => !replaced.has(t.name!)), ...newInits];
   graph.node = out;
   model.producerName = `${model.producerName}+int8`;
-  return { bytes: onnx.ModelProto.encode(model).finish(), ranges, convs };
+  if (graphName) graph.name = graphName;
+  return { bytes: onnx.ModelProto.encode(model).finish(), convs };
 }
 
 /**
  * Tensors that get a uint8 range: each Conv's data input, and each Conv, Clip and Add output,
  * except a Conv output consumed only by a Clip (its range is taken after the Clip).
  */
-function activationsToQuantize(nodes: OnnxTypes.INodeProto[], consumers: Map<string, OnnxTypes.INodeProto[]>): Set<string> {
+function activationsToQuantize(nodes: OnnxTypes.INodeProto[]): Set<string> {
+  const consumers = new Map<string, OnnxTypes.INodeProto[]>();
+  for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const set = new Set<string>();
   for (const n of nodes) {
     if (n.opType === 'Conv') set.add(n.input![0]);
@@ -119,67 +112,6 @@ function activationsToQuantize(nodes: OnnxTypes.INodeProto[], consumers: Map<str
   }
   return set;
 }
-
-/**
- * Runs the float model on the calibration photos: each tensor's min and max, then (coverage
- * below 1) a histogram over that span to find the range holding that share of the values.
- */
-async function measureRanges(floatModel: Uint8Array, tensors: string[], calib: Calibration, coverage: number): Promise<Map<string, { min: number; max: number }>> {
-  const model = onnx.ModelProto.decode(floatModel);
-  const graph = model.graph!;
-  const declared = new Set(graph.output!.map((o) => o.name));
-  for (const t of tensors) if (!declared.has(t)) graph.output!.push({ name: t, type: { tensorType: { elemType: DataType.FLOAT } } });
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'basic', intraOpNumThreads: 0 });
-  const per = calib.size * calib.size * 3;
-  const forEachBatch = async (visit: (tensor: string, data: Float32Array) => void) => {
-    for (let i = 0; i < calib.count; i += CALIBRATION_BATCH) {
-      const n = Math.min(CALIBRATION_BATCH, calib.count - i);
-      const pixels = new ort.Tensor('uint8', calib.pixels.subarray(i * per, (i + n) * per), [n, calib.size, calib.size, 3]);
-      const result = await session.run({ [session.inputNames[0]]: pixels }, tensors);
-      for (const t of tensors) {
-        visit(t, result[t].data as Float32Array);
-        result[t].dispose?.();
-      }
-    }
-  };
-  try {
-    const ranges = new Map(tensors.map((t) => [t, { min: Infinity, max: -Infinity }]));
-    await forEachBatch((t, data) => {
-      const r = ranges.get(t)!;
-      for (let k = 0; k < data.length; k++) {
-        if (data[k] < r.min) r.min = data[k];
-        if (data[k] > r.max) r.max = data[k];
-      }
-    });
-    if (coverage >= 1) return ranges;
-    const histograms = new Map(tensors.map((t) => [t, new Float64Array(HISTOGRAM_BINS)]));
-    await forEachBatch((t, data) => {
-      const { min, max } = ranges.get(t)!;
-      const h = histograms.get(t)!;
-      const step = (max - min) / HISTOGRAM_BINS || 1;
-      for (let k = 0; k < data.length; k++) h[Math.min(HISTOGRAM_BINS - 1, Math.floor((data[k] - min) / step))]++;
-    });
-    const tail = (1 - coverage) / 2;
-    const covered = new Map<string, { min: number; max: number }>();
-    for (const t of tensors) {
-      const { min, max } = ranges.get(t)!;
-      const h = histograms.get(t)!;
-      const total = h.reduce((a, b) => a + b, 0);
-      const step = (max - min) / HISTOGRAM_BINS;
-      let lo = 0;
-      for (let seen = 0; lo < HISTOGRAM_BINS - 1 && seen + h[lo] <= tail * total; lo++) seen += h[lo];
-      let hi = HISTOGRAM_BINS - 1;
-      for (let seen = 0; hi > lo && seen + h[hi] <= tail * total; hi--) seen += h[hi];
-      covered.set(t, { min: min + lo * step, max: min + (hi + 1) * step });
-    }
-    return covered;
-  } finally {
-    await session.release();
-  }
-}
-
-const CALIBRATION_BATCH = 4;
-const HISTOGRAM_BINS = 4096;
 
 /** uint8 scale and zero point covering [min, max] and always 0 (so zero padding is exact). */
 export function uint8Params(min: number, max: number): { scale: number; zeroPoint: number } {
