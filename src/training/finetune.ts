@@ -9,11 +9,13 @@
  *        anchor words; the new embedding row and output column are their weighted mean, the
  *        output bias theirs minus NEW_WORD_BIAS_OFFSET (so a new word starts ~e^-2 as likely as
  *        its anchors: neither absurdly likely nor impossible). No anchors: mean embedding,
- *        zero column, the lowest bias.
+ *        zero column, the lowest bias. A rename (see renamedWords) starts as an exact copy of the
+ *        word it replaces.
  *     -> training set per epoch: the user's train captions repeated (oversampled) plus replayed
  *        base-training captions (the model's replay set, replay.safetensors), minus replayed
  *        captions that use a word the user renamed (a strong anchor: "dog" when the user
- *        writes "rexo" where the model says "dog") — replaying those would teach the old name back
+ *        writes "rexo" where the model says "dog", in at least MIN_RENAME_PHOTOS photos) — replaying
+ *        those would teach the old name back
  *     -> the project's trainer from the base weights: small learning rate, early stopping on
  *        the CIDEr-D of the user's validation photos, checkpoint after every epoch (resume after a kill)
  *     -> metrics before/after: user-validation loss, BLEU-4, CIDEr-D; base-validation CIDEr-D
@@ -43,6 +45,8 @@ export const REPLAY_FILE = 'replay.safetensors';
 export const TEACH_FILE = 'teach.json';
 /** New words start this much (in logits) below their anchors. */
 export const NEW_WORD_BIAS_OFFSET = 2;
+/** Base-validation photos the forgetting guard captions after every epoch (greedy, ~4 ms each). */
+const GUARD_PHOTOS = 400;
 /** Fewest labeled photos a fine-tune accepts (3 validation + 3 training). */
 export const MIN_LABELED = 6;
 
@@ -202,6 +206,7 @@ export function growVocabulary(
   // Base-model next-word distributions where each new word occurs (teacher forcing; new words as <unk> input).
   const mass = new Map<number, Float64Array>();
   const hits = new Map<number, number>();
+  const photosWith = new Map<number, Set<number>>();
   const withNew = examples.filter((e) => tokenize(e.caption).some((w) => !vocab.has(w)));
   if (withNew.length > 0) {
     const model = new DecoderStepModel(params);
@@ -223,6 +228,8 @@ export function growVocabulary(
         for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]!);
         for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]!) / Math.max(z, 1e-30);
         hits.set(target, (hits.get(target) ?? 0) + 1);
+        if (!photosWith.has(target)) photosWith.set(target, new Set());
+        photosWith.get(target)!.add(n);
       });
     }
   }
@@ -263,12 +270,42 @@ export function growVocabulary(
       embed.set(meanEmbed, id * W);
       bias[id] = Number.isFinite(minBias) ? minBias : 0;
     }
-    learned.push({ word: grown.word(id), id, anchors: anchors.map((a) => ({ word: vocab.word(a.j), weight: round4(a.w) })) });
+    learned.push({ word: grown.word(id), id, anchors: anchors.map((a) => ({ word: vocab.word(a.j), weight: round4(a.w) })), photos: photosWith.get(id)?.size ?? 0 });
+  }
+  // A rename starts as an exact copy of the word it replaces (no offset): the user's photos and
+  // the rewritten replay captions then only have to tip the tie, not climb e^2 first.
+  for (const [old, { word }] of renamedWords(learned)) {
+    const j = vocab.id(old);
+    const id = grown.id(word);
+    embed.set(params.W_embed.subarray(j * W, (j + 1) * W), id * W);
+    for (let r = 0; r < H; r++) wv[r * V2 + id] = params.W_vocab[r * V + j]!;
+    bias[id] = params.b_vocab[j]!;
   }
   out.W_embed = embed;
   out.W_vocab = wv;
   out.b_vocab = bias;
   return { params: out, vocab: grown, added: learned };
+}
+
+/** Fewest training photos that must use a new word in an anchor's place before it counts as a rename. */
+export const MIN_RENAME_PHOTOS = 3;
+
+/**
+ * Old word -> the new word the user calls it by: a new word that stands, in at least
+ * MIN_RENAME_PHOTOS photos, where the base model mostly expects that old word ("rexo" where it
+ * says "dog"). One caption is not a rename: there the base model was merely wrong ("foal" where it
+ * says "dog"). When several new words claim one old word, the best supported wins.
+ */
+export function renamedWords(added: readonly LearnedWord[]): Map<string, { word: string; weight: number }> {
+  const renamed = new Map<string, { word: string; weight: number; support: number }>();
+  for (const w of added) {
+    if (!(w.photos >= MIN_RENAME_PHOTOS)) continue; // also a partial run saved before `photos` existed
+    for (const a of w.anchors) {
+      const support = a.weight * w.photos;
+      if (a.weight >= 0.3 && (renamed.get(a.word)?.support ?? 0) < support) renamed.set(a.word, { word: w.word, weight: a.weight, support });
+    }
+  }
+  return new Map([...renamed].map(([old, { word, weight }]) => [old, { word, weight }]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,7 +338,7 @@ export interface FinetuneOptions {
   renamedReplay?: 'rewrite' | 'drop';
   /**
    * Forgetting budget for choosing the epoch to keep: an epoch whose base-validation CIDEr-D
-   * (on up to 120 of the replay set's validation photos, new words read as their anchors)
+   * (on up to 400 of the replay set's validation photos, renames read as the words they replace)
    * dropped more than this fraction below the base model's never beats one within the budget
    * (default 0.1; needs a replay set).
    */
@@ -435,11 +472,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // Replay: base-training captions, minus those naming what the user renamed.
   const replaySet = options.replay !== undefined ? options.replay : existsSync(join(base.dir, REPLAY_FILE)) ? loadReplaySet(join(base.dir, REPLAY_FILE)) : null;
   if (replaySet && replaySet.dim !== D) throw new FinetuneError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
-  // The renamed word -> the new word (the strongest claim when several new words anchor on it).
-  const renamed = new Map<string, { word: string; weight: number }>();
-  for (const w of grown.added) {
-    for (const a of w.anchors) if (a.weight >= 0.3 && (renamed.get(a.word)?.weight ?? 0) < a.weight) renamed.set(a.word, { word: w.word, weight: a.weight });
-  }
+  const renamed = renamedWords(grown.added);
   const rewrite = (options.renamedReplay ?? 'rewrite') === 'rewrite';
   const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
   const userTrain = toData(split.train, vocab, D, userRepeat);
@@ -472,11 +505,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const beforeBase = replaySet ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null) : null;
 
   // The forgetting guard: a fixed subset of the base validation photos, scored by the base model.
-  const back = new Map(grown.added.filter((w) => w.anchors.length > 0).map((w) => [w.word, w.anchors[0]!.word]));
+  // New names read as the words they replace, so a rename is not counted as forgetting.
+  const back = new Map([...renamed].map(([old, { word }]) => [word, old]));
   const maxForgetting = options.maxForgetting ?? 0.1;
   let guard: { features: Float32Array; n: number; refs: string[][]; before: number } | null = null;
   if (replaySet && nBaseVal > 0) {
-    const n = Math.min(120, nBaseVal);
+    const n = Math.min(GUARD_PHOTOS, nBaseVal);
     const features = replaySet.validation.features.slice(0, n * D);
     const refs = replaySet.validation.references.slice(0, n);
     const model = new DecoderStepModel(baseParams);

@@ -76,6 +76,8 @@ export interface LearnedWord {
   word: string;
   id: number;
   anchors: Array<{ word: string; weight: number }>;
+  /** Training photos whose caption uses the word (a rename needs several). */
+  photos: number;
 }
 
 export interface ValidationCaption {
