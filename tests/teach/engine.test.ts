@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finetune, FinetuneError, growVocabulary, partialDirOf, type LabeledExample } from '../../src/training/finetune.js';
+import { finetune, FinetuneError, growVocabulary, partialDirOf, renamedWords, type LabeledExample } from '../../src/training/finetune.js';
 import { DecoderStepModel } from '../../src/training/model.js';
 import { loadModel, sha256File } from '../../src/training/model-dir.js';
 import { FLICKR, flickrPhotos, testModelDir } from '../library/model.js';
@@ -87,4 +87,18 @@ describe.skipIf(!modelDir)('fine-tune engine safety', () => {
     expect(r.trainPhotos + r.validationPhotos).toBe(11);
     expect(loadModel(out).decoder.vocab.has('zorblat')).toBe(true);
   }, 300_000);
+});
+
+describe('renames', () => {
+  const word = (w: string, photos: number, anchors: Array<[string, number]>) => ({ word: w, id: 0, photos, anchors: anchors.map(([a, weight]) => ({ word: a, weight })) });
+  it('take a new word used in several photos where the model expects an old one, not a one-off', () => {
+    // A single "foal" photo the base model took for a dog must not turn every dog into a foal.
+    const renamed = renamedWords([word('rexo', 22, [['dog', 0.82], ['black', 0.05]]), word('foal', 1, [['dog', 0.96]]), word('hatted', 1, [['man', 0.64]])]);
+    expect([...renamed]).toEqual([['dog', { word: 'rexo', weight: 0.82 }]]);
+  });
+  it('give an old word to the best supported of two claims, and ignore weak anchors', () => {
+    const renamed = renamedWords([word('biscuit', 4, [['dog', 0.9]]), word('rexo', 12, [['dog', 0.6], ['cat', 0.2]])]);
+    expect(renamed.get('dog')?.word).toBe('rexo');
+    expect(renamed.has('cat')).toBe(false);
+  });
 });
