@@ -68,7 +68,7 @@ export type PipelineResponse =
   | { type: 'error'; reqId: number; message: string };
 
 export interface OpenCaptionerOptions {
-  /** onnxruntime threads for the encoder in the worker (default: all cores). */
+  /** onnxruntime threads for the encoder in the worker (default: pipelineThreads of the encoder). */
   threads?: number;
 }
 

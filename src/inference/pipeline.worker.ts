@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEncoder, type Encoder } from './encoder/index.js';
+import { intraOpThreads, pipelineThreads } from './encoder/session.js';
 import { PhotoError } from './encoder/errors.js';
 import type { PreparedPhoto } from './encoder/preprocess.js';
 import { captionFeatures } from './decode.js';
@@ -35,7 +36,11 @@ async function load(): Promise<Loaded> {
   if (basename(dirname(encDir)) !== 'encoders' || basename(encDir) !== manifest.encoder.name) {
     throw new Error(`the caption pipeline runs encoders from a models/encoders/<name>/ folder; ${model.encoderPath} is not one`);
   }
-  const encoder = await openEncoder({ name: manifest.encoder.name, modelsDir: resolve(encDir, '..', '..'), ...(threads ? { threads } : {}) });
+  const encoder = await openEncoder({
+    name: manifest.encoder.name,
+    modelsDir: resolve(encDir, '..', '..'),
+    threads: intraOpThreads(threads || undefined, pipelineThreads(manifest.encoder.name)),
+  });
   if (encoder.sha256 !== manifest.encoder.sha256) {
     throw new Error(`encoder ${manifest.encoder.name} has sha256 ${encoder.sha256}, the model was trained with ${manifest.encoder.sha256}`);
   }

@@ -192,7 +192,7 @@ export interface GrowResult {
 export function growVocabulary(
   params: Params<Float32Array>,
   vocab: Vocabulary,
-  examples: ReadonlyArray<{ caption: string; feature: Float32Array }>,
+  examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
   { maxAnchors = 5, extraCaptions = [] as readonly string[] } = {},
 ): GrowResult {
   const { embedDim: W, hiddenDim: H, vocabSize: V, featureDim: D } = configFromParams(params);
@@ -206,7 +206,7 @@ export function growVocabulary(
   // Base-model next-word distributions where each new word occurs (teacher forcing; new words as <unk> input).
   const mass = new Map<number, Float64Array>();
   const hits = new Map<number, number>();
-  const photosWith = new Map<number, Set<number>>();
+  const photosWith = new Map<number, Set<string>>();
   const withNew = examples.filter((e) => tokenize(e.caption).some((w) => !vocab.has(w)));
   if (withNew.length > 0) {
     const model = new DecoderStepModel(params);
@@ -229,7 +229,7 @@ export function growVocabulary(
         for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]!) / Math.max(z, 1e-30);
         hits.set(target, (hits.get(target) ?? 0) + 1);
         if (!photosWith.has(target)) photosWith.set(target, new Set());
-        photosWith.get(target)!.add(n);
+        photosWith.get(target)!.add(withNew[n]!.path ?? String(n)); // several captions of one photo count once
       });
     }
   }
@@ -294,18 +294,25 @@ export const MIN_RENAME_PHOTOS = 3;
  * Old word -> the new word the user calls it by: a new word that stands, in at least
  * MIN_RENAME_PHOTOS photos, where the base model mostly expects that old word ("rexo" where it
  * says "dog"). One caption is not a rename: there the base model was merely wrong ("foal" where it
- * says "dog"). When several new words claim one old word, the best supported wins.
+ * says "dog"). When several new words claim one old word, or one new word several old words,
+ * the best supported claim wins.
  */
 export function renamedWords(added: readonly LearnedWord[]): Map<string, { word: string; weight: number }> {
   const renamed = new Map<string, { word: string; weight: number; support: number }>();
   for (const w of added) {
-    if (!(w.photos >= MIN_RENAME_PHOTOS)) continue; // also a partial run saved before `photos` existed
+    if (w.photos < MIN_RENAME_PHOTOS) continue;
     for (const a of w.anchors) {
       const support = a.weight * w.photos;
       if (a.weight >= 0.3 && (renamed.get(a.word)?.support ?? 0) < support) renamed.set(a.word, { word: w.word, weight: a.weight, support });
     }
   }
-  return new Map([...renamed].map(([old, { word, weight }]) => [old, { word, weight }]));
+  // A new word replaces one old word: its best supported ("rexo" for "dog", not also "puppy").
+  const best = new Map<string, string>();
+  for (const [old, claim] of renamed) {
+    const held = best.get(claim.word);
+    if (held === undefined || renamed.get(held)!.support < claim.support) best.set(claim.word, old);
+  }
+  return new Map([...best].map(([word, old]) => [old, { word, weight: renamed.get(old)!.weight }]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,7 +461,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (resumeEpochs !== null) {
     const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[]; curve?: CurvePoint[] };
     const ckpt = loadCheckpoint(join(partial, CHECKPOINT));
-    grown = { params: base.decoder.params, vocab: Vocabulary.fromJSON(g.vocab), added: g.added };
+    // A run saved before words counted their photos: count them again (the split is deterministic).
+    const photosUsing = (word: string) => new Set(split.train.filter((e) => tokenize(e.caption).includes(word)).map((e) => e.path)).size;
+    const added = g.added.map((w) => ({ ...w, photos: w.photos ?? photosUsing(w.word) }));
+    grown = { params: base.decoder.params, vocab: Vocabulary.fromJSON(g.vocab), added };
     start = ckpt.params;
     epochsDone = resumeEpochs;
     curve = g.curve ?? [];

@@ -56,4 +56,16 @@ describe('preparePhoto', () => {
     expect(calls.filter((c) => !c.raw)).toEqual([{ raw: false, bytes: jpeg.length }]);
     expect(Buffer.from(hashed.input).equals(Buffer.from(p.input))).toBe(true);
   });
+
+  it('decodes a file whose name ends in "[…]" as itself (libvips would read load options there)', async () => {
+    const plain = join(dir, 'IMG_1.jpg');
+    writeFileSync(plain, await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ff0000' } }).jpeg().toBuffer());
+    for (const name of ['IMG_1.jpg[copy]', 'IMG_1.jpg[shrink=2]', 'holiday[1]']) {
+      const file = join(dir, name);
+      writeFileSync(file, await sharp({ create: { width: 640, height: 480, channels: 3, background: '#0000ff' } }).jpeg().toBuffer());
+      const p = await preparePhoto(file, { size: 224, thumbnail: false });
+      expect([p.width, p.height], name).toEqual([640, 480]);
+      expect(p.input[2], name).toBeGreaterThan(200); // blue, not the red neighbour
+    }
+  });
 });

@@ -101,4 +101,8 @@ describe('renames', () => {
     expect(renamed.get('dog')?.word).toBe('rexo');
     expect(renamed.has('cat')).toBe(false);
   });
+  it('let a new word replace only its best supported old word', () => {
+    const renamed = renamedWords([word('rexo', 10, [['dog', 0.55], ['puppy', 0.35]])]);
+    expect([...renamed]).toEqual([['dog', { word: 'rexo', weight: 0.55 }]]);
+  });
 });

@@ -41,6 +41,8 @@ export interface EncoderCard {
 }
 
 export const ENCODER_NAMES = ['mobilenet_v2', 'mobilenet_v2_int8', 'inception_v3'] as const;
+/** The encoder openEncoder opens when no name is given. */
+export const DEFAULT_ENCODER_NAME = 'mobilenet_v2';
 export type EncoderName = (typeof ENCODER_NAMES)[number];
 
 export function encoderDir(name: string, modelsDir = defaultModelsDir): string {

@@ -6,20 +6,13 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../shared/worker.js';
 import type { EncoderCard } from './card.js';
-import { resolveOutputs } from './card.js';
+import { DEFAULT_ENCODER_NAME, resolveOutputs } from './card.js';
 import { DEFAULT_BATCH, DEFAULT_DECODES, type EncodedItem, type EncodeFilesOptions, type EncoderApi, type OpenEncoderOptions } from './encoder.js';
 import { runEncodePipeline } from './pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto } from './preprocess.js';
 import type { ClientMessage, EncoderInfo, WorkerMessage } from './encoder-protocol.js';
 import type { PreparedPhoto } from './preprocess.js';
-import { intraOpThreads, type ProviderName } from './session.js';
-
-/**
- * The worker's CNN runs on one intra-op thread unless told otherwise: encodeFiles keeps
- * decodes running on every core, so a second CNN thread only competes with them and adds
- * hand-offs (measured on 2 cores: ~1.5 CPU-ms more per 12 MP photo, no faster overall).
- */
-export const WORKER_DEFAULT_THREADS = 1;
+import { intraOpThreads, pipelineThreads, type ProviderName } from './session.js';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -56,7 +49,7 @@ export class EncoderWorkerClient implements EncoderApi {
 
   static async open(opts: OpenEncoderOptions = {}): Promise<EncoderWorkerClient> {
     const { log, ...rest } = opts;
-    const data: OpenEncoderOptions = { ...rest, threads: intraOpThreads(rest.threads, WORKER_DEFAULT_THREADS) };
+    const data: OpenEncoderOptions = { ...rest, threads: intraOpThreads(rest.threads, pipelineThreads(rest.name ?? DEFAULT_ENCODER_NAME)) };
     // dist/encoder.worker.js from the build, encoder.worker.ts from source.
     const worker = startWorker(import.meta.url, './encoder.worker.ts', { workerData: data });
     let onMessage: (m: WorkerMessage) => void = () => {};

@@ -5,14 +5,15 @@
  * while the CNN runs a batch, so decoding and inference overlap; every file ends as either
  * features or a PhotoError kind, and the job always goes on.
  *
- * This class runs in the calling thread; the app uses openEncoderWorker (encoder-client.ts),
- * which runs this same class in a worker thread behind the same EncoderApi.
+ * This class runs in the calling thread; the app runs it off the main thread, in the caption
+ * pipeline's worker (src/inference/pipeline.worker.ts) or behind openEncoderWorker
+ * (encoder-client.ts, the same EncoderApi from a worker thread).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
-import { ENCODER_NAMES, encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
+import { DEFAULT_ENCODER_NAME, ENCODER_NAMES, encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
 import type { PhotoErrorKind } from './errors.js';
 import { runEncodePipeline } from './pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
@@ -100,7 +101,7 @@ export class Encoder implements EncoderApi {
   }
 
   static async open(opts: OpenEncoderOptions = {}): Promise<Encoder> {
-    const name = opts.name ?? 'mobilenet_v2';
+    const name = opts.name ?? DEFAULT_ENCODER_NAME;
     const dir = encoderDir(name, opts.modelsDir ?? defaultModelsDir);
     if (!existsSync(join(dir, 'card.json'))) throw new Error(`no encoder "${name}" in ${dir} (known: ${ENCODER_NAMES.join(', ')})`);
     const card = loadCard(name, opts.modelsDir ?? defaultModelsDir);

@@ -54,7 +54,9 @@ export const INTERMEDIATE_SIDE = 320;
 
 /** Reads and decodes one photo; throws PhotoError with a specific kind. */
 export async function preparePhoto(path: string, opts: PrepareOptions): Promise<PreparedPhoto> {
-  if (opts.hash) return prepareBytes(await readPhotoFile(path), path, opts);
+  // libvips reads a trailing "[…]" of a file name as load options ("a.jpg[shrink=2]" loads
+  // a.jpg at half size), so such names are read here and decoded from memory.
+  if (opts.hash || path.endsWith(']')) return prepareBytes(await readPhotoFile(path), path, opts);
   // Without a hash to compute, libvips reads the file itself: no JS copy of a 4 MB camera
   // file per photo (~1.3 CPU-ms with the GC it causes). The bytes are read only to classify
   // a failure.

@@ -74,6 +74,17 @@ function ortBinDir(): string | undefined {
 }
 
 /** Intra-op threads: the option, else LENSCRIBE_ENCODER_THREADS, else `fallback` (0 = onnxruntime's default, one per core). */
+/**
+ * Intra-op threads for an encoder that runs beside photo decoding (the app's pipelines).
+ * A CNN cheaper than decoding a photo (MobileNetV2: 3–8 ms against ~32) gets one thread: the
+ * decodes keep every core busy, so a second CNN thread only competes with them and adds
+ * hand-offs (measured on 2 cores: ~1.5 CPU-ms more per 12 MP photo, no faster overall). A CNN
+ * dearer than decoding (InceptionV3: ~105 ms) is the bottleneck and gets every core (0).
+ */
+export function pipelineThreads(encoderName: string): number {
+  return encoderName.startsWith('mobilenet_v2') ? 1 : 0;
+}
+
 export function intraOpThreads(option: number | undefined, fallback = 0): number {
   return option ?? (Number(process.env.LENSCRIBE_ENCODER_THREADS) || fallback);
 }
