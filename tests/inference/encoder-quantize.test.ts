@@ -68,8 +68,9 @@ describe('quantizeEncoder', () => {
     const feeds = { pixels: new ort.Tensor('uint8', await pixelsOf(unseen), [unseen.length, S, S, 3]) };
     const outputs = ['block_10_expand_relu', 'out_relu'];
     const [a, b] = [await float.run(feeds, outputs), await int8.run(feeds, outputs)];
-    // Measured on 200 Flickr8k val photos: mean cosine 0.9997 (block_10) and 0.9966 (out_relu).
-    const floor: Record<string, number> = { block_10_expand_relu: 0.995, out_relu: 0.98 };
+    // Measured on 200 Flickr8k val photos (7-bit weights): cosine mean / min 0.998 / 0.989
+    // (block_10) and 0.980 / 0.931 (out_relu); npm run bench -- encoder-fidelity.
+    const floor: Record<string, number> = { block_10_expand_relu: 0.985, out_relu: 0.92 };
     for (const name of outputs) {
       const dim = (a[name].dims as number[])[1];
       for (let k = 0; k < unseen.length; k++) {

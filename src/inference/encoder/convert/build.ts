@@ -28,11 +28,7 @@ export function readCard(dir: string): EncoderCard | undefined {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as EncoderCard) : undefined;
 }
 
-/**
- * For every network: keep encoder.onnx if its sha256 matches the card, else convert it.
- * `writeCards` (re)writes card.json/card.md from the conversion (for maintainers after a
- * converter or nsfwjs change); otherwise a sha256 that differs from the card is reported.
- */
+/** Every encoder the build makes: the float32 conversions, then the int8 ones made from them. */
 export const ENCODER_BUILDS = [...Object.keys(NETWORKS), ...Object.keys(QUANTIZED)];
 
 export interface GeneratedEncoder {
@@ -64,6 +60,11 @@ function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * For every network: keep encoder.onnx if its sha256 matches the card, else convert it.
+ * `writeCards` (re)writes card.json/card.md from the conversion (for maintainers after a
+ * converter or nsfwjs change); otherwise a sha256 that differs from the card is reported.
+ */
 export function buildEncoders({ modelsDir, writeCards = false, names = ENCODER_BUILDS }: { modelsDir: string; writeCards?: boolean; names?: string[] }): BuildResult[] {
   const results: BuildResult[] = [];
   for (const name of names) {
@@ -104,10 +105,10 @@ const SCALING_NOTE: Record<string, string> = {
 
 /**
  * Fidelity of each int8 encoder against its float32 network on photos it was not calibrated on
- * (measured once with a script; re-measure when calibration.json changes).
+ * (`npm run bench -- encoder-fidelity`; re-measure when calibration.json or the quantizer changes).
  */
 const INT8_FIDELITY: Record<string, string> = {
-  mobilenet_v2_int8: 'vs float32 mobilenet_v2 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration): block_10_expand_relu cosine mean 0.99967, min 0.99797, relative L2 error mean 2.5%; out_relu cosine mean 0.99656, min 0.98508, relative L2 error mean 8.8%.',
+  mobilenet_v2_int8: 'vs float32 mobilenet_v2 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration; npm run bench -- encoder-fidelity): block_10_expand_relu cosine mean 0.99805, min 0.9891, relative L2 error mean 6.1%; out_relu cosine mean 0.98039, min 0.9306, relative L2 error mean 20.1%. The default decoder is trained on these int8 features, not on float32 ones.',
 };
 
 export function makeCard(g: GeneratedEncoder): EncoderCard {
@@ -152,7 +153,7 @@ export function makeCard(g: GeneratedEncoder): EncoderCard {
     const p = q.calibration.photos;
     card.quantization = {
       from: `${q.spec.from} (sha256 ${q.calibration.from.sha256})`,
-      scheme: `static QDQ: ${q.convs} Conv weights int8, symmetric, per output channel; biases int32 at scale s_in·s_w; activations (Conv inputs, Conv/ReLU6/Add outputs) uint8, asymmetric, per tensor, zero exact; pooled and grid outputs float32. onnxruntime fuses it into QLinearConv/QLinearAdd.`,
+      scheme: `static QDQ: ${q.convs} Conv weights int8 with 7 bits (±63: no CPU's uint8×int8 kernel saturates, so every CPU computes the same integers), symmetric, per output channel; biases int32 at scale s_in·s_w; activations (Conv inputs, Conv/ReLU6/Add outputs) uint8, asymmetric, per tensor, zero exact; pooled and grid outputs float32. onnxruntime fuses it into QLinearConv/QLinearAdd.`,
       calibration: `calibration.json: ${Object.keys(q.calibration.ranges).length} activation ranges, ${q.calibration.method}, on ${p.dataset}: ${p.selection}; preprocessing: ${p.preprocessing}. Regenerate: node scripts/calibrate-encoder.mjs ${q.spec.name} (needs ../shared/datasets/flickr8k), then node scripts/build-encoders.mjs --write-cards.`,
       fidelity: INT8_FIDELITY[q.spec.name] ?? '',
     };

@@ -1,7 +1,7 @@
 /**
  * Static int8 quantization of a converted float32 encoder, as an ONNX QDQ graph that
  * onnxruntime fuses into QLinearConv / QLinearAdd (VNNI kernels on x86 CPUs that have them):
- *  - Conv weights: int8, symmetric, per output channel; biases int32 at scale s_in·s_w.
+ *  - Conv weights: int8 holding 7 bits (±63, see WEIGHT_MAX), symmetric, per output channel; biases int32 at scale s_in·s_w.
  *  - Activations (every Conv input, Conv/Clip/Add output): uint8, asymmetric, per tensor,
  *    with the min–max ranges measured on calibration photos (calibrate.ts).
  * A Conv whose only consumer is its ReLU6 Clip is quantized after the Clip, so onnxruntime
@@ -122,6 +122,13 @@ export function uint8Params(min: number, max: number): { scale: number; zeroPoin
   return { scale, zeroPoint };
 }
 
+/**
+ * Weights use 7 bits (±63), not 8: x86 CPUs without VNNI multiply uint8 activations by int8
+ * weights with VPMADDUBSW, whose int16 pair sums saturate beyond 255·63·2. With ±63 no CPU
+ * saturates, so the integer results, hence the features, are the same on every machine.
+ */
+const WEIGHT_MAX = 63;
+
 function quantizeWeights(w: OnnxTypes.ITensorProto) {
   const data = floatData(w);
   const cout = Number(w.dims![0]);
@@ -131,9 +138,9 @@ function quantizeWeights(w: OnnxTypes.ITensorProto) {
   for (let o = 0; o < cout; o++) {
     let amax = 0;
     for (let k = 0; k < per; k++) amax = Math.max(amax, Math.abs(data[o * per + k]));
-    const s = amax > 0 ? amax / 127 : 1;
+    const s = amax > 0 ? amax / WEIGHT_MAX : 1;
     scales[o] = s;
-    for (let k = 0; k < per; k++) q[o * per + k] = Math.max(-127, Math.min(127, Math.round(data[o * per + k] / scales[o])));
+    for (let k = 0; k < per; k++) q[o * per + k] = Math.max(-WEIGHT_MAX, Math.min(WEIGHT_MAX, Math.round(data[o * per + k] / scales[o])));
   }
   const name = w.name!;
   const inits: OnnxTypes.ITensorProto[] = [
@@ -155,7 +162,9 @@ function quantizeBias(b: OnnxTypes.ITensorProto, inScale: number, wScales: Float
   const scales = new Float32Array(data.length);
   for (let o = 0; o < data.length; o++) {
     scales[o] = Math.fround(inScale * wScales[o]);
-    q[o] = Math.round(data[o] / scales[o]);
+    const v = Math.round(data[o] / scales[o]);
+    if (!(Math.abs(v) < 2 ** 31)) throw new Error(`${b.name}[${o}]: bias ${data[o]} does not fit int32 at scale ${scales[o]}`);
+    q[o] = v;
   }
   const name = b.name!;
   const inits: OnnxTypes.ITensorProto[] = [
