@@ -73,7 +73,6 @@ function ortBinDir(): string | undefined {
   }
 }
 
-/** Intra-op threads: the option, else LENSCRIBE_ENCODER_THREADS, else `fallback` (0 = onnxruntime's default, one per core). */
 /**
  * Intra-op threads for an encoder that runs beside photo decoding (the app's pipelines).
  * A CNN cheaper than decoding a photo (MobileNetV2: 3–8 ms against ~32) gets one thread: the
@@ -85,6 +84,7 @@ export function pipelineThreads(encoderName: string): number {
   return encoderName.startsWith('mobilenet_v2') ? 1 : 0;
 }
 
+/** Intra-op threads: the option, else LENSCRIBE_ENCODER_THREADS, else `fallback` (0 = onnxruntime's default, one per core). */
 export function intraOpThreads(option: number | undefined, fallback = 0): number {
   return option ?? (Number(process.env.LENSCRIBE_ENCODER_THREADS) || fallback);
 }
