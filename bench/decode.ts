@@ -3,7 +3,7 @@
  * greedy search on ONE core, against the same search written in PyTorch CPU (Debian
  * python3-torch, 1 thread) on the same weights and features, in the same run.
  *
- * 1. The default architecture (feature 1664, embed 256, hidden 512, 1 layer, vocabulary 2700)
+ * 1. The default architecture (feature 688, embed 256, hidden 512, 1 layer, vocabulary 2700)
  *    with random weights. Random weights rarely emit <end>, so every caption runs the full
  *    20 words: a worst case.
  * 2. The bundled default decoder (models/default), if present, on random features drawn with
@@ -235,7 +235,7 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
 
 // 1. Random weights, default architecture.
 {
-  const config: DecoderConfig = { featureDim: 1664, embedDim: 256, hiddenDim: 512, layers: 1, vocabSize: 2700, dropout: 0 };
+  const config: DecoderConfig = { featureDim: 688, embedDim: 256, hiddenDim: 512, layers: 1, vocabSize: 2700, dropout: 0 };
   const rng = new Rng(7);
   const features = Float32Array.from({ length: images * config.featureDim }, () => rng.normal());
   benchDecoder('random', initParams(config, 1), config, features, ['beamSingle', 'beamBatched', 'greedySingle'], true);

@@ -1,6 +1,7 @@
 // Converts nsfwjs's Keras MobileNetV2 and InceptionV3 into models/encoders/<name>/encoder.onnx,
-// and quantizes MobileNetV2 to int8 with the committed models/encoders/mobilenet_v2_int8/
-// calibration.json (run by scripts/build.mjs, hence by `npm ci`). Skips a network whose file already matches
+// quantizes MobileNetV2 to int8 with the committed models/encoders/mobilenet_v2_int8/
+// calibration.json, and converts the COCO detector from its committed TensorFlow.js graph model
+// (models/encoders/mobilenet_v3_centernet/source/) (run by scripts/build.mjs, hence by `npm ci`). Skips a network whose file already matches
 // the sha256 in its committed card. `node scripts/build-encoders.mjs --write-cards` rewrites
 // the cards after a deliberate converter or nsfwjs change.
 import { existsSync } from 'node:fs';

@@ -25,6 +25,7 @@ interface Loaded {
   dim: number;
   flip: boolean;
   beam: number;
+  noRepeatNgram: number;
   maxLength: number;
 }
 
@@ -54,6 +55,7 @@ async function load(): Promise<Loaded> {
     dim,
     flip: manifest.features.flipAverage === true,
     beam: manifest.decoding?.beam ?? 3,
+    noRepeatNgram: manifest.decoding?.noRepeatNgram ?? 0,
     maxLength: manifest.decoder.maxLength ?? 20,
   };
 }
@@ -140,7 +142,7 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
   if (rows.length) {
     const batch = new Float32Array(rows.length * m.dim);
     rows.forEach((i, r) => batch.set(features.subarray(i * m.dim, (i + 1) * m.dim), r * m.dim));
-    const caps = captionFeatures(m.decoder.model, m.decoder.vocab, batch, rows.length, { beamWidth: beam, maxLength: m.maxLength });
+    const caps = captionFeatures(m.decoder.model, m.decoder.vocab, batch, rows.length, { beamWidth: beam, maxLength: m.maxLength, noRepeatNgram: m.noRepeatNgram });
     rows.forEach((i, r) => {
       const c = caps[r];
       const it = items[i];

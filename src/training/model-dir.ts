@@ -112,6 +112,7 @@ export interface ValidationMetrics {
   loss?: number;
   /** Decoding used for the figures. */
   beam?: number;
+  noRepeatNgram?: number;
 }
 
 export interface FileEntry {
@@ -137,8 +138,11 @@ export interface ModelManifest {
     /** Longest caption decoded, in words. */
     maxLength: number;
   };
-  /** Default decoding for captions. */
-  decoding: { beam: number };
+  /**
+   * Default decoding for captions: beam width, and `noRepeatNgram` = n blocks a word that would
+   * repeat an n-gram ("a black hat and a black hat"); absent or 0 = off.
+   */
+  decoding: { beam: number; noRepeatNgram?: number };
   training: {
     data: TrainingData;
     /** The command that produced this model, for reproducing it. */
@@ -258,6 +262,9 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
   need(d && d.architecture === 'show-and-tell-lstm', dir, '"decoder.architecture" must be "show-and-tell-lstm"');
   need(d.config && d.config.featureDim === f.dim, dir, `"decoder.config.featureDim" (${d.config?.featureDim}) must equal "features.dim" (${f.dim})`);
   need(typeof d.weights === 'string' && typeof d.vocabulary === 'string', dir, '"decoder" needs "weights" and "vocabulary" file names');
+  const dec = x.decoding;
+  need(dec && Number.isInteger(dec.beam) && dec.beam >= 1 && dec.beam <= 20, dir, '"decoding.beam" must be an integer from 1 to 20');
+  need(dec.noRepeatNgram === undefined || (Number.isInteger(dec.noRepeatNgram) && dec.noRepeatNgram >= 0 && dec.noRepeatNgram <= 10), dir, '"decoding.noRepeatNgram" must be an integer from 0 to 10');
   need(x.files && typeof x.files === 'object', dir, '"files" missing');
   need(x.files[d.weights] && x.files[d.vocabulary], dir, '"files" must list the decoder weights and vocabulary');
   for (const name of Object.keys(x.files)) {

@@ -94,7 +94,7 @@ describe('mobilenet_v2_int8', () => {
     expect(g.bytes.length).toBe(card.bytes);
     // The ranges were measured on this very float conversion and cover every activation.
     expect(g.quantized!.calibration.from.sha256).toBe(loadCard('mobilenet_v2', modelsDir).sha256);
-    expect(Object.keys(g.quantized!.calibration.ranges).sort()).toEqual(activationTensors(g.converted.bytes).sort());
+    expect(Object.keys(g.quantized!.calibration.ranges).sort()).toEqual(activationTensors(g.converted!.bytes).sort());
     expect(card.quantization?.fidelity).toMatch(/cosine/);
   });
 

@@ -55,7 +55,7 @@ function trainInto(dir: string): string {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', 'src/cli/run.ts', 'train', '--data', data, '--images', FLICKR, '--out', out, '--epochs', '10', '--embed', '64', '--hidden', '128', '--dropout', '0.2', '--patience', '10',
-      '--min-count', '3', '--batch', '64', '--feature', 'out_relu', '--val-fraction', '0.1', '--cache', join(work, 'cache'), '--name', 'library-test'],
+      '--min-count', '3', '--batch', '64', '--encoder', 'mobilenet_v2', '--feature', 'out_relu', '--val-fraction', '0.1', '--cache', join(work, 'cache'), '--name', 'library-test'],
     { encoding: 'utf8', timeout: 600_000 },
   );
   if (r.status !== 0) throw new Error(`training the test model failed (${r.status}): ${r.stderr}`);

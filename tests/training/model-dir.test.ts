@@ -97,6 +97,13 @@ describe('model directory', () => {
     expect(() => loadModelDir(d)).toThrow(/version 99 is newer than this Lenscribe understands/);
     writeFileSync(join(d, 'model.json'), JSON.stringify({ ...m, features: { ...m.features, dim: 1280 } }));
     expect(() => loadModelDir(d)).toThrow(/"features.dim" is 1280 but the outputs add up to 384/);
+    // A decoding setting the decoder cannot use is refused at load, not on every caption batch.
+    for (const decoding of [{ beam: 0 }, { beam: 3, noRepeatNgram: '3' }, { beam: 3, noRepeatNgram: -1 }, { beam: 3, noRepeatNgram: 1.5 }]) {
+      writeFileSync(join(d, 'model.json'), JSON.stringify({ ...m, decoding }));
+      expect(() => loadModelDir(d)).toThrow(/"decoding\.(beam|noRepeatNgram)" must be an integer/);
+    }
+    writeFileSync(join(d, 'model.json'), JSON.stringify({ ...m, decoding: { beam: 3, noRepeatNgram: 3 } }));
+    expect(loadModelDir(d).manifest.decoding).toEqual({ beam: 3, noRepeatNgram: 3 });
     writeFileSync(join(d, 'model.json'), '{ not json');
     expect(() => loadModelDir(d)).toThrow(/model.json is not valid JSON/);
     expect(() => loadModelDir(join(d, 'nope'))).toThrow(/directory does not exist/);

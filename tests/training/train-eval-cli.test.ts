@@ -34,7 +34,7 @@ describe.skipIf(!hasData)('lenscribe train / eval on real photos', () => {
 
   it('trains a model directory and evaluates it with the same figures', () => {
     const t = cli(['train', '--data', data, '--out', model, '--epochs', '2', '--embed', '16', '--hidden', '32', '--min-count', '2',
-      '--val-fraction', '0.2', '--batch', '64', '--feature', 'imagenet', '--cache', cache, '--threads', '1', '--credit', 'flickr8k', '--json']);
+      '--val-fraction', '0.2', '--batch', '64', '--encoder', 'mobilenet_v2', '--feature', 'imagenet', '--cache', cache, '--threads', '1', '--credit', 'flickr8k', '--json']);
     expect(t.status, t.stderr).toBe(0);
     // Bad input is reported per item and skipped.
     expect(t.stderr).toMatch(/line 4: not valid JSON .*\(skipped\)/);
@@ -48,6 +48,9 @@ describe.skipIf(!hasData)('lenscribe train / eval on real photos', () => {
     const manifest = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
     expect(manifest.features).toEqual({ outputs: [{ name: 'block_10_expand_relu', dims: [384] }], dim: 384 });
     expect(manifest.encoder.file).toBe('models:encoders/mobilenet_v2/encoder.onnx');
+    // Captions by default: beam 3, no trigram twice (what the final figures were scored with).
+    expect(manifest.decoding).toEqual({ beam: 3, noRepeatNgram: 3 });
+    expect(manifest.metrics).toMatchObject({ beam: 3, noRepeatNgram: 3 });
     expect(manifest.training.data.citation).toMatch(/Hodosh.*47:853–899/);
     expect(manifest.training.history).toHaveLength(2);
     expect(manifest.metrics.images).toBe(summary.val_images);

@@ -21,6 +21,7 @@ interface EvalCliOptions {
   model?: string;
   images?: string;
   beam?: string;
+  blockNgram?: string;
   split: string;
   valFraction: string;
   limit?: string;
@@ -37,6 +38,8 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   const m = model.manifest;
   const beam = opts.beam !== undefined ? Number(opts.beam) : m.decoding.beam;
   if (!Number.isInteger(beam) || beam < 1 || beam > 20) throw new UserError(`--beam must be an integer from 1 to 20; got "${opts.beam}"`);
+  const noRepeatNgram = opts.blockNgram !== undefined ? Number(opts.blockNgram) : (m.decoding.noRepeatNgram ?? 0);
+  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0 || noRepeatNgram > 10) throw new UserError(`--block-ngram must be an integer from 0 to 10; got "${opts.blockNgram}"`);
   const limit = opts.limit !== undefined ? Number(opts.limit) : Infinity;
   if (!(limit >= 1)) throw new UserError(`--limit must be a positive integer; got "${opts.limit}"`);
 
@@ -76,7 +79,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   if (f.kept.length === 0) throw new UserError('no photo could be read');
 
   status.update(`captioning ${f.kept.length} photos (beam ${beam}) …`, true);
-  const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, { beam, maxWords: m.decoder.maxLength });
+  const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, { beam, maxWords: m.decoder.maxLength, noRepeatNgram });
   const result = await evaluateCaptioner(captioner, f.features, f.kept.length, f.kept.map((i) => i.captions));
   status.done();
   if (opts.captions) {
@@ -102,6 +105,7 @@ export function registerEval(program: Command): void {
     .option('--model <dir>', 'model directory (default: the bundled models/default)')
     .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
     .option('--beam <k>', 'beam width (default: the model\'s)')
+    .option('--block-ngram <n>', 'block repeated n-grams while decoding, 0 = off (default: the model\'s)')
     .option('--split <which>', 'all | val | train (hash split, --val-fraction) | declared-val | declared-test (Karpathy JSON)', 'all')
     .option('--val-fraction <f>', 'for --split val/train: the fraction used in training', '0.05')
     .option('--limit <n>', 'only the first n photos')

@@ -34,7 +34,7 @@ export interface TrainCliOptions {
   valFraction: string;
   valSplit: string;
   encoder: string;
-  feature: string;
+  feature?: string;
   epochs: string;
   embed: string;
   hidden: string;
@@ -50,6 +50,7 @@ export interface TrainCliOptions {
   patience: string;
   tbptt?: string;
   beam: string;
+  blockNgram: string;
   cache?: string;
   threads?: string;
   name?: string;
@@ -172,6 +173,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const patience = num(opts.patience, '--patience', { int: true, min: 1 });
   const tbptt = opts.tbptt !== undefined ? num(opts.tbptt, '--tbptt', { int: true, min: 1 }) : undefined;
   const beam = num(opts.beam, '--beam', { int: true, min: 1, max: 20 });
+  const noRepeatNgram = num(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 });
   const threads = opts.threads !== undefined ? num(opts.threads, '--threads', { int: true, min: 0 }) : undefined;
   if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
     throw new UserError(`--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`);
@@ -192,7 +194,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   let trainF, valF;
   let outputs: Array<{ name: string; dims: number[] }>;
   try {
-    outputs = resolveOutputs(encoder.card, opts.feature.split(',').map((s) => s.trim()).filter(Boolean)).map((o) => ({ name: o.name, dims: o.dims }));
+    outputs = resolveOutputs(encoder.card, (opts.feature ?? '').split(',').map((s) => s.trim()).filter(Boolean)).map((o) => ({ name: o.name, dims: o.dims }));
     const grid = outputs.find((o) => o.dims.length > 1);
     if (grid) throw new UserError(`--feature ${grid.name} is a spatial grid; the decoder takes pooled features (${encoder.card.outputs.filter((o) => o.kind === 'pooled').map((o) => o.name).join(', ')})`);
     const names = outputs.map((o) => o.name);
@@ -231,7 +233,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   };
   const splitText = opts.valSplit === 'declared' ? 'the dataset\'s declared val split' : `hash split of file names, fraction ${valFraction}`;
   const command = `lenscribe train ${process.argv.slice(process.argv.indexOf('train') + 1).join(' ')}`.trim();
-  const trainOptions = { flipAverage: opts.flipAverage === true, epochs, embed, hidden, layers, dropout, minCount, lr, lrDecay, batch, seed, clip, maxWords, patience, tbptt, encoder: opts.encoder, feature: outputs.map((o) => o.name), valFraction, valSplit: opts.valSplit };
+  const trainOptions = { flipAverage: opts.flipAverage === true, epochs, embed, hidden, layers, dropout, minCount, lr, lrDecay, batch, seed, clip, maxWords, patience, tbptt, beam, noRepeatNgram, encoder: opts.encoder, feature: outputs.map((o) => o.name), valFraction, valSplit: opts.valSplit };
   const card = encoder.card;
   mkdirSync(out, { recursive: true });
   const manifestBase = (metrics: ValidationMetrics | undefined, extra: Partial<ManifestInput['training']>): ManifestInput => ({
@@ -246,7 +248,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     },
     features: { outputs, dim: D, ...(opts.flipAverage ? { flipAverage: true } : {}) },
     decoder: { architecture: 'show-and-tell-lstm', config, weights: WEIGHTS_FILE, vocabulary: VOCAB_FILE, maxLength: maxWords },
-    decoding: { beam },
+    decoding: { beam, noRepeatNgram },
     training: { data: credit, command, options: trainOptions, ...extra },
     ...(metrics ? { metrics } : {}),
   });
@@ -333,10 +335,10 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   let metrics: (ValidationMetrics & CaptionScores) | undefined;
   if (valN > 0) {
     status.update(`scoring ${valN} validation photos (beam ${beam}) …`, true);
-    const captioner = decoderCaptioner(new OnnxStepModel(result.params), vocab, D, { beam, maxWords });
+    const captioner = decoderCaptioner(new OnnxStepModel(result.params), vocab, D, { beam, maxWords, noRepeatNgram });
     const evalResult = await evaluateCaptioner(captioner, valF!.features, valN, valRefs);
     const best = result.history.find((h) => h.epoch === result.bestEpoch);
-    metrics = { split: splitText, ...evalResult.scores, ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}), beam };
+    metrics = { split: splitText, ...evalResult.scores, ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}), beam, noRepeatNgram };
     status.done();
   }
   saveModel(result.params, metrics, {
@@ -420,8 +422,8 @@ export function registerTrain(program: Command): void {
     .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
     .option('--val-fraction <f>', 'share of photos held out for validation, chosen by a hash of the file name', '0.05')
     .option('--val-split <how>', '"hash" (by --val-fraction) or "declared" (the Karpathy JSON\'s own val split)', 'hash')
-    .option('--encoder <name>', `image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v2')
-    .option('--feature <names>', 'encoder outputs to concatenate (names or roles final/imagenet), comma-separated', 'block_10_expand_relu,out_relu')
+    .option('--encoder <name>', `image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v3_centernet')
+    .option('--feature <names>', 'encoder outputs to concatenate (names or roles such as final/imagenet/objects), comma-separated (default: every pooled output of the encoder, in card order)')
     .option('--flip-average', 'features are the mean of the photo\'s and its mirror image\'s (training and captioning)')
     .option('--epochs <n>', 'maximum epochs', '20')
     .option('--embed <n>', 'word embedding size', '256')
@@ -438,6 +440,7 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'stop after this many epochs without a better validation CIDEr-D', '3')
     .option('--tbptt <steps>', 'truncated backpropagation window (default: full BPTT)')
     .option('--beam <k>', 'beam width for the final validation figures and the model\'s default', '3')
+    .option('--block-ngram <n>', 'the model\'s default repeat blocking: no n-gram twice in a caption (0 = off)', '3')
     .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
     .option('--threads <n>', 'encoder threads (0 = all cores)')
     .option('--name <name>', 'model name in model.json (default: the folder name)')

@@ -6,15 +6,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
 
-export type OutputRole = 'final' | 'imagenet' | 'grid';
+export type OutputRole = 'final' | 'imagenet' | 'grid' | 'objects' | 'detector';
 
 export interface EncoderOutput {
   /** ONNX output name, e.g. `out_relu`. */
   name: string;
   role: OutputRole;
-  /** Keras layer the feature comes from. */
+  /** Keras layer (or TF graph node) the feature comes from. */
   layer: string;
-  /** `pooled`: [C] global average; `grid`: [H,W,C]. */
+  /** `pooled`: [C], reduced over space (global average, or maximum where the description says so); `grid`: [H,W,C]. */
   kind: 'pooled' | 'grid' | 'raw';
   /** Dims per image (batch dimension left out). */
   dims: number[];
@@ -40,9 +40,9 @@ export interface EncoderCard {
   quantization?: { from: string; scheme: string; calibration: string; fidelity: string };
 }
 
-export const ENCODER_NAMES = ['mobilenet_v2', 'mobilenet_v2_int8', 'inception_v3'] as const;
+export const ENCODER_NAMES = ['mobilenet_v2', 'mobilenet_v2_int8', 'inception_v3', 'mobilenet_v3_centernet'] as const;
 /** The encoder openEncoder opens when no name is given. */
-export const DEFAULT_ENCODER_NAME = 'mobilenet_v2';
+export const DEFAULT_ENCODER_NAME = 'mobilenet_v3_centernet';
 export type EncoderName = (typeof ENCODER_NAMES)[number];
 
 export function encoderDir(name: string, modelsDir = defaultModelsDir): string {

@@ -78,7 +78,9 @@ function ortBinDir(): string | undefined {
  * A CNN cheaper than decoding a photo (MobileNetV2: 3–8 ms against ~32) gets one thread: the
  * decodes keep every core busy, so a second CNN thread only competes with them and adds
  * hand-offs (measured on 2 cores: ~1.5 CPU-ms more per 12 MP photo, no faster overall). A CNN
- * dearer than decoding (InceptionV3: ~105 ms) is the bottleneck and gets every core (0).
+ * dearer than decoding (InceptionV3: ~105 ms) is the bottleneck and gets every core (0); so
+ * does the COCO detector (~16 ms at 320 px), which ran 12 MP photos end to end at 33.1/s with
+ * two threads against 31.4/s with one (npm run bench -- encoder, LENSCRIBE_ENCODER_THREADS=1|2).
  */
 export function pipelineThreads(encoderName: string): number {
   return encoderName.startsWith('mobilenet_v2') ? 1 : 0;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NETWORKS, QUANTIZED, SCALING, convertNetwork, type ConvertedNetwork, type QuantizedSpec } from './networks.js';
+import { GRAPH_NETWORKS, NETWORKS, QUANTIZED, SCALING, convertGraphNetwork, convertNetwork, type ConvertedGraphNetwork, type ConvertedNetwork, type QuantizedSpec } from './networks.js';
 import { readCalibration, type CalibrationFile } from './calibrate.js';
 import { quantizeEncoder } from './quantize.js';
 import type { EncoderCard } from '../card.js';
@@ -28,19 +28,26 @@ export function readCard(dir: string): EncoderCard | undefined {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as EncoderCard) : undefined;
 }
 
-/** Every encoder the build makes: the float32 conversions, then the int8 ones made from them. */
-export const ENCODER_BUILDS = [...Object.keys(NETWORKS), ...Object.keys(QUANTIZED)];
+/** Every encoder the build makes: the float32 conversions, the int8 ones made from them, the graph-model conversions. */
+export const ENCODER_BUILDS = [...Object.keys(NETWORKS), ...Object.keys(QUANTIZED), ...Object.keys(GRAPH_NETWORKS)];
 
-export interface GeneratedEncoder {
-  bytes: Uint8Array;
-  sha256: string;
-  /** The float32 conversion (for an int8 encoder: of the network it is quantized from). */
-  converted: ConvertedNetwork;
-  quantized?: { spec: QuantizedSpec; calibration: CalibrationFile; convs: number };
-}
+export type GeneratedEncoder =
+  | {
+      bytes: Uint8Array;
+      sha256: string;
+      /** The float32 conversion (for an int8 encoder: of the network it is quantized from). */
+      converted: ConvertedNetwork;
+      quantized?: { spec: QuantizedSpec; calibration: CalibrationFile; convs: number };
+      graph?: undefined;
+    }
+  | { bytes: Uint8Array; sha256: string; graph: ConvertedGraphNetwork; converted?: undefined; quantized?: undefined };
 
-/** The bytes of one encoder, float32 or int8: deterministic for a given nsfwjs (and calibration.json). */
+/** The bytes of one encoder: deterministic for a given nsfwjs (and calibration.json) or committed source. */
 export function generateEncoder(name: string, modelsDir: string): GeneratedEncoder {
+  if (GRAPH_NETWORKS[name]) {
+    const graph = convertGraphNetwork(name, join(modelsDir, 'encoders'));
+    return { bytes: graph.bytes, sha256: sha256Of(graph.bytes), graph };
+  }
   const spec = QUANTIZED[name];
   if (!spec) {
     const converted = convertNetwork(name);
@@ -112,6 +119,7 @@ const INT8_FIDELITY: Record<string, string> = {
 };
 
 export function makeCard(g: GeneratedEncoder): EncoderCard {
+  if (g.graph) return makeGraphCard(g.graph, g.sha256, g.bytes.length);
   const c = g.converted;
   const q = g.quantized;
   const card: EncoderCard = {
@@ -161,6 +169,37 @@ export function makeCard(g: GeneratedEncoder): EncoderCard {
   return card;
 }
 
+function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number): EncoderCard {
+  const s = c.spec;
+  return {
+    name: s.name,
+    architecture: s.architecture,
+    file: 'encoder.onnx',
+    sha256,
+    bytes,
+    source: {
+      package: s.origin.package,
+      version: s.origin.version,
+      files: `models/encoders/${s.name}/source/{${s.files.model},${s.files.weights}} (committed copies of the package's ${s.origin.path})`,
+      format: s.origin.format,
+    },
+    licence: s.origin.licence,
+    credit: s.origin.credit,
+    converter: 'src/inference/encoder/convert/tfjs-graph-to-onnx.ts (float32 weights; the box decoding of the detector left out)',
+    layers: c.nodeCount,
+    input: { name: 'pixels', dtype: 'uint8', layout: 'NHWC', shape: ['N', s.inputSize, s.inputSize, 3], size: s.inputSize },
+    preprocessing: {
+      orientation: 'EXIF auto-orientation',
+      colour: 'sRGB, 8-bit; alpha flattened on white',
+      resize: `decoded once (JPEG shrink-on-load) to a short side of max(${s.inputSize}, 320) px, then squashed to ${s.inputSize}×${s.inputSize} without keeping aspect ratio (sharp fit: 'fill', Lanczos3)`,
+      scaling: s.scaling.divide === 1 && s.scaling.subtract === 0 ? 'none: the graph takes 0–255 values as floats' : `inside the graph: x / ${s.scaling.divide} − ${s.scaling.subtract}`,
+      note: s.preprocessingNote,
+    },
+    outputs: s.outputs.map((o) => ({ name: o.name, role: o.role, layer: o.node, kind: 'pooled' as const, dims: c.outputDims[o.name]!, description: o.description })),
+    opset: 13,
+  };
+}
+
 function cardMarkdown(card: EncoderCard): string {
   const rows = card.outputs.map((o) => `| \`${o.name}\` | ${o.role} | \`${o.layer}\` | ${o.dims.join('×')} | ${o.description} |`).join('\n');
   return `# Encoder: ${card.architecture} (\`${card.name}\`)
@@ -172,7 +211,7 @@ Image encoder for Lenscribe's caption decoder, run with onnxruntime-node.
 - **Conversion**: ${card.converter}, ONNX opset ${card.opset}. The file is generated during \`npm ci\`
   (\`scripts/build-encoders.mjs\`) and not committed; a test regenerates it and checks the sha256.
 - **sha256** of \`${card.file}\` (${card.bytes} bytes): \`${card.sha256}\`
-- **Layers** converted: ${card.layers} Keras layers (the nsfwjs classifier head is left out).
+- **Layers** converted: ${card.source.package === 'nsfwjs' ? `${card.layers} Keras layers (the nsfwjs classifier head is left out)` : `${card.layers} graph nodes (the box decoding is left out)`}.
 ${card.quantization ? quantizationMarkdown(card.quantization) : ''}
 ## Input
 \`${card.input.name}\`: ${card.input.dtype} ${card.input.layout} [${card.input.shape.join(', ')}], RGB 0–255.
@@ -183,7 +222,7 @@ ${card.preprocessing.resize}; ${card.preprocessing.scaling}.
 ${card.preprocessing.note}
 
 ## Outputs
-| name | role | Keras layer | dims (per image) | what |
+| name | role | source layer | dims (per image) | what |
 |---|---|---|---|---|
 ${rows}
 `;
