@@ -15,13 +15,10 @@ import { buildReplaySet, finetune, type LabeledExample } from '../../src/trainin
 import { tokenize } from '../../src/training/vocab.js';
 import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename, row } from './flickr.js';
 
-// The issue's acceptance thresholds are out of reach of the bundled encoder's features: the base
-// model says "dog" on 56 % of these dog photos and on 12 % of the others, and even a classifier
-// trained on every agreeing Flickr8k photo finds only 25 % of the dogs at a 5 % false-positive
-// rate (`npm run bench -- concept-probe`), against the 70 % / 5 % asked. Run with
-// LENSCRIBE_ACCEPTANCE=1 to measure it, as `npm run bench -- finetune` also does.
-const missing =
-  missingForAcceptance() ?? (process.env.LENSCRIBE_ACCEPTANCE ? undefined : 'set LENSCRIBE_ACCEPTANCE=1 (known to miss the thresholds with the current base model)');
+// Runs whenever Flickr8k and a base model are present (~25 s). With the COCO-detector default
+// model the base says "dog" on 87 % of these dog photos and on 3 % of the others
+// (`npm run bench -- concept-probe`), so a taught name can reach the 70 % / 5 % asked.
+const missing = missingForAcceptance();
 if (missing) console.warn(`teach acceptance skipped: ${missing}`);
 
 describe.skipIf(!!missing)('teaching a new word on real photos', () => {
@@ -100,6 +97,11 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     console.log(JSON.stringify(figures));
     expect(figures.rexo_on_other_dogs).toBeGreaterThanOrEqual(0.7);
     expect(figures.rexo_on_non_dogs).toBeLessThanOrEqual(0.05);
-    expect(result.metrics.baseCiderChange!).toBeGreaterThanOrEqual(-0.1);
+    // Forgetting, at most 10 % of base-validation CIDEr-D. It is read with the taught name put
+    // back ("rexo" -> "dog"): those references say "dog", so a model that calls the dogs "rexo"
+    // as asked above loses their n-grams by design (raw change ~ -24 %), which is the rename,
+    // not forgetting. The raw change is printed above and in the bench.
+    expect(result.metrics.baseCiderChangeRenamed!).toBeGreaterThanOrEqual(-0.1);
+    expect(result.metrics.baseCiderChange!).toBeLessThan(result.metrics.baseCiderChangeRenamed!);
   }, 900_000);
 });
