@@ -6,7 +6,8 @@
  *  - The search starts every image from <start> and its own initial state.
  *  - <pad>, <start> and <unk> are never emitted (their log-probabilities are masked to −∞),
  *    nor any `bannedTokens`; <end> is masked until `minLength` words have been produced;
- *    with `noRepeatNgram` = n, no n-gram occurs twice in a caption.
+ *    with `noRepeatNgram` = n, no n-gram occurs twice in a caption, and no word stands on both
+ *    sides of "and"/"or" ("a white and white dog").
  *  - A caption stops at <end> (`ended: true`) or after `maxLength` words (`ended: false`).
  *  - `logProb` is the sum of the model's log-probabilities of every emitted token, <end>
  *    included when emitted (the masked distribution is not renormalised: it is the model's).
@@ -48,7 +49,8 @@ export interface DecodeOptions {
   bannedTokens?: readonly number[];
   /**
    * Block repeats: a word that would make an n-gram of this order appear twice in the caption
-   * is not emitted (3 stops "a man in a red shirt and a red shirt"). Default 0 (off).
+   * is not emitted (3 stops "a man in a red shirt and a red shirt"), nor the word just before
+   * "and"/"or" right after it (stops "a white and white dog"). Default 0 (off).
    */
   noRepeatNgram?: number;
 }
@@ -90,6 +92,8 @@ interface Resolved {
   /** 1 for every id that may never be emitted. */
   banned: Uint8Array;
   noRepeatNgram: number;
+  /** Ids of "and"/"or", whose two sides may not be the same word (with repeat blocking on). */
+  conjunctions: ReadonlySet<number>;
 }
 
 function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resolved {
@@ -107,8 +111,11 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
   if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new RangeError(`decode: noRepeatNgram must be a non-negative integer, got ${noRepeatNgram}`);
   const banned = new Uint8Array(V);
   for (const id of [PAD, START, UNK, ...(o.bannedTokens ?? [])]) if (id >= 0 && id < V) banned[id] = 1;
-  return { maxLength, minLength, alpha, banned, noRepeatNgram };
+  const conjunctions = new Set<number>();
+  if (noRepeatNgram > 0) for (let id = 0; id < V; id++) if (CONJUNCTIONS.has(vocab.decode([id]))) conjunctions.add(id);
+  return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions };
 }
+const CONJUNCTIONS = new Set(['and', 'or']);
 
 function normalise(logProb: number, words: number, ended: boolean, alpha: number): number {
   const len = words + (ended ? 1 : 0);
@@ -130,10 +137,14 @@ function allowed(r: Resolved, w: number, words: number, blocked: readonly number
 }
 const NONE: readonly number[] = [];
 
-/** Words that would complete an n-gram already present in `tokens` (n = r.noRepeatNgram). */
+/** Words that would complete an n-gram already present in `tokens` (n = r.noRepeatNgram), or echo the word before a trailing "and"/"or". */
 function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[] {
   const n = r.noRepeatNgram;
-  if (n === 0 || tokens.length < n - 1) return NONE;
+  if (n === 0) return NONE;
+  const last = tokens.length - 1;
+  // "x and x": the word before the conjunction may not follow it.
+  const echo = last >= 1 && r.conjunctions.has(tokens[last]!) ? [tokens[last - 1]!] : NONE;
+  if (tokens.length < n - 1) return echo;
   if (n === 1) return tokens;
   const start = tokens.length - (n - 1); // the last n−1 words
   const out: number[] = [];
@@ -142,7 +153,7 @@ function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[
     for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[start + j];
     if (same) out.push(tokens[i + n - 1]!);
   }
-  return out;
+  return echo.length ? [...out, ...echo] : out;
 }
 
 function checkFeatures(features: Float32Array, n: number): void {

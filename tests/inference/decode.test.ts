@@ -202,6 +202,16 @@ describe('search on a hand-set table', () => {
     expect(greedyDecode(model, tableVocab, noFeatures(1), 1, { maxLength: 5, noRepeatNgram: 2 })[0]!.text).toBe('a a b a c');
   });
 
+  it('with repeat blocking, never puts the same word on both sides of "and"', () => {
+    // words white and black dog = ids 4 5 6 7; the model wants "white and white …".
+    const vocab = Vocabulary.fromWords(['white', 'and', 'black', 'dog']);
+    // (the table is keyed by the whole prefix)
+    const model = new TableModel(8, { '': { 4: 0.9 }, '4': { 5: 0.9 }, '4,5': { 4: 0.6, 6: 0.35 }, '4,5,4': { 7: 0.9 }, '4,5,6': { 7: 0.9 }, '4,5,4,7': { [END]: 0.9 }, '4,5,6,7': { [END]: 0.9 } });
+    expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6 })[0]!.text).toBe('white and white dog');
+    expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3 })[0]!.text).toBe('white and black dog');
+    expect(beamSearch(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, beamWidth: 3 })[0]![0]!.text).toBe('white and black dog');
+  });
+
   it('samples words with probability proportional to p^(1/temperature), reproducibly', () => {
     const model = new TableModel(8, { '': { [A]: 0.6, [B]: 0.3, [C]: 0.1, [D]: 0, [END]: 0 } }, { [END]: 1 - 1e-9 });
     const first = (o: { temperature: number; seed: number }) => {
