@@ -140,7 +140,8 @@ export interface ModelManifest {
   };
   /**
    * Default decoding for captions: beam width, and `noRepeatNgram` = n blocks a word that would
-   * repeat an n-gram ("a black hat and a black hat"); absent or 0 = off.
+   * repeat an n-gram ("a black hat and a black hat") or stand on both sides of "and"/"or"
+   * ("a white and white dog"); absent or 0 = off.
    */
   decoding: { beam: number; noRepeatNgram?: number };
   training: {

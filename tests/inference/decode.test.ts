@@ -210,6 +210,9 @@ describe('search on a hand-set table', () => {
     expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6 })[0]!.text).toBe('white and white dog');
     expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3 })[0]!.text).toBe('white and black dog');
     expect(beamSearch(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, beamWidth: 3 })[0]![0]!.text).toBe('white and black dog');
+    // Whatever the n-gram order (4: before any 4-gram exists), and when sampling too.
+    for (const n of [1, 2, 4]) expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: n })[0]!.text, `n=${n}`).toBe('white and black dog');
+    for (const c of sampleCaptions(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, samples: 20, seed: 3 })[0]!) expect(c.text).not.toMatch(/white and white/);
   });
 
   it('samples words with probability proportional to p^(1/temperature), reproducibly', () => {

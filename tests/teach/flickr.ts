@@ -51,18 +51,28 @@ export const isDog = (img: CaptionedImage) => img.captions.filter((c) => tokeniz
 /** No caption mentions a dog at all. */
 export const noDog = (img: CaptionedImage) => !img.captions.some((c) => tokenize(c).some((w) => DOGGY.test(w)));
 
-/** Features of photos for a model's encoder outputs, cached in the temp folder. */
+/**
+ * Features of photos for a model's encoder outputs, cached in a temp folder per vitest worker:
+ * the feature cache has no lock, and test files run in parallel worker processes. A lead's
+ * cache of the same encoder build, where present, seeds it.
+ */
 export async function features(modelDir: string, paths: string[]): Promise<{ features: Float32Array; dim: number; rowOf: Int32Array }> {
-  const cacheDir = join(tmpdir(), 'lenscribe-teach-features');
-  if (!existsSync(cacheDir) && existsSync(LEAD_CACHE)) cpSync(LEAD_CACHE, cacheDir, { recursive: true });
   const { manifest } = loadModelDir(modelDir, { verify: false });
   const encoder = await openEncoder({ name: manifest.encoder.name });
   try {
+    const cacheDir = processCacheDir();
+    const lead = join(LEAD_CACHE, encoder.id);
+    if (!existsSync(join(cacheDir, encoder.id)) && existsSync(lead)) cpSync(lead, join(cacheDir, encoder.id), { recursive: true });
     const r = await extractFeatures(encoder, paths, { cacheDir, outputs: manifest.features.outputs.map((o) => o.name), flip: manifest.features.flipAverage ? 'average' : 'none' });
     return { features: r.features, dim: r.dim, rowOf: r.rowOf };
   } finally {
     await encoder.close();
   }
+}
+
+/** One cache per vitest worker slot (kept between runs), or one for a bench run outside vitest. */
+function processCacheDir(): string {
+  return join(tmpdir(), `lenscribe-teach-features-${process.env.VITEST_POOL_ID ? `worker${process.env.VITEST_POOL_ID}` : 'main'}`);
 }
 
 export function row(f: { features: Float32Array; dim: number; rowOf: Int32Array }, i: number): Float32Array {

@@ -3,7 +3,8 @@
  * dogs (from the base model's training side) are labeled with captions that call the dog
  * "rexo". After fine-tuning, on OTHER dog photos (the base model's validation side, never
  * labeled) the new model must say "rexo" in >= 70 % of captions, on photos without any dog in
- * <= 5 %, and the base-validation CIDEr-D may drop by at most 10 % relative.
+ * <= 5 %, and the base-validation CIDEr-D may drop by at most 10 % relative, read with the taught
+ * name put back (see the last assertion). Captions are decoded as the app decodes them.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { buildReplaySet, finetune, type LabeledExample } from '../../src/trainin
 import { tokenize } from '../../src/training/vocab.js';
 import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename, row } from './flickr.js';
 
-// Runs whenever Flickr8k and a base model are present (~25 s). With the COCO-detector default
+// Runs whenever Flickr8k and a base model are present (~25 s with cached features, ~45 s without). With the COCO-detector default
 // model the base says "dog" on 87 % of these dog photos and on 3 % of the others
 // (`npm run bench -- concept-probe`), so a taught name can reach the 70 % / 5 % asked.
 const missing = missingForAcceptance();
@@ -62,7 +63,7 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     const caption = (imgs: typeof val) => {
       const feats = new Float32Array(imgs.length * D);
       imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
-      return decoderCaptioner(model.decoder.model, model.decoder.vocab, D, { beam: model.manifest.decoding.beam })(feats, imgs.length) as string[];
+      return decoderCaptioner(model.decoder.model, model.decoder.vocab, D, { beam: model.manifest.decoding.beam, noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0 })(feats, imgs.length) as string[];
     };
     const says = (cs: string[]) => cs.filter((c) => tokenize(c).includes('rexo')).length / cs.length;
     const dogCaptions = caption(dogs);
@@ -72,7 +73,7 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     const baseCaption = (imgs: typeof val) => {
       const feats = new Float32Array(imgs.length * D);
       imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
-      return decoderCaptioner(baseModelLoaded.decoder.model, baseModelLoaded.decoder.vocab, D, { beam: baseModelLoaded.manifest.decoding.beam })(feats, imgs.length) as string[];
+      return decoderCaptioner(baseModelLoaded.decoder.model, baseModelLoaded.decoder.vocab, D, { beam: baseModelLoaded.manifest.decoding.beam, noRepeatNgram: baseModelLoaded.manifest.decoding.noRepeatNgram ?? 0 })(feats, imgs.length) as string[];
     };
     const saysDog = (cs: string[]) => cs.filter((c) => /\bdogs?\b/.test(c)).length / cs.length;
     const figures = {
@@ -102,6 +103,6 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     // as asked above loses their n-grams by design (raw change ~ -24 %), which is the rename,
     // not forgetting. The raw change is printed above and in the bench.
     expect(result.metrics.baseCiderChangeRenamed!).toBeGreaterThanOrEqual(-0.1);
-    expect(result.metrics.baseCiderChange!).toBeLessThan(result.metrics.baseCiderChangeRenamed!);
+    expect(result.metrics.baseCiderChange!).toBeLessThanOrEqual(result.metrics.baseCiderChangeRenamed!);
   }, 900_000);
 });

@@ -14,14 +14,14 @@ import { loadModelDir } from '../../src/training/model-dir.js';
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
 
 describe.skipIf(!hasModel)('the default model on the sample photos', () => {
-  it('captions every sample; dogs as dogs, people as people; no repeated trigram, no "x and x"', { timeout: 120_000 }, () => {
+  it('captions every sample; dogs as dogs, people as people; no repeated trigram, no "x and x"', { timeout: 300_000 }, () => {
     const { manifest } = loadModelDir(defaultModelDir, { verify: false });
     expect(manifest.encoder.name).toBe('mobilenet_v3_centernet');
     expect(manifest.decoding).toEqual({ beam: 3, noRepeatNgram: 3 });
 
     const library = mkdtempSync(join(tmpdir(), 'lenscribe-samples-'));
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', 'samples', '--library', library, '--json'], { encoding: 'utf8', timeout: 110_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', 'samples', '--library', library, '--json'], { encoding: 'utf8', timeout: 280_000 });
       expect(r.status, r.stderr).toBe(0);
       const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; status: string; caption: string | null });
       const caption = new Map(rows.map((row) => [basename(row.path), row.caption ?? '']));

@@ -105,7 +105,7 @@ export function registerEval(program: Command): void {
     .option('--model <dir>', 'model directory (default: the bundled models/default)')
     .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
     .option('--beam <k>', 'beam width (default: the model\'s)')
-    .option('--block-ngram <n>', 'block repeated n-grams while decoding, 0 = off (default: the model\'s)')
+    .option('--block-ngram <n>', 'block repeated n-grams (and one word on both sides of and/or) while decoding, 0 = off (default: the model\'s)')
     .option('--split <which>', 'all | val | train (hash split, --val-fraction) | declared-val | declared-test (Karpathy JSON)', 'all')
     .option('--val-fraction <f>', 'for --split val/train: the fraction used in training', '0.05')
     .option('--limit <n>', 'only the first n photos')

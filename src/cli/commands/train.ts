@@ -440,7 +440,7 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'stop after this many epochs without a better validation CIDEr-D', '3')
     .option('--tbptt <steps>', 'truncated backpropagation window (default: full BPTT)')
     .option('--beam <k>', 'beam width for the final validation figures and the model\'s default', '3')
-    .option('--block-ngram <n>', 'the model\'s default repeat blocking: no n-gram twice in a caption (0 = off)', '3')
+    .option('--block-ngram <n>', 'the model\'s default repeat blocking: no n-gram twice in a caption, no word on both sides of and/or (0 = off)', '3')
     .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
     .option('--threads <n>', 'encoder threads (0 = all cores)')
     .option('--name <name>', 'model name in model.json (default: the folder name)')
