@@ -148,9 +148,7 @@ export function makeCard(g: GeneratedEncoder): EncoderCard {
       size: c.inputSize[0],
     },
     preprocessing: {
-      orientation: 'EXIF auto-orientation',
-      colour: 'sRGB, 8-bit; alpha flattened on white',
-      resize: `decoded once (JPEG shrink-on-load) to a short side of max(${c.inputSize[0]}, 320) px, then squashed to ${c.inputSize[0]}×${c.inputSize[1]} without keeping aspect ratio (sharp fit: 'fill', Lanczos3)`,
+      ...photoPreprocessing(c.inputSize),
       scaling: `inside the graph: x / ${SCALING.divide} − ${SCALING.subtract} (Keras preprocess_input, mode 'tf')`,
       note: SCALING_NOTE[c.spec.name] ?? '',
     },
@@ -167,6 +165,15 @@ export function makeCard(g: GeneratedEncoder): EncoderCard {
     };
   }
   return card;
+}
+
+/** What preprocess.ts does to a photo before any encoder sees it, for the cards. */
+function photoPreprocessing([h, w]: [number, number]): Pick<EncoderCard['preprocessing'], 'orientation' | 'colour' | 'resize'> {
+  return {
+    orientation: 'EXIF auto-orientation',
+    colour: 'sRGB, 8-bit; alpha flattened on white',
+    resize: `decoded once (JPEG shrink-on-load) to a short side of max(${h}, 320) px, then squashed to ${h}×${w} without keeping aspect ratio (sharp fit: 'fill', Lanczos3)`,
+  };
 }
 
 function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number): EncoderCard {
@@ -189,9 +196,7 @@ function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number):
     layers: c.nodeCount,
     input: { name: 'pixels', dtype: 'uint8', layout: 'NHWC', shape: ['N', s.inputSize, s.inputSize, 3], size: s.inputSize },
     preprocessing: {
-      orientation: 'EXIF auto-orientation',
-      colour: 'sRGB, 8-bit; alpha flattened on white',
-      resize: `decoded once (JPEG shrink-on-load) to a short side of max(${s.inputSize}, 320) px, then squashed to ${s.inputSize}×${s.inputSize} without keeping aspect ratio (sharp fit: 'fill', Lanczos3)`,
+      ...photoPreprocessing([s.inputSize, s.inputSize]),
       scaling: s.scaling.divide === 1 && s.scaling.subtract === 0 ? 'none: the graph takes 0–255 values as floats' : `inside the graph: x / ${s.scaling.divide} − ${s.scaling.subtract}`,
       note: s.preprocessingNote,
     },

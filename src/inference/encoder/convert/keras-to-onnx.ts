@@ -12,7 +12,7 @@
  *  - The input is raw 0–255 uint8 NHWC; the cast, scaling and NCHW transpose are in the graph.
  */
 import type { KerasLayer, KerasModel } from './keras-source.js';
-import { DataType, OnnxGraph } from './onnx-graph.js';
+import { OnnxGraph, clipRelu, pixelsInput } from './onnx-graph.js';
 
 /** What one graph output exposes. */
 export interface OutputSpec {
@@ -85,12 +85,8 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
       case 'InputLayer': {
         const shape = c.batch_input_shape as [null, number, number, number];
         inputSize = [shape[1], shape[2]];
-        const pixels = g.input('pixels', DataType.UINT8, ['N', shape[1], shape[2], shape[3]]);
-        const nchw = g.node('Transpose', [pixels], 'input_nchw', { perm: [0, 3, 1, 2] });
-        const f = g.node('Cast', [nchw], 'input_float', { to: DataType.FLOAT });
-        const div = g.node('Div', [f, g.constant('scale_divide', Float32Array.of(opts.scaling.divide), [])], 'input_divided');
-        const scaled = g.node('Sub', [div, g.constant('scale_subtract', Float32Array.of(opts.scaling.subtract), [])], 'input_scaled');
-        out = { name: scaled, dims: [shape[3], shape[1], shape[2]] };
+        if (shape[3] !== 3) throw new Error(`${layer.name}: expects RGB input, got ${shape[3]} channels`);
+        out = { name: pixelsInput(g, inputSize, opts.scaling), dims: [shape[3], shape[1], shape[2]] };
         break;
       }
       case 'ZeroPadding2D': {
@@ -264,7 +260,7 @@ function activation(g: OnnxGraph, x: string, kind: string, base: string, max?: n
     case 'relu':
       return g.node('Relu', [x], base);
     case 'relu6':
-      return g.node('Clip', [x, g.constant(`${base}_min`, Float32Array.of(0), []), g.constant(`${base}_max`, Float32Array.of(max ?? 6), [])], base);
+      return clipRelu(g, x, base, max);
     case 'softmax':
       return g.node('Softmax', [x], base, { axis: -1 });
     case 'sigmoid':

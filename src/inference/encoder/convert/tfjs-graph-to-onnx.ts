@@ -15,7 +15,7 @@
  *  - `Mean` over axes [1,2] with keep_dims is GlobalAveragePool.
  *  - Weights quantized to float16 by the tfjs converter decode exactly to float32.
  */
-import { DataType, OnnxGraph } from './onnx-graph.js';
+import { OnnxGraph, clipRelu, pixelsInput } from './onnx-graph.js';
 
 export interface TfjsGraphModel {
   /** GraphDef nodes (tfjs `model.json` → modelTopology.node). */
@@ -138,14 +138,9 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
     const a = node.attr ?? {};
     let out: { name: string; channels: number };
     switch (node.op) {
-      case 'Placeholder': {
-        const pixels = g.input('pixels', DataType.UINT8, ['N', opts.inputSize, opts.inputSize, 3]);
-        const nchw = g.node('Transpose', [pixels], 'input_nchw', { perm: [0, 3, 1, 2] });
-        const f = g.node('Cast', [nchw], 'input_float', { to: DataType.FLOAT });
-        const div = opts.scaling.divide === 1 ? f : g.node('Div', [f, g.constant('scale_divide', Float32Array.of(opts.scaling.divide), [])], 'input_divided');
-        out = { name: opts.scaling.subtract === 0 ? div : g.node('Sub', [div, g.constant('scale_subtract', Float32Array.of(opts.scaling.subtract), [])], 'input_scaled'), channels: 3 };
+      case 'Placeholder':
+        out = { name: pixelsInput(g, [opts.inputSize, opts.inputSize], opts.scaling), channels: 3 };
         break;
-      }
       case 'Conv2D':
       case '_FusedConv2D':
       case 'DepthwiseConv2dNative':
@@ -185,7 +180,7 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
         });
         for (const act of fused.slice(1)) {
           if (act === 'Relu') y = g.node('Relu', [y], `${node.name}_relu`);
-          else if (act === 'Relu6') y = clip6(g, y, node.name);
+          else if (act === 'Relu6') y = clipRelu(g, y, node.name);
           else throw new Error(`${node.name}: fused activation ${act} not supported`);
         }
         out = { name: y, channels: outC };
@@ -201,14 +196,12 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
         break;
       }
       case 'Relu':
-        out = { ...convert(ins[0]!), name: g.node('Relu', [convert(ins[0]!).name], node.name) };
-        break;
       case 'Relu6':
-        out = { ...convert(ins[0]!), name: clip6(g, convert(ins[0]!).name, node.name) };
+      case 'Sigmoid': {
+        const x = convert(ins[0]!);
+        out = { name: node.op === 'Relu6' ? clipRelu(g, x.name, node.name) : g.node(node.op, [x.name], node.name), channels: x.channels };
         break;
-      case 'Sigmoid':
-        out = { ...convert(ins[0]!), name: g.node('Sigmoid', [convert(ins[0]!).name], node.name) };
-        break;
+      }
       case 'Identity':
         out = convert(ins[0]!);
         break;
@@ -267,6 +260,3 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
   return { bytes, outputDims, nodeCount: done.size };
 }
 
-function clip6(g: OnnxGraph, x: string, base: string): string {
-  return g.node('Clip', [x, g.constant(`${base}_min`, Float32Array.of(0), []), g.constant(`${base}_max`, Float32Array.of(6), [])], base);
-}
