@@ -60,7 +60,7 @@ export async function features(modelDir: string, paths: string[]): Promise<{ fea
   const { manifest } = loadModelDir(modelDir, { verify: false });
   const encoder = await openEncoder({ name: manifest.encoder.name });
   try {
-    const cacheDir = processCacheDir();
+    const cacheDir = workerCacheDir();
     const lead = join(LEAD_CACHE, encoder.id);
     if (!existsSync(join(cacheDir, encoder.id)) && existsSync(lead)) cpSync(lead, join(cacheDir, encoder.id), { recursive: true });
     const r = await extractFeatures(encoder, paths, { cacheDir, outputs: manifest.features.outputs.map((o) => o.name), flip: manifest.features.flipAverage ? 'average' : 'none' });
@@ -71,7 +71,7 @@ export async function features(modelDir: string, paths: string[]): Promise<{ fea
 }
 
 /** One cache per vitest worker slot (kept between runs), or one for a bench run outside vitest. */
-function processCacheDir(): string {
+function workerCacheDir(): string {
   return join(tmpdir(), `lenscribe-teach-features-${process.env.VITEST_POOL_ID ? `worker${process.env.VITEST_POOL_ID}` : 'main'}`);
 }
 
