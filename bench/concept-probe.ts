@@ -12,7 +12,7 @@
  * often it says "dog"/"dogs" on the dog photos and on the others.
  * Default model dir: models/default. Data read in place from ../shared/datasets/flickr8k.
  */
-import { loadModel } from '../src/training/model-dir.js';
+import { loadModel } from '../src/model/model-dir.js';
 import { decoderCaptioner } from '../src/training/metrics/evaluate.js';
 import { defaultModelDir } from '../src/shared/paths.js';
 import { features, flickr, isDog, missingForAcceptance, noDog, row } from '../tests/teach/flickr.js';

@@ -14,22 +14,22 @@
  *   decode-beam3-single    one photo at a time (latency)
  *   decode-beam3-batched   all photos in one call (how the library captions a folder)
  *   decode-greedy-single   one photo at a time
- *   decode-beam3-single-reference-backend   the same through model.ts's DecoderStepModel, to
+ *   decode-beam3-single-reference-backend   the same through decoder.ts's DecoderStepModel, to
  *                          show what the onnx step model (loadDecoder's default) buys
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beamSearch, greedyDecode, type Caption } from '../src/inference/decode.js';
-import { OnnxStepModel } from '../src/inference/onnx-step-model.js';
+import { beamSearch, greedyDecode, type Caption } from '../src/model/decode.js';
+import { OnnxStepModel } from '../src/model/onnx-step-model.js';
 import { defaultModelDir } from '../src/shared/paths.js';
-import { setGemmThreads } from '../src/training/matmul.js';
-import { loadDecoder } from '../src/training/model-io.js';
-import { DecoderStepModel, initParams, paramShapes } from '../src/training/model.js';
-import { Rng } from '../src/training/rng.js';
-import { encodeSafetensors, type TensorInput } from '../src/training/safetensors.js';
-import type { DecoderConfig, Params, StepModel } from '../src/training/types.js';
+import { setGemmThreads } from '../src/model/matmul.js';
+import { loadDecoder } from '../src/model/decoder-io.js';
+import { DecoderStepModel, initParams, paramShapes } from '../src/model/decoder.js';
+import { Rng } from '../src/model/rng.js';
+import { encodeSafetensors, type TensorInput } from '../src/model/safetensors.js';
+import type { DecoderConfig, Params, StepModel } from '../src/model/types.js';
 
 const images = Number(process.argv[2]) || 24;
 const MAX_LENGTH = 20;
@@ -182,7 +182,7 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
   const searches: Record<Key, [Search, boolean]> = { beamSingle: [beam, false], beamBatched: [beam, true], greedySingle: [greedy, false] };
   const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], REPS), 'OnnxStepModel']);
   if (reference) {
-    ours.push([`${label.beamSingle}-reference-backend`, 'beamSingle', measure(beam, false, 1, new DecoderStepModel(params)), 'model.ts DecoderStepModel']);
+    ours.push([`${label.beamSingle}-reference-backend`, 'beamSingle', measure(beam, false, 1, new DecoderStepModel(params)), 'decoder.ts DecoderStepModel']);
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-decode-'));

@@ -3,11 +3,11 @@
  * the float32 network it was quantized from, on Flickr8k validation photos (hash split 0.05;
  * the calibration photos come from the training side). One JSON line per pooled output: cosine
  * (mean, min), relative L2 error (mean, max) and max abs error next to the largest value.
- * These are the figures the int8 card quotes (src/inference/encoder/convert/build.ts).
+ * These are the figures the int8 card quotes (src/convert/build.ts).
  */
 import { join } from 'node:path';
 import { openEncoder } from '../src/inference/encoder/encoder.js';
-import { QUANTIZED } from '../src/inference/encoder/convert/networks.js';
+import { QUANTIZED } from '../src/convert/networks.js';
 import { preparePhoto } from '../src/inference/encoder/preprocess.js';
 import { loadDataset, splitByHash } from '../src/training/datasets.js';
 import { FLICKR, missingForAcceptance } from '../tests/teach/flickr.js';

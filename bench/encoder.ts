@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { openEncoderWorker } from '../src/inference/encoder/encoder-client.js';
 import { openEncoder } from '../src/inference/encoder/encoder.js';
-import { NETWORKS } from '../src/inference/encoder/convert/networks.js';
+import { NETWORKS } from '../src/convert/networks.js';
 import { loadTfjsModel, tfjsFeatures } from '../tests/inference/encoder-tfjs.js';
 
 const PHOTOS = Number(process.argv[2] ?? 48);

@@ -13,11 +13,11 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setGemmThreads } from '../src/training/matmul.js';
-import { initParams, lossAndGrads, createStepModel } from '../src/training/model.js';
+import { setGemmThreads } from '../src/model/matmul.js';
+import { initParams, lossAndGrads, createStepModel } from '../src/model/decoder.js';
 import { adamStep, clipGradNorm, createAdamState } from '../src/training/optim.js';
-import { Rng } from '../src/training/rng.js';
-import { END, PAD, START, type DecoderConfig, type StepModel } from '../src/training/types.js';
+import { Rng } from '../src/model/rng.js';
+import { END, PAD, START, type DecoderConfig, type StepModel } from '../src/model/types.js';
 
 /** Rounds of `perRound` iterations, each side in turn; the figure is each side's median round. */
 const rounds = Number(process.argv[2]) || 5;
@@ -105,16 +105,16 @@ setGemmThreads(1);
 await benchInference();
 
 async function benchInference(): Promise<void> {
-  const decodePath = new URL('../src/inference/decode.ts', import.meta.url);
+  const decodePath = new URL('../src/model/decode.ts', import.meta.url);
   if (!existsSync(fileURLToPath(decodePath))) {
-    console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/inference/decode.ts does not exist yet' }));
+    console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/model/decode.ts does not exist yet' }));
     return;
   }
   const decode = (await import(decodePath.href)) as Record<string, unknown>;
   type Beam = (model: unknown, vocab: unknown, features: Float32Array, n: number, opts: Record<string, unknown>) => Array<Array<{ tokens: number[] }>>;
   const beamSearch = decode.beamSearch as Beam | undefined;
   if (typeof beamSearch !== 'function') {
-    console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/inference/decode.ts has no beamSearch export' }));
+    console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/model/decode.ts has no beamSearch export' }));
     return;
   }
   // Untrained weights rarely emit <end>, so captions run long: ms_per_step is the stable figure.

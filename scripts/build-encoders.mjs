@@ -21,7 +21,7 @@ try {
   console.warn('build-encoders: nsfwjs or tsx not installed (production install?); encoders not built');
 }
 if (tsImport) {
-  const { buildEncoders } = await tsImport(join(root, 'src/inference/encoder/convert/build.ts'), import.meta.url);
+  const { buildEncoders } = await tsImport(join(root, 'src/convert/build.ts'), import.meta.url);
   const t0 = Date.now();
   const results = buildEncoders({ modelsDir: process.env.LENSCRIBE_MODELS ?? join(root, 'models'), writeCards });
   for (const r of results) {

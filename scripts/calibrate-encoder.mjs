@@ -17,8 +17,8 @@ const PHOTOS = 100;
 const VAL_FRACTION = 0.05;
 
 const load = (p) => tsImport(join(root, p), import.meta.url);
-const { QUANTIZED, convertNetwork } = await load('src/inference/encoder/convert/networks.ts');
-const { measureRanges } = await load('src/inference/encoder/convert/calibrate.ts');
+const { QUANTIZED, convertNetwork } = await load('src/convert/networks.ts');
+const { measureRanges } = await load('src/convert/calibrate.ts');
 const { preparePhoto } = await load('src/inference/encoder/preprocess.ts');
 const { loadDataset, splitByHash } = await load('src/training/datasets.ts');
 

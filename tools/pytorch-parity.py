@@ -2,7 +2,7 @@
 "lenscribe train lands within 3 % of the PyTorch validation loss for the same config and data".
 
 Input: the folder `lenscribe train … --export-data <dir>` writes (features, caption ids cut to
-max-words, image index, meta.json with the options). The model mirrors src/training/model.ts:
+max-words, image index, meta.json with the options). The model mirrors src/model/decoder.ts:
 features standardised with the training images' per-dimension mean/std (population std), h0 =
 tanh(f·W_proj + b_proj) for every layer, c0 = 0; embedding -> dropout -> LSTM (dropout between
 layers) -> dropout -> vocabulary scores; cross-entropy per real target token (padding ignored);

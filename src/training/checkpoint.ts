@@ -7,13 +7,13 @@
  * the previous checkpoint or the new one, never a torn file.
  *
  * This is the trainer's own artifact; a finished model (weights + config + vocabulary) is
- * saved by src/training/model-io.ts.
+ * saved by src/model/decoder-io.ts.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, ModelFileError, type TensorInput } from './safetensors.js';
-import { configFromParams, paramShapes } from './model.js';
-import type { DecoderConfig, Params } from './types.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, ModelFileError, type TensorInput } from '../model/safetensors.js';
+import { configFromParams, paramShapes } from '../model/decoder.js';
+import type { DecoderConfig, Params } from '../model/types.js';
 
 export interface CheckpointInfo {
   epoch: number;

@@ -2,8 +2,8 @@
  * Optimisation: Adam, gradient clipping by global L2 norm, and the learning-rate schedule.
  * Works on named parameter tensors (`Params`) and their gradients of the same names.
  */
-import type { FloatArray } from './matmul.js';
-import type { Params } from './types.js';
+import type { FloatArray } from '../model/matmul.js';
+import type { Params } from '../model/types.js';
 
 export interface AdamOptions {
   beta1?: number;

@@ -10,11 +10,11 @@
  * checkpoints and the matrix module. It yields to the event loop between batches so that an
  * AbortSignal fired from another thread or a message handler is seen promptly.
  */
-import { createStepModel, cloneParams, evaluateLoss, featureStats, initParams, isTrainable, lossAndGrads, validateConfig, configFromParams, type CaptionBatch } from './model.js';
+import { createStepModel, cloneParams, evaluateLoss, featureStats, initParams, isTrainable, lossAndGrads, validateConfig, configFromParams, type CaptionBatch } from '../model/decoder.js';
 import { adamStep, clipGradNorm, createAdamState, learningRate as scheduledRate, type AdamOptions, type LrSchedule } from './optim.js';
 import { saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
-import { Rng } from './rng.js';
-import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from './types.js';
+import { Rng } from '../model/rng.js';
+import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from '../model/types.js';
 
 /**
  * One caption of one image: its word ids. The trainer adds <start> and <end>; if they are

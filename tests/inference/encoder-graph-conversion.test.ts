@@ -11,9 +11,9 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { loadCard } from '../../src/inference/encoder/card.js';
-import { generateEncoder } from '../../src/inference/encoder/convert/build.js';
-import { GRAPH_NETWORKS } from '../../src/inference/encoder/convert/networks.js';
-import { convertTfjsGraph, readTfjsGraphModel } from '../../src/inference/encoder/convert/tfjs-graph-to-onnx.js';
+import { generateEncoder } from '../../src/convert/build.js';
+import { GRAPH_NETWORKS } from '../../src/convert/networks.js';
+import { convertTfjsGraph, readTfjsGraphModel } from '../../src/convert/tfjs-graph-to-onnx.js';
 import { openEncoder } from '../../src/inference/encoder/encoder.js';
 import { modelsDir } from '../../src/shared/paths.js';
 

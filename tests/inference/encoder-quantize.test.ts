@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { measureRanges } from '../../src/inference/encoder/convert/calibrate.js';
-import { quantizeEncoder, uint8Params } from '../../src/inference/encoder/convert/quantize.js';
+import { measureRanges } from '../../src/convert/calibrate.js';
+import { quantizeEncoder, uint8Params } from '../../src/convert/quantize.js';
 import { preparePhoto } from '../../src/inference/encoder/preprocess.js';
 import { modelsDir } from '../../src/shared/paths.js';
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { nsfwjsModelDir } from '../../src/inference/encoder/convert/keras-source.js';
+import { nsfwjsModelDir } from '../../src/convert/keras-source.js';
 
 const require = createRequire(import.meta.url);
 

@@ -146,7 +146,7 @@ describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', (
 
   it("expands searches with the active model's own word embeddings (W_embed)", async () => {
     expect(await lib.expansionReady()).toBe(true);
-    const { loadWordEmbeddings } = await import('../../src/inference/pipeline.js');
+    const { loadWordEmbeddings } = await import('../../src/inference/caption-pipeline.js');
     const table = (await loadWordEmbeddings(modelDir!))!;
     expect(table.vocab.slice(0, 4)).toEqual(['<pad>', '<start>', '<end>', '<unk>']);
     expect(table.vectors.length).toBe(table.vocab.length * table.dim);

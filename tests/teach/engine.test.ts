@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finetune, FinetuneError, growVocabulary, partialDirOf, renamedWords, type LabeledExample } from '../../src/training/finetune.js';
-import { DecoderStepModel } from '../../src/training/model.js';
-import { loadModel, sha256File } from '../../src/training/model-dir.js';
+import { finetune, FinetuneError, growVocabulary, partialDirOf, renamedWords, type LabeledExample } from '../../src/training/teach.js';
+import { DecoderStepModel } from '../../src/model/decoder.js';
+import { loadModel, sha256File } from '../../src/model/model-dir.js';
 import { FLICKR, flickrPhotos, testModelDir } from '../library/model.js';
 import { features, rename } from './flickr.js';
 

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openEncoder } from '../../src/inference/encoder/index.js';
 import { loadDataset, splitByHash, type CaptionedImage } from '../../src/training/datasets.js';
-import { extractFeatures } from '../../src/training/feature-cache.js';
-import { loadModelDir } from '../../src/training/model-dir.js';
+import { extractFeatures } from '../../src/inference/feature-cache.js';
+import { loadModelDir } from '../../src/model/model-dir.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { tokenize } from '../../src/training/vocab.js';
+import { tokenize } from '../../src/model/vocab.js';
 
 export const FLICKR = resolve('../shared/datasets/flickr8k');
 const RUN = '/work/runs/default-try3';

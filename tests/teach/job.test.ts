@@ -11,8 +11,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
-import { Teacher } from '../../src/main/library/finetune-job.js';
-import { sha256File } from '../../src/training/model-dir.js';
+import { Teacher } from '../../src/main/teach/teach-job.js';
+import { sha256File } from '../../src/model/model-dir.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
 import { tempDir } from '../library/fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from '../library/model.js';

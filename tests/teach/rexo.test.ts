@@ -10,10 +10,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/training/model-dir.js';
+import { loadModel } from '../../src/model/model-dir.js';
 import { decoderCaptioner } from '../../src/training/metrics/evaluate.js';
-import { buildReplaySet, finetune, type LabeledExample } from '../../src/training/finetune.js';
-import { tokenize } from '../../src/training/vocab.js';
+import { buildReplaySet, finetune, type LabeledExample } from '../../src/training/teach.js';
+import { tokenize } from '../../src/model/vocab.js';
 import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename, row } from './flickr.js';
 
 // Runs whenever Flickr8k and a base model are present (~25 s with cached features, ~45 s without). With the COCO-detector default

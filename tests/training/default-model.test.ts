@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { loadModelDir } from '../../src/training/model-dir.js';
+import { loadModelDir } from '../../src/model/model-dir.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
 

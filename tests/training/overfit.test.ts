@@ -3,10 +3,10 @@
  * trainer, come back word for word from greedy decoding.
  */
 import { describe, expect, it } from 'vitest';
-import { createStepModel } from '../../src/training/model.js';
+import { createStepModel } from '../../src/model/decoder.js';
 import { train, type Caption } from '../../src/training/trainer.js';
-import { Rng } from '../../src/training/rng.js';
-import { END, START, type StepModel } from '../../src/training/types.js';
+import { Rng } from '../../src/model/rng.js';
+import { END, START, type StepModel } from '../../src/model/types.js';
 
 /** The simplest search over a StepModel: the most likely word at every step. */
 function greedy(model: StepModel, features: Float32Array, n: number, maxLen: number): number[][] {

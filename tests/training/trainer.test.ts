@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadCheckpoint } from '../../src/training/checkpoint.js';
 import { makeBatches, train, type Caption, type CaptionData, type TrainProgress } from '../../src/training/trainer.js';
-import { Rng } from '../../src/training/rng.js';
-import { END, PAD, START, type DecoderConfig } from '../../src/training/types.js';
+import { Rng } from '../../src/model/rng.js';
+import { END, PAD, START, type DecoderConfig } from '../../src/model/types.js';
 
 const config: DecoderConfig = { featureDim: 12, embedDim: 16, hiddenDim: 24, layers: 2, vocabSize: 30, dropout: 0.1 };
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, errorSummary, formatEta, openLibraryFromCli, ProgressBar } from '../../main/library/cli-common.js';
+import { addLibraryOption, errorSummary, formatEta, openLibraryFromCli, ProgressBar } from '../ui.js';
 
 export function registerCaption(program: Command): void {
   addLibraryOption(

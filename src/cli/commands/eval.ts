@@ -13,7 +13,7 @@ import { defaultModelDir } from '../../shared/paths.js';
 import { encoderDir, openEncoder, ENCODER_NAMES } from '../../inference/encoder/index.js';
 import { describeProblem, loadDataset, splitByHash, splitDeclared } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner } from '../../training/metrics/evaluate.js';
-import { loadModel } from '../../training/model-dir.js';
+import { loadModel } from '../../model/model-dir.js';
 import { featuresFor, formatScores, StatusLine } from './train.js';
 
 interface EvalCliOptions {

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli } from '../../main/library/cli-common.js';
+import { addLibraryOption, openLibraryFromCli } from '../ui.js';
 import type { ExportRow } from '../../main/library/library.js';
 import type { ExportOnly } from '../../main/metadata/library-sync.js';
 import { exportMetadataAction, oneOf } from './metadata.js';

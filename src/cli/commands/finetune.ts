@@ -1,13 +1,13 @@
 /**
  * `lenscribe finetune [--library <dir>] [--epochs n] [--lr r] [--activate] [--resume | --discard] [--json]`:
- * teach the active model the user's own captions (src/main/library/finetune-job.ts). Progress
+ * teach the active model the user's own captions (src/main/teach/teach-job.ts). Progress
  * goes to stderr; `--activate` makes the new version active and runs the re-captioning of every
  * photo without a user caption to the end; `--json` ends with one JSON line of the run's metrics.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli } from '../../main/library/cli-common.js';
-import { Teacher } from '../../main/library/finetune-job.js';
+import { addLibraryOption, openLibraryFromCli } from '../ui.js';
+import { Teacher } from '../../main/teach/teach-job.js';
 import { bar, formatSeconds, StatusLine } from './train.js';
 
 interface FinetuneCliOptions {

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { loadDataset } from '../../training/datasets.js';
-import { addLibraryOption, openLibraryFromCli } from '../../main/library/cli-common.js';
+import { addLibraryOption, openLibraryFromCli } from '../ui.js';
 import { scanFolder } from '../../main/library/scanner.js';
 
 export async function sidecarCaptions(folder: string): Promise<Array<{ path: string; text: string }>> {

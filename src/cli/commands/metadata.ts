@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli, ProgressBar } from '../../main/library/cli-common.js';
+import { addLibraryOption, openLibraryFromCli, ProgressBar } from '../ui.js';
 import { endExiftool } from '../../main/metadata/exiftool.js';
 import { exportCaptions, importDescriptions, type ExportOnly } from '../../main/metadata/library-sync.js';
 import type { SidecarNaming, WriteTarget } from '../../main/metadata/types.js';

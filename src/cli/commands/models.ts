@@ -11,13 +11,13 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli } from '../../main/library/cli-common.js';
-import { Teacher } from '../../main/library/finetune-job.js';
+import { addLibraryOption, openLibraryFromCli } from '../ui.js';
+import { Teacher } from '../../main/teach/teach-job.js';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash } from '../../training/datasets.js';
-import { buildReplaySet, REPLAY_FILE, saveReplaySet } from '../../training/finetune.js';
-import { loadModelDir, writeModelDir } from '../../training/model-dir.js';
-import { CONFIG_FILE } from '../../training/model-io.js';
+import { buildReplaySet, REPLAY_FILE, saveReplaySet } from '../../training/teach.js';
+import { loadModelDir, writeModelDir } from '../../model/model-dir.js';
+import { CONFIG_FILE } from '../../model/decoder-io.js';
 import { featuresFor, StatusLine } from './train.js';
 
 async function activateAndWait(teacher: Teacher, json: boolean, how: 'activate' | 'rollback', id?: string): Promise<void> {

@@ -1,7 +1,7 @@
 /** `lenscribe search "<query>"`: full-text search over the library's captions and file names. */
 import type { Command } from 'commander';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-contract.js';
-import { addLibraryOption, openLibraryFromCli, parsePositiveInt } from '../../main/library/cli-common.js';
+import { addLibraryOption, openLibraryFromCli, parsePositiveInt } from '../ui.js';
 
 export function registerSearch(program: Command): void {
   addLibraryOption(

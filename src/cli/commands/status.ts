@@ -1,6 +1,6 @@
 /** `lenscribe status`: folders, photo counts, errors per kind, jobs and the active model. */
 import type { Command } from 'commander';
-import { addLibraryOption, errorSummary, openLibraryFromCli } from '../../main/library/cli-common.js';
+import { addLibraryOption, errorSummary, openLibraryFromCli } from '../ui.js';
 
 export function registerStatus(program: Command): void {
   addLibraryOption(program.command('status').description('show what the library holds').option('--json', 'one JSON object')).action(

@@ -1,9 +1,9 @@
 /**
  * `lenscribe train --data <captions> --out <model dir>`: trains a caption decoder on captioned
- * photos and writes a complete model directory (src/training/model-dir.ts).
+ * photos and writes a complete model directory (src/model/model-dir.ts).
  *
  *   dataset (jsonl | Flickr8k token file | Karpathy JSON) -> validation split (hash of file names)
- *   -> encoder features, extracted once and cached on disk (src/training/feature-cache.ts)
+ *   -> encoder features, extracted once and cached on disk (src/inference/feature-cache.ts)
  *   -> vocabulary from the training captions -> trainer (src/training/trainer.ts), validating
  *      each epoch by CIDEr-D of greedy captions, keeping the best epoch's weights
  *   -> decoder saved with model-io, scored on the validation photos with beam search, model.json.
@@ -17,14 +17,14 @@ import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { ENCODER_NAMES, encoderDir, openEncoder, resolveOutputs, type Encoder } from '../../inference/encoder/index.js';
 import { describeProblem, loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
-import { extractFeatures } from '../../training/feature-cache.js';
+import { extractFeatures } from '../../inference/feature-cache.js';
 import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
-import { OnnxStepModel } from '../../inference/onnx-step-model.js';
-import { encoderFileRef, FLICKR8K_CREDIT, writeModelDir, type ManifestInput, type TrainingData, type ValidationMetrics } from '../../training/model-dir.js';
-import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../training/model-io.js';
+import { OnnxStepModel } from '../../model/onnx-step-model.js';
+import { encoderFileRef, FLICKR8K_CREDIT, writeModelDir, type ManifestInput, type TrainingData, type ValidationMetrics } from '../../model/model-dir.js';
+import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
 import { train, type Caption, type CaptionData, type TrainProgress } from '../../training/trainer.js';
-import type { DecoderConfig, Params } from '../../training/types.js';
-import { Vocabulary } from '../../training/vocab.js';
+import type { DecoderConfig, Params } from '../../model/types.js';
+import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
 
 export interface TrainCliOptions {

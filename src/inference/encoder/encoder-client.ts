@@ -8,7 +8,7 @@ import { startWorker } from '../../shared/worker.js';
 import type { EncoderCard } from './card.js';
 import { DEFAULT_ENCODER_NAME, resolveOutputs } from './card.js';
 import { DEFAULT_BATCH, DEFAULT_DECODES, type EncodedItem, type EncodeFilesOptions, type EncoderApi, type OpenEncoderOptions } from './encoder.js';
-import { runEncodePipeline } from './pipeline.js';
+import { runEncodePipeline } from './encode-pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto } from './preprocess.js';
 import type { ClientMessage, EncoderInfo, WorkerMessage } from './encoder-protocol.js';
 import type { PreparedPhoto } from './preprocess.js';

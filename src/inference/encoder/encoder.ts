@@ -6,7 +6,7 @@
  * features or a PhotoError kind, and the job always goes on.
  *
  * This class runs in the calling thread; the app runs it off the main thread, in the caption
- * pipeline's worker (src/inference/pipeline.worker.ts) or behind openEncoderWorker
+ * pipeline's worker (src/inference/caption-pipeline.worker.ts) or behind openEncoderWorker
  * (encoder-client.ts, the same EncoderApi from a worker thread).
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
 import { DEFAULT_ENCODER_NAME, ENCODER_NAMES, encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
 import type { PhotoErrorKind } from './errors.js';
-import { runEncodePipeline } from './pipeline.js';
+import { runEncodePipeline } from './encode-pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
 import { openSession, type ProviderName, type SessionOptions } from './session.js';
 

@@ -10,7 +10,7 @@ import { endExiftool } from '../metadata/index.js';
 import { dispatch, type ApiHost } from './dispatch.js';
 import { createCaptionWriter } from './metadata.js';
 import { createTeacher } from './training.js';
-import { Teacher as TeachJob } from '../library/finetune-job.js';
+import { Teacher as TeachJob } from '../teach/teach-job.js';
 import { createHandlers, toJob } from './handlers.js';
 
 export interface ApiHostOptions {

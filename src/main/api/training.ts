@@ -1,7 +1,7 @@
 /**
  * The API's side of "Teach Lenscribe" (issue 7): the contract's `training.*` calls and the
- * `training` event over the library's fine-tune job (src/main/library/finetune-job.ts, which
- * runs src/training/finetune.ts in a worker). This file only translates: the job's state into
+ * `training` event over the library's fine-tune job (src/main/teach/teach-job.ts, which
+ * runs src/training/teach.ts in a worker). This file only translates: the job's state into
  * the contract's TrainingRun, and its progress reports into a live loss curve — the training
  * loss as it goes, smoothed, and the validation loss per epoch — sent to the UI at most a few
  * times a second.
@@ -17,8 +17,8 @@ import {
   type TrainingRun,
   type TrainingStatus,
 } from '../../shared/api-contract.js';
-import type { Teacher as TeachJob } from '../library/finetune-job.js';
-import type { CurvePoint as EpochPoint, TeachProgress, TeachResult, TeachState } from '../library/finetune-types.js';
+import type { Teacher as TeachJob } from '../teach/teach-job.js';
+import type { CurvePoint as EpochPoint, TeachProgress, TeachResult, TeachState } from '../../training/teach-types.js';
 import type { Library } from '../library/library.js';
 
 /** Minimum time between two `training` events while steps stream in. */

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CaptionOutcome, CaptionRequest, Captioner } from '../../inference/pipeline.js';
+import type { CaptionOutcome, CaptionRequest, Captioner } from '../../inference/caption-pipeline.js';
 import type { DB } from './db.js';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';

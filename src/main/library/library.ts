@@ -19,7 +19,7 @@ import type {
 import { defaultSettings } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import { defaultModelDir } from '../../shared/paths.js';
-import type { Captioner } from '../../inference/pipeline.js';
+import type { Captioner } from '../../inference/caption-pipeline.js';
 import { openDatabase, type DB } from './db.js';
 import { WordNeighbours, type EmbeddingTable } from './expansion.js';
 import { PhotoWriter, type IngestOutcome } from './ingest.js';
@@ -985,12 +985,12 @@ export function modelIdOf(manifest: Record<string, unknown>, fallback: string): 
 
 /** Overridable hooks resolved lazily, so importing the library does not load onnxruntime. */
 async function defaultCaptionerFactory(model: ModelRecord): Promise<Captioner> {
-  const { openCaptioner } = await import('../../inference/pipeline.js');
+  const { openCaptioner } = await import('../../inference/caption-pipeline.js');
   return openCaptioner(model.path, model.id);
 }
 
 async function defaultEmbeddingLoader(model: ModelRecord): Promise<EmbeddingTable | null> {
-  const { loadWordEmbeddings } = await import('../../inference/pipeline.js');
+  const { loadWordEmbeddings } = await import('../../inference/caption-pipeline.js');
   return loadWordEmbeddings(model.path);
 }
 

@@ -2,15 +2,15 @@
  * Caption a set of images from their features and score the captions against references:
  * what `lenscribe eval` prints and what training validates with each epoch.
  */
-import { captionFeatures, type TokenDecoder } from '../../inference/decode.js';
-import type { StepModel } from '../types.js';
+import { captionFeatures, type TokenDecoder } from '../../model/decode.js';
+import type { StepModel } from '../../model/types.js';
 import { ciderD, scoreCaptions, type CaptionScores } from './index.js';
 
 /** Captions for n images whose features are rows of `features` (n×D). */
 export type Captioner = (features: Float32Array, n: number) => string[] | Promise<string[]>;
 
 /**
- * Captions from a decoder with src/inference/decode.ts: greedy search for beam 1, beam search
+ * Captions from a decoder with src/model/decode.ts: greedy search for beam 1, beam search
  * (length-normalised, its default alpha) otherwise. Images go through in chunks so the beam's
  * N·k rows stay a modest matrix. `noRepeatNgram` as in decode.ts (0 = off).
  */

@@ -1,0 +1,244 @@
+/**
+ * Builds models/encoders/<name>/encoder.onnx from the installed nsfwjs package (the int8
+ * encoders also from their committed calibration.json), and writes the model cards
+ * (card.json + card.md) that pin the expected sha256 of each file.
+ * The .onnx files are generated (not committed); the cards and calibration files are committed.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GRAPH_NETWORKS, NETWORKS, QUANTIZED, SCALING, convertGraphNetwork, convertNetwork, type ConvertedGraphNetwork, type ConvertedNetwork, type QuantizedSpec } from './networks.js';
+import { readCalibration, type CalibrationFile } from './calibrate.js';
+import { quantizeEncoder } from './quantize.js';
+import type { EncoderCard } from '../inference/encoder/card.js';
+
+export interface BuildResult {
+  name: string;
+  status: 'up-to-date' | 'built' | 'built-sha-mismatch' | 'card-written';
+  sha256: string;
+  path: string;
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export function readCard(dir: string): EncoderCard | undefined {
+  const p = join(dir, 'card.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as EncoderCard) : undefined;
+}
+
+/** Every encoder the build makes: the float32 conversions, the int8 ones made from them, the graph-model conversions. */
+export const ENCODER_BUILDS = [...Object.keys(NETWORKS), ...Object.keys(QUANTIZED), ...Object.keys(GRAPH_NETWORKS)];
+
+export type GeneratedEncoder =
+  | {
+      bytes: Uint8Array;
+      sha256: string;
+      /** The float32 conversion (for an int8 encoder: of the network it is quantized from). */
+      converted: ConvertedNetwork;
+      quantized?: { spec: QuantizedSpec; calibration: CalibrationFile; convs: number };
+      graph?: undefined;
+    }
+  | { bytes: Uint8Array; sha256: string; graph: ConvertedGraphNetwork; converted?: undefined; quantized?: undefined };
+
+/** The bytes of one encoder: deterministic for a given nsfwjs (and calibration.json) or committed source. */
+export function generateEncoder(name: string, modelsDir: string): GeneratedEncoder {
+  if (GRAPH_NETWORKS[name]) {
+    const graph = convertGraphNetwork(name, join(modelsDir, 'encoders'));
+    return { bytes: graph.bytes, sha256: sha256Of(graph.bytes), graph };
+  }
+  const spec = QUANTIZED[name];
+  if (!spec) {
+    const converted = convertNetwork(name);
+    return { bytes: converted.bytes, sha256: sha256Of(converted.bytes), converted };
+  }
+  const converted = convertNetwork(spec.from);
+  const calibration = readCalibration(join(modelsDir, 'encoders', name));
+  if (calibration.from.sha256 !== sha256Of(converted.bytes)) {
+    // Ranges measured on another float model still quantize it, but are not what the card describes.
+    console.warn(`${name}: calibration.json was measured on ${calibration.from.encoder} ${calibration.from.sha256.slice(0, 16)}, not on this conversion; recalibrate (scripts/calibrate-encoder.mjs)`);
+  }
+  const q = quantizeEncoder(converted.bytes, calibration.ranges, { graphName: name });
+  return { bytes: q.bytes, sha256: sha256Of(q.bytes), converted, quantized: { spec, calibration, convs: q.convs } };
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * For every network: keep encoder.onnx if its sha256 matches the card, else convert it.
+ * `writeCards` (re)writes card.json/card.md from the conversion (for maintainers after a
+ * converter or nsfwjs change); otherwise a sha256 that differs from the card is reported.
+ */
+export function buildEncoders({ modelsDir, writeCards = false, names = ENCODER_BUILDS }: { modelsDir: string; writeCards?: boolean; names?: string[] }): BuildResult[] {
+  const results: BuildResult[] = [];
+  for (const name of names) {
+    const dir = join(modelsDir, 'encoders', name);
+    const onnxPath = join(dir, 'encoder.onnx');
+    const card = readCard(dir);
+    if (!writeCards && card && existsSync(onnxPath) && sha256File(onnxPath) === card.sha256) {
+      results.push({ name, status: 'up-to-date', sha256: card.sha256, path: onnxPath });
+      continue;
+    }
+    const generated = generateEncoder(name, modelsDir);
+    const { sha256 } = generated;
+    mkdirSync(dir, { recursive: true });
+    // Write-then-rename: an interrupted build never leaves a half-written model behind.
+    const tmp = `${onnxPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, generated.bytes);
+    renameSync(tmp, onnxPath);
+    if (writeCards) {
+      const newCard = makeCard(generated);
+      writeFileSync(join(dir, 'card.json'), `${JSON.stringify(newCard, null, 2)}\n`);
+      writeFileSync(join(dir, 'card.md'), cardMarkdown(newCard));
+      results.push({ name, status: 'card-written', sha256, path: onnxPath });
+    } else {
+      results.push({ name, status: card && card.sha256 !== sha256 ? 'built-sha-mismatch' : 'built', sha256, path: onnxPath });
+    }
+  }
+  return results;
+}
+
+/**
+ * Why x/127.5 − 1 and not nsfwjs's own x/255: measured with the 5-class head on 200 Flickr8k
+ * photos (every 34th, all ordinary scenes): argmax Neutral and mean P(Neutral) per scaling.
+ */
+const SCALING_NOTE: Record<string, string> = {
+  mobilenet_v2: 'nsfwjs feeds x/255, but its head agrees better with x/127.5−1 (the ImageNet scaling of the lower blocks): on 200 Flickr8k photos Neutral wins 200/200 (mean P 0.979) vs 193/200 (0.918) with x/255.',
+  inception_v3: 'nsfwjs feeds x/255; on 200 Flickr8k photos the head cannot tell the scalings apart (Neutral wins 195/200 either way, mean P 0.951 vs 0.960), so the ImageNet scaling of the lower blocks is kept.',
+};
+
+/**
+ * Fidelity of each int8 encoder against its float32 network on photos it was not calibrated on
+ * (`npm run bench -- encoder-fidelity`; re-measure when calibration.json or the quantizer changes).
+ */
+const INT8_FIDELITY: Record<string, string> = {
+  mobilenet_v2_int8: 'vs float32 mobilenet_v2 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration; npm run bench -- encoder-fidelity): block_10_expand_relu cosine mean 0.99805, min 0.9891, relative L2 error mean 6.1%; out_relu cosine mean 0.98039, min 0.9306, relative L2 error mean 20.1%. The default decoder is trained on these int8 features, not on float32 ones.',
+};
+
+export function makeCard(g: GeneratedEncoder): EncoderCard {
+  if (g.graph) return makeGraphCard(g.graph, g.sha256, g.bytes.length);
+  const c = g.converted;
+  const q = g.quantized;
+  const card: EncoderCard = {
+    name: q?.spec.name ?? c.spec.name,
+    architecture: q?.spec.architecture ?? c.spec.architecture,
+    file: 'encoder.onnx',
+    sha256: g.sha256,
+    bytes: g.bytes.length,
+    source: {
+      package: c.source.package,
+      version: c.source.version,
+      files: `node_modules/${c.source.package}/dist/models/${c.source.model}/{model.min.js,group1-shard*.min.js}`,
+      format: `Keras ${c.source.kerasVersion} layers model, uint8-quantized weights (dequantized to float32: q·scale + min)`,
+    },
+    licence: 'MIT',
+    credit: 'Weights from nsfwjs by Infinite Red (MIT, https://github.com/infinitered/nsfwjs); lower blocks keep the Keras ImageNet weights. Converted to ONNX by Lenscribe.',
+    converter: q
+      ? 'src/convert (BatchNormalization folded into convolutions), then quantize.ts (static int8 QDQ)'
+      : 'src/convert (BatchNormalization folded into convolutions; float32 weights)',
+    layers: c.layerCount,
+    input: {
+      name: 'pixels',
+      dtype: 'uint8',
+      layout: 'NHWC',
+      shape: ['N', c.inputSize[0], c.inputSize[1], 3],
+      size: c.inputSize[0],
+    },
+    preprocessing: {
+      ...photoPreprocessing(c.inputSize),
+      scaling: `inside the graph: x / ${SCALING.divide} − ${SCALING.subtract} (Keras preprocess_input, mode 'tf')`,
+      note: SCALING_NOTE[c.spec.name] ?? '',
+    },
+    outputs: c.spec.outputs.map((o) => ({ name: o.name, role: o.role, layer: o.layer, kind: o.kind, dims: c.outputDims[o.name], description: o.description })),
+    opset: 13,
+  };
+  if (q) {
+    const p = q.calibration.photos;
+    card.quantization = {
+      from: `${q.spec.from} (sha256 ${q.calibration.from.sha256})`,
+      scheme: `static QDQ: ${q.convs} Conv weights int8 with 7 bits (±63: no CPU's uint8×int8 kernel saturates, so every CPU computes the same integers), symmetric, per output channel; biases int32 at scale s_in·s_w; activations (Conv inputs, Conv/ReLU6/Add outputs) uint8, asymmetric, per tensor, zero exact; pooled and grid outputs float32. onnxruntime fuses it into QLinearConv/QLinearAdd.`,
+      calibration: `calibration.json: ${Object.keys(q.calibration.ranges).length} activation ranges, ${q.calibration.method}, on ${p.dataset}: ${p.selection}; preprocessing: ${p.preprocessing}. Regenerate: node scripts/calibrate-encoder.mjs ${q.spec.name} (needs ../shared/datasets/flickr8k), then node scripts/build-encoders.mjs --write-cards.`,
+      fidelity: INT8_FIDELITY[q.spec.name] ?? '',
+    };
+  }
+  return card;
+}
+
+/** What preprocess.ts does to a photo before any encoder sees it, for the cards. */
+function photoPreprocessing([h, w]: [number, number]): Pick<EncoderCard['preprocessing'], 'orientation' | 'colour' | 'resize'> {
+  return {
+    orientation: 'EXIF auto-orientation',
+    colour: 'sRGB, 8-bit; alpha flattened on white',
+    resize: `decoded once (JPEG shrink-on-load) to a short side of max(${h}, 320) px, then squashed to ${h}×${w} without keeping aspect ratio (sharp fit: 'fill', Lanczos3)`,
+  };
+}
+
+function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number): EncoderCard {
+  const s = c.spec;
+  return {
+    name: s.name,
+    architecture: s.architecture,
+    file: 'encoder.onnx',
+    sha256,
+    bytes,
+    source: {
+      package: s.origin.package,
+      version: s.origin.version,
+      files: `models/encoders/${s.name}/source/{${s.files.model},${s.files.weights}} (committed copies of the package's ${s.origin.path})`,
+      format: s.origin.format,
+    },
+    licence: s.origin.licence,
+    credit: s.origin.credit,
+    converter: 'src/convert/tfjs-graph-to-onnx.ts (float32 weights; the box decoding of the detector left out)',
+    layers: c.nodeCount,
+    input: { name: 'pixels', dtype: 'uint8', layout: 'NHWC', shape: ['N', s.inputSize, s.inputSize, 3], size: s.inputSize },
+    preprocessing: {
+      ...photoPreprocessing([s.inputSize, s.inputSize]),
+      scaling: s.scaling.divide === 1 && s.scaling.subtract === 0 ? 'none: the graph takes 0–255 values as floats' : `inside the graph: x / ${s.scaling.divide} − ${s.scaling.subtract}`,
+      note: s.preprocessingNote,
+    },
+    outputs: s.outputs.map((o) => ({ name: o.name, role: o.role, layer: o.node, kind: 'pooled' as const, dims: c.outputDims[o.name]!, description: o.description })),
+    opset: 13,
+  };
+}
+
+function cardMarkdown(card: EncoderCard): string {
+  const rows = card.outputs.map((o) => `| \`${o.name}\` | ${o.role} | \`${o.layer}\` | ${o.dims.join('×')} | ${o.description} |`).join('\n');
+  return `# Encoder: ${card.architecture} (\`${card.name}\`)
+
+Image encoder for Lenscribe's caption decoder, run with onnxruntime-node.
+
+- **Source**: npm \`${card.source.package}@${card.source.version}\`, ${card.source.files} — ${card.source.format}.
+- **Licence**: ${card.licence}. ${card.credit}
+- **Conversion**: ${card.converter}, ONNX opset ${card.opset}. The file is generated during \`npm ci\`
+  (\`scripts/build-encoders.mjs\`) and not committed; a test regenerates it and checks the sha256.
+- **sha256** of \`${card.file}\` (${card.bytes} bytes): \`${card.sha256}\`
+- **Layers** converted: ${card.source.package === 'nsfwjs' ? `${card.layers} Keras layers (the nsfwjs classifier head is left out)` : `${card.layers} graph nodes (the box decoding is left out)`}.
+${card.quantization ? quantizationMarkdown(card.quantization) : ''}
+## Input
+\`${card.input.name}\`: ${card.input.dtype} ${card.input.layout} [${card.input.shape.join(', ')}], RGB 0–255.
+
+Preprocessing (done by src/inference/encoder/preprocess.ts): ${card.preprocessing.orientation}; ${card.preprocessing.colour};
+${card.preprocessing.resize}; ${card.preprocessing.scaling}.
+
+${card.preprocessing.note}
+
+## Outputs
+| name | role | source layer | dims (per image) | what |
+|---|---|---|---|---|
+${rows}
+`;
+}
+
+function quantizationMarkdown(q: NonNullable<EncoderCard['quantization']>): string {
+  return `
+## Quantization
+- **From**: ${q.from}.
+- **Scheme**: ${q.scheme}
+- **Calibration**: ${q.calibration}
+- **Fidelity**: ${q.fidelity}
+`;
+}

@@ -1,0 +1,173 @@
+/**
+ * Photo paths -> encoder features (cached by content hash) -> decoder captions. The one place
+ * the encoder and the decoder are combined. The work runs in a worker thread
+ * (caption-pipeline.worker.ts); this module is the main-thread handle the library's jobs call.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+export interface CaptionRequest {
+  /** Caller's key, echoed back. */
+  id: number;
+  path: string;
+  /** Cached encoder output for this content, if the library has it. */
+  feature?: Float32Array;
+  /** Where to write the grid thumbnail (WebP), made from the same decode; omitted = none. */
+  thumbPath?: string;
+}
+
+export interface CaptionAlternative {
+  text: string;
+  /** Length-normalised log-probability from beam search (higher is better). */
+  score: number;
+}
+
+export type CaptionOutcome =
+  | {
+      id: number;
+      ok: true;
+      caption: string;
+      score: number;
+      /** Beam search's k best, best first (the caption is the first). */
+      alternatives: CaptionAlternative[];
+      /** The encoder output when it was computed now (so the caller can cache it). */
+      feature?: Float32Array;
+      /** Thumbnail written to the request's thumbPath. */
+      thumbWritten: boolean;
+    }
+  | { id: number; ok: false; kind: string; message: string };
+
+/** What a captioning job needs: the library does not care how captions are made. */
+export interface Captioner {
+  readonly modelId: string;
+  /** Identifies the encoder's output (features are cached under it). */
+  readonly encoderId: string;
+  caption(batch: CaptionRequest[], options?: { beam?: number }): Promise<CaptionOutcome[]>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker protocol and the main-thread handle.
+
+export type PipelineRequest =
+  | { type: 'caption'; reqId: number; items: CaptionRequest[]; beam?: number }
+  | { type: 'close' };
+
+export interface PipelineReady {
+  type: 'ready';
+  /** Feature cache key: encoder id + the outputs the model concatenates (+ flip averaging). */
+  encoderId: string;
+  dim: number;
+  beam: number;
+}
+
+export type PipelineResponse =
+  | PipelineReady
+  | { type: 'fatal'; message: string }
+  | { type: 'result'; reqId: number; outcomes: CaptionOutcome[] }
+  | { type: 'error'; reqId: number; message: string };
+
+export interface OpenCaptionerOptions {
+  /** onnxruntime threads for the encoder in the worker (default: pipelineThreads of the encoder). */
+  threads?: number;
+}
+
+/** A Captioner running the pipeline in a worker thread. */
+export class WorkerCaptioner implements Captioner {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (o: CaptionOutcome[]) => void; reject: (e: Error) => void }>();
+  private dead: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly modelId: string,
+    readonly encoderId: string,
+    readonly featureDim: number,
+  ) {
+    worker.on('message', (msg: PipelineResponse) => {
+      if (msg.type === 'result' || msg.type === 'error') {
+        const p = this.pending.get(msg.reqId);
+        this.pending.delete(msg.reqId);
+        if (msg.type === 'result') p?.resolve(msg.outcomes);
+        else p?.reject(new Error(msg.message));
+      }
+    });
+    const fail = (e: Error) => {
+      this.dead = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`caption worker exited (code ${code})`)));
+  }
+
+  static async open(modelDir: string, modelId: string, options: OpenCaptionerOptions = {}): Promise<WorkerCaptioner> {
+    const worker = await startPipelineWorker({ workerData: { modelDir, threads: options.threads } });
+    const ready = await new Promise<PipelineReady>((resolve, reject) => {
+      const onMessage = (msg: PipelineResponse) => {
+        if (msg.type === 'ready') resolve(msg);
+        else if (msg.type === 'fatal') reject(new Error(msg.message));
+        else return;
+        worker.off('message', onMessage);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`caption worker exited while loading (code ${code})`)));
+    }).catch(async (e) => {
+      await worker.terminate();
+      throw e;
+    });
+    return new WorkerCaptioner(worker, modelId, ready.encoderId, ready.dim);
+  }
+
+  caption(batch: CaptionRequest[], options: { beam?: number } = {}): Promise<CaptionOutcome[]> {
+    if (this.dead) return Promise.reject(this.dead);
+    const reqId = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(reqId, { resolve, reject });
+      this.worker.postMessage({ type: 'caption', reqId, items: batch, beam: options.beam } satisfies PipelineRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    this.worker.postMessage({ type: 'close' } satisfies PipelineRequest);
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    clearTimeout(timer);
+  }
+}
+
+async function startPipelineWorker(options: WorkerOptions): Promise<Worker> {
+  const { startWorker } = await import('../shared/worker.js');
+  return startWorker(import.meta.url, './caption-pipeline.worker.ts', options);
+}
+
+/** Open the caption pipeline for a model directory (models/<name>/ with model.json). */
+export function openCaptioner(modelDir: string, modelId: string, options: OpenCaptionerOptions = {}): Promise<WorkerCaptioner> {
+  return WorkerCaptioner.open(modelDir, modelId, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Word embeddings of a model (query expansion reads them in the main thread: V×W floats).
+
+
+export interface WordEmbeddings {
+  vocab: string[];
+  vectors: Float32Array;
+  dim: number;
+}
+
+/** The decoder's `W_embed` (V×W) with its vocabulary, read from a model directory. */
+export async function loadWordEmbeddings(modelDir: string): Promise<WordEmbeddings | null> {
+  const { loadModelDir } = await import('../model/model-dir.js');
+  const { readSafetensors } = await import('../model/safetensors.js');
+  const loaded = loadModelDir(modelDir, { verify: false });
+  const st = readSafetensors(loaded.weightsPath);
+  const t = st.tensors.get('W_embed');
+  if (!t || t.shape.length !== 2) return null;
+  const vocab = (JSON.parse(readFileSync(loaded.vocabularyPath, 'utf8')) as { words: string[] }).words;
+  const [V, W] = t.shape;
+  if (vocab.length !== V) throw new Error(`${join(modelDir, loaded.manifest.decoder.vocabulary)} has ${vocab.length} words but W_embed has ${V} rows`);
+  return { vocab, vectors: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), dim: W };
+}

@@ -1,0 +1,189 @@
+/**
+ * The caption pipeline's worker thread: loads one model directory (decoder + its encoder),
+ * then answers batches: decode each photo once (encoder input + grid thumbnail), run the CNN
+ * on the photos without cached features, concatenate the model's feature outputs (averaged
+ * with the mirror image when the model says so), and beam-search the captions.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, basename, resolve } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openEncoder, type Encoder } from './encoder/index.js';
+import { intraOpThreads, pipelineThreads } from './encoder/session.js';
+import { PhotoError } from './encoder/errors.js';
+import type { PreparedPhoto } from './encoder/preprocess.js';
+import { captionFeatures } from '../model/decode.js';
+import { loadModel } from '../model/model-dir.js';
+import type { CaptionOutcome, CaptionRequest, PipelineReady, PipelineRequest, PipelineResponse } from './caption-pipeline.js';
+
+const port = parentPort!;
+const { modelDir, threads } = workerData as { modelDir: string; threads?: number };
+
+interface Loaded {
+  encoder: Encoder;
+  decoder: ReturnType<typeof loadModel>['decoder'];
+  outputs: Array<{ name: string; size: number }>;
+  dim: number;
+  flip: boolean;
+  beam: number;
+  noRepeatNgram: number;
+  maxLength: number;
+}
+
+async function load(): Promise<Loaded> {
+  const model = loadModel(modelDir);
+  const { manifest } = model;
+  // Bundled encoders live in <modelsDir>/encoders/<name>/<file>: open that one by name.
+  const encDir = dirname(model.encoderPath);
+  if (basename(dirname(encDir)) !== 'encoders' || basename(encDir) !== manifest.encoder.name) {
+    throw new Error(`the caption pipeline runs encoders from a models/encoders/<name>/ folder; ${model.encoderPath} is not one`);
+  }
+  const encoder = await openEncoder({
+    name: manifest.encoder.name,
+    modelsDir: resolve(encDir, '..', '..'),
+    threads: intraOpThreads(threads || undefined, pipelineThreads(manifest.encoder.name)),
+  });
+  if (encoder.sha256 !== manifest.encoder.sha256) {
+    throw new Error(`encoder ${manifest.encoder.name} has sha256 ${encoder.sha256}, the model was trained with ${manifest.encoder.sha256}`);
+  }
+  const outputs = manifest.features.outputs.map((o) => ({ name: o.name, size: o.dims.reduce((a, b) => a * b, 1) }));
+  const dim = outputs.reduce((a, o) => a + o.size, 0);
+  if (dim !== model.decoder.config.featureDim) throw new Error(`model.json features are ${dim} wide but the decoder reads ${model.decoder.config.featureDim}`);
+  return {
+    encoder,
+    decoder: model.decoder,
+    outputs,
+    dim,
+    flip: manifest.features.flipAverage === true,
+    beam: manifest.decoding?.beam ?? 3,
+    noRepeatNgram: manifest.decoding?.noRepeatNgram ?? 0,
+    maxLength: manifest.decoder.maxLength ?? 20,
+  };
+}
+
+/** Mirror an S×S×3 HWC image left-right. */
+function mirror(input: Uint8Array, s: number): Uint8Array {
+  const out = new Uint8Array(input.length);
+  for (let y = 0; y < s; y++) {
+    for (let x = 0; x < s; x++) {
+      const src = (y * s + x) * 3;
+      const dst = (y * s + (s - 1 - x)) * 3;
+      out[dst] = input[src];
+      out[dst + 1] = input[src + 1];
+      out[dst + 2] = input[src + 2];
+    }
+  }
+  return out;
+}
+
+function writeThumb(path: string, bytes: Buffer): boolean {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    return false; // a thumbnail is a convenience: the caption still counts
+  }
+}
+
+async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): Promise<CaptionOutcome[]> {
+  const S = m.encoder.inputSize;
+  const results: Array<CaptionOutcome | null> = items.map(() => null);
+  const features = new Float32Array(items.length * m.dim);
+  const fresh: boolean[] = items.map(() => false);
+  const thumbWritten: boolean[] = items.map(() => false);
+  // 1. Decode every photo that needs its pixels (no cached feature, or a thumbnail to make).
+  const prepared: Array<PreparedPhoto | null> = await Promise.all(
+    items.map(async (it, i) => {
+      const needFeature = !(it.feature && it.feature.length === m.dim);
+      if (!needFeature && !it.thumbPath) return null;
+      try {
+        const p = await m.encoder.preparePhoto(it.path, { thumbnail: it.thumbPath ? undefined : false });
+        if (it.thumbPath && p.thumbnail) thumbWritten[i] = writeThumb(it.thumbPath, p.thumbnail);
+        return needFeature ? p : null;
+      } catch (e) {
+        const err = e as PhotoError;
+        const message = err instanceof PhotoError ? err.message.replace(`${it.path}: `, '') : String((e as Error)?.message ?? e);
+        results[i] = { id: it.id, ok: false, kind: err instanceof PhotoError ? err.kind : 'corrupt', message };
+        return null;
+      }
+    }),
+  );
+  items.forEach((it, i) => {
+    if (!results[i] && it.feature && it.feature.length === m.dim) features.set(it.feature, i * m.dim);
+  });
+  // 2. One CNN run over the photos that were decoded (and their mirror images if wanted).
+  const todo = prepared.map((p, i) => (p ? i : -1)).filter((i) => i >= 0);
+  if (todo.length) {
+    const per = S * S * 3;
+    const copies = m.flip ? 2 : 1;
+    const pixels = new Uint8Array(todo.length * copies * per);
+    todo.forEach((i, k) => {
+      pixels.set(prepared[i]!.input, k * per);
+      if (m.flip) pixels.set(mirror(prepared[i]!.input, S), (todo.length + k) * per);
+    });
+    const out = await m.encoder.encodeTensors(pixels, todo.length * copies, m.outputs.map((o) => o.name));
+    todo.forEach((i, k) => {
+      let off = i * m.dim;
+      for (const o of m.outputs) {
+        const data = out[o.name];
+        for (let j = 0; j < o.size; j++) {
+          const a = data[k * o.size + j];
+          features[off + j] = m.flip ? (a + data[(todo.length + k) * o.size + j]) / 2 : a;
+        }
+        off += o.size;
+      }
+      fresh[i] = true;
+    });
+  }
+  // 3. Beam search for every photo that has a feature.
+  const rows = items.map((_, i) => i).filter((i) => !results[i]);
+  if (rows.length) {
+    const batch = new Float32Array(rows.length * m.dim);
+    rows.forEach((i, r) => batch.set(features.subarray(i * m.dim, (i + 1) * m.dim), r * m.dim));
+    const caps = captionFeatures(m.decoder.model, m.decoder.vocab, batch, rows.length, { beamWidth: beam, maxLength: m.maxLength, noRepeatNgram: m.noRepeatNgram });
+    rows.forEach((i, r) => {
+      const c = caps[r];
+      const it = items[i];
+      if (c.error) results[i] = { id: it.id, ok: false, kind: 'decoder', message: c.error };
+      else
+        results[i] = {
+          id: it.id,
+          ok: true,
+          caption: c.text,
+          score: c.score,
+          alternatives: c.alternatives,
+          feature: fresh[i] ? features.slice(i * m.dim, (i + 1) * m.dim) : undefined,
+          thumbWritten: thumbWritten[i],
+        };
+    });
+  }
+  return results.map((r, i) => r ?? { id: items[i].id, ok: false, kind: 'internal', message: 'no result' });
+}
+
+const loading = load();
+loading.then(
+  (m) => port.postMessage({ type: 'ready', encoderId: `${m.encoder.id}:${m.outputs.map((o) => o.name).join('+')}${m.flip ? ':flip' : ''}`, dim: m.dim, beam: m.beam } satisfies PipelineReady),
+  (e) => port.postMessage({ type: 'fatal', message: (e as Error)?.message ?? String(e) } satisfies PipelineResponse),
+);
+
+port.on('message', async (msg: PipelineRequest) => {
+  if (msg.type === 'close') {
+    try {
+      await (await loading).encoder.close();
+    } catch {
+      // nothing to release
+    }
+    port.close();
+    return;
+  }
+  try {
+    const m = await loading;
+    const outcomes = await captionBatch(m, msg.items, msg.beam ?? m.beam);
+    const transfer = outcomes.flatMap((o) => (o.ok && o.feature ? [o.feature.buffer as ArrayBuffer] : []));
+    port.postMessage({ type: 'result', reqId: msg.reqId, outcomes } satisfies PipelineResponse, transfer);
+  } catch (e) {
+    port.postMessage({ type: 'error', reqId: msg.reqId, message: (e as Error)?.message ?? String(e) } satisfies PipelineResponse);
+  }
+});

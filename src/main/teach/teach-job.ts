@@ -1,0 +1,430 @@
+/**
+ * Teach Lenscribe, the library side: which photos are labeled, fine-tuning in a worker thread
+ * (teach.worker.ts) with live progress, cancel, resume after a kill, and the model versions
+ * it makes: activate (re-captions every photo without a user caption, as a resumable captioning
+ * job), roll back to the model a version was taught from, discard.
+ *
+ * Persistence: `<library>/teach/state.json` (written atomically) says which run is going on, by
+ * which process. New versions are written to `<library>/models/<name>.partial/` and renamed into
+ * place complete; only then is the registry (the models table) touched, in one statement. So a
+ * kill -9 at any moment leaves the database and the active model as they were; the next start
+ * sees a 'running' state whose process is gone and offers `resume` (from the last epoch's
+ * checkpoint) or `discard`.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { UserError } from '../../shared/errors.js';
+import type { ModelInfo } from '../../shared/api-contract.js';
+import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type FinetuneResult } from '../../training/teach.js';
+import type { Library } from '../library/library.js';
+import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
+
+export type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
+
+/** What the worker is given (plain data). */
+export interface FinetuneWorkerInput {
+  baseDir: string;
+  outDir: string;
+  name: string;
+  items: Array<{ id: number; path: string; caption: string; feature?: Float32Array }>;
+  featureCacheDir: string;
+  options: TeachOptions;
+  resume: boolean;
+  provenance: Record<string, unknown>;
+}
+
+export type FinetuneWorkerMessage =
+  | { type: 'progress'; progress: TeachProgress }
+  | { type: 'feature'; id: number; feature: Float32Array }
+  | { type: 'done'; result: FinetuneResult }
+  | { type: 'error'; message: string; kind: string };
+
+interface StateFile {
+  runId: string;
+  pid: number;
+  status: 'running' | 'ready' | 'idle';
+  startedAt: string;
+  baseModelId: string;
+  baseDir: string;
+  outDir: string;
+  name: string;
+  options: TeachOptions;
+  result?: TeachResult;
+  lastError?: string;
+}
+
+export interface TeacherEvents {
+  progress: TeachProgress;
+  /** The state changed (started, finished, failed, cancelled, discarded, activated). */
+  state: TeachStatus['teach'];
+}
+
+export interface TeacherOptions {
+  /** Run the fine-tune in this thread instead of a worker (tests of the engine use the worker). */
+  featureCacheDir?: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Teacher {
+  private readonly dir: string;
+  private readonly statePath: string;
+  private readonly modelsRoot: string;
+  private worker: Worker | null = null;
+  private progress: TeachProgress | null = null;
+  private finished: Promise<TeachResult> | null = null;
+  private closing = false;
+  private readonly listeners = new Map<keyof TeacherEvents, Set<(p: never) => void>>();
+
+  constructor(
+    readonly library: Library,
+    private readonly options: TeacherOptions = {},
+  ) {
+    this.dir = join(library.dir, 'teach');
+    this.statePath = join(this.dir, 'state.json');
+    this.modelsRoot = join(library.dir, 'models');
+  }
+
+  on<K extends keyof TeacherEvents>(event: K, listener: (payload: TeacherEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (p: never) => void);
+    return () => set.delete(listener as (p: never) => void);
+  }
+
+  private emit<K extends keyof TeacherEvents>(event: K, payload: TeacherEvents[K]): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        (l as (p: TeacherEvents[K]) => void)(payload);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- state file
+
+  private readState(): StateFile | null {
+    try {
+      return JSON.parse(readFileSync(this.statePath, 'utf8')) as StateFile;
+    } catch {
+      return null;
+    }
+  }
+
+  private writeState(s: StateFile | null): void {
+    mkdirSync(this.dir, { recursive: true });
+    if (!s) {
+      rmSync(this.statePath, { force: true });
+      return;
+    }
+    const tmp = `${this.statePath}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(s, null, 1));
+    renameSync(tmp, this.statePath);
+  }
+
+  // ---------------------------------------------------------------- what is labeled
+
+  /** Photos with a user caption (typed in the app or imported), with their split side. */
+  labeled(): LabeledPhoto[] {
+    const rows = this.library.db
+      .prepare(
+        `SELECT p.id, p.path, (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1 ORDER BY c.id DESC LIMIT 1) AS caption
+         FROM photos p WHERE p.status != 'missing' AND EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`,
+      )
+      .all() as Array<{ id: number; path: string; caption: string }>;
+    const { validation } = splitLabeled(rows);
+    const held = new Set(validation.map((r) => r.id));
+    return rows.map((r) => ({ photoId: r.id, path: r.path, caption: r.caption, split: held.has(r.id) ? 'validation' : 'train' }));
+  }
+
+  private teachState(): TeachState {
+    const s = this.readState();
+    if (!s || s.status === 'idle') return { state: 'idle', last: s?.result ?? null, lastError: s?.lastError ?? null };
+    if (s.status === 'ready' && s.result) return { state: 'ready', runId: s.runId, result: s.result };
+    if (s.status === 'running' && ((s.pid === process.pid && this.worker) || (s.pid !== process.pid && alive(s.pid)))) {
+      return { state: 'running', runId: s.runId, startedAt: s.startedAt, baseModelId: s.baseModelId, progress: this.progress };
+    }
+    const epochs = resumableEpochs(s.outDir);
+    return { state: 'interrupted', runId: s.runId, startedAt: s.startedAt, baseModelId: s.baseModelId, epochsDone: epochs ?? 0, canResume: epochs !== null && existsSync(s.baseDir) };
+  }
+
+  status(): TeachStatus {
+    const labeled = this.labeled();
+    const active = this.library.activeModel();
+    let rollbackTo: string | null = null;
+    try {
+      rollbackTo = active ? this.baseOf(active.path) : null;
+    } catch {
+      rollbackTo = null;
+    }
+    return {
+      labeled,
+      trainCount: labeled.filter((l) => l.split === 'train').length,
+      validationCount: labeled.filter((l) => l.split === 'validation').length,
+      minimumPhotos: MIN_LABELED,
+      activeModelId: active?.id ?? null,
+      rollbackTo,
+      teach: this.teachState(),
+    };
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Start fine-tuning the active model on the labeled photos (in a worker). */
+  start(options: TeachOptions = {}): { runId: string } {
+    const st = this.teachState();
+    if (st.state === 'running') throw new UserError('a fine-tune is already running');
+    if (st.state === 'interrupted') throw new UserError('an interrupted fine-tune is waiting: resume it or discard it first');
+    const base = this.library.activeModel();
+    if (!base) throw new UserError('no caption model is active: there is nothing to teach');
+    const labeled = this.labeled();
+    if (labeled.length < MIN_LABELED) throw new UserError(`teaching needs at least ${MIN_LABELED} photos with your own captions; there are ${labeled.length}`);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+    const baseName = basename(base.path).replace(/-taught-\d{8}-\d{6}$/, '');
+    const name = `${baseName}-taught-${stamp}`;
+    const state: StateFile = {
+      runId: name,
+      pid: process.pid,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      baseModelId: base.id,
+      baseDir: base.path,
+      outDir: join(this.modelsRoot, name),
+      name,
+      options,
+    };
+    this.launch(state, false);
+    return { runId: name };
+  }
+
+  /** Continue an interrupted run from its last finished epoch. */
+  resume(): { runId: string } {
+    const st = this.teachState();
+    if (st.state !== 'interrupted') throw new UserError('there is no interrupted fine-tune to resume');
+    const s = this.readState()!;
+    if (!st.canResume) {
+      // Died before its first epoch finished: start the same run over.
+      discardPartial(s.outDir);
+    }
+    this.launch({ ...s, pid: process.pid, status: 'running' }, st.canResume);
+    return { runId: s.runId };
+  }
+
+  /** Discard an interrupted run, or a finished version that was never activated. */
+  discard(): { discarded: string | null } {
+    const st = this.teachState();
+    const s = this.readState();
+    if (st.state === 'running') throw new UserError('a fine-tune is running: cancel it first');
+    if (!s) return { discarded: null };
+    if (st.state === 'interrupted') discardPartial(s.outDir);
+    if (st.state === 'ready') this.discardModel(st.result.modelId);
+    this.writeState({ ...s, status: 'idle', result: undefined, lastError: undefined });
+    this.emit('state', this.teachState());
+    return { discarded: s.runId };
+  }
+
+  /** Stop the running fine-tune after the batch in flight; nothing is written. */
+  cancel(): { cancelled: boolean } {
+    if (!this.worker) return { cancelled: false };
+    this.worker.postMessage({ type: 'cancel' });
+    return { cancelled: true };
+  }
+
+  /** Resolves with the result of the run in progress (rejects if it fails or is cancelled). */
+  wait(): Promise<TeachResult> {
+    if (!this.finished) return Promise.reject(new UserError('no fine-tune is running'));
+    return this.finished;
+  }
+
+  private launch(state: StateFile, resume: boolean): void {
+    const items = this.labeled().map((l) => ({ id: l.photoId, path: l.path, caption: l.caption, feature: this.cachedFeature(l.photoId, state.baseDir) }));
+    mkdirSync(this.modelsRoot, { recursive: true });
+    this.writeState(state);
+    this.progress = null;
+    const input: FinetuneWorkerInput = {
+      baseDir: state.baseDir,
+      outDir: state.outDir,
+      name: state.name,
+      items: items.map((i) => (i.feature ? i : { id: i.id, path: i.path, caption: i.caption })),
+      featureCacheDir: this.options.featureCacheDir ?? join(this.library.dir, 'cache', 'features'),
+      options: state.options,
+      resume,
+      provenance: { baseModelId: state.baseModelId, baseDir: state.baseDir },
+    };
+    this.finished = new Promise<TeachResult>((resolvePromise, reject) => {
+      void startFinetuneWorker(input).then((worker) => {
+        this.worker = worker;
+        this.emit('state', this.teachState());
+        let settled = false;
+        const end = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          this.worker = null;
+          void worker.terminate();
+          fn();
+          this.emit('state', this.teachState());
+        };
+        worker.on('message', (m: FinetuneWorkerMessage) => {
+          if (m.type === 'progress') {
+            this.progress = m.progress;
+            this.emit('progress', m.progress);
+          } else if (m.type === 'feature') this.storeFeature(m.id, state.baseDir, m.feature);
+          else if (m.type === 'done') {
+            end(() => {
+              try {
+                const result = this.finish(state, m.result);
+                resolvePromise(result);
+              } catch (e) {
+                this.writeState({ ...state, status: 'idle', lastError: (e as Error).message });
+                reject(e);
+              }
+            });
+          } else if (m.type === 'error') {
+            end(() => {
+              // Cancelled or failed: the partial directory goes unless there is an epoch to resume from after a crash.
+              discardPartial(state.outDir);
+              this.writeState({ ...state, status: 'idle', lastError: m.kind === 'cancelled' ? undefined : m.message });
+              reject(new UserError(m.message));
+            });
+          }
+        });
+        worker.on('error', (e) => end(() => {
+          this.writeState({ ...state, status: 'idle', lastError: e.message });
+          reject(e);
+        }));
+        worker.on('exit', (code) => end(() => {
+          // Closing the library leaves the run resumable, like a kill would.
+          if (!this.closing) this.writeState({ ...state, status: 'idle', lastError: `fine-tune worker exited (code ${code})` });
+          reject(new Error(`fine-tune worker exited (code ${code})`));
+        }));
+      }, reject);
+    });
+    this.finished.catch(() => undefined);
+  }
+
+  /** Registers the new version (not active) and records the result. */
+  private finish(state: StateFile, r: FinetuneResult): TeachResult {
+    const info = this.library.registerModel(r.outDir);
+    const byId = new Map(this.labeled().map((l) => [l.photoId, l.path]));
+    const result: TeachResult = {
+      modelId: info.id,
+      modelName: info.name,
+      modelDir: r.outDir,
+      baseModelId: state.baseModelId,
+      trainPhotos: r.trainPhotos,
+      validationPhotos: r.validationPhotos,
+      replayCaptions: r.replayCaptions,
+      newWords: r.newWords,
+      epochsRun: r.epochsRun,
+      bestEpoch: r.bestEpoch,
+      stopReason: r.stopReason,
+      seconds: r.seconds,
+      metrics: r.metrics,
+      validationCaptions: r.validationCaptions.map((v) => ({ photoId: v.id, path: byId.get(v.id) ?? v.path, reference: v.reference, before: v.before, after: v.after })),
+      curve: r.curve,
+    };
+    this.writeState({ ...state, status: 'ready', result });
+    return result;
+  }
+
+  // ---------------------------------------------------------------- features the library caches
+
+  private featureKey(baseDir: string): string | null {
+    try {
+      const m = JSON.parse(readFileSync(join(baseDir, 'model.json'), 'utf8')) as { encoder: { name: string; sha256: string }; features: { outputs: Array<{ name: string }>; flipAverage?: boolean } };
+      return `${m.encoder.name}@${m.encoder.sha256.slice(0, 16)}:${m.features.outputs.map((o) => o.name).join('+')}${m.features.flipAverage ? ':flip' : ''}`;
+    } catch {
+      return null;
+    }
+  }
+
+  private cachedFeature(photoId: number, baseDir: string): Float32Array | undefined {
+    const key = this.featureKey(baseDir);
+    if (!key) return undefined;
+    const hit = this.library.db.prepare('SELECT f.data FROM features f JOIN photos p ON p.hash = f.hash WHERE p.id = ? AND f.encoder_id = ?').get(photoId, key) as { data: Buffer } | undefined;
+    return hit ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength)) : undefined;
+  }
+
+  private storeFeature(photoId: number, baseDir: string, feature: Float32Array): void {
+    const key = this.featureKey(baseDir);
+    if (!key) return;
+    try {
+      this.library.db
+        .prepare('INSERT OR IGNORE INTO features (hash, encoder_id, dim, data, created_at) SELECT hash, ?, ?, ?, ? FROM photos WHERE id = ? AND hash IS NOT NULL')
+        .run(key, feature.length, Buffer.from(feature.buffer, feature.byteOffset, feature.byteLength), Date.now(), photoId);
+    } catch {
+      // the cache is a convenience
+    }
+  }
+
+  // ---------------------------------------------------------------- model versions
+
+  /** The model a version was taught from (model.json), or null for a model not made by teaching. */
+  private baseOf(modelDir: string): string | null {
+    const m = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { training?: { options?: { baseModelId?: unknown } } };
+    const id = m.training?.options?.baseModelId;
+    return typeof id === 'string' && this.library.listModels().some((x) => x.id === id) ? id : null;
+  }
+
+  /**
+   * Make a model active (default: the version the last fine-tune made) and queue re-captioning
+   * of every photo without a user caption; the job is resumable like any captioning job.
+   */
+  activate(modelId?: string): { model: ModelInfo; jobId: number | null } {
+    let id = modelId;
+    const s = this.readState();
+    if (!id) {
+      if (s?.status !== 'ready' || !s.result) throw new UserError('no new model version is waiting to be activated');
+      id = s.result.modelId;
+    }
+    const { model } = this.library.activateModel(id, { recaption: false });
+    const ids = (this.library.db.prepare(`SELECT p.id FROM photos p WHERE p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`).pluck().all() as number[]);
+    const jobId = ids.length ? this.library.queueCaptioning({ photoIds: ids, recaption: true }) : null;
+    if (s && s.status === 'ready' && s.result?.modelId === id) this.writeState({ ...s, status: 'idle' });
+    this.emit('state', this.teachState());
+    return { model, jobId };
+  }
+
+  /** Go back to the model the active version was taught from (re-captioning like activate). */
+  rollback(): { model: ModelInfo; jobId: number | null } {
+    const active = this.library.activeModel();
+    if (!active) throw new UserError('no model is active');
+    const base = this.baseOf(active.path);
+    if (!base) throw new UserError(`the active model ${active.id} was not made by teaching: there is nothing to roll back to`);
+    return this.activate(base);
+  }
+
+  /** Remove a version that is not active from the registry and delete its directory (only versions this library made). */
+  discardModel(id: string): void {
+    const row = this.library.db.prepare('SELECT path, active FROM models WHERE id = ?').get(id) as { path: string; active: number } | undefined;
+    if (!row) throw new UserError(`no model ${id}`);
+    if (row.active) throw new UserError(`model ${id} is active: activate another one (or roll back) first`);
+    const inside = resolve(row.path).startsWith(resolve(this.modelsRoot) + '/') || resolve(row.path).startsWith(resolve(this.modelsRoot) + '\\');
+    this.library.db.prepare('DELETE FROM models WHERE id = ? AND active = 0').run(id);
+    if (inside) rmSync(row.path, { recursive: true, force: true });
+  }
+
+  /** Stop a running fine-tune (it stays resumable) and wait for the worker to end. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.closing = true;
+    await w.terminate();
+  }
+}
+
+async function startFinetuneWorker(workerData: FinetuneWorkerInput): Promise<Worker> {
+  const { startWorker } = await import('../../shared/worker.js');
+  return startWorker(import.meta.url, './teach.worker.ts', { workerData });
+}
+
+export { partialDirOf };

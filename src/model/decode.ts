@@ -1,0 +1,516 @@
+/**
+ * Turning image features into word sequences with a trained decoder: greedy search, beam
+ * search and temperature sampling over any `StepModel` (src/model/types.ts).
+ *
+ * Common rules for all three:
+ *  - The search starts every image from <start> and its own initial state.
+ *  - <pad>, <start> and <unk> are never emitted (their log-probabilities are masked to −∞),
+ *    nor any `bannedTokens`; <end> is masked until `minLength` words have been produced;
+ *    with `noRepeatNgram` = n, no n-gram occurs twice in a caption, and no word stands on both
+ *    sides of "and"/"or" ("a white and white dog").
+ *  - A caption stops at <end> (`ended: true`) or after `maxLength` words (`ended: false`).
+ *  - `logProb` is the sum of the model's log-probabilities of every emitted token, <end>
+ *    included when emitted (the masked distribution is not renormalised: it is the model's).
+ *  - `score` is the length-normalised log-probability
+ *
+ *        score = logProb / len^alpha,    len = words + (ended ? 1 : 0),   alpha default 0.7
+ *
+ *    (alpha 0 ranks by total log-probability, which favours short captions; alpha 1 by the
+ *    mean per token, so exp(score) is the geometric-mean probability per token). Higher is
+ *    better.
+ *  - All images are decoded together: every step is ONE `model.step()` call over the live
+ *    rows of every image (N·k rows for beam search), so the matrix products stay batched.
+ *    Images that have finished drop out of the batch.
+ *
+ * Beam search keeps, per image, the `beamWidth` = k most probable partial captions. At each
+ * step it extends every live one by every allowed word and keeps the k − f best extensions
+ * overall, where f is the number of captions of that image already finished; an extension
+ * that is <end> finishes (and takes its slot for good). So exactly k captions come out per
+ * image, and width 1 is exactly greedy search. The k finished captions are returned sorted
+ * by `score`.
+ */
+import { Rng } from './rng.js';
+import { END, PAD, START, UNK, type StepModel } from './types.js';
+
+/** Anything that turns ids into text (the Vocabulary does). */
+export interface TokenDecoder {
+  decode(ids: ArrayLike<number>): string;
+  readonly size: number;
+}
+
+export interface DecodeOptions {
+  /** Most words in a caption (<end> not counted). Default 20. */
+  maxLength?: number;
+  /** Fewest words before <end> may be emitted. Default 1 (no empty captions). */
+  minLength?: number;
+  /** Length-normalisation exponent for `score` (see above). Default 0.7. */
+  alpha?: number;
+  /** Further token ids never to emit. */
+  bannedTokens?: readonly number[];
+  /**
+   * Block repeats: a word that would make an n-gram of this order appear twice in the caption
+   * is not emitted (3 stops "a man in a red shirt and a red shirt"), nor the word just before
+   * "and"/"or" right after it (stops "a white and white dog"). Default 0 (off).
+   */
+  noRepeatNgram?: number;
+}
+
+export interface BeamOptions extends DecodeOptions {
+  /** Beam width k (>= 1). Default 3. */
+  beamWidth?: number;
+}
+
+export interface SampleOptions extends DecodeOptions {
+  /** Softmax temperature: 1 samples the model's distribution, < 1 sharpens it, 0 is greedy. Default 1. */
+  temperature?: number;
+  /** Seed of the random generator; the same seed gives the same captions. Default 0. */
+  seed?: number;
+  /** Captions drawn per image. Default 1. */
+  samples?: number;
+}
+
+export interface Caption {
+  /** Word ids, without <start> and <end>. */
+  tokens: number[];
+  text: string;
+  /** Sum of the emitted tokens' log-probabilities (<end> included when emitted). */
+  logProb: number;
+  /** Length-normalised log-probability, logProb / len^alpha. */
+  score: number;
+  /** True if the caption ended with <end>, false if cut at maxLength. */
+  ended: boolean;
+}
+
+export const DEFAULT_MAX_LENGTH = 20;
+export const DEFAULT_ALPHA = 0.7;
+export const DEFAULT_BEAM_WIDTH = 3;
+
+interface Resolved {
+  maxLength: number;
+  minLength: number;
+  alpha: number;
+  /** 1 for every id that may never be emitted. */
+  banned: Uint8Array;
+  noRepeatNgram: number;
+  /** Ids of "and"/"or", whose two sides may not be the same word (with repeat blocking on). */
+  conjunctions: ReadonlySet<number>;
+}
+
+function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resolved {
+  const V = model.vocabSize;
+  if (vocab.size !== V) throw new RangeError(`decode: the vocabulary has ${vocab.size} words but the model predicts ${V}`);
+  const maxLength = o.maxLength ?? DEFAULT_MAX_LENGTH;
+  const minLength = o.minLength ?? 1;
+  const alpha = o.alpha ?? DEFAULT_ALPHA;
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`decode: maxLength must be a positive integer, got ${maxLength}`);
+  if (!Number.isInteger(minLength) || minLength < 0 || minLength > maxLength) {
+    throw new RangeError(`decode: minLength must be an integer in [0, maxLength], got ${minLength}`);
+  }
+  if (!(alpha >= 0)) throw new RangeError(`decode: alpha must be >= 0, got ${alpha}`);
+  const noRepeatNgram = o.noRepeatNgram ?? 0;
+  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new RangeError(`decode: noRepeatNgram must be a non-negative integer, got ${noRepeatNgram}`);
+  const banned = new Uint8Array(V);
+  for (const id of [PAD, START, UNK, ...(o.bannedTokens ?? [])]) if (id >= 0 && id < V) banned[id] = 1;
+  const conjunctions = new Set<number>();
+  if (noRepeatNgram > 0) for (let id = 0; id < V; id++) if (CONJUNCTIONS.has(vocab.decode([id]))) conjunctions.add(id);
+  return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions };
+}
+const CONJUNCTIONS = new Set(['and', 'or']);
+
+function normalise(logProb: number, words: number, ended: boolean, alpha: number): number {
+  const len = words + (ended ? 1 : 0);
+  return len === 0 ? logProb : logProb / Math.pow(len, alpha);
+}
+
+function caption(vocab: TokenDecoder, tokens: number[], logProb: number, ended: boolean, alpha: number): Caption {
+  return { tokens, text: vocab.decode(tokens), logProb, score: normalise(logProb, tokens.length, ended, alpha), ended };
+}
+
+/** A caption cut short because no word could be emitted: it ranks below every real one. */
+function stuck(vocab: TokenDecoder, tokens: number[]): Caption {
+  return { tokens, text: vocab.decode(tokens), logProb: -Infinity, score: -Infinity, ended: false };
+}
+
+/** May token w be emitted after `words` words, given the words `blocked` by repeat blocking? */
+function allowed(r: Resolved, w: number, words: number, blocked: readonly number[] = NONE): boolean {
+  return r.banned[w] === 0 && (w !== END || words >= r.minLength) && (blocked.length === 0 || !blocked.includes(w));
+}
+const NONE: readonly number[] = [];
+
+/** Words that would complete an n-gram already present in `tokens` (n = r.noRepeatNgram), or echo the word before a trailing "and"/"or". */
+function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[] {
+  const n = r.noRepeatNgram;
+  if (n === 0) return NONE;
+  const last = tokens.length - 1;
+  // "x and x": the word before the conjunction may not follow it.
+  const echo = last >= 1 && r.conjunctions.has(tokens[last]!) ? [tokens[last - 1]!] : NONE;
+  if (tokens.length < n - 1) return echo;
+  if (n === 1) return tokens;
+  const start = tokens.length - (n - 1); // the last n−1 words
+  const out: number[] = [];
+  for (let i = 0; i + n - 1 < tokens.length; i++) {
+    let same = true;
+    for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[start + j];
+    if (same) out.push(tokens[i + n - 1]!);
+  }
+  return echo.length ? [...out, ...echo] : out;
+}
+
+function checkFeatures(features: Float32Array, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`decode: n must be a non-negative integer, got ${n}`);
+  if (n > 0 && features.length % n !== 0) throw new RangeError(`decode: ${features.length} feature values do not split into ${n} images`);
+}
+
+// ---------------------------------------------------------------------------
+// Greedy
+
+/** The single most probable next word at every step, for each of the n images (features n×D). */
+export function greedyDecode(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: DecodeOptions = {}): Caption[] {
+  checkFeatures(features, n);
+  const r = resolve(model, vocab, options);
+  const V = model.vocabSize;
+  const out: Caption[] = new Array(n);
+  if (n === 0) return out;
+  const words: number[][] = Array.from({ length: n }, () => []);
+  const logProbs = new Float64Array(n);
+  let rows = Array.from({ length: n }, (_, i) => i); // image of each live row
+  let state = model.initState(features, n);
+  let input = new Int32Array(n).fill(START);
+  for (let t = 0; rows.length > 0; t++) {
+    if (t === r.maxLength) {
+      for (const i of rows) out[i] = caption(vocab, words[i]!, logProbs[i]!, false, r.alpha);
+      break;
+    }
+    const logp = model.step(state, input);
+    const keep: number[] = [];
+    const next: number[] = [];
+    rows.forEach((i, row) => {
+      const off = row * V;
+      const blocked = repeatBlocked(r, words[i]!);
+      let best = -1;
+      let bestLp = -Infinity;
+      for (let w = 0; w < V; w++) {
+        const lp = logp[off + w]!;
+        if (lp > bestLp && allowed(r, w, t, blocked)) {
+          best = w;
+          bestLp = lp;
+        }
+      }
+      if (best < 0) {
+        // Nothing may be emitted (non-finite log-probabilities, or everything masked).
+        out[i] = stuck(vocab, words[i]!);
+        return;
+      }
+      logProbs[i] += bestLp;
+      if (best === END) {
+        out[i] = caption(vocab, words[i]!, logProbs[i]!, true, r.alpha);
+      } else {
+        words[i]!.push(best);
+        keep.push(row);
+        next.push(best);
+      }
+    });
+    if (keep.length < rows.length) {
+      if (keep.length === 0) break;
+      state = model.selectRows(state, Int32Array.from(keep));
+      rows = keep.map((row) => rows[row]!);
+    }
+    input = Int32Array.from(next);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Beam search
+
+interface Beam {
+  tokens: number[];
+  logProb: number;
+  /** Row of this beam's state in the current batch. */
+  row: number;
+}
+
+/**
+ * The beamWidth best captions of each of the n images (features n×D), best `score` first.
+ * Returns n arrays of exactly beamWidth captions (fewer only if fewer words may be emitted).
+ */
+export function beamSearch(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: BeamOptions = {}): Caption[][] {
+  checkFeatures(features, n);
+  const r = resolve(model, vocab, options);
+  const k = options.beamWidth ?? DEFAULT_BEAM_WIDTH;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`beamSearch: beamWidth must be a positive integer, got ${k}`);
+  const V = model.vocabSize;
+  const finished: Caption[][] = Array.from({ length: n }, () => []);
+  if (n === 0) return finished;
+
+  // Live beams per image; images with none left are done. The first step has one beam each.
+  let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i }]);
+  let state = model.initState(features, n);
+  let input = new Int32Array(n).fill(START);
+
+  // Scratch for the top-m candidate extensions of one image, sorted by logProb, best first.
+  const candLp = new Float64Array(k);
+  const candBeam = new Int32Array(k);
+  const candWord = new Int32Array(k);
+
+  for (let t = 0; ; t++) {
+    const logp = model.step(state, input);
+    const nextLive: Beam[][] = [];
+    const rows: number[] = [];
+    const words: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const beams = live[i]!;
+      if (beams.length === 0) {
+        nextLive.push(beams);
+        continue;
+      }
+      const slots = k - finished[i]!.length;
+      let m = 0; // candidates held
+      for (let b = 0; b < beams.length; b++) {
+        const beam = beams[b]!;
+        const off = beam.row * V;
+        const blocked = repeatBlocked(r, beam.tokens);
+        for (let w = 0; w < V; w++) {
+          const lp = beam.logProb + logp[off + w]!;
+          if (m === slots && !(lp > candLp[m - 1]!)) continue;
+          if (!allowed(r, w, t, blocked) || lp === -Infinity || Number.isNaN(lp)) continue;
+          // Insert keeping candidates sorted (ties keep the earlier beam and word first).
+          let j = m < slots ? m++ : m - 1;
+          while (j > 0 && candLp[j - 1]! < lp) {
+            candLp[j] = candLp[j - 1]!;
+            candBeam[j] = candBeam[j - 1]!;
+            candWord[j] = candWord[j - 1]!;
+            j--;
+          }
+          candLp[j] = lp;
+          candBeam[j] = b;
+          candWord[j] = w;
+        }
+      }
+      const kept: Beam[] = [];
+      for (let j = 0; j < m; j++) {
+        const parent = beams[candBeam[j]!]!;
+        const w = candWord[j]!;
+        if (w === END) {
+          finished[i]!.push(caption(vocab, parent.tokens, candLp[j]!, true, r.alpha));
+        } else if (t + 1 === r.maxLength) {
+          finished[i]!.push(caption(vocab, [...parent.tokens, w], candLp[j]!, false, r.alpha));
+        } else {
+          kept.push({ tokens: [...parent.tokens, w], logProb: candLp[j]!, row: rows.length });
+          rows.push(parent.row);
+          words.push(w);
+        }
+      }
+      if (m === 0) {
+        // Nothing may be emitted (non-finite log-probabilities, or everything masked).
+        for (const beam of beams) finished[i]!.push(stuck(vocab, beam.tokens));
+      }
+      nextLive.push(kept);
+    }
+    live = nextLive;
+    if (rows.length === 0) break;
+    state = model.selectRows(state, Int32Array.from(rows));
+    input = Int32Array.from(words);
+  }
+  for (const list of finished) list.sort((a, b) => b.score - a.score);
+  return finished;
+}
+
+// ---------------------------------------------------------------------------
+// Sampling
+
+/**
+ * Random captions: each word is drawn from the allowed words with probability proportional
+ * to p^(1/temperature). Returns n arrays of `samples` captions (in the order drawn).
+ */
+export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: SampleOptions = {}): Caption[][] {
+  checkFeatures(features, n);
+  const r = resolve(model, vocab, options);
+  const temperature = options.temperature ?? 1;
+  const samples = options.samples ?? 1;
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`sampleCaptions: temperature must be >= 0, got ${temperature}`);
+  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`sampleCaptions: samples must be a positive integer, got ${samples}`);
+  const V = model.vocabSize;
+  const out: Caption[][] = Array.from({ length: n }, () => []);
+  if (n === 0) return out;
+  const rng = new Rng(options.seed ?? 0);
+
+  // Row j draws sample (j mod samples) of image floor(j / samples).
+  const total = n * samples;
+  const words: number[][] = Array.from({ length: total }, () => []);
+  const logProbs = new Float64Array(total);
+  const done: Array<Caption | undefined> = new Array(total);
+  let rows = Array.from({ length: total }, (_, j) => j);
+  let state = model.initState(features, n);
+  if (samples > 1) state = model.selectRows(state, Int32Array.from(rows, (j) => Math.floor(j / samples)));
+  let input = new Int32Array(total).fill(START);
+  const weights = new Float64Array(V);
+
+  for (let t = 0; rows.length > 0; t++) {
+    if (t === r.maxLength) {
+      for (const j of rows) done[j] = caption(vocab, words[j]!, logProbs[j]!, false, r.alpha);
+      break;
+    }
+    const logp = model.step(state, input);
+    const keep: number[] = [];
+    const next: number[] = [];
+    rows.forEach((j, row) => {
+      const off = row * V;
+      const blocked = repeatBlocked(r, words[j]!);
+      const w = temperature === 0 ? argmaxAllowed(logp, off, V, r, t, blocked) : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights);
+      if (w < 0) {
+        done[j] = stuck(vocab, words[j]!);
+        return;
+      }
+      logProbs[j] += logp[off + w]!;
+      if (w === END) {
+        done[j] = caption(vocab, words[j]!, logProbs[j]!, true, r.alpha);
+      } else {
+        words[j]!.push(w);
+        keep.push(row);
+        next.push(w);
+      }
+    });
+    if (keep.length < rows.length) {
+      if (keep.length === 0) break;
+      state = model.selectRows(state, Int32Array.from(keep));
+      rows = keep.map((row) => rows[row]!);
+    }
+    input = Int32Array.from(next);
+  }
+  for (let j = 0; j < total; j++) out[Math.floor(j / samples)]!.push(done[j]!);
+  return out;
+}
+
+function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, t: number, blocked: readonly number[]): number {
+  let best = -1;
+  let bestLp = -Infinity;
+  for (let w = 0; w < V; w++) {
+    const lp = logp[off + w]!;
+    if (lp > bestLp && allowed(r, w, t, blocked)) {
+      best = w;
+      bestLp = lp;
+    }
+  }
+  return best;
+}
+
+function drawAllowed(
+  logp: Float32Array, off: number, V: number, r: Resolved, t: number, blocked: readonly number[],
+  temperature: number, rng: Rng, weights: Float64Array,
+): number {
+  let max = -Infinity;
+  for (let w = 0; w < V; w++) {
+    const lp = logp[off + w]!;
+    if (lp > max && allowed(r, w, t, blocked)) max = lp;
+  }
+  if (max === -Infinity) return -1;
+  let sum = 0;
+  for (let w = 0; w < V; w++) {
+    const lp = logp[off + w]!;
+    const x = allowed(r, w, t, blocked) && lp > -Infinity ? Math.exp((lp - max) / temperature) : 0;
+    weights[w] = x;
+    sum += x;
+  }
+  let u = rng.uniform() * sum;
+  let last = -1;
+  for (let w = 0; w < V; w++) {
+    if (weights[w]! === 0) continue;
+    last = w;
+    u -= weights[w]!;
+    if (u < 0) return w;
+  }
+  return last; // rounding left u >= 0: the last allowed word
+}
+
+// ---------------------------------------------------------------------------
+// What the library and the app call
+
+export interface CaptionOptions extends DecodeOptions {
+  /** Default 'beam'. */
+  method?: 'beam' | 'greedy' | 'sample';
+  /** Beam width (beam), or captions drawn per image (sample). Default 3. */
+  beamWidth?: number;
+  /** Sampling only. Default 1. */
+  temperature?: number;
+  /** Sampling only. Default 0. */
+  seed?: number;
+}
+
+export interface CaptionAlternative {
+  text: string;
+  /** Length-normalised log-probability (higher is better). */
+  score: number;
+}
+
+export interface CaptionResult {
+  /** The best caption. */
+  text: string;
+  score: number;
+  logProb: number;
+  tokens: number[];
+  /** Every distinct candidate, best first; the first is the caption itself. */
+  alternatives: CaptionAlternative[];
+  /** Set when this image could not be captioned (text is then empty, score −∞). */
+  error?: string;
+}
+
+/**
+ * Captions for n images (features n×D, the decoder's feature): beam search (width 3) by
+ * default, greedy or sampling on request. One result per image, in order. An image whose
+ * feature is not finite gets `error` (and no caption); the rest of the batch is unaffected.
+ * Throws if the features' width is not the decoder's featureDim.
+ */
+export function captionFeatures(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions = {}): CaptionResult[] {
+  checkFeatures(features, n);
+  if (n === 0) return [];
+  const D = features.length / n;
+  const expected = (model as { config?: { featureDim?: number } }).config?.featureDim;
+  if (expected !== undefined && expected !== D) {
+    throw new RangeError(`captionFeatures: features have ${D} values per image but the decoder reads ${expected} (features from a different encoder?)`);
+  }
+  // An image whose feature holds NaN/Infinity gets its own error; the others are captioned.
+  const good: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let finite = true;
+    for (let j = i * D; j < (i + 1) * D; j++) if (!Number.isFinite(features[j]!)) { finite = false; break; }
+    if (finite) good.push(i);
+  }
+  const batch = good.length === n ? features : new Float32Array(good.length * D);
+  if (batch !== features) good.forEach((i, row) => batch.set(features.subarray(i * D, (i + 1) * D), row * D));
+  const decoded = decodeLists(model, vocab, batch, good.length, options);
+  const results: CaptionResult[] = Array.from({ length: n }, () => ({
+    text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives: [], error: 'the image feature contains NaN or Infinity',
+  }));
+  good.forEach((i, row) => (results[i] = decoded[row]!));
+  return results;
+}
+
+function decodeLists(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions): CaptionResult[] {
+  const method = options.method ?? 'beam';
+  let lists: Caption[][];
+  if (method === 'beam') {
+    lists = beamSearch(model, vocab, features, n, options);
+  } else if (method === 'greedy') {
+    lists = greedyDecode(model, vocab, features, n, options).map((c) => [c]);
+  } else if (method === 'sample') {
+    lists = sampleCaptions(model, vocab, features, n, { ...options, samples: options.beamWidth ?? DEFAULT_BEAM_WIDTH });
+  } else {
+    throw new RangeError(`captionFeatures: unknown method ${JSON.stringify(method)}`);
+  }
+  return lists.map((list) => {
+    const sorted = [...list].sort((a, b) => b.score - a.score);
+    const seen = new Set<string>();
+    const alternatives: CaptionAlternative[] = [];
+    for (const c of sorted) {
+      if (seen.has(c.text) || c.score === -Infinity) continue;
+      seen.add(c.text);
+      alternatives.push({ text: c.text, score: c.score });
+    }
+    const best = sorted[0];
+    if (!best || best.score === -Infinity) {
+      return { text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives, error: 'the decoder produced no word (non-finite output)' };
+    }
+    return { text: best.text, score: best.score, logProb: best.logProb, tokens: best.tokens, alternatives };
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * Shapes of "Teach Lenscribe" (issue 7) as the library exposes them: what the Teach view and
+ * `lenscribe finetune` read. Produced by src/main/teach/teach-job.ts (the `Teacher`),
+ * computed by src/training/teach.ts. Plain data only (they cross IPC/HTTP as JSON).
+ */
+
+/** A photo the user captioned, and which side of the deterministic split it is on. */
+export interface LabeledPhoto {
+  photoId: number;
+  path: string;
+  caption: string;
+  /** 'validation' photos are held back: fine-tuning never trains on them. */
+  split: 'train' | 'validation';
+}
+
+export interface TeachOptions {
+  /** Maximum epochs (default 8; early stopping on CIDEr-D of the user's validation photos). */
+  epochs?: number;
+  /** Adam learning rate (default 1e-3). */
+  learningRate?: number;
+  /** Seed for the split-independent randomness (batch order, dropout, replay sample). */
+  seed?: number;
+}
+
+/** One point of the loss curve (one per epoch; `step` counts optimizer steps). */
+export interface CurvePoint {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  validationLoss: number | null;
+}
+
+/** Live progress of a running fine-tune. */
+export interface TeachProgress {
+  phase: 'features' | 'prepare' | 'train' | 'validate' | 'evaluate' | 'save';
+  /** 0-based epoch and the maximum. */
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  /** Training loss of the latest batch and the running mean of the epoch. */
+  loss: number | null;
+  epochLoss: number | null;
+  /** Latest user-validation loss (after an epoch). */
+  validationLoss: number | null;
+  etaSeconds: number | null;
+  /** Every finished epoch so far. */
+  curve: CurvePoint[];
+  message: string | null;
+}
+
+/** Caption scores on a set of photos (CIDEr-D on coco's scale). */
+export interface TeachScores {
+  images: number;
+  loss: number | null;
+  bleu4: number;
+  cider: number;
+}
+
+export interface TeachMetrics {
+  /** The user's held-back validation photos: before (base model) and after (new model). */
+  user: { before: TeachScores; after: TeachScores };
+  /** The base model's own validation photos (forgetting shows here); null without a replay set. */
+  base: { before: TeachScores; after: TeachScores } | null;
+  /** Relative change of base-validation CIDEr-D, (after − before) / before; null without one. */
+  baseCiderChange: number | null;
+  /**
+   * The same with every new word read as its strongest anchor ("rexo" as "dog"): the references
+   * never use the user's words, so this separates forgetting from renaming.
+   */
+  baseCiderChangeRenamed: number | null;
+}
+
+/** A word the model learned, and the existing words its weights started from. */
+export interface LearnedWord {
+  word: string;
+  id: number;
+  anchors: Array<{ word: string; weight: number }>;
+  /** Training photos whose caption uses the word (a rename needs several). */
+  photos: number;
+}
+
+export interface ValidationCaption {
+  photoId: number;
+  path: string;
+  reference: string;
+  before: string;
+  after: string;
+}
+
+/** What one finished fine-tune produced (also stored as teach.json in the model directory). */
+export interface TeachResult {
+  modelId: string;
+  modelName: string;
+  modelDir: string;
+  baseModelId: string;
+  trainPhotos: number;
+  validationPhotos: number;
+  replayCaptions: number;
+  newWords: LearnedWord[];
+  epochsRun: number;
+  bestEpoch: number;
+  stopReason: 'completed' | 'early-stopped';
+  seconds: number;
+  metrics: TeachMetrics;
+  validationCaptions: ValidationCaption[];
+  curve: CurvePoint[];
+}
+
+/** Where teaching stands; `interrupted` means the previous run died (kill, crash): resume or discard. */
+export type TeachState =
+  | { state: 'idle'; last: TeachResult | null; lastError: string | null }
+  | { state: 'running'; runId: string; startedAt: string; baseModelId: string; progress: TeachProgress | null }
+  | { state: 'interrupted'; runId: string; startedAt: string; baseModelId: string; epochsDone: number; canResume: boolean }
+  | { state: 'ready'; runId: string; result: TeachResult };
+
+export interface TeachStatus {
+  labeled: LabeledPhoto[];
+  trainCount: number;
+  validationCount: number;
+  /** Fewest labeled photos a fine-tune accepts. */
+  minimumPhotos: number;
+  activeModelId: string | null;
+  /** The model `rollback` would return to, if any. */
+  rollbackTo: string | null;
+  teach: TeachState;
+}

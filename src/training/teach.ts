@@ -1,0 +1,701 @@
+/**
+ * Teach Lenscribe: fine-tune a trained caption decoder on the user's own captioned photos.
+ *
+ *   labeled photos (feature + the user's caption)
+ *     -> deterministic split: validation = the photos whose path hashes lowest (at least 3)
+ *     -> vocabulary growth: words the model lacks get new ids (old ids never change). Each new
+ *        word starts as the words the base model expects where the user wrote it: the base
+ *        model's next-word distribution at every occurrence (function words left out) gives
+ *        anchor words; the new embedding row and output column are their weighted mean, the
+ *        output bias theirs minus NEW_WORD_BIAS_OFFSET (so a new word starts ~e^-2 as likely as
+ *        its anchors: neither absurdly likely nor impossible). No anchors: mean embedding,
+ *        zero column, the lowest bias. A rename (see renamedWords) starts as an exact copy of the
+ *        word it replaces.
+ *     -> training set per epoch: the user's train captions repeated (oversampled) plus replayed
+ *        base-training captions (the model's replay set, replay.safetensors), minus replayed
+ *        captions that use a word the user renamed (a strong anchor: "dog" when the user
+ *        writes "rexo" where the model says "dog", in at least MIN_RENAME_PHOTOS photos) — replaying
+ *        those would teach the old name back
+ *     -> the project's trainer from the base weights: small learning rate, early stopping on
+ *        the CIDEr-D of the user's validation photos, checkpoint after every epoch (resume after a kill)
+ *     -> metrics before/after: user-validation loss, BLEU-4, CIDEr-D; base-validation CIDEr-D
+ *        (forgetting) from the replay set's validation photos
+ *     -> a new model directory, written as `<out>.partial` and renamed into place complete.
+ *        Nothing of the base model is ever written; a NaN, a crash or a cancel leaves no model.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { OnnxStepModel } from '../model/onnx-step-model.js';
+import { splitHash } from './datasets.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { decoderCaptioner } from './metrics/evaluate.js';
+import { ciderD, scoreCaptions } from './metrics/index.js';
+import { captionFeatures } from '../model/decode.js';
+import { cloneParams, configFromParams, DecoderStepModel } from '../model/decoder.js';
+import { encoderFileRef, loadModel, resolveEncoderPath, writeModelDir, type ManifestInput, type ModelManifest } from '../model/model-dir.js';
+import { CONFIG_FILE, saveDecoder } from '../model/decoder-io.js';
+import { Rng } from '../model/rng.js';
+import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
+import { meanLoss, train, type Caption, type CaptionData, type TrainProgress } from './trainer.js';
+import { END, UNK, type Params } from '../model/types.js';
+import { tokenize, Vocabulary } from '../model/vocab.js';
+import type { CurvePoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores } from './teach-types.js';
+
+export const REPLAY_FILE = 'replay.safetensors';
+export const TEACH_FILE = 'teach.json';
+/** New words start this much (in logits) below their anchors. */
+export const NEW_WORD_BIAS_OFFSET = 2;
+/** Base-validation photos the forgetting guard captions after every epoch (greedy, ~4 ms each). */
+const GUARD_PHOTOS = 400;
+/** Fewest labeled photos a fine-tune accepts (3 validation + 3 training). */
+export const MIN_LABELED = 6;
+
+/** Words that never serve as a new word's anchor (they fit any position, not a meaning). */
+const FUNCTION_WORDS = new Set(
+  ('a an the is are was were be being been it its this that these those there here and or but of in on at to for from by with without into onto ' +
+    'through over under up down out off near next behind while as his her their its my our your he she they we you i him them one two three four ' +
+    'some several other another each very has have having does do doing').split(' '),
+);
+
+export class FinetuneError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'input' | 'non-finite' | 'cancelled' | 'model',
+  ) {
+    super(message);
+    this.name = 'FinetuneError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay set: a compact sample of the base model's own training (and validation) data
+
+export interface ReplaySet {
+  dim: number;
+  /** Base-training photos (rows × dim) and captions of them, as text (survive vocabulary growth). */
+  train: { features: Float32Array; captions: Array<{ image: number; text: string }> };
+  /** Base-validation photos and all their reference captions (forgetting is measured here). */
+  validation: { features: Float32Array; references: string[][] };
+  /** Where the data came from (dataset name, split). */
+  source: string;
+}
+
+export function saveReplaySet(path: string, set: ReplaySet): void {
+  const nTrain = set.train.features.length / set.dim;
+  const nVal = set.validation.features.length / set.dim;
+  const bytes = encodeSafetensors(
+    {
+      train_features: { shape: [nTrain, set.dim], data: set.train.features },
+      validation_features: { shape: [nVal, set.dim], data: set.validation.features },
+    },
+    {
+      kind: 'lenscribe-replay',
+      version: '1',
+      source: set.source,
+      train_captions: JSON.stringify(set.train.captions.map((c) => [c.image, c.text])),
+      validation_references: JSON.stringify(set.validation.references),
+    },
+  );
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+export function loadReplaySet(path: string): ReplaySet {
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+  if (metadata.kind !== 'lenscribe-replay') throw new FinetuneError(`${path}: not a Lenscribe replay set`, 'model');
+  const tf = tensors.get('train_features');
+  const vf = tensors.get('validation_features');
+  if (!tf || !vf || tf.shape.length !== 2 || vf.shape.length !== 2) throw new FinetuneError(`${path}: replay features missing`, 'model');
+  const dim = tf.shape[1]!;
+  const captions = (JSON.parse(metadata.train_captions ?? '[]') as Array<[number, string]>).map(([image, text]) => ({ image, text }));
+  const references = JSON.parse(metadata.validation_references ?? '[]') as string[][];
+  if (references.length !== vf.shape[0]) throw new FinetuneError(`${path}: ${references.length} reference lists for ${vf.shape[0]} validation photos`, 'model');
+  return {
+    dim,
+    train: { features: Float32Array.from(tf.data), captions },
+    validation: { features: Float32Array.from(vf.data), references },
+    source: metadata.source ?? '',
+  };
+}
+
+/**
+ * A replay set from captioned photos with features: up to `trainImages` training photos (every
+ * caption of each) and up to `validationImages` validation photos, chosen by the seed.
+ */
+export function buildReplaySet(
+  train: { features: Float32Array; captions: string[][] },
+  validation: { features: Float32Array; captions: string[][] },
+  dim: number,
+  { trainImages = 1500, validationImages = 400, seed = 7, source = '' } = {},
+): ReplaySet {
+  const pick = (n: number, k: number, rng: Rng) => {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    rng.shuffle(idx);
+    return idx.slice(0, Math.min(k, n)).sort((a, b) => a - b);
+  };
+  const rng = new Rng(seed);
+  const tIdx = pick(train.captions.length, trainImages, rng);
+  const vIdx = pick(validation.captions.length, validationImages, rng);
+  const gather = (f: Float32Array, rows: number[]) => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => out.set(f.subarray(r * dim, (r + 1) * dim), i * dim));
+    return out;
+  };
+  return {
+    dim,
+    train: { features: gather(train.features, tIdx), captions: tIdx.flatMap((r, i) => train.captions[r]!.map((text) => ({ image: i, text }))) },
+    validation: { features: gather(validation.features, vIdx), references: vIdx.map((r) => validation.captions[r]!) },
+    source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The labeled set and its split
+
+export interface LabeledExample {
+  /** Caller's key (a photo id), echoed in results. */
+  id: number;
+  /** Photo path: the split hashes it, so a photo stays on its side. */
+  path: string;
+  caption: string;
+  /** Encoder feature (dim values, as the model's features spec makes them). */
+  feature: Float32Array;
+}
+
+/**
+ * Deterministic validation hold-back: the photos whose path hashes lowest, `fraction` of them
+ * but at least `minValidation` (none when there are fewer than 2·minValidation photos).
+ */
+export function splitLabeled<T extends { path: string }>(items: readonly T[], { fraction = 0.2, minValidation = 3 } = {}): { train: T[]; validation: T[] } {
+  const order = [...items].sort((a, b) => splitHash(a.path, 'lenscribe-teach') - splitHash(b.path, 'lenscribe-teach') || (a.path < b.path ? -1 : 1));
+  const nVal = items.length >= 2 * minValidation ? Math.max(minValidation, Math.round(items.length * fraction)) : 0;
+  const held = new Set(order.slice(0, nVal));
+  return { train: items.filter((i) => !held.has(i)), validation: items.filter((i) => held.has(i)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary growth
+
+export interface GrowResult {
+  params: Params<Float32Array>;
+  vocab: Vocabulary;
+  added: LearnedWord[];
+}
+
+/**
+ * Adds the words of `captions` the vocabulary lacks. Old ids, rows and columns are kept
+ * bit-for-bit; new rows/columns are initialised from anchor words (see the file comment),
+ * which the base model picks from the photos' features and the caption's preceding words.
+ */
+export function growVocabulary(
+  params: Params<Float32Array>,
+  vocab: Vocabulary,
+  examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
+  { maxAnchors = 5, extraCaptions = [] as readonly string[] } = {},
+): GrowResult {
+  const { embedDim: W, hiddenDim: H, vocabSize: V, featureDim: D } = configFromParams(params);
+  const grown = Vocabulary.fromJSON(vocab.toJSON());
+  // Words only in `extraCaptions` (e.g. validation captions) get ids too, without anchors.
+  const added = grown.addWords([...examples.map((e) => e.caption), ...extraCaptions]);
+  const out = cloneParams(params);
+  if (added.length === 0) return { params: out, vocab: grown, added: [] };
+  const V2 = grown.size;
+
+  // Base-model next-word distributions where each new word occurs (teacher forcing; new words as <unk> input).
+  const mass = new Map<number, Float64Array>();
+  const hits = new Map<number, number>();
+  const photosWith = new Map<number, Set<string>>();
+  const withNew = examples.filter((e) => tokenize(e.caption).some((w) => !vocab.has(w)));
+  if (withNew.length > 0) {
+    const model = new DecoderStepModel(params);
+    const seqs = withNew.map((e) => Array.from(grown.encode(e.caption, { maxLength: 22 })));
+    const N = seqs.length;
+    const features = new Float32Array(N * D);
+    withNew.forEach((e, i) => features.set(e.feature, i * D));
+    const state = model.initState(features, N);
+    const T = Math.max(...seqs.map((s) => s.length));
+    for (let t = 0; t + 1 < T; t++) {
+      const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t]! >= V ? UNK : s[t]!) : END));
+      const logp = model.step(state, input);
+      seqs.forEach((s, n) => {
+        const target = s[t + 1];
+        if (target === undefined || target < V) return;
+        let acc = mass.get(target);
+        if (!acc) mass.set(target, (acc = new Float64Array(V)));
+        let z = 0;
+        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]!);
+        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]!) / Math.max(z, 1e-30);
+        hits.set(target, (hits.get(target) ?? 0) + 1);
+        if (!photosWith.has(target)) photosWith.set(target, new Set());
+        photosWith.get(target)!.add(withNew[n]!.path ?? String(n)); // several captions of one photo count once
+      });
+    }
+  }
+
+  const embed = new Float32Array(V2 * W);
+  embed.set(params.W_embed);
+  const wv = new Float32Array(H * V2);
+  for (let r = 0; r < H; r++) wv.set(params.W_vocab.subarray(r * V, (r + 1) * V), r * V2);
+  const bias = new Float32Array(V2);
+  bias.set(params.b_vocab);
+  let minBias = Infinity;
+  for (let j = 0; j < V; j++) minBias = Math.min(minBias, params.b_vocab[j]!);
+  const meanEmbed = new Float32Array(W);
+  for (let j = 4; j < V; j++) for (let k = 0; k < W; k++) meanEmbed[k] += params.W_embed[j * W + k]! / (V - 4);
+
+  const learned: LearnedWord[] = [];
+  for (const id of added) {
+    const acc = mass.get(id);
+    let anchors: Array<{ j: number; w: number }> = [];
+    if (acc) {
+      const count = hits.get(id)!;
+      anchors = Array.from(acc, (m, j) => ({ j, w: m / count }))
+        .filter((a) => a.w > 0)
+        .sort((a, b) => b.w - a.w)
+        .slice(0, maxAnchors);
+      const z = anchors.reduce((s, a) => s + a.w, 0);
+      anchors = anchors.map((a) => ({ j: a.j, w: a.w / z }));
+    }
+    if (anchors.length > 0) {
+      let b = 0;
+      for (const { j, w } of anchors) {
+        for (let k = 0; k < W; k++) embed[id * W + k] += w * params.W_embed[j * W + k]!;
+        for (let r = 0; r < H; r++) wv[r * V2 + id] += w * params.W_vocab[r * V + j]!;
+        b += w * params.b_vocab[j]!;
+      }
+      bias[id] = b - NEW_WORD_BIAS_OFFSET;
+    } else {
+      embed.set(meanEmbed, id * W);
+      bias[id] = Number.isFinite(minBias) ? minBias : 0;
+    }
+    learned.push({ word: grown.word(id), id, anchors: anchors.map((a) => ({ word: vocab.word(a.j), weight: round4(a.w) })), photos: photosWith.get(id)?.size ?? 0 });
+  }
+  // A rename starts as an exact copy of the word it replaces (no offset): the user's photos and
+  // the rewritten replay captions then only have to tip the tie, not climb e^2 first.
+  for (const [old, { word }] of renamedWords(learned)) {
+    const j = vocab.id(old);
+    const id = grown.id(word);
+    embed.set(params.W_embed.subarray(j * W, (j + 1) * W), id * W);
+    for (let r = 0; r < H; r++) wv[r * V2 + id] = params.W_vocab[r * V + j]!;
+    bias[id] = params.b_vocab[j]!;
+  }
+  out.W_embed = embed;
+  out.W_vocab = wv;
+  out.b_vocab = bias;
+  return { params: out, vocab: grown, added: learned };
+}
+
+/** Fewest training photos that must use a new word in an anchor's place before it counts as a rename. */
+export const MIN_RENAME_PHOTOS = 3;
+
+/**
+ * Old word -> the new word the user calls it by: a new word that stands, in at least
+ * MIN_RENAME_PHOTOS photos, where the base model mostly expects that old word ("rexo" where it
+ * says "dog"). One caption is not a rename: there the base model was merely wrong ("foal" where it
+ * says "dog"). When several new words claim one old word, or one new word several old words,
+ * the best supported claim wins.
+ */
+export function renamedWords(added: readonly LearnedWord[]): Map<string, { word: string; weight: number }> {
+  const renamed = new Map<string, { word: string; weight: number; support: number }>();
+  for (const w of added) {
+    if (w.photos < MIN_RENAME_PHOTOS) continue;
+    for (const a of w.anchors) {
+      const support = a.weight * w.photos;
+      if (a.weight >= 0.3 && (renamed.get(a.word)?.support ?? 0) < support) renamed.set(a.word, { word: w.word, weight: a.weight, support });
+    }
+  }
+  // A new word replaces one old word: its best supported ("rexo" for "dog", not also "puppy").
+  const best = new Map<string, string>();
+  for (const [old, claim] of renamed) {
+    const held = best.get(claim.word);
+    if (held === undefined || renamed.get(held)!.support < claim.support) best.set(claim.word, old);
+  }
+  return new Map([...best].map(([word, old]) => [old, { word, weight: renamed.get(old)!.weight }]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fine-tuning
+
+export interface FinetuneOptions {
+  /** Model directory (model.json) to start from; never written. */
+  baseDir: string;
+  labeled: LabeledExample[];
+  /** The new model directory (must not exist); written as `<outDir>.partial`, then renamed. */
+  outDir: string;
+  /** Name in model.json (default: the out directory's name). */
+  name?: string;
+  /** Replay set (default: the base model's replay.safetensors, if any). */
+  replay?: ReplaySet | null;
+  epochs?: number;
+  learningRate?: number;
+  batchSize?: number;
+  patience?: number;
+  seed?: number;
+  /** User training captions per epoch (the labeled ones repeated); default 128. */
+  userCaptionsPerEpoch?: number;
+  /** Replayed captions per user caption in an epoch (default 3). */
+  replayRatio?: number;
+  /**
+   * Replayed captions that use a word the user renamed (a new word's strong anchor): 'rewrite'
+   * (default) says the new word instead ("a black dog" -> "a black rexo"), so every photo of the
+   * concept teaches the new name; 'drop' leaves them out.
+   */
+  renamedReplay?: 'rewrite' | 'drop';
+  /**
+   * Forgetting budget for choosing the epoch to keep: an epoch whose base-validation CIDEr-D
+   * (on up to 400 of the replay set's validation photos, renames read as the words they replace)
+   * dropped more than this fraction below the base model's never beats one within the budget
+   * (default 0.1; needs a replay set).
+   */
+  maxForgetting?: number;
+  validationFraction?: number;
+  /** Continue an interrupted run from `<outDir>.partial` (its checkpoint and grown vocabulary). */
+  resume?: boolean;
+  /** Extra facts for model.json's training section (base model id, library). */
+  provenance?: Record<string, unknown>;
+  onProgress?: (p: TeachProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExampleResult {
+  id: number;
+  path: string;
+  reference: string;
+  before: string;
+  after: string;
+}
+
+export interface FinetuneResult {
+  outDir: string;
+  manifest: ModelManifest;
+  newWords: LearnedWord[];
+  trainPhotos: number;
+  validationPhotos: number;
+  replayCaptions: number;
+  skipped: Array<{ id: number; path: string; reason: string }>;
+  epochsRun: number;
+  bestEpoch: number;
+  stopReason: 'completed' | 'early-stopped';
+  seconds: number;
+  metrics: TeachMetrics;
+  validationCaptions: ExampleResult[];
+  curve: CurvePoint[];
+}
+
+const PARTIAL = '.partial';
+const CHECKPOINT = 'checkpoint.safetensors';
+const GROWN = 'grown.json';
+
+export function partialDirOf(outDir: string): string {
+  return `${resolve(outDir)}${PARTIAL}`;
+}
+
+/** Epochs a partial run finished (from its checkpoint), or null when there is nothing to resume. */
+export function resumableEpochs(outDir: string): number | null {
+  const p = partialDirOf(outDir);
+  if (!existsSync(join(p, CHECKPOINT)) || !existsSync(join(p, GROWN))) return null;
+  try {
+    return loadCheckpoint(join(p, CHECKPOINT)).info.epoch + 1;
+  } catch {
+    return null;
+  }
+}
+
+function scores(captions: string[], references: string[][], loss: number | null): TeachScores {
+  const s = scoreCaptions(captions, references);
+  return { images: captions.length, loss, bleu4: round4(s.bleu4), cider: round4(s.cider) };
+}
+
+function captionsOf(params: Params<Float32Array>, vocab: Vocabulary, features: Float32Array, n: number, D: number): string[] {
+  if (n === 0) return [];
+  const model = new OnnxStepModel(params);
+  try {
+    return decoderCaptioner(model, vocab, D, { beam: 1 })(features, n) as string[];
+  } finally {
+    model.dispose();
+  }
+}
+
+function toData(items: ReadonlyArray<{ feature: Float32Array; caption: string }>, vocab: Vocabulary, D: number, repeat = 1): CaptionData {
+  const features = new Float32Array(items.length * D);
+  const captions: Caption[] = [];
+  items.forEach((it, i) => {
+    features.set(it.feature, i * D);
+    const ids = vocab.encode(it.caption);
+    if (ids.length > 2) for (let r = 0; r < repeat; r++) captions.push({ image: i, tokens: ids });
+  });
+  return { features, captions };
+}
+
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const t0 = performance.now();
+  const outDir = resolve(options.outDir);
+  const partial = partialDirOf(outDir);
+  if (existsSync(outDir)) throw new FinetuneError(`${outDir} already exists`, 'input');
+  const report = (p: Partial<TeachProgress> & Pick<TeachProgress, 'phase'>) =>
+    options.onProgress?.({ epoch: 0, epochs: 0, step: 0, totalSteps: 0, loss: null, epochLoss: null, validationLoss: null, etaSeconds: null, curve: [], message: null, ...p });
+  report({ phase: 'prepare', message: 'loading the base model' });
+
+  const base = loadModel(options.baseDir);
+  const D = base.decoder.config.featureDim;
+  const maxWords = base.manifest.decoder.maxLength ?? 20;
+
+  // Labeled examples: bad features are that photo's problem, not the run's.
+  const skipped: FinetuneResult['skipped'] = [];
+  const good = options.labeled.filter((e) => {
+    const bad = e.feature.length !== D ? `feature has ${e.feature.length} values, the model reads ${D}` : e.feature.some((v) => !Number.isFinite(v)) ? 'feature holds a non-finite value' : tokenize(e.caption).length === 0 ? 'caption has no words' : null;
+    if (bad) skipped.push({ id: e.id, path: e.path, reason: bad });
+    return !bad;
+  });
+  if (good.length < MIN_LABELED) throw new FinetuneError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
+  const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
+
+  // Vocabulary growth (or, resuming, the grown vocabulary and last checkpoint).
+  let grown: GrowResult;
+  let start: Params<Float32Array>;
+  let epochsDone = 0;
+  let curve: CurvePoint[] = [];
+  const resumeEpochs = options.resume ? resumableEpochs(outDir) : null;
+  if (resumeEpochs !== null) {
+    const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[]; curve?: CurvePoint[] };
+    const ckpt = loadCheckpoint(join(partial, CHECKPOINT));
+    // A run saved before words counted their photos: count them again (the split is deterministic).
+    const photosUsing = (word: string) => new Set(split.train.filter((e) => tokenize(e.caption).includes(word)).map((e) => e.path)).size;
+    const added = g.added.map((w) => ({ ...w, photos: w.photos ?? photosUsing(w.word) }));
+    grown = { params: base.decoder.params, vocab: Vocabulary.fromJSON(g.vocab), added };
+    start = ckpt.params;
+    epochsDone = resumeEpochs;
+    curve = g.curve ?? [];
+  } else {
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    // Anchors come from the training photos only; words only validation captions use still get
+    // ids (mean-initialised), so they are not <unk> there.
+    grown = growVocabulary(base.decoder.params, base.decoder.vocab, split.train, { extraCaptions: split.validation.map((e) => e.caption) });
+    start = grown.params;
+    writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added }));
+  }
+  const vocab = grown.vocab;
+
+  // Replay: base-training captions, minus those naming what the user renamed.
+  const replaySet = options.replay !== undefined ? options.replay : existsSync(join(base.dir, REPLAY_FILE)) ? loadReplaySet(join(base.dir, REPLAY_FILE)) : null;
+  if (replaySet && replaySet.dim !== D) throw new FinetuneError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
+  const renamed = renamedWords(grown.added);
+  const rewrite = (options.renamedReplay ?? 'rewrite') === 'rewrite';
+  const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
+  const userTrain = toData(split.train, vocab, D, userRepeat);
+  const rng = new Rng(options.seed ?? 1);
+  let replayCaptions: Caption[] = [];
+  if (replaySet) {
+    const ok = replaySet.train.captions.flatMap((c) => {
+      const words = tokenize(c.text);
+      if (!words.some((w) => renamed.has(w))) return [c];
+      return rewrite ? [{ image: c.image, text: words.map((w) => renamed.get(w)?.word ?? w).join(' ') }] : [];
+    });
+    rng.shuffle(ok);
+    const want = Math.round(userTrain.captions.length * (options.replayRatio ?? 3));
+    replayCaptions = ok.slice(0, want).map((c) => ({ image: c.image + split.train.length, tokens: vocab.encode(c.text) })).filter((c) => c.tokens.length > 2);
+  }
+  const trainFeatures = new Float32Array((split.train.length + (replaySet ? replaySet.train.features.length / D : 0)) * D);
+  trainFeatures.set(userTrain.features);
+  if (replaySet) trainFeatures.set(replaySet.train.features, userTrain.features.length);
+  const trainData: CaptionData = { features: trainFeatures, captions: [...userTrain.captions, ...replayCaptions] };
+  const valData = toData(split.validation, vocab, D);
+
+  // Before: the base model on the user's validation photos and the base validation photos.
+  report({ phase: 'evaluate', message: 'scoring the base model' });
+  const baseParams = base.decoder.params;
+  const refsUser = split.validation.map((e) => [e.caption]);
+  const beforeUser = captionsOf(baseParams, base.decoder.vocab, valData.features, split.validation.length, D);
+  const baseValData = toData(split.validation, base.decoder.vocab, D);
+  const beforeUserScores = scores(beforeUser, refsUser, round4(meanLoss(baseParams, baseValData, 64, maxWords, D)));
+  const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
+  const beforeBase = replaySet ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null) : null;
+
+  // The forgetting guard: a fixed subset of the base validation photos, scored by the base model.
+  // New names read as the words they replace, so a rename is not counted as forgetting.
+  const back = new Map([...renamed].map(([old, { word }]) => [word, old]));
+  const maxForgetting = options.maxForgetting ?? 0.1;
+  let guard: { features: Float32Array; n: number; refs: string[][]; before: number } | null = null;
+  if (replaySet && nBaseVal > 0) {
+    const n = Math.min(GUARD_PHOTOS, nBaseVal);
+    const features = replaySet.validation.features.slice(0, n * D);
+    const refs = replaySet.validation.references.slice(0, n);
+    const model = new DecoderStepModel(baseParams);
+    const before = ciderD(captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text), refs);
+    if (before > 0) guard = { features, n, refs, before };
+  }
+
+  // Train.
+  const epochs = options.epochs ?? 8;
+  const remaining = Math.max(0, epochs - epochsDone);
+  const batchSize = options.batchSize ?? 64;
+  const stepsPerEpoch = Math.ceil(trainData.captions.length / batchSize);
+  const totalSteps = stepsPerEpoch * epochs;
+  const tTrain = performance.now();
+  let lastValLoss: number | null = curve.length ? curve[curve.length - 1]!.validationLoss : null;
+  const onTrain = (p: TrainProgress) => {
+    const epoch = p.epoch + epochsDone;
+    const step = p.step + epochsDone * stepsPerEpoch;
+    const elapsed = (performance.now() - tTrain) / 1000;
+    const eta = p.step > 0 ? (elapsed / p.step) * (remaining * stepsPerEpoch - p.step) : null;
+    if (p.phase === 'epoch') {
+      lastValLoss = p.validationLoss ?? null;
+      curve.push({ epoch, step, trainLoss: round4(p.loss), validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null });
+      writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: vocab.toJSON(), added: grown.added, curve }));
+    }
+    report({ phase: p.phase === 'validate' ? 'validate' : 'train', epoch, epochs, step, totalSteps, loss: p.loss, epochLoss: p.epochLoss, validationLoss: lastValLoss, etaSeconds: eta, curve: [...curve] });
+  };
+  const result = await train({
+    config: { ...configFromParams(start), dropout: base.decoder.config.dropout },
+    initialParams: start,
+    train: trainData,
+    validation: valData,
+    epochs: remaining,
+    batchSize,
+    maxWords,
+    learningRate: options.learningRate ?? 1e-3,
+    patience: options.patience ?? 3,
+    // Early stopping on what the user will see: CIDEr-D of greedy captions of their held-back
+    // photos (their loss alone rises as soon as the style shifts, before the new words win).
+    // Within the forgetting budget, an epoch scores its user CIDEr-D (>= 0); beyond it, minus its
+    // forgetting (< 0), so the least-forgetting epoch wins only when none is within budget.
+    validationScorer: ({ model }) => {
+      const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map((c) => c.text);
+      const user = ciderD(caps, refsUser);
+      if (!guard) return user;
+      const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) => tokenize(c.text).map((w) => back.get(w) ?? w).join(' '));
+      const drop = (guard.before - ciderD(said, guard.refs)) / guard.before;
+      return drop <= maxForgetting ? user : -drop;
+    },
+    seed: (options.seed ?? 1) + epochsDone,
+    checkpointPath: join(partial, CHECKPOINT),
+    writeCheckpoint: (path, params, config, info) => saveCheckpoint(path, params, config, { ...info, epoch: info.epoch + epochsDone }),
+    onProgress: onTrain,
+    signal: options.signal,
+  });
+  if (result.stopReason === 'non-finite') {
+    rmSync(partial, { recursive: true, force: true });
+    throw new FinetuneError(`fine-tuning diverged: ${result.message}; no model was written, the active model is unchanged`, 'non-finite');
+  }
+  if (result.stopReason === 'cancelled') throw new FinetuneError('fine-tuning was cancelled; no model was written', 'cancelled');
+  const params = result.params;
+
+  // After.
+  report({ phase: 'evaluate', epoch: epochsDone + result.epochsRun - 1, epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'scoring the new model' });
+  const afterUser = captionsOf(params, vocab, valData.features, split.validation.length, D);
+  const afterUserScores = scores(afterUser, refsUser, round4(meanLoss(params, valData, 64, maxWords, D)));
+  const afterBaseCaptions = replaySet ? captionsOf(params, vocab, replaySet.validation.features, nBaseVal, D) : [];
+  const afterBase = replaySet ? scores(afterBaseCaptions, replaySet.validation.references, null) : null;
+  const afterBaseRenamed = replaySet
+    ? scores(afterBaseCaptions.map((c) => tokenize(c).map((w) => back.get(w) ?? w).join(' ')), replaySet.validation.references, null)
+    : null;
+  const metrics: TeachMetrics = {
+    user: { before: beforeUserScores, after: afterUserScores },
+    base: beforeBase && afterBase ? { before: beforeBase, after: afterBase } : null,
+    baseCiderChange: beforeBase && afterBase && beforeBase.cider > 0 ? round4((afterBase.cider - beforeBase.cider) / beforeBase.cider) : null,
+    baseCiderChangeRenamed: beforeBase && afterBaseRenamed && beforeBase.cider > 0 ? round4((afterBaseRenamed.cider - beforeBase.cider) / beforeBase.cider) : null,
+  };
+  const validationCaptions = split.validation.map((e, i) => ({ id: e.id, path: e.path, reference: e.caption, before: beforeUser[i]!, after: afterUser[i]! }));
+
+  // Save: everything into the partial directory, then one rename.
+  report({ phase: 'save', epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'saving the new model' });
+  const config = { ...configFromParams(params), dropout: base.decoder.config.dropout };
+  saveDecoder(partial, {
+    config,
+    params,
+    vocab,
+    feature: base.decoder.feature,
+    training: { finetunedFrom: base.manifest.name, epochs: result.epochsRun + epochsDone },
+  });
+  const bestEpoch = result.bestEpoch >= 0 ? result.bestEpoch + epochsDone : epochsDone - 1;
+  const seconds = round1((performance.now() - t0) / 1000);
+  const teach = {
+    format: 'lenscribe-teach',
+    version: 1,
+    base: { name: base.manifest.name, dir: base.dir, ...(options.provenance ?? {}) },
+    trainPhotos: split.train.length,
+    validationPhotos: split.validation.length,
+    replayCaptions: replayCaptions.length,
+    newWords: grown.added,
+    metrics,
+    validationCaptions,
+    curve,
+    skipped,
+  };
+  writeFileSync(join(partial, TEACH_FILE), `${JSON.stringify(teach, null, 1)}\n`);
+  const extra = [CONFIG_FILE, TEACH_FILE];
+  if (replaySet && existsSync(join(base.dir, REPLAY_FILE)) && options.replay === undefined) {
+    copyFileSync(join(base.dir, REPLAY_FILE), join(partial, REPLAY_FILE));
+    extra.push(REPLAY_FILE);
+  } else if (replaySet) {
+    saveReplaySet(join(partial, REPLAY_FILE), replaySet);
+    extra.push(REPLAY_FILE);
+  }
+  rmSync(join(partial, CHECKPOINT), { force: true });
+  rmSync(join(partial, GROWN), { force: true });
+  const m = base.manifest;
+  const input: ManifestInput = {
+    name: options.name ?? basename(outDir),
+    description: `${m.name} taught ${split.train.length} of the user's own captioned photos (lenscribe finetune)`,
+    encoder: { ...m.encoder, file: encoderFileRef(outDir, resolveEncoderPath(base.dir, m.encoder.file)) },
+    features: m.features,
+    decoder: { ...m.decoder, config },
+    decoding: m.decoding,
+    training: {
+      data: m.training.data,
+      command: 'lenscribe finetune',
+      options: {
+        finetunedFrom: m.name,
+        epochs,
+        learningRate: options.learningRate ?? 1e-3,
+        batchSize,
+        userRepeat,
+        replayRatio: options.replayRatio ?? 3,
+        newWords: grown.added.map((w) => w.word),
+        ...(options.provenance ?? {}),
+      },
+      epochs: result.epochsRun + epochsDone,
+      bestEpoch: bestEpoch + 1,
+      history: curve.map((c) => ({ epoch: c.epoch + 1, trainLoss: c.trainLoss, ...(c.validationLoss !== null ? { valLoss: c.validationLoss } : {}) })),
+      seconds: { total: seconds },
+    },
+    metrics: {
+      split: `the user's held-back photos (${split.validation.length})`,
+      images: split.validation.length,
+      bleu4: afterUserScores.bleu4,
+      cider: afterUserScores.cider,
+      ...(afterUserScores.loss !== null ? { loss: afterUserScores.loss } : {}),
+      beam: 1,
+      ...(metrics.base ? { baseCider: metrics.base.after.cider, baseCiderBefore: metrics.base.before.cider } : {}),
+    } as ModelManifest['metrics'],
+  };
+  const manifest = writeModelDir(partial, input, extra);
+  renameSync(partial, outDir);
+  return {
+    outDir,
+    manifest,
+    newWords: grown.added,
+    trainPhotos: split.train.length,
+    validationPhotos: split.validation.length,
+    replayCaptions: replayCaptions.length,
+    skipped,
+    epochsRun: result.epochsRun + epochsDone,
+    bestEpoch,
+    stopReason: result.stopReason,
+    seconds,
+    metrics,
+    validationCaptions,
+    curve,
+  };
+}
+
+/** Removes what an interrupted run left (`<outDir>.partial`). */
+export function discardPartial(outDir: string): void {
+  rmSync(partialDirOf(outDir), { recursive: true, force: true });
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+const round1 = (x: number) => Math.round(x * 10) / 10;
