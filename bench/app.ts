@@ -33,9 +33,15 @@ function captions(): string[] {
 
 async function generate(dir: string, n: number, texts: string[]): Promise<void> {
   const lib = Library.open(dir, { registerDefaultModel: false });
-  const names = readdirSync(images).filter((f) => f.endsWith('.jpg')).sort().slice(0, THUMBS);
+  const names = readdirSync(images)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, THUMBS);
   for (let i = 0; i < THUMBS; i++) {
-    await sharp(join(images, names[i])).resize(320, 240, { fit: 'cover' }).webp({ quality: 70 }).toFile(join(lib.thumbsDir(), `bench-${i}.webp`));
+    await sharp(join(images, names[i]))
+      .resize(320, 240, { fit: 'cover' })
+      .webp({ quality: 70 })
+      .toFile(join(lib.thumbsDir(), `bench-${i}.webp`));
   }
   const db = lib.db;
   db.transaction(() => {
@@ -76,19 +82,36 @@ async function measure(n: number, texts: string[]): Promise<Figures> {
   const dir = join(work, `lib-${n}`);
   mkdirSync(dir, { recursive: true });
   await generate(dir, n, texts);
-  const host = await openApiHost({ libraryDir: dir, capabilities: { pickFolder: false, dropFolders: false }, watch: false, libraryOptions: { registerDefaultModel: false } });
+  const host = await openApiHost({
+    libraryDir: dir,
+    capabilities: { pickFolder: false, dropFolders: false },
+    watch: false,
+    libraryOptions: { registerDefaultModel: false },
+  });
   const srv = await startServer({ host, rendererDir });
   const ctx = await chromium.launchPersistentContext(join(work, `profile-${n}`), {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1280, height: 800 },
   });
   try {
     // API pages, timed from Node (the server's own cost, no browser).
     const call = async (input: unknown) => {
       const t = performance.now();
-      await fetch(`${srv.origin}/api/photos.list`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Lenscribe-Token': srv.token }, body: JSON.stringify(input) }).then((r) => r.json());
+      await fetch(`${srv.origin}/api/photos.list`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Lenscribe-Token': srv.token },
+        body: JSON.stringify(input),
+      }).then((r) => r.json());
       return performance.now() - t;
     };
     await call({ limit: 300 });
@@ -108,7 +131,9 @@ async function measure(n: number, texts: string[]): Promise<Figures> {
     const paints: number[] = [];
     for (let i = 0; i < 5; i++) {
       await page.reload();
-      await page.waitForFunction(() => (document.querySelector('[role=gridcell][data-photo-id] [data-testid=cell-caption]')?.textContent ?? '').length > 3);
+      await page.waitForFunction(
+        () => (document.querySelector('[role=gridcell][data-photo-id] [data-testid=cell-caption]')?.textContent ?? '').length > 3,
+      );
       paints.push(await page.evaluate(() => performance.now()));
     }
 
@@ -117,7 +142,7 @@ async function measure(n: number, texts: string[]): Promise<Figures> {
       const el = document.querySelector('[data-testid=grid]') as HTMLElement;
       const out: number[] = [];
       let seed = 7;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
       for (let k = 0; k < 20; k++) {
         const t = performance.now();
         el.scrollTop = Math.floor(rand() * (el.scrollHeight - el.clientHeight));
@@ -161,7 +186,10 @@ async function measure(n: number, texts: string[]): Promise<Figures> {
       await page.waitForSelector('[role=gridcell][data-photo-id]');
       const t = await page.evaluate(() => performance.now());
       await page.fill('[data-testid=search]', word);
-      await page.waitForFunction((w) => [...document.querySelectorAll('[role=gridcell] mark')].some((m) => m.textContent?.toLowerCase().startsWith(w)), word);
+      await page.waitForFunction(
+        (w) => [...document.querySelectorAll('[role=gridcell] mark')].some((m) => m.textContent?.toLowerCase().startsWith(w)),
+        word,
+      );
       searches.push((await page.evaluate(() => performance.now())) - t);
     }
     await page.fill('[data-testid=search]', '');
@@ -200,12 +228,21 @@ try {
         ...extra,
       }),
     );
-  line('grid_first_paint', 'ms', big.firstPaintMs, peer.firstPaintMs, { target: '<= 1000 ms', note: 'navigation start to first captioned cell, warm HTTP cache, median of 5' });
-  line('grid_jump_fill_p50', 'ms', big.jumpFillP50, peer.jumpFillP50, { note: 'scrollTop to a random position until every visible cell shows its photo' });
+  line('grid_first_paint', 'ms', big.firstPaintMs, peer.firstPaintMs, {
+    target: '<= 1000 ms',
+    note: 'navigation start to first captioned cell, warm HTTP cache, median of 5',
+  });
+  line('grid_jump_fill_p50', 'ms', big.jumpFillP50, peer.jumpFillP50, {
+    note: 'scrollTop to a random position until every visible cell shows its photo',
+  });
   line('grid_jump_fill_p95', 'ms', big.jumpFillP95, peer.jumpFillP95);
-  line('grid_scroll_frame_p50', 'ms', big.frameP50, peer.frameP50, { note: '120 px per frame for 240 frames, headless software rendering' });
+  line('grid_scroll_frame_p50', 'ms', big.frameP50, peer.frameP50, {
+    note: '120 px per frame for 240 frames, headless software rendering',
+  });
   line('grid_scroll_frame_p95', 'ms', big.frameP95, peer.frameP95);
-  line('search_results_paint', 'ms', big.searchPaintMs, peer.searchPaintMs, { note: 'last keystroke to first highlighted result, includes the 180 ms debounce, median of 5 words' });
+  line('search_results_paint', 'ms', big.searchPaintMs, peer.searchPaintMs, {
+    note: 'last keystroke to first highlighted result, includes the 180 ms debounce, median of 5 words',
+  });
   line('api_photos_list_first_page', 'ms', big.apiFirstPageMs, peer.apiFirstPageMs, { note: '300 photos over HTTP' });
   line('api_photos_list_last_page', 'ms', big.apiDeepPageMs, peer.apiDeepPageMs, { note: '300 photos at the end (OFFSET n-300)' });
 } finally {

@@ -75,7 +75,10 @@ function roc(scores: number[], y: Uint8Array, fpr: number): { tpr: number; auc: 
 const r3 = (x: number) => Number(x.toFixed(3));
 for (const dir of dirs) {
   const t0 = performance.now();
-  const f = await features(dir, [...trainSet, ...valSet].map((i) => i.path));
+  const f = await features(
+    dir,
+    [...trainSet, ...valSet].map((i) => i.path),
+  );
   const x = (from: number, n: number) => Array.from({ length: n }, (_, k) => row(f, from + k));
   const probe = fitProbe(x(0, trainSet.length), labels(trainSet));
   const valX = x(trainSet.length, valSet.length);
@@ -85,7 +88,10 @@ for (const dir of dirs) {
   const model = loadModel(dir);
   const feats = new Float32Array(valSet.length * f.dim);
   valX.forEach((v, k) => feats.set(v, k * f.dim));
-  const captions = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, { beam: model.manifest.decoding.beam })(feats, valSet.length) as string[];
+  const captions = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, { beam: model.manifest.decoding.beam })(
+    feats,
+    valSet.length,
+  ) as string[];
   const saysDog = (cs: string[]) => cs.filter((c) => /\bdogs?\b/.test(c)).length / cs.length;
   const captionTpr = saysDog(captions.slice(0, valDogs.length));
   const captionFpr = saysDog(captions.slice(valDogs.length));
@@ -106,7 +112,7 @@ for (const dir of dirs) {
       peer_tpr: r3(captionTpr),
       peer_fpr: r3(captionFpr),
       ratio: r3(atPeerFpr / Math.max(captionTpr, 1e-9)),
-      ratio_is: 'probe TPR / caption TPR, at the caption\'s own false-positive rate',
+      ratio_is: "probe TPR / caption TPR, at the caption's own false-positive rate",
       acceptance: 'teach needs >= 0.70 of dog photos at <= 0.05 of the others',
       seconds: r3((performance.now() - t0) / 1000),
     }),

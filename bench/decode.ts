@@ -147,9 +147,20 @@ with torch.inference_mode():
 
 type Search = (m: StepModel, f: Float32Array, n: number) => Caption[];
 type Key = 'beamSingle' | 'beamBatched' | 'greedySingle';
-const label: Record<Key, string> = { beamSingle: 'decode-beam3-single', beamBatched: 'decode-beam3-batched', greedySingle: 'decode-greedy-single' };
+const label: Record<Key, string> = {
+  beamSingle: 'decode-beam3-single',
+  beamBatched: 'decode-beam3-batched',
+  greedySingle: 'decode-greedy-single',
+};
 
-function benchDecoder(weights: string, params: Params<Float32Array>, config: DecoderConfig, features: Float32Array, keys: Key[], reference: boolean): void {
+function benchDecoder(
+  weights: string,
+  params: Params<Float32Array>,
+  config: DecoderConfig,
+  features: Float32Array,
+  keys: Key[],
+  reference: boolean,
+): void {
   const D = config.featureDim;
   const vocab = { size: config.vocabSize, decode: (ids: ArrayLike<number>) => Array.from(ids).join(' ') };
   const model = new OnnxStepModel(params, { threads: 1 });
@@ -180,9 +191,19 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
     return { ms: median(times), cpuMs: median(cpu), captions };
   };
   const searches: Record<Key, [Search, boolean]> = { beamSingle: [beam, false], beamBatched: [beam, true], greedySingle: [greedy, false] };
-  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [label[k], k, measure(searches[k][0], searches[k][1], REPS), 'OnnxStepModel']);
+  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [
+    label[k],
+    k,
+    measure(searches[k][0], searches[k][1], REPS),
+    'OnnxStepModel',
+  ]);
   if (reference) {
-    ours.push([`${label.beamSingle}-reference-backend`, 'beamSingle', measure(beam, false, 1, new DecoderStepModel(params)), 'decoder.ts DecoderStepModel']);
+    ours.push([
+      `${label.beamSingle}-reference-backend`,
+      'beamSingle',
+      measure(beam, false, 1, new DecoderStepModel(params)),
+      'decoder.ts DecoderStepModel',
+    ]);
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-decode-'));
@@ -190,17 +211,23 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
   const tensors: Record<string, TensorInput> = { features: { shape: [images, D], data: features } };
   for (const [name, shape] of Object.entries(paramShapes(config))) tensors[name] = { shape, data: params[name]! };
   writeFileSync(file, encodeSafetensors(tensors));
-  const peer = spawnSync(findTorchPython(), ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), String(REPS), keys.join(',')], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    maxBuffer: 64 << 20,
-  });
+  const peer = spawnSync(
+    findTorchPython(),
+    ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), String(REPS), keys.join(',')],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+      maxBuffer: 64 << 20,
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   if (peer.status !== 0) {
     console.error(peer.stderr);
     process.exit(1);
   }
-  const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Key, { ms: number; cpu_ms: number; captions: number[][] }> & { torch: string };
+  const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Key, { ms: number; cpu_ms: number; captions: number[][] }> & {
+    torch: string;
+  };
 
   for (const [name, key, o, backend] of ours) {
     const p = theirs[key];
@@ -226,7 +253,14 @@ function benchDecoder(weights: string, params: Params<Float32Array>, config: Dec
         mean_words: round(words, 1),
         same_captions: `${same}/${images}`,
         threads: 1,
-        arch: { feature: D, embed: config.embedDim, hidden: config.hiddenDim, layers: config.layers, vocab: config.vocabSize, max_length: MAX_LENGTH },
+        arch: {
+          feature: D,
+          embed: config.embedDim,
+          hidden: config.hiddenDim,
+          layers: config.layers,
+          vocab: config.vocabSize,
+          max_length: MAX_LENGTH,
+        },
         peer_version: theirs.torch,
       }),
     );

@@ -24,7 +24,10 @@ const files = val.slice(0, PHOTOS).map((i) => i.path);
 const r = (x: number, d: number) => Number(x.toFixed(d));
 
 for (const spec of Object.values(QUANTIZED)) {
-  const [float, int8] = await Promise.all([openEncoder({ name: spec.from, log: () => {} }), openEncoder({ name: spec.name, log: () => {} })]);
+  const [float, int8] = await Promise.all([
+    openEncoder({ name: spec.from, log: () => {} }),
+    openEncoder({ name: spec.name, log: () => {} }),
+  ]);
   const outputs = float.card.outputs.filter((o) => o.kind === 'pooled').map((o) => o.name);
   const stats = new Map(outputs.map((o) => [o, { cos: [] as number[], rel: [] as number[], maxAbs: 0, maxValue: 0 }]));
   const side = float.inputSize;
@@ -32,14 +35,20 @@ for (const spec of Object.values(QUANTIZED)) {
     const batch = await Promise.all(files.slice(start, start + BATCH).map((f) => preparePhoto(f, { size: side, thumbnail: false })));
     const pixels = new Uint8Array(batch.length * side * side * 3);
     batch.forEach((p, k) => pixels.set(p.input, k * side * side * 3));
-    const [a, b] = [await float.encodeTensors(pixels.slice(), batch.length, outputs), await int8.encodeTensors(pixels.slice(), batch.length, outputs)];
+    const [a, b] = [
+      await float.encodeTensors(pixels.slice(), batch.length, outputs),
+      await int8.encodeTensors(pixels.slice(), batch.length, outputs),
+    ];
     for (const o of outputs) {
       const fa = a[o]!;
       const fb = b[o]!;
       const dim = fa.length / batch.length;
       const s = stats.get(o)!;
       for (let k = 0; k < batch.length; k++) {
-        let dot = 0, na = 0, nb = 0, err = 0;
+        let dot = 0,
+          na = 0,
+          nb = 0,
+          err = 0;
         for (let j = k * dim; j < (k + 1) * dim; j++) {
           dot += fa[j]! * fb[j]!;
           na += fa[j]! ** 2;

@@ -35,8 +35,17 @@ const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ bench:
 const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 async function randomPixels(n: number, size: number): Promise<Uint8Array> {
-  const names = readdirSync(flickr).filter((f) => f.endsWith('.jpg')).sort();
-  const bufs = await Promise.all(Array.from({ length: n }, (_, i) => sharp(join(flickr, names[i * 131])).resize(size, size, { fit: 'fill' }).raw().toBuffer()));
+  const names = readdirSync(flickr)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
+  const bufs = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      sharp(join(flickr, names[i * 131]))
+        .resize(size, size, { fit: 'fill' })
+        .raw()
+        .toBuffer(),
+    ),
+  );
   return new Uint8Array(Buffer.concat(bufs));
 }
 
@@ -71,7 +80,16 @@ async function encoderOnly(): Promise<void> {
   for (let i = 0; i < 50; i++) await enc.encodeTensors(pixels, 1);
   const ortMs = (performance.now() - t1) / 50;
   await enc.close();
-  emit({ figure: 'encoder_only_vs_tfjs', encoder: 'mobilenet_v2', batch: 1, threads: 1, ms_per_image: round(ortMs), peer: 'tfjs-cpu', peer_ms_per_image: round(tfjsMs, 1), ratio: round(tfjsMs / ortMs, 1) });
+  emit({
+    figure: 'encoder_only_vs_tfjs',
+    encoder: 'mobilenet_v2',
+    batch: 1,
+    threads: 1,
+    ms_per_image: round(ortMs),
+    peer: 'tfjs-cpu',
+    peer_ms_per_image: round(tfjsMs, 1),
+    ratio: round(tfjsMs / ortMs, 1),
+  });
 }
 
 /**
@@ -81,7 +99,9 @@ async function encoderOnly(): Promise<void> {
  */
 async function makeFolder(): Promise<string[]> {
   mkdirSync(work, { recursive: true });
-  const names = readdirSync(flickr).filter((f) => f.endsWith('.jpg')).sort();
+  const names = readdirSync(flickr)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const W = 4032;
   const H = 3024;
   const T = 224;
@@ -89,7 +109,14 @@ async function makeFolder(): Promise<string[]> {
   for (let d = 0; d < DISTINCT; d++) {
     const cols = Math.ceil(W / T);
     const rows = Math.ceil(H / T);
-    const tiles = await Promise.all(Array.from({ length: cols * rows }, (_, i) => sharp(join(flickr, names[(d * 977 + i * 7) % names.length])).resize(T, T, { fit: 'fill' }).raw().toBuffer()));
+    const tiles = await Promise.all(
+      Array.from({ length: cols * rows }, (_, i) =>
+        sharp(join(flickr, names[(d * 977 + i * 7) % names.length]))
+          .resize(T, T, { fit: 'fill' })
+          .raw()
+          .toBuffer(),
+      ),
+    );
     const img = Buffer.alloc(W * H * 3);
     for (let ty = 0; ty < rows; ty++)
       for (let tx = 0; tx < cols; tx++)
@@ -97,7 +124,11 @@ async function makeFolder(): Promise<string[]> {
           const width = Math.min(T, W - tx * T);
           tiles[ty * cols + tx].copy(img, ((ty * T + y) * W + tx * T) * 3, y * T * 3, (y * T + width) * 3);
         }
-    base.push(await sharp(img, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+    base.push(
+      await sharp(img, { raw: { width: W, height: H, channels: 3 } })
+        .jpeg({ quality: 92 })
+        .toBuffer(),
+    );
   }
   const files: string[] = [];
   for (let i = 0; i < PHOTOS; i++) {

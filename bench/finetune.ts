@@ -43,12 +43,19 @@ const manifest = loadModelDir(base, { verify: false }).manifest;
 const fresh = mkdtempSync(join(tmpdir(), 'lenscribe-bench-ft-'));
 const encoder = await openEncoder({ name: manifest.encoder.name });
 const tf = performance.now();
-const lf = await extractFeatures(encoder, labeledImgs.map((i) => i.path), { cacheDir: fresh, outputs: manifest.features.outputs.map((o) => o.name) });
+const lf = await extractFeatures(
+  encoder,
+  labeledImgs.map((i) => i.path),
+  { cacheDir: fresh, outputs: manifest.features.outputs.map((o) => o.name) },
+);
 const featureSeconds = (performance.now() - tf) / 1000;
 await encoder.close();
 rmSync(fresh, { recursive: true, force: true });
 
-const f = await features(base, [...replayTrain, ...val].map((i) => i.path));
+const f = await features(
+  base,
+  [...replayTrain, ...val].map((i) => i.path),
+);
 const D = f.dim;
 const gather = (from: number, n: number) => {
   const out = new Float32Array(n * D);
@@ -71,7 +78,13 @@ const labeled: LabeledExample[] = labeledImgs.map((img, i) => ({
 const work = mkdtempSync(join(tmpdir(), 'lenscribe-bench-ft-out-'));
 const t0 = performance.now();
 // LENSCRIBE_FT_OPTIONS: JSON of extra finetune() options, for trying settings.
-const result = await finetune({ baseDir: base, labeled, outDir: join(work, 'taught'), replay, ...JSON.parse(process.env.LENSCRIBE_FT_OPTIONS ?? '{}') });
+const result = await finetune({
+  baseDir: base,
+  labeled,
+  outDir: join(work, 'taught'),
+  replay,
+  ...JSON.parse(process.env.LENSCRIBE_FT_OPTIONS ?? '{}'),
+});
 const finetuneSeconds = (performance.now() - t0) / 1000;
 
 const valFeats = (imgs: typeof val) => {
@@ -82,13 +95,17 @@ const valFeats = (imgs: typeof val) => {
 const says = (cs: string[]) => cs.filter((c) => tokenize(c).includes('rexo')).length / cs.length;
 const taught = loadModel(join(work, 'taught'));
 const beam = taught.manifest.decoding.beam;
-const cap = (m: OnnxStepModel | typeof taught.decoder.model, vocab: Vocabulary, imgs: typeof val) => decoderCaptioner(m, vocab, D, { beam })(valFeats(imgs), imgs.length) as string[];
+const cap = (m: OnnxStepModel | typeof taught.decoder.model, vocab: Vocabulary, imgs: typeof val) =>
+  decoderCaptioner(m, vocab, D, { beam })(valFeats(imgs), imgs.length) as string[];
 const oursDogs = says(cap(taught.decoder.model, taught.decoder.vocab, dogs));
 const oursOthers = says(cap(taught.decoder.model, taught.decoder.vocab, others));
 
 // Peer: the same trainer from scratch on the same 50 photos, same epochs, same split.
 const split = splitLabeled(labeled);
-const vocab = Vocabulary.build(split.train.map((e) => e.caption), { minCount: 1 });
+const vocab = Vocabulary.build(
+  split.train.map((e) => e.caption),
+  { minCount: 1 },
+);
 const toData = (items: LabeledExample[]) => ({
   features: Float32Array.from(items.flatMap((e) => Array.from(e.feature))),
   captions: items.map((e, i) => ({ image: i, tokens: vocab.encode(e.caption) })),
@@ -106,7 +123,10 @@ const scratch = await train({
 });
 const peerSeconds = (performance.now() - tp) / 1000;
 const peerModel = new OnnxStepModel(scratch.params);
-const peerUser = scoreCaptions(decoderCaptioner(peerModel, vocab, D, { beam })(toData(split.validation).features, split.validation.length) as string[], split.validation.map((e) => [e.caption]));
+const peerUser = scoreCaptions(
+  decoderCaptioner(peerModel, vocab, D, { beam })(toData(split.validation).features, split.validation.length) as string[],
+  split.validation.map((e) => [e.caption]),
+);
 const peerDogs = says(cap(peerModel, vocab, dogs));
 const peerOthers = says(cap(peerModel, vocab, others));
 peerModel.dispose();
@@ -138,7 +158,10 @@ line('teach_seconds', 's', featureSeconds + finetuneSeconds, peerSeconds, {
 });
 line('rexo_on_other_dogs', 'fraction', oursDogs, peerDogs, { photos: dogs.length, target: '>= 0.7' });
 line('rexo_on_non_dog_photos', 'fraction', oursOthers, peerOthers, { photos: others.length, target: '<= 0.05' });
-line('user_validation_cider', 'CIDEr-D', result.metrics.user.after.cider, peerUser.cider, { before: result.metrics.user.before.cider, photos: result.validationPhotos });
+line('user_validation_cider', 'CIDEr-D', result.metrics.user.after.cider, peerUser.cider, {
+  before: result.metrics.user.before.cider,
+  photos: result.validationPhotos,
+});
 line('base_validation_cider_change', 'relative', result.metrics.baseCiderChange ?? NaN, null, {
   before: result.metrics.base?.before.cider,
   after: result.metrics.base?.after.cider,

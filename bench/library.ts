@@ -19,19 +19,25 @@ import { runInNewContext } from 'node:vm';
 import { Library } from '../src/main/library/library.js';
 import { matchExpression, parseQuery } from '../src/main/library/query.js';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [100_000, 1_000_000];
 const INGEST_PHOTOS = Number(process.env.BENCH_INGEST ?? 10_000);
 const work = process.env.KEEP_DIR ?? join(tmpdir(), `lenscribe-bench-library-${process.pid}`);
 mkdirSync(work, { recursive: true });
 
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 
 function realCaptions(): string[] {
   const file = resolve('../shared/datasets/flickr8k/captions.jsonl');
   if (!existsSync(file)) {
-    const words = 'a the dog man woman child boy girl beach water grass snow street park ball red black white brown running jumping sitting playing in on at with of two people'.split(' ');
+    const words =
+      'a the dog man woman child boy girl beach water grass snow street park ball red black white brown running jumping sitting playing in on at with of two people'.split(
+        ' ',
+      );
     return Array.from({ length: 5000 }, () => Array.from({ length: 9 }, () => words[Math.floor(rand() * words.length)]).join(' '));
   }
   const out: string[] = [];
@@ -71,7 +77,16 @@ function generate(dir: string, n: number): number {
     for (let i = 1; i <= n; i++) {
       const text = syntheticCaption(i);
       const folder = 1 + (i % folders);
-      p.run(i, folder, `/photos/f${folder}/IMG_${String(i).padStart(7, '0')}.jpg`, `IMG_${String(i).padStart(7, '0')}.jpg`, i.toString(16).padStart(64, '0'), 1.5e12 + i * 60_000, i, text);
+      p.run(
+        i,
+        folder,
+        `/photos/f${folder}/IMG_${String(i).padStart(7, '0')}.jpg`,
+        `IMG_${String(i).padStart(7, '0')}.jpg`,
+        i.toString(16).padStart(64, '0'),
+        1.5e12 + i * 60_000,
+        i,
+        text,
+      );
       c.run(i, i, text);
     }
   })();
@@ -82,9 +97,36 @@ function generate(dir: string, n: number): number {
 }
 
 const QUERIES = [
-  'dog', 'man', 'beach', 'dog beach', 'black dog', '"black dog"', 'a man in a red shirt', 'girl', 'children playing', 'snow',
-  'bea', 'ski', 'skat', 'wat', 'brown dog runn', 'football', 'mountain bike', 'two people', 'water', 'a dog running through the grass',
-  'surfer', 'wave', 'climb', 'street', 'red', 'ball', 'woman sitting', '"in the snow"', 'jumping', 'bicycle',
+  'dog',
+  'man',
+  'beach',
+  'dog beach',
+  'black dog',
+  '"black dog"',
+  'a man in a red shirt',
+  'girl',
+  'children playing',
+  'snow',
+  'bea',
+  'ski',
+  'skat',
+  'wat',
+  'brown dog runn',
+  'football',
+  'mountain bike',
+  'two people',
+  'water',
+  'a dog running through the grass',
+  'surfer',
+  'wave',
+  'climb',
+  'street',
+  'red',
+  'ball',
+  'woman sitting',
+  '"in the snow"',
+  'jumping',
+  'bicycle',
 ];
 
 function percentile(xs: number[], p: number): number {
@@ -153,7 +195,11 @@ async function benchIngest(n: number): Promise<void> {
   await Promise.all(jobs);
   const genSeconds = (performance.now() - t0) / 1000;
 
-  const lib = Library.open(join(work, 'ingest-lib'), { registerDefaultModel: false, autoCaption: false, importMetadata: !process.env.BENCH_NO_METADATA });
+  const lib = Library.open(join(work, 'ingest-lib'), {
+    registerDefaultModel: false,
+    autoCaption: false,
+    importMetadata: !process.env.BENCH_NO_METADATA,
+  });
   // A full GC before each RSS sample, so the samples show memory kept, not garbage not yet collected.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;

@@ -24,23 +24,39 @@ const src = resolve('../shared/datasets/flickr8k/images');
 
 async function preparePhotos(dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  const names = existsSync(src) ? readdirSync(src).filter((n) => n.endsWith('.jpg')).sort().slice(0, N) : [];
+  const names = existsSync(src)
+    ? readdirSync(src)
+        .filter((n) => n.endsWith('.jpg'))
+        .sort()
+        .slice(0, N)
+    : [];
   const out: string[] = [];
   for (let i = 0; i < N; i++) {
     const dest = join(dir, `p${i}.jpg`);
     if (names[i]) copyFileSync(join(src, names[i]!), dest);
-    else await sharp({ create: { width: 500, height: 375, channels: 3, background: { r: i & 255, g: 90, b: 160 } } }).jpeg().toFile(dest);
+    else
+      await sharp({ create: { width: 500, height: 375, channels: 3, background: { r: i & 255, g: 90, b: 160 } } })
+        .jpeg()
+        .toFile(dest);
     out.push(dest);
   }
   return out;
 }
 
 function line(bench: string, n: number, ours: number, peer: number, peerName: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({
-    bench, photos: n, source: existsSync(src) ? 'flickr8k' : 'generated',
-    ms_per_photo: +(ours / n).toFixed(3), photos_per_s: +((n * 1000) / ours).toFixed(1),
-    peer: peerName, peer_ms_per_photo: +(peer / n).toFixed(3), ratio: +(ours / peer).toFixed(3), ...extra,
-  }));
+  console.log(
+    JSON.stringify({
+      bench,
+      photos: n,
+      source: existsSync(src) ? 'flickr8k' : 'generated',
+      ms_per_photo: +(ours / n).toFixed(3),
+      photos_per_s: +((n * 1000) / ours).toFixed(1),
+      peer: peerName,
+      peer_ms_per_photo: +(peer / n).toFixed(3),
+      ratio: +(ours / peer).toFixed(3),
+      ...extra,
+    }),
+  );
 }
 
 async function time(fn: () => Promise<void>): Promise<number> {
@@ -57,7 +73,15 @@ try {
   const a = await preparePhotos(join(work, 'a'));
   const b = await preparePhotos(join(work, 'b'));
   await exiftool().version(); // start perl before timing
-  const readArgs = ['-G1', '-a', '-XMP-dc:Description', '-XMP-dc:Description-*', '-IPTC:Caption-Abstract', '-EXIF:ImageDescription', '-EXIF:XPComment'];
+  const readArgs = [
+    '-G1',
+    '-a',
+    '-XMP-dc:Description',
+    '-XMP-dc:Description-*',
+    '-IPTC:Caption-Abstract',
+    '-EXIF:ImageDescription',
+    '-EXIF:XPComment',
+  ];
 
   // Fresh photos as ingest meets them: no sidecar, no description (most photos on a disk).
   const oursBare = await time(async () => {
@@ -68,7 +92,8 @@ try {
   });
   line('metadata-read-undescribed', N, oursBare, peerBare, 'exiftool-vendored readRaw of the photo');
   const oursSide = await time(async () => {
-    for (const p of a) if ((await writeCaption(p, { text: CAPTION, kind: 'model' })).status !== 'written') throw new Error(`not written: ${p}`);
+    for (const p of a)
+      if ((await writeCaption(p, { text: CAPTION, kind: 'model' })).status !== 'written') throw new Error(`not written: ${p}`);
   });
   const peerSide = await time(async () => {
     for (const p of b) await exiftool().write(`${p}.xmp`, TAGS);
@@ -90,24 +115,31 @@ try {
   // The same with two photos in flight (what importDescriptions does; the pool has two perl processes).
   const twoAtOnce = async (items: string[], fn: (p: string) => Promise<unknown>) => {
     let next = 0;
-    await Promise.all([0, 1].map(async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }));
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < items.length) await fn(items[next++]!);
+      }),
+    );
   };
   const oursRead2 = await time(() => twoAtOnce(a, (p) => readDescriptions(p)));
-  const peerRead2 = await time(() => twoAtOnce(b, async (p) => {
-    await exiftool().readRaw(p, { readArgs });
-    await exiftool().readRaw(`${p}.xmp`, { readArgs });
-  }));
+  const peerRead2 = await time(() =>
+    twoAtOnce(b, async (p) => {
+      await exiftool().readRaw(p, { readArgs });
+      await exiftool().readRaw(`${p}.xmp`, { readArgs });
+    }),
+  );
   line('metadata-read-2-in-flight', N, oursRead2, peerRead2, 'exiftool-vendored readRaw of photo + its sidecar, 2 in flight');
 
   // Embedded writes.
   const bytes = a.length;
   const oursEmb = await time(async () => {
-    for (const p of a) if ((await writeCaption(p, { text: CAPTION, kind: 'model' }, { target: 'embedded' })).status !== 'written') throw new Error(`not written: ${p}`);
+    for (const p of a)
+      if ((await writeCaption(p, { text: CAPTION, kind: 'model' }, { target: 'embedded' })).status !== 'written')
+        throw new Error(`not written: ${p}`);
   });
   const peerEmb = await time(async () => {
-    for (const p of b) await exiftool().write(p, { ...TAGS, 'EXIF:ImageDescription': CAPTION } as WriteTags, { writeArgs: ['-overwrite_original'] });
+    for (const p of b)
+      await exiftool().write(p, { ...TAGS, 'EXIF:ImageDescription': CAPTION } as WriteTags, { writeArgs: ['-overwrite_original'] });
   });
   line('metadata-write-embedded', bytes, oursEmb, peerEmb, 'exiftool-vendored write -overwrite_original (no checks)');
 } finally {

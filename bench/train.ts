@@ -94,8 +94,12 @@ console.log(
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024),
     peer_peak_rss_mb: round(peerLast.peak_rss_mb as number),
     threads: 2,
-    batch: N, tokens_per_batch: tokens, rounds, iters_per_round: perRound,
-    loss_after: round(ourLoss, 4), peer_loss_after: round(peerLast.loss as number, 4),
+    batch: N,
+    tokens_per_batch: tokens,
+    rounds,
+    iters_per_round: perRound,
+    loss_after: round(ourLoss, 4),
+    peer_loss_after: round(peerLast.loss as number, 4),
     peer_version: ready.torch,
   }),
 );
@@ -111,7 +115,13 @@ async function benchInference(): Promise<void> {
     return;
   }
   const decode = (await import(decodePath.href)) as Record<string, unknown>;
-  type Beam = (model: unknown, vocab: unknown, features: Float32Array, n: number, opts: Record<string, unknown>) => Array<Array<{ tokens: number[] }>>;
+  type Beam = (
+    model: unknown,
+    vocab: unknown,
+    features: Float32Array,
+    n: number,
+    opts: Record<string, unknown>,
+  ) => Array<Array<{ tokens: number[] }>>;
   const beamSearch = decode.beamSearch as Beam | undefined;
   if (typeof beamSearch !== 'function') {
     console.log(JSON.stringify({ bench: 'decode-beam3', skipped: 'src/model/decode.ts has no beamSearch export' }));
@@ -140,11 +150,22 @@ async function benchInference(): Promise<void> {
     s = performance.now();
     beamSearch(model, vocab, features.subarray(0, images * D), images, opts);
     const batched = (performance.now() - s) / images;
-    console.log(JSON.stringify({
-      bench: 'decode-beam3', weights: int8 ? 'int8' : 'float32', ms_per_caption: round(one, 2), ms_per_step: round(one / stepsPerCaption, 3),
-      steps_per_caption: stepsPerCaption, ms_per_caption_batched_20: round(batched, 2),
-      mean_words: round(words / images, 1), threads: 1, hidden: H, vocab: V, max_length: 20, limit_ms: 10,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'decode-beam3',
+        weights: int8 ? 'int8' : 'float32',
+        ms_per_caption: round(one, 2),
+        ms_per_step: round(one / stepsPerCaption, 3),
+        steps_per_caption: stepsPerCaption,
+        ms_per_caption_batched_20: round(batched, 2),
+        mean_words: round(words / images, 1),
+        threads: 1,
+        hidden: H,
+        vocab: V,
+        max_length: 20,
+        limit_ms: 10,
+      }),
+    );
   }
 }
 

@@ -26,7 +26,9 @@ if (tsImport) {
   const results = buildEncoders({ modelsDir: process.env.LENSCRIBE_MODELS ?? join(root, 'models'), writeCards });
   for (const r of results) {
     if (r.status === 'built-sha-mismatch') {
-      console.warn(`build-encoders: ${r.name}: generated sha256 ${r.sha256} differs from its card (nsfwjs or converter changed?); run node scripts/build-encoders.mjs --write-cards after checking it`);
+      console.warn(
+        `build-encoders: ${r.name}: generated sha256 ${r.sha256} differs from its card (nsfwjs or converter changed?); run node scripts/build-encoders.mjs --write-cards after checking it`,
+      );
     } else if (r.status !== 'up-to-date') {
       console.log(`build-encoders: ${r.name}: ${r.status} ${r.sha256.slice(0, 16)} (${existsSync(r.path) ? 'ok' : 'missing'})`);
     }

@@ -46,7 +46,7 @@ const file = {
   photos: {
     dataset: 'Flickr8k',
     selection: `${PHOTOS} training photos of the hash split (fraction ${VAL_FRACTION}), every ${step}th in dataset order`,
-    preprocessing: 'the encoder\'s own (preprocess.ts, no thumbnail)',
+    preprocessing: "the encoder's own (preprocess.ts, no thumbnail)",
     files: picked.map((p) => basename(p)),
   },
   method: 'min–max over all values',

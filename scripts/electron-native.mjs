@@ -27,7 +27,10 @@ cpSync(join(root, 'node_modules', 'better-sqlite3'), join(outRoot, 'node_modules
   recursive: true,
   filter: (src) => !src.includes(`${join('better-sqlite3', 'build')}`),
 });
-writeFileSync(join(outRoot, 'package.json'), JSON.stringify({ name: 'lenscribe-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }));
+writeFileSync(
+  join(outRoot, 'package.json'),
+  JSON.stringify({ name: 'lenscribe-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }),
+);
 const { rebuild } = await import('@electron/rebuild');
 console.log(`Building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion}…`);
 try {
@@ -35,7 +38,7 @@ try {
 } catch (err) {
   console.error(
     `electron-native: could not build better-sqlite3 for Electron ${electronVersion} (${err.message}).\n` +
-      'It needs Electron\'s headers, downloaded once from electronjs.org, and a C++ toolchain. ' +
+      "It needs Electron's headers, downloaded once from electronjs.org, and a C++ toolchain. " +
       'The CLI, `lenscribe serve` and the tests do not need this step.',
   );
   process.exit(1);

@@ -7,7 +7,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GRAPH_NETWORKS, NETWORKS, QUANTIZED, SCALING, convertGraphNetwork, convertNetwork, type ConvertedGraphNetwork, type ConvertedNetwork, type QuantizedSpec } from './networks.js';
+import {
+  GRAPH_NETWORKS,
+  NETWORKS,
+  QUANTIZED,
+  SCALING,
+  convertGraphNetwork,
+  convertNetwork,
+  type ConvertedGraphNetwork,
+  type ConvertedNetwork,
+  type QuantizedSpec,
+} from './networks.js';
 import { readCalibration, type CalibrationFile } from './calibrate.js';
 import { quantizeEncoder } from './quantize.js';
 import type { EncoderCard } from '../inference/encoder/card.js';
@@ -57,7 +67,9 @@ export function generateEncoder(name: string, modelsDir: string): GeneratedEncod
   const calibration = readCalibration(join(modelsDir, 'encoders', name));
   if (calibration.from.sha256 !== sha256Of(converted.bytes)) {
     // Ranges measured on another float model still quantize it, but are not what the card describes.
-    console.warn(`${name}: calibration.json was measured on ${calibration.from.encoder} ${calibration.from.sha256.slice(0, 16)}, not on this conversion; recalibrate (scripts/calibrate-encoder.mjs)`);
+    console.warn(
+      `${name}: calibration.json was measured on ${calibration.from.encoder} ${calibration.from.sha256.slice(0, 16)}, not on this conversion; recalibrate (scripts/calibrate-encoder.mjs)`,
+    );
   }
   const q = quantizeEncoder(converted.bytes, calibration.ranges, { graphName: name });
   return { bytes: q.bytes, sha256: sha256Of(q.bytes), converted, quantized: { spec, calibration, convs: q.convs } };
@@ -72,7 +84,15 @@ function sha256Of(bytes: Uint8Array): string {
  * `writeCards` (re)writes card.json/card.md from the conversion (for maintainers after a
  * converter or nsfwjs change); otherwise a sha256 that differs from the card is reported.
  */
-export function buildEncoders({ modelsDir, writeCards = false, names = ENCODER_BUILDS }: { modelsDir: string; writeCards?: boolean; names?: string[] }): BuildResult[] {
+export function buildEncoders({
+  modelsDir,
+  writeCards = false,
+  names = ENCODER_BUILDS,
+}: {
+  modelsDir: string;
+  writeCards?: boolean;
+  names?: string[];
+}): BuildResult[] {
   const results: BuildResult[] = [];
   for (const name of names) {
     const dir = join(modelsDir, 'encoders', name);
@@ -106,8 +126,10 @@ export function buildEncoders({ modelsDir, writeCards = false, names = ENCODER_B
  * photos (every 34th, all ordinary scenes): argmax Neutral and mean P(Neutral) per scaling.
  */
 const SCALING_NOTE: Record<string, string> = {
-  mobilenet_v2: 'nsfwjs feeds x/255, but its head agrees better with x/127.5−1 (the ImageNet scaling of the lower blocks): on 200 Flickr8k photos Neutral wins 200/200 (mean P 0.979) vs 193/200 (0.918) with x/255.',
-  inception_v3: 'nsfwjs feeds x/255; on 200 Flickr8k photos the head cannot tell the scalings apart (Neutral wins 195/200 either way, mean P 0.951 vs 0.960), so the ImageNet scaling of the lower blocks is kept.',
+  mobilenet_v2:
+    'nsfwjs feeds x/255, but its head agrees better with x/127.5−1 (the ImageNet scaling of the lower blocks): on 200 Flickr8k photos Neutral wins 200/200 (mean P 0.979) vs 193/200 (0.918) with x/255.',
+  inception_v3:
+    'nsfwjs feeds x/255; on 200 Flickr8k photos the head cannot tell the scalings apart (Neutral wins 195/200 either way, mean P 0.951 vs 0.960), so the ImageNet scaling of the lower blocks is kept.',
 };
 
 /**
@@ -115,7 +137,8 @@ const SCALING_NOTE: Record<string, string> = {
  * (`npm run bench -- encoder-fidelity`; re-measure when calibration.json or the quantizer changes).
  */
 const INT8_FIDELITY: Record<string, string> = {
-  mobilenet_v2_int8: 'vs float32 mobilenet_v2 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration; npm run bench -- encoder-fidelity): block_10_expand_relu cosine mean 0.99805, min 0.9891, relative L2 error mean 6.1%; out_relu cosine mean 0.98039, min 0.9306, relative L2 error mean 20.1%. The default decoder is trained on these int8 features, not on float32 ones.',
+  mobilenet_v2_int8:
+    'vs float32 mobilenet_v2 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration; npm run bench -- encoder-fidelity): block_10_expand_relu cosine mean 0.99805, min 0.9891, relative L2 error mean 6.1%; out_relu cosine mean 0.98039, min 0.9306, relative L2 error mean 20.1%. The default decoder is trained on these int8 features, not on float32 ones.',
 };
 
 export function makeCard(g: GeneratedEncoder): EncoderCard {
@@ -135,7 +158,8 @@ export function makeCard(g: GeneratedEncoder): EncoderCard {
       format: `Keras ${c.source.kerasVersion} layers model, uint8-quantized weights (dequantized to float32: q·scale + min)`,
     },
     licence: 'MIT',
-    credit: 'Weights from nsfwjs by Infinite Red (MIT, https://github.com/infinitered/nsfwjs); lower blocks keep the Keras ImageNet weights. Converted to ONNX by Lenscribe.',
+    credit:
+      'Weights from nsfwjs by Infinite Red (MIT, https://github.com/infinitered/nsfwjs); lower blocks keep the Keras ImageNet weights. Converted to ONNX by Lenscribe.',
     converter: q
       ? 'src/convert (BatchNormalization folded into convolutions), then quantize.ts (static int8 QDQ)'
       : 'src/convert (BatchNormalization folded into convolutions; float32 weights)',
@@ -152,7 +176,14 @@ export function makeCard(g: GeneratedEncoder): EncoderCard {
       scaling: `inside the graph: x / ${SCALING.divide} − ${SCALING.subtract} (Keras preprocess_input, mode 'tf')`,
       note: SCALING_NOTE[c.spec.name] ?? '',
     },
-    outputs: c.spec.outputs.map((o) => ({ name: o.name, role: o.role, layer: o.layer, kind: o.kind, dims: c.outputDims[o.name], description: o.description })),
+    outputs: c.spec.outputs.map((o) => ({
+      name: o.name,
+      role: o.role,
+      layer: o.layer,
+      kind: o.kind,
+      dims: c.outputDims[o.name],
+      description: o.description,
+    })),
     opset: 13,
   };
   if (q) {
@@ -197,16 +228,28 @@ function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number):
     input: { name: 'pixels', dtype: 'uint8', layout: 'NHWC', shape: ['N', s.inputSize, s.inputSize, 3], size: s.inputSize },
     preprocessing: {
       ...photoPreprocessing([s.inputSize, s.inputSize]),
-      scaling: s.scaling.divide === 1 && s.scaling.subtract === 0 ? 'none: the graph takes 0–255 values as floats' : `inside the graph: x / ${s.scaling.divide} − ${s.scaling.subtract}`,
+      scaling:
+        s.scaling.divide === 1 && s.scaling.subtract === 0
+          ? 'none: the graph takes 0–255 values as floats'
+          : `inside the graph: x / ${s.scaling.divide} − ${s.scaling.subtract}`,
       note: s.preprocessingNote,
     },
-    outputs: s.outputs.map((o) => ({ name: o.name, role: o.role, layer: o.node, kind: 'pooled' as const, dims: c.outputDims[o.name]!, description: o.description })),
+    outputs: s.outputs.map((o) => ({
+      name: o.name,
+      role: o.role,
+      layer: o.node,
+      kind: 'pooled' as const,
+      dims: c.outputDims[o.name]!,
+      description: o.description,
+    })),
     opset: 13,
   };
 }
 
 function cardMarkdown(card: EncoderCard): string {
-  const rows = card.outputs.map((o) => `| \`${o.name}\` | ${o.role} | \`${o.layer}\` | ${o.dims.join('×')} | ${o.description} |`).join('\n');
+  const rows = card.outputs
+    .map((o) => `| \`${o.name}\` | ${o.role} | \`${o.layer}\` | ${o.dims.join('×')} | ${o.description} |`)
+    .join('\n');
   return `# Encoder: ${card.architecture} (\`${card.name}\`)
 
 Image encoder for Lenscribe's caption decoder, run with onnxruntime-node.

@@ -26,7 +26,8 @@ export interface CalibrationFile {
 
 export function readCalibration(dir: string): CalibrationFile {
   const c = JSON.parse(readFileSync(join(dir, 'calibration.json'), 'utf8')) as CalibrationFile;
-  if (c.format !== 'lenscribe-calibration' || c.version !== 1) throw new Error(`${dir}/calibration.json: not a lenscribe-calibration v1 file`);
+  if (c.format !== 'lenscribe-calibration' || c.version !== 1)
+    throw new Error(`${dir}/calibration.json: not a lenscribe-calibration v1 file`);
   return c;
 }
 
@@ -48,7 +49,8 @@ export async function measureRanges(floatModel: Uint8Array, calib: CalibrationPi
   const model = onnx.ModelProto.decode(floatModel);
   const graph = model.graph!;
   const declared = new Set(graph.output!.map((o) => o.name));
-  for (const t of tensors) if (!declared.has(t)) graph.output!.push({ name: t, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+  for (const t of tensors)
+    if (!declared.has(t)) graph.output!.push({ name: t, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
   // 'basic' keeps every intermediate tensor (fusions would remove some of them).
   const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'basic' });
   const per = calib.size * calib.size * 3;

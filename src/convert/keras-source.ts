@@ -50,7 +50,10 @@ export function nsfwjsVersion(): string {
 /** nsfwjs's package folder (its `exports` hide package.json, so walk up from the entry). */
 function nsfwjsRoot(): string {
   let dir = dirname(require.resolve('nsfwjs'));
-  while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== 'nsfwjs') {
+  while (
+    !existsSync(join(dir, 'package.json')) ||
+    (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== 'nsfwjs'
+  ) {
     const up = dirname(dir);
     if (up === dir) throw new Error('nsfwjs package not found');
     dir = up;
@@ -60,7 +63,10 @@ function nsfwjsRoot(): string {
 
 export function readKerasModel(dir: string): KerasModel {
   const wrapper = require(join(dir, 'model.min.js')) as {
-    modelTopology: { keras_version?: string; model_config?: { class_name: string; config: { layers: KerasLayer[]; output_layers: Array<[string, number, number]> } } };
+    modelTopology: {
+      keras_version?: string;
+      model_config?: { class_name: string; config: { layers: KerasLayer[]; output_layers: Array<[string, number, number]> } };
+    };
     weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
   };
   const config = wrapper.modelTopology.model_config;

@@ -51,7 +51,10 @@ interface Tensor {
 
 export function convertKeras(model: KerasModel, opts: ConvertOptions): ConvertedModel {
   const byName = new Map(model.layers.map((l) => [l.name, l]));
-  const needed = neededLayers(model, opts.outputs.map((o) => o.layer));
+  const needed = neededLayers(
+    model,
+    opts.outputs.map((o) => o.layer),
+  );
   const consumers = new Map<string, string[]>();
   for (const l of model.layers) {
     if (!needed.has(l.name)) continue;
@@ -135,7 +138,15 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
         if (axis !== 3 && axis !== -1) throw new Error(`${layer.name}: concat axis ${axis} not supported`);
         const ts = ins.map((t) => materialize(g, t));
         const channels = ts.reduce((s, t) => s + t.dims[0], 0);
-        out = { name: g.node('Concat', ts.map((t) => t.name), layer.name, { axis: 1 }), dims: [channels, x.dims[1], x.dims[2]] };
+        out = {
+          name: g.node(
+            'Concat',
+            ts.map((t) => t.name),
+            layer.name,
+            { axis: 1 },
+          ),
+          dims: [channels, x.dims[1], x.dims[2]],
+        };
         break;
       }
       case 'MaxPooling2D':
@@ -159,7 +170,10 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
       case 'Flatten': {
         const t = materialize(g, x);
         // Keras flattens channels_last: go to NHWC first so the element order matches.
-        const nhwc = t.dims.length === 3 && (t.dims[1] > 1 || t.dims[2] > 1) ? g.node('Transpose', [t.name], `${layer.name}_nhwc`, { perm: [0, 2, 3, 1] }) : t.name;
+        const nhwc =
+          t.dims.length === 3 && (t.dims[1] > 1 || t.dims[2] > 1)
+            ? g.node('Transpose', [t.name], `${layer.name}_nhwc`, { perm: [0, 2, 3, 1] })
+            : t.name;
         out = { name: g.node('Flatten', [nhwc], layer.name, { axis: 1 }), dims: [t.dims.reduce((a, b) => a * b, 1)] };
         break;
       }
@@ -168,7 +182,11 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
         const [inDim, units] = kernel.shape;
         if (x.dims.length !== 1 || x.dims[0] !== inDim) throw new Error(`${layer.name}: expects ${inDim} inputs, got ${x.dims}`);
         const bias = c.use_bias ? weight(layer.name, 'bias').data : new Float32Array(units);
-        const y = g.node('Gemm', [x.name, g.constant(`${layer.name}_W`, kernel.data, [inDim, units]), g.constant(`${layer.name}_b`, bias, [units])], `${layer.name}_linear`);
+        const y = g.node(
+          'Gemm',
+          [x.name, g.constant(`${layer.name}_W`, kernel.data, [inDim, units]), g.constant(`${layer.name}_b`, bias, [units])],
+          `${layer.name}_linear`,
+        );
         out = { name: activation(g, y, c.activation as string, layer.name), dims: [units] };
         break;
       }
@@ -199,7 +217,13 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
     }
   }
 
-  const bytes = g.encode({ producer: 'lenscribe-keras2onnx', version: '1', docString: opts.docString, graphName: opts.graphName, metadata: opts.metadata });
+  const bytes = g.encode({
+    producer: 'lenscribe-keras2onnx',
+    version: '1',
+    docString: opts.docString,
+    graphName: opts.graphName,
+    metadata: opts.metadata,
+  });
   return { bytes, inputSize, outputDims, layerCount: needed.size };
 }
 
@@ -225,14 +249,31 @@ function neededLayers(model: KerasModel, targets: string[]): Set<string> {
 }
 
 function zeroPadding(p: unknown): [[number, number], [number, number]] {
-  if (typeof p === 'number') return [[p, p], [p, p]];
+  if (typeof p === 'number')
+    return [
+      [p, p],
+      [p, p],
+    ];
   const arr = p as Array<number | number[]>;
-  if (typeof arr[0] === 'number') return [[arr[0], arr[0]], [arr[1] as number, arr[1] as number]];
+  if (typeof arr[0] === 'number')
+    return [
+      [arr[0], arr[0]],
+      [arr[1] as number, arr[1] as number],
+    ];
   return arr as [[number, number], [number, number]];
 }
 
 /** ONNX pads [top,left,bottom,right] and output size for Keras padding; 'same' puts the odd pixel at the end. */
-function spatialPads(padding: string, h: number, w: number, kh: number, kw: number, sh: number, sw: number, dil: number[]): [number[], number, number] {
+function spatialPads(
+  padding: string,
+  h: number,
+  w: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  dil: number[],
+): [number[], number, number] {
   const ekh = (kh - 1) * dil[0] + 1;
   const ekw = (kw - 1) * dil[1] + 1;
   if (padding === 'valid') return [[0, 0, 0, 0], Math.floor((h - ekh) / sh) + 1, Math.floor((w - ekw) / sw) + 1];
@@ -349,7 +390,11 @@ function convolution(
   if (depthwise) attrs.group = cin;
   const name = g.node(
     'Conv',
-    [x.name, g.constant(`${layer.name}_W`, Float32Array.from(W), [cout, inPerGroup, kh, kw]), g.constant(`${layer.name}_b`, Float32Array.from(b), [cout])],
+    [
+      x.name,
+      g.constant(`${layer.name}_W`, Float32Array.from(W), [cout, inPerGroup, kh, kw]),
+      g.constant(`${layer.name}_b`, Float32Array.from(b), [cout]),
+    ],
     outName,
     attrs,
   );

@@ -29,8 +29,20 @@ export const NETWORKS: Record<string, NetworkSpec> = {
     nsfwjsModel: 'mobilenet_v2',
     architecture: 'MobileNetV2 (alpha 1.0)',
     outputs: [
-      { name: 'out_relu', layer: 'out_relu', kind: 'pooled', role: 'final', description: 'global average of the last block (fine-tuned by nsfwjs)' },
-      { name: 'block_10_expand_relu', layer: 'block_10_expand_relu', kind: 'pooled', role: 'imagenet', description: 'global average of the last layer with untouched ImageNet weights' },
+      {
+        name: 'out_relu',
+        layer: 'out_relu',
+        kind: 'pooled',
+        role: 'final',
+        description: 'global average of the last block (fine-tuned by nsfwjs)',
+      },
+      {
+        name: 'block_10_expand_relu',
+        layer: 'block_10_expand_relu',
+        kind: 'pooled',
+        role: 'imagenet',
+        description: 'global average of the last layer with untouched ImageNet weights',
+      },
       { name: 'out_relu_grid', layer: 'out_relu', kind: 'grid', role: 'grid', description: 'last block as a spatial grid, NHWC' },
     ],
     head: { name: 'nsfw_probs', layer: 'dense_3', kind: 'raw' },
@@ -40,8 +52,20 @@ export const NETWORKS: Record<string, NetworkSpec> = {
     nsfwjsModel: 'inception_v3',
     architecture: 'InceptionV3',
     outputs: [
-      { name: 'mixed10', layer: 'mixed10', kind: 'pooled', role: 'final', description: 'global average of the last mixed block (fine-tuned by nsfwjs)' },
-      { name: 'mixed5', layer: 'mixed5', kind: 'pooled', role: 'imagenet', description: 'global average of the last mixed block with untouched ImageNet weights' },
+      {
+        name: 'mixed10',
+        layer: 'mixed10',
+        kind: 'pooled',
+        role: 'final',
+        description: 'global average of the last mixed block (fine-tuned by nsfwjs)',
+      },
+      {
+        name: 'mixed5',
+        layer: 'mixed5',
+        kind: 'pooled',
+        role: 'imagenet',
+        description: 'global average of the last mixed block with untouched ImageNet weights',
+      },
       { name: 'mixed10_grid', layer: 'mixed10', kind: 'grid', role: 'grid', description: 'last mixed block as a spatial grid, NHWC' },
     ],
     head: { name: 'nsfw_probs', layer: 'dense_3', kind: 'raw' },
@@ -60,7 +84,11 @@ export interface QuantizedSpec {
 }
 
 export const QUANTIZED: Record<string, QuantizedSpec> = {
-  mobilenet_v2_int8: { name: 'mobilenet_v2_int8', from: 'mobilenet_v2', architecture: 'MobileNetV2 (alpha 1.0), int8 weights and activations' },
+  mobilenet_v2_int8: {
+    name: 'mobilenet_v2_int8',
+    from: 'mobilenet_v2',
+    architecture: 'MobileNetV2 (alpha 1.0), int8 weights and activations',
+  },
 };
 
 /** Keras preprocessing for both networks (keras.applications `preprocess_input`, mode 'tf'). */
@@ -78,13 +106,22 @@ export function convertNetwork(name: string, { withHead = false } = {}): Convert
   const keras = readKerasModel(nsfwjsModelDir(spec.nsfwjsModel));
   const outputs: OutputSpec[] = spec.outputs.map(({ name: n, layer, kind }) => ({ name: n, layer, kind }));
   if (withHead) outputs.push(spec.head);
-  const source = { package: keras.sourcePackage.name, version: keras.sourcePackage.version, model: spec.nsfwjsModel, kerasVersion: keras.kerasVersion };
+  const source = {
+    package: keras.sourcePackage.name,
+    version: keras.sourcePackage.version,
+    model: spec.nsfwjsModel,
+    kerasVersion: keras.kerasVersion,
+  };
   const converted = convertKeras(keras, {
     outputs,
     scaling: SCALING,
     graphName: spec.name,
     docString: `${spec.architecture} from ${source.package}@${source.version} (${source.model}), converted by Lenscribe. Licence MIT; weights by the nsfwjs authors (Infinite Red), lower blocks ImageNet.`,
-    metadata: { source: `${source.package}@${source.version}/${source.model}`, input: 'pixels uint8 NHWC RGB 0-255, squashed to the input size', scaling: 'x/127.5-1' },
+    metadata: {
+      source: `${source.package}@${source.version}/${source.model}`,
+      input: 'pixels uint8 NHWC RGB 0-255, squashed to the input size',
+      scaling: 'x/127.5-1',
+    },
   });
   return { ...converted, spec, source };
 }
@@ -124,9 +161,27 @@ export const GRAPH_NETWORKS: Record<string, GraphNetworkSpec> = {
     inputSize: 320,
     scaling: { divide: 1, subtract: 0 },
     outputs: [
-      { name: 'objects', node: 'tower_0/keypoints', pool: 'max', role: 'objects', description: 'per COCO class, the highest detection score anywhere in the photo (sigmoid of the class heatmap, spatial maximum)' },
-      { name: 'detector', node: 'tower_0/CenternetHead/mul', pool: 'mean', role: 'detector', description: 'global average of the detection head (128 channels at stride 4)' },
-      { name: 'backbone', node: 'tower_0/extern1/hard_swish/mul_1', pool: 'mean', role: 'final', description: 'global average of the last backbone block (480 channels at stride 32)' },
+      {
+        name: 'objects',
+        node: 'tower_0/keypoints',
+        pool: 'max',
+        role: 'objects',
+        description: 'per COCO class, the highest detection score anywhere in the photo (sigmoid of the class heatmap, spatial maximum)',
+      },
+      {
+        name: 'detector',
+        node: 'tower_0/CenternetHead/mul',
+        pool: 'mean',
+        role: 'detector',
+        description: 'global average of the detection head (128 channels at stride 4)',
+      },
+      {
+        name: 'backbone',
+        node: 'tower_0/extern1/hard_swish/mul_1',
+        pool: 'mean',
+        role: 'final',
+        description: 'global average of the last backbone block (480 channels at stride 32)',
+      },
     ],
     preprocessingNote:
       'The graph takes raw 0–255 RGB (the detector has no input normalisation of its own: with x/255 every class scores ~0.01). At 512 px the ONNX graph reproduces tfjs within 1e-4; 320 px costs ~16 ms per photo on one thread here against ~40 ms at 512.',
@@ -149,7 +204,11 @@ export function convertGraphNetwork(name: string, encodersDir: string): Converte
     scaling: spec.scaling,
     graphName: spec.name,
     docString: `${spec.architecture}, from ${spec.origin.package}@${spec.origin.version} ${spec.origin.path}, converted by Lenscribe. ${spec.origin.credit}`,
-    metadata: { source: `${spec.origin.package}@${spec.origin.version}/${spec.origin.path}`, input: `pixels uint8 NHWC RGB 0-255, squashed to ${spec.inputSize}x${spec.inputSize}`, scaling: 'none' },
+    metadata: {
+      source: `${spec.origin.package}@${spec.origin.version}/${spec.origin.path}`,
+      input: `pixels uint8 NHWC RGB 0-255, squashed to ${spec.inputSize}x${spec.inputSize}`,
+      scaling: 'none',
+    },
   });
   return { ...converted, spec };
 }

@@ -131,8 +131,11 @@ export function pixelsInput(g: OnnxGraph, [h, w]: [number, number], scaling: { d
   const pixels = g.input('pixels', DataType.UINT8, ['N', h, w, 3]);
   const nchw = g.node('Transpose', [pixels], 'input_nchw', { perm: [0, 3, 1, 2] });
   const f = g.node('Cast', [nchw], 'input_float', { to: DataType.FLOAT });
-  const div = scaling.divide === 1 ? f : g.node('Div', [f, g.constant('scale_divide', Float32Array.of(scaling.divide), [])], 'input_divided');
-  return scaling.subtract === 0 ? div : g.node('Sub', [div, g.constant('scale_subtract', Float32Array.of(scaling.subtract), [])], 'input_scaled');
+  const div =
+    scaling.divide === 1 ? f : g.node('Div', [f, g.constant('scale_divide', Float32Array.of(scaling.divide), [])], 'input_divided');
+  return scaling.subtract === 0
+    ? div
+    : g.node('Sub', [div, g.constant('scale_subtract', Float32Array.of(scaling.subtract), [])], 'input_scaled');
 }
 
 /** min(max(x, 0), max): ReLU6 and its kin, as one Clip. */

@@ -30,13 +30,18 @@ export function activationTensors(floatModel: Uint8Array): string[] {
 }
 
 /** Quantizes `floatModel` (ONNX bytes from convertKeras) with `ranges` for every activationTensors entry. */
-export function quantizeEncoder(floatModel: Uint8Array, ranges: ActivationRanges, { graphName }: { graphName?: string } = {}): QuantizedModel {
+export function quantizeEncoder(
+  floatModel: Uint8Array,
+  ranges: ActivationRanges,
+  { graphName }: { graphName?: string } = {},
+): QuantizedModel {
   const model = onnx.ModelProto.decode(floatModel);
   const graph = model.graph!;
   const nodes = graph.node!;
   const quantized = activationsToQuantize(nodes);
   const missing = [...quantized].filter((t) => !ranges[t]);
-  if (missing.length > 0) throw new Error(`no calibration range for ${missing.length} activations (${missing.slice(0, 3).join(', ')}…); recalibrate`);
+  if (missing.length > 0)
+    throw new Error(`no calibration range for ${missing.length} activations (${missing.slice(0, 3).join(', ')}…); recalibrate`);
   const initializers = new Map(graph.initializer!.map((t) => [t.name!, t]));
 
   const out: OnnxTypes.INodeProto[] = [];
@@ -53,7 +58,12 @@ export function quantizeEncoder(floatModel: Uint8Array, ranges: ActivationRanges
     const z = { name: `${tensor}_zero_point`, dataType: DataType.UINT8, dims: [], rawData: Uint8Array.of(p.zeroPoint) };
     newInits.push(s, z);
     out.push({ opType: 'QuantizeLinear', name: `${tensor}_quantize`, input: [tensor, s.name!, z.name], output: [`${tensor}_q`] });
-    out.push({ opType: 'DequantizeLinear', name: `${tensor}_dequantize`, input: [`${tensor}_q`, s.name!, z.name], output: [`${tensor}_dq`] });
+    out.push({
+      opType: 'DequantizeLinear',
+      name: `${tensor}_dequantize`,
+      input: [`${tensor}_q`, s.name!, z.name],
+      output: [`${tensor}_dq`],
+    });
     dequantized.set(tensor, `${tensor}_dq`);
   };
 
@@ -150,7 +160,13 @@ function quantizeWeights(w: OnnxTypes.ITensorProto) {
   ];
   const output = `${name}_dq`;
   const nodes: OnnxTypes.INodeProto[] = [
-    { opType: 'DequantizeLinear', name: output, input: inits.map((t) => t.name!), output: [output], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+    {
+      opType: 'DequantizeLinear',
+      name: output,
+      input: inits.map((t) => t.name!),
+      output: [output],
+      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+    },
   ];
   return { nodes, inits, output, scales };
 }
@@ -174,7 +190,13 @@ function quantizeBias(b: OnnxTypes.ITensorProto, inScale: number, wScales: Float
   ];
   const output = `${name}_dq`;
   const nodes: OnnxTypes.INodeProto[] = [
-    { opType: 'DequantizeLinear', name: output, input: inits.map((t) => t.name!), output: [output], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+    {
+      opType: 'DequantizeLinear',
+      name: output,
+      input: inits.map((t) => t.name!),
+      output: [output],
+      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+    },
   ];
   return { nodes, inits, output };
 }

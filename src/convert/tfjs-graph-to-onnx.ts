@@ -28,7 +28,10 @@ export interface TfNode {
   name: string;
   op: string;
   input?: string[];
-  attr?: Record<string, { s?: string; b?: boolean; i?: string; f?: number; list?: { s?: string[]; i?: string[] }; type?: string; shape?: unknown }>;
+  attr?: Record<
+    string,
+    { s?: string; b?: boolean; i?: string; f?: number; list?: { s?: string[]; i?: string[] }; type?: string; shape?: unknown }
+  >;
 }
 
 interface WeightSpec {
@@ -49,13 +52,22 @@ export function readTfjsGraphModel(json: string, weights: Uint8Array): TfjsGraph
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const q = spec.quantization;
     if (spec.dtype === 'int32' && !q) {
-      constants.set(spec.name, { shape: spec.shape, data: Int32Array.from({ length: size }, (_, i) => view.getInt32(offset + 4 * i, true)) });
+      constants.set(spec.name, {
+        shape: spec.shape,
+        data: Int32Array.from({ length: size }, (_, i) => view.getInt32(offset + 4 * i, true)),
+      });
       offset += 4 * size;
     } else if (spec.dtype === 'float32' && !q) {
-      constants.set(spec.name, { shape: spec.shape, data: Float32Array.from({ length: size }, (_, i) => view.getFloat32(offset + 4 * i, true)) });
+      constants.set(spec.name, {
+        shape: spec.shape,
+        data: Float32Array.from({ length: size }, (_, i) => view.getFloat32(offset + 4 * i, true)),
+      });
       offset += 4 * size;
     } else if (spec.dtype === 'float32' && q?.dtype === 'float16') {
-      constants.set(spec.name, { shape: spec.shape, data: Float32Array.from({ length: size }, (_, i) => halfToFloat(view.getUint16(offset + 2 * i, true))) });
+      constants.set(spec.name, {
+        shape: spec.shape,
+        data: Float32Array.from({ length: size }, (_, i) => halfToFloat(view.getUint16(offset + 2 * i, true))),
+      });
       offset += 2 * size;
     } else {
       throw new Error(`weight ${spec.name}: ${spec.dtype}${q ? ` quantized to ${q.dtype}` : ''} not supported`);
@@ -107,7 +119,8 @@ const text = (b64: string | undefined) => (b64 === undefined ? undefined : Buffe
 export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOptions): GraphConvertedModel {
   // Five stride-2 stages, then upsampling back by 2 and concatenation with the skip branches:
   // any other size leaves the branches one pixel apart.
-  if (!Number.isInteger(opts.inputSize) || opts.inputSize <= 0 || opts.inputSize % 32 !== 0) throw new Error(`input size must be a positive multiple of 32, got ${opts.inputSize}`);
+  if (!Number.isInteger(opts.inputSize) || opts.inputSize <= 0 || opts.inputSize % 32 !== 0)
+    throw new Error(`input size must be a positive multiple of 32, got ${opts.inputSize}`);
   const byName = new Map(model.nodes.map((n) => [n.name, n]));
   const source = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
   const g = new OnnxGraph();
@@ -226,7 +239,15 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
         const axis = constant(ins[ins.length - 1]!).data[0];
         if (axis !== 3 && axis !== -1) throw new Error(`${node.name}: concat axis ${axis} not supported`);
         const parts = ins.slice(0, -1).map((i) => convert(i));
-        out = { name: g.node('Concat', parts.map((p) => p.name), node.name, { axis: 1 }), channels: parts.reduce((s, p) => s + p.channels, 0) };
+        out = {
+          name: g.node(
+            'Concat',
+            parts.map((p) => p.name),
+            node.name,
+            { axis: 1 },
+          ),
+          channels: parts.reduce((s, p) => s + p.channels, 0),
+        };
         break;
       }
       default:
@@ -252,11 +273,17 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
   const outputDims: Record<string, number[]> = {};
   for (const o of opts.outputs) {
     const t = convert(o.node);
-    const pooled = o.pool === 'mean' ? g.node('GlobalAveragePool', [t.name], `${o.name}_gap`) : g.node('GlobalMaxPool', [t.name], `${o.name}_gmp`);
+    const pooled =
+      o.pool === 'mean' ? g.node('GlobalAveragePool', [t.name], `${o.name}_gap`) : g.node('GlobalMaxPool', [t.name], `${o.name}_gmp`);
     g.output(g.node('Flatten', [pooled], `${o.name}_flat`, { axis: 1 }), o.name, ['N', t.channels]);
     outputDims[o.name] = [t.channels];
   }
-  const bytes = g.encode({ producer: 'lenscribe-tfjs2onnx', version: '1', docString: opts.docString, graphName: opts.graphName, metadata: opts.metadata });
+  const bytes = g.encode({
+    producer: 'lenscribe-tfjs2onnx',
+    version: '1',
+    docString: opts.docString,
+    graphName: opts.graphName,
+    metadata: opts.metadata,
+  });
   return { bytes, outputDims, nodeCount: done.size };
 }
-

@@ -49,9 +49,7 @@ export interface Captioner {
 // ---------------------------------------------------------------------------------------------
 // The worker protocol and the main-thread handle.
 
-export type PipelineRequest =
-  | { type: 'caption'; reqId: number; items: CaptionRequest[]; beam?: number }
-  | { type: 'close' };
+export type PipelineRequest = { type: 'caption'; reqId: number; items: CaptionRequest[]; beam?: number } | { type: 'close' };
 
 export interface PipelineReady {
   type: 'ready';
@@ -151,7 +149,6 @@ export function openCaptioner(modelDir: string, modelId: string, options: OpenCa
 // ---------------------------------------------------------------------------------------------
 // Word embeddings of a model (query expansion reads them in the main thread: V×W floats).
 
-
 export interface WordEmbeddings {
   vocab: string[];
   vectors: Float32Array;
@@ -168,6 +165,7 @@ export async function loadWordEmbeddings(modelDir: string): Promise<WordEmbeddin
   if (!t || t.shape.length !== 2) return null;
   const vocab = (JSON.parse(readFileSync(loaded.vocabularyPath, 'utf8')) as { words: string[] }).words;
   const [V, W] = t.shape;
-  if (vocab.length !== V) throw new Error(`${join(modelDir, loaded.manifest.decoder.vocabulary)} has ${vocab.length} words but W_embed has ${V} rows`);
+  if (vocab.length !== V)
+    throw new Error(`${join(modelDir, loaded.manifest.decoder.vocabulary)} has ${vocab.length} words but W_embed has ${V} rows`);
   return { vocab, vectors: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), dim: W };
 }

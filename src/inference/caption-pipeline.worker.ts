@@ -47,7 +47,8 @@ async function load(): Promise<Loaded> {
   }
   const outputs = manifest.features.outputs.map((o) => ({ name: o.name, size: o.dims.reduce((a, b) => a * b, 1) }));
   const dim = outputs.reduce((a, o) => a + o.size, 0);
-  if (dim !== model.decoder.config.featureDim) throw new Error(`model.json features are ${dim} wide but the decoder reads ${model.decoder.config.featureDim}`);
+  if (dim !== model.decoder.config.featureDim)
+    throw new Error(`model.json features are ${dim} wide but the decoder reads ${model.decoder.config.featureDim}`);
   return {
     encoder,
     decoder: model.decoder,
@@ -123,7 +124,11 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
       pixels.set(prepared[i]!.input, k * per);
       if (m.flip) pixels.set(mirror(prepared[i]!.input, S), (todo.length + k) * per);
     });
-    const out = await m.encoder.encodeTensors(pixels, todo.length * copies, m.outputs.map((o) => o.name));
+    const out = await m.encoder.encodeTensors(
+      pixels,
+      todo.length * copies,
+      m.outputs.map((o) => o.name),
+    );
     todo.forEach((i, k) => {
       let off = i * m.dim;
       for (const o of m.outputs) {
@@ -142,7 +147,11 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
   if (rows.length) {
     const batch = new Float32Array(rows.length * m.dim);
     rows.forEach((i, r) => batch.set(features.subarray(i * m.dim, (i + 1) * m.dim), r * m.dim));
-    const caps = captionFeatures(m.decoder.model, m.decoder.vocab, batch, rows.length, { beamWidth: beam, maxLength: m.maxLength, noRepeatNgram: m.noRepeatNgram });
+    const caps = captionFeatures(m.decoder.model, m.decoder.vocab, batch, rows.length, {
+      beamWidth: beam,
+      maxLength: m.maxLength,
+      noRepeatNgram: m.noRepeatNgram,
+    });
     rows.forEach((i, r) => {
       const c = caps[r];
       const it = items[i];
@@ -164,7 +173,13 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
 
 const loading = load();
 loading.then(
-  (m) => port.postMessage({ type: 'ready', encoderId: `${m.encoder.id}:${m.outputs.map((o) => o.name).join('+')}${m.flip ? ':flip' : ''}`, dim: m.dim, beam: m.beam } satisfies PipelineReady),
+  (m) =>
+    port.postMessage({
+      type: 'ready',
+      encoderId: `${m.encoder.id}:${m.outputs.map((o) => o.name).join('+')}${m.flip ? ':flip' : ''}`,
+      dim: m.dim,
+      beam: m.beam,
+    } satisfies PipelineReady),
   (e) => port.postMessage({ type: 'fatal', message: (e as Error)?.message ?? String(e) } satisfies PipelineResponse),
 );
 

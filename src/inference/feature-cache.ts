@@ -98,7 +98,14 @@ export class FeatureStore {
     } catch {
       /* unreadable header: start over */
     }
-    if (firstNl < 0 || header.format !== FORMAT || header.version !== VERSION || header.encoder !== this.encoderId || header.output !== this.output || header.dim !== this.dim) {
+    if (
+      firstNl < 0 ||
+      header.format !== FORMAT ||
+      header.version !== VERSION ||
+      header.encoder !== this.encoderId ||
+      header.output !== this.output ||
+      header.dim !== this.dim
+    ) {
       return this.reset();
     }
     const rowBytes = this.dim * 4;
@@ -136,7 +143,8 @@ export class FeatureStore {
 
   /** Appends rows (n×dim values) for the given files: data first, then the index lines. */
   append(keys: FileKey[], values: Float32Array): void {
-    if (values.length !== keys.length * this.dim) throw new RangeError(`FeatureStore.append: ${values.length} values for ${keys.length}×${this.dim}`);
+    if (values.length !== keys.length * this.dim)
+      throw new RangeError(`FeatureStore.append: ${values.length} values for ${keys.length}×${this.dim}`);
     if (keys.length === 0) return;
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     const fd = openSync(this.dataPath, 'a');
@@ -291,7 +299,9 @@ async function encodeMirrored(
   const S = encoder.inputSize;
   const per = S * S * 3;
   const prepare = (start: number) =>
-    Promise.all(paths.slice(start, start + batch).map((p) => encoder.preparePhoto(p, { thumbnail: false }).catch((e: unknown) => e as Error)));
+    Promise.all(
+      paths.slice(start, start + batch).map((p) => encoder.preparePhoto(p, { thumbnail: false }).catch((e: unknown) => e as Error)),
+    );
   let next = prepare(0);
   for (let b = 0; b < paths.length; b += batch) {
     if (signal?.aborted) {
@@ -313,7 +323,11 @@ async function encodeMirrored(
     ok.forEach((i, k) => pixels.set(mirrorPixels((prepared[i] as PreparedPhoto).input, S), k * per));
     let out: Record<string, Float32Array>;
     try {
-      out = await encoder.encodeTensors(pixels, ok.length, outputs.map((o) => o.name));
+      out = await encoder.encodeTensors(
+        pixels,
+        ok.length,
+        outputs.map((o) => o.name),
+      );
     } catch (e) {
       for (const i of ok) onItem({ path: paths[b + i]!, ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b + i);
       continue;
@@ -327,10 +341,19 @@ async function encodeMirrored(
   }
 }
 
-async function extractPass(encoder: EncoderApi, paths: readonly string[], options: ExtractOptions, mirror: boolean): Promise<ExtractResult> {
+async function extractPass(
+  encoder: EncoderApi,
+  paths: readonly string[],
+  options: ExtractOptions,
+  mirror: boolean,
+): Promise<ExtractResult> {
   const t0 = performance.now();
   const cacheDir = options.cacheDir ?? defaultFeatureCacheDir();
-  const outs = resolveOutputs(encoder.card, options.outputs).map((o) => ({ name: o.name, dims: o.dims, size: o.dims.reduce((a, b) => a * b, 1) }));
+  const outs = resolveOutputs(encoder.card, options.outputs).map((o) => ({
+    name: o.name,
+    dims: o.dims,
+    size: o.dims.reduce((a, b) => a * b, 1),
+  }));
   const stores = outs.map((o) => FeatureStore.open(cacheDir, encoder.id, mirror ? `${o.name}@mirror` : o.name, o.size));
   const dim = outs.reduce((a, o) => a + o.size, 0);
   const failures: ExtractResult['failures'] = [];
@@ -395,7 +418,13 @@ async function extractPass(encoder: EncoderApi, paths: readonly string[], option
     const todoPaths = todo.map((i) => paths[i]!);
     const run = mirror
       ? encodeMirrored(encoder, todoPaths, outs, onItem, options.signal)
-      : encoder.encodeFiles(todoPaths, { outputs: outs.map((o) => o.name), thumbnail: false, collect: false, signal: options.signal, onItem });
+      : encoder.encodeFiles(todoPaths, {
+          outputs: outs.map((o) => o.name),
+          thumbnail: false,
+          collect: false,
+          signal: options.signal,
+          onItem,
+        });
     await Promise.resolve(run).finally(flush);
   }
   report();

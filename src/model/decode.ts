@@ -108,7 +108,8 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
   }
   if (!(alpha >= 0)) throw new RangeError(`decode: alpha must be >= 0, got ${alpha}`);
   const noRepeatNgram = o.noRepeatNgram ?? 0;
-  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new RangeError(`decode: noRepeatNgram must be a non-negative integer, got ${noRepeatNgram}`);
+  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0)
+    throw new RangeError(`decode: noRepeatNgram must be a non-negative integer, got ${noRepeatNgram}`);
   const banned = new Uint8Array(V);
   for (const id of [PAD, START, UNK, ...(o.bannedTokens ?? [])]) if (id >= 0 && id < V) banned[id] = 1;
   const conjunctions = new Set<number>();
@@ -165,7 +166,13 @@ function checkFeatures(features: Float32Array, n: number): void {
 // Greedy
 
 /** The single most probable next word at every step, for each of the n images (features n×D). */
-export function greedyDecode(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: DecodeOptions = {}): Caption[] {
+export function greedyDecode(
+  model: StepModel,
+  vocab: TokenDecoder,
+  features: Float32Array,
+  n: number,
+  options: DecodeOptions = {},
+): Caption[] {
   checkFeatures(features, n);
   const r = resolve(model, vocab, options);
   const V = model.vocabSize;
@@ -234,7 +241,13 @@ interface Beam {
  * The beamWidth best captions of each of the n images (features n×D), best `score` first.
  * Returns n arrays of exactly beamWidth captions (fewer only if fewer words may be emitted).
  */
-export function beamSearch(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: BeamOptions = {}): Caption[][] {
+export function beamSearch(
+  model: StepModel,
+  vocab: TokenDecoder,
+  features: Float32Array,
+  n: number,
+  options: BeamOptions = {},
+): Caption[][] {
   checkFeatures(features, n);
   const r = resolve(model, vocab, options);
   const k = options.beamWidth ?? DEFAULT_BEAM_WIDTH;
@@ -323,12 +336,19 @@ export function beamSearch(model: StepModel, vocab: TokenDecoder, features: Floa
  * Random captions: each word is drawn from the allowed words with probability proportional
  * to p^(1/temperature). Returns n arrays of `samples` captions (in the order drawn).
  */
-export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: SampleOptions = {}): Caption[][] {
+export function sampleCaptions(
+  model: StepModel,
+  vocab: TokenDecoder,
+  features: Float32Array,
+  n: number,
+  options: SampleOptions = {},
+): Caption[][] {
   checkFeatures(features, n);
   const r = resolve(model, vocab, options);
   const temperature = options.temperature ?? 1;
   const samples = options.samples ?? 1;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`sampleCaptions: temperature must be >= 0, got ${temperature}`);
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new RangeError(`sampleCaptions: temperature must be >= 0, got ${temperature}`);
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`sampleCaptions: samples must be a positive integer, got ${samples}`);
   const V = model.vocabSize;
   const out: Caption[][] = Array.from({ length: n }, () => []);
@@ -342,7 +362,11 @@ export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: 
   const done: Array<Caption | undefined> = new Array(total);
   let rows = Array.from({ length: total }, (_, j) => j);
   let state = model.initState(features, n);
-  if (samples > 1) state = model.selectRows(state, Int32Array.from(rows, (j) => Math.floor(j / samples)));
+  if (samples > 1)
+    state = model.selectRows(
+      state,
+      Int32Array.from(rows, (j) => Math.floor(j / samples)),
+    );
   let input = new Int32Array(total).fill(START);
   const weights = new Float64Array(V);
 
@@ -357,7 +381,10 @@ export function sampleCaptions(model: StepModel, vocab: TokenDecoder, features: 
     rows.forEach((j, row) => {
       const off = row * V;
       const blocked = repeatBlocked(r, words[j]!);
-      const w = temperature === 0 ? argmaxAllowed(logp, off, V, r, t, blocked) : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights);
+      const w =
+        temperature === 0
+          ? argmaxAllowed(logp, off, V, r, t, blocked)
+          : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights);
       if (w < 0) {
         done[j] = stuck(vocab, words[j]!);
         return;
@@ -396,8 +423,15 @@ function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, 
 }
 
 function drawAllowed(
-  logp: Float32Array, off: number, V: number, r: Resolved, t: number, blocked: readonly number[],
-  temperature: number, rng: Rng, weights: Float64Array,
+  logp: Float32Array,
+  off: number,
+  V: number,
+  r: Resolved,
+  t: number,
+  blocked: readonly number[],
+  temperature: number,
+  rng: Rng,
+  weights: Float64Array,
 ): number {
   let max = -Infinity;
   for (let w = 0; w < V; w++) {
@@ -461,26 +495,43 @@ export interface CaptionResult {
  * feature is not finite gets `error` (and no caption); the rest of the batch is unaffected.
  * Throws if the features' width is not the decoder's featureDim.
  */
-export function captionFeatures(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions = {}): CaptionResult[] {
+export function captionFeatures(
+  model: StepModel,
+  vocab: TokenDecoder,
+  features: Float32Array,
+  n: number,
+  options: CaptionOptions = {},
+): CaptionResult[] {
   checkFeatures(features, n);
   if (n === 0) return [];
   const D = features.length / n;
   const expected = (model as { config?: { featureDim?: number } }).config?.featureDim;
   if (expected !== undefined && expected !== D) {
-    throw new RangeError(`captionFeatures: features have ${D} values per image but the decoder reads ${expected} (features from a different encoder?)`);
+    throw new RangeError(
+      `captionFeatures: features have ${D} values per image but the decoder reads ${expected} (features from a different encoder?)`,
+    );
   }
   // An image whose feature holds NaN/Infinity gets its own error; the others are captioned.
   const good: number[] = [];
   for (let i = 0; i < n; i++) {
     let finite = true;
-    for (let j = i * D; j < (i + 1) * D; j++) if (!Number.isFinite(features[j]!)) { finite = false; break; }
+    for (let j = i * D; j < (i + 1) * D; j++)
+      if (!Number.isFinite(features[j]!)) {
+        finite = false;
+        break;
+      }
     if (finite) good.push(i);
   }
   const batch = good.length === n ? features : new Float32Array(good.length * D);
   if (batch !== features) good.forEach((i, row) => batch.set(features.subarray(i * D, (i + 1) * D), row * D));
   const decoded = decodeLists(model, vocab, batch, good.length, options);
   const results: CaptionResult[] = Array.from({ length: n }, () => ({
-    text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives: [], error: 'the image feature contains NaN or Infinity',
+    text: '',
+    score: -Infinity,
+    logProb: -Infinity,
+    tokens: [],
+    alternatives: [],
+    error: 'the image feature contains NaN or Infinity',
   }));
   good.forEach((i, row) => (results[i] = decoded[row]!));
   return results;
@@ -509,7 +560,14 @@ function decodeLists(model: StepModel, vocab: TokenDecoder, features: Float32Arr
     }
     const best = sorted[0];
     if (!best || best.score === -Infinity) {
-      return { text: '', score: -Infinity, logProb: -Infinity, tokens: [], alternatives, error: 'the decoder produced no word (non-finite output)' };
+      return {
+        text: '',
+        score: -Infinity,
+        logProb: -Infinity,
+        tokens: [],
+        alternatives,
+        error: 'the decoder produced no word (non-finite output)',
+      };
     }
     return { text: best.text, score: best.score, logProb: best.logProb, tokens: best.tokens, alternatives };
   });

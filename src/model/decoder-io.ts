@@ -287,7 +287,8 @@ export function readDecoderConfig(dir: string, file = join(dir, CONFIG_FILE)): D
     fail(`not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(json)) return fail('not a JSON object');
-  if (json.format !== DECODER_FORMAT) fail(`not a Lenscribe decoder config (format ${JSON.stringify(json.format)}, expected "${DECODER_FORMAT}")`);
+  if (json.format !== DECODER_FORMAT)
+    fail(`not a Lenscribe decoder config (format ${JSON.stringify(json.format)}, expected "${DECODER_FORMAT}")`);
   const v = json.formatVersion;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`invalid formatVersion ${JSON.stringify(v)}`);
   if ((v as number) > DECODER_FORMAT_VERSION) {
@@ -310,7 +311,8 @@ export function readDecoderConfig(dir: string, file = join(dir, CONFIG_FILE)): D
   if (!isObject(json.files)) fail('"files" (sizes and hashes of the weights and vocabulary) is missing');
   for (const name of [VOCAB_FILE, WEIGHTS_FILE]) {
     const rec = (json.files as Record<string, unknown>)[name];
-    if (!isObject(rec) || typeof rec.bytes !== 'number' || typeof rec.sha256 !== 'string') fail(`files["${name}"] must give bytes and sha256`);
+    if (!isObject(rec) || typeof rec.bytes !== 'number' || typeof rec.sha256 !== 'string')
+      fail(`files["${name}"] must give bytes and sha256`);
   }
   return json as unknown as DecoderConfigJson;
 }
@@ -368,7 +370,11 @@ export function loadDecoder(dir: string, options: LoadDecoderOptions = {}): Load
 function loadOnce(dir: string, options: LoadDecoderOptions): LoadedDecoder {
   const pending = existsSync(join(dir, CONFIG_FILE + PARTIAL)) ? pendingCommit(dir) : null;
   if (!pending) {
-    return loadView(dir, { config: join(dir, CONFIG_FILE), files: { [VOCAB_FILE]: join(dir, VOCAB_FILE), [WEIGHTS_FILE]: join(dir, WEIGHTS_FILE) } }, options);
+    return loadView(
+      dir,
+      { config: join(dir, CONFIG_FILE), files: { [VOCAB_FILE]: join(dir, VOCAB_FILE), [WEIGHTS_FILE]: join(dir, WEIGHTS_FILE) } },
+      options,
+    );
   }
   try {
     return loadView(dir, pending, options);
@@ -417,11 +423,15 @@ function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): Loa
     if (!t) throw new ModelFileError(weightsPath, `parameter ${name} is missing`);
     if (t.dtype !== 'F32') throw new ModelFileError(weightsPath, `parameter ${name} is ${t.dtype}, expected F32`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new ModelFileError(weightsPath, `parameter ${name} has shape [${t.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
+      throw new ModelFileError(
+        weightsPath,
+        `parameter ${name} has shape [${t.shape.join(', ')}], the config implies [${shape.join(', ')}]`,
+      );
     }
     const data = t.data as Float32Array;
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new ModelFileError(weightsPath, `parameter ${name} holds a non-finite value (${data[i]}) at index ${i}`);
+      if (!Number.isFinite(data[i]))
+        throw new ModelFileError(weightsPath, `parameter ${name} holds a non-finite value (${data[i]}) at index ${i}`);
     }
     params[name] = data;
   }

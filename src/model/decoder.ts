@@ -72,7 +72,8 @@ export function validateConfig(config: DecoderConfig): void {
     const v = config[k];
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`decoder config: ${k} must be a positive integer, got ${v}`);
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new RangeError(`decoder config: dropout must be in [0, 1), got ${config.dropout}`);
+  if (!(config.dropout >= 0 && config.dropout < 1))
+    throw new RangeError(`decoder config: dropout must be in [0, 1), got ${config.dropout}`);
 }
 
 /** Per-dimension mean and standard deviation of n feature vectors (n×D). */
@@ -175,7 +176,8 @@ export function configFromParams(params: Params, dropout = 0): DecoderConfig {
 export function expandVocabulary(params: Params<Float32Array>, newVocabSize: number, seed: number): Params<Float32Array> {
   const config = configFromParams(params);
   const { embedDim: W, hiddenDim: H, vocabSize: V } = config;
-  if (!Number.isInteger(newVocabSize) || newVocabSize < V) throw new RangeError(`expandVocabulary: ${newVocabSize} is smaller than the current ${V}`);
+  if (!Number.isInteger(newVocabSize) || newVocabSize < V)
+    throw new RangeError(`expandVocabulary: ${newVocabSize} is smaller than the current ${V}`);
   const out = cloneParams(params);
   if (newVocabSize === V) return out;
   const rng = new Rng(seed);
@@ -246,9 +248,17 @@ export interface LossResult<T extends FloatArray> {
 }
 
 interface Prepared<T extends FloatArray> {
-  D: number; W: number; H: number; L: number; V: number;
-  N: number; S: number;
-  ids: Int32Array; targets: Int32Array; mask: Uint8Array; tokens: number;
+  D: number;
+  W: number;
+  H: number;
+  L: number;
+  V: number;
+  N: number;
+  S: number;
+  ids: Int32Array;
+  targets: Int32Array;
+  mask: Uint8Array;
+  tokens: number;
   standardized: T;
   layers: LstmParams<T>[];
 }
@@ -277,7 +287,8 @@ function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>
       }
     }
   }
-  const mean = params.feature_mean, std = params.feature_std;
+  const mean = params.feature_mean,
+    std = params.feature_std;
   const standardized = zerosLike(params.W_proj, N * D);
   for (let n = 0; n < N; n++) {
     const off = n * D;
@@ -292,16 +303,16 @@ function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>
  * Loss and gradients of one batch (float64 parameters give float64 gradients, for checks).
  * With `train` and `dropout`, masks come from `rng` in a fixed order, so a seed reproduces them.
  */
-export function lossAndGrads<T extends FloatArray>(
-  params: Params<T>,
-  batch: CaptionBatch<T>,
-  options: LossOptions = {},
-): LossResult<T> {
+export function lossAndGrads<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>, options: LossOptions = {}): LossResult<T> {
   return run(params, batch, options, true) as LossResult<T>;
 }
 
 /** Loss only (evaluation mode unless told otherwise), without the backward pass. */
-export function evaluateLoss<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>, options: LossOptions = {}): { loss: number; tokens: number } {
+export function evaluateLoss<T extends FloatArray>(
+  params: Params<T>,
+  batch: CaptionBatch<T>,
+  options: LossOptions = {},
+): { loss: number; tokens: number } {
   const r = run(params, batch, options, false);
   return { loss: r.loss, tokens: r.tokens };
 }
@@ -315,7 +326,7 @@ function run<T extends FloatArray>(
   const P = prepare(params, batch);
   const { D, W, H, L, V, N, S } = P;
   const train = options.train ?? false;
-  const p = train ? options.dropout ?? 0 : 0;
+  const p = train ? (options.dropout ?? 0) : 0;
   const rng = options.rng ?? null;
   if (p > 0 && !rng) throw new Error('lossAndGrads: training with dropout needs options.rng');
   const window = Math.max(1, Math.floor(options.tbpttWindow ?? S) || S || 1);
@@ -362,7 +373,12 @@ function run<T extends FloatArray>(
     const [scores, vocabCache] = temporalAffineForward(hDropped, params.W_vocab, params.b_vocab, Tw, N, H, V);
     // The scores buffer becomes its own gradient in place (it is not needed afterwards).
     const [chunkLoss, dscores] = temporalSoftmaxLoss(
-      scores, P.targets.subarray(s0 * N, s1 * N), P.mask.subarray(s0 * N, s1 * N), V, P.tokens, scores,
+      scores,
+      P.targets.subarray(s0 * N, s1 * N),
+      P.mask.subarray(s0 * N, s1 * N),
+      V,
+      P.tokens,
+      scores,
     );
     loss += chunkLoss;
     // Carry the state's values into the next window; no gradient flows back across the edge.
@@ -482,7 +498,8 @@ export class DecoderStepModel implements StepModel {
     const n = state.n;
     if (tokens.length !== n) throw new RangeError(`step: ${tokens.length} tokens for ${n} rows`);
     let x: Float32Array = this.inputTable ? this.embed : wordEmbeddingForward(tokens, this.embed, V, W)[0];
-    for (let i = 0; i < n; i++) if (!(tokens[i] >= 0 && tokens[i] < V)) throw new RangeError(`step: token id ${tokens[i]} outside vocabulary of ${V}`);
+    for (let i = 0; i < n; i++)
+      if (!(tokens[i] >= 0 && tokens[i] < V)) throw new RangeError(`step: token id ${tokens[i]} outside vocabulary of ${V}`);
     for (let l = 0; l < L; l++) {
       // a = x·Wx + b + h·Wh, then the gates (lstm.ts) give the next c and h.
       const a = new Float32Array(n * 4 * H);

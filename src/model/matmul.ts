@@ -78,15 +78,7 @@ export function setGemmThreads(n: number): void {
   }
 }
 
-export function gemm(
-  a: FloatArray,
-  b: FloatArray,
-  out: FloatArray,
-  M: number,
-  K: number,
-  N: number,
-  opts: GemmOptions = {},
-): FloatArray {
+export function gemm(a: FloatArray, b: FloatArray, out: FloatArray, M: number, K: number, N: number, opts: GemmOptions = {}): FloatArray {
   checkSizes(a, b, out, M, K, N);
   if (opts.bias && opts.bias.length < N) throw new RangeError(`gemm: bias has ${opts.bias.length} elements, needs ${N}`);
   if (M === 0 || N === 0) return out;
@@ -315,7 +307,13 @@ export function freezeMatrix(b: Float32Array, K: number, N: number, bias?: Float
 }
 
 /** out[M,N] (+)= A[M,K]·B (+ bias unless accumulating — then the bias is added separately). */
-export function gemmFrozen(a: Float32Array, w: FrozenMatrix, out: Float32Array, M: number, opts: { accumulate?: boolean } = {}): Float32Array {
+export function gemmFrozen(
+  a: Float32Array,
+  w: FrozenMatrix,
+  out: Float32Array,
+  M: number,
+  opts: { accumulate?: boolean } = {},
+): Float32Array {
   const { K, N } = w;
   const accumulate = opts.accumulate ?? false;
   if (a.length < M * K) throw new RangeError(`gemm: A has ${a.length} elements, needs ${M}×${K}`);
@@ -368,7 +366,12 @@ function buildFrozenModel(w: FrozenMatrix, accumulate: boolean): Uint8Array {
     // Y = A·B (+ bias), or P = A·B and Y = P + C when accumulating.
     initializer.push(constant('B', w.int8.q, [K, N]), constant('S', w.int8.scale, [N]));
     const product = accumulate ? 'P' : 'Y';
-    node.push({ opType: 'DynamicQuantizeMatMul', domain: 'com.microsoft', input: ['A', 'B', 'S', '', useBias ? 'bias' : ''], output: [product] });
+    node.push({
+      opType: 'DynamicQuantizeMatMul',
+      domain: 'com.microsoft',
+      input: ['A', 'B', 'S', '', useBias ? 'bias' : ''],
+      output: [product],
+    });
     if (accumulate) node.push({ opType: 'Add', input: ['P', 'C'], output: ['Y'] });
   } else {
     // Y = A·B + (bias | C | nothing), one Gemm node; C is `out` itself when accumulating.

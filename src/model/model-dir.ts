@@ -29,8 +29,10 @@ export const MANIFEST_FILE = 'model.json';
 /** Credit and citation for models trained on Flickr8k (the bundled default model). */
 export const FLICKR8K_CREDIT: TrainingData = {
   name: 'Flickr8k',
-  description: 'Flickr photos of everyday scenes, 5 English captions each by crowd workers (Amazon Mechanical Turk); released by UIUC for research use. The photos are not redistributed with this model.',
-  citation: 'M. Hodosh, P. Young and J. Hockenmaier (2013). Framing Image Description as a Ranking Task: Data, Models and Evaluation Metrics. Journal of Artificial Intelligence Research 47:853–899.',
+  description:
+    'Flickr photos of everyday scenes, 5 English captions each by crowd workers (Amazon Mechanical Turk); released by UIUC for research use. The photos are not redistributed with this model.',
+  citation:
+    'M. Hodosh, P. Young and J. Hockenmaier (2013). Framing Image Description as a Ranking Task: Data, Models and Evaluation Metrics. Journal of Artificial Intelligence Research 47:853–899.',
   url: 'https://doi.org/10.1613/jair.3994',
 };
 
@@ -241,17 +243,32 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
   need(x.format === MODEL_FORMAT, dir, `"format" must be "${MODEL_FORMAT}"`);
   need(Number.isInteger(x.version), dir, '"version" missing');
   if (x.version > MODEL_FORMAT_VERSION) {
-    throw new ModelDirError(dir, `model.json version ${x.version} is newer than this Lenscribe understands (${MODEL_FORMAT_VERSION}); update Lenscribe`);
+    throw new ModelDirError(
+      dir,
+      `model.json version ${x.version} is newer than this Lenscribe understands (${MODEL_FORMAT_VERSION}); update Lenscribe`,
+    );
   }
-  need(x.encoder && typeof x.encoder.file === 'string' && /^[0-9a-f]{64}$/.test(x.encoder.sha256 ?? ''), dir, '"encoder" needs "file" and a sha256');
+  need(
+    x.encoder && typeof x.encoder.file === 'string' && /^[0-9a-f]{64}$/.test(x.encoder.sha256 ?? ''),
+    dir,
+    '"encoder" needs "file" and a sha256',
+  );
   const inp = x.encoder.input;
-  need(inp && typeof inp.name === 'string' && Number.isInteger(inp.size) && inp.size > 0, dir, '"encoder.input" needs "name" and a positive "size"');
+  need(
+    inp && typeof inp.name === 'string' && Number.isInteger(inp.size) && inp.size > 0,
+    dir,
+    '"encoder.input" needs "name" and a positive "size"',
+  );
   need(inp.layout === 'NHWC' || inp.layout === 'NCHW', dir, '"encoder.input.layout" must be NHWC or NCHW');
   need(inp.dtype === 'uint8' || inp.dtype === 'float32', dir, '"encoder.input.dtype" must be uint8 or float32');
   if (inp.dtype === 'float32') {
     for (const k of ['mean', 'std'] as const) {
       const v = inp[k];
-      need(v === undefined || (Array.isArray(v) && v.length === 3 && v.every((n) => typeof n === 'number' && Number.isFinite(n))), dir, `"encoder.input.${k}" must be three numbers`);
+      need(
+        v === undefined || (Array.isArray(v) && v.length === 3 && v.every((n) => typeof n === 'number' && Number.isFinite(n))),
+        dir,
+        `"encoder.input.${k}" must be three numbers`,
+      );
     }
     need(!inp.std || inp.std.every((s) => s > 0), dir, '"encoder.input.std" must be positive');
   }
@@ -261,11 +278,19 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
   need(dim === f.dim, dir, `"features.dim" is ${f.dim} but the outputs add up to ${dim}`);
   const d = x.decoder;
   need(d && d.architecture === 'show-and-tell-lstm', dir, '"decoder.architecture" must be "show-and-tell-lstm"');
-  need(d.config && d.config.featureDim === f.dim, dir, `"decoder.config.featureDim" (${d.config?.featureDim}) must equal "features.dim" (${f.dim})`);
+  need(
+    d.config && d.config.featureDim === f.dim,
+    dir,
+    `"decoder.config.featureDim" (${d.config?.featureDim}) must equal "features.dim" (${f.dim})`,
+  );
   need(typeof d.weights === 'string' && typeof d.vocabulary === 'string', dir, '"decoder" needs "weights" and "vocabulary" file names');
   const dec = x.decoding;
   need(dec && Number.isInteger(dec.beam) && dec.beam >= 1 && dec.beam <= 20, dir, '"decoding.beam" must be an integer from 1 to 20');
-  need(dec.noRepeatNgram === undefined || (Number.isInteger(dec.noRepeatNgram) && dec.noRepeatNgram >= 0 && dec.noRepeatNgram <= 10), dir, '"decoding.noRepeatNgram" must be an integer from 0 to 10');
+  need(
+    dec.noRepeatNgram === undefined || (Number.isInteger(dec.noRepeatNgram) && dec.noRepeatNgram >= 0 && dec.noRepeatNgram <= 10),
+    dir,
+    '"decoding.noRepeatNgram" must be an integer from 0 to 10',
+  );
   need(x.files && typeof x.files === 'object', dir, '"files" missing');
   need(x.files[d.weights] && x.files[d.vocabulary], dir, '"files" must list the decoder weights and vocabulary');
   for (const name of Object.keys(x.files)) {
@@ -299,14 +324,19 @@ export function loadModelDir(dir: string, options: LoadOptions = {}): LoadedMode
       const p = join(root, name);
       if (!existsSync(p)) throw new ModelDirError(root, `${name} is missing`);
       const size = statSync(p).size;
-      if (size !== entry.bytes) throw new ModelDirError(root, `${name} is ${size} bytes, model.json says ${entry.bytes} (truncated or replaced?)`);
+      if (size !== entry.bytes)
+        throw new ModelDirError(root, `${name} is ${size} bytes, model.json says ${entry.bytes} (truncated or replaced?)`);
       const sha = sha256File(p);
-      if (sha !== entry.sha256) throw new ModelDirError(root, `${name} has sha256 ${sha}, model.json says ${entry.sha256} (corrupt or replaced)`);
+      if (sha !== entry.sha256)
+        throw new ModelDirError(root, `${name} has sha256 ${sha}, model.json says ${entry.sha256} (corrupt or replaced)`);
     }
     if (!existsSync(encoderPath)) throw new ModelDirError(root, `encoder ${manifest.encoder.file} not found at ${encoderPath}`);
     const sha = sha256File(encoderPath);
     if (sha !== manifest.encoder.sha256) {
-      throw new ModelDirError(root, `encoder ${manifest.encoder.file} has sha256 ${sha}, model.json says ${manifest.encoder.sha256} (a different encoder build?)`);
+      throw new ModelDirError(
+        root,
+        `encoder ${manifest.encoder.file} has sha256 ${sha}, model.json says ${manifest.encoder.sha256} (a different encoder build?)`,
+      );
     }
   }
   return {

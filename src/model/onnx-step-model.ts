@@ -83,7 +83,12 @@ function intAttr(name: string, i: number) {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i };
 }
 function encode(graph: object): Uint8Array {
-  const model = onnx.ModelProto.create({ irVersion: 7, producerName: 'lenscribe-decoder', opsetImport: [{ domain: '', version: 13 }], graph });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'lenscribe-decoder',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph,
+  });
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -224,7 +229,7 @@ export class OnnxStepModel implements StepModel {
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     if (n === 0) {
-      for (let l = 0; l < L; l++) h.push(new Float32Array(0)), c.push(new Float32Array(0));
+      for (let l = 0; l < L; l++) (h.push(new Float32Array(0)), c.push(new Float32Array(0)));
       return { n, h, c };
     }
     const x = new this.ort.Tensor('float32', features.length === n * D ? features : features.subarray(0, n * D), [n, D]);

@@ -55,7 +55,23 @@ export interface TensorInput {
 const MAX_HEADER_BYTES = 100_000_000;
 const ALIGNMENT = 8;
 const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
-const KNOWN_DTYPES = new Set(['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64']);
+const KNOWN_DTYPES = new Set([
+  'BOOL',
+  'U8',
+  'I8',
+  'F8_E5M2',
+  'F8_E4M3',
+  'I16',
+  'U16',
+  'F16',
+  'BF16',
+  'I32',
+  'U32',
+  'F32',
+  'F64',
+  'I64',
+  'U64',
+]);
 const littleEndianHost = endianness() === 'LE';
 
 function elementCount(shape: readonly number[]): number {
@@ -120,9 +136,11 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors buffer'
   if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, too short to hold the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen64 = view.getBigUint64(0, true);
-  if (headerLen64 > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen64} is implausible (limit ${MAX_HEADER_BYTES} bytes); not a safetensors file?`);
+  if (headerLen64 > BigInt(MAX_HEADER_BYTES))
+    fail(`header length ${headerLen64} is implausible (limit ${MAX_HEADER_BYTES} bytes); not a safetensors file?`);
   const headerLen = Number(headerLen64);
-  if (8 + headerLen > bytes.length) fail(`truncated: header says ${headerLen} header bytes but the file has only ${bytes.length - 8} after the length field`);
+  if (8 + headerLen > bytes.length)
+    fail(`truncated: header says ${headerLen} header bytes but the file has only ${bytes.length - 8} after the length field`);
   const headerText = Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLen).toString('utf8');
   if (!headerText.startsWith('{')) fail('header does not start with "{"; not a safetensors file');
   let header: unknown;
@@ -147,18 +165,23 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors buffer'
     if (typeof info !== 'object' || info === null) fail(`tensor ${name}: entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dtype !== 'string' || !KNOWN_DTYPES.has(dtype)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
-    if (!(dtype as string in BYTES)) fail(`tensor ${name}: dtype ${dtype} is not supported (Lenscribe reads F32 and F64)`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
+    if (!((dtype as string) in BYTES)) fail(`tensor ${name}: dtype ${dtype} is not supported (Lenscribe reads F32 and F64)`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
     if (
-      !Array.isArray(offsets) || offsets.length !== 2 ||
-      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
     ) {
       fail(`tensor ${name}: invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     const expected = elementCount(shape as number[]) * BYTES[dtype as SafetensorsDtype];
     if (end - begin !== expected) {
-      fail(`tensor ${name}: shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+      fail(
+        `tensor ${name}: shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      );
     }
     entries.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
@@ -168,13 +191,17 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors buffer'
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expectedBegin = 0;
   for (const e of entries) {
-    if (e.end > dataLen) fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] point past the end of the data (${dataLen} bytes); file truncated?`);
+    if (e.end > dataLen)
+      fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] point past the end of the data (${dataLen} bytes); file truncated?`);
     if (e.begin !== expectedBegin) {
-      fail(`tensor ${e.name}: data starts at ${e.begin} but the previous tensor ends at ${expectedBegin} (tensors must be contiguous, without holes or overlap)`);
+      fail(
+        `tensor ${e.name}: data starts at ${e.begin} but the previous tensor ends at ${expectedBegin} (tensors must be contiguous, without holes or overlap)`,
+      );
     }
     expectedBegin = e.end;
   }
-  if (expectedBegin !== dataLen) fail(`${dataLen - expectedBegin} bytes after the last tensor; file has trailing data or a tensor is missing from the header`);
+  if (expectedBegin !== dataLen)
+    fail(`${dataLen - expectedBegin} bytes after the last tensor; file has trailing data or a tensor is missing from the header`);
 
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {

@@ -21,7 +21,10 @@ const WORD = /[\p{L}\p{M}\p{N}]+(?:['-][\p{L}\p{M}\p{N}]+)*/gu;
 
 /** Caption text -> lowercase word tokens (punctuation dropped). */
 export function tokenize(text: string): string[] {
-  const normalised = text.normalize('NFKC').toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'");
+  const normalised = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc]/g, "'");
   return normalised.match(WORD) ?? [];
 }
 
@@ -182,7 +185,8 @@ export class Vocabulary {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('not a JSON object');
     const o = json as Record<string, unknown>;
     if (o.format !== VOCAB_FORMAT) fail(`not a Lenscribe vocabulary (format is ${JSON.stringify(o.format)}, expected "${VOCAB_FORMAT}")`);
-    if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1) fail(`invalid version ${JSON.stringify(o.version)}`);
+    if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1)
+      fail(`invalid version ${JSON.stringify(o.version)}`);
     if ((o.version as number) > VOCAB_FORMAT_VERSION) {
       fail(`vocabulary format version ${o.version} is newer than this Lenscribe supports (${VOCAB_FORMAT_VERSION}); update Lenscribe`);
     }

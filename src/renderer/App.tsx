@@ -60,8 +60,14 @@ export function App({ client }: { client: ApiClient }) {
     client.call('library.info').then(setInfo, (e: Error) => showError(e.message));
     client.call('folders.list').then(setFolders, (e: Error) => showError(e.message));
     client.call('settings.get').then(setSettings, () => {});
-    client.call('jobs.list').then((list) => setJobs(new Map(list.map((j) => [j.id, j]))), () => {});
-    client.call('training.status', { limit: 0 }).then((s) => setTrainingRun((r) => r ?? s.run), () => {});
+    client.call('jobs.list').then(
+      (list) => setJobs(new Map(list.map((j) => [j.id, j]))),
+      () => {},
+    );
+    client.call('training.status', { limit: 0 }).then(
+      (s) => setTrainingRun((r) => r ?? s.run),
+      () => {},
+    );
     let pending: ReturnType<typeof setTimeout> | null = null;
     const bump = () => {
       // Captions arrive many per second; refresh the views at most twice a second.
@@ -114,7 +120,13 @@ export function App({ client }: { client: ApiClient }) {
   const search = usePaged<SearchHit, SearchMeta>(
     debounced ? JSON.stringify([debounced, folderId, settings.searchSimilarWords]) : null,
     async (offset, limit) => {
-      const r = await client.call('search', { query: debounced, folderId: folderId ?? undefined, similarWords: settings.searchSimilarWords, offset, limit });
+      const r = await client.call('search', {
+        query: debounced,
+        folderId: folderId ?? undefined,
+        similarWords: settings.searchSimilarWords,
+        offset,
+        limit,
+      });
       return { total: Math.max(r.total, offset + r.hits.length), items: r.hits, meta: { query: r.query, expanded: r.expanded } };
     },
     SEARCH_PAGE,
@@ -262,103 +274,105 @@ export function App({ client }: { client: ApiClient }) {
           <SettingsView client={client} settings={settings} onSettings={updateSettings} onError={showError} />
         </main>
       ) : (
-      <main className="main">
-        <header className="toolbar">
-          <div className="search" role="search">
-            <input
-              ref={searchInput}
-              type="search"
-              placeholder="Search captions and file names  ( / )"
-              aria-label="Search photos by caption"
-              value={query}
-              onChange={(e) => setQuery(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') setQuery('');
-                if (e.key === 'ArrowDown' || e.key === 'Enter') {
-                  e.preventDefault();
-                  gridWrap.current?.querySelector<HTMLElement>('[role=grid]')?.focus();
-                }
-              }}
-              data-testid="search"
-            />
-          </div>
-          <label className="toggle" title="Also find photos captioned with words of similar meaning (puppy → dog)">
-            <input
-              type="checkbox"
-              checked={settings.searchSimilarWords}
-              onChange={(e) => updateSettings({ searchSimilarWords: e.target.checked })}
-            />{' '}
-            Similar words
-          </label>
-          <label className="toggle">
-            <input
-              type="checkbox"
-              checked={settings.captionsUnderThumbnails}
-              onChange={(e) => updateSettings({ captionsUnderThumbnails: e.target.checked })}
-            />{' '}
-            Captions
-          </label>
-        </header>
-        {modelMissing && (
-          <div className="notice" role="status">
-            No caption model is installed, so photos are listed but not captioned yet.
-          </div>
-        )}
-        {inSearch && search.meta && !searching && (
-          <div className="search-summary" role="status" data-testid="search-summary">
-            {(search.total ?? 0) > 0 ? (
-              <>
-                {search.total! >= SEARCH_COUNT_CAP ? `${SEARCH_COUNT_CAP.toLocaleString()}+ photos` : plural(search.total!, 'photo')} for “{search.meta.query}”
-                {search.meta.expanded.some((x) => x.similar.length > 0) && (
-                  <span className="muted" data-testid="similar-words">
-                    {' '}
-                    · also matched similar words:{' '}
-                    {search.meta.expanded
-                      .filter((x) => x.similar.length > 0)
-                      .map((x) => `${x.term} → ${x.similar.join(', ')}`)
-                      .join('; ')}
-                  </span>
-                )}
-              </>
-            ) : null}
-          </div>
-        )}
-        <div className="grid-wrap" ref={gridWrap}>
-          {empty ? (
-            <FirstRun client={client} onAdd={addFolder} />
-          ) : inSearch && search.meta && search.total === 0 && !searching ? (
-            <div className="empty" data-testid="search-empty">
-              <h2>No photos match “{search.meta.query}”</h2>
-              <p>
-                Search looks for these words in captions and file names{settings.searchSimilarWords ? ', and for words with a similar meaning' : ''}. Try
-                fewer or more general words (<em>dog</em> rather than <em>terrier</em>), or check the spelling.
-              </p>
-              {photos.total === 0 || folders?.every((f) => f.captionedCount === 0) ? (
-                <p className="muted">No photo has a caption yet — captions appear as the model works through your folders.</p>
+        <main className="main">
+          <header className="toolbar">
+            <div className="search" role="search">
+              <input
+                ref={searchInput}
+                type="search"
+                placeholder="Search captions and file names  ( / )"
+                aria-label="Search photos by caption"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') setQuery('');
+                  if (e.key === 'ArrowDown' || e.key === 'Enter') {
+                    e.preventDefault();
+                    gridWrap.current?.querySelector<HTMLElement>('[role=grid]')?.focus();
+                  }
+                }}
+                data-testid="search"
+              />
+            </div>
+            <label className="toggle" title="Also find photos captioned with words of similar meaning (puppy → dog)">
+              <input
+                type="checkbox"
+                checked={settings.searchSimilarWords}
+                onChange={(e) => updateSettings({ searchSimilarWords: e.target.checked })}
+              />{' '}
+              Similar words
+            </label>
+            <label className="toggle">
+              <input
+                type="checkbox"
+                checked={settings.captionsUnderThumbnails}
+                onChange={(e) => updateSettings({ captionsUnderThumbnails: e.target.checked })}
+              />{' '}
+              Captions
+            </label>
+          </header>
+          {modelMissing && (
+            <div className="notice" role="status">
+              No caption model is installed, so photos are listed but not captioned yet.
+            </div>
+          )}
+          {inSearch && search.meta && !searching && (
+            <div className="search-summary" role="status" data-testid="search-summary">
+              {(search.total ?? 0) > 0 ? (
+                <>
+                  {search.total! >= SEARCH_COUNT_CAP ? `${SEARCH_COUNT_CAP.toLocaleString()}+ photos` : plural(search.total!, 'photo')} for
+                  “{search.meta.query}”
+                  {search.meta.expanded.some((x) => x.similar.length > 0) && (
+                    <span className="muted" data-testid="similar-words">
+                      {' '}
+                      · also matched similar words:{' '}
+                      {search.meta.expanded
+                        .filter((x) => x.similar.length > 0)
+                        .map((x) => `${x.term} → ${x.similar.join(', ')}`)
+                        .join('; ')}
+                    </span>
+                  )}
+                </>
               ) : null}
             </div>
-          ) : !inSearch && photos.total === 0 ? (
-            <div className="empty">
-              <h2>No photos here yet</h2>
-              <p className="muted">Photos appear as the folder is scanned.</p>
-            </div>
-          ) : (
-            <Grid
-              count={count}
-              get={getPhoto}
-              ensure={ensure}
-              thumbUrl={client.thumbUrl}
-              photoUrl={client.photoUrl}
-              showCaptions={settings.captionsUnderThumbnails}
-              selected={selected}
-              onSelect={setSelected}
-              onOpen={setOpenIndex}
-              renderCaption={renderSnippet}
-              label={inSearch ? 'Search results' : 'Photos'}
-            />
           )}
-        </div>
-      </main>
+          <div className="grid-wrap" ref={gridWrap}>
+            {empty ? (
+              <FirstRun client={client} onAdd={addFolder} />
+            ) : inSearch && search.meta && search.total === 0 && !searching ? (
+              <div className="empty" data-testid="search-empty">
+                <h2>No photos match “{search.meta.query}”</h2>
+                <p>
+                  Search looks for these words in captions and file names
+                  {settings.searchSimilarWords ? ', and for words with a similar meaning' : ''}. Try fewer or more general words (
+                  <em>dog</em> rather than <em>terrier</em>), or check the spelling.
+                </p>
+                {photos.total === 0 || folders?.every((f) => f.captionedCount === 0) ? (
+                  <p className="muted">No photo has a caption yet — captions appear as the model works through your folders.</p>
+                ) : null}
+              </div>
+            ) : !inSearch && photos.total === 0 ? (
+              <div className="empty">
+                <h2>No photos here yet</h2>
+                <p className="muted">Photos appear as the folder is scanned.</p>
+              </div>
+            ) : (
+              <Grid
+                count={count}
+                get={getPhoto}
+                ensure={ensure}
+                thumbUrl={client.thumbUrl}
+                photoUrl={client.photoUrl}
+                showCaptions={settings.captionsUnderThumbnails}
+                selected={selected}
+                onSelect={setSelected}
+                onOpen={setOpenIndex}
+                renderCaption={renderSnippet}
+                label={inSearch ? 'Search results' : 'Photos'}
+              />
+            )}
+          </div>
+        </main>
       )}
       {openById !== null && (
         <PhotoView

@@ -40,21 +40,31 @@ export function usePaged<T, M = undefined>(
   fetcher.current = fetchPage;
   /** The pages the grid last asked for (what is on screen, plus overscan). */
   const visible = useRef<[number, number]>([0, 0]);
-  const [state, setState] = useState<{ key: string | null; total: number | null; meta: M | null; error: string | null }>({ key: null, total: null, meta: null, error: null });
+  const [state, setState] = useState<{ key: string | null; total: number | null; meta: M | null; error: string | null }>({
+    key: null,
+    total: null,
+    meta: null,
+    error: null,
+  });
   const [, setTick] = useState(0);
 
   const load = useCallback(
     (page: number, gen: number, forKey: string) => {
       if (inflight.current.has(page)) return;
       inflight.current.add(page);
-      fetcher.current(page * pageSize, pageSize)
+      fetcher
+        .current(page * pageSize, pageSize)
         .then((res) => {
           if (gen !== generation.current) return;
           pages.current.set(page, res.items);
           setState((s) => ({ key: forKey, total: res.total, meta: res.meta ?? (s.key === forKey ? s.meta : null), error: null }));
           setTick((t) => t + 1);
         })
-        .catch((err: Error) => gen === generation.current && setState((s) => ({ ...s, key: forKey, total: s.key === forKey ? s.total : 0, error: err.message })))
+        .catch(
+          (err: Error) =>
+            gen === generation.current &&
+            setState((s) => ({ ...s, key: forKey, total: s.key === forKey ? s.total : 0, error: err.message })),
+        )
         .finally(() => {
           if (gen === generation.current) inflight.current.delete(page);
         });

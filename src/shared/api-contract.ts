@@ -311,8 +311,22 @@ export interface TrainingStatus {
 }
 
 export const idleRun: TrainingRun = {
-  state: 'idle', phase: null, baseModel: null, startedAt: null, epoch: 0, epochs: 0, step: 0, steps: 0, loss: null, valLoss: null,
-  etaSeconds: null, train: [], validation: [], canResume: false, result: null, message: null,
+  state: 'idle',
+  phase: null,
+  baseModel: null,
+  startedAt: null,
+  epoch: 0,
+  epochs: 0,
+  step: 0,
+  steps: 0,
+  loss: null,
+  valLoss: null,
+  etaSeconds: null,
+  train: [],
+  validation: [],
+  canResume: false,
+  result: null,
+  message: null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -367,8 +381,16 @@ export const apiInputs = {
   /** Back to the version active before the current one. */
   'models.rollback': Empty,
 
-  'training.status': z.object({ limit: z.number().int().min(0).max(2000).default(200) }).strict().optional().default({ limit: 200 }),
-  'training.start': z.object({ epochs: z.number().int().min(1).max(50).optional() }).strict().optional().default({}),
+  'training.status': z
+    .object({ limit: z.number().int().min(0).max(2000).default(200) })
+    .strict()
+    .optional()
+    .default({ limit: 200 }),
+  'training.start': z
+    .object({ epochs: z.number().int().min(1).max(50).optional() })
+    .strict()
+    .optional()
+    .default({}),
   'training.cancel': Empty,
   /** After an interrupted run (crash, kill): continue from its last checkpoint… */
   'training.resume': Empty,

@@ -103,7 +103,11 @@ export function loadDataset(path: string, options: LoadOptions = {}): Dataset {
     const raw = parseKarpathy(text, source, problems);
     imagesDir = options.imagesDir
       ? resolve(options.imagesDir)
-      : findImagesDir(dirname(source), ['.', 'images', 'Images', 'flickr30k-images', 'Flicker8k_Dataset', 'Flickr8k_Dataset', 'coco'], raw[0]?.name);
+      : findImagesDir(
+          dirname(source),
+          ['.', 'images', 'Images', 'flickr30k-images', 'Flicker8k_Dataset', 'Flickr8k_Dataset', 'coco'],
+          raw[0]?.name,
+        );
     images = raw.map((r) => ({ ...r, path: join(imagesDir, r.name) }));
   }
   if (options.checkImages ?? true) {
@@ -125,7 +129,10 @@ export function describeProblem(p: DatasetProblem): string {
 }
 
 function cleanCaptions(captions: unknown[]): string[] {
-  return captions.filter((c): c is string => typeof c === 'string').map((c) => c.replace(/\s+/g, ' ').trim()).filter((c) => c.length > 0);
+  return captions
+    .filter((c): c is string => typeof c === 'string')
+    .map((c) => c.replace(/\s+/g, ' ').trim())
+    .filter((c) => c.length > 0);
 }
 
 function parseJsonl(text: string, root: string, problems: DatasetProblem[]): CaptionedImage[] {
@@ -181,7 +188,10 @@ function parseFlickrToken(text: string, problems: DatasetProblem[]): Array<{ nam
       continue;
     }
     const key = line.slice(0, tab).trim();
-    const caption = line.slice(tab + 1).replace(/\s+/g, ' ').trim();
+    const caption = line
+      .slice(tab + 1)
+      .replace(/\s+/g, ' ')
+      .trim();
     const m = /^(.+?)#\d+$/.exec(key);
     if (!m) {
       problems.push({ line: lineNo, message: `"${key}" is not "<image>#<n>"` });
@@ -204,7 +214,11 @@ function parseFlickrToken(text: string, problems: DatasetProblem[]): Array<{ nam
   return [...byName.values()];
 }
 
-function parseKarpathy(text: string, source: string, problems: DatasetProblem[]): Array<{ name: string; captions: string[]; declaredSplit?: string }> {
+function parseKarpathy(
+  text: string,
+  source: string,
+  problems: DatasetProblem[],
+): Array<{ name: string; captions: string[]; declaredSplit?: string }> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -260,7 +274,9 @@ function findImagesDir(base: string, candidates: string[], probe: string | undef
  * (so the same photo lands on the same side whichever format or folder it is read from).
  */
 export function splitHash(name: string, salt = 'lenscribe-val'): number {
-  const h = createHash('sha256').update(`${salt}:${basename(name)}`).digest();
+  const h = createHash('sha256')
+    .update(`${salt}:${basename(name)}`)
+    .digest();
   // 48 bits are plenty and stay exact in a double.
   return h.readUIntBE(0, 6) / 2 ** 48;
 }

@@ -56,7 +56,7 @@ export function adamStep(
       const gi = g[i];
       const mi = (m[i] = beta1 * m[i] + (1 - beta1) * gi);
       const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
-      w[i] -= stepSize * mi / (Math.sqrt(vi) * invSqrtBc2 + epsilon) + decay * w[i];
+      w[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + epsilon) + decay * w[i];
     }
   }
 }

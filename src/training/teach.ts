@@ -32,7 +32,14 @@ import { decoderCaptioner } from './metrics/evaluate.js';
 import { ciderD, scoreCaptions } from './metrics/index.js';
 import { captionFeatures } from '../model/decode.js';
 import { cloneParams, configFromParams, DecoderStepModel } from '../model/decoder.js';
-import { encoderFileRef, loadModel, resolveEncoderPath, writeModelDir, type ManifestInput, type ModelManifest } from '../model/model-dir.js';
+import {
+  encoderFileRef,
+  loadModel,
+  resolveEncoderPath,
+  writeModelDir,
+  type ManifestInput,
+  type ModelManifest,
+} from '../model/model-dir.js';
 import { CONFIG_FILE, saveDecoder } from '../model/decoder-io.js';
 import { Rng } from '../model/rng.js';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
@@ -52,9 +59,11 @@ export const MIN_LABELED = 6;
 
 /** Words that never serve as a new word's anchor (they fit any position, not a meaning). */
 const FUNCTION_WORDS = new Set(
-  ('a an the is are was were be being been it its this that these those there here and or but of in on at to for from by with without into onto ' +
+  (
+    'a an the is are was were be being been it its this that these those there here and or but of in on at to for from by with without into onto ' +
     'through over under up down out off near next behind while as his her their its my our your he she they we you i him them one two three four ' +
-    'some several other another each very has have having does do doing').split(' '),
+    'some several other another each very has have having does do doing'
+  ).split(' '),
 );
 
 export class FinetuneError extends Error {
@@ -111,7 +120,8 @@ export function loadReplaySet(path: string): ReplaySet {
   const dim = tf.shape[1]!;
   const captions = (JSON.parse(metadata.train_captions ?? '[]') as Array<[number, string]>).map(([image, text]) => ({ image, text }));
   const references = JSON.parse(metadata.validation_references ?? '[]') as string[][];
-  if (references.length !== vf.shape[0]) throw new FinetuneError(`${path}: ${references.length} reference lists for ${vf.shape[0]} validation photos`, 'model');
+  if (references.length !== vf.shape[0])
+    throw new FinetuneError(`${path}: ${references.length} reference lists for ${vf.shape[0]} validation photos`, 'model');
   return {
     dim,
     train: { features: Float32Array.from(tf.data), captions },
@@ -145,7 +155,10 @@ export function buildReplaySet(
   };
   return {
     dim,
-    train: { features: gather(train.features, tIdx), captions: tIdx.flatMap((r, i) => train.captions[r]!.map((text) => ({ image: i, text }))) },
+    train: {
+      features: gather(train.features, tIdx),
+      captions: tIdx.flatMap((r, i) => train.captions[r]!.map((text) => ({ image: i, text }))),
+    },
     validation: { features: gather(validation.features, vIdx), references: vIdx.map((r) => validation.captions[r]!) },
     source,
   };
@@ -168,8 +181,13 @@ export interface LabeledExample {
  * Deterministic validation hold-back: the photos whose path hashes lowest, `fraction` of them
  * but at least `minValidation` (none when there are fewer than 2·minValidation photos).
  */
-export function splitLabeled<T extends { path: string }>(items: readonly T[], { fraction = 0.2, minValidation = 3 } = {}): { train: T[]; validation: T[] } {
-  const order = [...items].sort((a, b) => splitHash(a.path, 'lenscribe-teach') - splitHash(b.path, 'lenscribe-teach') || (a.path < b.path ? -1 : 1));
+export function splitLabeled<T extends { path: string }>(
+  items: readonly T[],
+  { fraction = 0.2, minValidation = 3 } = {},
+): { train: T[]; validation: T[] } {
+  const order = [...items].sort(
+    (a, b) => splitHash(a.path, 'lenscribe-teach') - splitHash(b.path, 'lenscribe-teach') || (a.path < b.path ? -1 : 1),
+  );
   const nVal = items.length >= 2 * minValidation ? Math.max(minValidation, Math.round(items.length * fraction)) : 0;
   const held = new Set(order.slice(0, nVal));
   return { train: items.filter((i) => !held.has(i)), validation: items.filter((i) => held.has(i)) };
@@ -270,7 +288,12 @@ export function growVocabulary(
       embed.set(meanEmbed, id * W);
       bias[id] = Number.isFinite(minBias) ? minBias : 0;
     }
-    learned.push({ word: grown.word(id), id, anchors: anchors.map((a) => ({ word: vocab.word(a.j), weight: round4(a.w) })), photos: photosWith.get(id)?.size ?? 0 });
+    learned.push({
+      word: grown.word(id),
+      id,
+      anchors: anchors.map((a) => ({ word: vocab.word(a.j), weight: round4(a.w) })),
+      photos: photosWith.get(id)?.size ?? 0,
+    });
   }
   // A rename starts as an exact copy of the word it replaces (no offset): the user's photos and
   // the rewritten replay captions then only have to tip the tie, not climb e^2 first.
@@ -303,7 +326,8 @@ export function renamedWords(added: readonly LearnedWord[]): Map<string, { word:
     if (w.photos < MIN_RENAME_PHOTOS) continue;
     for (const a of w.anchors) {
       const support = a.weight * w.photos;
-      if (a.weight >= 0.3 && (renamed.get(a.word)?.support ?? 0) < support) renamed.set(a.word, { word: w.word, weight: a.weight, support });
+      if (a.weight >= 0.3 && (renamed.get(a.word)?.support ?? 0) < support)
+        renamed.set(a.word, { word: w.word, weight: a.weight, support });
     }
   }
   // A new word replaces one old word: its best supported ("rexo" for "dog", not also "puppy").
@@ -435,7 +459,19 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const partial = partialDirOf(outDir);
   if (existsSync(outDir)) throw new FinetuneError(`${outDir} already exists`, 'input');
   const report = (p: Partial<TeachProgress> & Pick<TeachProgress, 'phase'>) =>
-    options.onProgress?.({ epoch: 0, epochs: 0, step: 0, totalSteps: 0, loss: null, epochLoss: null, validationLoss: null, etaSeconds: null, curve: [], message: null, ...p });
+    options.onProgress?.({
+      epoch: 0,
+      epochs: 0,
+      step: 0,
+      totalSteps: 0,
+      loss: null,
+      epochLoss: null,
+      validationLoss: null,
+      etaSeconds: null,
+      curve: [],
+      message: null,
+      ...p,
+    });
   report({ phase: 'prepare', message: 'loading the base model' });
 
   const base = loadModel(options.baseDir);
@@ -445,11 +481,19 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // Labeled examples: bad features are that photo's problem, not the run's.
   const skipped: FinetuneResult['skipped'] = [];
   const good = options.labeled.filter((e) => {
-    const bad = e.feature.length !== D ? `feature has ${e.feature.length} values, the model reads ${D}` : e.feature.some((v) => !Number.isFinite(v)) ? 'feature holds a non-finite value' : tokenize(e.caption).length === 0 ? 'caption has no words' : null;
+    const bad =
+      e.feature.length !== D
+        ? `feature has ${e.feature.length} values, the model reads ${D}`
+        : e.feature.some((v) => !Number.isFinite(v))
+          ? 'feature holds a non-finite value'
+          : tokenize(e.caption).length === 0
+            ? 'caption has no words'
+            : null;
     if (bad) skipped.push({ id: e.id, path: e.path, reason: bad });
     return !bad;
   });
-  if (good.length < MIN_LABELED) throw new FinetuneError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
+  if (good.length < MIN_LABELED)
+    throw new FinetuneError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
   const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
 
   // Vocabulary growth (or, resuming, the grown vocabulary and last checkpoint).
@@ -480,8 +524,14 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const vocab = grown.vocab;
 
   // Replay: base-training captions, minus those naming what the user renamed.
-  const replaySet = options.replay !== undefined ? options.replay : existsSync(join(base.dir, REPLAY_FILE)) ? loadReplaySet(join(base.dir, REPLAY_FILE)) : null;
-  if (replaySet && replaySet.dim !== D) throw new FinetuneError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
+  const replaySet =
+    options.replay !== undefined
+      ? options.replay
+      : existsSync(join(base.dir, REPLAY_FILE))
+        ? loadReplaySet(join(base.dir, REPLAY_FILE))
+        : null;
+  if (replaySet && replaySet.dim !== D)
+    throw new FinetuneError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
   const renamed = renamedWords(grown.added);
   const rewrite = (options.renamedReplay ?? 'rewrite') === 'rewrite';
   const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
@@ -496,7 +546,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     });
     rng.shuffle(ok);
     const want = Math.round(userTrain.captions.length * (options.replayRatio ?? 3));
-    replayCaptions = ok.slice(0, want).map((c) => ({ image: c.image + split.train.length, tokens: vocab.encode(c.text) })).filter((c) => c.tokens.length > 2);
+    replayCaptions = ok
+      .slice(0, want)
+      .map((c) => ({ image: c.image + split.train.length, tokens: vocab.encode(c.text) }))
+      .filter((c) => c.tokens.length > 2);
   }
   const trainFeatures = new Float32Array((split.train.length + (replaySet ? replaySet.train.features.length / D : 0)) * D);
   trainFeatures.set(userTrain.features);
@@ -512,7 +565,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const baseValData = toData(split.validation, base.decoder.vocab, D);
   const beforeUserScores = scores(beforeUser, refsUser, round4(meanLoss(baseParams, baseValData, 64, maxWords, D)));
   const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
-  const beforeBase = replaySet ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null) : null;
+  const beforeBase = replaySet
+    ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null)
+    : null;
 
   // The forgetting guard: a fixed subset of the base validation photos, scored by the base model.
   // New names read as the words they replace, so a rename is not counted as forgetting.
@@ -524,7 +579,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const features = replaySet.validation.features.slice(0, n * D);
     const refs = replaySet.validation.references.slice(0, n);
     const model = new DecoderStepModel(baseParams);
-    const before = ciderD(captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text), refs);
+    const before = ciderD(
+      captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text),
+      refs,
+    );
     if (before > 0) guard = { features, n, refs, before };
   }
 
@@ -543,10 +601,26 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const eta = p.step > 0 ? (elapsed / p.step) * (remaining * stepsPerEpoch - p.step) : null;
     if (p.phase === 'epoch') {
       lastValLoss = p.validationLoss ?? null;
-      curve.push({ epoch, step, trainLoss: round4(p.loss), validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null });
+      curve.push({
+        epoch,
+        step,
+        trainLoss: round4(p.loss),
+        validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null,
+      });
       writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: vocab.toJSON(), added: grown.added, curve }));
     }
-    report({ phase: p.phase === 'validate' ? 'validate' : 'train', epoch, epochs, step, totalSteps, loss: p.loss, epochLoss: p.epochLoss, validationLoss: lastValLoss, etaSeconds: eta, curve: [...curve] });
+    report({
+      phase: p.phase === 'validate' ? 'validate' : 'train',
+      epoch,
+      epochs,
+      step,
+      totalSteps,
+      loss: p.loss,
+      epochLoss: p.epochLoss,
+      validationLoss: lastValLoss,
+      etaSeconds: eta,
+      curve: [...curve],
+    });
   };
   const result = await train({
     config: { ...configFromParams(start), dropout: base.decoder.config.dropout },
@@ -563,10 +637,16 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     // Within the forgetting budget, an epoch scores its user CIDEr-D (>= 0); beyond it, minus its
     // forgetting (< 0), so the least-forgetting epoch wins only when none is within budget.
     validationScorer: ({ model }) => {
-      const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map((c) => c.text);
+      const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map(
+        (c) => c.text,
+      );
       const user = ciderD(caps, refsUser);
       if (!guard) return user;
-      const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) => tokenize(c.text).map((w) => back.get(w) ?? w).join(' '));
+      const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) =>
+        tokenize(c.text)
+          .map((w) => back.get(w) ?? w)
+          .join(' '),
+      );
       const drop = (guard.before - ciderD(said, guard.refs)) / guard.before;
       return drop <= maxForgetting ? user : -drop;
     },
@@ -584,21 +664,47 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const params = result.params;
 
   // After.
-  report({ phase: 'evaluate', epoch: epochsDone + result.epochsRun - 1, epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'scoring the new model' });
+  report({
+    phase: 'evaluate',
+    epoch: epochsDone + result.epochsRun - 1,
+    epochs,
+    step: totalSteps,
+    totalSteps,
+    curve: [...curve],
+    message: 'scoring the new model',
+  });
   const afterUser = captionsOf(params, vocab, valData.features, split.validation.length, D);
   const afterUserScores = scores(afterUser, refsUser, round4(meanLoss(params, valData, 64, maxWords, D)));
   const afterBaseCaptions = replaySet ? captionsOf(params, vocab, replaySet.validation.features, nBaseVal, D) : [];
   const afterBase = replaySet ? scores(afterBaseCaptions, replaySet.validation.references, null) : null;
   const afterBaseRenamed = replaySet
-    ? scores(afterBaseCaptions.map((c) => tokenize(c).map((w) => back.get(w) ?? w).join(' ')), replaySet.validation.references, null)
+    ? scores(
+        afterBaseCaptions.map((c) =>
+          tokenize(c)
+            .map((w) => back.get(w) ?? w)
+            .join(' '),
+        ),
+        replaySet.validation.references,
+        null,
+      )
     : null;
   const metrics: TeachMetrics = {
     user: { before: beforeUserScores, after: afterUserScores },
     base: beforeBase && afterBase ? { before: beforeBase, after: afterBase } : null,
-    baseCiderChange: beforeBase && afterBase && beforeBase.cider > 0 ? round4((afterBase.cider - beforeBase.cider) / beforeBase.cider) : null,
-    baseCiderChangeRenamed: beforeBase && afterBaseRenamed && beforeBase.cider > 0 ? round4((afterBaseRenamed.cider - beforeBase.cider) / beforeBase.cider) : null,
+    baseCiderChange:
+      beforeBase && afterBase && beforeBase.cider > 0 ? round4((afterBase.cider - beforeBase.cider) / beforeBase.cider) : null,
+    baseCiderChangeRenamed:
+      beforeBase && afterBaseRenamed && beforeBase.cider > 0
+        ? round4((afterBaseRenamed.cider - beforeBase.cider) / beforeBase.cider)
+        : null,
   };
-  const validationCaptions = split.validation.map((e, i) => ({ id: e.id, path: e.path, reference: e.caption, before: beforeUser[i]!, after: afterUser[i]! }));
+  const validationCaptions = split.validation.map((e, i) => ({
+    id: e.id,
+    path: e.path,
+    reference: e.caption,
+    before: beforeUser[i]!,
+    after: afterUser[i]!,
+  }));
 
   // Save: everything into the partial directory, then one rename.
   report({ phase: 'save', epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'saving the new model' });
@@ -659,7 +765,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       },
       epochs: result.epochsRun + epochsDone,
       bestEpoch: bestEpoch + 1,
-      history: curve.map((c) => ({ epoch: c.epoch + 1, trainLoss: c.trainLoss, ...(c.validationLoss !== null ? { valLoss: c.validationLoss } : {}) })),
+      history: curve.map((c) => ({
+        epoch: c.epoch + 1,
+        trainLoss: c.trainLoss,
+        ...(c.validationLoss !== null ? { valLoss: c.validationLoss } : {}),
+      })),
       seconds: { total: seconds },
     },
     metrics: {

@@ -10,7 +10,18 @@
  * checkpoints and the matrix module. It yields to the event loop between batches so that an
  * AbortSignal fired from another thread or a message handler is seen promptly.
  */
-import { createStepModel, cloneParams, evaluateLoss, featureStats, initParams, isTrainable, lossAndGrads, validateConfig, configFromParams, type CaptionBatch } from '../model/decoder.js';
+import {
+  createStepModel,
+  cloneParams,
+  evaluateLoss,
+  featureStats,
+  initParams,
+  isTrainable,
+  lossAndGrads,
+  validateConfig,
+  configFromParams,
+  type CaptionBatch,
+} from '../model/decoder.js';
 import { adamStep, clipGradNorm, createAdamState, learningRate as scheduledRate, type AdamOptions, type LrSchedule } from './optim.js';
 import { saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { Rng } from '../model/rng.js';
@@ -146,7 +157,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const clipNorm = options.clipNorm ?? DEFAULTS.clipNorm;
   const patience = options.patience ?? DEFAULTS.patience;
   const schedule: LrSchedule =
-    typeof options.learningRate === 'object' ? options.learningRate : { kind: 'constant', base: options.learningRate ?? DEFAULTS.learningRate };
+    typeof options.learningRate === 'object'
+      ? options.learningRate
+      : { kind: 'constant', base: options.learningRate ?? DEFAULTS.learningRate };
   if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
 
   // Data and the validation split.
@@ -233,11 +246,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       tokenSum += r.tokens;
       const elapsed = (performance.now() - startTime) / 1000;
       options.onProgress?.({
-        phase: 'train', epoch, epochs, step, stepsPerEpoch,
-        loss: r.loss, epochLoss: lossSum / Math.max(tokenSum, 1),
+        phase: 'train',
+        epoch,
+        epochs,
+        step,
+        stepsPerEpoch,
+        loss: r.loss,
+        epochLoss: lossSum / Math.max(tokenSum, 1),
         tokensPerSecond: tokenSum / Math.max((performance.now() - epochStart) / 1000, 1e-9),
         etaSeconds: (elapsed / step) * (totalSteps - step),
-        learningRate: lr, gradNorm: norm,
+        learningRate: lr,
+        gradNorm: norm,
       });
       await yieldToEventLoop();
     }
@@ -248,11 +267,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (validData && validData.captions.length > 0) {
       const elapsed = (performance.now() - startTime) / 1000;
       options.onProgress?.({
-        phase: 'validate', epoch, epochs, step, stepsPerEpoch,
-        loss: lossSum / Math.max(tokenSum, 1), epochLoss: lossSum / Math.max(tokenSum, 1),
+        phase: 'validate',
+        epoch,
+        epochs,
+        step,
+        stepsPerEpoch,
+        loss: lossSum / Math.max(tokenSum, 1),
+        epochLoss: lossSum / Math.max(tokenSum, 1),
         tokensPerSecond: tokenSum / Math.max((performance.now() - epochStart) / 1000, 1e-9),
         etaSeconds: (elapsed / Math.max(step, 1)) * (totalSteps - step),
-        learningRate: scheduledRate(schedule, step, epoch), gradNorm: NaN,
+        learningRate: scheduledRate(schedule, step, epoch),
+        gradNorm: NaN,
       });
       validationLoss = meanLoss(params, validData, batchSize, maxWords, D);
       if (options.validationScorer) {
@@ -266,8 +291,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     const record: EpochRecord = {
-      epoch, trainLoss: lossSum / Math.max(tokenSum, 1), validationLoss, validationScore,
-      seconds: (performance.now() - epochStart) / 1000, tokens: tokenSum,
+      epoch,
+      trainLoss: lossSum / Math.max(tokenSum, 1),
+      validationLoss,
+      validationScore,
+      seconds: (performance.now() - epochStart) / 1000,
+      tokens: tokenSum,
     };
     history.push(record);
     lastGood = cloneParams(params);
@@ -281,12 +310,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (isBest && options.bestCheckpointPath) await write(options.bestCheckpointPath, lastGood, config, info);
     const elapsed = (performance.now() - startTime) / 1000;
     options.onProgress?.({
-      phase: 'epoch', epoch, epochs, step, stepsPerEpoch,
-      loss: record.trainLoss, epochLoss: record.trainLoss,
+      phase: 'epoch',
+      epoch,
+      epochs,
+      step,
+      stepsPerEpoch,
+      loss: record.trainLoss,
+      epochLoss: record.trainLoss,
       tokensPerSecond: tokenSum / Math.max(record.seconds, 1e-9),
       etaSeconds: (elapsed / Math.max(step, 1)) * (totalSteps - step),
-      learningRate: scheduledRate(schedule, step, epoch), gradNorm: NaN,
-      validationLoss, validationScore, best: isBest,
+      learningRate: scheduledRate(schedule, step, epoch),
+      gradNorm: NaN,
+      validationLoss,
+      validationScore,
+      best: isBest,
     });
     if (validData && validData.captions.length > 0 && sinceBest >= patience) {
       stopReason = 'early-stopped';
@@ -312,7 +349,8 @@ function wordsOnly(data: CaptionData): CaptionData {
     if (b > a && c.tokens[b - 1] === END) b--;
     const tokens = c.tokens.subarray(a, b);
     for (const t of tokens) {
-      if (t === PAD || t === START || t === END) throw new RangeError(`caption of image ${c.image} has a special token (${t}) among its words`);
+      if (t === PAD || t === START || t === END)
+        throw new RangeError(`caption of image ${c.image} has a special token (${t}) among its words`);
     }
     return { image: c.image, tokens };
   });

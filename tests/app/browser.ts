@@ -6,7 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface Serve {
   proc: ChildProcess;
@@ -17,7 +25,10 @@ export interface Serve {
 }
 
 export async function startServe(library: string, env: Record<string, string> = {}): Promise<Serve> {
-  const proc = spawn(process.execPath, ['bin/lenscribe.js', 'serve', '--library', library, '--json', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, ['bin/lenscribe.js', 'serve', '--library', library, '--json', '--no-watch'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let err = '';
   proc.stderr!.on('data', (d) => (err += String(d)));
   const url = await new Promise<string>((resolvePromise, reject) => {

@@ -6,7 +6,8 @@ describe('API contract validation', () => {
     expect(apiMethods).toContain('photos.list');
     expect(apiMethods).toContain('captions.set');
     expect(isApiMethod('search')).toBe(true);
-    for (const bad of ['constructor', '__proto__', 'toString', 'photos', 'photos.list ', '', 42, null]) expect(isApiMethod(bad)).toBe(false);
+    for (const bad of ['constructor', '__proto__', 'toString', 'photos', 'photos.list ', '', 42, null])
+      expect(isApiMethod(bad)).toBe(false);
   });
 
   it('fills defaults for paged listing and bounds them', () => {
@@ -75,7 +76,17 @@ describe('API contract validation', () => {
   });
 
   it('validates the teaching calls', () => {
-    expect(apiMethods).toEqual(expect.arrayContaining(['training.status', 'training.start', 'training.cancel', 'training.resume', 'training.discard', 'training.activate', 'models.rollback']));
+    expect(apiMethods).toEqual(
+      expect.arrayContaining([
+        'training.status',
+        'training.start',
+        'training.cancel',
+        'training.resume',
+        'training.discard',
+        'training.activate',
+        'models.rollback',
+      ]),
+    );
     expect(parseInput('training.status', undefined)).toEqual({ limit: 200 });
     expect(parseInput('training.status', { limit: 0 })).toEqual({ limit: 0 });
     expect(() => parseInput('training.status', { limit: 5000 })).toThrow(ApiError);
@@ -91,8 +102,17 @@ describe('API contract validation', () => {
   });
 
   it('validates the metadata settings and calls: nothing is written unless chosen', () => {
-    expect(parseInput('settings.set', { metadataWrite: 'xmp', metadataOnly: 'all', metadataKeepMtime: true })).toEqual({ metadataWrite: 'xmp', metadataOnly: 'all', metadataKeepMtime: true });
-    for (const bad of [{ metadataWrite: 'xmp-sidecar' }, { metadataWrite: true }, { metadataOnly: 'model' }, { metadataKeepMtime: 'yes' }]) {
+    expect(parseInput('settings.set', { metadataWrite: 'xmp', metadataOnly: 'all', metadataKeepMtime: true })).toEqual({
+      metadataWrite: 'xmp',
+      metadataOnly: 'all',
+      metadataKeepMtime: true,
+    });
+    for (const bad of [
+      { metadataWrite: 'xmp-sidecar' },
+      { metadataWrite: true },
+      { metadataOnly: 'model' },
+      { metadataKeepMtime: 'yes' },
+    ]) {
       expect(() => parseInput('settings.set', bad), JSON.stringify(bad)).toThrow(ApiError);
     }
     expect(parseInput('metadata.import', undefined)).toEqual({});

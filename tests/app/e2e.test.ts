@@ -19,9 +19,21 @@ import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
 const needsModel = hasModel ? '' : ' [SKIPPED: needs the default caption model in models/default — re-run when it lands]';
 const SHOTS = resolve('test-output', 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const USER_CAPTION = 'Biscuit chasing a ball on Brighton beach';
-const STOPWORDS = new Set('a an the in on of is are with and to at his her its their it into from for by while near some two three four one other over under up down out as or'.split(' '));
+const STOPWORDS = new Set(
+  'a an the in on of is are with and to at his her its their it into from for by while near some two three four one other over under up down out as or'.split(
+    ' ',
+  ),
+);
 
 let dir: string;
 let photos: string;
@@ -33,7 +45,9 @@ let page: Page;
 const pageProblems: string[] = [];
 
 async function startServe(): Promise<NonNullable<typeof serve>> {
-  const proc = spawn(process.execPath, ['bin/lenscribe.js', 'serve', '--library', library, '--json', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/lenscribe.js', 'serve', '--library', library, '--json', '--no-watch'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   proc.stderr!.on('data', (d) => (err += String(d)));
   const url = await new Promise<string>((resolvePromise, reject) => {
@@ -154,7 +168,11 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
   it(`captions every photo: the job reaches 100 %${needsModel}`, { skip: !hasModel, timeout: 600_000 }, async () => {
     await page.waitForSelector('[data-testid=job]', { timeout: 30_000 });
     await shot('03-progress');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=job-percent]')].some((e) => e.textContent?.trim() === '100 %'), null, { timeout: 540_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid=job-percent]')].some((e) => e.textContent?.trim() === '100 %'),
+      null,
+      { timeout: 540_000 },
+    );
     const bar = page.locator('[role=progressbar]').first();
     expect(await bar.getAttribute('aria-valuenow')).toBe('100');
     await shot('04-progress-done');
@@ -162,7 +180,9 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
 
   it(`shows captions under the thumbnails${needsModel}`, { skip: !hasModel, timeout: 60_000 }, async () => {
     await expect
-      .poll(async () => (await page.locator('[role=gridcell].status-captioned [data-testid=cell-caption]').allTextContents()).length, { timeout: 20_000 })
+      .poll(async () => (await page.locator('[role=gridcell].status-captioned [data-testid=cell-caption]').allTextContents()).length, {
+        timeout: 20_000,
+      })
       .toBe(names.length);
     const texts = await page.locator('[role=gridcell].status-captioned [data-testid=cell-caption]').allTextContents();
     for (const t of texts) expect(t.trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
@@ -171,48 +191,72 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     await shot('05-captioned-grid');
   });
 
-  it(`search finds the photos whose captions use the word, with highlights${needsModel}`, { skip: !hasModel, timeout: 60_000 }, async () => {
-    const list = await api<{ items: Array<{ id: number; caption: string | null }> }>('photos.list', { limit: 100 });
-    const captioned = list.items.filter((p) => p.caption);
-    const counts = new Map<string, number>();
-    for (const p of captioned) for (const w of new Set(p.caption!.toLowerCase().match(/[a-z]+/g) ?? [])) if (!STOPWORDS.has(w) && w.length > 2) counts.set(w, (counts.get(w) ?? 0) + 1);
-    const [word] = [...counts.entries()].filter(([, n]) => n < captioned.length).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
-    const expected = new Set(captioned.filter((p) => new RegExp(`\\b${word}`, 'i').test(p.caption!)).map((p) => p.id));
-    await search(word);
-    const ids = new Set((await page.locator('[role=gridcell]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-photo-id'))))).filter(Boolean));
-    for (const id of expected) expect(ids.has(id), `photo ${id} captioned with "${word}" is in the results`).toBe(true);
-    const exactCells = page.locator('[role=gridcell] [data-testid=cell-caption]:not(:has(.via-similar))');
-    const marks = await exactCells.locator('mark').allTextContents();
-    expect(marks.length).toBeGreaterThanOrEqual(expected.size);
-    for (const m of marks) expect(m.toLowerCase().startsWith(word.slice(0, 3))).toBe(true);
-    await shot('06-search');
-    // Each result shows its own caption (highlighted), not another photo's.
-    const byId = new Map(captioned.map((p) => [p.id, p.caption!.toLowerCase()]));
-    const shown = await page.locator('[role=gridcell]').evaluateAll((els) =>
-      els.map((e) => ({ id: Number(e.getAttribute('data-photo-id')), text: e.querySelector('[data-testid=cell-caption]')?.textContent ?? '' })),
-    );
-    for (const { id, text } of shown) {
-      for (const piece of text.split('…').map((t) => t.trim().toLowerCase()).filter(Boolean)) {
-        expect(byId.get(id), `snippet "${text}" of photo ${id}`).toContain(piece);
+  it(
+    `search finds the photos whose captions use the word, with highlights${needsModel}`,
+    { skip: !hasModel, timeout: 60_000 },
+    async () => {
+      const list = await api<{ items: Array<{ id: number; caption: string | null }> }>('photos.list', { limit: 100 });
+      const captioned = list.items.filter((p) => p.caption);
+      const counts = new Map<string, number>();
+      for (const p of captioned)
+        for (const w of new Set(p.caption!.toLowerCase().match(/[a-z]+/g) ?? []))
+          if (!STOPWORDS.has(w) && w.length > 2) counts.set(w, (counts.get(w) ?? 0) + 1);
+      const [word] = [...counts.entries()]
+        .filter(([, n]) => n < captioned.length)
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+      const expected = new Set(captioned.filter((p) => new RegExp(`\\b${word}`, 'i').test(p.caption!)).map((p) => p.id));
+      await search(word);
+      const ids = new Set(
+        (await page.locator('[role=gridcell]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-photo-id'))))).filter(
+          Boolean,
+        ),
+      );
+      for (const id of expected) expect(ids.has(id), `photo ${id} captioned with "${word}" is in the results`).toBe(true);
+      const exactCells = page.locator('[role=gridcell] [data-testid=cell-caption]:not(:has(.via-similar))');
+      const marks = await exactCells.locator('mark').allTextContents();
+      expect(marks.length).toBeGreaterThanOrEqual(expected.size);
+      for (const m of marks) expect(m.toLowerCase().startsWith(word.slice(0, 3))).toBe(true);
+      await shot('06-search');
+      // Each result shows its own caption (highlighted), not another photo's.
+      const byId = new Map(captioned.map((p) => [p.id, p.caption!.toLowerCase()]));
+      const shown = await page
+        .locator('[role=gridcell]')
+        .evaluateAll((els) =>
+          els.map((e) => ({
+            id: Number(e.getAttribute('data-photo-id')),
+            text: e.querySelector('[data-testid=cell-caption]')?.textContent ?? '',
+          })),
+        );
+      for (const { id, text } of shown) {
+        for (const piece of text
+          .split('…')
+          .map((t) => t.trim().toLowerCase())
+          .filter(Boolean)) {
+          expect(byId.get(id), `snippet "${text}" of photo ${id}`).toContain(piece);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it(`offers beam-search alternatives and picking one makes it the user's caption${needsModel}`, { skip: !hasModel, timeout: 60_000 }, async () => {
-    await page.fill('[data-testid=search]', '');
-    const list = await api<{ items: Array<{ id: number; name: string; status: string }> }>('photos.list', { limit: 100 });
-    const target = list.items.find((p) => p.name === names[2] && p.status === 'captioned')!;
-    await openPhotoById(target.id);
-    const alts = page.locator('[data-testid=alternatives] button');
-    await expect.poll(() => alts.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
-    const pick = (await alts.first().textContent())!.trim();
-    expect(pick).not.toBe(await page.locator('[data-testid=photo-caption]').textContent());
-    await shot('06b-alternatives');
-    await alts.first().click();
-    await expect.poll(() => page.locator('[data-testid=photo-caption]').textContent()).toBe(pick);
-    expect(await api<{ captionSource: string }>('photos.get', { id: target.id })).toMatchObject({ caption: pick, captionSource: 'user' });
-    await closePhoto();
-  });
+  it(
+    `offers beam-search alternatives and picking one makes it the user's caption${needsModel}`,
+    { skip: !hasModel, timeout: 60_000 },
+    async () => {
+      await page.fill('[data-testid=search]', '');
+      const list = await api<{ items: Array<{ id: number; name: string; status: string }> }>('photos.list', { limit: 100 });
+      const target = list.items.find((p) => p.name === names[2] && p.status === 'captioned')!;
+      await openPhotoById(target.id);
+      const alts = page.locator('[data-testid=alternatives] button');
+      await expect.poll(() => alts.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+      const pick = (await alts.first().textContent())!.trim();
+      expect(pick).not.toBe(await page.locator('[data-testid=photo-caption]').textContent());
+      await shot('06b-alternatives');
+      await alts.first().click();
+      await expect.poll(() => page.locator('[data-testid=photo-caption]').textContent()).toBe(pick);
+      expect(await api<{ captionSource: string }>('photos.get', { id: target.id })).toMatchObject({ caption: pick, captionSource: 'user' });
+      await closePhoto();
+    },
+  );
 
   it('explains an empty search', async () => {
     await search('zebraquokka');

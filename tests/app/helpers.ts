@@ -13,7 +13,10 @@ export function requireBuiltRenderer(): void {
 /** Copy the first `n` photos (sorted by name) of the dataset into `dir`; returns their names. */
 export function copyPhotos(dir: string, n: number, skip = 0): string[] {
   mkdirSync(dir, { recursive: true });
-  const names = readdirSync(datasetImages).filter((f) => f.endsWith('.jpg')).sort().slice(skip, skip + n);
+  const names = readdirSync(datasetImages)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(skip, skip + n);
   for (const name of names) copyFileSync(join(datasetImages, name), join(dir, name));
   return names;
 }
@@ -31,7 +34,14 @@ export interface RawResponse {
 }
 
 /** An HTTP request with the path sent exactly as given (no URL normalisation). */
-export function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string, host = '127.0.0.1'): Promise<RawResponse> {
+export function raw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+  host = '127.0.0.1',
+): Promise<RawResponse> {
   return new Promise((resolvePromise, reject) => {
     const req = request({ host, port, method, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
       const chunks: Buffer[] = [];

@@ -23,7 +23,10 @@ let page: Page;
 let problems: string[];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-const sidecarsOf = (name: string) => readdirSync(photos).filter((f) => f.toLowerCase().endsWith('.xmp') && (f === `${name}.xmp` || f === `${name.replace(/\.[^.]+$/, '')}.xmp`));
+const sidecarsOf = (name: string) =>
+  readdirSync(photos).filter(
+    (f) => f.toLowerCase().endsWith('.xmp') && (f === `${name}.xmp` || f === `${name.replace(/\.[^.]+$/, '')}.xmp`),
+  );
 
 async function photoId(name: string): Promise<number> {
   const list = await callApi<PhotoPage>(serve!, 'photos.list', { limit: 100 });
@@ -102,7 +105,9 @@ describe('captions that travel, from the app', () => {
   it('"Write all captions now" exports the user captions not written yet', async () => {
     await page.click('[data-testid=nav-settings]');
     await page.click('[data-testid=metadata-export]');
-    await expect.poll(() => page.locator('[data-testid=metadata-report]').textContent(), { timeout: 30_000 }).toMatch(/4 photos: 1 written, 1 already up to date.*2 without a caption/);
+    await expect
+      .poll(() => page.locator('[data-testid=metadata-report]').textContent(), { timeout: 30_000 })
+      .toMatch(/4 photos: 1 written, 1 already up to date.*2 without a caption/);
     expect(readFileSync(join(photos, `${names[0]}.xmp`), 'utf8')).toContain('Our tent by the lake at dawn');
     expect(sidecarsOf(names[2])).toEqual([]);
     await shot('22-settings-export-report');
@@ -111,7 +116,9 @@ describe('captions that travel, from the app', () => {
   it('"Import descriptions" takes a .txt caption another tool wrote as the user caption', async () => {
     writeFileSync(join(photos, names[2].replace(/\.jpg$/, '.txt')), 'Two kayaks pulled up on the shingle\n');
     await page.click('[data-testid=metadata-import]');
-    await expect.poll(() => page.locator('[data-testid=metadata-report]').textContent(), { timeout: 30_000 }).toMatch(/1 descriptions? imported/);
+    await expect
+      .poll(() => page.locator('[data-testid=metadata-report]').textContent(), { timeout: 30_000 })
+      .toMatch(/1 descriptions? imported/);
     const p = await callApi<{ caption: string; captionSource: string }>(serve!, 'photos.get', { id: await photoId(names[2]) });
     expect(p.caption).toBe('Two kayaks pulled up on the shingle');
     expect(p.captionSource).toMatch(/^import:txt/);

@@ -35,9 +35,17 @@ beforeAll(async () => {
   symlinkSync(join(dir, 'secret.txt'), join(photos, 'escape.jpg'));
   symlinkSync(dir, join(photos, 'uplink'));
   // No caption model here: these tests are about the transport, not captions.
-  host = await openApiHost({ libraryDir: join(dir, 'library'), capabilities: { pickFolder: false, dropFolders: false }, watch: false, libraryOptions: { registerDefaultModel: false } });
+  host = await openApiHost({
+    libraryDir: join(dir, 'library'),
+    capabilities: { pickFolder: false, dropFolders: false },
+    watch: false,
+    libraryOptions: { registerDefaultModel: false },
+  });
   srv = await startServer({ host, rendererDir, token: TOKEN });
-  const added = json((await raw(srv.port, 'POST', '/api/folders.add', { ...auth(), 'Content-Type': 'application/json' }, JSON.stringify({ path: photos }))).body);
+  const added = json(
+    (await raw(srv.port, 'POST', '/api/folders.add', { ...auth(), 'Content-Type': 'application/json' }, JSON.stringify({ path: photos })))
+      .body,
+  );
   expect(added.ok).toBe(true);
   folderId = added.result.folder.id;
 });
@@ -79,8 +87,21 @@ describe('lenscribe serve: listening', () => {
 
 describe('lenscribe serve: token', () => {
   it('refuses every route without the token, with a JSON error and CSP', async () => {
-    for (const [method, path] of [['GET', '/'], ['GET', '/index.html'], ['GET', '/events'], ['POST', '/api/library.info'], ['GET', `/media/${folderId}/${names[0]}`], ['GET', '/thumbs/x.webp']]) {
-      const res = await raw(srv.port, method, path, method === 'POST' ? { 'Content-Type': 'application/json' } : {}, method === 'POST' ? '{}' : undefined);
+    for (const [method, path] of [
+      ['GET', '/'],
+      ['GET', '/index.html'],
+      ['GET', '/events'],
+      ['POST', '/api/library.info'],
+      ['GET', `/media/${folderId}/${names[0]}`],
+      ['GET', '/thumbs/x.webp'],
+    ]) {
+      const res = await raw(
+        srv.port,
+        method,
+        path,
+        method === 'POST' ? { 'Content-Type': 'application/json' } : {},
+        method === 'POST' ? '{}' : undefined,
+      );
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(json(res.body).error.message).toMatch(/token/);
       expect(res.headers['content-security-policy']).toContain("default-src 'none'");
@@ -111,7 +132,13 @@ describe('lenscribe serve: token', () => {
 
   it('refuses foreign Host headers (DNS rebinding) and cross-origin API calls', async () => {
     expect((await raw(srv.port, 'GET', '/', { ...auth(), Host: `evil.example:${srv.port}` })).status).toBe(421);
-    const cross = await raw(srv.port, 'POST', '/api/library.info', { ...auth(), 'Content-Type': 'application/json', Origin: 'http://evil.example' }, '{}');
+    const cross = await raw(
+      srv.port,
+      'POST',
+      '/api/library.info',
+      { ...auth(), 'Content-Type': 'application/json', Origin: 'http://evil.example' },
+      '{}',
+    );
     expect(cross.status).toBe(403);
     const form = await raw(srv.port, 'POST', '/api/library.info', { ...auth(), 'Content-Type': 'text/plain' }, '{}');
     expect(form.status).toBe(415);
@@ -120,7 +147,8 @@ describe('lenscribe serve: token', () => {
 });
 
 describe('lenscribe serve: API', () => {
-  const post = (method: string, body: string) => raw(srv.port, 'POST', `/api/${method}`, { ...auth(), 'Content-Type': 'application/json' }, body);
+  const post = (method: string, body: string) =>
+    raw(srv.port, 'POST', `/api/${method}`, { ...auth(), 'Content-Type': 'application/json' }, body);
 
   it('answers calls with results from the real library', async () => {
     const res = await post('photos.list', JSON.stringify({ folderId }));
@@ -128,7 +156,9 @@ describe('lenscribe serve: API', () => {
     const page = json(res.body).result;
     // The symlink leading out of the folder is not a photo of it: at most an error entry.
     const readable = page.items.filter((p: { status: string }) => p.status !== 'error');
-    expect(readable.map((p: { relPath: string }) => p.relPath).sort()).toEqual([...names, `sub dir/${readable.find((p: { relPath: string }) => p.relPath.startsWith('sub dir/')).name}`].sort());
+    expect(readable.map((p: { relPath: string }) => p.relPath).sort()).toEqual(
+      [...names, `sub dir/${readable.find((p: { relPath: string }) => p.relPath.startsWith('sub dir/')).name}`].sort(),
+    );
   });
 
   it('gives JSON errors with codes for bad calls', async () => {

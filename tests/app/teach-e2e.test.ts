@@ -21,7 +21,9 @@ import { callApi, openBrowser, startServe, stopServe, type Serve } from './brows
 import { requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json')) && existsSync(join(FLICKR, 'captions.jsonl'));
-const skipNote = hasModel ? '' : ' [SKIPPED: needs a caption model in models/default (and ../shared/datasets/flickr8k) — re-run when it lands]';
+const skipNote = hasModel
+  ? ''
+  : ' [SKIPPED: needs a caption model in models/default (and ../shared/datasets/flickr8k) — re-run when it lands]';
 const SHOTS = resolve('test-output', 'screenshots');
 const NAME = 'rexo';
 
@@ -56,7 +58,10 @@ function pickPhotos(): void {
     copyFileSync(join(FLICKR, r.file), join(photos, name));
     if (!label) unlabeled.push(name);
     else {
-      const caption = r.captions[0]!.replace(/\s+\.\s*$/, '').replace(/\b(a|the) (\w+ )?dog\b/i, NAME).replace(/\bdogs\b/gi, `${NAME} and friends`).replace(/\bdog\b/gi, NAME);
+      const caption = r.captions[0]!.replace(/\s+\.\s*$/, '')
+        .replace(/\b(a|the) (\w+ )?dog\b/i, NAME)
+        .replace(/\bdogs\b/gi, `${NAME} and friends`)
+        .replace(/\bdog\b/gi, NAME);
       labels.set(name, caption.charAt(0).toUpperCase() + caption.slice(1));
     }
   }
@@ -64,7 +69,10 @@ function pickPhotos(): void {
 
 async function waitForJobsDone(timeout: number): Promise<void> {
   await expect
-    .poll(async () => (await callApi<Job[]>(serve!, 'jobs.list')).every((j) => !['queued', 'running', 'paused'].includes(j.status)), { timeout, interval: 1000 })
+    .poll(async () => (await callApi<Job[]>(serve!, 'jobs.list')).every((j) => !['queued', 'running', 'paused'].includes(j.status)), {
+      timeout,
+      interval: 1000,
+    })
     .toBe(true);
 }
 
@@ -94,7 +102,9 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await page.goto(serve!.url);
     await page.fill('#folder-path-large', photos);
     await page.click('.first-run [data-testid=add-folder]');
-    await expect.poll(() => page.locator('[data-testid=grid] [role=gridcell]').count(), { timeout: 30_000 }).toBe(labels.size + unlabeled.length);
+    await expect
+      .poll(() => page.locator('[data-testid=grid] [role=gridcell]').count(), { timeout: 30_000 })
+      .toBe(labels.size + unlabeled.length);
     await expect
       .poll(
         async () => {
@@ -126,7 +136,9 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
   it('shows how many photos are labeled and which, with the held-back ones marked', async () => {
     await page.click('[data-testid=nav-teach]');
     await page.waitForSelector('[data-testid=teach]');
-    await expect.poll(() => page.locator('[data-testid=labeled-count]').textContent()).toContain(`${labels.size} photos with your captions`);
+    await expect
+      .poll(() => page.locator('[data-testid=labeled-count]').textContent())
+      .toContain(`${labels.size} photos with your captions`);
     const s = await status();
     expect(s.labeledCount).toBe(labels.size);
     expect(s.validationCount).toBeGreaterThanOrEqual(3);
@@ -204,7 +216,9 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     expect(changed.length).toBeGreaterThan(0);
     await page.click('.folder-list [data-testid=folder]');
     const one = changed[0]!;
-    await expect.poll(() => page.locator(`[role=gridcell][data-photo-id="${one.id}"] [data-testid=cell-caption]`).textContent(), { timeout: 10_000 }).toBe(one.caption);
+    await expect
+      .poll(() => page.locator(`[role=gridcell][data-photo-id="${one.id}"] [data-testid=cell-caption]`).textContent(), { timeout: 10_000 })
+      .toBe(one.caption);
     await shot('33-teach-recaptioned-grid');
   });
 
@@ -217,56 +231,64 @@ describe(`Teach view in a browser, against lenscribe serve${skipNote}`, { skip: 
     await waitForJobsDone(540_000);
   });
 
-  it('cancels a run (started and cancelled from the keyboard): no new version appears and the active model stays', { timeout: 300_000 }, async () => {
-    const before = (await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id);
-    await page.waitForSelector('[data-testid=teach-start]');
-    // From the keyboard: Tab from the Teach tab to Start, Enter; then Tab to Cancel, Enter.
-    const tabTo = async (testId: string) => {
-      for (let i = 0; i < 80; i++) {
-        if ((await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) === testId) return;
-        await page.keyboard.press('Tab');
-      }
-      throw new Error(`${testId} is not reachable with Tab`);
-    };
-    await page.focus('[data-testid=nav-teach]');
-    await tabTo('teach-start');
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('[data-testid=teach-cancel]', { timeout: 60_000 });
-    await page.focus('[data-testid=nav-teach]');
-    await tabTo('teach-cancel');
-    await page.keyboard.press('Enter');
-    await expect.poll(async () => (await status()).run.state, { timeout: 120_000 }).toBe('idle');
-    await page.waitForSelector('[data-testid=teach-start]', { timeout: 10_000 });
-    expect((await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id)).toEqual(before);
-    expect((await status()).activeModel).toBe(baseModel);
-    await shot('34-teach-cancelled');
-  });
+  it(
+    'cancels a run (started and cancelled from the keyboard): no new version appears and the active model stays',
+    { timeout: 300_000 },
+    async () => {
+      const before = (await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id);
+      await page.waitForSelector('[data-testid=teach-start]');
+      // From the keyboard: Tab from the Teach tab to Start, Enter; then Tab to Cancel, Enter.
+      const tabTo = async (testId: string) => {
+        for (let i = 0; i < 80; i++) {
+          if ((await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) === testId) return;
+          await page.keyboard.press('Tab');
+        }
+        throw new Error(`${testId} is not reachable with Tab`);
+      };
+      await page.focus('[data-testid=nav-teach]');
+      await tabTo('teach-start');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('[data-testid=teach-cancel]', { timeout: 60_000 });
+      await page.focus('[data-testid=nav-teach]');
+      await tabTo('teach-cancel');
+      await page.keyboard.press('Enter');
+      await expect.poll(async () => (await status()).run.state, { timeout: 120_000 }).toBe('idle');
+      await page.waitForSelector('[data-testid=teach-start]', { timeout: 10_000 });
+      expect((await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id)).toEqual(before);
+      expect((await status()).activeModel).toBe(baseModel);
+      await shot('34-teach-cancelled');
+    },
+  );
 
-  it('offers resume or discard after the server was killed mid-run; resume finishes it, discard drops the version', { timeout: 300_000 }, async () => {
-    await page.click('[data-testid=teach-start]');
-    await page.waitForSelector('[data-testid=teach-cancel]', { timeout: 60_000 });
-    // Past the first epoch, so there is a checkpoint to resume from.
-    await expect.poll(async () => (await status()).run.validation.length, { timeout: 240_000 }).toBeGreaterThanOrEqual(1);
-    await stopServe(serve, 'SIGKILL');
-    serve = await startServe(join(dir, 'library'));
-    await page.goto(serve.url);
-    await page.click('[data-testid=nav-teach]');
-    await page.waitForSelector('[data-testid=teach-interrupted]', { timeout: 20_000 });
-    expect((await status()).activeModel).toBe(baseModel);
-    await shot('35-teach-interrupted');
-    expect(await page.locator('[data-testid=teach-resume]').count()).toBe(1);
-    // Resume carries on from the last finished epoch to a version; Discard throws it away.
-    await page.click('[data-testid=teach-resume]');
-    await page.waitForSelector('[data-testid=teach-result]', { timeout: 240_000 });
-    const ready = await status();
-    expect(ready.run.state).toBe('ready');
-    const resumedVersion = ready.run.result!.versionId;
-    await page.click('[data-testid=teach-discard]');
-    await page.waitForSelector('[data-testid=teach-start]', { timeout: 20_000 });
-    expect((await status()).run.state).toBe('idle');
-    expect((await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id)).not.toContain(resumedVersion);
-    expect((await status()).activeModel).toBe(baseModel);
-  });
+  it(
+    'offers resume or discard after the server was killed mid-run; resume finishes it, discard drops the version',
+    { timeout: 300_000 },
+    async () => {
+      await page.click('[data-testid=teach-start]');
+      await page.waitForSelector('[data-testid=teach-cancel]', { timeout: 60_000 });
+      // Past the first epoch, so there is a checkpoint to resume from.
+      await expect.poll(async () => (await status()).run.validation.length, { timeout: 240_000 }).toBeGreaterThanOrEqual(1);
+      await stopServe(serve, 'SIGKILL');
+      serve = await startServe(join(dir, 'library'));
+      await page.goto(serve.url);
+      await page.click('[data-testid=nav-teach]');
+      await page.waitForSelector('[data-testid=teach-interrupted]', { timeout: 20_000 });
+      expect((await status()).activeModel).toBe(baseModel);
+      await shot('35-teach-interrupted');
+      expect(await page.locator('[data-testid=teach-resume]').count()).toBe(1);
+      // Resume carries on from the last finished epoch to a version; Discard throws it away.
+      await page.click('[data-testid=teach-resume]');
+      await page.waitForSelector('[data-testid=teach-result]', { timeout: 240_000 });
+      const ready = await status();
+      expect(ready.run.state).toBe('ready');
+      const resumedVersion = ready.run.result!.versionId;
+      await page.click('[data-testid=teach-discard]');
+      await page.waitForSelector('[data-testid=teach-start]', { timeout: 20_000 });
+      expect((await status()).run.state).toBe('idle');
+      expect((await callApi<ModelInfo[]>(serve!, 'models.list')).map((m) => m.id)).not.toContain(resumedVersion);
+      expect((await status()).activeModel).toBe(baseModel);
+    },
+  );
 
   it('has a dark Teach view', async () => {
     await page.selectOption('.sidebar-footer select', 'dark');

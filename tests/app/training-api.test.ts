@@ -37,13 +37,19 @@ beforeAll(async () => {
   mkdirSync(photos);
   const rows = flickrPhotos(40, 500);
   for (const r of rows) copyFileSync(join(FLICKR, r.file), join(photos, basename(r.file)));
-  host = await openApiHost({ libraryDir: join(dir, 'library'), capabilities: { pickFolder: false, dropFolders: false }, watch: false, libraryOptions: { autoCaption: false, registerDefaultModel: false, importMetadata: false } });
+  host = await openApiHost({
+    libraryDir: join(dir, 'library'),
+    capabilities: { pickFolder: false, dropFolders: false },
+    watch: false,
+    libraryOptions: { autoCaption: false, registerDefaultModel: false, importMetadata: false },
+  });
   host.library.registerModel(modelDir, { activate: true });
   host.onEvent((e: ApiEvent) => e.kind === 'training' && runs.push(e.run));
   await call('folders.add', { path: photos });
   const list = await call<PhotoPage>('photos.list', { limit: 100 });
   const byName = new Map(list.items.map((p) => [p.name, p.id]));
-  for (const r of rows.slice(0, 12)) await call('captions.set', { photoId: byName.get(basename(r.file)), text: r.captions[0]!.replace(/\bdog\b/gi, 'rexo') });
+  for (const r of rows.slice(0, 12))
+    await call('captions.set', { photoId: byName.get(basename(r.file)), text: r.captions[0]!.replace(/\bdog\b/gi, 'rexo') });
 }, 900_000);
 
 afterAll(async () => {

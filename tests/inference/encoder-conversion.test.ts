@@ -17,10 +17,14 @@ import { modelsDir } from '../../src/shared/paths.js';
 import { loadTfjsModel, tfjsFeatures } from './encoder-tfjs.js';
 
 const FLICKR = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k', 'images');
-const photos = readdirSync(FLICKR).filter((f) => f.endsWith('.jpg')).sort();
+const photos = readdirSync(FLICKR)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort();
 
 async function pixelsOf(files: string[], size: number): Promise<Uint8Array> {
-  const bufs = await Promise.all(files.map((f) => sharp(join(FLICKR, f)).rotate().resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer()));
+  const bufs = await Promise.all(
+    files.map((f) => sharp(join(FLICKR, f)).rotate().resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer()),
+  );
   return new Uint8Array(Buffer.concat(bufs));
 }
 
@@ -77,7 +81,11 @@ describe.each([
     // verified conversion.
     const enc = await openEncoder({ name, provider: 'cpu', log: () => {} });
     try {
-      const fromFile = await enc.encodeTensors(pixels, files.length, spec.outputs.map((o) => o.name));
+      const fromFile = await enc.encodeTensors(
+        pixels,
+        files.length,
+        spec.outputs.map((o) => o.name),
+      );
       for (const o of spec.outputs) expect(maxAbsDiff(fromFile[o.name], got[o.name].data as Float32Array)).toBeLessThan(1e-5);
     } finally {
       await enc.close();
@@ -105,7 +113,10 @@ describe('mobilenet_v2_int8', () => {
     const files = [photos[123], photos[4567]];
     const pixels = await pixelsOf(files, 224);
     const names = float.outputs.map((o) => o.name);
-    const encoders = await Promise.all([openEncoder({ name: 'mobilenet_v2_int8', provider: 'cpu', log: () => {} }), openEncoder({ name: 'mobilenet_v2', provider: 'cpu', log: () => {} })]);
+    const encoders = await Promise.all([
+      openEncoder({ name: 'mobilenet_v2_int8', provider: 'cpu', log: () => {} }),
+      openEncoder({ name: 'mobilenet_v2', provider: 'cpu', log: () => {} }),
+    ]);
     try {
       const [q, f] = await Promise.all(encoders.map((e) => e.encodeTensors(pixels, files.length, names)));
       for (const o of float.outputs) {

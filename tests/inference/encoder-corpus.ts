@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
-
 function pngChunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
@@ -32,7 +31,8 @@ function bombPng(): Buffer {
 
 export async function makeBrokenCorpus(into: string): Promise<Array<{ file: string; kind: string }>> {
   mkdirSync(into, { recursive: true });
-  const noise = () => sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+  const noise = () =>
+    sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
   const jpg = await noise().jpeg().toBuffer();
   const png = await noise().png().toBuffer();
   const put = (name: string, data: Buffer | string) => {
@@ -68,4 +68,3 @@ export async function makeBrokenCorpus(into: string): Promise<Array<{ file: stri
     { file: join(into, 'vanished.jpg'), kind: 'not-found' },
   ];
 }
-

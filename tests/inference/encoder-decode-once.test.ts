@@ -30,7 +30,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('preparePhoto', () => {
   it('decodes the file once and derives input and thumbnail from that decode', async () => {
-    const jpeg = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#3366cc' } })
+      .jpeg()
+      .toBuffer();
     const file = join(dir, 'photo.jpg');
     writeFileSync(file, jpeg);
     calls.length = 0;
@@ -59,10 +61,20 @@ describe('preparePhoto', () => {
 
   it('decodes a file whose name ends in "[…]" as itself (libvips would read load options there)', async () => {
     const plain = join(dir, 'IMG_1.jpg');
-    writeFileSync(plain, await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ff0000' } }).jpeg().toBuffer());
+    writeFileSync(
+      plain,
+      await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ff0000' } })
+        .jpeg()
+        .toBuffer(),
+    );
     for (const name of ['IMG_1.jpg[copy]', 'IMG_1.jpg[shrink=2]', 'holiday[1]']) {
       const file = join(dir, name);
-      writeFileSync(file, await sharp({ create: { width: 640, height: 480, channels: 3, background: '#0000ff' } }).jpeg().toBuffer());
+      writeFileSync(
+        file,
+        await sharp({ create: { width: 640, height: 480, channels: 3, background: '#0000ff' } })
+          .jpeg()
+          .toBuffer(),
+      );
       const p = await preparePhoto(file, { size: 224, thumbnail: false });
       expect([p.width, p.height], name).toEqual([640, 480]);
       expect(p.input[2], name).toBeGreaterThan(200); // blue, not the red neighbour

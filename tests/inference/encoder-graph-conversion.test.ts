@@ -25,7 +25,9 @@ const SAMPLES = join(import.meta.dirname, '..', '..', 'samples');
 const COCO = { person: 0, dog: 16, horse: 17, kite: 33, cup: 41 };
 
 async function pixelsOf(files: string[], size: number): Promise<Uint8Array> {
-  const bufs = await Promise.all(files.map((f) => sharp(join(SAMPLES, f)).rotate().resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer()));
+  const bufs = await Promise.all(
+    files.map((f) => sharp(join(SAMPLES, f)).rotate().resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer()),
+  );
   return new Uint8Array(Buffer.concat(bufs));
 }
 
@@ -65,10 +67,17 @@ describe(NAME, () => {
     await tf.setBackend('cpu');
     const j = JSON.parse(json) as { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
     const model = await tf.loadGraphModel(
-      tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: j.weightsManifest.flatMap((m) => m.weights), weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
+      tf.io.fromMemory({
+        modelTopology: j.modelTopology,
+        weightSpecs: j.weightsManifest.flatMap((m) => m.weights),
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
     );
     const x = tf.tensor4d(Float32Array.from(pixels), [1, 512, 512, 3]);
-    const ys = model.execute(x, spec.outputs.map((o) => o.node)) as tf.Tensor4D[];
+    const ys = model.execute(
+      x,
+      spec.outputs.map((o) => o.node),
+    ) as tf.Tensor4D[];
     spec.outputs.forEach((o, k) => {
       const ref = (o.pool === 'max' ? ys[k]!.max([1, 2]) : ys[k]!.mean([1, 2])).dataSync() as Float32Array;
       const mine = got[o.name]!.data as Float32Array;
@@ -81,7 +90,11 @@ describe(NAME, () => {
     model.dispose();
     // And it is the detector we think it is: the kites photo scores kite and person highest.
     const objects = Array.from(got.objects!.data as Float32Array);
-    const top2 = objects.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 2).map(([, i]) => i);
+    const top2 = objects
+      .map((v, i) => [v, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 2)
+      .map(([, i]) => i);
     expect(top2.sort()).toEqual([COCO.person, COCO.kite].sort());
   });
 
@@ -95,7 +108,10 @@ describe(NAME, () => {
         ['kites.jpg', COCO.kite],
         ['horses.jpg', COCO.horse],
       ];
-      const pixels = await pixelsOf(cases.map(([f]) => f), spec.inputSize);
+      const pixels = await pixelsOf(
+        cases.map(([f]) => f),
+        spec.inputSize,
+      );
       const f = await enc.encodeTensors(pixels, cases.length, ['objects']);
       cases.forEach(([file, cls], k) => {
         const row = Array.from(f.objects!.subarray(k * 80, (k + 1) * 80));

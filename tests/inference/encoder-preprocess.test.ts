@@ -74,7 +74,12 @@ describe('formats and colour spaces', () => {
     const h = 200;
     const b = Buffer.alloc(w * h * 3);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) b.set(x < 200 ? RED : x < 400 ? [0, 255, 0] : BLUE, (y * w + x) * 3);
-    const file = await write('thirds.png', sharp(b, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+    const file = await write(
+      'thirds.png',
+      sharp(b, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const p = await preparePhoto(file, { size: 224 });
     near(pixel(p, 30, 5), RED, 0);
     near(pixel(p, 112, 218), [0, 255, 0], 0);
@@ -108,16 +113,30 @@ describe('formats and colour spaces', () => {
     const h = 100;
     const b = Buffer.alloc(w * h * 4);
     for (let i = 0; i < w * h; i++) b.set(i % w < 50 ? [0, 0, 0, 0] : [0, 0, 255, 255], i * 4);
-    const file = await write('alpha.png', sharp(b, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer());
+    const file = await write(
+      'alpha.png',
+      sharp(b, { raw: { width: w, height: h, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     const p = await preparePhoto(file, { size: 224 });
     near(pixel(p, 30, 100), [255, 255, 255], 0);
     near(pixel(p, 200, 100), BLUE, 0);
   });
 
   it('takes the first frame of an animated GIF', async () => {
-    const red = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#ff0000' } }).png().toBuffer();
-    const blue = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } }).png().toBuffer();
-    const file = await write('anim.gif', sharp([red, blue], { join: { animated: true } }).gif().toBuffer());
+    const red = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    const blue = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } })
+      .png()
+      .toBuffer();
+    const file = await write(
+      'anim.gif',
+      sharp([red, blue], { join: { animated: true } })
+        .gif()
+        .toBuffer(),
+    );
     expect((await sharp(file).metadata()).pages).toBe(2);
     const p = await preparePhoto(file, { size: 224 });
     expect([p.width, p.height]).toEqual([40, 20]);
@@ -137,7 +156,8 @@ describe('EXIF orientation and the thumbnail', () => {
     const t = await sharp(p.thumbnail!).raw().toBuffer({ resolveWithObject: true });
     expect(t.info.format).toBe('raw');
     expect((await sharp(p.thumbnail!).metadata()).format).toBe('webp');
-    const at = (x: number, y: number) => Array.from(t.data.subarray((y * t.info.width + x) * t.info.channels, (y * t.info.width + x) * t.info.channels + 3));
+    const at = (x: number, y: number) =>
+      Array.from(t.data.subarray((y * t.info.width + x) * t.info.channels, (y * t.info.width + x) * t.info.channels + 3));
     near(at(80, 40), RED, 20);
     near(at(80, 280), BLUE, 20);
   });
@@ -155,7 +175,12 @@ describe('EXIF orientation and the thumbnail', () => {
     const file = await write('wide.png', base().png().toBuffer());
     const p = await preparePhoto(file, { size: 224 });
     expect([p.thumbnailWidth, p.thumbnailHeight]).toEqual([320, 160]);
-    const small = await write('small.png', sharp(halves(60, 30), { raw: { width: 60, height: 30, channels: 3 } }).png().toBuffer());
+    const small = await write(
+      'small.png',
+      sharp(halves(60, 30), { raw: { width: 60, height: 30, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const s = await preparePhoto(small, { size: 224 });
     expect([s.thumbnailWidth, s.thumbnailHeight]).toEqual([60, 30]);
     near(pixel(s, 20, 100), RED, 0); // small images are enlarged to the input size

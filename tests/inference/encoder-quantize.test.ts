@@ -16,7 +16,9 @@ import { modelsDir } from '../../src/shared/paths.js';
 
 const { onnx } = onnxProto;
 const FLICKR = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k', 'images');
-const photos = readdirSync(FLICKR).filter((f) => f.endsWith('.jpg')).sort();
+const photos = readdirSync(FLICKR)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort();
 const S = 224;
 const dir = mkdtempSync(join(tmpdir(), 'lenscribe-quantize-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +43,12 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 describe('quantizeEncoder', () => {
   it('keeps zero exact in every uint8 range, which covers min–max to within one step', () => {
-    for (const [min, max] of [[-1.3, 4.2], [0, 6], [-7, -2], [0, 0]]) {
+    for (const [min, max] of [
+      [-1.3, 4.2],
+      [0, 6],
+      [-7, -2],
+      [0, 0],
+    ]) {
       const { scale, zeroPoint } = uint8Params(min, max);
       expect(Number.isInteger(zeroPoint) && zeroPoint >= 0 && zeroPoint <= 255).toBe(true);
       expect((0 - zeroPoint) * scale).toBeLessThanOrEqual(Math.min(min, 0) + scale);
@@ -58,7 +65,11 @@ describe('quantizeEncoder', () => {
     expect(q.convs).toBe(52);
 
     const optimized = join(dir, 'optimized.onnx');
-    const int8 = await ort.InferenceSession.create(q.bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, optimizedModelFilePath: optimized });
+    const int8 = await ort.InferenceSession.create(q.bytes, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      optimizedModelFilePath: optimized,
+    });
     const ops = onnx.ModelProto.decode(readFileSync(optimized)).graph!.node!.map((n) => n.opType);
     expect(ops.filter((o) => o === 'QLinearConv')).toHaveLength(52);
     expect(ops).not.toContain('Conv');

@@ -12,7 +12,10 @@ const require = createRequire(import.meta.url);
 export async function loadTfjsModel(nsfwjsModel: string): Promise<tf.LayersModel> {
   await tf.setBackend('cpu');
   const dir = nsfwjsModelDir(nsfwjsModel);
-  const wrapper = require(join(dir, 'model.min.js')) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+  const wrapper = require(join(dir, 'model.min.js')) as {
+    modelTopology: object;
+    weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  };
   const group = wrapper.weightsManifest[0];
   const bytes = Buffer.concat(group.paths.map((p) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64')));
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);

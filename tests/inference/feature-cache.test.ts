@@ -147,7 +147,11 @@ describe('mirror features (test-time flip averaging)', () => {
     for (let k = 0; k < 1280; k++) diff = Math.max(diff, Math.abs(mirrored.features[k]! - plain.features[k]!));
     expect(diff).toBeGreaterThan(1e-3);
 
-    const averaged = await extractFeatures(encoder, [...two, join(work, 'broken.jpg')], { cacheDir, outputs: ['out_relu'], flip: 'average' });
+    const averaged = await extractFeatures(encoder, [...two, join(work, 'broken.jpg')], {
+      cacheDir,
+      outputs: ['out_relu'],
+      flip: 'average',
+    });
     expect(averaged.computed).toBe(0); // both passes come from the cache
     expect([...averaged.rowOf]).toEqual([0, 1, -1]);
     expect(averaged.failures.map((f) => f.path)).toEqual([join(work, 'broken.jpg')]);

@@ -21,7 +21,8 @@ describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', (
     root = tempDir();
     photos = join(root, 'photos');
     mkdirSync(join(photos, 'trip'), { recursive: true });
-    for (const [i, p] of flickrPhotos(8, 200).entries()) copyFileSync(join(FLICKR, p.file), join(photos, i < 4 ? '' : 'trip', `photo${i}.jpg`));
+    for (const [i, p] of flickrPhotos(8, 200).entries())
+      copyFileSync(join(FLICKR, p.file), join(photos, i < 4 ? '' : 'trip', `photo${i}.jpg`));
     copyFileSync(join(photos, 'photo0.jpg'), join(photos, 'trip', 'duplicate of photo0.jpg'));
     await writeBrokenCorpus(join(photos, 'broken'));
     await writeTruncatedJpeg(join(photos, 'broken', 'truncated.jpg'), 3);
@@ -68,7 +69,11 @@ describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', (
     const truncated = lib.getPhoto(lib.photoIdByPath(join(photos, 'broken', 'truncated.jpg'))!)!;
     expect(truncated.status).toBe('error');
     expect(truncated.error).toMatch(/^(truncated|corrupt): /);
-    expect(Object.keys(lib.errorsByKind()).sort()).toEqual(['corrupt', 'empty', 'not-image', 'too-large', 'truncated'].filter((k) => k !== (truncated.error!.startsWith('corrupt') ? 'truncated' : '')).sort());
+    expect(Object.keys(lib.errorsByKind()).sort()).toEqual(
+      ['corrupt', 'empty', 'not-image', 'too-large', 'truncated']
+        .filter((k) => k !== (truncated.error!.startsWith('corrupt') ? 'truncated' : ''))
+        .sort(),
+    );
 
     // The captions are searchable at once.
     const word = orig.caption!.split(' ').sort((a, b) => b.length - a.length)[0];

@@ -8,10 +8,25 @@ import { tempDir, writeBrokenCorpus } from './fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from './model.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => l && !l.startsWith('encoder: running on')).join('\n') };
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, ...env },
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr
+      .split('\n')
+      .filter((l) => l && !l.startsWith('encoder: running on'))
+      .join('\n'),
+  };
 };
-const jsonLines = (s: string) => s.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 
 describe('lenscribe search / label / status / export (no model needed)', () => {
   let lib: string;
@@ -24,7 +39,10 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     const items = flickrPhotos(4, 300);
     items.forEach((p, i) => copyFileSync(join(FLICKR, p.file), join(photos, `p${i}.jpg`)));
     // A dataset file in the jsonl format (paths relative to it) and .txt sidecars.
-    writeFileSync(join(d, 'captions.jsonl'), `${JSON.stringify({ file: 'photos/p0.jpg', captions: ['A kayak on a misty lake', 'ignored second caption'] })}\n${JSON.stringify({ file: 'photos/p1.jpg', captions: ['Grandpa, fishing off the jetty'] })}\n`);
+    writeFileSync(
+      join(d, 'captions.jsonl'),
+      `${JSON.stringify({ file: 'photos/p0.jpg', captions: ['A kayak on a misty lake', 'ignored second caption'] })}\n${JSON.stringify({ file: 'photos/p1.jpg', captions: ['Grandpa, fishing off the jetty'] })}\n`,
+    );
     writeFileSync(join(photos, 'p2.txt'), 'a lighthouse, "quoted" and, commas\n');
   }, 60_000);
 
@@ -73,7 +91,9 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     // --only user keeps the three photos with the user's own captions.
     expect(JSON.parse(cli(['export', '--format', 'json', '--only', 'user', '--library', lib]).stdout)).toHaveLength(3);
     expect(cli(['export', '--format', 'csv', '--only', 'model', '--library', lib]).stdout.trim().split('\n')).toHaveLength(1);
-    expect(cli(['export', '--format', 'json', '--only', 'some', '--library', lib]).stderr).toMatch(/^lenscribe: --only must be user, model or all/);
+    expect(cli(['export', '--format', 'json', '--only', 'some', '--library', lib]).stderr).toMatch(
+      /^lenscribe: --only must be user, model or all/,
+    );
   });
 
   it('export --format txt writes the user captions as .txt sidecars beside the photos', () => {
@@ -123,6 +143,11 @@ describe.skipIf(!modelDir)('lenscribe caption (real model)', () => {
     // Running it again: nothing new to do, same answer.
     const again = cli(['caption', photos, '--library', libDir, '--json']);
     expect(again.status).toBe(2);
-    expect(jsonLines(again.stdout).filter((l) => l.status === 'captioned').map((l) => l.caption).sort()).toEqual(ok.map((l) => l.caption).sort());
+    expect(
+      jsonLines(again.stdout)
+        .filter((l) => l.status === 'captioned')
+        .map((l) => l.caption)
+        .sort(),
+    ).toEqual(ok.map((l) => l.caption).sort());
   });
 });

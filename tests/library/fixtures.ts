@@ -13,13 +13,17 @@ export async function writeJpeg(path: string, seed: number, size = 48): Promise<
   mkdirSync(dirname(path), { recursive: true });
   const raw = Buffer.alloc(size * size * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 31 + seed * 97 + ((i / 3) | 0) * seed) & 0xff;
-  await sharp(raw, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 80 }).toFile(path);
+  await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .jpeg({ quality: 80 })
+    .toFile(path);
   return path;
 }
 
 export async function writePng(path: string, seed: number, size = 40): Promise<string> {
   mkdirSync(dirname(path), { recursive: true });
-  await sharp({ create: { width: size, height: size, channels: 3, background: { r: seed & 255, g: (seed * 7) & 255, b: 90 } } }).png().toFile(path);
+  await sharp({ create: { width: size, height: size, channels: 3, background: { r: seed & 255, g: (seed * 7) & 255, b: 90 } } })
+    .png()
+    .toFile(path);
   return path;
 }
 
@@ -39,7 +43,10 @@ export function writeBombPng(path: string): string {
     crc.writeUInt32BE(crc32(td));
     return Buffer.concat([len, td, crc]);
   };
-  writeFileSync(path, Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00])), chunk('IEND', Buffer.alloc(0))]));
+  writeFileSync(
+    path,
+    Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00])), chunk('IEND', Buffer.alloc(0))]),
+  );
   return path;
 }
 

@@ -51,7 +51,18 @@ describe('ingest', () => {
   it('records size, dimensions, hash, EXIF date, orientation and GPS', async () => {
     const d = tempDir();
     const photo = await writeJpeg(join(d, 'photos', 'exif.jpg'), 3, 64);
-    await exiftool.write(photo, { DateTimeOriginal: '2021:07:14 10:20:30', 'Orientation#': 6, GPSLatitude: 48.8584, GPSLatitudeRef: 'N', GPSLongitude: 2.2945, GPSLongitudeRef: 'E' } as never, { writeArgs: ['-overwrite_original'] });
+    await exiftool.write(
+      photo,
+      {
+        DateTimeOriginal: '2021:07:14 10:20:30',
+        'Orientation#': 6,
+        GPSLatitude: 48.8584,
+        GPSLatitudeRef: 'N',
+        GPSLongitude: 2.2945,
+        GPSLongitudeRef: 'E',
+      } as never,
+      { writeArgs: ['-overwrite_original'] },
+    );
     const lib = openLib(d);
     try {
       const { scan } = await lib.addFolder(join(d, 'photos'), { caption: false });
@@ -79,7 +90,12 @@ describe('ingest', () => {
     try {
       const { scan } = await lib.addFolder(join(d, 'photos'), { caption: false });
       expect(scan.scanned).toBe(Object.keys(expected).length + 2);
-      const rows = lib.db.prepare('SELECT name, status, error_kind, error FROM photos ORDER BY name').all() as Array<{ name: string; status: string; error_kind: string | null; error: string | null }>;
+      const rows = lib.db.prepare('SELECT name, status, error_kind, error FROM photos ORDER BY name').all() as Array<{
+        name: string;
+        status: string;
+        error_kind: string | null;
+        error: string | null;
+      }>;
       const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
       for (const [name, kind] of Object.entries(expected)) {
         expect(byName[name]?.status, name).toBe('error');

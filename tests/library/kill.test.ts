@@ -28,7 +28,9 @@ describe.skipIf(!modelDir)('SIGKILL mid-job', () => {
     for (const p of mine) lib.setUserCaption(p.id, `my own words for ${p.name}`);
     await lib.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', photos, '--library', libDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', photos, '--library', libDir, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? -1 : code)));
     // Wait until at least one batch is committed (a second connection reads the WAL).
     const watcher = new Database(join(libDir, 'library.db'), { readonly: true });
@@ -57,9 +59,15 @@ describe.skipIf(!modelDir)('SIGKILL mid-job', () => {
     raw.close();
 
     // Restart: the interrupted job resumes and finishes; user captions still shown.
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', photos, '--library', libDir, '--json'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', photos, '--library', libDir, '--json'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(PHOTOS);
     expect(lines.every((l) => l.status === 'captioned')).toBe(true);
     const after = Library.open(libDir, { registerDefaultModel: false });

@@ -15,7 +15,9 @@ const PHOTOS = 300;
 const VERSION = 'v2';
 
 export function flickrPhotos(n: number, skip = 0): Array<{ file: string; captions: string[] }> {
-  const lines = readFileSync(join(FLICKR, 'captions.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(join(FLICKR, 'captions.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   return lines.slice(skip, skip + n).map((l) => JSON.parse(l));
 }
 
@@ -50,12 +52,51 @@ function trainInto(dir: string): string {
   const work = join(tmpdir(), `lenscribe-test-caption-model-build-${process.pid}-${Date.now()}`);
   mkdirSync(work, { recursive: true });
   const data = join(work, 'captions.jsonl');
-  writeFileSync(data, flickrPhotos(PHOTOS).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    data,
+    flickrPhotos(PHOTOS)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const out = join(work, 'model');
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/run.ts', 'train', '--data', data, '--images', FLICKR, '--out', out, '--epochs', '10', '--embed', '64', '--hidden', '128', '--dropout', '0.2', '--patience', '10',
-      '--min-count', '3', '--batch', '64', '--encoder', 'mobilenet_v2', '--feature', 'out_relu', '--val-fraction', '0.1', '--cache', join(work, 'cache'), '--name', 'library-test'],
+    [
+      '--import',
+      'tsx',
+      'src/cli/run.ts',
+      'train',
+      '--data',
+      data,
+      '--images',
+      FLICKR,
+      '--out',
+      out,
+      '--epochs',
+      '10',
+      '--embed',
+      '64',
+      '--hidden',
+      '128',
+      '--dropout',
+      '0.2',
+      '--patience',
+      '10',
+      '--min-count',
+      '3',
+      '--batch',
+      '64',
+      '--encoder',
+      'mobilenet_v2',
+      '--feature',
+      'out_relu',
+      '--val-fraction',
+      '0.1',
+      '--cache',
+      join(work, 'cache'),
+      '--name',
+      'library-test',
+    ],
     { encoding: 'utf8', timeout: 600_000 },
   );
   if (r.status !== 0) throw new Error(`training the test model failed (${r.status}): ${r.stderr}`);

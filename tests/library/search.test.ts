@@ -28,8 +28,14 @@ const ids = new Map<string, number>();
 function table() {
   const vocab = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'dog', 'puppy', 'car', 'beach', 'water', 'ocean', 'runs'];
   const vec: Record<string, number[]> = {
-    dog: [1, 0.1, 0, 0], puppy: [0.95, 0.2, 0, 0.05], car: [0, 0, 1, 0], beach: [0, 1, 0, 0.3], water: [0.1, 0.7, 0, 0.7],
-    ocean: [0, 0.8, 0, 0.6], runs: [0.2, 0, 0.3, -1], a: [0.9, 0.1, 0.1, 0.1],
+    dog: [1, 0.1, 0, 0],
+    puppy: [0.95, 0.2, 0, 0.05],
+    car: [0, 0, 1, 0],
+    beach: [0, 1, 0, 0.3],
+    water: [0.1, 0.7, 0, 0.7],
+    ocean: [0, 0.8, 0, 0.6],
+    runs: [0.2, 0, 0.3, -1],
+    a: [0.9, 0.1, 0.1, 0.1],
   };
   const dim = 4;
   const vectors = new Float32Array(vocab.length * dim);
@@ -42,7 +48,9 @@ beforeAll(async () => {
   const db = lib.db;
   db.prepare(`INSERT INTO models (id, name, path, active, added_at) VALUES ('test-model', 'test', '/nowhere', 1, 0)`).run();
   const folder = db.prepare('INSERT INTO folders (path, added_at) VALUES (?, 0) ON CONFLICT(path) DO UPDATE SET path = path RETURNING id');
-  const photo = db.prepare(`INSERT INTO photos (folder_id, path, name, status, taken_at, added_at, updated_at) VALUES (?, ?, ?, 'captioned', ?, 0, 0)`);
+  const photo = db.prepare(
+    `INSERT INTO photos (folder_id, path, name, status, taken_at, added_at, updated_at) VALUES (?, ?, ?, 'captioned', ?, 0, 0)`,
+  );
   const caption = db.prepare(`INSERT INTO captions (photo_id, text, source, created_at) VALUES (?, ?, 'test-model', 0)`);
   CAPTIONS.forEach(([dir, name, text], i) => {
     const f = (folder.get(dir) as { id: number }).id;
@@ -115,12 +123,84 @@ describe('search', () => {
 
   it('never throws on FTS5 syntax or hostile input (fuzz list)', () => {
     const fuzz = [
-      '', ' ', '"', '""', '"""', "'", '*', '**', 'dog*', '*dog', '-', '-dog', 'dog -cat', ':', 'caption:dog', 'name:', '^dog',
-      '(', ')', '(dog', 'dog)', '((dog))', ')(', 'AND', 'OR', 'NOT', 'dog AND', 'OR dog', 'dog NOT', 'NOT NOT', 'NEAR', 'NEAR(dog beach)',
-      'NEAR(dog beach, 2)', 'dog NEAR/2 beach', '{caption}: dog', '+dog', 'dog + beach', '"unbalanced dog', 'dog"', '"a" "b', '\\', '\\"',
-      '\0', 'dog\0beach', '%', '_', "'; DROP TABLE photos; --", 'SELECT * FROM photos', '🐶', '🐶 dog', 'Ünïcödé', '日本語の犬', 'عربى',
-      'a'.repeat(5000), 'dog '.repeat(300), '\n\t\r', '\u0002\u0003', '$1', '?', '@match', ':match', 'rowid=1', 'dog OR OR beach', '* *',
-      'x*y', 'col:*', '"*"', '"dog"*', 'dog"*"', 'NEAR(', 'near/', 'rank', 'bm25(photos_fts)', '...', '---', '1 2 3', '-1', '0x1F',
+      '',
+      ' ',
+      '"',
+      '""',
+      '"""',
+      "'",
+      '*',
+      '**',
+      'dog*',
+      '*dog',
+      '-',
+      '-dog',
+      'dog -cat',
+      ':',
+      'caption:dog',
+      'name:',
+      '^dog',
+      '(',
+      ')',
+      '(dog',
+      'dog)',
+      '((dog))',
+      ')(',
+      'AND',
+      'OR',
+      'NOT',
+      'dog AND',
+      'OR dog',
+      'dog NOT',
+      'NOT NOT',
+      'NEAR',
+      'NEAR(dog beach)',
+      'NEAR(dog beach, 2)',
+      'dog NEAR/2 beach',
+      '{caption}: dog',
+      '+dog',
+      'dog + beach',
+      '"unbalanced dog',
+      'dog"',
+      '"a" "b',
+      '\\',
+      '\\"',
+      '\0',
+      'dog\0beach',
+      '%',
+      '_',
+      "'; DROP TABLE photos; --",
+      'SELECT * FROM photos',
+      '🐶',
+      '🐶 dog',
+      'Ünïcödé',
+      '日本語の犬',
+      'عربى',
+      'a'.repeat(5000),
+      'dog '.repeat(300),
+      '\n\t\r',
+      '\u0002\u0003',
+      '$1',
+      '?',
+      '@match',
+      ':match',
+      'rowid=1',
+      'dog OR OR beach',
+      '* *',
+      'x*y',
+      'col:*',
+      '"*"',
+      '"dog"*',
+      'dog"*"',
+      'NEAR(',
+      'near/',
+      'rank',
+      'bm25(photos_fts)',
+      '...',
+      '---',
+      '1 2 3',
+      '-1',
+      '0x1F',
     ];
     for (const q of fuzz) {
       for (const similarWords of [true, false]) {

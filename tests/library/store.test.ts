@@ -20,8 +20,11 @@ describe('library database', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('user_version', { simple: true })).toBe(latestVersion);
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name`).all() as Array<{ name: string }>).map((r) => r.name);
-    for (const t of ['folders', 'photos', 'captions', 'features', 'models', 'jobs', 'job_items', 'photos_fts', 'settings']) expect(tables).toContain(t);
+    const tables = (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name`).all() as Array<{ name: string }>
+    ).map((r) => r.name);
+    for (const t of ['folders', 'photos', 'captions', 'features', 'models', 'jobs', 'job_items', 'photos_fts', 'settings'])
+      expect(tables).toContain(t);
     const fts = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'photos_fts'`).get() as { sql: string };
     expect(fts.sql).toContain('porter unicode61');
     expect(fts.sql).toContain("prefix = '2 3 4'");

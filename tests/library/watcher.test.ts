@@ -16,7 +16,13 @@ afterEach(async () => {
 async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; watcher warnings: ${JSON.stringify(warnings)}; photos in library: ${lib!.listPhotos({ limit: 10 }).items.map((p) => p.relPath).join(', ')}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}; watcher warnings: ${JSON.stringify(warnings)}; photos in library: ${lib!
+          .listPhotos({ limit: 10 })
+          .items.map((p) => p.relPath)
+          .join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
   await lib!.watchSettled();
@@ -55,7 +61,10 @@ describe('folder watching', () => {
     // Changed content: back to pending with a new hash, user caption still shown.
     lib.db.prepare(`UPDATE photos SET status = 'captioned' WHERE id = ?`).run(id2);
     await writeJpeg(join(photos, 'lighthouse.jpg'), 99);
-    await until(() => (lib!.db.prepare('SELECT hash FROM photos WHERE id = ?').get(id2) as { hash: string }).hash !== hashBefore, 'the change');
+    await until(
+      () => (lib!.db.prepare('SELECT hash FROM photos WHERE id = ?').get(id2) as { hash: string }).hash !== hashBefore,
+      'the change',
+    );
     expect(lib.getPhoto(id2)!.status).toBe('pending');
     expect(lib.getPhoto(id2)!.caption).toBe('the lighthouse at dawn');
 

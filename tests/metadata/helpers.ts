@@ -17,7 +17,9 @@ export async function makeImage(path: string, format: Format, seed = 1): Promise
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     raw[i] = s >>> 24;
   }
-  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).toFormat(format).toFile(path);
+  await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .toFormat(format)
+    .toFile(path);
 }
 
 /** Decoded pixels, to compare before and after a metadata write. */

@@ -23,7 +23,9 @@ const shown = (name: string) => lib.getPhoto(idOf(name))!;
 
 /** A model caption as the captioning job stores it (real schema, no model run needed for this test). */
 function modelCaption(name: string, text: string): void {
-  lib.db.prepare('INSERT INTO captions (photo_id, text, source, is_user, created_at) VALUES (?, ?, ?, 0, ?)').run(idOf(name), text, 'mobilenet-lstm@1234', Date.now());
+  lib.db
+    .prepare('INSERT INTO captions (photo_id, text, source, is_user, created_at) VALUES (?, ?, ?, 0, ?)')
+    .run(idOf(name), text, 'mobilenet-lstm@1234', Date.now());
 }
 
 beforeAll(async () => {
@@ -34,7 +36,15 @@ beforeAll(async () => {
   await makeImage(p('a.jpg'), 'jpeg', 1);
   exiftoolCli(['-XMP-dc:Description=Sunset over the harbour, Porto', p('a.xmp')]); // Lightroom-style
   await makeImage(p('b.jpg'), 'jpeg', 2);
-  exiftoolCli(['-overwrite_original', '-charset', 'iptc=UTF8', '-IPTC:CodedCharacterSet=UTF8', '-IPTC:Caption-Abstract=Café in Málaga', '-EXIF:ImageDescription=SONY DSC', p('b.jpg')]);
+  exiftoolCli([
+    '-overwrite_original',
+    '-charset',
+    'iptc=UTF8',
+    '-IPTC:CodedCharacterSet=UTF8',
+    '-IPTC:Caption-Abstract=Café in Málaga',
+    '-EXIF:ImageDescription=SONY DSC',
+    p('b.jpg'),
+  ]);
   await makeImage(p('c.png'), 'png', 3);
   writeFileSync(p('c.txt'), 'a girl with a kite on a hill\n');
   await makeImage(p('d.jpg'), 'jpeg', 4);
@@ -63,7 +73,7 @@ describe('library import and export', () => {
     expect(lib.captionHistory(idOf('a.jpg'))).toHaveLength(1);
   });
 
-  it('exports user and model captions to XMP sidecars named like the folder\'s, keeping the other apps\' text', async () => {
+  it("exports user and model captions to XMP sidecars named like the folder's, keeping the other apps' text", async () => {
     modelCaption('d.jpg', 'a tram in the rain');
     modelCaption('e.webp', 'a dog on a beach');
     modelCaption('a.jpg', 'a boat in a harbour'); // a model caption where the user's description exists
@@ -72,8 +82,14 @@ describe('library import and export', () => {
     const all = await exportCaptions(lib, { target: 'xmp-sidecar', only: 'all' });
     expect(all).toMatchObject({ written: 2, unchanged: 3, failed: 0, conflicts: 0, keptTheirs: 0 });
     expect(exiftoolJson(p('a.xmp'), ['XMP-dc:Description'])['XMP-dc:Description']).toBe('Sunset over the harbour, Porto');
-    expect(exiftoolJson(p('b.xmp'), ['XMP-dc:Description', 'XMP-lenscribe:CaptionSource'])).toMatchObject({ 'XMP-dc:Description': 'Café in Málaga', 'XMP-lenscribe:CaptionSource': 'user' });
-    expect(exiftoolJson(p('d.xmp'), ['XMP-lenscribe:all'])).toMatchObject({ 'XMP-lenscribe:CaptionSource': 'model', 'XMP-lenscribe:CaptionModel': 'mobilenet-lstm@1234' });
+    expect(exiftoolJson(p('b.xmp'), ['XMP-dc:Description', 'XMP-lenscribe:CaptionSource'])).toMatchObject({
+      'XMP-dc:Description': 'Café in Málaga',
+      'XMP-lenscribe:CaptionSource': 'user',
+    });
+    expect(exiftoolJson(p('d.xmp'), ['XMP-lenscribe:all'])).toMatchObject({
+      'XMP-lenscribe:CaptionSource': 'model',
+      'XMP-lenscribe:CaptionModel': 'mobilenet-lstm@1234',
+    });
     // Model captions written to sidecars do not come back as user labels.
     expect((await importDescriptions(lib)).imported).toBe(0);
     expect(shown('d.jpg').captionSource).toBe('mobilenet-lstm@1234');
@@ -136,7 +152,10 @@ describe('CLI', () => {
     expect(s).toMatchObject({ written: 2, unchanged: 1, skipped: 2 }); // b.jpg already holds its caption in IPTC
     expect(exiftoolJson(p('a.jpg'), ['XMP-dc:Description'])['XMP-dc:Description']).toBe('Douro at dusk (edited in Lightroom)');
     expect(exiftoolJson(p('c.png'), ['XMP-dc:Description'])['XMP-dc:Description']).toBe('a girl with a kite on a hill');
-    expect(exiftoolJson(p('b.jpg'), ['XMP-dc:Description', 'IPTC:Caption-Abstract'])).toEqual({ SourceFile: p('b.jpg'), 'IPTC:Caption-Abstract': 'Café in Málaga' });
+    expect(exiftoolJson(p('b.jpg'), ['XMP-dc:Description', 'IPTC:Caption-Abstract'])).toEqual({
+      SourceFile: p('b.jpg'),
+      'IPTC:Caption-Abstract': 'Café in Málaga',
+    });
 
     const i = cli(['import-metadata', '--library', libDir, '--json']);
     expect(i.status).toBe(0);

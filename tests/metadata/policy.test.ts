@@ -43,7 +43,11 @@ describe('what is already there decides', () => {
     expect(readFileSync(join(d, 'IMG_0001.xmp')).equals(sidecarBytes)).toBe(true);
 
     // Once the library has seen their text (expected), the user's own edit may replace it.
-    const seen = await writeCaption(photo, { text: 'Oma wird 80', kind: 'user' }, { expected: { text: 'Grandma’s 80th birthday, Lisbon' } });
+    const seen = await writeCaption(
+      photo,
+      { text: 'Oma wird 80', kind: 'user' },
+      { expected: { text: 'Grandma’s 80th birthday, Lisbon' } },
+    );
     expect(seen.status).toBe('written');
     expect(exiftoolJson(join(d, 'IMG_0001.xmp'), ['XMP-dc:Description'])['XMP-dc:Description']).toBe('Oma wird 80');
     // …but even then a model caption may not.
@@ -92,8 +96,15 @@ describe('what is already there decides', () => {
     const photo = join(d, 'img.webp');
     await makeImage(photo, 'webp');
     writeFileSync(join(d, 'img.txt'), 'photo of a woman, red coat, snow');
-    expect(await writeCaption(photo, { text: 'a person in snow', kind: 'model' }, { target: 'txt' })).toMatchObject({ status: 'kept-theirs', theirs: 'photo of a woman, red coat, snow' });
-    const u = await writeCaption(photo, { text: 'Lena in Oslo', kind: 'user' }, { target: 'txt', expected: { text: 'photo of a woman, red coat, snow' } });
+    expect(await writeCaption(photo, { text: 'a person in snow', kind: 'model' }, { target: 'txt' })).toMatchObject({
+      status: 'kept-theirs',
+      theirs: 'photo of a woman, red coat, snow',
+    });
+    const u = await writeCaption(
+      photo,
+      { text: 'Lena in Oslo', kind: 'user' },
+      { target: 'txt', expected: { text: 'photo of a woman, red coat, snow' } },
+    );
     expect(u.status).toBe('written');
     expect(readFileSync(join(d, 'img.txt'), 'utf8')).toBe('Lena in Oslo\n');
   });
@@ -208,13 +219,19 @@ describe('another program edits at the same time', () => {
     const photo = join(d, 'race.jpg');
     await makeImage(photo, 'jpeg');
     await writeCaption(photo, { text: 'a market square', kind: 'model' });
-    const out = await writeCaption(photo, { text: 'a busy market square', kind: 'model' }, {
-      beforeCommit: (target) => {
-        // The other program (a separate ExifTool process) rewrites the sidecar in the window.
-        const r = spawnSync('perl', [EXIFTOOL_CLI, '-overwrite_original', '-XMP-dc:Description=Wochenmarkt in Münster', target], { encoding: 'utf8' });
-        expect(r.status).toBe(0);
+    const out = await writeCaption(
+      photo,
+      { text: 'a busy market square', kind: 'model' },
+      {
+        beforeCommit: (target) => {
+          // The other program (a separate ExifTool process) rewrites the sidecar in the window.
+          const r = spawnSync('perl', [EXIFTOOL_CLI, '-overwrite_original', '-XMP-dc:Description=Wochenmarkt in Münster', target], {
+            encoding: 'utf8',
+          });
+          expect(r.status).toBe(0);
+        },
       },
-    });
+    );
     expect(out).toMatchObject({ status: 'conflict', theirs: 'Wochenmarkt in Münster' });
     expect(exiftoolJson(`${photo}.xmp`, ['XMP-dc:Description'])['XMP-dc:Description']).toBe('Wochenmarkt in Münster');
     expect(readdirSync(d).sort()).toEqual(['race.jpg', 'race.jpg.xmp']); // no temp file left
@@ -224,15 +241,24 @@ describe('another program edits at the same time', () => {
     const d = folder();
     const photo = join(d, 'emb.webp');
     await makeImage(photo, 'webp');
-    const out = await writeCaption(photo, { text: 'a harbour at night', kind: 'model' }, {
-      target: 'embedded',
-      beforeCommit: (target) => {
-        const r = spawnSync('perl', [EXIFTOOL_CLI, '-overwrite_original', '-XMP-dc:Description=Hamburg harbour, 2am', target], { encoding: 'utf8' });
-        expect(r.status).toBe(0);
+    const out = await writeCaption(
+      photo,
+      { text: 'a harbour at night', kind: 'model' },
+      {
+        target: 'embedded',
+        beforeCommit: (target) => {
+          const r = spawnSync('perl', [EXIFTOOL_CLI, '-overwrite_original', '-XMP-dc:Description=Hamburg harbour, 2am', target], {
+            encoding: 'utf8',
+          });
+          expect(r.status).toBe(0);
+        },
       },
-    });
+    );
     expect(out).toMatchObject({ status: 'conflict', theirs: 'Hamburg harbour, 2am' });
-    expect(exiftoolJson(photo, ['XMP-dc:Description', 'XMP-lenscribe:all'])).toEqual({ SourceFile: photo, 'XMP-dc:Description': 'Hamburg harbour, 2am' });
+    expect(exiftoolJson(photo, ['XMP-dc:Description', 'XMP-lenscribe:all'])).toEqual({
+      SourceFile: photo,
+      'XMP-dc:Description': 'Hamburg harbour, 2am',
+    });
     expect(readdirSync(d)).toEqual(['emb.webp']);
   });
 
@@ -241,11 +267,15 @@ describe('another program edits at the same time', () => {
     const photo = join(d, 't.png');
     await makeImage(photo, 'png');
     writeFileSync(join(d, 't.txt'), 'old words\n');
-    const out = await writeCaption(photo, { text: 'new words', kind: 'user' }, {
-      target: 'txt',
-      expected: { text: 'old words' },
-      beforeCommit: (target) => writeFileSync(target, 'their words, written just now\n'),
-    });
+    const out = await writeCaption(
+      photo,
+      { text: 'new words', kind: 'user' },
+      {
+        target: 'txt',
+        expected: { text: 'old words' },
+        beforeCommit: (target) => writeFileSync(target, 'their words, written just now\n'),
+      },
+    );
     expect(out).toMatchObject({ status: 'conflict', theirs: 'their words, written just now' });
     expect(readFileSync(join(d, 't.txt'), 'utf8')).toBe('their words, written just now\n');
   });
@@ -254,11 +284,15 @@ describe('another program edits at the same time', () => {
     const d = folder();
     const photo = join(d, 'new.jpg');
     await makeImage(photo, 'jpeg');
-    const out = await writeCaption(photo, { text: 'a snowy field', kind: 'user' }, {
-      beforeCommit: (target) => {
-        exiftoolCli(['-XMP-dc:Description=created elsewhere', target]);
+    const out = await writeCaption(
+      photo,
+      { text: 'a snowy field', kind: 'user' },
+      {
+        beforeCommit: (target) => {
+          exiftoolCli(['-XMP-dc:Description=created elsewhere', target]);
+        },
       },
-    });
+    );
     expect(out).toMatchObject({ status: 'conflict', theirs: 'created elsewhere' });
     expect(exiftoolJson(`${photo}.xmp`, ['XMP-dc:Description'])['XMP-dc:Description']).toBe('created elsewhere');
     expect(readdirSync(d).filter((f) => f.startsWith('.'))).toEqual([]);
@@ -269,7 +303,9 @@ describe('formats and leftovers', () => {
   it('embedding into a format Lenscribe does not embed into (GIF) writes a sidecar with a notice', async () => {
     const d = folder();
     const photo = join(d, 'anim.gif');
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f80' } }).gif().toFile(photo);
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f80' } })
+      .gif()
+      .toFile(photo);
     const bytes = readFileSync(photo);
     const out = await writeCaption(photo, { text: 'an orange square', kind: 'model' }, { target: 'embedded' });
     expect(out).toMatchObject({ status: 'written', target: 'xmp-sidecar', file: `${photo}.xmp` });
@@ -289,11 +325,11 @@ describe('formats and leftovers', () => {
     expect(readdirSync(d)).toEqual(['corrupt.jpg']);
   });
 
-  it('temp files of a killed Lenscribe are removed; a live writer\'s and the user\'s files are not', async () => {
+  it("temp files of a killed Lenscribe are removed; a live writer's and the user's files are not", async () => {
     const d = folder();
     writeFileSync(join(d, '.IMG_1.jpg.lenscribe-tmp-4194999-0a1b2c3d.xmp'), 'left by a dead process');
     writeFileSync(join(d, `.IMG_2.lenscribe-tmp-${process.pid}-deadbeef.jpg`), 'being written right now');
-    writeFileSync(join(d, 'notes.lenscribe-tmp-1-0a1b2c3d.txt'), 'the user\'s file, not hidden, not ours');
+    writeFileSync(join(d, 'notes.lenscribe-tmp-1-0a1b2c3d.txt'), "the user's file, not hidden, not ours");
     expect(await removeStaleTemps(d)).toBe(1);
     expect(readdirSync(d).sort()).toEqual([`.IMG_2.lenscribe-tmp-${process.pid}-deadbeef.jpg`, 'notes.lenscribe-tmp-1-0a1b2c3d.txt']);
   });

@@ -81,10 +81,18 @@ describe('reading what other apps wrote', () => {
     const photo = join(dir, 'other.jpg');
     await makeImage(photo, 'jpeg', 11);
     exiftoolCli([
-      '-overwrite_original', '-charset', 'iptc=UTF8', '-IPTC:CodedCharacterSet=UTF8',
-      '-XMP-dc:Description=A red boat on a lake', '-XMP-dc:Description-de=Ein rotes Boot auf einem See',
-      '-IPTC:Caption-Abstract=Rotes Boot, Bodensee', '-EXIF:ImageDescription=OLYMPUS DIGITAL CAMERA',
-      '-EXIF:XPComment=boat trip with Anna', '-EXIF:Make=OLYMPUS', '-EXIF:Model=E-M10', photo,
+      '-overwrite_original',
+      '-charset',
+      'iptc=UTF8',
+      '-IPTC:CodedCharacterSet=UTF8',
+      '-XMP-dc:Description=A red boat on a lake',
+      '-XMP-dc:Description-de=Ein rotes Boot auf einem See',
+      '-IPTC:Caption-Abstract=Rotes Boot, Bodensee',
+      '-EXIF:ImageDescription=OLYMPUS DIGITAL CAMERA',
+      '-EXIF:XPComment=boat trip with Anna',
+      '-EXIF:Make=OLYMPUS',
+      '-EXIF:Model=E-M10',
+      photo,
     ]);
     const r = await readDescriptions(photo);
     expect(r.problems).toEqual([]);
@@ -109,7 +117,9 @@ describe('reading what other apps wrote', () => {
       const photo = join(dir, name);
       await makeImage(photo, 'jpeg', 41);
       exiftoolCli(['-overwrite_original', ...args, photo]);
-      expect((await readDescriptions(photo)).descriptions.map((d) => [d.source, d.text])).toEqual([[source, `${source === 'exif-xpcomment' ? 'xp' : source} alone`]]);
+      expect((await readDescriptions(photo)).descriptions.map((d) => [d.source, d.text])).toEqual([
+        [source, `${source === 'exif-xpcomment' ? 'xp' : source} alone`],
+      ]);
     }
     const plain = join(dir, 'plain.jpg');
     await makeImage(plain, 'jpeg', 42);
@@ -140,13 +150,24 @@ describe('reading what other apps wrote', () => {
       ['caption-sidecar', 'both.caption', 'a dataset caption'],
     ]);
     expect(r.primary?.text).toBe('from darktable');
-    expect(r.ignored.map((i) => [i.source, i.reason])).toEqual(expect.arrayContaining([['exif', 'boilerplate'], ['txt-sidecar', 'empty']]));
+    expect(r.ignored.map((i) => [i.source, i.reason])).toEqual(
+      expect.arrayContaining([
+        ['exif', 'boilerplate'],
+        ['txt-sidecar', 'empty'],
+      ]),
+    );
   });
 
   it('ignores a description that only names the camera, and reports a corrupt photo and a binary .txt without failing', async () => {
     const photo = join(dir, 'cam.jpg');
     await makeImage(photo, 'jpeg', 13);
-    exiftoolCli(['-overwrite_original', '-EXIF:Make=Canon', '-EXIF:Model=Canon EOS 5D Mark III', '-EXIF:ImageDescription=Canon EOS 5D Mark III', photo]);
+    exiftoolCli([
+      '-overwrite_original',
+      '-EXIF:Make=Canon',
+      '-EXIF:Model=Canon EOS 5D Mark III',
+      '-EXIF:ImageDescription=Canon EOS 5D Mark III',
+      photo,
+    ]);
     expect((await readDescriptions(photo)).ignored).toEqual([expect.objectContaining({ reason: 'camera-name' })]);
 
     const broken = join(dir, 'broken.jpg');
@@ -211,7 +232,14 @@ describe('embedded writes keep what should be kept', () => {
   it('keeps IPTC in step, so every reader sees one caption; a Latin-1 IPTC that cannot hold the text is dropped, not garbled', async () => {
     const utf8 = join(dir, 'iptc-utf8.jpg');
     await makeImage(utf8, 'jpeg', 22);
-    exiftoolCli(['-overwrite_original', '-charset', 'iptc=UTF8', '-IPTC:CodedCharacterSet=UTF8', '-IPTC:Caption-Abstract=OLYMPUS DIGITAL CAMERA', utf8]);
+    exiftoolCli([
+      '-overwrite_original',
+      '-charset',
+      'iptc=UTF8',
+      '-IPTC:CodedCharacterSet=UTF8',
+      '-IPTC:Caption-Abstract=OLYMPUS DIGITAL CAMERA',
+      utf8,
+    ]);
     expect((await writeCaption(utf8, { text: 'Straße im Schnee ❄', kind: 'model' }, { target: 'embedded' })).status).toBe('written');
     expect(exiftoolJson(utf8, ['IPTC:Caption-Abstract'])['IPTC:Caption-Abstract']).toBe('Straße im Schnee ❄');
     const r = await readDescriptions(utf8);

@@ -104,7 +104,8 @@ describe('search on a hand-set table', () => {
     const table: Record<string, Record<number, number>> = {};
     const words = [A, B, C];
     const prefixes: number[][] = [[]];
-    for (let len = 1; len <= 2; len++) for (const p of prefixes.filter((q) => q.length === len - 1)) for (const w of words) prefixes.push([...p, w]);
+    for (let len = 1; len <= 2; len++)
+      for (const p of prefixes.filter((q) => q.length === len - 1)) for (const w of words) prefixes.push([...p, w]);
     for (const p of prefixes) {
       const raw = [END, A, B, C].map(() => 0.05 + rng.uniform());
       const total = raw.reduce((x, y) => x + y, 0) / 0.97; // 3% left for the other tokens
@@ -206,13 +207,27 @@ describe('search on a hand-set table', () => {
     // words white and black dog = ids 4 5 6 7; the model wants "white and white …".
     const vocab = Vocabulary.fromWords(['white', 'and', 'black', 'dog']);
     // (the table is keyed by the whole prefix)
-    const model = new TableModel(8, { '': { 4: 0.9 }, '4': { 5: 0.9 }, '4,5': { 4: 0.6, 6: 0.35 }, '4,5,4': { 7: 0.9 }, '4,5,6': { 7: 0.9 }, '4,5,4,7': { [END]: 0.9 }, '4,5,6,7': { [END]: 0.9 } });
+    const model = new TableModel(8, {
+      '': { 4: 0.9 },
+      '4': { 5: 0.9 },
+      '4,5': { 4: 0.6, 6: 0.35 },
+      '4,5,4': { 7: 0.9 },
+      '4,5,6': { 7: 0.9 },
+      '4,5,4,7': { [END]: 0.9 },
+      '4,5,6,7': { [END]: 0.9 },
+    });
     expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6 })[0]!.text).toBe('white and white dog');
     expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3 })[0]!.text).toBe('white and black dog');
-    expect(beamSearch(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, beamWidth: 3 })[0]![0]!.text).toBe('white and black dog');
+    expect(beamSearch(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, beamWidth: 3 })[0]![0]!.text).toBe(
+      'white and black dog',
+    );
     // Whatever the n-gram order (4: before any 4-gram exists), and when sampling too.
-    for (const n of [1, 2, 4]) expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: n })[0]!.text, `n=${n}`).toBe('white and black dog');
-    for (const c of sampleCaptions(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, samples: 20, seed: 3 })[0]!) expect(c.text).not.toMatch(/white and white/);
+    for (const n of [1, 2, 4])
+      expect(greedyDecode(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: n })[0]!.text, `n=${n}`).toBe(
+        'white and black dog',
+      );
+    for (const c of sampleCaptions(model, vocab, noFeatures(1), 1, { maxLength: 6, noRepeatNgram: 3, samples: 20, seed: 3 })[0]!)
+      expect(c.text).not.toMatch(/white and white/);
   });
 
   it('samples words with probability proportional to p^(1/temperature), reproducibly', () => {
@@ -294,7 +309,9 @@ describe('search on the real decoder', () => {
     const sampled = captionFeatures(model, vocab, features, N, { method: 'sample', seed: 1, temperature: 0.7 });
     expect(sampled).toHaveLength(N);
     expect(captionFeatures(model, vocab, features, 0)).toEqual([]);
-    expect(() => captionFeatures(model, Vocabulary.fromWords(['x']), features, N)).toThrow(/vocabulary has 5 words but the model predicts 24/);
+    expect(() => captionFeatures(model, Vocabulary.fromWords(['x']), features, N)).toThrow(
+      /vocabulary has 5 words but the model predicts 24/,
+    );
   });
 
   it('captionFeatures isolates an image with a non-finite feature and refuses features of the wrong width', () => {
@@ -308,7 +325,13 @@ describe('search on the real decoder', () => {
   });
 
   it('a briefly trained decoder reproduces the captions it learned, greedy and beam', () => {
-    const captions = ['a dog runs on the grass', 'two children play in the water', 'a man rides a red bike', 'the cat sleeps', 'a girl in a pink dress jumps'];
+    const captions = [
+      'a dog runs on the grass',
+      'two children play in the water',
+      'a man rides a red bike',
+      'the cat sleeps',
+      'a girl in a pink dress jumps',
+    ];
     const v = Vocabulary.build(captions, { minCount: 1 });
     const cfg: DecoderConfig = { featureDim: 16, embedDim: 16, hiddenDim: 32, layers: 1, vocabSize: v.size, dropout: 0 };
     const r = new Rng(3);

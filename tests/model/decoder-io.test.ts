@@ -27,7 +27,9 @@ let dirs = 0;
 const newDir = () => join(tmp, `d${++dirs}`);
 
 function bundle(seed: number): DecoderBundle {
-  const vocab = Vocabulary.build(['a dog runs on the grass', 'a brown dog sits', 'the grass is green', "a child's red ball"], { minCount: 1 });
+  const vocab = Vocabulary.build(['a dog runs on the grass', 'a brown dog sits', 'the grass is green', "a child's red ball"], {
+    minCount: 1,
+  });
   const config: DecoderConfig = { featureDim: 12, embedDim: 6, hiddenDim: 8, layers: 2, vocabSize: vocab.size, dropout: 0.1 };
   const rng = new Rng(seed);
   const params = initParams(config, seed, {
@@ -40,7 +42,13 @@ function bundle(seed: number): DecoderBundle {
     config,
     params,
     vocab,
-    feature: { encoder: 'mobilenet_v2', encoderId: 'mobilenet_v2@788027b53856f594', outputs: ['out_relu'], dim: 12, preprocessing: { resize: 'fill 224' } },
+    feature: {
+      encoder: 'mobilenet_v2',
+      encoderId: 'mobilenet_v2@788027b53856f594',
+      outputs: ['out_relu'],
+      dim: 12,
+      preprocessing: { resize: 'fill 224' },
+    },
     training: { dataset: 'unit test', epochs: 3, seed },
   };
 }
@@ -127,7 +135,9 @@ describe('decoder directory I/O', () => {
   it('refuses to save an inconsistent bundle before writing anything', () => {
     const dir = newDir();
     const b = bundle(1);
-    expect(() => saveDecoder(dir, { ...b, config: { ...b.config, vocabSize: b.config.vocabSize + 1 } })).toThrow(/vocabulary has \d+ words but config.vocabSize/);
+    expect(() => saveDecoder(dir, { ...b, config: { ...b.config, vocabSize: b.config.vocabSize + 1 } })).toThrow(
+      /vocabulary has \d+ words but config.vocabSize/,
+    );
     const missing = { ...b.params };
     delete missing.Wh_1;
     expect(() => saveDecoder(dir, { ...b, params: missing })).toThrow(/parameter Wh_1 is missing/);
@@ -155,7 +165,9 @@ describe('decoder directory I/O', () => {
       const d = fresh();
       const cfg = JSON.parse(readFileSync(join(d, CONFIG_FILE), 'utf8'));
       writeFileSync(join(d, CONFIG_FILE), JSON.stringify({ ...cfg, formatVersion: DECODER_FORMAT_VERSION + 1 }));
-      expect(loadError(d).message).toMatch(/config\.json: decoder format version 2 is newer than this Lenscribe reads \(1\); update Lenscribe/);
+      expect(loadError(d).message).toMatch(
+        /config\.json: decoder format version 2 is newer than this Lenscribe reads \(1\); update Lenscribe/,
+      );
     });
     it('a broken or inconsistent config', () => {
       const d = fresh();
@@ -256,7 +268,9 @@ describe('decoder directory I/O', () => {
       const vocabTs = new URL('../../src/model/vocab.ts', import.meta.url).href;
       // A saver that alternates between two parameter sets (seed 0 and seed 1) forever.
       const script = join(tmp, 'saver.ts');
-      writeFileSync(script, `
+      writeFileSync(
+        script,
+        `
 import { saveDecoder } from '${modelIo}';
 import { initParams } from '${modelTs}';
 import { Vocabulary } from '${vocabTs}';
@@ -267,9 +281,12 @@ for (let i = 0; ; i++) {
   saveDecoder(process.argv[2], { config, params: sets[i % 2], vocab, feature: { encoder: 'x', dim: 64 }, training: { seed: i % 2 } });
   if (i === 0) process.stdout.write('saved\\n');
 }
-`);
+`,
+      );
       const { initParams: init } = await import('../../src/model/decoder.js');
-      const expected = [0, 1].map((s) => bits(init({ featureDim: 64, embedDim: 32, hiddenDim: 64, layers: 1, vocabSize: 304, dropout: 0 }, s).W_vocab!));
+      const expected = [0, 1].map((s) =>
+        bits(init({ featureDim: 64, embedDim: 32, hiddenDim: 64, layers: 1, vocabSize: 304, dropout: 0 }, s).W_vocab!),
+      );
       const rng = new Rng(99);
       for (let round = 0; round < 4; round++) {
         const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -41,13 +41,15 @@ describe('caption model', () => {
     const { hiddenDim: H, embedDim: W, vocabSize: V } = tinyConfig;
     expect(q.W_embed.length).toBe(12 * W);
     expect(Array.from(q.W_embed.subarray(0, V * W))).toEqual(Array.from(p.W_embed));
-    for (let r = 0; r < H; r++) expect(Array.from(q.W_vocab.subarray(r * 12, r * 12 + V))).toEqual(Array.from(p.W_vocab.subarray(r * V, (r + 1) * V)));
+    for (let r = 0; r < H; r++)
+      expect(Array.from(q.W_vocab.subarray(r * 12, r * 12 + V))).toEqual(Array.from(p.W_vocab.subarray(r * V, (r + 1) * V)));
     expect(Array.from(q.b_vocab.subarray(0, V))).toEqual(Array.from(p.b_vocab));
     expect(q.b_vocab[11]).toBe(Math.min(...p.b_vocab));
     expect(q.Wh_0).toEqual(p.Wh_0);
     expect(() => expandVocabulary(p, 3, 1)).toThrow(/smaller/);
     // The old words' scores relative to each other are unchanged.
-    const a = createStepModel(p), b = createStepModel(q);
+    const a = createStepModel(p),
+      b = createStepModel(q);
     const f = Float32Array.from(randomBatch(tinyConfig, 1, 3, 13).features);
     const la = a.step(a.initState(f, 1), Int32Array.from([1]));
     const lb = b.step(b.initState(f, 1), Int32Array.from([1]));
@@ -122,9 +124,15 @@ describe('caption model', () => {
     const a = new DecoderStepModel(p32, { inputTable: true });
     const b = new DecoderStepModel(p32, { inputTable: false });
     const feats = Float32Array.from(randomBatch(tinyConfig, 2, 4, 9).features);
-    const sa = a.initState(feats, 2), sb = b.initState(feats, 2);
-    for (const tokens of [[1, 1], [5, 8], [2, 0]]) {
-      const la = a.step(sa, Int32Array.from(tokens)), lb = b.step(sb, Int32Array.from(tokens));
+    const sa = a.initState(feats, 2),
+      sb = b.initState(feats, 2);
+    for (const tokens of [
+      [1, 1],
+      [5, 8],
+      [2, 0],
+    ]) {
+      const la = a.step(sa, Int32Array.from(tokens)),
+        lb = b.step(sb, Int32Array.from(tokens));
       for (let i = 0; i < la.length; i++) expect(la[i]).toBeCloseTo(lb[i], 5);
     }
     expect(() => a.step(sa, Int32Array.from([1, 99]))).toThrow(/outside vocabulary/);
@@ -133,13 +141,17 @@ describe('caption model', () => {
   it('int8 weights keep log-probabilities close and the greedy choice mostly the same', () => {
     const config = { ...tinyConfig, hiddenDim: 64, embedDim: 32, vocabSize: 50, layers: 1 };
     const p32 = castParams(tinyParams(config, 14), 'float32');
-    const a = new DecoderStepModel(p32), b = new DecoderStepModel(p32, { int8: true });
+    const a = new DecoderStepModel(p32),
+      b = new DecoderStepModel(p32, { int8: true });
     const n = 16;
     const feats = Float32Array.from(randomBatch(config, n, 4, 14).features);
-    const sa = a.initState(feats, n), sb = b.initState(feats, n);
+    const sa = a.initState(feats, n),
+      sb = b.initState(feats, n);
     const tokens = Int32Array.from({ length: n }, (_, i) => 4 + i);
-    const la = a.step(sa, tokens), lb = b.step(sb, tokens);
-    let worst = 0, same = 0;
+    const la = a.step(sa, tokens),
+      lb = b.step(sb, tokens);
+    let worst = 0,
+      same = 0;
     for (let i = 0; i < la.length; i++) worst = Math.max(worst, Math.abs(la[i] - lb[i]));
     for (let r = 0; r < n; r++) {
       const row = (x: Float32Array) => Array.from(x.subarray(r * 50, (r + 1) * 50));

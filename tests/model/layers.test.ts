@@ -21,7 +21,10 @@ describe('affine', () => {
   it('passes the gradient check in float64', () => {
     const rng = new Rng(1);
     const [N, D, M] = [4, 5, 3];
-    const x = randn(rng, N * D), w = randn(rng, D * M), b = randn(rng, M), dout = randn(rng, N * M);
+    const x = randn(rng, N * D),
+      w = randn(rng, D * M),
+      b = randn(rng, M),
+      dout = randn(rng, N * M);
     const f = () => dot(affineForward(x, w, b, N, D, M)[0], dout);
     const g = affineBackward(dout, affineForward(x, w, b, N, D, M)[1]);
     expect(relError(g.dx, numericGradient(f, x))).toBeLessThan(TOL);
@@ -34,7 +37,10 @@ describe('temporal affine', () => {
   it('applies the same map at every step and passes the gradient check', () => {
     const rng = new Rng(2);
     const [T, N, D, M] = [3, 2, 4, 5];
-    const x = randn(rng, T * N * D), w = randn(rng, D * M), b = randn(rng, M), dout = randn(rng, T * N * M);
+    const x = randn(rng, T * N * D),
+      w = randn(rng, D * M),
+      b = randn(rng, M),
+      dout = randn(rng, T * N * M);
     const [out, cache] = temporalAffineForward(x, w, b, T, N, D, M);
     // Step 2, sequence 1 equals the plain affine map of that row.
     const row = x.subarray((2 * N + 1) * D, (2 * N + 2) * D);
@@ -134,7 +140,8 @@ describe('dropout', () => {
 
   it('passes the gradient check with a fixed mask', () => {
     const rng = new Rng(11);
-    const x = randn(rng, 30), dout = randn(rng, 30);
+    const x = randn(rng, 30),
+      dout = randn(rng, 30);
     const f = () => dot(dropoutForward(x, 0.4, new Rng(7), true)[0], dout);
     const dx = dropoutBackward(dout, dropoutForward(x, 0.4, new Rng(7), true)[1]);
     const num = numericGradient(f, x);

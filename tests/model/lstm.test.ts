@@ -21,8 +21,14 @@ function params(rng: Rng, Dx: number, H: number): LstmParams<Float64Array> {
 describe('LSTM step', () => {
   it('matches the lecture formulas for one unit', () => {
     // N=1, Dx=1, H=1: gates are plain scalars.
-    const p = { Wx: Float64Array.from([0.1, 0.2, 0.3, 0.4]), Wh: Float64Array.from([-0.5, 0.6, -0.7, 0.8]), b: Float64Array.from([0, 1, 0, 0]) };
-    const x = Float64Array.from([2]), h = Float64Array.from([0.5]), c = Float64Array.from([-1]);
+    const p = {
+      Wx: Float64Array.from([0.1, 0.2, 0.3, 0.4]),
+      Wh: Float64Array.from([-0.5, 0.6, -0.7, 0.8]),
+      b: Float64Array.from([0, 1, 0, 0]),
+    };
+    const x = Float64Array.from([2]),
+      h = Float64Array.from([0.5]),
+      c = Float64Array.from([-1]);
     const [hn, cn] = lstmStepForward(x, h, c, p, 1, 1, 1);
     const s = (v: number) => 1 / (1 + Math.exp(-v));
     const a = [0.2 - 0.25, 0.4 + 0.3 + 1, 0.6 - 0.35, 0.8 + 0.4];
@@ -34,9 +40,12 @@ describe('LSTM step', () => {
   it('passes the gradient check for every input and parameter', () => {
     const rng = new Rng(21);
     const [N, Dx, H] = [3, 4, 5];
-    const x = randn(rng, N * Dx), h = randn(rng, N * H), c = randn(rng, N * H);
+    const x = randn(rng, N * Dx),
+      h = randn(rng, N * H),
+      c = randn(rng, N * H);
     const p = params(rng, Dx, H);
-    const dh = randn(rng, N * H), dc = randn(rng, N * H);
+    const dh = randn(rng, N * H),
+      dc = randn(rng, N * H);
     const f = () => {
       const [hn, cn] = lstmStepForward(x, h, c, p, N, Dx, H);
       return dot(hn, dh) + dot(cn, dc);
@@ -55,10 +64,13 @@ describe('LSTM sequence', () => {
   it('equals running the step T times', () => {
     const rng = new Rng(22);
     const [T, N, Dx, H] = [4, 2, 3, 5];
-    const x = randn(rng, T * N * Dx), h0 = randn(rng, N * H), c0 = randn(rng, N * H);
+    const x = randn(rng, T * N * Dx),
+      h0 = randn(rng, N * H),
+      c0 = randn(rng, N * H);
     const p = params(rng, Dx, H);
     const [hs, cache] = lstmForward(x, h0, c0, p, T, N, Dx, H);
-    let h = h0, c = c0;
+    let h = h0,
+      c = c0;
     for (let t = 0; t < T; t++) {
       [h, c] = lstmStepForward(x.slice(t * N * Dx, (t + 1) * N * Dx), h, c, p, N, Dx, H);
       const got = hs.subarray(t * N * H, (t + 1) * N * H);
@@ -71,7 +83,9 @@ describe('LSTM sequence', () => {
   it('passes the gradient check for x, h0, c0 and the parameters', () => {
     const rng = new Rng(23);
     const [T, N, Dx, H] = [5, 3, 4, 3];
-    const x = randn(rng, T * N * Dx), h0 = randn(rng, N * H), c0 = randn(rng, N * H);
+    const x = randn(rng, T * N * Dx),
+      h0 = randn(rng, N * H),
+      c0 = randn(rng, N * H);
     const p = params(rng, Dx, H);
     const dh = randn(rng, T * N * H);
     const f = () => dot(lstmForward(x, h0, c0, p, T, N, Dx, H)[0], dh);
@@ -112,7 +126,9 @@ describe('stacked LSTM', () => {
   it('feeds each layer the one below: one layer of the stack equals a plain LSTM', () => {
     const rng = new Rng(25);
     const [T, N, Dx, H] = [3, 2, 3, 4];
-    const x = randn(rng, T * N * Dx), h0 = randn(rng, N * H), c0 = randn(rng, N * H);
+    const x = randn(rng, T * N * Dx),
+      h0 = randn(rng, N * H),
+      c0 = randn(rng, N * H);
     const p = params(rng, Dx, H);
     const [a] = stackedLstmForward(x, [h0], [c0], [p], T, N, Dx, H);
     const [b] = lstmForward(x, h0, c0, p, T, N, Dx, H);

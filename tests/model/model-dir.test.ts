@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCard, encoderDir } from '../../src/inference/encoder/card.js';
-import {
-  FLICKR8K_CREDIT,
-  encoderFileRef,
-  loadModel,
-  loadModelDir,
-  writeModelDir,
-  type ManifestInput,
-} from '../../src/model/model-dir.js';
+import { FLICKR8K_CREDIT, encoderFileRef, loadModel, loadModelDir, writeModelDir, type ManifestInput } from '../../src/model/model-dir.js';
 import { CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE, saveDecoder } from '../../src/model/decoder-io.js';
 import { initParams } from '../../src/model/decoder.js';
 import type { DecoderConfig } from '../../src/model/types.js';
@@ -42,7 +35,12 @@ function freshModel(): string {
   const d = mkdtempSync(join(tmpdir(), 'lenscribe-modeldir-'));
   const vocab = Vocabulary.build(['a dog runs on the grass', 'a dog sits', 'the grass is green'], { minCount: 1 });
   const config: DecoderConfig = { featureDim: 384, embedDim: 8, hiddenDim: 16, layers: 1, vocabSize: vocab.size, dropout: 0 };
-  saveDecoder(d, { config, params: initParams(config, 7), vocab, feature: { encoder: card.name, outputs: ['block_10_expand_relu'], dim: 384 } });
+  saveDecoder(d, {
+    config,
+    params: initParams(config, 7),
+    vocab,
+    feature: { encoder: card.name, outputs: ['block_10_expand_relu'], dim: 384 },
+  });
   writeModelDir(d, manifestFor(d, config), [CONFIG_FILE]);
   return d;
 }
@@ -98,7 +96,12 @@ describe('model directory', () => {
     writeFileSync(join(d, 'model.json'), JSON.stringify({ ...m, features: { ...m.features, dim: 1280 } }));
     expect(() => loadModelDir(d)).toThrow(/"features.dim" is 1280 but the outputs add up to 384/);
     // A decoding setting the decoder cannot use is refused at load, not on every caption batch.
-    for (const decoding of [{ beam: 0 }, { beam: 3, noRepeatNgram: '3' }, { beam: 3, noRepeatNgram: -1 }, { beam: 3, noRepeatNgram: 1.5 }]) {
+    for (const decoding of [
+      { beam: 0 },
+      { beam: 3, noRepeatNgram: '3' },
+      { beam: 3, noRepeatNgram: -1 },
+      { beam: 3, noRepeatNgram: 1.5 },
+    ]) {
       writeFileSync(join(d, 'model.json'), JSON.stringify({ ...m, decoding }));
       expect(() => loadModelDir(d)).toThrow(/"decoding\.(beam|noRepeatNgram)" must be an integer/);
     }

@@ -60,7 +60,9 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** ‖a − b‖ / max(‖a‖, ‖b‖): for comparing whole tensors (e.g. float32 against float64). */
 export function normRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, na = 0, nb = 0;
+  let d = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     d += (a[i] - b[i]) ** 2;
     na += a[i] ** 2;

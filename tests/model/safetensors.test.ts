@@ -70,7 +70,9 @@ describe('safetensors', () => {
   });
 
   it('refuses to encode data that does not fit its shape', () => {
-    expect(() => encodeSafetensors({ x: { shape: [2, 3], data: new Float32Array(5) } })).toThrow(/x: shape \[2, 3\] needs 6 values, data has 5/);
+    expect(() => encodeSafetensors({ x: { shape: [2, 3], data: new Float32Array(5) } })).toThrow(
+      /x: shape \[2, 3\] needs 6 values, data has 5/,
+    );
   });
 
   it('reads the unpadded, differently ordered files other writers produce', () => {
@@ -79,7 +81,11 @@ describe('safetensors', () => {
     const data = new Uint8Array(20);
     data.set(new Uint8Array(b.buffer), 0);
     data.set(new Uint8Array(a.buffer), 8);
-    const file = craft({ a: { dtype: 'F32', shape: [3], data_offsets: [8, 20] }, b: { dtype: 'F32', shape: [1, 2], data_offsets: [0, 8] } }, data, false);
+    const file = craft(
+      { a: { dtype: 'F32', shape: [3], data_offsets: [8, 20] }, b: { dtype: 'F32', shape: [1, 2], data_offsets: [0, 8] } },
+      data,
+      false,
+    );
     const { tensors, metadata } = decodeSafetensors(file);
     expect(metadata).toEqual({});
     expect(Array.from(tensors.get('a')!.data)).toEqual([1, 2, 3]);
@@ -88,7 +94,10 @@ describe('safetensors', () => {
   });
 
   describe('gives a specific error naming the file', () => {
-    const good = encodeSafetensors({ a: { shape: [4], data: new Float32Array([1, 2, 3, 4]) }, b: { shape: [2], data: new Float32Array([5, 6]) } });
+    const good = encodeSafetensors({
+      a: { shape: [4], data: new Float32Array([1, 2, 3, 4]) },
+      b: { shape: [2], data: new Float32Array([5, 6]) },
+    });
     const { len } = headerOf(good);
     const file = (name: string, bytes: Uint8Array) => {
       const p = join(tmp, name);
@@ -109,12 +118,19 @@ describe('safetensors', () => {
       expect((err as Error).message).toMatch(pattern);
     };
 
-    it('empty file', () => expectError('empty.safetensors', new Uint8Array(0), /too short/) );
+    it('empty file', () => expectError('empty.safetensors', new Uint8Array(0), /too short/));
     it('file not found', () => expect(() => readSafetensors(join(tmp, 'nope.safetensors'))).toThrow(/nope\.safetensors: file not found/));
-    it('truncated in the data', () => expectError('trunc-data.safetensors', good.subarray(0, good.length - 3), /tensor b: data_offsets \[16, 24\] point past the end of the data \(21 bytes\); file truncated/));
-    it('truncated in the header', () => expectError('trunc-header.safetensors', good.subarray(0, 20), /truncated: header says \d+ header bytes but the file has only 12/));
+    it('truncated in the data', () =>
+      expectError(
+        'trunc-data.safetensors',
+        good.subarray(0, good.length - 3),
+        /tensor b: data_offsets \[16, 24\] point past the end of the data \(21 bytes\); file truncated/,
+      ));
+    it('truncated in the header', () =>
+      expectError('trunc-header.safetensors', good.subarray(0, 20), /truncated: header says \d+ header bytes but the file has only 12/));
     it('truncated in the length field', () => expectError('trunc-len.safetensors', good.subarray(0, 5), /truncated: 5 bytes, too short/));
-    it('implausible header length (not a safetensors file)', () => expectError('png.safetensors', Buffer.from('\x89PNG\r\n\x1a\n-some-image-data'), /header length \d+ is implausible/));
+    it('implausible header length (not a safetensors file)', () =>
+      expectError('png.safetensors', Buffer.from('\x89PNG\r\n\x1a\n-some-image-data'), /header length \d+ is implausible/));
     it('header that is not JSON', () => {
       const bad = good.slice();
       bad[8 + 5] = 0x7b; // a '{' inside a key breaks the JSON
@@ -122,11 +138,17 @@ describe('safetensors', () => {
       expectError('badjson.safetensors', bad, /header is not valid JSON/);
     });
     it('header pointing out of range', () => {
-      const f = craft({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [1000, 1008] } }, new Uint8Array(24));
+      const f = craft(
+        { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [1000, 1008] } },
+        new Uint8Array(24),
+      );
       expectError('range.safetensors', f, /tensor b: data_offsets \[1000, 1008\] point past the end of the data \(24 bytes\)/);
     });
     it('overlapping or holed offsets', () => {
-      const f = craft({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [12, 20] } }, new Uint8Array(24));
+      const f = craft(
+        { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [12, 20] } },
+        new Uint8Array(24),
+      );
       expectError('overlap.safetensors', f, /tensor b: data starts at 12 but the previous tensor ends at 16/);
       const g = craft({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(24));
       expectError('trailing.safetensors', g, /8 bytes after the last tensor/);

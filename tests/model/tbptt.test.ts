@@ -21,7 +21,9 @@ const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = ti
 function byHand(params: Params<Float64Array>, batch: CaptionBatch<Float64Array>, cuts: number[]) {
   const { n: N, t: T } = batch;
   const S = T - 1;
-  const ids = new Int32Array(S * N), targets = new Int32Array(S * N), mask = new Uint8Array(S * N);
+  const ids = new Int32Array(S * N),
+    targets = new Int32Array(S * N),
+    mask = new Uint8Array(S * N);
   for (let s = 0; s < S; s++)
     for (let n = 0; n < N; n++) {
       targets[s * N + n] = batch.captions[n * T + s + 1];
@@ -30,7 +32,8 @@ function byHand(params: Params<Float64Array>, batch: CaptionBatch<Float64Array>,
     }
   const tokens = mask.reduce((a, b) => a + b, 0);
   const x = new Float64Array(N * D);
-  for (let n = 0; n < N; n++) for (let j = 0; j < D; j++) x[n * D + j] = (batch.features[n * D + j] - params.feature_mean[j]) / params.feature_std[j];
+  for (let n = 0; n < N; n++)
+    for (let j = 0; j < D; j++) x[n * D + j] = (batch.features[n * D + j] - params.feature_mean[j]) / params.feature_std[j];
   const [proj, projCache] = affineForward(x, params.W_proj, params.b_proj, N, D, L * H);
   const h0 = proj.map(Math.tanh);
   let hs: Float64Array[] = Array.from({ length: L }, (_, l) => {
@@ -93,7 +96,11 @@ describe('truncated BPTT', () => {
 
   it('a shorter window cuts the gradient at its edges, exactly as done by hand', () => {
     const full = lossAndGrads(params, batch);
-    for (const [window, cuts] of [[3, [3, 6]], [5, [5]], [1, [1, 2, 3, 4, 5, 6, 7]]] as const) {
+    for (const [window, cuts] of [
+      [3, [3, 6]],
+      [5, [5]],
+      [1, [1, 2, 3, 4, 5, 6, 7]],
+    ] as const) {
       const r = lossAndGrads(params, batch, { tbpttWindow: window });
       const hand = byHand(params, batch, [...cuts]);
       // Values are carried across the edges: the loss is the same as full BPTT's.

@@ -13,8 +13,25 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('tokenize', () => {
   it('lowercases, drops punctuation and keeps apostrophes and hyphens inside words', () => {
     expect(tokenize('A Dog, running!  On the beach.')).toEqual(['a', 'dog', 'running', 'on', 'the', 'beach']);
-    expect(tokenize("The dog's ball; don't \u2018stop\u2019 \u2014 dogs' toys")).toEqual(['the', "dog's", 'ball', "don't", 'stop', 'dogs', 'toys']);
-    expect(tokenize('a t-shirt on a 3-year-old, -dash- and rock\u2019n\u2019roll')).toEqual(['a', 't-shirt', 'on', 'a', '3-year-old', 'dash', 'and', "rock'n'roll"]);
+    expect(tokenize("The dog's ball; don't \u2018stop\u2019 \u2014 dogs' toys")).toEqual([
+      'the',
+      "dog's",
+      'ball',
+      "don't",
+      'stop',
+      'dogs',
+      'toys',
+    ]);
+    expect(tokenize('a t-shirt on a 3-year-old, -dash- and rock\u2019n\u2019roll')).toEqual([
+      'a',
+      't-shirt',
+      'on',
+      'a',
+      '3-year-old',
+      'dash',
+      'and',
+      "rock'n'roll",
+    ]);
     expect(tokenize('2 dogs at 12:30 (in 1999)')).toEqual(['2', 'dogs', 'at', '12', '30', 'in', '1999']);
     expect(tokenize('Café CRÈME <unk>')).toEqual(['café', 'crème', 'unk']);
     expect(tokenize(' ... !!! ')).toEqual([]);
@@ -84,16 +101,27 @@ describe('Vocabulary', () => {
       return p;
     };
     expect(() => Vocabulary.load(join(tmp, 'missing.json'))).toThrow(/missing\.json: cannot read vocabulary \(ENOENT\)/);
-    expect(() => Vocabulary.load(write('trunc.json', JSON.stringify(good).slice(0, 30)))).toThrow(/trunc\.json: vocabulary is not valid JSON/);
-    expect(() => Vocabulary.load(write('newer.json', { ...good, version: VOCAB_FORMAT_VERSION + 1 }))).toThrow(/newer\.json: .*version 2 is newer/);
-    expect(() => Vocabulary.load(write('specials.json', { ...good, words: ['<start>', '<pad>', ...good.words.slice(2)] }))).toThrow(/id 0 must be <pad>/);
+    expect(() => Vocabulary.load(write('trunc.json', JSON.stringify(good).slice(0, 30)))).toThrow(
+      /trunc\.json: vocabulary is not valid JSON/,
+    );
+    expect(() => Vocabulary.load(write('newer.json', { ...good, version: VOCAB_FORMAT_VERSION + 1 }))).toThrow(
+      /newer\.json: .*version 2 is newer/,
+    );
+    expect(() => Vocabulary.load(write('specials.json', { ...good, words: ['<start>', '<pad>', ...good.words.slice(2)] }))).toThrow(
+      /id 0 must be <pad>/,
+    );
     expect(() => Vocabulary.load(write('dup.json', { ...good, words: [...good.words, 'dog'] }))).toThrow(/"dog" appears twice/);
-    expect(() => Vocabulary.load(write('bad.json', { ...good, words: [...good.words, 'Two Words'] }))).toThrow(/not a single normalised token/);
+    expect(() => Vocabulary.load(write('bad.json', { ...good, words: [...good.words, 'Two Words'] }))).toThrow(
+      /not a single normalised token/,
+    );
     expect(() => Vocabulary.load(write('other.json', { words: good.words }))).toThrow(/not a Lenscribe vocabulary/);
   });
 
   it.skipIf(!existsSync(FLICKR))('builds a sensible vocabulary from the real Flickr8k captions', () => {
-    const all = readFileSync(FLICKR, 'utf8').trim().split('\n').flatMap((l) => (JSON.parse(l) as { captions: string[] }).captions);
+    const all = readFileSync(FLICKR, 'utf8')
+      .trim()
+      .split('\n')
+      .flatMap((l) => (JSON.parse(l) as { captions: string[] }).captions);
     expect(all.length).toBeGreaterThan(30_000);
     const v = Vocabulary.build(all, { minCount: 5 });
     // Flickr8k with min-count 5 has a few thousand words (cs231n-style preprocessing gives ~2,500–3,000).
@@ -102,7 +130,8 @@ describe('Vocabulary', () => {
     expect(v.words.slice(4, 6)).toEqual(['a', 'in']);
     const counts = countWords(all);
     for (const w of v.words.slice(4)) expect(counts.get(w)!).toBeGreaterThanOrEqual(5);
-    let unk = 0, total = 0;
+    let unk = 0,
+      total = 0;
     for (const c of all.slice(0, 2000)) {
       const ids = v.encode(c);
       total += ids.length - 2;

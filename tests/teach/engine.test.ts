@@ -16,7 +16,10 @@ const modelDir = testModelDir();
 
 async function labeledSet(n: number): Promise<LabeledExample[]> {
   const photos = flickrPhotos(n, 400);
-  const f = await features(modelDir!, photos.map((p) => join(FLICKR, p.file)));
+  const f = await features(
+    modelDir!,
+    photos.map((p) => join(FLICKR, p.file)),
+  );
   return photos.map((p, i) => ({
     id: i + 1,
     path: join(FLICKR, p.file),
@@ -38,8 +41,10 @@ describe.skipIf(!modelDir)('fine-tune engine safety', () => {
     const { embedDim: W, hiddenDim: H } = base.decoder.config;
     expect(g.params.W_embed.subarray(0, V * W)).toEqual(base.decoder.params.W_embed);
     const V2 = g.vocab.size;
-    for (let r = 0; r < H; r += 7) expect(g.params.W_vocab.subarray(r * V2, r * V2 + V)).toEqual(base.decoder.params.W_vocab.subarray(r * V, (r + 1) * V));
-    for (const k of Object.keys(base.decoder.params)) if (!['W_embed', 'W_vocab', 'b_vocab'].includes(k)) expect(g.params[k]).toEqual(base.decoder.params[k]);
+    for (let r = 0; r < H; r += 7)
+      expect(g.params.W_vocab.subarray(r * V2, r * V2 + V)).toEqual(base.decoder.params.W_vocab.subarray(r * V, (r + 1) * V));
+    for (const k of Object.keys(base.decoder.params))
+      if (!['W_embed', 'W_vocab', 'b_vocab'].includes(k)) expect(g.params[k]).toEqual(base.decoder.params[k]);
 
     // Old words' scores are unchanged: log-probabilities differ by one constant per row (the normaliser).
     const D = base.decoder.config.featureDim;
@@ -90,19 +95,42 @@ describe.skipIf(!modelDir)('fine-tune engine safety', () => {
 });
 
 describe('renames', () => {
-  const word = (w: string, photos: number, anchors: Array<[string, number]>) => ({ word: w, id: 0, photos, anchors: anchors.map(([a, weight]) => ({ word: a, weight })) });
+  const word = (w: string, photos: number, anchors: Array<[string, number]>) => ({
+    word: w,
+    id: 0,
+    photos,
+    anchors: anchors.map(([a, weight]) => ({ word: a, weight })),
+  });
   it('take a new word used in several photos where the model expects an old one, not a one-off', () => {
     // A single "foal" photo the base model took for a dog must not turn every dog into a foal.
-    const renamed = renamedWords([word('rexo', 22, [['dog', 0.82], ['black', 0.05]]), word('foal', 1, [['dog', 0.96]]), word('hatted', 1, [['man', 0.64]])]);
+    const renamed = renamedWords([
+      word('rexo', 22, [
+        ['dog', 0.82],
+        ['black', 0.05],
+      ]),
+      word('foal', 1, [['dog', 0.96]]),
+      word('hatted', 1, [['man', 0.64]]),
+    ]);
     expect([...renamed]).toEqual([['dog', { word: 'rexo', weight: 0.82 }]]);
   });
   it('give an old word to the best supported of two claims, and ignore weak anchors', () => {
-    const renamed = renamedWords([word('biscuit', 4, [['dog', 0.9]]), word('rexo', 12, [['dog', 0.6], ['cat', 0.2]])]);
+    const renamed = renamedWords([
+      word('biscuit', 4, [['dog', 0.9]]),
+      word('rexo', 12, [
+        ['dog', 0.6],
+        ['cat', 0.2],
+      ]),
+    ]);
     expect(renamed.get('dog')?.word).toBe('rexo');
     expect(renamed.has('cat')).toBe(false);
   });
   it('let a new word replace only its best supported old word', () => {
-    const renamed = renamedWords([word('rexo', 10, [['dog', 0.55], ['puppy', 0.35]])]);
+    const renamed = renamedWords([
+      word('rexo', 10, [
+        ['dog', 0.55],
+        ['puppy', 0.35],
+      ]),
+    ]);
     expect([...renamed]).toEqual([['dog', { word: 'rexo', weight: 0.55 }]]);
   });
 });

@@ -21,7 +21,8 @@ const LEAD_CACHE = '/work/runs/featcache';
 /** Why the acceptance test cannot run, or null. */
 export function missingForAcceptance(): string | null {
   if (!existsSync(join(FLICKR, 'captions.jsonl'))) return `${FLICKR}/captions.jsonl (Flickr8k) is missing`;
-  if (!existsSync(join(defaultModelDir, 'model.json')) && !existsSync(join(RUN, 'model.json'))) return `no base model: neither ${defaultModelDir}/model.json nor ${RUN}/model.json exists`;
+  if (!existsSync(join(defaultModelDir, 'model.json')) && !existsSync(join(RUN, 'model.json')))
+    return `no base model: neither ${defaultModelDir}/model.json nor ${RUN}/model.json exists`;
   return null;
 }
 
@@ -63,7 +64,11 @@ export async function features(modelDir: string, paths: string[]): Promise<{ fea
     const cacheDir = workerCacheDir();
     const lead = join(LEAD_CACHE, encoder.id);
     if (!existsSync(join(cacheDir, encoder.id)) && existsSync(lead)) cpSync(lead, join(cacheDir, encoder.id), { recursive: true });
-    const r = await extractFeatures(encoder, paths, { cacheDir, outputs: manifest.features.outputs.map((o) => o.name), flip: manifest.features.flipAverage ? 'average' : 'none' });
+    const r = await extractFeatures(encoder, paths, {
+      cacheDir,
+      outputs: manifest.features.outputs.map((o) => o.name),
+      flip: manifest.features.flipAverage ? 'average' : 'none',
+    });
     return { features: r.features, dim: r.dim, rowOf: r.rowOf };
   } finally {
     await encoder.close();

@@ -18,7 +18,8 @@ import { tempDir } from '../library/fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from '../library/model.js';
 
 const shared = testModelDir();
-const cli = (args: string[], timeout = 600_000) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8', timeout });
+const cli = (args: string[], timeout = 600_000) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8', timeout });
 const hashes = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, sha256File(join(dir, f))]));
 
 /** A library of 24 Flickr8k photos, 12 of them with the user's own captions (dogs renamed "rexo"), and a model with a replay set. */
@@ -28,7 +29,12 @@ async function setup(): Promise<{ d: string; libDir: string; modelDir: string; u
   const modelDir = join(d, 'base-model');
   cpSync(shared!, modelDir, { recursive: true });
   const data = join(d, 'train.jsonl');
-  writeFileSync(data, flickrPhotos(300).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    data,
+    flickrPhotos(300)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const r = cli(['models', 'replay', modelDir, '--data', data, '--images', FLICKR, '--train-images', '120', '--cache', join(d, 'cache')]);
   expect(r.status, r.stderr).toBe(0);
   expect(existsSync(join(modelDir, 'replay.safetensors'))).toBe(true);
@@ -94,7 +100,9 @@ describe.skipIf(!shared)('teaching through the library and the CLI', () => {
   it('SIGKILL during fine-tuning leaves the database and active model intact and offers resume or discard', async () => {
     const { libDir, modelDir } = await setup();
     const baseHashes = hashes(modelDir);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'finetune', '--library', libDir, '--epochs', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'finetune', '--library', libDir, '--epochs', '60'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? -1 : code)));
     // Kill once an epoch's checkpoint is on disk (mid-training).
     const modelsDir = join(libDir, 'models');
@@ -102,7 +110,9 @@ describe.skipIf(!shared)('teaching through the library and the CLI', () => {
     let checkpoint = false;
     while (Date.now() < end && !checkpoint) {
       await new Promise((r) => setTimeout(r, 100));
-      checkpoint = existsSync(modelsDir) && readdirSync(modelsDir).some((f) => f.endsWith('.partial') && existsSync(join(modelsDir, f, 'checkpoint.safetensors')));
+      checkpoint =
+        existsSync(modelsDir) &&
+        readdirSync(modelsDir).some((f) => f.endsWith('.partial') && existsSync(join(modelsDir, f, 'checkpoint.safetensors')));
     }
     expect(checkpoint).toBe(true);
     child.kill('SIGKILL');

@@ -27,7 +27,10 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     const base = baseModel();
     const { train, val } = flickr();
     const labeledImgs = train
-      .filter((img) => isDog(img) && img.captions.some((c) => tokenize(c).filter((w) => w === 'dog').length === 1 && !tokenize(c).includes('dogs')))
+      .filter(
+        (img) =>
+          isDog(img) && img.captions.some((c) => tokenize(c).filter((w) => w === 'dog').length === 1 && !tokenize(c).includes('dogs')),
+      )
       .slice(0, 20);
     const replayTrain = train.filter((_, i) => i % 8 === 3).filter((img) => !labeledImgs.includes(img));
     const dogs = val.filter(isDog);
@@ -63,7 +66,10 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     const caption = (imgs: typeof val) => {
       const feats = new Float32Array(imgs.length * D);
       imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
-      return decoderCaptioner(model.decoder.model, model.decoder.vocab, D, { beam: model.manifest.decoding.beam, noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0 })(feats, imgs.length) as string[];
+      return decoderCaptioner(model.decoder.model, model.decoder.vocab, D, {
+        beam: model.manifest.decoding.beam,
+        noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0,
+      })(feats, imgs.length) as string[];
     };
     const says = (cs: string[]) => cs.filter((c) => tokenize(c).includes('rexo')).length / cs.length;
     const dogCaptions = caption(dogs);
@@ -73,7 +79,10 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     const baseCaption = (imgs: typeof val) => {
       const feats = new Float32Array(imgs.length * D);
       imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
-      return decoderCaptioner(baseModelLoaded.decoder.model, baseModelLoaded.decoder.vocab, D, { beam: baseModelLoaded.manifest.decoding.beam, noRepeatNgram: baseModelLoaded.manifest.decoding.noRepeatNgram ?? 0 })(feats, imgs.length) as string[];
+      return decoderCaptioner(baseModelLoaded.decoder.model, baseModelLoaded.decoder.vocab, D, {
+        beam: baseModelLoaded.manifest.decoding.beam,
+        noRepeatNgram: baseModelLoaded.manifest.decoding.noRepeatNgram ?? 0,
+      })(feats, imgs.length) as string[];
     };
     const saysDog = (cs: string[]) => cs.filter((c) => /\bdogs?\b/.test(c)).length / cs.length;
     const figures = {

@@ -8,7 +8,9 @@ import { describeProblem, loadDataset, splitByHash, splitDeclared, splitHash } f
 
 let dir: string;
 async function jpeg(path: string, rgb: [number, number, number]): Promise<void> {
-  await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).jpeg().toFile(path);
+  await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .jpeg()
+    .toFile(path);
 }
 
 beforeAll(async () => {
@@ -112,7 +114,12 @@ describe('Karpathy-split JSON', () => {
       JSON.stringify({
         dataset: 'coco',
         images: [
-          { filepath: 'val2014', filename: 'COCO_val2014_1.jpg', split: 'val', sentences: [{ raw: 'A dark photo.', tokens: ['a', 'dark', 'photo'] }, { tokens: ['very', 'dark'] }] },
+          {
+            filepath: 'val2014',
+            filename: 'COCO_val2014_1.jpg',
+            split: 'val',
+            sentences: [{ raw: 'A dark photo.', tokens: ['a', 'dark', 'photo'] }, { tokens: ['very', 'dark'] }],
+          },
           { filepath: 'val2014', filename: 'COCO_val2014_2.jpg', split: 'restval', sentences: [{ raw: 'A bright photo.' }] },
           { filepath: 'val2014', filename: 'COCO_val2014_3.jpg', split: 'test', sentences: [{ raw: 'Not on disk.' }] },
           { filename: 'x.jpg', split: 'train' },

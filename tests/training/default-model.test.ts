@@ -21,9 +21,15 @@ describe.skipIf(!hasModel)('the default model on the sample photos', () => {
 
     const library = mkdtempSync(join(tmpdir(), 'lenscribe-samples-'));
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', 'samples', '--library', library, '--json'], { encoding: 'utf8', timeout: 280_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'caption', 'samples', '--library', library, '--json'], {
+        encoding: 'utf8',
+        timeout: 280_000,
+      });
       expect(r.status, r.stderr).toBe(0);
-      const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; status: string; caption: string | null });
+      const rows = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { path: string; status: string; caption: string | null });
       const caption = new Map(rows.map((row) => [basename(row.path), row.caption ?? '']));
       expect(rows).toHaveLength(12);
       expect(rows.every((row) => row.status === 'captioned')).toBe(true);
@@ -35,7 +41,8 @@ describe.skipIf(!hasModel)('the default model on the sample photos', () => {
         expect(text, `${file}: one word on both sides of a conjunction`).not.toMatch(/\b(\w+) (and|or) \1\b/);
       }
       for (const file of ['german-shepherd.jpg', 'spaniels-window.jpg']) expect(caption.get(file), file).toMatch(/\bdogs?\b/);
-      for (const file of ['mariachi.jpg', 'photographer.jpg']) expect(caption.get(file), file).toMatch(/\b(man|woman|men|women|people|person)\b/);
+      for (const file of ['mariachi.jpg', 'photographer.jpg'])
+        expect(caption.get(file), file).toMatch(/\b(man|woman|men|women|people|person)\b/);
     } finally {
       rmSync(library, { recursive: true, force: true });
     }

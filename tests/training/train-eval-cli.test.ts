@@ -9,7 +9,10 @@ const FLICKR = resolve('../shared/datasets/flickr8k');
 const hasData = existsSync(join(FLICKR, 'captions.jsonl'));
 
 const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8', env: { ...process.env, LENSCRIBE_THREADS: '1' } });
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LENSCRIBE_THREADS: '1' },
+  });
 
 let work: string;
 let data: string;
@@ -33,8 +36,36 @@ describe.skipIf(!hasData)('lenscribe train / eval on real photos', () => {
   });
 
   it('trains a model directory and evaluates it with the same figures', () => {
-    const t = cli(['train', '--data', data, '--out', model, '--epochs', '2', '--embed', '16', '--hidden', '32', '--min-count', '2',
-      '--val-fraction', '0.2', '--batch', '64', '--encoder', 'mobilenet_v2', '--feature', 'imagenet', '--cache', cache, '--threads', '1', '--credit', 'flickr8k', '--json']);
+    const t = cli([
+      'train',
+      '--data',
+      data,
+      '--out',
+      model,
+      '--epochs',
+      '2',
+      '--embed',
+      '16',
+      '--hidden',
+      '32',
+      '--min-count',
+      '2',
+      '--val-fraction',
+      '0.2',
+      '--batch',
+      '64',
+      '--encoder',
+      'mobilenet_v2',
+      '--feature',
+      'imagenet',
+      '--cache',
+      cache,
+      '--threads',
+      '1',
+      '--credit',
+      'flickr8k',
+      '--json',
+    ]);
     expect(t.status, t.stderr).toBe(0);
     // Bad input is reported per item and skipped.
     expect(t.stderr).toMatch(/line 4: not valid JSON .*\(skipped\)/);
@@ -59,7 +90,9 @@ describe.skipIf(!hasData)('lenscribe train / eval on real photos', () => {
     const e = cli(['eval', '--data', data, '--model', model, '--split', 'val', '--val-fraction', '0.2', '--cache', cache, '--json']);
     expect(e.status, e.stderr).toBe(0);
     const last = e.stdout.trim().split('\n').at(-1)!;
-    expect(last).toMatch(/^\{"images":\d+,"bleu1":[-\d.e]+,"bleu2":[-\d.e]+,"bleu3":[-\d.e]+,"bleu4":[-\d.e]+,"rouge_l":[-\d.e]+,"cider":[-\d.e]+\}$/);
+    expect(last).toMatch(
+      /^\{"images":\d+,"bleu1":[-\d.e]+,"bleu2":[-\d.e]+,"bleu3":[-\d.e]+,"bleu4":[-\d.e]+,"rouge_l":[-\d.e]+,"cider":[-\d.e]+\}$/,
+    );
     const scores = JSON.parse(last);
     expect(scores.images).toBe(summary.val_images);
     for (const k of ['bleu1', 'bleu2', 'bleu3', 'bleu4', 'rouge_l', 'cider']) expect(scores[k]).toBeCloseTo(manifest.metrics[k], 12);

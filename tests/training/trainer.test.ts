@@ -45,8 +45,14 @@ describe('trainer', () => {
     const events: TrainProgress[] = [];
     const written: number[] = [];
     const result = await train({
-      config, train: dataset(60, 2), epochs: 4, batchSize: 20, seed: 3, learningRate: 5e-3,
-      checkpointPath: ckpt, bestCheckpointPath: join(dir, 'best.safetensors'),
+      config,
+      train: dataset(60, 2),
+      epochs: 4,
+      batchSize: 20,
+      seed: 3,
+      learningRate: 5e-3,
+      checkpointPath: ckpt,
+      bestCheckpointPath: join(dir, 'best.safetensors'),
       onProgress: (p) => {
         events.push(p);
         if (p.phase === 'epoch') written.push(loadCheckpoint(ckpt).info.epoch);
@@ -81,7 +87,13 @@ describe('trainer', () => {
     const data = dataset(30, 3);
     let good: Buffer | undefined;
     const result = await train({
-      config, train: data, validationFraction: 0, epochs: 5, batchSize: 15, seed: 4, checkpointPath: ckpt,
+      config,
+      train: data,
+      validationFraction: 0,
+      epochs: 5,
+      batchSize: 15,
+      seed: 4,
+      checkpointPath: ckpt,
       onProgress: (p) => {
         if (p.phase === 'epoch' && p.epoch === 1) {
           good = readFileSync(ckpt);
@@ -104,7 +116,12 @@ describe('trainer', () => {
     const scores = [0.1, 0.5, 0.4, 0.3, 0.45, 0.2, 0.9];
     const seen: number[] = [];
     const result = await train({
-      config, train: dataset(30, 5), epochs: 7, batchSize: 30, seed: 6, patience: 3,
+      config,
+      train: dataset(30, 5),
+      epochs: 7,
+      batchSize: 30,
+      seed: 6,
+      patience: 3,
       validationScorer: ({ epoch, model }) => {
         expect(model.vocabSize).toBe(config.vocabSize);
         seen.push(epoch);
@@ -127,7 +144,12 @@ describe('trainer', () => {
     let epochOne = -1;
     const result0 = (p: TrainProgress) => p.epoch;
     const result = await train({
-      config, train: dataset(40, 7), epochs: 50, batchSize: 10, seed: 2, validationFraction: 0,
+      config,
+      train: dataset(40, 7),
+      epochs: 50,
+      batchSize: 10,
+      seed: 2,
+      validationFraction: 0,
       signal: controller.signal,
       onProgress: (p) => {
         if (p.phase === 'epoch') epochOne = result0(p);
@@ -149,7 +171,8 @@ describe('trainer', () => {
     const e2 = makeBatches(data, 32, 20, order);
     const seen = e1.flatMap((b) => Array.from(b)).sort((a, b) => a - b);
     expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i));
-    let real = 0, padded = 0;
+    let real = 0,
+      padded = 0;
     for (const b of e1) {
       const lens = Array.from(b, (i) => captions[i].tokens.length);
       real += lens.reduce((x, y) => x + y, 0);
@@ -163,8 +186,14 @@ describe('trainer', () => {
     const data = dataset(20, 11);
     const first = await train({ config, train: data, epochs: 1, batchSize: 20, seed: 1, validationFraction: 0 });
     const tuned = await train({
-      config, train: data, epochs: 2, batchSize: 20, seed: 2, validationFraction: 0,
-      initialParams: first.params, updateParam: (name) => name === 'W_vocab' || name === 'b_vocab',
+      config,
+      train: data,
+      epochs: 2,
+      batchSize: 20,
+      seed: 2,
+      validationFraction: 0,
+      initialParams: first.params,
+      updateParam: (name) => name === 'W_vocab' || name === 'b_vocab',
     });
     expect(Array.from(tuned.params.Wh_0)).toEqual(Array.from(first.params.Wh_0));
     expect(Array.from(tuned.params.W_embed)).toEqual(Array.from(first.params.W_embed));
@@ -174,7 +203,10 @@ describe('trainer', () => {
 
   it('accepts captions with <start>/<end> already added, training exactly as without them', async () => {
     const data = dataset(20, 12);
-    const wrapped = { features: data.features, captions: data.captions.map((c) => ({ image: c.image, tokens: Int32Array.from([START, ...c.tokens, END]) })) };
+    const wrapped = {
+      features: data.features,
+      captions: data.captions.map((c) => ({ image: c.image, tokens: Int32Array.from([START, ...c.tokens, END]) })),
+    };
     const a = await train({ config, train: data, epochs: 1, batchSize: 16, seed: 3 });
     const b = await train({ config, train: wrapped, epochs: 1, batchSize: 16, seed: 3 });
     expect(Array.from(b.params.W_vocab)).toEqual(Array.from(a.params.W_vocab));
@@ -205,7 +237,15 @@ describe('trainer', () => {
        parentPort!.postMessage({ stop: r.stopReason, loss: r.history.map((h) => h.trainLoss) });`,
     );
     const bundle = entry.replace(/\.ts$/, '.mjs');
-    await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent' });
+    await build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    });
     const worker = new Worker(bundle);
     try {
       const msg = await new Promise<{ stop: string; loss: number[] }>((resolve, reject) => {

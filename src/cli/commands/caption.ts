@@ -14,7 +14,10 @@ export function registerCaption(program: Command): void {
       .description('add folders to the library and caption their photos')
       .argument('<folder...>', 'folders of photos (scanned recursively)')
       .option('--json', 'one JSON line per photo')
-      .option('--no-recaption', 'only caption photos that have no caption yet (default: also photos lacking a caption from the active model)'),
+      .option(
+        '--no-recaption',
+        'only caption photos that have no caption yet (default: also photos lacking a caption from the active model)',
+      ),
   ).action(async (folders: string[], opts: { library?: string; json?: boolean; recaption?: boolean }) => {
     const lib = openLibraryFromCli(opts, { autoCaption: false });
     const out = process.stdout;
@@ -38,19 +41,32 @@ export function registerCaption(program: Command): void {
         throw new UserError('no caption model is installed (models/default is missing); photos were added and stay pending');
       }
       const reported = new Set<number>();
-      const report = (p: { photoId: number; path: string; status: string; caption: string | null; kind: string | null; error: string | null }) => {
+      const report = (p: {
+        photoId: number;
+        path: string;
+        status: string;
+        caption: string | null;
+        kind: string | null;
+        error: string | null;
+      }) => {
         if (reported.has(p.photoId)) return;
         reported.add(p.photoId);
         if (opts.json) {
-          const line = p.status === 'captioned'
-            ? { path: p.path, status: 'captioned', caption: p.caption, error: null }
-            : { path: p.path, status: 'error', caption: null, error: p.kind ? `${p.kind}: ${p.error}` : p.error };
+          const line =
+            p.status === 'captioned'
+              ? { path: p.path, status: 'captioned', caption: p.caption, error: null }
+              : { path: p.path, status: 'error', caption: null, error: p.kind ? `${p.kind}: ${p.error}` : p.error };
           out.write(`${JSON.stringify(line)}\n`);
         }
       };
       lib.on('captioned', (items) => items.forEach(report));
       lib.on('job', (job) => {
-        if (job.status === 'running') bar.update(job.done + job.failed, job.total, `${job.rate ? `${job.rate.toFixed(1)} photos/s` : ''} ${job.etaSeconds !== null ? `ETA ${formatEta(job.etaSeconds)}` : ''}`);
+        if (job.status === 'running')
+          bar.update(
+            job.done + job.failed,
+            job.total,
+            `${job.rate ? `${job.rate.toFixed(1)} photos/s` : ''} ${job.etaSeconds !== null ? `ETA ${formatEta(job.etaSeconds)}` : ''}`,
+          );
       });
       // Jobs a killed run left behind are resumed first, then the new one runs.
       for (const j of lib.jobs.unfinished()) if (j.status === 'paused') lib.resumeJob(j.id);
@@ -67,7 +83,14 @@ export function registerCaption(program: Command): void {
         if (reported.has(id)) continue;
         const p = lib.getPhoto(id);
         if (!p || p.status === 'missing') continue;
-        report({ photoId: id, path: p.path, status: p.status === 'error' ? 'error' : 'captioned', caption: p.caption, kind: null, error: p.error });
+        report({
+          photoId: id,
+          path: p.path,
+          status: p.status === 'error' ? 'error' : 'captioned',
+          caption: p.caption,
+          kind: null,
+          error: p.error,
+        });
       }
       const byKind = lib.errorsByKind([...photoIds]);
       const summary = errorSummary(byKind);

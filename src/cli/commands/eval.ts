@@ -39,7 +39,8 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   const beam = opts.beam !== undefined ? Number(opts.beam) : m.decoding.beam;
   if (!Number.isInteger(beam) || beam < 1 || beam > 20) throw new UserError(`--beam must be an integer from 1 to 20; got "${opts.beam}"`);
   const noRepeatNgram = opts.blockNgram !== undefined ? Number(opts.blockNgram) : (m.decoding.noRepeatNgram ?? 0);
-  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0 || noRepeatNgram > 10) throw new UserError(`--block-ngram must be an integer from 0 to 10; got "${opts.blockNgram}"`);
+  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0 || noRepeatNgram > 10)
+    throw new UserError(`--block-ngram must be an integer from 0 to 10; got "${opts.blockNgram}"`);
   const limit = opts.limit !== undefined ? Number(opts.limit) : Infinity;
   if (!(limit >= 1)) throw new UserError(`--limit must be a positive integer; got "${opts.limit}"`);
 
@@ -65,13 +66,23 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   const cardPath = join(encoderDir(encName), 'card.json');
   const card = existsSync(cardPath) ? (JSON.parse(readFileSync(cardPath, 'utf8')) as { file?: string }) : undefined;
   if (!card?.file || resolve(encoderDir(encName), card.file) !== model.encoderPath) {
-    throw new UserError(`model ${modelDir} uses encoder ${m.encoder.file}; the encoder runtime opens encoders from models/encoders/<name>/ with a card.json (bundled: ${ENCODER_NAMES.join(', ')}); see docs/model-format.md`);
+    throw new UserError(
+      `model ${modelDir} uses encoder ${m.encoder.file}; the encoder runtime opens encoders from models/encoders/<name>/ with a card.json (bundled: ${ENCODER_NAMES.join(', ')}); see docs/model-format.md`,
+    );
   }
   const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
   const encoder = await openEncoder({ name: encName, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });
   let f;
   try {
-    f = await featuresFor(encoder, images, m.features.outputs.map((o) => o.name), opts.cache, status, 'features', m.features.flipAverage ? 'average' : 'none');
+    f = await featuresFor(
+      encoder,
+      images,
+      m.features.outputs.map((o) => o.name),
+      opts.cache,
+      status,
+      'features',
+      m.features.flipAverage ? 'average' : 'none',
+    );
   } finally {
     await encoder.close();
   }
@@ -79,8 +90,17 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   if (f.kept.length === 0) throw new UserError('no photo could be read');
 
   status.update(`captioning ${f.kept.length} photos (beam ${beam}) …`, true);
-  const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, { beam, maxWords: m.decoder.maxLength, noRepeatNgram });
-  const result = await evaluateCaptioner(captioner, f.features, f.kept.length, f.kept.map((i) => i.captions));
+  const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, {
+    beam,
+    maxWords: m.decoder.maxLength,
+    noRepeatNgram,
+  });
+  const result = await evaluateCaptioner(
+    captioner,
+    f.features,
+    f.kept.length,
+    f.kept.map((i) => i.captions),
+  );
   status.done();
   if (opts.captions) {
     const lines = f.kept.map((img, i) => JSON.stringify({ file: img.path, caption: result.captions[i], references: img.captions }));
@@ -104,14 +124,17 @@ export function registerEval(program: Command): void {
     .requiredOption('--data <file>', 'captions: our .jsonl ({"file","captions"}), Flickr8k.token.txt, or a Karpathy-split JSON')
     .option('--model <dir>', 'model directory (default: the bundled models/default)')
     .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
-    .option('--beam <k>', 'beam width (default: the model\'s)')
-    .option('--block-ngram <n>', 'block repeated n-grams (and one word on both sides of and/or) while decoding, 0 = off (default: the model\'s)')
+    .option('--beam <k>', "beam width (default: the model's)")
+    .option(
+      '--block-ngram <n>',
+      "block repeated n-grams (and one word on both sides of and/or) while decoding, 0 = off (default: the model's)",
+    )
     .option('--split <which>', 'all | val | train (hash split, --val-fraction) | declared-val | declared-test (Karpathy JSON)', 'all')
     .option('--val-fraction <f>', 'for --split val/train: the fraction used in training', '0.05')
     .option('--limit <n>', 'only the first n photos')
     .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
     .option('--threads <n>', 'encoder threads (0 = all cores)')
-    .option('--captions <file>', 'also write each photo\'s caption and references as jsonl')
+    .option('--captions <file>', "also write each photo's caption and references as jsonl")
     .option('--json', 'last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider"}')
     .action(async (opts: EvalCliOptions) => {
       await runEval(opts);

@@ -11,7 +11,20 @@ import type { ExportRow } from '../../main/library/library.js';
 import type { ExportOnly } from '../../main/metadata/library-sync.js';
 import { exportMetadataAction, oneOf } from './metadata.js';
 
-const COLUMNS: Array<keyof ExportRow> = ['path', 'caption', 'source', 'userCaption', 'modelCaption', 'status', 'error', 'takenAt', 'width', 'height', 'hash', 'folder'];
+const COLUMNS: Array<keyof ExportRow> = [
+  'path',
+  'caption',
+  'source',
+  'userCaption',
+  'modelCaption',
+  'status',
+  'error',
+  'takenAt',
+  'width',
+  'height',
+  'hash',
+  'folder',
+];
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -30,38 +43,54 @@ export function registerExport(program: Command): void {
       .option('--only <which>', 'user, model or all (user captions, else model captions)', 'all')
       .option('--out <file>', 'csv/json: write to a file instead of stdout')
       .option('--naming <naming>', 'xmp: sidecar name auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
-      .option('--keep-mtime', 'embedded: keep the photos\' modification times')
-      .option('--overwrite-others', 'xmp/txt/embedded: let your own captions replace descriptions other apps wrote that Lenscribe has not imported')
+      .option('--keep-mtime', "embedded: keep the photos' modification times")
+      .option(
+        '--overwrite-others',
+        'xmp/txt/embedded: let your own captions replace descriptions other apps wrote that Lenscribe has not imported',
+      )
       .option('--json', 'xmp/txt/embedded: print the summary as JSON'),
-  ).action(async (opts: { library?: string; format: string; only: string; out?: string; naming?: string; keepMtime?: boolean; overwriteOthers?: boolean; json?: boolean }) => {
-    const format = opts.format.toLowerCase();
-    const only = oneOf<ExportOnly>(opts.only, ['user', 'model', 'all'], '--only');
-    if (format === 'xmp' || format === 'txt' || format === 'embedded') {
-      if (opts.out) throw new UserError(`--out applies to csv and json; ${format} writes beside or into each photo`);
-      return exportMetadataAction({ ...opts, format, only });
-    }
-    if (format !== 'csv' && format !== 'json') throw new UserError(`--format must be csv, json, xmp, txt or embedded, got ${JSON.stringify(opts.format)}`);
-    const keep = (r: ExportRow): boolean => only === 'all' || (only === 'user' ? r.userCaption !== null : r.userCaption === null && r.modelCaption !== null);
-    const lib = openLibraryFromCli(opts, { autoCaption: false });
-    const stream = opts.out ? createWriteStream(opts.out) : process.stdout;
-    const write = (s: string) => new Promise<void>((res, rej) => (stream.write(s, (e) => (e ? rej(e) : res())) ? undefined : undefined));
-    try {
-      if (format === 'csv') {
-        await write(`${COLUMNS.join(',')}\n`);
-        for (const r of lib.exportRows()) if (keep(r)) await write(`${COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`);
-      } else {
-        await write('[');
-        let first = true;
-        for (const r of lib.exportRows()) {
-          if (!keep(r)) continue;
-          await write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
-          first = false;
-        }
-        await write(first ? ']\n' : '\n]\n');
+  ).action(
+    async (opts: {
+      library?: string;
+      format: string;
+      only: string;
+      out?: string;
+      naming?: string;
+      keepMtime?: boolean;
+      overwriteOthers?: boolean;
+      json?: boolean;
+    }) => {
+      const format = opts.format.toLowerCase();
+      const only = oneOf<ExportOnly>(opts.only, ['user', 'model', 'all'], '--only');
+      if (format === 'xmp' || format === 'txt' || format === 'embedded') {
+        if (opts.out) throw new UserError(`--out applies to csv and json; ${format} writes beside or into each photo`);
+        return exportMetadataAction({ ...opts, format, only });
       }
-    } finally {
-      if (opts.out) await new Promise<void>((res) => (stream as NodeJS.WritableStream).end(() => res()));
-      await lib.close();
-    }
-  });
+      if (format !== 'csv' && format !== 'json')
+        throw new UserError(`--format must be csv, json, xmp, txt or embedded, got ${JSON.stringify(opts.format)}`);
+      const keep = (r: ExportRow): boolean =>
+        only === 'all' || (only === 'user' ? r.userCaption !== null : r.userCaption === null && r.modelCaption !== null);
+      const lib = openLibraryFromCli(opts, { autoCaption: false });
+      const stream = opts.out ? createWriteStream(opts.out) : process.stdout;
+      const write = (s: string) => new Promise<void>((res, rej) => (stream.write(s, (e) => (e ? rej(e) : res())) ? undefined : undefined));
+      try {
+        if (format === 'csv') {
+          await write(`${COLUMNS.join(',')}\n`);
+          for (const r of lib.exportRows()) if (keep(r)) await write(`${COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`);
+        } else {
+          await write('[');
+          let first = true;
+          for (const r of lib.exportRows()) {
+            if (!keep(r)) continue;
+            await write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
+            first = false;
+          }
+          await write(first ? ']\n' : '\n]\n');
+        }
+      } finally {
+        if (opts.out) await new Promise<void>((res) => (stream as NodeJS.WritableStream).end(() => res()));
+        await lib.close();
+      }
+    },
+  );
 }

@@ -20,7 +20,10 @@ export async function sidecarCaptions(folder: string): Promise<Array<{ path: str
     const p = parse(e.path);
     for (const side of [join(p.dir, `${p.name}.txt`), `${e.path}.txt`]) {
       if (!existsSync(side)) continue;
-      const text = readFileSync(side, 'utf8').split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
+      const text = readFileSync(side, 'utf8')
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .find((l) => l.length > 0);
       if (text) out.push({ path: e.path, text });
       break;
     }
@@ -55,9 +58,13 @@ export function registerLabel(program: Command): void {
       for (const r of roots) await lib.addFolder(r, { caption: false });
       const res = lib.importUserCaptions(items, 'user');
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ imported: res.imported, unchanged: res.unchanged, notInLibrary: res.notInLibrary.length, problems: problems.length })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ imported: res.imported, unchanged: res.unchanged, notInLibrary: res.notInLibrary.length, problems: problems.length })}\n`,
+        );
       } else {
-        process.stdout.write(`${res.imported} captions imported, ${res.unchanged} already there${res.notInLibrary.length ? `, ${res.notInLibrary.length} photos not found` : ''}\n`);
+        process.stdout.write(
+          `${res.imported} captions imported, ${res.unchanged} already there${res.notInLibrary.length ? `, ${res.notInLibrary.length} photos not found` : ''}\n`,
+        );
       }
       for (const p of problems.slice(0, 20)) process.stderr.write(`lenscribe: ${p}\n`);
       for (const p of res.notInLibrary.slice(0, 20)) process.stderr.write(`lenscribe: not a photo in the library: ${p}\n`);

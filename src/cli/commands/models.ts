@@ -31,7 +31,11 @@ async function activateAndWait(teacher: Teacher, json: boolean, how: 'activate' 
     failed = job.failed;
     if (job.status !== 'done') throw new UserError(`re-captioning ${job.status}${job.message ? `: ${job.message}` : ''}`, 2);
   }
-  process.stdout.write(json ? `${JSON.stringify({ active: model.id, recaptioned: done, failed })}\n` : `active model: ${model.id} (re-captioned ${done} photos${failed ? `, ${failed} failed` : ''})\n`);
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ active: model.id, recaptioned: done, failed })}\n`
+      : `active model: ${model.id} (re-captioned ${done} photos${failed ? `, ${failed} failed` : ''})\n`,
+  );
 }
 
 export function registerModels(program: Command): void {
@@ -55,7 +59,10 @@ export function registerModels(program: Command): void {
       else {
         if (list.length === 0) process.stdout.write('no caption models\n');
         for (const m of list) {
-          const figures = Object.entries(m.metrics).filter(([k]) => /cider|bleu4|loss/i.test(k)).map(([k, v]) => `${k} ${Math.round(v * 1e4) / 1e4}`).join(', ');
+          const figures = Object.entries(m.metrics)
+            .filter(([k]) => /cider|bleu4|loss/i.test(k))
+            .map(([k, v]) => `${k} ${Math.round(v * 1e4) / 1e4}`)
+            .join(', ');
           process.stdout.write(`${m.active ? '*' : ' '} ${m.id}  ${m.createdAt ?? ''}${figures ? `  ${figures}` : ''}\n`);
         }
       }
@@ -63,9 +70,11 @@ export function registerModels(program: Command): void {
   );
   withLib('activate', 'make a model version active and re-caption photos without your own caption')
     .argument('<id>', 'model id (see `lenscribe models list`)')
-    .action(async (id: string, opts: { library?: string; json?: boolean }) => open(opts, (t) => activateAndWait(t, !!opts.json, 'activate', id)));
-  withLib('rollback', 'go back to the model the active version was taught from').action(async (opts: { library?: string; json?: boolean }) =>
-    open(opts, (t) => activateAndWait(t, !!opts.json, 'rollback')),
+    .action(async (id: string, opts: { library?: string; json?: boolean }) =>
+      open(opts, (t) => activateAndWait(t, !!opts.json, 'activate', id)),
+    );
+  withLib('rollback', 'go back to the model the active version was taught from').action(
+    async (opts: { library?: string; json?: boolean }) => open(opts, (t) => activateAndWait(t, !!opts.json, 'rollback')),
   );
   withLib('discard', 'remove a version that is not active (and its folder, if the library made it)')
     .argument('<id>', 'model id')
@@ -89,7 +98,8 @@ export function registerModels(program: Command): void {
       const loaded = loadModelDir(modelDir);
       const m = loaded.manifest;
       const valFraction = Number(m.training.options?.valFraction ?? 0.05);
-      if (m.training.options?.valSplit === 'declared') throw new UserError('models trained on a declared split are not supported by models replay yet');
+      if (m.training.options?.valSplit === 'declared')
+        throw new UserError('models trained on a declared split are not supported by models replay yet');
       const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
       const split = splitByHash(ds.images, valFraction);
       const status = new StatusLine();
@@ -111,12 +121,18 @@ export function registerModels(program: Command): void {
         { features: t.features, captions: t.kept.map((i) => i.captions) },
         { features: v.features, captions: v.kept.map((i) => i.captions) },
         t.dim,
-        { trainImages: nTrain, validationImages: Number(opts.validationImages), source: `${m.training.data.name}, hash split ${valFraction}` },
+        {
+          trainImages: nTrain,
+          validationImages: Number(opts.validationImages),
+          source: `${m.training.data.name}, hash split ${valFraction}`,
+        },
       );
       saveReplaySet(join(modelDir, REPLAY_FILE), set);
       const { format: _f, version: _v, files, ...input } = m;
       const extra = Object.keys(files).filter((f) => f !== m.decoder.weights && f !== m.decoder.vocabulary);
       writeModelDir(modelDir, input, [...new Set([...extra, CONFIG_FILE, REPLAY_FILE])]);
-      process.stdout.write(`${join(modelDir, REPLAY_FILE)}: ${set.train.captions.length} captions of ${set.train.features.length / set.dim} training photos, ${set.validation.references.length} validation photos\n`);
+      process.stdout.write(
+        `${join(modelDir, REPLAY_FILE)}: ${set.train.captions.length} captions of ${set.train.features.length / set.dim} training photos, ${set.validation.references.length} validation photos\n`,
+      );
     });
 }

@@ -25,7 +25,9 @@ export function registerSearch(program: Command): void {
       for (const h of res.hits) {
         const path = lib.photoPath(h.photo.id)!;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ path, caption: h.photo.caption, score: Number(h.score.toFixed(6)), snippet: plain(h.snippet) })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ path, caption: h.photo.caption, score: Number(h.score.toFixed(6)), snippet: plain(h.snippet) })}\n`,
+          );
         } else {
           process.stdout.write(`${path}\t${plain(h.snippet) || h.photo.caption || ''}${h.viaSimilar ? '\t(similar words)' : ''}\n`);
         }

@@ -19,7 +19,11 @@ export function rendererDir(): string {
 
 function openInBrowser(url: string): void {
   const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
   child.on('error', () => process.stderr.write(`lenscribe: could not open a browser; open the URL above yourself\n`));
   child.unref();
@@ -49,22 +53,33 @@ export function registerServe(program: Command): void {
       } catch (err) {
         await host.close();
         const e = err as NodeJS.ErrnoException;
-        throw new UserError(e.code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port` : `cannot listen on ${opts.host}:${port}: ${e.message}`);
+        throw new UserError(
+          e.code === 'EADDRINUSE'
+            ? `port ${port} is in use; pick another with --port`
+            : `cannot listen on ${opts.host}:${port}: ${e.message}`,
+        );
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, library: libraryDir })}\n`);
       } else {
-        process.stdout.write(`Lenscribe is serving the library in ${libraryDir}\n  ${server.url}\nOpen that URL (it carries the access token). Press Ctrl+C to stop.\n`);
+        process.stdout.write(
+          `Lenscribe is serving the library in ${libraryDir}\n  ${server.url}\nOpen that URL (it carries the access token). Press Ctrl+C to stop.\n`,
+        );
       }
       if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
-        process.stderr.write(`lenscribe: listening on ${opts.host}: anyone on your network with the URL's token can see and edit this library\n`);
+        process.stderr.write(
+          `lenscribe: listening on ${opts.host}: anyone on your network with the URL's token can see and edit this library\n`,
+        );
       }
       if (opts.open) openInBrowser(server.url);
       await new Promise<void>((resolveStop) => {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void server.close().then(() => host.close()).finally(resolveStop);
+          void server
+            .close()
+            .then(() => host.close())
+            .finally(resolveStop);
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);

@@ -15,11 +15,17 @@ export function registerStatus(program: Command): void {
         const w = (line: string) => process.stdout.write(`${line}\n`);
         w(`library: ${s.libraryDir}`);
         w(`model: ${s.activeModel ?? '(none installed)'}`);
-        w(`photos: ${s.photos.total} (${s.photos.captioned} captioned, ${s.photos.pending} pending, ${s.photos.error} failed, ${s.photos.userCaptioned} with your captions${s.photos.missing ? `, ${s.photos.missing} missing from disk` : ''})`);
+        w(
+          `photos: ${s.photos.total} (${s.photos.captioned} captioned, ${s.photos.pending} pending, ${s.photos.error} failed, ${s.photos.userCaptioned} with your captions${s.photos.missing ? `, ${s.photos.missing} missing from disk` : ''})`,
+        );
         const summary = errorSummary(s.errorsByKind);
         if (summary) w(summary);
-        for (const f of s.folders) w(`folder ${f.id}: ${f.path} — ${f.photoCount} photos, ${f.captionedCount} captioned, ${f.pendingCount} pending, ${f.errorCount} failed [${f.status}]`);
-        for (const j of s.jobs.filter((j) => j.status !== 'done')) w(`job ${j.id}: ${j.kind} ${j.status} ${j.done + j.failed}/${j.total}${j.message ? ` — ${j.message}` : ''}`);
+        for (const f of s.folders)
+          w(
+            `folder ${f.id}: ${f.path} — ${f.photoCount} photos, ${f.captionedCount} captioned, ${f.pendingCount} pending, ${f.errorCount} failed [${f.status}]`,
+          );
+        for (const j of s.jobs.filter((j) => j.status !== 'done'))
+          w(`job ${j.id}: ${j.kind} ${j.status} ${j.done + j.failed}/${j.total}${j.message ? ` — ${j.message}` : ''}`);
       } finally {
         await lib.close();
       }

@@ -20,7 +20,14 @@ import { describeProblem, loadDataset, splitByHash, splitDeclared, type Captione
 import { extractFeatures } from '../../inference/feature-cache.js';
 import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
 import { OnnxStepModel } from '../../model/onnx-step-model.js';
-import { encoderFileRef, FLICKR8K_CREDIT, writeModelDir, type ManifestInput, type TrainingData, type ValidationMetrics } from '../../model/model-dir.js';
+import {
+  encoderFileRef,
+  FLICKR8K_CREDIT,
+  writeModelDir,
+  type ManifestInput,
+  type TrainingData,
+  type ValidationMetrics,
+} from '../../model/model-dir.js';
 import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
 import { train, type Caption, type CaptionData, type TrainProgress } from '../../training/trainer.js';
 import type { DecoderConfig, Params } from '../../model/types.js';
@@ -64,7 +71,9 @@ export interface TrainCliOptions {
 function num(value: string, flag: string, { int = false, min = -Infinity, max = Infinity } = {}): number {
   const n = Number(value);
   if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw new UserError(`${flag} must be ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}; got "${value}"`);
+    throw new UserError(
+      `${flag} must be ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}; got "${value}"`,
+    );
   }
   return n;
 }
@@ -176,9 +185,12 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const noRepeatNgram = num(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 });
   const threads = opts.threads !== undefined ? num(opts.threads, '--threads', { int: true, min: 0 }) : undefined;
   if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
-    throw new UserError(`--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`);
+    throw new UserError(
+      `--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`,
+    );
   }
-  if (opts.valSplit !== 'hash' && opts.valSplit !== 'declared') throw new UserError(`--val-split must be "hash" or "declared"; got "${opts.valSplit}"`);
+  if (opts.valSplit !== 'hash' && opts.valSplit !== 'declared')
+    throw new UserError(`--val-split must be "hash" or "declared"; got "${opts.valSplit}"`);
   const status = new StatusLine();
 
   // 1. Data and split.
@@ -187,16 +199,30 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   if (ds.problems.length > 5) status.log(`lenscribe: … and ${ds.problems.length - 5} more problems in ${ds.source} (skipped)`);
   const split = opts.valSplit === 'declared' ? splitDeclared(ds.images) : splitByHash(ds.images, valFraction);
   if (split.train.length === 0) throw new UserError('no training photos left after the validation split');
-  status.log(`data: ${ds.images.length} photos (${ds.format}), ${split.train.length} train, ${split.val.length} validation (${opts.valSplit === 'declared' ? 'declared split' : `hash split, fraction ${valFraction}`})`);
+  status.log(
+    `data: ${ds.images.length} photos (${ds.format}), ${split.train.length} train, ${split.val.length} validation (${opts.valSplit === 'declared' ? 'declared split' : `hash split, fraction ${valFraction}`})`,
+  );
 
   // 2. Features (cached).
   const encoder = await openEncoder({ name: opts.encoder, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });
   let trainF, valF;
   let outputs: Array<{ name: string; dims: number[] }>;
   try {
-    outputs = resolveOutputs(encoder.card, (opts.feature ?? '').split(',').map((s) => s.trim()).filter(Boolean)).map((o) => ({ name: o.name, dims: o.dims }));
+    outputs = resolveOutputs(
+      encoder.card,
+      (opts.feature ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ).map((o) => ({ name: o.name, dims: o.dims }));
     const grid = outputs.find((o) => o.dims.length > 1);
-    if (grid) throw new UserError(`--feature ${grid.name} is a spatial grid; the decoder takes pooled features (${encoder.card.outputs.filter((o) => o.kind === 'pooled').map((o) => o.name).join(', ')})`);
+    if (grid)
+      throw new UserError(
+        `--feature ${grid.name} is a spatial grid; the decoder takes pooled features (${encoder.card.outputs
+          .filter((o) => o.kind === 'pooled')
+          .map((o) => o.name)
+          .join(', ')})`,
+      );
     const names = outputs.map((o) => o.name);
     const flip = opts.flipAverage ? 'average' : 'none';
     trainF = await featuresFor(encoder, split.train, names, opts.cache, status, 'features (train)', flip);
@@ -206,17 +232,29 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   }
   const D = trainF.dim;
   const featureSeconds = trainF.seconds + (valF?.seconds ?? 0);
-  status.log(`features: ${outputs.map((o) => `${o.name} (${o.dims.join('×')})`).join(' + ')} = ${D}-d, ${(trainF.computed + (valF?.computed ?? 0))} computed, ${featureSeconds.toFixed(1)} s`);
+  status.log(
+    `features: ${outputs.map((o) => `${o.name} (${o.dims.join('×')})`).join(' + ')} = ${D}-d, ${trainF.computed + (valF?.computed ?? 0)} computed, ${featureSeconds.toFixed(1)} s`,
+  );
 
   // 3. Vocabulary and caption ids.
-  const vocab = Vocabulary.build(trainF.kept.flatMap((i) => i.captions), { minCount });
+  const vocab = Vocabulary.build(
+    trainF.kept.flatMap((i) => i.captions),
+    { minCount },
+  );
   const trainData = toCaptionData(trainF.kept, trainF.features, vocab);
   const valData = valF ? toCaptionData(valF.kept, valF.features, vocab) : undefined;
   const valRefs = valF?.kept.map((i) => i.captions) ?? [];
   status.log(`vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions`);
 
   if (opts.exportData) {
-    exportTrainingData(opts.exportData, { D, maxWords, vocab, trainData, valData, options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords } });
+    exportTrainingData(opts.exportData, {
+      D,
+      maxWords,
+      vocab,
+      trainData,
+      valData,
+      options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords },
+    });
     status.log(`exported the training tensors to ${resolve(opts.exportData)} (for tools/pytorch-parity.py)`);
     if (opts.exportOnly) return;
   } else if (opts.exportOnly) {
@@ -231,9 +269,31 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     trainCaptions: trainData.captions.length,
     valImages: valF?.kept.length ?? 0,
   };
-  const splitText = opts.valSplit === 'declared' ? 'the dataset\'s declared val split' : `hash split of file names, fraction ${valFraction}`;
+  const splitText = opts.valSplit === 'declared' ? "the dataset's declared val split" : `hash split of file names, fraction ${valFraction}`;
   const command = `lenscribe train ${process.argv.slice(process.argv.indexOf('train') + 1).join(' ')}`.trim();
-  const trainOptions = { flipAverage: opts.flipAverage === true, epochs, embed, hidden, layers, dropout, minCount, lr, lrDecay, batch, seed, clip, maxWords, patience, tbptt, beam, noRepeatNgram, encoder: opts.encoder, feature: outputs.map((o) => o.name), valFraction, valSplit: opts.valSplit };
+  const trainOptions = {
+    flipAverage: opts.flipAverage === true,
+    epochs,
+    embed,
+    hidden,
+    layers,
+    dropout,
+    minCount,
+    lr,
+    lrDecay,
+    batch,
+    seed,
+    clip,
+    maxWords,
+    patience,
+    tbptt,
+    beam,
+    noRepeatNgram,
+    encoder: opts.encoder,
+    feature: outputs.map((o) => o.name),
+    valFraction,
+    valSplit: opts.valSplit,
+  };
   const card = encoder.card;
   mkdirSync(out, { recursive: true });
   const manifestBase = (metrics: ValidationMetrics | undefined, extra: Partial<ManifestInput['training']>): ManifestInput => ({
@@ -257,7 +317,13 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       config,
       params,
       vocab,
-      feature: { encoder: card.name, encoderId: encoder.id, outputs: outputs.map((o) => o.name), dim: D, preprocessing: card.preprocessing },
+      feature: {
+        encoder: card.name,
+        encoderId: encoder.id,
+        outputs: outputs.map((o) => o.name),
+        dim: D,
+        preprocessing: card.preprocessing,
+      },
       training: { epochs: extra.epochs, bestEpoch: extra.bestEpoch },
     });
     writeModelDir(out, manifestBase(metrics, extra), [CONFIG_FILE]);
@@ -276,7 +342,9 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       lastValCider = p.validationScore;
       status.log(
         `epoch ${p.epoch + 1}/${p.epochs}: train loss ${p.loss.toFixed(3)}` +
-          (p.validationLoss !== undefined ? `, val loss ${p.validationLoss.toFixed(3)}, val CIDEr-D ${p.validationScore?.toFixed(4)} (greedy)${p.best ? ' *best, saved' : ''}` : '') +
+          (p.validationLoss !== undefined
+            ? `, val loss ${p.validationLoss.toFixed(3)}, val CIDEr-D ${p.validationScore?.toFixed(4)} (greedy)${p.best ? ' *best, saved' : ''}`
+            : '') +
           `, ${Math.round(p.tokensPerSecond).toLocaleString('en-US')} tok/s`,
       );
     }
@@ -307,10 +375,15 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       ...(valN > 0
         ? {
             // Greedy captions through the ONNX step model (weights packed once per epoch).
-            validationScorer: ({ params }) => validationCider(decoderCaptioner(new OnnxStepModel(params), vocab, D, { beam: 1, maxWords }), valF!.features, valN, valRefs),
+            validationScorer: ({ params }) =>
+              validationCider(decoderCaptioner(new OnnxStepModel(params), vocab, D, { beam: 1, maxWords }), valF!.features, valN, valRefs),
             bestCheckpointPath: out,
             writeCheckpoint: (_path: string, params: Params<Float32Array>, _config: DecoderConfig, info) =>
-              saveModel(params, { split: splitText, images: valN, cider: info.score ?? 0, beam: 1 }, { epochs: info.epoch + 1, bestEpoch: info.epoch + 1 }),
+              saveModel(
+                params,
+                { split: splitText, images: valN, cider: info.score ?? 0, beam: 1 },
+                { epochs: info.epoch + 1, bestEpoch: info.epoch + 1 },
+              ),
           }
         : {}),
       onProgress,
@@ -338,7 +411,13 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     const captioner = decoderCaptioner(new OnnxStepModel(result.params), vocab, D, { beam, maxWords, noRepeatNgram });
     const evalResult = await evaluateCaptioner(captioner, valF!.features, valN, valRefs);
     const best = result.history.find((h) => h.epoch === result.bestEpoch);
-    metrics = { split: splitText, ...evalResult.scores, ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}), beam, noRepeatNgram };
+    metrics = {
+      split: splitText,
+      ...evalResult.scores,
+      ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}),
+      beam,
+      noRepeatNgram,
+    };
     status.done();
   }
   saveModel(result.params, metrics, {
@@ -356,11 +435,22 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     train_images: trainF.kept.length,
     val_images: valN,
     seconds: round1((performance.now() - t0) / 1000),
-    ...(metrics ? { bleu1: metrics.bleu1, bleu2: metrics.bleu2, bleu3: metrics.bleu3, bleu4: metrics.bleu4, rouge_l: metrics.rouge_l, cider: metrics.cider } : {}),
+    ...(metrics
+      ? {
+          bleu1: metrics.bleu1,
+          bleu2: metrics.bleu2,
+          bleu3: metrics.bleu3,
+          bleu4: metrics.bleu4,
+          rouge_l: metrics.rouge_l,
+          cider: metrics.cider,
+        }
+      : {}),
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
-    process.stdout.write(`model written to ${out} (best epoch ${summary.best_epoch} of ${summary.epochs}, ${summary.stop}, ${formatSeconds(summary.seconds)})\n`);
+    process.stdout.write(
+      `model written to ${out} (best epoch ${summary.best_epoch} of ${summary.epochs}, ${summary.stop}, ${formatSeconds(summary.seconds)})\n`,
+    );
     if (metrics) process.stdout.write(formatScores(metrics, `validation, ${valN} photos, beam ${metrics.beam}`));
   }
   if (result.stopReason === 'non-finite') process.exitCode = 2;
@@ -392,7 +482,10 @@ function exportTrainingData(
       caps[i * T + words + 1] = 2;
       img[i] = c.image;
     });
-    writeFileSync(join(dir, `${name}_features.f32`), new Uint8Array(data.features.buffer, data.features.byteOffset, data.features.byteLength));
+    writeFileSync(
+      join(dir, `${name}_features.f32`),
+      new Uint8Array(data.features.buffer, data.features.byteOffset, data.features.byteLength),
+    );
     writeFileSync(join(dir, `${name}_captions.i32`), new Uint8Array(caps.buffer));
     writeFileSync(join(dir, `${name}_image.i32`), new Uint8Array(img.buffer));
     meta[name] = { images: data.features.length / x.D, captions: n };
@@ -403,15 +496,16 @@ function exportTrainingData(
   writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-
-export function formatScores(s: { bleu1: number; bleu2: number; bleu3: number; bleu4: number; rouge_l: number; cider: number }, title: string): string {
+export function formatScores(
+  s: { bleu1: number; bleu2: number; bleu3: number; bleu4: number; rouge_l: number; cider: number },
+  title: string,
+): string {
   return (
     `${title}:\n` +
     `  BLEU-1  ${s.bleu1.toFixed(4)}\n  BLEU-2  ${s.bleu2.toFixed(4)}\n  BLEU-3  ${s.bleu3.toFixed(4)}\n  BLEU-4  ${s.bleu4.toFixed(4)}\n` +
     `  ROUGE-L ${s.rouge_l.toFixed(4)}\n  CIDEr-D ${s.cider.toFixed(4)}  (coco scale)\n`
   );
 }
-
 
 export function registerTrain(program: Command): void {
   program
@@ -423,8 +517,11 @@ export function registerTrain(program: Command): void {
     .option('--val-fraction <f>', 'share of photos held out for validation, chosen by a hash of the file name', '0.05')
     .option('--val-split <how>', '"hash" (by --val-fraction) or "declared" (the Karpathy JSON\'s own val split)', 'hash')
     .option('--encoder <name>', `image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v3_centernet')
-    .option('--feature <names>', 'encoder outputs to concatenate (names or roles such as final/imagenet/objects), comma-separated (default: every pooled output of the encoder, in card order)')
-    .option('--flip-average', 'features are the mean of the photo\'s and its mirror image\'s (training and captioning)')
+    .option(
+      '--feature <names>',
+      'encoder outputs to concatenate (names or roles such as final/imagenet/objects), comma-separated (default: every pooled output of the encoder, in card order)',
+    )
+    .option('--flip-average', "features are the mean of the photo's and its mirror image's (training and captioning)")
     .option('--epochs <n>', 'maximum epochs', '20')
     .option('--embed <n>', 'word embedding size', '256')
     .option('--hidden <n>', 'LSTM hidden size', '512')
@@ -439,8 +536,12 @@ export function registerTrain(program: Command): void {
     .option('--max-words <n>', 'longest caption trained and generated, in words', '20')
     .option('--patience <n>', 'stop after this many epochs without a better validation CIDEr-D', '3')
     .option('--tbptt <steps>', 'truncated backpropagation window (default: full BPTT)')
-    .option('--beam <k>', 'beam width for the final validation figures and the model\'s default', '3')
-    .option('--block-ngram <n>', 'the model\'s default repeat blocking: no n-gram twice in a caption, no word on both sides of and/or (0 = off)', '3')
+    .option('--beam <k>', "beam width for the final validation figures and the model's default", '3')
+    .option(
+      '--block-ngram <n>',
+      "the model's default repeat blocking: no n-gram twice in a caption, no word on both sides of and/or (0 = off)",
+      '3',
+    )
     .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
     .option('--threads <n>', 'encoder threads (0 = all cores)')
     .option('--name <name>', 'model name in model.json (default: the folder name)')

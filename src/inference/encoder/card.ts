@@ -63,7 +63,8 @@ export function resolveOutputs(card: EncoderCard, wanted: readonly string[] | un
   if (!wanted || wanted.length === 0) return card.outputs.filter((o) => o.kind === 'pooled');
   return wanted.map((w) => {
     const o = card.outputs.find((x) => x.name === w) ?? card.outputs.find((x) => x.role === w);
-    if (!o) throw new Error(`encoder ${card.name} has no output ${w}; it has ${card.outputs.map((x) => `${x.name} (${x.role})`).join(', ')}`);
+    if (!o)
+      throw new Error(`encoder ${card.name} has no output ${w}; it has ${card.outputs.map((x) => `${x.name} (${x.role})`).join(', ')}`);
     return o;
   });
 }

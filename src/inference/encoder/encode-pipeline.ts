@@ -107,7 +107,8 @@ export function runEncodePipeline(paths: readonly string[], opts: EncodeFilesOpt
           pump();
         },
         (e) => {
-          for (const b of batch) emit({ path: paths[b.index], ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b.index);
+          for (const b of batch)
+            emit({ path: paths[b.index], ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b.index);
           batches--;
           pump();
         },

@@ -7,7 +7,14 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../shared/worker.js';
 import type { EncoderCard } from './card.js';
 import { DEFAULT_ENCODER_NAME, resolveOutputs } from './card.js';
-import { DEFAULT_BATCH, DEFAULT_DECODES, type EncodedItem, type EncodeFilesOptions, type EncoderApi, type OpenEncoderOptions } from './encoder.js';
+import {
+  DEFAULT_BATCH,
+  DEFAULT_DECODES,
+  type EncodedItem,
+  type EncodeFilesOptions,
+  type EncoderApi,
+  type OpenEncoderOptions,
+} from './encoder.js';
 import { runEncodePipeline } from './encode-pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto } from './preprocess.js';
 import type { ClientMessage, EncoderInfo, WorkerMessage } from './encoder-protocol.js';
@@ -122,7 +129,8 @@ export class EncoderWorkerClient implements EncoderApi {
       inputSize: this.inputSize,
       outputs: resolveOutputs(this.card, opts.outputs),
       prepare: (path, o) => this.preparePhoto(path, o),
-      encode: (pixels, n, names) => this.request({ op: 'encodeTensors', req: this.nextReq++, pixels, n, outputs: names }, [pixels.buffer as ArrayBuffer]),
+      encode: (pixels, n, names) =>
+        this.request({ op: 'encodeTensors', req: this.nextReq++, pixels, n, outputs: names }, [pixels.buffer as ArrayBuffer]),
       batchSize: Math.max(1, this.options.batchSize ?? DEFAULT_BATCH),
       decodeConcurrency: Math.max(1, this.options.decodeConcurrency ?? DEFAULT_DECODES),
       batchesInFlight: 2,

@@ -12,8 +12,7 @@ export interface EncoderInfo {
 }
 
 export type ClientMessage =
-  | { op: 'encodeTensors'; req: number; pixels: Uint8Array; n: number; outputs?: readonly string[] }
-  | { op: 'close'; req: number };
+  { op: 'encodeTensors'; req: number; pixels: Uint8Array; n: number; outputs?: readonly string[] } | { op: 'close'; req: number };
 
 export type WorkerMessage =
   | { type: 'ready'; info: EncoderInfo }

@@ -116,7 +116,10 @@ export class Encoder implements EncoderApi {
     if (pixels.length !== n * s * s * 3) throw new RangeError(`encodeTensors: ${pixels.length} bytes is not ${n}×${s}×${s}×3`);
     const wanted = resolveOutputs(this.card, outputs);
     const feeds = { [this.card.input.name]: new ort.Tensor('uint8', pixels, [n, s, s, 3]) };
-    const result = await this.session.run(feeds, wanted.map((o) => o.name));
+    const result = await this.session.run(
+      feeds,
+      wanted.map((o) => o.name),
+    );
     const out: Record<string, Float32Array> = {};
     for (const o of wanted) {
       const t = result[o.name];

@@ -11,7 +11,11 @@ const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessag
 
 const opening = Encoder.open({ ...(workerData as OpenEncoderOptions), log: (line) => post({ type: 'log', line }) });
 opening.then(
-  (enc) => post({ type: 'ready', info: { id: enc.id, name: enc.name, sha256: enc.sha256, card: enc.card, inputSize: enc.inputSize, provider: enc.provider } }),
+  (enc) =>
+    post({
+      type: 'ready',
+      info: { id: enc.id, name: enc.name, sha256: enc.sha256, card: enc.card, inputSize: enc.inputSize, provider: enc.provider },
+    }),
   (e) => post({ type: 'failed', message: (e as Error).message }),
 );
 
@@ -25,7 +29,10 @@ port.on('message', async (m: ClientMessage) => {
   try {
     if (m.op === 'encodeTensors') {
       const out = await enc.encodeTensors(m.pixels, m.n, m.outputs);
-      post({ type: 'result', req: m.req, value: out }, Object.values(out).map((a) => a.buffer as ArrayBuffer));
+      post(
+        { type: 'result', req: m.req, value: out },
+        Object.values(out).map((a) => a.buffer as ArrayBuffer),
+      );
     } else if (m.op === 'close') {
       await enc.close();
       post({ type: 'result', req: m.req, value: null });

@@ -171,7 +171,12 @@ function toRgb(data: Buffer, channels: number, pixels: number): Uint8Array {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' — ');
+  return s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 2)
+    .join(' — ');
 }
 
 /** Image formats recognized by their first bytes, to tell damaged data from foreign data. */
@@ -194,10 +199,23 @@ export function sniffFormat(b: Buffer): string | undefined {
 function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorKind {
   const m = message.toLowerCase();
   if (m.includes('pixel limit')) return 'too-large';
-  if (m.includes('premature end') || m.includes('truncat') || m.includes('unexpected end') || m.includes('end of file') || m.includes('not enough data')) return 'truncated';
+  if (
+    m.includes('premature end') ||
+    m.includes('truncat') ||
+    m.includes('unexpected end') ||
+    m.includes('end of file') ||
+    m.includes('not enough data')
+  )
+    return 'truncated';
   const sniffed = sniffFormat(bytes);
   if (lacksEndMarker(sniffed, bytes)) return 'truncated';
-  if (m.includes('unsupported image format') || m.includes('unsupported feature') || m.includes('no decoder') || m.includes('unsupported codec') || m.includes('compression format')) {
+  if (
+    m.includes('unsupported image format') ||
+    m.includes('unsupported feature') ||
+    m.includes('no decoder') ||
+    m.includes('unsupported codec') ||
+    m.includes('compression format')
+  ) {
     // A known container sharp cannot open because of a missing codec is unsupported;
     // a JPEG/PNG/... signature sharp should decode but cannot is damaged data.
     if (!sniffed || sniffed === 'heic' || sniffed === 'bmp' || sniffed.startsWith('isobmff')) return 'unsupported';
@@ -209,7 +227,8 @@ function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorKind {
 
 /** A JPEG without its EOI marker or a PNG without IEND was cut short (decoders word this variously). */
 function lacksEndMarker(format: string | undefined, b: Buffer): boolean {
-  if (format === 'jpeg') return b.lastIndexOf(Buffer.from([0xff, 0xd9])) < b.length - 64 && !(b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9);
+  if (format === 'jpeg')
+    return b.lastIndexOf(Buffer.from([0xff, 0xd9])) < b.length - 64 && !(b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9);
   if (format === 'png') return b.lastIndexOf(Buffer.from('IEND', 'latin1')) < 0;
   return false;
 }

@@ -43,9 +43,13 @@ export function platformProviders(platform: NodeJS.Platform = process.platform):
 export function requestedProviders(option?: string): ProviderName[] {
   const raw = (option ?? process.env.LENSCRIBE_EP ?? 'auto').trim().toLowerCase();
   if (raw === '' || raw === 'auto') return platformProviders();
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known: ProviderName[] = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
-  for (const n of names) if (!known.includes(n as ProviderName)) throw new Error(`unknown execution provider "${n}" (known: ${known.join(', ')}, auto)`);
+  for (const n of names)
+    if (!known.includes(n as ProviderName)) throw new Error(`unknown execution provider "${n}" (known: ${known.join(', ')}, auto)`);
   return names as ProviderName[];
 }
 
@@ -58,7 +62,8 @@ function precheck(p: ProviderName): string | undefined {
   if (p === 'cuda' && !entry.bundled) {
     // The CUDA provider library is installed by onnxruntime-node's install script (skipped here).
     const binDir = ortBinDir();
-    if (!binDir || !readdirSync(binDir).some((f) => f.includes('providers_cuda'))) return 'libonnxruntime_providers_cuda not installed (onnxruntime-node-install=skip)';
+    if (!binDir || !readdirSync(binDir).some((f) => f.includes('providers_cuda')))
+      return 'libonnxruntime_providers_cuda not installed (onnxruntime-node-install=skip)';
   }
   return undefined;
 }
@@ -66,7 +71,9 @@ function precheck(p: ProviderName): string | undefined {
 function ortBinDir(): string | undefined {
   try {
     const root = dirname(require.resolve('onnxruntime-node/package.json'));
-    const dir = readdirSync(join(root, 'bin')).map((d) => join(root, 'bin', d, process.platform, process.arch)).find((d) => existsSync(d));
+    const dir = readdirSync(join(root, 'bin'))
+      .map((d) => join(root, 'bin', d, process.platform, process.arch))
+      .find((d) => existsSync(d));
     return dir;
   } catch {
     return undefined;

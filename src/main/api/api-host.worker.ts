@@ -13,7 +13,8 @@ interface Data {
   sqliteBinding?: string;
 }
 
-type Message = { type: 'call'; id: number; method: unknown; input: unknown } | { type: 'root'; id: number; folderId: number } | { type: 'close' };
+type Message =
+  { type: 'call'; id: number; method: unknown; input: unknown } | { type: 'root'; id: number; folderId: number } | { type: 'close' };
 
 const port = parentPort!;
 const data = workerData as Data;

@@ -36,7 +36,8 @@ export function decodeSegments(encodedTail: string): string[] {
       throw new ConfinementError('malformed percent-encoding in path', 400);
     }
     if (s === '' || s === '.' || s === '..') throw new ConfinementError('path segments may not be empty, "." or ".."', 400);
-    if (s.includes('/') || s.includes('\\') || s.includes('\0')) throw new ConfinementError('path segment contains a separator or NUL', 400);
+    if (s.includes('/') || s.includes('\\') || s.includes('\0'))
+      throw new ConfinementError('path segment contains a separator or NUL', 400);
     if (/^[a-zA-Z]:/.test(s)) throw new ConfinementError('drive letters are not allowed in paths', 400);
     out.push(s);
   }

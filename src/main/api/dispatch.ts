@@ -47,7 +47,11 @@ export function toApiError(err: unknown): ApiError {
 }
 
 /** The reply shape both transports put on the wire: never throws, errors become ApiErrorBody. */
-export async function replyTo(host: Pick<ApiHost, 'dispatch'>, method: unknown, input: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ReturnType<ApiError['toBody']> }> {
+export async function replyTo(
+  host: Pick<ApiHost, 'dispatch'>,
+  method: unknown,
+  input: unknown,
+): Promise<{ ok: true; result: unknown } | { ok: false; error: ReturnType<ApiError['toBody']> }> {
   try {
     return { ok: true, result: (await host.dispatch(method, input)) ?? null };
   } catch (err) {

@@ -54,7 +54,11 @@ function findFolderByPath(library: Library, path: string): Folder | null {
     return null;
   }
   const folders = library.listFolders();
-  return folders.find((f) => f.path === real) ?? folders.find((f) => real.startsWith(f.path.endsWith('/') || f.path.endsWith('\\') ? f.path : `${f.path}/`)) ?? null;
+  return (
+    folders.find((f) => f.path === real) ??
+    folders.find((f) => real.startsWith(f.path.endsWith('/') || f.path.endsWith('\\') ? f.path : `${f.path}/`)) ??
+    null
+  );
 }
 
 /** Wait for a long call up to `ms`; null on timeout (the work continues, failures go to notice). */
@@ -79,14 +83,20 @@ async function answerWithin<T>(work: Promise<T>, ms: number, onLateError: (err: 
 
 export function createHandlers(ctx: HandlerContext): Handlers {
   const lib = ctx.library;
-  const teacher = (): Teacher => ctx.teacher ?? (() => { throw new ApiError('unavailable', 'Teaching is not available in this library.'); })();
+  const teacher = (): Teacher =>
+    ctx.teacher ??
+    (() => {
+      throw new ApiError('unavailable', 'Teaching is not available in this library.');
+    })();
   return {
     'library.info': () => ({ ...lib.info(), capabilities: ctx.capabilities }),
 
     'folders.list': () => lib.listFolders(),
     'folders.add': async ({ path }) => {
       const work = lib.addFolder(path);
-      const done = await answerWithin(work, SCAN_ANSWER_MS, (err) => ctx.notice('error', `Adding ${path} failed: ${(err as Error).message}`));
+      const done = await answerWithin(work, SCAN_ANSWER_MS, (err) =>
+        ctx.notice('error', `Adding ${path} failed: ${(err as Error).message}`),
+      );
       if (done) return { folder: done.folder, jobId: done.jobId };
       // Still scanning a big folder: answer with the folder as it stands; captioning follows.
       const folder = findFolderByPath(lib, path);
@@ -96,7 +106,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'folders.remove': ({ id }) => ({ removed: lib.removeFolder(id) }),
     'folders.rescan': async ({ id }) => {
       if (!lib.folderRoot(id)) notFound(`No library folder with id ${id}.`);
-      const done = await answerWithin(lib.rescan(id), SCAN_ANSWER_MS, (err) => ctx.notice('error', `Rescan failed: ${(err as Error).message}`));
+      const done = await answerWithin(lib.rescan(id), SCAN_ANSWER_MS, (err) =>
+        ctx.notice('error', `Rescan failed: ${(err as Error).message}`),
+      );
       return { jobId: done?.jobId ?? null };
     },
 

@@ -80,7 +80,9 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
   if (options.watch !== false) {
     // Not awaited: chokidar's 'ready' can take long on big folders (and never comes for an
     // empty library); changes seen before then are still queued.
-    void library.watch().catch((err: Error) => emit({ kind: 'notice', level: 'warning', message: `Folder watching is off: ${err.message}` }));
+    void library
+      .watch()
+      .catch((err: Error) => emit({ kind: 'notice', level: 'warning', message: `Folder watching is off: ${err.message}` }));
   }
   // Jobs a previous run left unfinished continue now.
   void library.runJobs().catch((err: Error) => emit({ kind: 'notice', level: 'error', message: `Captioning stopped: ${err.message}` }));

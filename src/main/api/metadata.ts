@@ -6,14 +6,22 @@
 import type { MetadataExportResult, MetadataFormat, MetadataImportResult, Settings } from '../../shared/api-contract.js';
 import { ApiError } from '../../shared/api-contract.js';
 import type { Library } from '../library/library.js';
-import { exportCaptions, importDescriptions, type ExportOnly, type ExportSummary, type WriteOutcome, type WriteTarget } from '../metadata/index.js';
+import {
+  exportCaptions,
+  importDescriptions,
+  type ExportOnly,
+  type ExportSummary,
+  type WriteOutcome,
+  type WriteTarget,
+} from '../metadata/index.js';
 
 const TARGETS: Record<MetadataFormat, WriteTarget> = { xmp: 'xmp-sidecar', txt: 'txt', embedded: 'embedded' };
 const MAX_LINES = 50;
 
 function noteOf(o: WriteOutcome): string {
   if (o.status === 'kept-theirs') return `${o.file}: kept the description another app wrote (${JSON.stringify(o.theirs ?? '')})`;
-  if (o.status === 'conflict') return `${o.file}: changed by another program since Lenscribe read it; nothing written (import metadata to pick it up)`;
+  if (o.status === 'conflict')
+    return `${o.file}: changed by another program since Lenscribe read it; nothing written (import metadata to pick it up)`;
   if (o.status === 'failed') return `${o.photoPath}: ${o.error?.message ?? 'could not be written'}`;
   return o.notice ? `${o.file}: ${o.notice}` : `${o.file}: ${o.status}`;
 }
@@ -43,10 +51,14 @@ export async function importMetadata(library: Library): Promise<MetadataImportRe
   };
 }
 
-export async function exportMetadata(library: Library, input: { format?: MetadataFormat; only?: ExportOnly; paths?: string[] }): Promise<MetadataExportResult> {
+export async function exportMetadata(
+  library: Library,
+  input: { format?: MetadataFormat; only?: ExportOnly; paths?: string[] },
+): Promise<MetadataExportResult> {
   const settings = library.getSettings();
   const format = input.format ?? (settings.metadataWrite === 'off' ? null : settings.metadataWrite);
-  if (!format) throw new ApiError('invalid_input', 'Choose where captions go (XMP sidecar, .txt sidecar or in the photo file) before exporting.');
+  if (!format)
+    throw new ApiError('invalid_input', 'Choose where captions go (XMP sidecar, .txt sidecar or in the photo file) before exporting.');
   const s = await exportCaptions(library, {
     target: TARGETS[format],
     only: input.only ?? settings.metadataOnly,

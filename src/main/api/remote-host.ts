@@ -22,7 +22,9 @@ type FromWorker =
 
 export async function openApiHostInWorker(options: ApiHostOptions, extra: { sqliteBinding?: string } = {}): Promise<ApiHost> {
   if (import.meta.url.endsWith('.ts')) return openApiHost(options);
-  const worker: Worker = startWorker(import.meta.url, './api-host.worker.ts', { workerData: { options, sqliteBinding: extra.sqliteBinding } });
+  const worker: Worker = startWorker(import.meta.url, './api-host.worker.ts', {
+    workerData: { options, sqliteBinding: extra.sqliteBinding },
+  });
   const pending = new Map<number, (value: unknown) => void>();
   const listeners = new Set<(e: ApiEvent) => void>();
   let nextId = 1;

@@ -46,7 +46,18 @@ const START_ANSWER_MS = 15_000;
 function summaryOf(library: Library, photoId: number): PhotoSummary | null {
   const p = library.getPhoto(photoId);
   if (!p) return null;
-  return { id: p.id, folderId: p.folderId, relPath: p.relPath, name: p.name, status: p.status, caption: p.caption, captionSource: p.captionSource, thumb: p.thumb, width: p.width, height: p.height };
+  return {
+    id: p.id,
+    folderId: p.folderId,
+    relPath: p.relPath,
+    name: p.name,
+    status: p.status,
+    caption: p.caption,
+    captionSource: p.captionSource,
+    thumb: p.thumb,
+    width: p.width,
+    height: p.height,
+  };
 }
 
 /** Epoch-end points of the job's curve, on the same fractional-epoch axis as the live points. */
@@ -78,7 +89,14 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
     metrics: r.metrics,
     beforeAfter: r.validationCaptions.map((v): BeforeAfter => {
       const photo = summaryOf(library, v.photoId);
-      return { photoId: photo ? v.photoId : null, name: photo?.name ?? basename(v.path), thumb: photo?.thumb ?? null, reference: v.reference, before: v.before, after: v.after };
+      return {
+        photoId: photo ? v.photoId : null,
+        name: photo?.name ?? basename(v.path),
+        thumb: photo?.thumb ?? null,
+        reference: v.reference,
+        before: v.before,
+        after: v.after,
+      };
     }),
   });
 
@@ -116,7 +134,14 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
         };
       }
       case 'interrupted':
-        return { ...idleRun, state: 'interrupted', baseModel: state.baseModelId, startedAt: state.startedAt, epoch: state.epochsDone, canResume: state.canResume };
+        return {
+          ...idleRun,
+          state: 'interrupted',
+          baseModel: state.baseModelId,
+          startedAt: state.startedAt,
+          epoch: state.epochsDone,
+          canResume: state.canResume,
+        };
       case 'ready': {
         const r = state.result;
         return {

@@ -4,7 +4,17 @@
  * contract over IPC. Hardened window: context isolation, sandbox, no Node in the renderer,
  * strict CSP, navigation/new windows blocked, permissions denied, IPC sender checked.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+  type MenuItemConstructorOptions,
+} from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiEvent } from '../../shared/api-contract.js';
@@ -47,7 +57,10 @@ function isOurFrame(event: IpcMainInvokeEvent): boolean {
 }
 
 async function pickFolder(): Promise<string | null> {
-  const options = { title: 'Add a folder of photos', properties: ['openDirectory', 'multiSelections'] as Array<'openDirectory' | 'multiSelections'> };
+  const options = {
+    title: 'Add a folder of photos',
+    properties: ['openDirectory', 'multiSelections'] as Array<'openDirectory' | 'multiSelections'>,
+  };
   const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
   return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
 }
@@ -65,7 +78,17 @@ function buildMenu(): void {
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
     { label: 'File', submenu: [addFolder, { type: 'separator' }, process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' }] },
     { role: 'editMenu' },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'togglefullscreen' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }] },
+    {
+      label: 'View',
+      submenu: [
+        { role: 'reload' },
+        { role: 'togglefullscreen' },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+      ],
+    },
     { role: 'windowMenu' },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
@@ -127,7 +150,10 @@ async function start(): Promise<void> {
 
   const libraryDir = argValue('--library') ?? process.env.LENSCRIBE_LIBRARY ?? join(app.getPath('userData'), 'library');
   // The library (SQLite, scans, captioning jobs) runs in a worker thread; this thread only routes.
-  host = await openApiHostInWorker({ libraryDir, capabilities: { pickFolder: true, dropFolders: true } }, { sqliteBinding: electronSqliteBinding() });
+  host = await openApiHostInWorker(
+    { libraryDir, capabilities: { pickFolder: true, dropFolders: true } },
+    { sqliteBinding: electronSqliteBinding() },
+  );
   const opened = host;
   handleProtocol(rendererDir, () => opened);
 

@@ -56,7 +56,8 @@ export async function readExif(path: string): Promise<PhotoExif> {
     return EMPTY;
   }
   if (!tags) return EMPTY;
-  const date = [tags.DateTimeOriginal, tags.CreateDate, tags.ModifyDate].find((d) => d instanceof Date && !Number.isNaN(d.getTime())) as Date | undefined;
+  const date = [tags.DateTimeOriginal, tags.CreateDate, tags.ModifyDate].find((d) => d instanceof Date && !Number.isNaN(d.getTime())) as
+    Date | undefined;
   const o = Number(tags.Orientation);
   const lat = coordinate(tags.GPSLatitude, tags.GPSLatitudeRef, 'S', 90);
   const lon = coordinate(tags.GPSLongitude, tags.GPSLongitudeRef, 'W', 180);

@@ -13,7 +13,9 @@ export interface EmbeddingTable {
 }
 
 const FUNCTION_WORDS = new Set(
-  'a an the and or of in on at to for from with by is are was were be been being it its this that these those his her their there here into onto over under while as'.split(' '),
+  'a an the and or of in on at to for from with by is are was were be been being it its this that these those his her their there here into onto over under while as'.split(
+    ' ',
+  ),
 );
 
 export interface ExpansionOptions {

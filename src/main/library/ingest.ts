@@ -101,7 +101,10 @@ export async function probeFile(path: string, buffer?: Buffer): Promise<Probe> {
     throw new FileError('corrupt', `image header is unreadable: ${msg.split('\n')[0]}`);
   }
   if (width !== null && height !== null && width * height > MAX_PIXELS) {
-    throw new FileError('too-large', `image is ${width}×${height} pixels, over the ${MAX_PIXELS / 1e6} megapixel limit (possible decompression bomb)`);
+    throw new FileError(
+      'too-large',
+      `image is ${width}×${height} pixels, over the ${MAX_PIXELS / 1e6} megapixel limit (possible decompression bomb)`,
+    );
   }
   const exif = await readExif(path);
   return {
@@ -133,7 +136,9 @@ export class PhotoWriter {
   private readonly goneWithHash;
 
   constructor(private readonly db: DB) {
-    this.byPath = db.prepare<[string], PhotoRow>('SELECT id, folder_id, path, size, mtime_ms, hash, status, caption_id FROM photos WHERE path = ?');
+    this.byPath = db.prepare<[string], PhotoRow>(
+      'SELECT id, folder_id, path, size, mtime_ms, hash, status, caption_id FROM photos WHERE path = ?',
+    );
     this.insert = db.prepare(
       `INSERT INTO photos (folder_id, path, name, size, mtime_ms, hash, width, height, format, taken_at, orientation, gps_lat, gps_lon, status, added_at, updated_at)
        VALUES (@folderId, @path, @name, @size, @mtimeMs, @hash, @width, @height, @format, @takenAt, @orientation, @lat, @lon, 'pending', @now, @now)`,
@@ -155,7 +160,9 @@ export class PhotoWriter {
          status = ${RESTORED_STATUS}, error_kind = NULL, error = NULL, updated_at = @now
        WHERE id = @id`,
     );
-    this.setError = db.prepare(`UPDATE photos SET folder_id = @folderId, size = @size, mtime_ms = @mtimeMs, status = 'error', error_kind = @kind, error = @message, updated_at = @now WHERE id = @id`);
+    this.setError = db.prepare(
+      `UPDATE photos SET folder_id = @folderId, size = @size, mtime_ms = @mtimeMs, status = 'error', error_kind = @kind, error = @message, updated_at = @now WHERE id = @id`,
+    );
     this.insertError = db.prepare(
       `INSERT INTO photos (folder_id, path, name, size, mtime_ms, status, error_kind, error, added_at, updated_at)
        VALUES (@folderId, @path, @name, @size, @mtimeMs, 'error', @kind, @message, @now, @now)`,
@@ -173,7 +180,14 @@ export class PhotoWriter {
   async ingest(folderId: number, path: string, known?: { size: number; mtimeMs: number }, buffer?: Buffer): Promise<IngestResult> {
     const existing = this.byPath.get(path);
     const now = Date.now();
-    if (existing && known && existing.status !== 'missing' && existing.status !== 'error' && existing.size === known.size && existing.mtime_ms === known.mtimeMs) {
+    if (
+      existing &&
+      known &&
+      existing.status !== 'missing' &&
+      existing.status !== 'error' &&
+      existing.size === known.size &&
+      existing.mtime_ms === known.mtimeMs
+    ) {
       if (existing.folder_id !== folderId) this.db.prepare('UPDATE photos SET folder_id = ? WHERE id = ?').run(folderId, existing.id);
       return { outcome: 'unchanged', photoId: existing.id };
     }
@@ -183,7 +197,16 @@ export class PhotoWriter {
     } catch (err) {
       const fe = err instanceof FileError ? err : new FileError('internal', (err as Error).message);
       const row = this.byPath.get(path);
-      const params = { folderId, path, name: basename(path), size: known?.size ?? 0, mtimeMs: known?.mtimeMs ?? 0, kind: fe.kind, message: fe.message, now };
+      const params = {
+        folderId,
+        path,
+        name: basename(path),
+        size: known?.size ?? 0,
+        mtimeMs: known?.mtimeMs ?? 0,
+        kind: fe.kind,
+        message: fe.message,
+        now,
+      };
       if (fe.kind === 'not-found') {
         // Gone before we could read it: nothing to record unless we knew it already.
         if (row) this.db.prepare(`UPDATE photos SET status = 'missing', updated_at = ? WHERE id = ?`).run(now, row.id);

@@ -84,20 +84,28 @@ export class JobRunner {
     const now = Date.now();
     const conds: string[] = [];
     const params: Record<string, unknown> = { modelId: opts.modelId };
-    conds.push(opts.recaption ? `p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.source = @modelId)` : `p.status = 'pending'`);
+    conds.push(
+      opts.recaption
+        ? `p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.source = @modelId)`
+        : `p.status = 'pending'`,
+    );
     if (opts.folderId !== undefined) {
       conds.push('p.folder_id = @folderId');
       params.folderId = opts.folderId;
     }
-    if (opts.photoIds) conds.push(`p.id IN (SELECT value FROM json_each(@ids))`), (params.ids = JSON.stringify(opts.photoIds));
+    if (opts.photoIds) (conds.push(`p.id IN (SELECT value FROM json_each(@ids))`), (params.ids = JSON.stringify(opts.photoIds)));
     conds.push(`NOT EXISTS (SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id
                  WHERE i.photo_id = p.id AND i.state = 'todo' AND j.state IN ('queued', 'running', 'paused'))`);
     return this.db.transaction(() => {
       const job = this.db
-        .prepare(`INSERT INTO jobs (kind, state, model_id, folder_id, created_at, updated_at) VALUES ('caption', 'queued', @modelId, @folderId, @now, @now)`)
+        .prepare(
+          `INSERT INTO jobs (kind, state, model_id, folder_id, created_at, updated_at) VALUES ('caption', 'queued', @modelId, @folderId, @now, @now)`,
+        )
         .run({ modelId: opts.modelId, folderId: opts.folderId ?? null, now });
       const id = Number(job.lastInsertRowid);
-      const n = this.db.prepare(`INSERT INTO job_items (job_id, photo_id) SELECT @id, p.id FROM photos p WHERE ${conds.join(' AND ')} ORDER BY p.id`).run({ ...params, id }).changes;
+      const n = this.db
+        .prepare(`INSERT INTO job_items (job_id, photo_id) SELECT @id, p.id FROM photos p WHERE ${conds.join(' AND ')} ORDER BY p.id`)
+        .run({ ...params, id }).changes;
       if (n === 0) {
         this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
         return null;
@@ -113,11 +121,17 @@ export class JobRunner {
   }
 
   list(limit = 50): JobInfo[] {
-    return this.db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit).map((r) => this.info(r));
+    return this.db
+      .prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?')
+      .all(limit)
+      .map((r) => this.info(r));
   }
 
   unfinished(): JobInfo[] {
-    return this.db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE state IN ('queued', 'running', 'paused') ORDER BY id`).all().map((r) => this.info(r));
+    return this.db
+      .prepare<[], JobRow>(`SELECT * FROM jobs WHERE state IN ('queued', 'running', 'paused') ORDER BY id`)
+      .all()
+      .map((r) => this.info(r));
   }
 
   private info(row: JobRow): JobInfo {
@@ -227,7 +241,10 @@ export class JobRunner {
     }
     const samples = [{ t: Date.now(), n: row.done + row.failed }];
     this.samples.set(id, samples);
-    const nextItems = this.db.prepare<[number, number], { id: number; path: string; hash: string | null; status: string; thumb: string | null }>(
+    const nextItems = this.db.prepare<
+      [number, number],
+      { id: number; path: string; hash: string | null; status: string; thumb: string | null }
+    >(
       `SELECT p.id, p.path, p.hash, p.status, p.thumb FROM job_items i JOIN photos p ON p.id = i.photo_id
        WHERE i.job_id = ? AND i.state = 'todo' ORDER BY i.photo_id LIMIT ?`,
     );
@@ -253,7 +270,9 @@ export class JobRunner {
         requests.push({
           id: it.id,
           path: it.path,
-          feature: hit ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength)) : undefined,
+          feature: hit
+            ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength))
+            : undefined,
           thumbPath: haveThumb ? undefined : join(this.options.thumbsDir, thumbName),
         });
       }
@@ -280,21 +299,33 @@ export class JobRunner {
             if (o.feature && it.hash) {
               this.db
                 .prepare('INSERT OR IGNORE INTO features (hash, encoder_id, dim, data, created_at) VALUES (?, ?, ?, ?, ?)')
-                .run(it.hash, captioner.encoderId, o.feature.length, Buffer.from(o.feature.buffer, o.feature.byteOffset, o.feature.byteLength), now);
+                .run(
+                  it.hash,
+                  captioner.encoderId,
+                  o.feature.length,
+                  Buffer.from(o.feature.buffer, o.feature.byteOffset, o.feature.byteLength),
+                  now,
+                );
             }
             this.db
-              .prepare('INSERT INTO captions (photo_id, text, source, is_user, score, alternatives, created_at) VALUES (?, ?, ?, 0, ?, ?, ?)')
+              .prepare(
+                'INSERT INTO captions (photo_id, text, source, is_user, score, alternatives, created_at) VALUES (?, ?, ?, 0, ?, ?, ?)',
+              )
               .run(it.id, o.caption, captioner.modelId, o.score, JSON.stringify(o.alternatives), now);
             const thumb = o.thumbWritten || existsSync(join(this.options.thumbsDir, `${it.hash}.webp`)) ? `${it.hash}.webp` : it.thumb;
             this.db
-              .prepare(`UPDATE photos SET status = 'captioned', error_kind = NULL, error = NULL, thumb = ?, updated_at = ? WHERE id = ? AND status != 'missing'`)
+              .prepare(
+                `UPDATE photos SET status = 'captioned', error_kind = NULL, error = NULL, thumb = ?, updated_at = ? WHERE id = ? AND status != 'missing'`,
+              )
               .run(thumb, now, it.id);
             setItem.run('done', id, it.id);
             done++;
             const shown = this.db.prepare('SELECT caption FROM photos WHERE id = ?').get(it.id) as { caption: string | null };
             events.push({ photoId: it.id, path: it.path, status: 'captioned', caption: shown.caption, kind: null, error: null });
           } else {
-            this.db.prepare(`UPDATE photos SET status = 'error', error_kind = ?, error = ?, updated_at = ? WHERE id = ?`).run(o.kind, o.message, now, it.id);
+            this.db
+              .prepare(`UPDATE photos SET status = 'error', error_kind = ?, error = ?, updated_at = ? WHERE id = ?`)
+              .run(o.kind, o.message, now, it.id);
             setItem.run('error', id, it.id);
             failed++;
             events.push({ photoId: it.id, path: it.path, status: 'error', caption: null, kind: o.kind, error: o.message });

@@ -200,7 +200,10 @@ export class Library {
       onJob: (job) => this.emit('job', job),
       onPhotos: (items) => {
         this.emit('captioned', items);
-        this.emit('photos', items.map((i) => i.photoId));
+        this.emit(
+          'photos',
+          items.map((i) => i.photoId),
+        );
       },
     });
     if (options.registerDefaultModel !== false && existsSync(join(defaultModelDir, 'model.json'))) {
@@ -239,7 +242,9 @@ export class Library {
   // ------------------------------------------------------------------ info
 
   info(): { libraryDir: string; photoCount: number; folderCount: number; activeModel: string | null } {
-    const c = this.db.prepare(`SELECT (SELECT count(*) FROM photos WHERE status != 'missing') AS photos, (SELECT count(*) FROM folders) AS folders`).get() as { photos: number; folders: number };
+    const c = this.db
+      .prepare(`SELECT (SELECT count(*) FROM photos WHERE status != 'missing') AS photos, (SELECT count(*) FROM folders) AS folders`)
+      .get() as { photos: number; folders: number };
     return { libraryDir: this.dir, photoCount: c.photos, folderCount: c.folders, activeModel: this.activeModel()?.id ?? null };
   }
 
@@ -264,7 +269,13 @@ export class Library {
     const busy = new Set(this.jobs.unfinished().map((j) => j.folderId));
     return rows.map((r) => ({
       ...r,
-      status: !existsSync(r.path) ? 'missing' : this.scanning.has(r.id) ? 'scanning' : r.pendingCount > 0 && (busy.has(r.id) || busy.has(null)) ? 'captioning' : 'ready',
+      status: !existsSync(r.path)
+        ? 'missing'
+        : this.scanning.has(r.id)
+          ? 'scanning'
+          : r.pendingCount > 0 && (busy.has(r.id) || busy.has(null))
+            ? 'captioning'
+            : 'ready',
     }));
   }
 
@@ -315,7 +326,7 @@ export class Library {
     }
     this.emit('folders', null);
     const scan = await this.scanInto(folderId, parent ? parent.path : root, root);
-    const jobId = opts.caption ?? this.options.autoCaption ?? true ? this.queueCaptioning({ folderId }) : null;
+    const jobId = (opts.caption ?? this.options.autoCaption ?? true) ? this.queueCaptioning({ folderId }) : null;
     return { folder: this.getFolder(folderId)!, jobId, scan };
   }
 
@@ -335,12 +346,22 @@ export class Library {
     const path = this.folderRoot(id);
     if (!path) throw new UserError(`no library folder with id ${id}`);
     const scan = await this.scanInto(id, path, path);
-    const jobId = opts.caption ?? this.options.autoCaption ?? true ? this.queueCaptioning({ folderId: id }) : null;
+    const jobId = (opts.caption ?? this.options.autoCaption ?? true) ? this.queueCaptioning({ folderId: id }) : null;
     return { jobId, scan };
   }
 
   private async scanInto(folderId: number, folderPath: string, scanRoot: string): Promise<ScanProgress> {
-    const progress: ScanProgress = { folderId, path: scanRoot, scanned: 0, added: 0, updated: 0, moved: 0, unchanged: 0, errors: 0, missing: 0 };
+    const progress: ScanProgress = {
+      folderId,
+      path: scanRoot,
+      scanned: 0,
+      added: 0,
+      updated: 0,
+      moved: 0,
+      unchanged: 0,
+      errors: 0,
+      missing: 0,
+    };
     this.scanning.add(folderId);
     const concurrency = Math.max(1, this.options.scanConcurrency ?? 4);
     const buffers = Array.from({ length: concurrency }, () => Buffer.allocUnsafe(1 << 20));
@@ -378,7 +399,9 @@ export class Library {
       // the disk rather than a set of the paths just seen, so memory stays flat however big the folder.
       const prefix = scanRoot.endsWith(sep) ? scanRoot : scanRoot + sep;
       const gone: string[] = [];
-      const known = this.db.prepare(`SELECT path FROM photos WHERE folder_id = ? AND status != 'missing' AND substr(path, 1, ?) = ?`).pluck();
+      const known = this.db
+        .prepare(`SELECT path FROM photos WHERE folder_id = ? AND status != 'missing' AND substr(path, 1, ?) = ?`)
+        .pluck();
       for (const path of known.iterate(folderId, prefix.length, prefix) as IterableIterator<string>) if (!existsSync(path)) gone.push(path);
       for (const path of gone) if (this.writer.markMissing(path) !== null) progress.missing++;
       await this.importMetadataOf(changedPaths);
@@ -537,7 +560,8 @@ export class Library {
   }
 
   private row(id: number): PhotoRow | undefined {
-    return this.db.prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id = ?`).get(id) as PhotoRow | undefined;
+    return this.db.prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id = ?`).get(id) as
+      PhotoRow | undefined;
   }
 
   photoIdByPath(path: string): number | null {
@@ -545,18 +569,24 @@ export class Library {
     return r?.id ?? null;
   }
 
-  listPhotos(opts: { folderId?: number; status?: PhotoSummary['status']; sort?: 'path' | 'taken' | 'added'; offset?: number; limit?: number } = {}): PhotoPage {
+  listPhotos(
+    opts: { folderId?: number; status?: PhotoSummary['status']; sort?: 'path' | 'taken' | 'added'; offset?: number; limit?: number } = {},
+  ): PhotoPage {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
-    if (opts.folderId !== undefined) where.push('p.folder_id = @folderId'), (params.folderId = opts.folderId);
-    if (opts.status) where.push('p.status = @status'), (params.status = opts.status);
+    if (opts.folderId !== undefined) (where.push('p.folder_id = @folderId'), (params.folderId = opts.folderId));
+    if (opts.status) (where.push('p.status = @status'), (params.status = opts.status));
     else where.push(`p.status != 'missing'`);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const order = opts.sort === 'taken' ? 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id' : opts.sort === 'added' ? 'p.id DESC' : 'p.path';
     const limit = Math.max(1, Math.min(10_000, opts.limit ?? 200));
     const offset = Math.max(0, opts.offset ?? 0);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM photos p ${w}`).get(params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id ${w} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as PhotoRow[];
+    const rows = this.db
+      .prepare(
+        `SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id ${w} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit, offset }) as PhotoRow[];
     return { total, offset, items: rows.map((r) => this.summary(r)) };
   }
 
@@ -582,7 +612,9 @@ export class Library {
 
   /** Newest first. */
   captionHistory(photoId: number): Caption[] {
-    const rows = this.db.prepare('SELECT id, text, source, score, created_at FROM captions WHERE photo_id = ? ORDER BY id DESC').all(photoId) as Array<{ id: number; text: string; source: string; score: number | null; created_at: number }>;
+    const rows = this.db
+      .prepare('SELECT id, text, source, score, created_at FROM captions WHERE photo_id = ? ORDER BY id DESC')
+      .all(photoId) as Array<{ id: number; text: string; source: string; score: number | null; created_at: number }>;
     return rows.map((r) => ({ id: r.id, text: r.text, source: r.source, score: r.score, createdAt: new Date(r.created_at).toISOString() }));
   }
 
@@ -591,7 +623,9 @@ export class Library {
     const clean = String(text).replace(/\s+/g, ' ').trim();
     if (!clean) throw new UserError('a caption cannot be empty');
     this.mustGet(photoId);
-    this.db.prepare('INSERT INTO captions (photo_id, text, source, is_user, created_at) VALUES (?, ?, ?, 1, ?)').run(photoId, clean, source, Date.now());
+    this.db
+      .prepare('INSERT INTO captions (photo_id, text, source, is_user, created_at) VALUES (?, ?, ?, 1, ?)')
+      .run(photoId, clean, source, Date.now());
     this.emit('photos', [photoId]);
     return this.mustGet(photoId);
   }
@@ -608,7 +642,10 @@ export class Library {
    * Import user captions (from a dataset file or sidecars). Paths are matched against photos
    * in the library; a photo whose newest user caption already has this text is left alone.
    */
-  importUserCaptions(items: Iterable<{ path: string; text: string }>, source = 'user'): { imported: number; unchanged: number; notInLibrary: string[] } {
+  importUserCaptions(
+    items: Iterable<{ path: string; text: string }>,
+    source = 'user',
+  ): { imported: number; unchanged: number; notInLibrary: string[] } {
     let imported = 0;
     let unchanged = 0;
     const notInLibrary: string[] = [];
@@ -660,14 +697,21 @@ export class Library {
     if (!r) throw Object.assign(new Error(`no photo with id ${photoId}`), { code: 'ENOENT' });
     const model = this.activeModel();
     const stored = this.db
-      .prepare('SELECT alternatives FROM captions WHERE photo_id = ? AND is_user = 0 AND alternatives IS NOT NULL AND (? IS NULL OR source = ?) ORDER BY id DESC LIMIT 1')
+      .prepare(
+        'SELECT alternatives FROM captions WHERE photo_id = ? AND is_user = 0 AND alternatives IS NOT NULL AND (? IS NULL OR source = ?) ORDER BY id DESC LIMIT 1',
+      )
       .get(photoId, model?.id ?? null, model?.id ?? null) as { alternatives: string } | undefined;
     const parsed = stored ? (JSON.parse(stored.alternatives) as Alternative[]) : null;
     if (parsed && (beam === undefined || parsed.length === beam)) return parsed;
     if (!model) return parsed ?? [];
     const captioner = await this.captionerFor(model.id);
-    const hit = r.hash ? (this.db.prepare('SELECT data FROM features WHERE hash = ? AND encoder_id = ?').get(r.hash, captioner.encoderId) as { data: Buffer } | undefined) : undefined;
-    const feature = hit ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength)) : undefined;
+    const hit = r.hash
+      ? (this.db.prepare('SELECT data FROM features WHERE hash = ? AND encoder_id = ?').get(r.hash, captioner.encoderId) as
+          { data: Buffer } | undefined)
+      : undefined;
+    const feature = hit
+      ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength))
+      : undefined;
     const [o] = await captioner.caption([{ id: photoId, path: r.path, feature }], { beam: beam ?? 3 });
     if (!o || !o.ok) throw new UserError(o && !o.ok ? `${o.kind}: ${o.message}` : 'no alternatives');
     return o.alternatives;
@@ -680,20 +724,31 @@ export class Library {
     const neighbours = similarWords ? this.neighboursNow() : null;
     const raw = this.searcher.search(
       query,
-      { folderId: opts.folderId, from: toMs(opts.from, false), to: toMs(opts.to, true), limit: opts.limit, offset: opts.offset, similarWords },
+      {
+        folderId: opts.folderId,
+        from: toMs(opts.from, false),
+        to: toMs(opts.to, true),
+        limit: opts.limit,
+        offset: opts.offset,
+        similarWords,
+      },
       neighbours,
     );
     const rows = new Map<number, PhotoRow>();
     if (raw.hits.length) {
       const found = this.db
-        .prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id IN (SELECT value FROM json_each(?))`)
+        .prepare(
+          `SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id IN (SELECT value FROM json_each(?))`,
+        )
         .all(JSON.stringify(raw.hits.map((h) => h.id))) as PhotoRow[];
       for (const r of found) rows.set(r.id, r);
     }
     return {
       query,
       total: raw.total,
-      hits: raw.hits.filter((h) => rows.has(h.id)).map((h) => ({ photo: this.summary(rows.get(h.id)!), snippet: h.snippet, score: h.score, viaSimilar: h.viaSimilar })),
+      hits: raw.hits
+        .filter((h) => rows.has(h.id))
+        .map((h) => ({ photo: this.summary(rows.get(h.id)!), snippet: h.snippet, score: h.score, viaSimilar: h.viaSimilar })),
       expanded: raw.expanded,
     };
   }
@@ -747,7 +802,11 @@ export class Library {
     const id = modelIdOf(meta, basename(path));
     const name = String(meta.name ?? id);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO models (id, name, path, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, path = excluded.path').run(id, name, path, Date.now());
+      this.db
+        .prepare(
+          'INSERT INTO models (id, name, path, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, path = excluded.path',
+        )
+        .run(id, name, path, Date.now());
       const anyActive = this.db.prepare('SELECT 1 FROM models WHERE active = 1').get();
       if (opts.activate || (opts.activateIfNone && !anyActive)) {
         this.db.prepare('UPDATE models SET active = 0 WHERE active = 1').run();
@@ -758,7 +817,13 @@ export class Library {
   }
 
   listModels(): ModelInfo[] {
-    const rows = this.db.prepare('SELECT id, name, path, active, added_at FROM models ORDER BY added_at').all() as Array<{ id: string; name: string; path: string; active: number; added_at: number }>;
+    const rows = this.db.prepare('SELECT id, name, path, active, added_at FROM models ORDER BY added_at').all() as Array<{
+      id: string;
+      name: string;
+      path: string;
+      active: number;
+      added_at: number;
+    }>;
     return rows.map((r) => {
       let meta: Record<string, unknown> = {};
       try {
@@ -770,17 +835,25 @@ export class Library {
       const m = (meta.metrics ?? {}) as Record<string, unknown>;
       for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
       const created = meta.createdAt ?? meta.date ?? null;
-      return { id: r.id, name: r.name, active: r.active === 1, createdAt: typeof created === 'string' ? created : toIso(r.added_at), metrics };
+      return {
+        id: r.id,
+        name: r.name,
+        active: r.active === 1,
+        createdAt: typeof created === 'string' ? created : toIso(r.added_at),
+        metrics,
+      };
     });
   }
 
   activeModel(): ModelRecord | null {
-    const r = this.db.prepare('SELECT id, name, path FROM models WHERE active = 1').get() as { id: string; name: string; path: string } | undefined;
+    const r = this.db.prepare('SELECT id, name, path FROM models WHERE active = 1').get() as
+      { id: string; name: string; path: string } | undefined;
     return r ? { ...r, active: true } : null;
   }
 
   private model(id: string): ModelRecord | null {
-    const r = this.db.prepare('SELECT id, name, path, active FROM models WHERE id = ?').get(id) as { id: string; name: string; path: string; active: number } | undefined;
+    const r = this.db.prepare('SELECT id, name, path, active FROM models WHERE id = ?').get(id) as
+      { id: string; name: string; path: string; active: number } | undefined;
     return r ? { ...r, active: r.active === 1 } : null;
   }
 
@@ -802,7 +875,8 @@ export class Library {
     let c = this.captioners.get(modelId);
     if (!c) {
       const model = this.model(modelId);
-      if (!model) return Promise.reject(new UserError(modelId ? `caption model ${modelId} is not installed` : 'no caption model is installed'));
+      if (!model)
+        return Promise.reject(new UserError(modelId ? `caption model ${modelId} is not installed` : 'no caption model is installed'));
       const create = this.options.createCaptioner ?? defaultCaptionerFactory;
       c = create(model);
       c.catch(() => this.captioners.delete(modelId));
@@ -911,8 +985,16 @@ export class Library {
   errorsByKind(photoIds?: number[]): Record<string, number> {
     const rows = (
       photoIds
-        ? this.db.prepare(`SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM photos WHERE status = 'error' AND id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY 2 DESC`).all(JSON.stringify(photoIds))
-        : this.db.prepare(`SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM photos WHERE status = 'error' GROUP BY 1 ORDER BY 2 DESC`).all()
+        ? this.db
+            .prepare(
+              `SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM photos WHERE status = 'error' AND id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY 2 DESC`,
+            )
+            .all(JSON.stringify(photoIds))
+        : this.db
+            .prepare(
+              `SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM photos WHERE status = 'error' GROUP BY 1 ORDER BY 2 DESC`,
+            )
+            .all()
     ) as Array<{ kind: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
@@ -993,4 +1075,3 @@ async function defaultEmbeddingLoader(model: ModelRecord): Promise<EmbeddingTabl
   const { loadWordEmbeddings } = await import('../../inference/caption-pipeline.js');
   return loadWordEmbeddings(model.path);
 }
-

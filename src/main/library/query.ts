@@ -7,9 +7,7 @@
  * parentheses) are thereby plain words or separators — never errors.
  */
 
-export type QueryTerm =
-  | { kind: 'word'; word: string; prefix: boolean }
-  | { kind: 'phrase'; words: string[]; prefix: boolean };
+export type QueryTerm = { kind: 'word'; word: string; prefix: boolean } | { kind: 'phrase'; words: string[]; prefix: boolean };
 
 export interface ParsedQuery {
   terms: QueryTerm[];
@@ -56,7 +54,9 @@ export function parseQuery(input: string): ParsedQuery {
 }
 
 export const STOP_WORDS = new Set(
-  'a an the and or of in on at to for from with by is are was were be been it its this that these those his her their there into onto as through up down out off over while who which'.split(' '),
+  'a an the and or of in on at to for from with by is are was were be been it its this that these those his her their there into onto as through up down out off over while who which'.split(
+    ' ',
+  ),
 );
 
 const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -14,8 +14,18 @@ export type ScanEntry =
 
 /** Folders that hold OS or app bookkeeping, never the user's photos. */
 const SYSTEM_FOLDERS = new Set([
-  '$recycle.bin', 'system volume information', '@eadir', '#recycle', 'lost+found', 'node_modules', '__macosx',
-  '.trashes', '.spotlight-v100', '.fseventsd', '.thumbnails', '.cache',
+  '$recycle.bin',
+  'system volume information',
+  '@eadir',
+  '#recycle',
+  'lost+found',
+  'node_modules',
+  '__macosx',
+  '.trashes',
+  '.spotlight-v100',
+  '.fseventsd',
+  '.thumbnails',
+  '.cache',
 ]);
 
 export function isSkippedFolderName(name: string): boolean {
@@ -48,7 +58,12 @@ export async function* scanFolder(root: string, visited: Set<string> = new Set()
   try {
     dir = await opendir(root);
   } catch (err) {
-    yield { type: 'error', path: root, kind: errorKind(err as NodeJS.ErrnoException), message: `cannot read folder: ${(err as Error).message}` };
+    yield {
+      type: 'error',
+      path: root,
+      kind: errorKind(err as NodeJS.ErrnoException),
+      message: `cannot read folder: ${(err as Error).message}`,
+    };
     return;
   }
   const subdirs: string[] = [];
@@ -78,7 +93,12 @@ export async function* scanFolder(root: string, visited: Set<string> = new Set()
       }
     }
   } catch (err) {
-    yield { type: 'error', path: root, kind: errorKind(err as NodeJS.ErrnoException), message: `cannot read folder: ${(err as Error).message}` };
+    yield {
+      type: 'error',
+      path: root,
+      kind: errorKind(err as NodeJS.ErrnoException),
+      message: `cannot read folder: ${(err as Error).message}`,
+    };
   }
   subdirs.sort();
   for (const sub of subdirs) yield* scanFolder(sub, visited);

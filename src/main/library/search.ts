@@ -61,7 +61,11 @@ export interface MatchWord {
 
 /** Every word the query looks for (phrase words included), for scoring and highlighting. */
 export function matchWords(q: ParsedQuery): MatchWord[] {
-  return q.terms.flatMap((t) => (t.kind === 'word' ? [{ word: t.word, prefix: t.prefix }] : t.words.map((w, i) => ({ word: w, prefix: t.prefix && i === t.words.length - 1 }))));
+  return q.terms.flatMap((t) =>
+    t.kind === 'word'
+      ? [{ word: t.word, prefix: t.prefix }]
+      : t.words.map((w, i) => ({ word: w, prefix: t.prefix && i === t.words.length - 1 })),
+  );
 }
 
 /**
@@ -105,11 +109,19 @@ const SNIPPET_WORDS = 24;
  * words, and its caption with the matched words marked. Document frequencies are left out:
  * every candidate matches every query term, so they would scale all candidates alike.
  */
-export function scoreDocument(caption: string, name: string, words: MatchWord[], avg: { caption: number; name: number }): { score: number; snippet: string } {
+export function scoreDocument(
+  caption: string,
+  name: string,
+  words: MatchWord[],
+  avg: { caption: number; name: number },
+): { score: number; snippet: string } {
   const stems = words.map((w) => stemish(w.word));
   let score = 0;
   let snippet = '';
-  for (const [text, weight, mean, isCaption] of [[caption, WEIGHTS.caption, avg.caption, true], [name, WEIGHTS.name, avg.name, false]] as const) {
+  for (const [text, weight, mean, isCaption] of [
+    [caption, WEIGHTS.caption, avg.caption, true],
+    [name, WEIGHTS.name, avg.name, false],
+  ] as const) {
     const tf = new Map<string, number>();
     let length = 0;
     let out = '';
@@ -165,7 +177,9 @@ export class Searcher {
   /** Mean words per caption and per file name, from a sample (refreshed every few minutes). */
   private averages(): { caption: number; name: number } {
     if (!this.avg || Date.now() - this.avg.at > 300_000) {
-      const rows = this.db.prepare(`SELECT caption, name FROM photos WHERE status != 'missing' ORDER BY id DESC LIMIT 2000`).all() as Array<{ caption: string | null; name: string }>;
+      const rows = this.db
+        .prepare(`SELECT caption, name FROM photos WHERE status != 'missing' ORDER BY id DESC LIMIT 2000`)
+        .all() as Array<{ caption: string | null; name: string }>;
       let c = 0;
       let n = 0;
       for (const r of rows) {
@@ -241,7 +255,9 @@ export class Searcher {
         const all = (this.stmt(candidatesSql).all({ ...params, match, k: COUNT_CAP }) as Array<{ key: number }>).map((r) => r.key);
         const total = all.length;
         const keys = all.slice(0, CANDIDATES);
-        const docs = keys.length ? (this.stmt(rowsSql).all(JSON.stringify(keys)) as Array<{ key: number; caption: string; name: string }>) : [];
+        const docs = keys.length
+          ? (this.stmt(rowsSql).all(JSON.stringify(keys)) as Array<{ key: number; caption: string; name: string }>)
+          : [];
         const avg = this.averages();
         const rows = docs.map((d) => {
           const scored = scoreDocument(d.caption, d.name, words, avg);
@@ -265,17 +281,25 @@ export class Searcher {
         const off = Math.max(0, offset - first.total);
         const second = tier(wide, wideWords, Math.max(1, limit - rows.length), off);
         wideTotal = second.total;
-        if (rows.length < limit && offset + rows.length >= first.total) for (const r of second.rows.slice(0, limit - rows.length)) rows.push({ ...r, via: true, match: wide });
+        if (rows.length < limit && offset + rows.length >= first.total)
+          for (const r of second.rows.slice(0, limit - rows.length)) rows.push({ ...r, via: true, match: wide });
       }
       const snippets = new Map<number, string>();
       for (const m of new Set(rows.filter((r) => r.snippet === undefined).map((r) => r.match))) {
         const keys = rows.filter((r) => r.match === m && r.snippet === undefined).map((r) => r.key);
         const list = this.db
-          .prepare(`SELECT rowid AS key, snippet(photos_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 24) AS s FROM photos_fts WHERE photos_fts MATCH ? AND rowid IN (${keys.map(() => '?').join(',')})`)
+          .prepare(
+            `SELECT rowid AS key, snippet(photos_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 24) AS s FROM photos_fts WHERE photos_fts MATCH ? AND rowid IN (${keys.map(() => '?').join(',')})`,
+          )
           .all(m, ...keys) as Array<{ key: number; s: string | null }>;
         for (const x of list) snippets.set(x.key, x.s ?? '');
       }
-      const hits = rows.map((r) => ({ id: r.key % KEY_SPAN, score: -r.rank, snippet: r.snippet ?? snippets.get(r.key) ?? '', viaSimilar: r.via }));
+      const hits = rows.map((r) => ({
+        id: r.key % KEY_SPAN,
+        score: -r.rank,
+        snippet: r.snippet ?? snippets.get(r.key) ?? '',
+        viaSimilar: r.via,
+      }));
       return { total: Math.min(COUNT_CAP, first.total + wideTotal), hits, expanded, expression: exact, expandedExpression: wide };
     } catch (err) {
       // The parser only emits quoted words, so this is not expected; a search must still never throw.

@@ -60,7 +60,10 @@ export class FolderWatcher {
       for (const delay of [1000, 5000]) {
         const timer = setTimeout(() => {
           this.sweeps.delete(timer);
-          void settledFiles(path, settle).then((files) => files.forEach((f) => onEvent({ type: 'upsert', path: f })), () => undefined);
+          void settledFiles(path, settle).then(
+            (files) => files.forEach((f) => onEvent({ type: 'upsert', path: f })),
+            () => undefined,
+          );
         }, delay);
         this.sweeps.add(timer);
       }

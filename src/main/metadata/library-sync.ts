@@ -12,13 +12,25 @@ import { dirname } from 'node:path';
 import { whyNotADescription } from './boilerplate.js';
 import { readDescriptions } from './read.js';
 import { chooseXmpSidecar, removeStaleTemps, txtSidecarPath } from './sidecars.js';
-import type { CaptionKind, DescriptionReport, DescriptionSource, FoundDescription, KnownState, SidecarNaming, WriteOutcome, WriteTarget } from './types.js';
+import type {
+  CaptionKind,
+  DescriptionReport,
+  DescriptionSource,
+  FoundDescription,
+  KnownState,
+  SidecarNaming,
+  WriteOutcome,
+  WriteTarget,
+} from './types.js';
 import { sameText, writeCaption } from './write.js';
 
 /** What this module needs of the library (the `Library` class satisfies it). */
 export interface MetadataLibrary {
   readonly db: Database.Database;
-  importUserCaptions(items: Iterable<{ path: string; text: string }>, source?: string): { imported: number; unchanged: number; notInLibrary: string[] };
+  importUserCaptions(
+    items: Iterable<{ path: string; text: string }>,
+    source?: string,
+  ): { imported: number; unchanged: number; notInLibrary: string[] };
   exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
 }
 
@@ -80,8 +92,14 @@ async function statesOf(report: DescriptionReport): Promise<Map<WriteTarget, { f
   const out = new Map<WriteTarget, { file: string; found: FoundDescription | null }>();
   const isDefault = (d: FoundDescription) => d.lang === undefined || d.lang === 'x-default';
   const sidecar = await chooseXmpSidecar(report.photoPath);
-  out.set('xmp-sidecar', { file: sidecar.path, found: report.descriptions.find((d) => d.source === 'xmp-sidecar' && d.file === sidecar.path && isDefault(d)) ?? null });
-  out.set('embedded', { file: report.photoPath, found: report.descriptions.find((d) => EMBEDDED_SOURCES.has(d.source) && isDefault(d)) ?? null });
+  out.set('xmp-sidecar', {
+    file: sidecar.path,
+    found: report.descriptions.find((d) => d.source === 'xmp-sidecar' && d.file === sidecar.path && isDefault(d)) ?? null,
+  });
+  out.set('embedded', {
+    file: report.photoPath,
+    found: report.descriptions.find((d) => EMBEDDED_SOURCES.has(d.source) && isDefault(d)) ?? null,
+  });
   const txt = report.descriptions.find((d) => d.source === 'txt-sidecar') ?? null;
   out.set('txt', { file: txt?.file ?? txtSidecarPath(report.photoPath), found: txt });
   return out;
@@ -110,7 +128,11 @@ export interface ImportSummary {
  * ledger has not seen it at that place; a model caption Lenscribe wrote is never imported.
  * The library's ingest calls this with the paths it just added.
  */
-export async function importDescriptions(library: MetadataLibrary, paths?: Iterable<string>, onProgress?: (done: number, total: number) => void): Promise<ImportSummary> {
+export async function importDescriptions(
+  library: MetadataLibrary,
+  paths?: Iterable<string>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportSummary> {
   const ledger = ledgerOf(library);
   const list = paths ? [...paths] : [...library.exportRows()].map((r) => r.path);
   const summary: ImportSummary = { photos: list.length, imported: 0, unchanged: 0, withProblems: 0, items: [] };
@@ -122,7 +144,14 @@ export async function importDescriptions(library: MetadataLibrary, paths?: Itera
     // Model captions Lenscribe wrote to a .txt carry no mark; the ledger remembers them.
     const wroteAsModel = (d: FoundDescription) => {
       if (d.writer === 'lenscribe') return d.lenscribeKind === 'model';
-      const target: WriteTarget | null = d.source === 'txt-sidecar' ? 'txt' : d.source === 'xmp-sidecar' ? 'xmp-sidecar' : EMBEDDED_SOURCES.has(d.source) ? 'embedded' : null;
+      const target: WriteTarget | null =
+        d.source === 'txt-sidecar'
+          ? 'txt'
+          : d.source === 'xmp-sidecar'
+            ? 'xmp-sidecar'
+            : EMBEDDED_SOURCES.has(d.source)
+              ? 'embedded'
+              : null;
       const known = target ? ledger.get(path, target) : undefined;
       return known?.lenscribeKind === 'model' && known.text !== null && sameText(known.text, d.text);
     };
@@ -146,7 +175,12 @@ export async function importDescriptions(library: MetadataLibrary, paths?: Itera
     for (const [target, s] of states) {
       const known = ledger.get(path, target);
       const text = s.found?.text ?? null;
-      const kind = s.found?.writer === 'lenscribe' ? s.found.lenscribeKind : known && text !== null && known.text !== null && sameText(known.text, text) ? known.lenscribeKind : undefined;
+      const kind =
+        s.found?.writer === 'lenscribe'
+          ? s.found.lenscribeKind
+          : known && text !== null && known.text !== null && sameText(known.text, text)
+            ? known.lenscribeKind
+            : undefined;
       ledger.put(path, target, s.file, { text, ...(kind ? { lenscribeKind: kind } : {}) });
     }
     if (item.problems.length) summary.withProblems++;
@@ -160,7 +194,10 @@ export async function importDescriptions(library: MetadataLibrary, paths?: Itera
  * Import the descriptions of every photo whose metadata Lenscribe has not read yet (new photos
  * after a scan or a watcher event). The library calls this after `addFolder` / `rescan`.
  */
-export async function importUnseenDescriptions(library: MetadataLibrary, onProgress?: (done: number, total: number) => void): Promise<ImportSummary> {
+export async function importUnseenDescriptions(
+  library: MetadataLibrary,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportSummary> {
   const ledger = ledgerOf(library);
   const unseen = [...library.exportRows()].map((r) => r.path).filter((p) => !ledger.seen(p));
   return importDescriptions(library, unseen, onProgress);
@@ -204,7 +241,16 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
   const wanted = options.paths ? new Set(options.paths) : null;
   // Collected first: the ledger writes on the same connection while the rows are processed.
   const rows = [...library.exportRows()].filter((r) => !wanted || wanted.has(r.path));
-  const summary: ExportSummary = { photos: rows.length, written: 0, unchanged: 0, keptTheirs: 0, conflicts: 0, failed: 0, skipped: 0, items: [] };
+  const summary: ExportSummary = {
+    photos: rows.length,
+    written: 0,
+    unchanged: 0,
+    keptTheirs: 0,
+    conflicts: 0,
+    failed: 0,
+    skipped: 0,
+    items: [],
+  };
   let done = 0;
   // photo.jpg and photo.cr2 may share photo.xmp (and photo.txt): one group, written one after the other.
   const groups = new Map<string, typeof rows>();
@@ -218,9 +264,11 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
   for (const dir of new Set(rows.map((r) => dirname(r.path)))) await removeStaleTemps(dir);
   const exportOne = async (row: (typeof rows)[number]) => {
     const caption =
-      row.userCaption !== null && only !== 'model' ? { text: row.userCaption, kind: 'user' as const }
-      : row.userCaption === null && row.modelCaption !== null && only !== 'user' ? { text: row.modelCaption, kind: 'model' as const, ...(row.source ? { model: row.source } : {}) }
-      : null;
+      row.userCaption !== null && only !== 'model'
+        ? { text: row.userCaption, kind: 'user' as const }
+        : row.userCaption === null && row.modelCaption !== null && only !== 'user'
+          ? { text: row.modelCaption, kind: 'model' as const, ...(row.source ? { model: row.source } : {}) }
+          : null;
     if (!caption) {
       summary.skipped++;
       return;

@@ -15,16 +15,31 @@ import type { CaptionKind, DescriptionReport, DescriptionSource, FoundDescriptio
 
 /** Best first: a sidecar is what photo apps treat as authoritative over the embedded copy. */
 const SOURCE_PRIORITY: readonly DescriptionSource[] = [
-  'xmp-sidecar', 'xmp', 'iptc', 'exif', 'exif-xpcomment', 'png', 'caption-sidecar', 'txt-sidecar',
+  'xmp-sidecar',
+  'xmp',
+  'iptc',
+  'exif',
+  'exif-xpcomment',
+  'png',
+  'caption-sidecar',
+  'txt-sidecar',
 ];
 
 /** Biggest text sidecar we read; a bigger `photo.txt` is someone's document, not a caption. */
 const MAX_TEXT_SIDECAR_BYTES = 64 * 1024;
 
 const READ_ARGS = [
-  '-G1', '-a',
-  '-XMP-dc:Description', '-XMP-dc:Description-*', '-XMP-lenscribe:all',
-  '-IPTC:Caption-Abstract', '-IPTC:CodedCharacterSet', '-EXIF:ImageDescription', '-EXIF:XPComment', '-EXIF:Make', '-EXIF:Model',
+  '-G1',
+  '-a',
+  '-XMP-dc:Description',
+  '-XMP-dc:Description-*',
+  '-XMP-lenscribe:all',
+  '-IPTC:Caption-Abstract',
+  '-IPTC:CodedCharacterSet',
+  '-EXIF:ImageDescription',
+  '-EXIF:XPComment',
+  '-EXIF:Make',
+  '-EXIF:Model',
   '-PNG:Description',
 ];
 
@@ -52,8 +67,7 @@ export interface FileDescriptions {
   presentTags: Set<string>;
 }
 
-const asText = (v: unknown): string | undefined =>
-  v == null ? undefined : Array.isArray(v) ? v.map(String).join('\n') : String(v);
+const asText = (v: unknown): string | undefined => (v == null ? undefined : Array.isArray(v) ? v.map(String).join('\n') : String(v));
 
 /** Descriptions in one image or XMP file, via ExifTool. `sidecar` sets the source of XMP found. */
 export async function readFileDescriptions(file: string, sidecar: boolean): Promise<FileDescriptions> {
@@ -119,14 +133,27 @@ function attribute(raw: RawDescription, fd: FileDescriptions | undefined): Found
   };
 }
 
-const rank = (d: RawDescription) =>
-  SOURCE_PRIORITY.indexOf(d.source) * 2 + (d.lang === undefined || d.lang === 'x-default' ? 0 : 1);
+const rank = (d: RawDescription) => SOURCE_PRIORITY.indexOf(d.source) * 2 + (d.lang === undefined || d.lang === 'x-default' ? 0 : 1);
 
 /** exifr options: just enough to see whether a JPEG carries any description field at all. */
 const QUICK_LOOK = {
-  tiff: true, ifd0: true, exif: false, gps: false, interop: false, ifd1: false, icc: false, jfif: false, ihdr: false,
-  xmp: { parse: false }, iptc: true, mergeOutput: false, multiSegment: true,
-  translateKeys: true, translateValues: false, reviveValues: false, silentErrors: true,
+  tiff: true,
+  ifd0: true,
+  exif: false,
+  gps: false,
+  interop: false,
+  ifd1: false,
+  icc: false,
+  jfif: false,
+  ihdr: false,
+  xmp: { parse: false },
+  iptc: true,
+  mergeOutput: false,
+  multiSegment: true,
+  translateKeys: true,
+  translateValues: false,
+  reviveValues: false,
+  silentErrors: true,
 };
 
 /**
@@ -180,7 +207,12 @@ export async function readDescriptions(photoPath: string, options: ReadOptions =
   if (options.embedded !== false && !quick) xmpFiles.push({ path: photoPath, sidecar: false });
   if (options.sidecars !== false) for (const s of await existingXmpSidecars(photoPath)) xmpFiles.push({ path: s.path, sidecar: true });
   const results = await Promise.all(
-    xmpFiles.map((f) => readFileDescriptions(f.path, f.sidecar).then((fd) => ({ fd }), (err: unknown) => ({ err, path: f.path }))),
+    xmpFiles.map((f) =>
+      readFileDescriptions(f.path, f.sidecar).then(
+        (fd) => ({ fd }),
+        (err: unknown) => ({ err, path: f.path }),
+      ),
+    ),
   );
   let camera: FileDescriptions['camera'] = quick?.camera ?? {};
   const raws: Array<{ raw: RawDescription; fd?: FileDescriptions }> = [];

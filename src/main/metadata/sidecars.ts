@@ -9,9 +9,42 @@ import type { SidecarNaming } from './types.js';
 
 /** Extensions of files that can have a sidecar (photos, RAWs, video stills). Lower case, no dot. */
 const MEDIA_EXTENSIONS = new Set([
-  'jpg', 'jpeg', 'jpe', 'tif', 'tiff', 'png', 'webp', 'heic', 'heif', 'avif', 'gif', 'bmp', 'jxl',
-  'dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'rw2', 'raf', 'pef', 'srw',
-  'x3f', 'erf', 'kdc', 'mrw', '3fr', 'iiq', 'rwl', 'mp4', 'mov',
+  'jpg',
+  'jpeg',
+  'jpe',
+  'tif',
+  'tiff',
+  'png',
+  'webp',
+  'heic',
+  'heif',
+  'avif',
+  'gif',
+  'bmp',
+  'jxl',
+  'dng',
+  'cr2',
+  'cr3',
+  'crw',
+  'nef',
+  'nrw',
+  'arw',
+  'srf',
+  'sr2',
+  'orf',
+  'rw2',
+  'raf',
+  'pef',
+  'srw',
+  'x3f',
+  'erf',
+  'kdc',
+  'mrw',
+  '3fr',
+  'iiq',
+  'rwl',
+  'mp4',
+  'mov',
 ]);
 
 const stemOf = (photoPath: string) => basename(photoPath, extname(photoPath));
@@ -145,7 +178,8 @@ export async function photosForSidecar(sidecarPath: string): Promise<string[]> {
   const name = basename(sidecarPath);
   if (!isSidecarName(name)) return [];
   const inner = name.slice(0, name.lastIndexOf('.'));
-  if (/\.xmp$/i.test(name) && MEDIA_EXTENSIONS.has(extname(inner).slice(1).toLowerCase()) && (await isFile(join(dir, inner)))) return [join(dir, inner)];
+  if (/\.xmp$/i.test(name) && MEDIA_EXTENSIONS.has(extname(inner).slice(1).toLowerCase()) && (await isFile(join(dir, inner))))
+    return [join(dir, inner)];
   let names: string[];
   try {
     names = await readdir(dir);

@@ -106,8 +106,18 @@ function embeddedTags(photoPath: string, fd: FileDescriptions, caption: CaptionT
   return tags;
 }
 
-const fail = (photoPath: string, target: WriteTarget, file: string, code: NonNullable<WriteOutcome['error']>['code'], message: string): WriteOutcome => ({
-  status: 'failed', photoPath, target, file, error: { code, message },
+const fail = (
+  photoPath: string,
+  target: WriteTarget,
+  file: string,
+  code: NonNullable<WriteOutcome['error']>['code'],
+  message: string,
+): WriteOutcome => ({
+  status: 'failed',
+  photoPath,
+  target,
+  file,
+  error: { code, message },
 });
 
 /**
@@ -159,8 +169,14 @@ export async function writeCaption(photoPath: string, caption: CaptionToWrite, o
 }
 
 async function finish(
-  photoPath: string, target: WriteTarget, file: string, before: FileSnapshot, tmp: string,
-  options: WriteOptions, caption: CaptionToWrite, text: string,
+  photoPath: string,
+  target: WriteTarget,
+  file: string,
+  before: FileSnapshot,
+  tmp: string,
+  options: WriteOptions,
+  caption: CaptionToWrite,
+  text: string,
 ): Promise<WriteOutcome> {
   await options.beforeCommit?.(file);
   try {
@@ -169,22 +185,52 @@ async function finish(
     if (err instanceof ConcurrentChangeError) {
       let theirs: string | undefined;
       try {
-        theirs = target === 'txt' ? ((await readTextSidecar(file)) ?? undefined) : (currentOf(await readFileDescriptions(file, target === 'xmp-sidecar'), ['xmp-sidecar', 'xmp', 'iptc', 'exif', 'exif-xpcomment', 'png']).text ?? undefined);
+        theirs =
+          target === 'txt'
+            ? ((await readTextSidecar(file)) ?? undefined)
+            : (currentOf(await readFileDescriptions(file, target === 'xmp-sidecar'), [
+                'xmp-sidecar',
+                'xmp',
+                'iptc',
+                'exif',
+                'exif-xpcomment',
+                'png',
+              ]).text ?? undefined);
       } catch {
         theirs = undefined;
       }
-      return { status: 'conflict', photoPath, target, file, ...(theirs !== undefined ? { theirs } : {}), error: { code: 'io', message: err.message } };
+      return {
+        status: 'conflict',
+        photoPath,
+        target,
+        file,
+        ...(theirs !== undefined ? { theirs } : {}),
+        error: { code: 'io', message: err.message },
+      };
     }
     throw err;
   }
   return { status: 'written', photoPath, target, file, snapshot: await snapshot(file), state: { text, lenscribeKind: caption.kind } };
 }
 
-function notWritten(photoPath: string, target: WriteTarget, file: string, d: Extract<Decision, { write: false }>, before: FileSnapshot, current: Current): WriteOutcome {
+function notWritten(
+  photoPath: string,
+  target: WriteTarget,
+  file: string,
+  d: Extract<Decision, { write: false }>,
+  before: FileSnapshot,
+  current: Current,
+): WriteOutcome {
   return {
-    status: d.status, photoPath, target, file, snapshot: before,
+    status: d.status,
+    photoPath,
+    target,
+    file,
+    snapshot: before,
     ...(d.theirs !== undefined ? { theirs: d.theirs } : {}),
-    ...(d.status === 'unchanged' ? { state: { text: current.text, ...(current.mineKind ? { lenscribeKind: current.mineKind } : {}) } } : {}),
+    ...(d.status === 'unchanged'
+      ? { state: { text: current.text, ...(current.mineKind ? { lenscribeKind: current.mineKind } : {}) } }
+      : {}),
   };
 }
 
@@ -207,7 +253,13 @@ async function writeSidecar(photoPath: string, caption: CaptionToWrite, text: st
   const d = decide(current, caption, text, options);
   if (!d.write) return notWritten(photoPath, 'xmp-sidecar', file, d, before, current);
   if (!(await writable(dirname(file))) || (before.exists && !(await writable(file)))) {
-    return fail(photoPath, 'xmp-sidecar', file, 'read-only', `cannot write ${file}: the ${before.exists ? 'sidecar' : 'folder'} is read-only; the caption stays in the library`);
+    return fail(
+      photoPath,
+      'xmp-sidecar',
+      file,
+      'read-only',
+      `cannot write ${file}: the ${before.exists ? 'sidecar' : 'folder'} is read-only; the caption stays in the library`,
+    );
   }
   const tmp = tempPathFor(file);
   await exiftoolWrite(before.exists ? file : null, tmp, { 'XMP-dc:Description-x-default': text, ...lenscribeTags(caption, text) });
@@ -237,7 +289,13 @@ async function writeTxt(photoPath: string, caption: CaptionToWrite, text: string
   const d = decide(current, caption, text, options);
   if (!d.write) return notWritten(photoPath, 'txt', file, d, before, current);
   if (!(await writable(dirname(file))) || (before.exists && !(await writable(file)))) {
-    return fail(photoPath, 'txt', file, 'read-only', `cannot write ${file}: the ${before.exists ? 'file' : 'folder'} is read-only; the caption stays in the library`);
+    return fail(
+      photoPath,
+      'txt',
+      file,
+      'read-only',
+      `cannot write ${file}: the ${before.exists ? 'file' : 'folder'} is read-only; the caption stays in the library`,
+    );
   }
   const tmp = tempPathFor(file);
   await writeFile(tmp, `${text}\n`, { flag: 'wx' });

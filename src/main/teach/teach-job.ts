@@ -154,7 +154,14 @@ export class Teacher {
       return { state: 'running', runId: s.runId, startedAt: s.startedAt, baseModelId: s.baseModelId, progress: this.progress };
     }
     const epochs = resumableEpochs(s.outDir);
-    return { state: 'interrupted', runId: s.runId, startedAt: s.startedAt, baseModelId: s.baseModelId, epochsDone: epochs ?? 0, canResume: epochs !== null && existsSync(s.baseDir) };
+    return {
+      state: 'interrupted',
+      runId: s.runId,
+      startedAt: s.startedAt,
+      baseModelId: s.baseModelId,
+      epochsDone: epochs ?? 0,
+      canResume: epochs !== null && existsSync(s.baseDir),
+    };
   }
 
   status(): TeachStatus {
@@ -187,7 +194,8 @@ export class Teacher {
     const base = this.library.activeModel();
     if (!base) throw new UserError('no caption model is active: there is nothing to teach');
     const labeled = this.labeled();
-    if (labeled.length < MIN_LABELED) throw new UserError(`teaching needs at least ${MIN_LABELED} photos with your own captions; there are ${labeled.length}`);
+    if (labeled.length < MIN_LABELED)
+      throw new UserError(`teaching needs at least ${MIN_LABELED} photos with your own captions; there are ${labeled.length}`);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
     const baseName = basename(base.path).replace(/-taught-\d{8}-\d{6}$/, '');
     const name = `${baseName}-taught-${stamp}`;
@@ -246,7 +254,12 @@ export class Teacher {
   }
 
   private launch(state: StateFile, resume: boolean): void {
-    const items = this.labeled().map((l) => ({ id: l.photoId, path: l.path, caption: l.caption, feature: this.cachedFeature(l.photoId, state.baseDir) }));
+    const items = this.labeled().map((l) => ({
+      id: l.photoId,
+      path: l.path,
+      caption: l.caption,
+      feature: this.cachedFeature(l.photoId, state.baseDir),
+    }));
     mkdirSync(this.modelsRoot, { recursive: true });
     this.writeState(state);
     this.progress = null;
@@ -297,15 +310,19 @@ export class Teacher {
             });
           }
         });
-        worker.on('error', (e) => end(() => {
-          this.writeState({ ...state, status: 'idle', lastError: e.message });
-          reject(e);
-        }));
-        worker.on('exit', (code) => end(() => {
-          // Closing the library leaves the run resumable, like a kill would.
-          if (!this.closing) this.writeState({ ...state, status: 'idle', lastError: `fine-tune worker exited (code ${code})` });
-          reject(new Error(`fine-tune worker exited (code ${code})`));
-        }));
+        worker.on('error', (e) =>
+          end(() => {
+            this.writeState({ ...state, status: 'idle', lastError: e.message });
+            reject(e);
+          }),
+        );
+        worker.on('exit', (code) =>
+          end(() => {
+            // Closing the library leaves the run resumable, like a kill would.
+            if (!this.closing) this.writeState({ ...state, status: 'idle', lastError: `fine-tune worker exited (code ${code})` });
+            reject(new Error(`fine-tune worker exited (code ${code})`));
+          }),
+        );
       }, reject);
     });
     this.finished.catch(() => undefined);
@@ -329,7 +346,13 @@ export class Teacher {
       stopReason: r.stopReason,
       seconds: r.seconds,
       metrics: r.metrics,
-      validationCaptions: r.validationCaptions.map((v) => ({ photoId: v.id, path: byId.get(v.id) ?? v.path, reference: v.reference, before: v.before, after: v.after })),
+      validationCaptions: r.validationCaptions.map((v) => ({
+        photoId: v.id,
+        path: byId.get(v.id) ?? v.path,
+        reference: v.reference,
+        before: v.before,
+        after: v.after,
+      })),
       curve: r.curve,
     };
     this.writeState({ ...state, status: 'ready', result });
@@ -340,7 +363,10 @@ export class Teacher {
 
   private featureKey(baseDir: string): string | null {
     try {
-      const m = JSON.parse(readFileSync(join(baseDir, 'model.json'), 'utf8')) as { encoder: { name: string; sha256: string }; features: { outputs: Array<{ name: string }>; flipAverage?: boolean } };
+      const m = JSON.parse(readFileSync(join(baseDir, 'model.json'), 'utf8')) as {
+        encoder: { name: string; sha256: string };
+        features: { outputs: Array<{ name: string }>; flipAverage?: boolean };
+      };
       return `${m.encoder.name}@${m.encoder.sha256.slice(0, 16)}:${m.features.outputs.map((o) => o.name).join('+')}${m.features.flipAverage ? ':flip' : ''}`;
     } catch {
       return null;
@@ -350,7 +376,9 @@ export class Teacher {
   private cachedFeature(photoId: number, baseDir: string): Float32Array | undefined {
     const key = this.featureKey(baseDir);
     if (!key) return undefined;
-    const hit = this.library.db.prepare('SELECT f.data FROM features f JOIN photos p ON p.hash = f.hash WHERE p.id = ? AND f.encoder_id = ?').get(photoId, key) as { data: Buffer } | undefined;
+    const hit = this.library.db
+      .prepare('SELECT f.data FROM features f JOIN photos p ON p.hash = f.hash WHERE p.id = ? AND f.encoder_id = ?')
+      .get(photoId, key) as { data: Buffer } | undefined;
     return hit ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength)) : undefined;
   }
 
@@ -359,7 +387,9 @@ export class Teacher {
     if (!key) return;
     try {
       this.library.db
-        .prepare('INSERT OR IGNORE INTO features (hash, encoder_id, dim, data, created_at) SELECT hash, ?, ?, ?, ? FROM photos WHERE id = ? AND hash IS NOT NULL')
+        .prepare(
+          'INSERT OR IGNORE INTO features (hash, encoder_id, dim, data, created_at) SELECT hash, ?, ?, ?, ? FROM photos WHERE id = ? AND hash IS NOT NULL',
+        )
         .run(key, feature.length, Buffer.from(feature.buffer, feature.byteOffset, feature.byteLength), Date.now(), photoId);
     } catch {
       // the cache is a convenience
@@ -387,7 +417,12 @@ export class Teacher {
       id = s.result.modelId;
     }
     const { model } = this.library.activateModel(id, { recaption: false });
-    const ids = (this.library.db.prepare(`SELECT p.id FROM photos p WHERE p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`).pluck().all() as number[]);
+    const ids = this.library.db
+      .prepare(
+        `SELECT p.id FROM photos p WHERE p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`,
+      )
+      .pluck()
+      .all() as number[];
     const jobId = ids.length ? this.library.queueCaptioning({ photoIds: ids, recaption: true }) : null;
     if (s && s.status === 'ready' && s.result?.modelId === id) this.writeState({ ...s, status: 'idle' });
     this.emit('state', this.teachState());
@@ -405,10 +440,12 @@ export class Teacher {
 
   /** Remove a version that is not active from the registry and delete its directory (only versions this library made). */
   discardModel(id: string): void {
-    const row = this.library.db.prepare('SELECT path, active FROM models WHERE id = ?').get(id) as { path: string; active: number } | undefined;
+    const row = this.library.db.prepare('SELECT path, active FROM models WHERE id = ?').get(id) as
+      { path: string; active: number } | undefined;
     if (!row) throw new UserError(`no model ${id}`);
     if (row.active) throw new UserError(`model ${id} is active: activate another one (or roll back) first`);
-    const inside = resolve(row.path).startsWith(resolve(this.modelsRoot) + '/') || resolve(row.path).startsWith(resolve(this.modelsRoot) + '\\');
+    const inside =
+      resolve(row.path).startsWith(resolve(this.modelsRoot) + '/') || resolve(row.path).startsWith(resolve(this.modelsRoot) + '\\');
     this.library.db.prepare('DELETE FROM models WHERE id = ? AND active = 0').run(id);
     if (inside) rmSync(row.path, { recursive: true, force: true });
   }

@@ -26,14 +26,34 @@ async function main(): Promise<void> {
   const features = new Map<number, Float32Array>();
   for (const i of input.items) if (i.feature) features.set(i.id, i.feature);
   if (missing.length > 0) {
-    post({ type: 'progress', progress: { phase: 'features', epoch: 0, epochs: input.options.epochs ?? 8, step: 0, totalSteps: 0, loss: null, epochLoss: null, validationLoss: null, etaSeconds: null, curve: [], message: `reading ${missing.length} photos` } });
+    post({
+      type: 'progress',
+      progress: {
+        phase: 'features',
+        epoch: 0,
+        epochs: input.options.epochs ?? 8,
+        step: 0,
+        totalSteps: 0,
+        loss: null,
+        epochLoss: null,
+        validationLoss: null,
+        etaSeconds: null,
+        curve: [],
+        message: `reading ${missing.length} photos`,
+      },
+    });
     const encDir = dirname(base.encoderPath);
     const encoder = await openEncoder({ name: base.manifest.encoder.name, modelsDir: resolve(encDir, '..', '..'), threads: 1 });
     try {
       const r = await extractFeatures(
         encoder,
         missing.map((i) => i.path),
-        { cacheDir: input.featureCacheDir, outputs: base.manifest.features.outputs.map((o) => o.name), flip: base.manifest.features.flipAverage ? 'average' : 'none', signal: controller.signal },
+        {
+          cacheDir: input.featureCacheDir,
+          outputs: base.manifest.features.outputs.map((o) => o.name),
+          flip: base.manifest.features.flipAverage ? 'average' : 'none',
+          signal: controller.signal,
+        },
       );
       missing.forEach((it, k) => {
         const row = r.rowOf[k]!;
@@ -51,7 +71,9 @@ async function main(): Promise<void> {
       await encoder.close();
     }
   }
-  const labeled: LabeledExample[] = input.items.filter((i) => features.has(i.id)).map((i) => ({ id: i.id, path: i.path, caption: i.caption, feature: features.get(i.id)! }));
+  const labeled: LabeledExample[] = input.items
+    .filter((i) => features.has(i.id))
+    .map((i) => ({ id: i.id, path: i.path, caption: i.caption, feature: features.get(i.id)! }));
   const result = await finetune({
     baseDir: input.baseDir,
     labeled,
@@ -70,5 +92,9 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   const err = e as Error;
-  post({ type: 'error', message: err.message, kind: err instanceof FinetuneError ? err.kind : controller.signal.aborted ? 'cancelled' : 'model' });
+  post({
+    type: 'error',
+    message: err.message,
+    kind: err instanceof FinetuneError ? err.kind : controller.signal.aborted ? 'cancelled' : 'model',
+  });
 });

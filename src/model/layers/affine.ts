@@ -21,14 +21,7 @@ export interface AffineGrads<T extends FloatArray> {
   db: T;
 }
 
-export function affineForward<T extends FloatArray>(
-  x: T,
-  w: T,
-  b: T,
-  N: number,
-  D: number,
-  M: number,
-): [T, AffineCache<T>] {
+export function affineForward<T extends FloatArray>(x: T, w: T, b: T, N: number, D: number, M: number): [T, AffineCache<T>] {
   const out = zerosLike(x, N * M);
   gemm(x, w, out, N, D, M, { bias: b });
   return [out, { x, w, N, D, M }];

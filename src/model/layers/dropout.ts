@@ -14,12 +14,7 @@ export interface DropoutCache<T extends FloatArray> {
   mask: T | null;
 }
 
-export function dropoutForward<T extends FloatArray>(
-  x: T,
-  p: number,
-  rng: Rng | null,
-  train: boolean,
-): [T, DropoutCache<T>] {
+export function dropoutForward<T extends FloatArray>(x: T, p: number, rng: Rng | null, train: boolean): [T, DropoutCache<T>] {
   if (!train || p <= 0) return [x, { mask: null }];
   if (p >= 1) throw new RangeError(`dropout: p must be below 1, got ${p}`);
   if (!rng) throw new Error('dropout: training with p > 0 needs an rng');

@@ -16,12 +16,7 @@ export interface EmbeddingCache<T extends FloatArray> {
   E: number;
 }
 
-export function wordEmbeddingForward<T extends FloatArray>(
-  ids: Int32Array,
-  W: T,
-  V: number,
-  E: number,
-): [T, EmbeddingCache<T>] {
+export function wordEmbeddingForward<T extends FloatArray>(ids: Int32Array, W: T, V: number, E: number): [T, EmbeddingCache<T>] {
   const R = ids.length;
   const out = zerosLike(W, R * E);
   for (let r = 0; r < R; r++) {

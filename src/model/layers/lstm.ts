@@ -62,12 +62,20 @@ export interface LstmGrads<T extends FloatArray> {
  * Exported for the decoder's step model, which computes `a` with frozen weights.
  */
 export function gatesForward(
-  a: FloatArray, aOff: number,
-  cPrev: FloatArray, cPrevOff: number,
-  cNext: FloatArray, tanhC: FloatArray, hNext: FloatArray, outOff: number,
-  N: number, H: number,
+  a: FloatArray,
+  aOff: number,
+  cPrev: FloatArray,
+  cPrevOff: number,
+  cNext: FloatArray,
+  tanhC: FloatArray,
+  hNext: FloatArray,
+  outOff: number,
+  N: number,
+  H: number,
 ): void {
-  const H2 = 2 * H, H3 = 3 * H, H4 = 4 * H;
+  const H2 = 2 * H,
+    H3 = 3 * H,
+    H4 = 4 * H;
   for (let n = 0; n < N; n++) {
     const g0 = aOff + n * H4;
     const r = outOff + n * H;
@@ -95,15 +103,23 @@ export function gatesForward(
  * the gradient for the previous cell), writes da (N×4H) at daOff.
  */
 function gatesBackward(
-  dh: FloatArray, dhOff: number,
+  dh: FloatArray,
+  dhOff: number,
   dc: FloatArray,
-  gates: FloatArray, gOff: number,
-  cPrev: FloatArray, cPrevOff: number,
-  tanhC: FloatArray, cOff: number,
-  da: FloatArray, daOff: number,
-  N: number, H: number,
+  gates: FloatArray,
+  gOff: number,
+  cPrev: FloatArray,
+  cPrevOff: number,
+  tanhC: FloatArray,
+  cOff: number,
+  da: FloatArray,
+  daOff: number,
+  N: number,
+  H: number,
 ): void {
-  const H2 = 2 * H, H3 = 3 * H, H4 = 4 * H;
+  const H2 = 2 * H,
+    H3 = 3 * H,
+    H4 = 4 * H;
   for (let n = 0; n < N; n++) {
     const g0 = gOff + n * H4;
     const d0 = daOff + n * H4;
@@ -137,13 +153,26 @@ function tanh(x: number): number {
 // One step
 
 export interface LstmStepCache<T extends FloatArray> {
-  x: T; prevH: T; prevC: T; gates: T; tanhC: T;
-  p: LstmParams<T>; N: number; Dx: number; H: number;
+  x: T;
+  prevH: T;
+  prevC: T;
+  gates: T;
+  tanhC: T;
+  p: LstmParams<T>;
+  N: number;
+  Dx: number;
+  H: number;
 }
 
 /** x (N×Dx), prevH (N×H), prevC (N×H) -> [nextH (N×H), nextC (N×H), cache]. */
 export function lstmStepForward<T extends FloatArray>(
-  x: T, prevH: T, prevC: T, p: LstmParams<T>, N: number, Dx: number, H: number,
+  x: T,
+  prevH: T,
+  prevC: T,
+  p: LstmParams<T>,
+  N: number,
+  Dx: number,
+  H: number,
 ): [T, T, LstmStepCache<T>] {
   const a = zerosLike(x, N * 4 * H);
   gemm(x, p.Wx, a, N, Dx, 4 * H, { bias: p.b });
@@ -157,7 +186,9 @@ export function lstmStepForward<T extends FloatArray>(
 
 /** dnextH, dnextC (N×H) -> dx (N×Dx), dprevH, dprevC (N×H) and the parameter gradients. */
 export function lstmStepBackward<T extends FloatArray>(
-  dnextH: T, dnextC: T, cache: LstmStepCache<T>,
+  dnextH: T,
+  dnextC: T,
+  cache: LstmStepCache<T>,
 ): { dx: T; dprevH: T; dprevC: T } & LstmGrads<T> {
   const { x, prevH, prevC, gates, tanhC, p, N, Dx, H } = cache;
   const dc = zerosLike(x, N * H);
@@ -181,14 +212,21 @@ export function lstmStepBackward<T extends FloatArray>(
 // A sequence of T steps (one layer)
 
 export interface LstmCache<T extends FloatArray> {
-  x: T; h0: T; c0: T; p: LstmParams<T>;
+  x: T;
+  h0: T;
+  c0: T;
+  p: LstmParams<T>;
   /** Activated gates per step, T×N×4H. */
   gates: T;
   /** Cell states and their tanh, T×N×H. */
-  c: T; tanhC: T;
+  c: T;
+  tanhC: T;
   /** Hidden states, T×N×H (the layer's output). */
   h: T;
-  T: number; N: number; Dx: number; H: number;
+  T: number;
+  N: number;
+  Dx: number;
+  H: number;
 }
 
 /**
@@ -196,7 +234,14 @@ export interface LstmCache<T extends FloatArray> {
  * The final state is the last N rows of `h` and `cache.c` (see `lstmFinalState`).
  */
 export function lstmForward<T extends FloatArray>(
-  x: T, h0: T, c0: T, p: LstmParams<T>, T_: number, N: number, Dx: number, H: number,
+  x: T,
+  h0: T,
+  c0: T,
+  p: LstmParams<T>,
+  T_: number,
+  N: number,
+  Dx: number,
+  H: number,
 ): [T, LstmCache<T>] {
   const H4 = 4 * H;
   const rows = T_ * N;
@@ -224,7 +269,9 @@ export function lstmFinalState<T extends FloatArray>(cache: LstmCache<T>): { h: 
 }
 
 export interface LstmBackwardResult<T extends FloatArray> extends LstmGrads<T> {
-  dx: T; dh0: T; dc0: T;
+  dx: T;
+  dh0: T;
+  dc0: T;
 }
 
 /**
@@ -267,7 +314,10 @@ export interface StackedLstmCache<T extends FloatArray> {
   layers: LstmCache<T>[];
   /** Dropout applied to the input of layers 1…L−1 (the output of the layer below). */
   drops: DropoutCache<T>[];
-  T: number; N: number; Dx: number; H: number;
+  T: number;
+  N: number;
+  Dx: number;
+  H: number;
 }
 
 export interface DropoutOptions {
@@ -282,8 +332,14 @@ export interface DropoutOptions {
  * through dropout if `dropout` is given and training.
  */
 export function stackedLstmForward<T extends FloatArray>(
-  x: T, h0s: T[], c0s: T[], layers: LstmParams<T>[],
-  T_: number, N: number, Dx: number, H: number,
+  x: T,
+  h0s: T[],
+  c0s: T[],
+  layers: LstmParams<T>[],
+  T_: number,
+  N: number,
+  Dx: number,
+  H: number,
   dropout?: DropoutOptions,
 ): [T, StackedLstmCache<T>] {
   const caches: LstmCache<T>[] = [];
@@ -308,7 +364,8 @@ export function stackedLstmFinalState<T extends FloatArray>(cache: StackedLstmCa
 }
 
 export function stackedLstmBackward<T extends FloatArray>(
-  dhTop: T, cache: StackedLstmCache<T>,
+  dhTop: T,
+  cache: StackedLstmCache<T>,
 ): { dx: T; dh0s: T[]; dc0s: T[]; grads: LstmGrads<T>[] } {
   const L = cache.layers.length;
   const dh0s: T[] = new Array(L);

@@ -26,9 +26,6 @@ export function temporalAffineForward<T extends FloatArray>(
   return affineForward(x, w, b, T_ * N, D, M);
 }
 
-export function temporalAffineBackward<T extends FloatArray>(
-  dout: T,
-  cache: TemporalAffineCache<T>,
-): AffineGrads<T> {
+export function temporalAffineBackward<T extends FloatArray>(dout: T, cache: TemporalAffineCache<T>): AffineGrads<T> {
   return affineBackward(dout, cache);
 }

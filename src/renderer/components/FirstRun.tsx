@@ -7,8 +7,8 @@ export function FirstRun({ client, onAdd }: { client: ApiClient; onAdd(path: str
     <div className="first-run" data-testid="first-run">
       <h1>Caption your photos, then find them by what is in them</h1>
       <p>
-        Add a folder and Lenscribe writes a short description of every photo in it — “a dog runs through the grass” — and keeps
-        them up to date as the folder changes. Then search for <em>dog</em>, <em>beach</em> or <em>red car</em>.
+        Add a folder and Lenscribe writes a short description of every photo in it — “a dog runs through the grass” — and keeps them up to
+        date as the folder changes. Then search for <em>dog</em>, <em>beach</em> or <em>red car</em>.
       </p>
       <p className="muted">
         {client.transport === 'ipc'
@@ -16,7 +16,9 @@ export function FirstRun({ client, onAdd }: { client: ApiClient; onAdd(path: str
           : 'This library is on the computer running `lenscribe serve`. Type the path of a folder there:'}
       </p>
       <AddFolder client={client} onAdd={onAdd} large />
-      <p className="small muted">Everything runs on this computer. No photo leaves it. You can correct any caption, and yours always win.</p>
+      <p className="small muted">
+        Everything runs on this computer. No photo leaves it. You can correct any caption, and yours always win.
+      </p>
     </div>
   );
 }

@@ -158,7 +158,11 @@ interface CellProps {
 function Cell({ index, photo, width, showCaption, selected, thumbUrl, photoUrl, caption, onClick, onDoubleClick }: CellProps) {
   const status = photo?.status ?? 'loading';
   const [broken, setBroken] = useState(false);
-  const src = photo?.thumb ? thumbUrl(photo.thumb) : photo && (status === 'pending' || status === 'captioned') && !broken ? photoUrl(photo) : null;
+  const src = photo?.thumb
+    ? thumbUrl(photo.thumb)
+    : photo && (status === 'pending' || status === 'captioned') && !broken
+      ? photoUrl(photo)
+      : null;
   return (
     <div
       id={`cell-${index}`}
@@ -173,7 +177,14 @@ function Cell({ index, photo, width, showCaption, selected, thumbUrl, photoUrl, 
     >
       <div className="thumb">
         {photo && src ? (
-          <img src={src} alt={photo.caption ?? photo.name} loading="lazy" decoding="async" draggable={false} onError={() => setBroken(true)} />
+          <img
+            src={src}
+            alt={photo.caption ?? photo.name}
+            loading="lazy"
+            decoding="async"
+            draggable={false}
+            onError={() => setBroken(true)}
+          />
         ) : (
           <span className="thumb-placeholder" aria-hidden="true">
             {status === 'error' ? '⚠' : status === 'missing' ? '∅' : '…'}

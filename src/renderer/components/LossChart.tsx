@@ -96,7 +96,11 @@ export function LossChart({ train, validation, epochs, theme }: LossChartProps) 
   const lastVal = validation[validation.length - 1];
   return (
     <figure className="loss-chart" data-testid="loss-chart" data-train-points={train.length} data-validation-points={validation.length}>
-      <div ref={box} role="img" aria-label={`Loss curve: ${train.length} training points${last ? `, latest ${last.loss.toFixed(3)}` : ''}; ${validation.length} validation points${lastVal ? `, latest ${lastVal.loss.toFixed(3)}` : ''}.`} />
+      <div
+        ref={box}
+        role="img"
+        aria-label={`Loss curve: ${train.length} training points${last ? `, latest ${last.loss.toFixed(3)}` : ''}; ${validation.length} validation points${lastVal ? `, latest ${lastVal.loss.toFixed(3)}` : ''}.`}
+      />
     </figure>
   );
 }

@@ -199,8 +199,7 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
           {photo && photo.status !== 'error' && (
             <section className="caption-box">
               <h3>
-                Caption{' '}
-                <span className="source-tag">{photo.captionSource === null ? '' : isUser ? 'yours' : 'by the model'}</span>
+                Caption <span className="source-tag">{photo.captionSource === null ? '' : isUser ? 'yours' : 'by the model'}</span>
               </h3>
               {editing ? (
                 <div>
@@ -251,13 +250,15 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
                 <p className="muted">No other captions.</p>
               ) : (
                 <ul className="alternatives" data-testid="alternatives">
-                  {alternatives.filter((a) => a.text !== photo.caption).map((a) => (
-                    <li key={a.text}>
-                      <button className="link-like" onClick={() => save(a.text)} title={`score ${a.score.toFixed(2)}`}>
-                        {a.text}
-                      </button>
-                    </li>
-                  ))}
+                  {alternatives
+                    .filter((a) => a.text !== photo.caption)
+                    .map((a) => (
+                      <li key={a.text}>
+                        <button className="link-like" onClick={() => save(a.text)} title={`score ${a.score.toFixed(2)}`}>
+                          {a.text}
+                        </button>
+                      </li>
+                    ))}
                 </ul>
               )}
               {altState === 'error' && <p className="error-text">{altError}</p>}

@@ -17,9 +17,17 @@ export interface SettingsViewProps {
 
 const writeChoices: Array<{ value: Settings['metadataWrite']; label: string; hint: string }> = [
   { value: 'off', label: 'Only in Lenscribe', hint: 'Nothing is written to your photo folders.' },
-  { value: 'xmp', label: 'XMP sidecar next to the photo', hint: 'photo.xmp (or photo.jpg.xmp, whichever your other apps use) — read by Lightroom, digiKam, darktable, Immich, PhotoPrism.' },
+  {
+    value: 'xmp',
+    label: 'XMP sidecar next to the photo',
+    hint: 'photo.xmp (or photo.jpg.xmp, whichever your other apps use) — read by Lightroom, digiKam, darktable, Immich, PhotoPrism.',
+  },
   { value: 'txt', label: 'Text file next to the photo', hint: 'photo.txt with the caption, for preparing datasets.' },
-  { value: 'embedded', label: 'Inside the photo file', hint: 'XMP / IPTC description in the file itself; the pixels are not touched. Read-only files get a sidecar instead.' },
+  {
+    value: 'embedded',
+    label: 'Inside the photo file',
+    hint: 'XMP / IPTC description in the file itself; the pixels are not touched. Read-only files get a sidecar instead.',
+  },
 ];
 
 function exportLine(r: MetadataExportResult): string {
@@ -40,7 +48,10 @@ export function SettingsView({ client, settings, onSettings, onError }: Settings
     setReport(null);
     try {
       const r: MetadataImportResult = await client.call('metadata.import');
-      setReport({ line: `${plural(r.photos, 'photo')} read: ${r.imported} descriptions imported as your captions, ${r.unchanged} already there, ${r.withProblems} with problems.`, notes: r.problems });
+      setReport({
+        line: `${plural(r.photos, 'photo')} read: ${r.imported} descriptions imported as your captions, ${r.unchanged} already there, ${r.withProblems} with problems.`,
+        notes: r.problems,
+      });
     } catch (err) {
       onError((err as Error).message);
     } finally {
@@ -67,7 +78,11 @@ export function SettingsView({ client, settings, onSettings, onError }: Settings
         <h2>Appearance</h2>
         <label>
           Theme{' '}
-          <select value={settings.theme} onChange={(e) => onSettings({ theme: e.target.value as Settings['theme'] })} data-testid="settings-theme">
+          <select
+            value={settings.theme}
+            onChange={(e) => onSettings({ theme: e.target.value as Settings['theme'] })}
+            data-testid="settings-theme"
+          >
             <option value="system">System</option>
             <option value="light">Light</option>
             <option value="dark">Dark</option>
@@ -80,7 +95,13 @@ export function SettingsView({ client, settings, onSettings, onError }: Settings
           <legend className="small muted">When you write or change a caption, also save it:</legend>
           {writeChoices.map((c) => (
             <label key={c.value} className="choice">
-              <input type="radio" name="metadataWrite" value={c.value} checked={settings.metadataWrite === c.value} onChange={() => onSettings({ metadataWrite: c.value })} />
+              <input
+                type="radio"
+                name="metadataWrite"
+                value={c.value}
+                checked={settings.metadataWrite === c.value}
+                onChange={() => onSettings({ metadataWrite: c.value })}
+              />
               <span>
                 {c.label}
                 <span className="hint">{c.hint}</span>
@@ -91,11 +112,23 @@ export function SettingsView({ client, settings, onSettings, onError }: Settings
         <fieldset className="choice-list" disabled={settings.metadataWrite === 'off'}>
           <legend className="small muted">Which captions:</legend>
           <label className="choice">
-            <input type="radio" name="metadataOnly" value="user" checked={settings.metadataOnly === 'user'} onChange={() => onSettings({ metadataOnly: 'user' })} />
+            <input
+              type="radio"
+              name="metadataOnly"
+              value="user"
+              checked={settings.metadataOnly === 'user'}
+              onChange={() => onSettings({ metadataOnly: 'user' })}
+            />
             <span>Only the ones I wrote</span>
           </label>
           <label className="choice">
-            <input type="radio" name="metadataOnly" value="all" checked={settings.metadataOnly === 'all'} onChange={() => onSettings({ metadataOnly: 'all' })} />
+            <input
+              type="radio"
+              name="metadataOnly"
+              value="all"
+              checked={settings.metadataOnly === 'all'}
+              onChange={() => onSettings({ metadataOnly: 'all' })}
+            />
             <span>
               Mine, and the model's where I wrote none
               <span className="hint">A model caption never replaces a description you or another app wrote.</span>

@@ -38,7 +38,12 @@ export function Sidebar(p: SidebarProps) {
       <div className="brand">Lenscribe</div>
       <ul className="view-list">
         <li>
-          <button className={`folder view-tab${p.view === 'teach' ? ' active' : ''}`} onClick={() => p.onView('teach')} aria-current={p.view === 'teach'} data-testid="nav-teach">
+          <button
+            className={`folder view-tab${p.view === 'teach' ? ' active' : ''}`}
+            onClick={() => p.onView('teach')}
+            aria-current={p.view === 'teach'}
+            data-testid="nav-teach"
+          >
             <span className="folder-name">Teach</span>
             <span className="folder-counts small muted" data-testid="nav-teach-state">
               {p.trainingRun?.state === 'running'
@@ -54,14 +59,23 @@ export function Sidebar(p: SidebarProps) {
           </button>
         </li>
         <li>
-          <button className={`folder view-tab${p.view === 'settings' ? ' active' : ''}`} onClick={() => p.onView('settings')} aria-current={p.view === 'settings'} data-testid="nav-settings">
+          <button
+            className={`folder view-tab${p.view === 'settings' ? ' active' : ''}`}
+            onClick={() => p.onView('settings')}
+            aria-current={p.view === 'settings'}
+            data-testid="nav-settings"
+          >
             <span className="folder-name">Settings</span>
           </button>
         </li>
       </ul>
       <ul className="folder-list" data-testid="folders">
         <li>
-          <button className={`folder${p.view === 'photos' && p.selected === null ? ' active' : ''}`} onClick={() => p.onSelect(null)} aria-current={p.view === 'photos' && p.selected === null}>
+          <button
+            className={`folder${p.view === 'photos' && p.selected === null ? ' active' : ''}`}
+            onClick={() => p.onSelect(null)}
+            aria-current={p.view === 'photos' && p.selected === null}
+          >
             <span className="folder-name">All photos</span>
             <span className="folder-counts small muted">{plural(total, 'photo')}</span>
           </button>
@@ -88,7 +102,12 @@ export function Sidebar(p: SidebarProps) {
               <button className="icon-button" onClick={() => p.onRescan(f.id)} aria-label={`Rescan ${basename(f.path)}`} title="Rescan">
                 ⟳
               </button>
-              <button className="icon-button" onClick={() => p.onRemove(f)} aria-label={`Remove ${basename(f.path)} from the library`} title="Remove from library">
+              <button
+                className="icon-button"
+                onClick={() => p.onRemove(f)}
+                aria-label={`Remove ${basename(f.path)} from the library`}
+                title="Remove from library"
+              >
                 ✕
               </button>
             </div>

@@ -95,8 +95,9 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
       <section className="teach-section">
         <h1>Teach Lenscribe your words</h1>
         <p className="muted">
-          Lenscribe learns from the captions you write — names of people, pets and places, and the way you describe things — and can then caption the rest of
-          your library in your words. Some of your photos are held back to check that the new version really does better.
+          Lenscribe learns from the captions you write — names of people, pets and places, and the way you describe things — and can then
+          caption the rest of your library in your words. Some of your photos are held back to check that the new version really does
+          better.
         </p>
       </section>
 
@@ -104,16 +105,25 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
         <section className="teach-section interrupted" role="alert" data-testid="teach-interrupted">
           <h2>The last teaching run was interrupted</h2>
           <p>
-            It started {run.startedAt ? new Date(run.startedAt).toLocaleString() : 'earlier'} and stopped before it finished (Lenscribe was closed or
-            crashed). Your active model was not touched.
+            It started {run.startedAt ? new Date(run.startedAt).toLocaleString() : 'earlier'} and stopped before it finished (Lenscribe was
+            closed or crashed). Your active model was not touched.
           </p>
           <div className="button-row">
             {run.canResume && (
-              <button className="primary" disabled={busy !== null} onClick={() => act('resume', () => client.call('training.resume'))} data-testid="teach-resume">
+              <button
+                className="primary"
+                disabled={busy !== null}
+                onClick={() => act('resume', () => client.call('training.resume'))}
+                data-testid="teach-resume"
+              >
                 Resume
               </button>
             )}
-            <button disabled={busy !== null} onClick={() => act('discard', () => client.call('training.discard'))} data-testid="teach-discard-interrupted">
+            <button
+              disabled={busy !== null}
+              onClick={() => act('discard', () => client.call('training.discard'))}
+              data-testid="teach-discard-interrupted"
+            >
               Discard
             </button>
           </div>
@@ -127,15 +137,21 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
         </h2>
         {!enough && (
           <p data-testid="teach-need-more">
-            Caption at least {status.minimumLabeled} photos yourself to teach Lenscribe ({status.minimumLabeled - status.labeledCount} to go): open a photo, press{' '}
-            <kbd>E</kbd>, type what you would call it and press <kbd>Enter</kbd>. Descriptions you wrote in other apps count too.
+            Caption at least {status.minimumLabeled} photos yourself to teach Lenscribe ({status.minimumLabeled - status.labeledCount} to
+            go): open a photo, press <kbd>E</kbd>, type what you would call it and press <kbd>Enter</kbd>. Descriptions you wrote in other
+            apps count too.
           </p>
         )}
         {status.labeled.length > 0 && (
           <ul className="labeled-strip" data-testid="labeled-photos">
             {status.labeled.map((p) => (
               <li key={p.id} className={p.validation ? 'held-back' : undefined}>
-                <button className="labeled-photo" onClick={() => onOpenPhoto?.(p.id)} title={p.caption ?? p.name} aria-label={`${p.name}: ${p.caption ?? ''}${p.validation ? ' (held back to check)' : ''}`}>
+                <button
+                  className="labeled-photo"
+                  onClick={() => onOpenPhoto?.(p.id)}
+                  title={p.caption ?? p.name}
+                  aria-label={`${p.name}: ${p.caption ?? ''}${p.validation ? ' (held back to check)' : ''}`}
+                >
                   {p.thumb ? <img src={client.thumbUrl(p.thumb)} alt="" loading="lazy" /> : <span className="thumb-placeholder">▧</span>}
                   {p.validation && <span className="badge badge-check">check</span>}
                   <span className="labeled-caption">{p.caption}</span>
@@ -144,7 +160,9 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
             ))}
           </ul>
         )}
-        {status.labeledCount > status.labeled.length && <p className="small muted">and {plural(status.labeledCount - status.labeled.length, 'more photo')}</p>}
+        {status.labeledCount > status.labeled.length && (
+          <p className="small muted">and {plural(status.labeledCount - status.labeled.length, 'more photo')}</p>
+        )}
       </section>
 
       {!running && run?.state !== 'ready' && run?.state !== 'interrupted' && (
@@ -186,16 +204,28 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
                 <span data-testid="teach-phase">{phaseLabel[run.phase ?? ''] ?? 'Working'}</span>
                 <span data-testid="teach-percent">{pct} %</span>
               </div>
-              <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label="Teaching progress">
+              <div
+                className="progress"
+                role="progressbar"
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={pct}
+                aria-label="Teaching progress"
+              >
                 <div className="progress-fill" style={{ width: `${pct}%` }} />
               </div>
               <div className="small muted teach-numbers">
-                epoch {Math.min(run.epoch + 1, run.epochs)} of at most {run.epochs} · step {run.step.toLocaleString()} / {run.steps.toLocaleString()}
+                epoch {Math.min(run.epoch + 1, run.epochs)} of at most {run.epochs} · step {run.step.toLocaleString()} /{' '}
+                {run.steps.toLocaleString()}
                 {run.loss !== null && <> · loss {run.loss.toFixed(3)}</>}
                 {run.valLoss !== null && <> · validation {run.valLoss.toFixed(3)}</>} · ETA {formatDuration(run.etaSeconds)}
               </div>
               <div className="button-row">
-                <button onClick={() => act('cancel', () => client.call('training.cancel'))} disabled={busy === 'cancel'} data-testid="teach-cancel">
+                <button
+                  onClick={() => act('cancel', () => client.call('training.cancel'))}
+                  disabled={busy === 'cancel'}
+                  data-testid="teach-cancel"
+                >
                   Cancel
                 </button>
                 <span className="small muted">You can keep using Lenscribe while it learns.</span>
@@ -211,7 +241,8 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
           <h2>A new version is ready</h2>
           <p>
             Trained on {plural(result.trainPhotos, 'photo')} for {plural(result.epochsRun, 'epoch')}
-            {result.stopReason === 'early-stopped' ? ` (stopped early: best after epoch ${result.bestEpoch + 1})` : ''} in {formatDuration(result.seconds)}.
+            {result.stopReason === 'early-stopped' ? ` (stopped early: best after epoch ${result.bestEpoch + 1})` : ''} in{' '}
+            {formatDuration(result.seconds)}.
             {result.newWords.length > 0 && (
               <>
                 {' '}
@@ -245,7 +276,11 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
                   <td>
                     {scoreCell(result.metrics.base.after, 'cider')}
                     {result.metrics.baseCiderChange !== null && (
-                      <span className="muted small"> ({result.metrics.baseCiderChange >= 0 ? '+' : ''}{(result.metrics.baseCiderChange * 100).toFixed(1)} %)</span>
+                      <span className="muted small">
+                        {' '}
+                        ({result.metrics.baseCiderChange >= 0 ? '+' : ''}
+                        {(result.metrics.baseCiderChange * 100).toFixed(1)} %)
+                      </span>
                     )}
                   </td>
                 </tr>
@@ -280,14 +315,20 @@ export function TeachView({ client, run: liveRun, refreshToken, theme, onError, 
               onClick={() =>
                 act('activate', async () => {
                   const r = await client.call('training.activate');
-                  setNote(`Now captioning with ${r.model.name}.${r.jobId !== null ? ' Photos without your own caption are being re-captioned (see Jobs).' : ''}`);
+                  setNote(
+                    `Now captioning with ${r.model.name}.${r.jobId !== null ? ' Photos without your own caption are being re-captioned (see Jobs).' : ''}`,
+                  );
                 })
               }
               data-testid="teach-activate"
             >
               Use the new version
             </button>
-            <button disabled={busy !== null} onClick={() => act('discard', () => client.call('training.discard'))} data-testid="teach-discard">
+            <button
+              disabled={busy !== null}
+              onClick={() => act('discard', () => client.call('training.discard'))}
+              data-testid="teach-discard"
+            >
               Discard
             </button>
           </div>

@@ -14,13 +14,23 @@ export type Captioner = (features: Float32Array, n: number) => string[] | Promis
  * (length-normalised, its default alpha) otherwise. Images go through in chunks so the beam's
  * N·k rows stay a modest matrix. `noRepeatNgram` as in decode.ts (0 = off).
  */
-export function decoderCaptioner(model: StepModel, vocab: TokenDecoder, featureDim: number, { beam = 1, maxWords = 20, chunk = 512, noRepeatNgram = 0 } = {}): Captioner {
+export function decoderCaptioner(
+  model: StepModel,
+  vocab: TokenDecoder,
+  featureDim: number,
+  { beam = 1, maxWords = 20, chunk = 512, noRepeatNgram = 0 } = {},
+): Captioner {
   return (features, n) => {
     const out: string[] = [];
     for (let b0 = 0; b0 < n; b0 += chunk) {
       const m = Math.min(chunk, n - b0);
       const rows = features.subarray(b0 * featureDim, (b0 + m) * featureDim);
-      const results = captionFeatures(model, vocab, rows, m, { method: beam > 1 ? 'beam' : 'greedy', beamWidth: beam, maxLength: maxWords, noRepeatNgram });
+      const results = captionFeatures(model, vocab, rows, m, {
+        method: beam > 1 ? 'beam' : 'greedy',
+        beamWidth: beam,
+        maxLength: maxWords,
+        noRepeatNgram,
+      });
       for (const r of results) out.push(r.text);
     }
     return out;
@@ -33,7 +43,12 @@ export interface EvaluationResult {
 }
 
 /** Caption every image and score against its references (raw text; tokenised for scoring). */
-export async function evaluateCaptioner(captioner: Captioner, features: Float32Array, n: number, references: string[][]): Promise<EvaluationResult> {
+export async function evaluateCaptioner(
+  captioner: Captioner,
+  features: Float32Array,
+  n: number,
+  references: string[][],
+): Promise<EvaluationResult> {
   if (references.length !== n) throw new Error(`evaluateCaptioner: ${references.length} reference lists for ${n} images`);
   const captions = await captioner(features, n);
   return { scores: scoreCaptions(captions, references), captions };

@@ -43,5 +43,8 @@ export function scoreCaptions(candidates: string[], references: string[][]): Cap
 
 /** Just CIDEr-D on raw captions (validation during training). */
 export function ciderD(candidates: string[], references: string[][]): number {
-  return corpusCiderD(candidates.map(normaliseCaption), references.map((rs) => rs.map(normaliseCaption))).score;
+  return corpusCiderD(
+    candidates.map(normaliseCaption),
+    references.map((rs) => rs.map(normaliseCaption)),
+  ).score;
 }
