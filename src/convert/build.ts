@@ -239,7 +239,7 @@ function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number):
       role: o.role,
       layer: o.node,
       kind: 'pooled' as const,
-      dims: c.outputDims[o.name]!,
+      dims: c.outputDims[o.name],
       description: o.description,
     })),
     opset: 13,

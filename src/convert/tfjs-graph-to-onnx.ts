@@ -161,8 +161,8 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
         if (text(a.data_format?.s) !== 'NHWC') throw new Error(`${node.name}: data_format ${text(a.data_format?.s)} not supported`);
         const dil = (a.dilations?.list?.i ?? ['1', '1', '1', '1']).map(Number);
         if (dil.some((d) => d !== 1)) throw new Error(`${node.name}: dilation not supported`);
-        const x = convert(ins[0]!);
-        const k = floats(ins[1]!);
+        const x = convert(ins[0]);
+        const k = floats(ins[1]);
         const [kh, kw, cin, m] = k.shape as [number, number, number, number];
         const depthwise = node.op.includes('Depthwise');
         const outC = depthwise ? cin * m : m;
@@ -172,7 +172,7 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
           for (let z = 0; z < kw; z++)
             for (let i = 0; i < cin; i++)
               for (let o = 0; o < m; o++) {
-                const v = k.data[((y * kw + z) * cin + i) * m + o]!;
+                const v = k.data[((y * kw + z) * cin + i) * m + o];
                 if (depthwise) w[((i * m + o) * kh + y) * kw + z] = v;
                 else w[((o * cin + i) * kh + y) * kw + z] = v;
               }
@@ -180,14 +180,14 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
         const inputs = [x.name, g.constant(`${node.name}_W`, w, depthwise ? [outC, 1, kh, kw] : [outC, cin, kh, kw])];
         if (fused.length) {
           if (fused[0] !== 'BiasAdd' || ins.length !== 3) throw new Error(`${node.name}: fused ops ${fused.join('+')} not supported`);
-          inputs.push(g.constant(`${node.name}_b`, floats(ins[2]!).data, [outC]));
+          inputs.push(g.constant(`${node.name}_b`, floats(ins[2]).data, [outC]));
         }
         const strides = (a.strides?.list?.i ?? []).map(Number);
         const padding = text(a.padding?.s);
         if (padding !== 'SAME' && padding !== 'VALID') throw new Error(`${node.name}: padding ${padding} not supported`);
         let y = g.node('Conv', inputs, node.name, {
           kernel_shape: [kh, kw],
-          strides: [strides[1]!, strides[2]!],
+          strides: [strides[1], strides[2]],
           auto_pad: padding === 'SAME' ? 'SAME_UPPER' : 'VALID',
           ...(depthwise ? { group: cin } : {}),
         });
@@ -211,23 +211,23 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
       case 'Relu':
       case 'Relu6':
       case 'Sigmoid': {
-        const x = convert(ins[0]!);
+        const x = convert(ins[0]);
         out = { name: node.op === 'Relu6' ? clipRelu(g, x.name, node.name) : g.node(node.op, [x.name], node.name), channels: x.channels };
         break;
       }
       case 'Identity':
-        out = convert(ins[0]!);
+        out = convert(ins[0]);
         break;
       case 'Mean': {
-        const axes = [...constant(ins[1]!).data];
+        const axes = [...constant(ins[1]).data];
         if (axes.join() !== '1,2' || !a.keep_dims?.b) throw new Error(`${node.name}: Mean over ${axes} not supported`);
-        const x = convert(ins[0]!);
+        const x = convert(ins[0]);
         out = { name: g.node('GlobalAveragePool', [x.name], node.name), channels: x.channels };
         break;
       }
       case 'ResizeBilinear': {
         if (a.align_corners?.b || a.half_pixel_centers?.b) throw new Error(`${node.name}: only asymmetric bilinear resize is supported`);
-        const x = convert(ins[0]!);
+        const x = convert(ins[0]);
         const scales = g.constant(`${node.name}_scales`, Float32Array.of(1, 1, 2, 2), [4]);
         out = {
           name: g.node('Resize', [x.name, '', scales], node.name, { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }),
@@ -236,7 +236,7 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
         break;
       }
       case 'ConcatV2': {
-        const axis = constant(ins[ins.length - 1]!).data[0];
+        const axis = constant(ins[ins.length - 1]).data[0];
         if (axis !== 3 && axis !== -1) throw new Error(`${node.name}: concat axis ${axis} not supported`);
         const parts = ins.slice(0, -1).map((i) => convert(i));
         out = {

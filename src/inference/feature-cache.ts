@@ -246,13 +246,13 @@ export async function extractFeatures(encoder: EncoderApi, paths: readonly strin
   const rowOf = new Int32Array(paths.length).fill(-1);
   const both: number[] = [];
   paths.forEach((_, i) => {
-    if (plain.rowOf[i]! >= 0 && mirrored.rowOf[i]! >= 0) both.push(i);
+    if (plain.rowOf[i] >= 0 && mirrored.rowOf[i] >= 0) both.push(i);
   });
   const features = new Float32Array(both.length * dim);
   both.forEach((i, r) => {
-    const a = plain.features.subarray(plain.rowOf[i]! * dim, (plain.rowOf[i]! + 1) * dim);
-    const b = mirrored.features.subarray(mirrored.rowOf[i]! * dim, (mirrored.rowOf[i]! + 1) * dim);
-    for (let j = 0; j < dim; j++) features[r * dim + j] = (a[j]! + b[j]!) / 2;
+    const a = plain.features.subarray(plain.rowOf[i] * dim, (plain.rowOf[i] + 1) * dim);
+    const b = mirrored.features.subarray(mirrored.rowOf[i] * dim, (mirrored.rowOf[i] + 1) * dim);
+    for (let j = 0; j < dim; j++) features[r * dim + j] = (a[j] + b[j]) / 2;
     rowOf[i] = r;
   });
   const failed = new Map(plain.failures.map((f) => [f.path, f]));
@@ -276,9 +276,9 @@ export function mirrorPixels(input: Uint8Array, size: number): Uint8Array {
     for (let x = 0; x < size; x++) {
       const src = (y * size + x) * 3;
       const dst = (y * size + (size - 1 - x)) * 3;
-      out[dst] = input[src]!;
-      out[dst + 1] = input[src + 1]!;
-      out[dst + 2] = input[src + 2]!;
+      out[dst] = input[src];
+      out[dst + 1] = input[src + 1];
+      out[dst + 2] = input[src + 2];
     }
   }
   return out;
@@ -315,7 +315,7 @@ async function encodeMirrored(
     prepared.forEach((p, i) => {
       if (p instanceof Error) {
         const kind = isPhotoError(p) ? p.kind : 'corrupt';
-        onItem({ path: paths[b + i]!, ok: false, error: { kind, message: p.message } }, b + i);
+        onItem({ path: paths[b + i], ok: false, error: { kind, message: p.message } }, b + i);
       } else ok.push(i);
     });
     if (ok.length === 0) continue;
@@ -329,14 +329,14 @@ async function encodeMirrored(
         outputs.map((o) => o.name),
       );
     } catch (e) {
-      for (const i of ok) onItem({ path: paths[b + i]!, ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b + i);
+      for (const i of ok) onItem({ path: paths[b + i], ok: false, error: { kind: 'encoder', message: (e as Error).message } }, b + i);
       continue;
     }
     ok.forEach((i, k) => {
       const features: Record<string, Float32Array> = {};
-      for (const o of outputs) features[o.name] = out[o.name]!.slice(k * o.size, (k + 1) * o.size);
+      for (const o of outputs) features[o.name] = out[o.name].slice(k * o.size, (k + 1) * o.size);
       const { input: _input, ...photo } = prepared[i] as PreparedPhoto;
-      onItem({ path: paths[b + i]!, ok: true, features, photo }, b + i);
+      onItem({ path: paths[b + i], ok: true, features, photo }, b + i);
     });
   }
 }
@@ -362,7 +362,7 @@ async function extractPass(
   const todo: number[] = [];
   let cached = 0;
   keys.forEach((k, i) => {
-    if (!k) failures.push({ path: paths[i]!, kind: 'missing', message: `${paths[i]}: file not found or unreadable` });
+    if (!k) failures.push({ path: paths[i], kind: 'missing', message: `${paths[i]}: file not found or unreadable` });
     else if (stores.every((s) => s.has(k))) cached++;
     else todo.push(i);
   });
@@ -386,9 +386,9 @@ async function extractPass(
   const flush = () => {
     if (pendingKeys.length === 0) return;
     stores.forEach((s, j) => {
-      const rows = pending[j]!;
-      const buf = new Float32Array(rows.length * outs[j]!.size);
-      rows.forEach((r, i) => buf.set(r, i * outs[j]!.size));
+      const rows = pending[j];
+      const buf = new Float32Array(rows.length * outs[j].size);
+      rows.forEach((r, i) => buf.set(r, i * outs[j].size));
       s.append(pendingKeys, buf);
       pending[j] = [];
     });
@@ -398,24 +398,24 @@ async function extractPass(
 
   if (todo.length > 0) {
     const onItem = (item: EncodedItem, j: number) => {
-      const i = todo[j]!;
+      const i = todo[j];
       if (!item.ok) {
         failedNow++;
-        failures.push({ path: paths[i]!, kind: item.error.kind, message: item.error.message });
+        failures.push({ path: paths[i], kind: item.error.kind, message: item.error.message });
         return;
       }
-      const bad = outs.find((o) => !item.features[o.name] || item.features[o.name]!.some((v) => !Number.isFinite(v)));
+      const bad = outs.find((o) => !item.features[o.name] || item.features[o.name].some((v) => !Number.isFinite(v)));
       if (bad) {
         failedNow++;
-        failures.push({ path: paths[i]!, kind: 'encoder', message: `${paths[i]}: encoder output ${bad.name} missing or not finite` });
+        failures.push({ path: paths[i], kind: 'encoder', message: `${paths[i]}: encoder output ${bad.name} missing or not finite` });
         return;
       }
-      outs.forEach((o, k) => pending[k]!.push(item.features[o.name]!));
+      outs.forEach((o, k) => pending[k].push(item.features[o.name]));
       pendingKeys.push(keys[i]!);
       computed++;
       if (pendingKeys.length >= flushEvery) flush();
     };
-    const todoPaths = todo.map((i) => paths[i]!);
+    const todoPaths = todo.map((i) => paths[i]);
     const run = mirror
       ? encodeMirrored(encoder, todoPaths, outs, onItem, options.signal)
       : encoder.encodeFiles(todoPaths, {
@@ -440,8 +440,8 @@ async function extractPass(
   okPaths.forEach((i, r) => {
     let off = r * dim;
     for (let j = 0; j < stores.length; j++) {
-      stores[j]!.read(paths[i]!, features, off);
-      off += outs[j]!.size;
+      stores[j].read(paths[i], features, off);
+      off += outs[j].size;
     }
     rowOf[i] = r;
   });

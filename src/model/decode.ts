@@ -144,7 +144,7 @@ function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[
   if (n === 0) return NONE;
   const last = tokens.length - 1;
   // "x and x": the word before the conjunction may not follow it.
-  const echo = last >= 1 && r.conjunctions.has(tokens[last]!) ? [tokens[last - 1]!] : NONE;
+  const echo = last >= 1 && r.conjunctions.has(tokens[last]) ? [tokens[last - 1]] : NONE;
   if (tokens.length < n - 1) return echo;
   if (n === 1) return tokens;
   const start = tokens.length - (n - 1); // the last n−1 words
@@ -152,7 +152,7 @@ function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[
   for (let i = 0; i + n - 1 < tokens.length; i++) {
     let same = true;
     for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[start + j];
-    if (same) out.push(tokens[i + n - 1]!);
+    if (same) out.push(tokens[i + n - 1]);
   }
   return echo.length ? [...out, ...echo] : out;
 }
@@ -185,7 +185,7 @@ export function greedyDecode(
   let input = new Int32Array(n).fill(START);
   for (let t = 0; rows.length > 0; t++) {
     if (t === r.maxLength) {
-      for (const i of rows) out[i] = caption(vocab, words[i]!, logProbs[i]!, false, r.alpha);
+      for (const i of rows) out[i] = caption(vocab, words[i], logProbs[i], false, r.alpha);
       break;
     }
     const logp = model.step(state, input);
@@ -193,11 +193,11 @@ export function greedyDecode(
     const next: number[] = [];
     rows.forEach((i, row) => {
       const off = row * V;
-      const blocked = repeatBlocked(r, words[i]!);
+      const blocked = repeatBlocked(r, words[i]);
       let best = -1;
       let bestLp = -Infinity;
       for (let w = 0; w < V; w++) {
-        const lp = logp[off + w]!;
+        const lp = logp[off + w];
         if (lp > bestLp && allowed(r, w, t, blocked)) {
           best = w;
           bestLp = lp;
@@ -205,14 +205,14 @@ export function greedyDecode(
       }
       if (best < 0) {
         // Nothing may be emitted (non-finite log-probabilities, or everything masked).
-        out[i] = stuck(vocab, words[i]!);
+        out[i] = stuck(vocab, words[i]);
         return;
       }
       logProbs[i] += bestLp;
       if (best === END) {
-        out[i] = caption(vocab, words[i]!, logProbs[i]!, true, r.alpha);
+        out[i] = caption(vocab, words[i], logProbs[i], true, r.alpha);
       } else {
-        words[i]!.push(best);
+        words[i].push(best);
         keep.push(row);
         next.push(best);
       }
@@ -220,7 +220,7 @@ export function greedyDecode(
     if (keep.length < rows.length) {
       if (keep.length === 0) break;
       state = model.selectRows(state, Int32Array.from(keep));
-      rows = keep.map((row) => rows[row]!);
+      rows = keep.map((row) => rows[row]);
     }
     input = Int32Array.from(next);
   }
@@ -272,27 +272,27 @@ export function beamSearch(
     const rows: number[] = [];
     const words: number[] = [];
     for (let i = 0; i < n; i++) {
-      const beams = live[i]!;
+      const beams = live[i];
       if (beams.length === 0) {
         nextLive.push(beams);
         continue;
       }
-      const slots = k - finished[i]!.length;
+      const slots = k - finished[i].length;
       let m = 0; // candidates held
       for (let b = 0; b < beams.length; b++) {
-        const beam = beams[b]!;
+        const beam = beams[b];
         const off = beam.row * V;
         const blocked = repeatBlocked(r, beam.tokens);
         for (let w = 0; w < V; w++) {
-          const lp = beam.logProb + logp[off + w]!;
-          if (m === slots && !(lp > candLp[m - 1]!)) continue;
+          const lp = beam.logProb + logp[off + w];
+          if (m === slots && !(lp > candLp[m - 1])) continue;
           if (!allowed(r, w, t, blocked) || lp === -Infinity || Number.isNaN(lp)) continue;
           // Insert keeping candidates sorted (ties keep the earlier beam and word first).
           let j = m < slots ? m++ : m - 1;
-          while (j > 0 && candLp[j - 1]! < lp) {
-            candLp[j] = candLp[j - 1]!;
-            candBeam[j] = candBeam[j - 1]!;
-            candWord[j] = candWord[j - 1]!;
+          while (j > 0 && candLp[j - 1] < lp) {
+            candLp[j] = candLp[j - 1];
+            candBeam[j] = candBeam[j - 1];
+            candWord[j] = candWord[j - 1];
             j--;
           }
           candLp[j] = lp;
@@ -302,21 +302,21 @@ export function beamSearch(
       }
       const kept: Beam[] = [];
       for (let j = 0; j < m; j++) {
-        const parent = beams[candBeam[j]!]!;
-        const w = candWord[j]!;
+        const parent = beams[candBeam[j]];
+        const w = candWord[j];
         if (w === END) {
-          finished[i]!.push(caption(vocab, parent.tokens, candLp[j]!, true, r.alpha));
+          finished[i].push(caption(vocab, parent.tokens, candLp[j], true, r.alpha));
         } else if (t + 1 === r.maxLength) {
-          finished[i]!.push(caption(vocab, [...parent.tokens, w], candLp[j]!, false, r.alpha));
+          finished[i].push(caption(vocab, [...parent.tokens, w], candLp[j], false, r.alpha));
         } else {
-          kept.push({ tokens: [...parent.tokens, w], logProb: candLp[j]!, row: rows.length });
+          kept.push({ tokens: [...parent.tokens, w], logProb: candLp[j], row: rows.length });
           rows.push(parent.row);
           words.push(w);
         }
       }
       if (m === 0) {
         // Nothing may be emitted (non-finite log-probabilities, or everything masked).
-        for (const beam of beams) finished[i]!.push(stuck(vocab, beam.tokens));
+        for (const beam of beams) finished[i].push(stuck(vocab, beam.tokens));
       }
       nextLive.push(kept);
     }
@@ -372,7 +372,7 @@ export function sampleCaptions(
 
   for (let t = 0; rows.length > 0; t++) {
     if (t === r.maxLength) {
-      for (const j of rows) done[j] = caption(vocab, words[j]!, logProbs[j]!, false, r.alpha);
+      for (const j of rows) done[j] = caption(vocab, words[j], logProbs[j], false, r.alpha);
       break;
     }
     const logp = model.step(state, input);
@@ -380,20 +380,20 @@ export function sampleCaptions(
     const next: number[] = [];
     rows.forEach((j, row) => {
       const off = row * V;
-      const blocked = repeatBlocked(r, words[j]!);
+      const blocked = repeatBlocked(r, words[j]);
       const w =
         temperature === 0
           ? argmaxAllowed(logp, off, V, r, t, blocked)
           : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights);
       if (w < 0) {
-        done[j] = stuck(vocab, words[j]!);
+        done[j] = stuck(vocab, words[j]);
         return;
       }
-      logProbs[j] += logp[off + w]!;
+      logProbs[j] += logp[off + w];
       if (w === END) {
-        done[j] = caption(vocab, words[j]!, logProbs[j]!, true, r.alpha);
+        done[j] = caption(vocab, words[j], logProbs[j], true, r.alpha);
       } else {
-        words[j]!.push(w);
+        words[j].push(w);
         keep.push(row);
         next.push(w);
       }
@@ -401,11 +401,11 @@ export function sampleCaptions(
     if (keep.length < rows.length) {
       if (keep.length === 0) break;
       state = model.selectRows(state, Int32Array.from(keep));
-      rows = keep.map((row) => rows[row]!);
+      rows = keep.map((row) => rows[row]);
     }
     input = Int32Array.from(next);
   }
-  for (let j = 0; j < total; j++) out[Math.floor(j / samples)]!.push(done[j]!);
+  for (let j = 0; j < total; j++) out[Math.floor(j / samples)].push(done[j]!);
   return out;
 }
 
@@ -413,7 +413,7 @@ function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, 
   let best = -1;
   let bestLp = -Infinity;
   for (let w = 0; w < V; w++) {
-    const lp = logp[off + w]!;
+    const lp = logp[off + w];
     if (lp > bestLp && allowed(r, w, t, blocked)) {
       best = w;
       bestLp = lp;
@@ -435,13 +435,13 @@ function drawAllowed(
 ): number {
   let max = -Infinity;
   for (let w = 0; w < V; w++) {
-    const lp = logp[off + w]!;
+    const lp = logp[off + w];
     if (lp > max && allowed(r, w, t, blocked)) max = lp;
   }
   if (max === -Infinity) return -1;
   let sum = 0;
   for (let w = 0; w < V; w++) {
-    const lp = logp[off + w]!;
+    const lp = logp[off + w];
     const x = allowed(r, w, t, blocked) && lp > -Infinity ? Math.exp((lp - max) / temperature) : 0;
     weights[w] = x;
     sum += x;
@@ -449,9 +449,9 @@ function drawAllowed(
   let u = rng.uniform() * sum;
   let last = -1;
   for (let w = 0; w < V; w++) {
-    if (weights[w]! === 0) continue;
+    if (weights[w] === 0) continue;
     last = w;
-    u -= weights[w]!;
+    u -= weights[w];
     if (u < 0) return w;
   }
   return last; // rounding left u >= 0: the last allowed word
@@ -516,7 +516,7 @@ export function captionFeatures(
   for (let i = 0; i < n; i++) {
     let finite = true;
     for (let j = i * D; j < (i + 1) * D; j++)
-      if (!Number.isFinite(features[j]!)) {
+      if (!Number.isFinite(features[j])) {
         finite = false;
         break;
       }
@@ -533,7 +533,7 @@ export function captionFeatures(
     alternatives: [],
     error: 'the image feature contains NaN or Infinity',
   }));
-  good.forEach((i, row) => (results[i] = decoded[row]!));
+  good.forEach((i, row) => (results[i] = decoded[row]));
   return results;
 }
 

@@ -167,7 +167,7 @@ function checkBundle(b: DecoderBundle): void {
     if (t.length !== n) throw new RangeError(`saveDecoder: parameter ${name} has ${t.length} values, expected [${shape.join(', ')}]`);
     // Loading refuses non-finite weights; refuse to write them in the first place.
     for (let i = 0; i < t.length; i++) {
-      if (!Number.isFinite(t[i]!)) throw new RangeError(`saveDecoder: parameter ${name} holds a non-finite value (${t[i]}) at index ${i}`);
+      if (!Number.isFinite(t[i])) throw new RangeError(`saveDecoder: parameter ${name} holds a non-finite value (${t[i]}) at index ${i}`);
     }
   }
   for (const name of Object.keys(b.params)) {
@@ -186,7 +186,7 @@ export function saveDecoder(dir: string, bundle: DecoderBundle): void {
 
   const shapes = paramShapes(bundle.config);
   const tensors: Record<string, TensorInput> = {};
-  for (const [name, shape] of Object.entries(shapes)) tensors[name] = { shape, data: bundle.params[name]! };
+  for (const [name, shape] of Object.entries(shapes)) tensors[name] = { shape, data: bundle.params[name] };
   const weights = encodeSafetensors(tensors, {
     format: DECODER_FORMAT,
     format_version: String(DECODER_FORMAT_VERSION),

@@ -173,9 +173,9 @@ export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig, u
       node('Identity', [`h_next_${l}`], [`x_${l + 1}`]),
     );
     if (!(useTable && l === 0)) {
-      inits.push(floatConst(`Wx_${l}`, [l === 0 ? W : H, 4 * H], params[`Wx_${l}`]!), floatConst(`b_${l}`, [4 * H], params[`b_${l}`]!));
+      inits.push(floatConst(`Wx_${l}`, [l === 0 ? W : H, 4 * H], params[`Wx_${l}`]), floatConst(`b_${l}`, [4 * H], params[`b_${l}`]));
     }
-    inits.push(floatConst(`Wh_${l}`, [H, 4 * H], params[`Wh_${l}`]!));
+    inits.push(floatConst(`Wh_${l}`, [H, 4 * H], params[`Wh_${l}`]));
     inputs.push(valueInfo(`h_${l}`, FLOAT, ['n', H]), valueInfo(`c_${l}`, FLOAT, ['n', H]));
     outputs.push(valueInfo(`h_next_${l}`, FLOAT, ['n', H]), valueInfo(`c_next_${l}`, FLOAT, ['n', H]));
   }
@@ -250,17 +250,17 @@ export class OnnxStepModel implements StepModel {
     if (tokens.length !== n) throw new RangeError(`step: ${tokens.length} tokens for ${n} rows`);
     if (n === 0) return new Float32Array(0);
     for (let i = 0; i < n; i++) {
-      if (!(tokens[i]! >= 0 && tokens[i]! < V)) throw new RangeError(`step: token id ${tokens[i]} outside the vocabulary (size ${V})`);
+      if (!(tokens[i] >= 0 && tokens[i] < V)) throw new RangeError(`step: token id ${tokens[i]} outside the vocabulary (size ${V})`);
     }
     const feeds: Record<string, object> = { tokens: new this.ort.Tensor('int32', tokens, [n]) };
     for (let l = 0; l < L; l++) {
-      feeds[`h_${l}`] = new this.ort.Tensor('float32', state.h[l]!, [n, H]);
-      feeds[`c_${l}`] = new this.ort.Tensor('float32', state.c[l]!, [n, H]);
+      feeds[`h_${l}`] = new this.ort.Tensor('float32', state.h[l], [n, H]);
+      feeds[`c_${l}`] = new this.ort.Tensor('float32', state.c[l], [n, H]);
     }
     const out = this.stepSession.run(feeds, this.fetchStep, {});
     for (let l = 0; l < L; l++) {
-      state.h[l] = out[`h_next_${l}`]!.data;
-      state.c[l] = out[`c_next_${l}`]!.data;
+      state.h[l] = out[`h_next_${l}`].data;
+      state.c[l] = out[`c_next_${l}`].data;
     }
     return out.logp!.data;
   }
@@ -279,7 +279,7 @@ export class OnnxStepModel implements StepModel {
     const pick = (a: Float32Array) => {
       const out = new Float32Array(rows.length * H);
       for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
+        const r = rows[i];
         if (r < 0 || r >= state.n) throw new RangeError(`selectRows: row ${r} outside 0…${state.n - 1}`);
         out.set(a.subarray(r * H, (r + 1) * H), i * H);
       }

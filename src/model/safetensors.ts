@@ -93,7 +93,7 @@ export function encodeSafetensors(tensors: Record<string, TensorInput>, metadata
   let offset = 0;
   for (const name of names) {
     if (name === '__metadata__' || name.length === 0) throw new TypeError(`invalid tensor name ${JSON.stringify(name)}`);
-    const { shape, data } = tensors[name]!;
+    const { shape, data } = tensors[name];
     for (const d of shape) {
       if (!Number.isSafeInteger(d) || d < 0) throw new TypeError(`tensor ${name}: invalid dimension ${d}`);
     }
@@ -115,13 +115,13 @@ export function encodeSafetensors(tensors: Record<string, TensorInput>, metadata
   out.set(json, 8);
   let pos = 8 + json.length;
   for (const name of names) {
-    const { data } = tensors[name]!;
+    const { data } = tensors[name];
     if (littleEndianHost) {
       out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
     } else if (data instanceof Float64Array) {
-      for (let i = 0; i < data.length; i++) view.setFloat64(pos + 8 * i, data[i]!, true);
+      for (let i = 0; i < data.length; i++) view.setFloat64(pos + 8 * i, data[i], true);
     } else {
-      for (let i = 0; i < data.length; i++) view.setFloat32(pos + 4 * i, data[i]!, true);
+      for (let i = 0; i < data.length; i++) view.setFloat32(pos + 4 * i, data[i], true);
     }
     pos += data.byteLength;
   }

@@ -131,7 +131,7 @@ export class Vocabulary {
     }
     const ids = new Int32Array(n + 2);
     ids[0] = START;
-    for (let i = 0; i < n; i++) ids[i + 1] = this.id(tokens[i]!);
+    for (let i = 0; i < n; i++) ids[i + 1] = this.id(tokens[i]);
     ids[n + 1] = END;
     return ids;
   }
@@ -143,7 +143,7 @@ export class Vocabulary {
   decode(ids: ArrayLike<number>): string {
     const out: string[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
+      const id = ids[i];
       if (id === END) break;
       if (id === START || id === PAD) continue;
       out.push(this.word(id));

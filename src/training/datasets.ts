@@ -62,7 +62,7 @@ export function detectFormat(path: string, text: string): DatasetFormat {
   const first = text.trimStart()[0];
   if (first === '{') {
     // A single JSON document with an `images` array is Karpathy-style; otherwise one object per line.
-    const firstLine = text.trimStart().split('\n', 1)[0]!;
+    const firstLine = text.trimStart().split('\n', 1)[0];
     try {
       JSON.parse(firstLine);
       if (!/"images"\s*:/.test(firstLine)) return 'jsonl';
@@ -139,7 +139,7 @@ function parseJsonl(text: string, root: string, problems: DatasetProblem[]): Cap
   const byPath = new Map<string, CaptionedImage>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+    const line = lines[i].trim();
     if (!line) continue;
     const lineNo = i + 1;
     let obj: unknown;
@@ -179,7 +179,7 @@ function parseFlickrToken(text: string, problems: DatasetProblem[]): Array<{ nam
   const byName = new Map<string, { name: string; captions: string[] }>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i];
     if (line.trim() === '') continue;
     const lineNo = i + 1;
     const tab = line.indexOf('\t');
@@ -197,7 +197,7 @@ function parseFlickrToken(text: string, problems: DatasetProblem[]): Array<{ nam
       problems.push({ line: lineNo, message: `"${key}" is not "<image>#<n>"` });
       continue;
     }
-    const name = m[1]!;
+    const name = m[1];
     // A known quirk of the original file: entries for "x.jpg.1", an image that does not exist.
     if (!/\.(jpe?g|png|webp|gif|tiff?|bmp|avif)$/i.test(name)) {
       problems.push({ line: lineNo, file: name, message: `${name}: not an image file name` });

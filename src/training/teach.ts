@@ -117,7 +117,7 @@ export function loadReplaySet(path: string): ReplaySet {
   const tf = tensors.get('train_features');
   const vf = tensors.get('validation_features');
   if (!tf || !vf || tf.shape.length !== 2 || vf.shape.length !== 2) throw new FinetuneError(`${path}: replay features missing`, 'model');
-  const dim = tf.shape[1]!;
+  const dim = tf.shape[1];
   const captions = (JSON.parse(metadata.train_captions ?? '[]') as Array<[number, string]>).map(([image, text]) => ({ image, text }));
   const references = JSON.parse(metadata.validation_references ?? '[]') as string[][];
   if (references.length !== vf.shape[0])
@@ -157,9 +157,9 @@ export function buildReplaySet(
     dim,
     train: {
       features: gather(train.features, tIdx),
-      captions: tIdx.flatMap((r, i) => train.captions[r]!.map((text) => ({ image: i, text }))),
+      captions: tIdx.flatMap((r, i) => train.captions[r].map((text) => ({ image: i, text }))),
     },
-    validation: { features: gather(validation.features, vIdx), references: vIdx.map((r) => validation.captions[r]!) },
+    validation: { features: gather(validation.features, vIdx), references: vIdx.map((r) => validation.captions[r]) },
     source,
   };
 }
@@ -235,7 +235,7 @@ export function growVocabulary(
     const state = model.initState(features, N);
     const T = Math.max(...seqs.map((s) => s.length));
     for (let t = 0; t + 1 < T; t++) {
-      const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t]! >= V ? UNK : s[t]!) : END));
+      const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t] >= V ? UNK : s[t]) : END));
       const logp = model.step(state, input);
       seqs.forEach((s, n) => {
         const target = s[t + 1];
@@ -243,11 +243,11 @@ export function growVocabulary(
         let acc = mass.get(target);
         if (!acc) mass.set(target, (acc = new Float64Array(V)));
         let z = 0;
-        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]!);
-        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]!) / Math.max(z, 1e-30);
+        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]);
+        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]) / Math.max(z, 1e-30);
         hits.set(target, (hits.get(target) ?? 0) + 1);
         if (!photosWith.has(target)) photosWith.set(target, new Set());
-        photosWith.get(target)!.add(withNew[n]!.path ?? String(n)); // several captions of one photo count once
+        photosWith.get(target)!.add(withNew[n].path ?? String(n)); // several captions of one photo count once
       });
     }
   }
@@ -259,9 +259,9 @@ export function growVocabulary(
   const bias = new Float32Array(V2);
   bias.set(params.b_vocab);
   let minBias = Infinity;
-  for (let j = 0; j < V; j++) minBias = Math.min(minBias, params.b_vocab[j]!);
+  for (let j = 0; j < V; j++) minBias = Math.min(minBias, params.b_vocab[j]);
   const meanEmbed = new Float32Array(W);
-  for (let j = 4; j < V; j++) for (let k = 0; k < W; k++) meanEmbed[k] += params.W_embed[j * W + k]! / (V - 4);
+  for (let j = 4; j < V; j++) for (let k = 0; k < W; k++) meanEmbed[k] += params.W_embed[j * W + k] / (V - 4);
 
   const learned: LearnedWord[] = [];
   for (const id of added) {
@@ -279,9 +279,9 @@ export function growVocabulary(
     if (anchors.length > 0) {
       let b = 0;
       for (const { j, w } of anchors) {
-        for (let k = 0; k < W; k++) embed[id * W + k] += w * params.W_embed[j * W + k]!;
-        for (let r = 0; r < H; r++) wv[r * V2 + id] += w * params.W_vocab[r * V + j]!;
-        b += w * params.b_vocab[j]!;
+        for (let k = 0; k < W; k++) embed[id * W + k] += w * params.W_embed[j * W + k];
+        for (let r = 0; r < H; r++) wv[r * V2 + id] += w * params.W_vocab[r * V + j];
+        b += w * params.b_vocab[j];
       }
       bias[id] = b - NEW_WORD_BIAS_OFFSET;
     } else {
@@ -301,8 +301,8 @@ export function growVocabulary(
     const j = vocab.id(old);
     const id = grown.id(word);
     embed.set(params.W_embed.subarray(j * W, (j + 1) * W), id * W);
-    for (let r = 0; r < H; r++) wv[r * V2 + id] = params.W_vocab[r * V + j]!;
-    bias[id] = params.b_vocab[j]!;
+    for (let r = 0; r < H; r++) wv[r * V2 + id] = params.W_vocab[r * V + j];
+    bias[id] = params.b_vocab[j];
   }
   out.W_embed = embed;
   out.W_vocab = wv;
@@ -593,7 +593,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const stepsPerEpoch = Math.ceil(trainData.captions.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const tTrain = performance.now();
-  let lastValLoss: number | null = curve.length ? curve[curve.length - 1]!.validationLoss : null;
+  let lastValLoss: number | null = curve.length ? curve[curve.length - 1].validationLoss : null;
   const onTrain = (p: TrainProgress) => {
     const epoch = p.epoch + epochsDone;
     const step = p.step + epochsDone * stepsPerEpoch;
@@ -702,8 +702,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     id: e.id,
     path: e.path,
     reference: e.caption,
-    before: beforeUser[i]!,
-    after: afterUser[i]!,
+    before: beforeUser[i],
+    after: afterUser[i],
   }));
 
   // Save: everything into the partial directory, then one rename.

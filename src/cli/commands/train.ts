@@ -147,7 +147,7 @@ export async function featuresFor(
   status.done();
   for (const f of r.failures.slice(0, 5)) status.log(`lenscribe: skipped ${f.path}: ${f.kind}: ${f.message}`);
   if (r.failures.length > 5) status.log(`lenscribe: … and ${r.failures.length - 5} more photos skipped`);
-  const kept = images.filter((_, i) => r.rowOf[i]! >= 0);
+  const kept = images.filter((_, i) => r.rowOf[i] >= 0);
   return { features: r.features, dim: r.dim, kept, failures: r.failures.length, seconds: r.seconds, computed: r.computed };
 }
 

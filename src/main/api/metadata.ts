@@ -96,7 +96,7 @@ export function createCaptionWriter(library: Library, notice: (level: 'warning' 
     chain = chain.then(() =>
       exportMetadata(library, { format, only: settings.metadataOnly, paths }).then(
         (r) => {
-          if (r.notes.length) notice('warning', r.notes.length === 1 ? r.notes[0]! : `${r.notes[0]} (and ${r.notes.length - 1} more)`);
+          if (r.notes.length) notice('warning', r.notes.length === 1 ? r.notes[0] : `${r.notes[0]} (and ${r.notes.length - 1} more)`);
         },
         (err: Error) => notice('error', `Captions are saved in Lenscribe but were not written next to the photos: ${err.message}`),
       ),

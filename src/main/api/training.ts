@@ -104,7 +104,7 @@ export function createTeacher(library: Library, job: TeachJob, emit: (run: Train
   const liveTrain = (key: string, epochs: readonly EpochPoint[]): CurvePoint[] => {
     const done = epochCurves(epochs).train;
     if (live.key !== key || live.train.length === 0) return done;
-    const from = live.train[0]!.epoch;
+    const from = live.train[0].epoch;
     return [...done.filter((p) => p.epoch < from), ...live.train];
   };
 

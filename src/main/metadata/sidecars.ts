@@ -158,8 +158,8 @@ export async function chooseXmpSidecar(photoPath: string, naming: SidecarNaming 
   }
   const existing = await existingXmpSidecars(photoPath);
   const folder = await detectFolderNaming(dirname(photoPath));
-  if (existing.length === 1) return existing[0]!;
-  if (existing.length > 1) return existing.find((s) => s.naming === folder) ?? existing[0]!;
+  if (existing.length === 1) return existing[0];
+  if (existing.length > 1) return existing.find((s) => s.naming === folder) ?? existing[0];
   const chosen = folder ?? 'fullname';
   return { path: xmpSidecarPath(photoPath, chosen), naming: chosen };
 }

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         },
       );
       missing.forEach((it, k) => {
-        const row = r.rowOf[k]!;
+        const row = r.rowOf[k];
         if (row >= 0) {
           const f = r.features.slice(row * r.dim, (row + 1) * r.dim);
           features.set(it.id, f);

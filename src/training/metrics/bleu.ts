@@ -47,8 +47,8 @@ export function addBleuStats(stats: BleuStats, candidate: string, references: st
   }
   stats.testLen += testLen;
   stats.refLen += bestLen;
-  for (let k = 0; k < n; k++) stats.guess[k]! += Math.max(0, testLen - k);
-  for (const [g, c] of ngramCounts(cw, n)) stats.correct[ngramOrder(g) - 1]! += Math.min(maxRef.get(g) ?? 0, c);
+  for (let k = 0; k < n; k++) stats.guess[k] += Math.max(0, testLen - k);
+  for (const [g, c] of ngramCounts(cw, n)) stats.correct[ngramOrder(g) - 1] += Math.min(maxRef.get(g) ?? 0, c);
 }
 
 export function emptyBleuStats(n = 4): BleuStats {
@@ -61,11 +61,11 @@ export function bleuFromStats(stats: BleuStats): number[] {
   const out: number[] = [];
   let product = 1;
   for (let k = 0; k < n; k++) {
-    product *= (stats.correct[k]! + TINY) / (stats.guess[k]! + SMALL);
+    product *= (stats.correct[k] + TINY) / (stats.guess[k] + SMALL);
     out.push(product ** (1 / (k + 1)));
   }
   const ratio = (stats.testLen + TINY) / (stats.refLen + SMALL);
-  if (ratio < 1) for (let k = 0; k < n; k++) out[k]! *= Math.exp(1 - 1 / ratio);
+  if (ratio < 1) for (let k = 0; k < n; k++) out[k] *= Math.exp(1 - 1 / ratio);
   return out;
 }
 
@@ -73,6 +73,6 @@ export function bleuFromStats(stats: BleuStats): number[] {
 export function corpusBleu(candidates: string[], references: string[][], n = 4): number[] {
   if (candidates.length !== references.length) throw new Error('corpusBleu: one list of references per candidate');
   const stats = emptyBleuStats(n);
-  for (let i = 0; i < candidates.length; i++) addBleuStats(stats, candidates[i]!, references[i]!, n);
+  for (let i = 0; i < candidates.length; i++) addBleuStats(stats, candidates[i], references[i], n);
   return bleuFromStats(stats);
 }

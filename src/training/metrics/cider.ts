@@ -49,8 +49,8 @@ export class CiderD {
       const df = Math.log(Math.max(1, this.docFreq.get(g) ?? 0));
       const n = ngramOrder(g) - 1;
       const w = tf * (this.refLen - df);
-      vec[n]!.set(g, w);
-      norm[n]! += w * w;
+      vec[n].set(g, w);
+      norm[n] += w * w;
       if (n === 1) length += tf;
     }
     return { vec, norm: norm.map(Math.sqrt), length };
@@ -61,12 +61,12 @@ export class CiderD {
     const penalty = Math.exp(-(delta * delta) / (2 * SIGMA * SIGMA));
     const val = new Array<number>(N).fill(0);
     for (let n = 0; n < N; n++) {
-      for (const [g, h] of hyp.vec[n]!) {
-        const r = ref.vec[n]!.get(g) ?? 0;
-        val[n]! += Math.min(h, r) * r;
+      for (const [g, h] of hyp.vec[n]) {
+        const r = ref.vec[n].get(g) ?? 0;
+        val[n] += Math.min(h, r) * r;
       }
-      if (hyp.norm[n] !== 0 && ref.norm[n] !== 0) val[n]! /= hyp.norm[n]! * ref.norm[n]!;
-      val[n]! *= penalty;
+      if (hyp.norm[n] !== 0 && ref.norm[n] !== 0) val[n] /= hyp.norm[n] * ref.norm[n];
+      val[n] *= penalty;
     }
     return val;
   }
@@ -79,10 +79,10 @@ export class CiderD {
     const sum = new Array<number>(N).fill(0);
     for (const r of refs) {
       const s = this.similarity(hyp, this.toVector(r));
-      for (let n = 0; n < N; n++) sum[n]! += s[n]!;
+      for (let n = 0; n < N; n++) sum[n] += s[n];
     }
     let mean = 0;
-    for (let n = 0; n < N; n++) mean += sum[n]!;
+    for (let n = 0; n < N; n++) mean += sum[n];
     mean /= N;
     return (mean / refs.length) * 10;
   }

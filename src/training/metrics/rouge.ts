@@ -15,11 +15,11 @@ export function lcsLength(a: string[], b: string[]): number {
   let cur = new Int32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
     }
     [prev, cur] = [cur, prev];
   }
-  return prev[b.length]!;
+  return prev[b.length];
 }
 
 /** ROUGE-L of one candidate against its references. */
@@ -43,6 +43,6 @@ export function rougeL(candidate: string, references: string[]): number {
 export function corpusRougeL(candidates: string[], references: string[][]): number {
   if (candidates.length === 0) return 0;
   let sum = 0;
-  for (let i = 0; i < candidates.length; i++) sum += rougeL(candidates[i]!, references[i]!);
+  for (let i = 0; i < candidates.length; i++) sum += rougeL(candidates[i], references[i]);
   return sum / candidates.length;
 }

@@ -27,7 +27,7 @@ export function tokenizeCaption(text: string): string[] {
       if (!word) continue;
       const clitic = CLITICS.exec(word);
       if (clitic && !STANDALONE_CLITIC.test(word)) {
-        tokens.push(clitic[1]!, clitic[2]!);
+        tokens.push(clitic[1], clitic[2]);
       } else if (/[a-z0-9]/.test(word)) {
         tokens.push(word);
       }
