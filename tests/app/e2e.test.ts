@@ -219,14 +219,12 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
       await shot('06-search');
       // Each result shows its own caption (highlighted), not another photo's.
       const byId = new Map(captioned.map((p) => [p.id, p.caption!.toLowerCase()]));
-      const shown = await page
-        .locator('[role=gridcell]')
-        .evaluateAll((els) =>
-          els.map((e) => ({
-            id: Number(e.getAttribute('data-photo-id')),
-            text: e.querySelector('[data-testid=cell-caption]')?.textContent ?? '',
-          })),
-        );
+      const shown = await page.locator('[role=gridcell]').evaluateAll((els) =>
+        els.map((e) => ({
+          id: Number(e.getAttribute('data-photo-id')),
+          text: e.querySelector('[data-testid=cell-caption]')?.textContent ?? '',
+        })),
+      );
       for (const { id, text } of shown) {
         for (const piece of text
           .split('…')
