@@ -54,6 +54,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/renderer/', '^src/shared/'] },
     },
     {
+      name: 'nothing-imports-the-renderer',
+      comment: 'The renderer is a leaf: the core serves its built files, it never imports them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/renderer/' },
+      to: { path: '^src/renderer/' },
+    },
+    {
       name: 'renderer-contract-types-only',
       comment: 'The contract module carries zod: the renderer takes only its types (values come from zod-free modules).',
       severity: 'error',
