@@ -9,6 +9,12 @@
  * 2. The bundled default decoder (models/default), if present, on random features drawn with
  *    its training feature statistics: realistic caption lengths.
  *
+ * The peer runs at its best: Debian's python3-torch on OpenBLAS, the fastest correct OpenBLAS
+ * kernel for this processor, for the peer process alone (bench/lib/torch-peer.ts, which installs
+ * python3-torch and libopenblas0-pthread when missing). Each line's "peer_blas" is what the peer
+ * measured in its own process; against a reference BLAS (or wrong or untuned products) "ratio" and
+ * "cpu_ratio" are null with a "refused" reason, and the bench exits 1.
+ *
  * Both sides must produce the same captions; each line says how many agreed. Figures (one
  * JSON line each; load_avg_1m says how busy the machine was):
  *   decode-beam3-single    one photo at a time (latency)
@@ -30,6 +36,7 @@ import { DecoderStepModel, initParams, paramShapes } from '../src/model/decoder.
 import { Rng } from '../src/model/rng.js';
 import { encodeSafetensors, type TensorInput } from '../src/model/safetensors.js';
 import type { DecoderConfig, Params, StepModel } from '../src/model/types.js';
+import { BENCH_DIR, blasRefusal, ensureTorchPeer, torchPeerEnv, type PeerBlas } from './lib/torch-peer.js';
 
 const images = Number(process.argv[2]) || 24;
 const MAX_LENGTH = 20;
@@ -39,6 +46,8 @@ const REPS = 5;
 
 process.env.LENSCRIBE_THREADS = '1';
 setGemmThreads(1);
+const torchPeer = ensureTorchPeer();
+const { env: peerEnv, kernelChoice } = torchPeerEnv(torchPeer, 1);
 
 // --- PyTorch: the same model and the same shrinking-beam search, 1 thread.
 const PEER = String.raw`
@@ -46,6 +55,9 @@ import json, struct, sys, time
 import numpy as np, torch
 torch.set_num_threads(1)
 path, images, beam_k, max_len, reps, which = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6].split(',')
+sys.path.insert(0, sys.argv[7])
+from blas_probe import blas_report
+blas = blas_report()
 raw = open(path, 'rb').read()
 (n,) = struct.unpack('<Q', raw[:8]); header = json.loads(raw[8:8 + n]); header.pop('__metadata__', None); data = raw[8 + n:]
 T = {k: torch.from_numpy(np.frombuffer(data[v['data_offsets'][0]:v['data_offsets'][1]], dtype='<f4').reshape(v['shape']).copy()) for k, v in header.items()}
@@ -142,6 +154,7 @@ with torch.inference_mode():
         ms, cpu_ms, caps = measure(fn, batched)
         res[name] = {'ms': ms, 'cpu_ms': cpu_ms, 'captions': caps}
     res['torch'] = torch.__version__
+    res['blas'] = blas
     print(json.dumps(res))
 `;
 
@@ -212,13 +225,9 @@ function benchDecoder(
   for (const [name, shape] of Object.entries(paramShapes(config))) tensors[name] = { shape, data: params[name]! };
   writeFileSync(file, encodeSafetensors(tensors));
   const peer = spawnSync(
-    findTorchPython(),
-    ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), String(REPS), keys.join(',')],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-      maxBuffer: 64 << 20,
-    },
+    torchPeer.python,
+    ['-c', PEER, file, String(images), String(BEAM), String(MAX_LENGTH), String(REPS), keys.join(','), BENCH_DIR],
+    { encoding: 'utf8', env: peerEnv, maxBuffer: 64 << 20 },
   );
   rmSync(dir, { recursive: true, force: true });
   if (peer.status !== 0) {
@@ -227,7 +236,14 @@ function benchDecoder(
   }
   const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as Record<Key, { ms: number; cpu_ms: number; captions: number[][] }> & {
     torch: string;
+    blas: PeerBlas;
   };
+  const peerBlas: PeerBlas = { ...theirs.blas, ...(kernelChoice ? { kernel_choice: kernelChoice } : {}) };
+  const refused = blasRefusal(peerBlas);
+  if (refused) {
+    console.error(`bench decode: no ratio: ${refused}`);
+    process.exitCode = 1;
+  }
 
   for (const [name, key, o, backend] of ours) {
     const p = theirs[key];
@@ -239,12 +255,13 @@ function benchDecoder(
         ms_per_caption: round(o.ms, 2),
         peer: 'pytorch',
         peer_ms_per_caption: round(p.ms, 2),
-        ratio: round(p.ms / o.ms, 3), // > 1: Lenscribe is faster
+        ratio: refused ? null : round(p.ms / o.ms, 3), // > 1: Lenscribe is faster
+        ...(refused ? { refused } : {}),
         ...(key.startsWith('beam') ? { limit_ms: 10 } : {}),
         // CPU time of the process (user + system) per caption: less sensitive to a busy machine.
         cpu_ms_per_caption: round(o.cpuMs, 2),
         peer_cpu_ms_per_caption: round(p.cpu_ms, 2),
-        cpu_ratio: round(p.cpu_ms / o.cpuMs, 3),
+        cpu_ratio: refused ? null : round(p.cpu_ms / o.cpuMs, 3),
         load_avg_1m: round(loadavg()[0]!, 1),
         weights,
         backend,
@@ -262,6 +279,7 @@ function benchDecoder(
           max_length: MAX_LENGTH,
         },
         peer_version: theirs.torch,
+        peer_blas: peerBlas,
       }),
     );
   }
@@ -288,16 +306,6 @@ if (existsSync(join(defaultModelDir, 'config.json'))) {
   benchDecoder('models/default', params, config, features, ['beamSingle', 'beamBatched'], false);
 } else {
   console.log(JSON.stringify({ bench: 'decode-default-model', skipped: `no decoder at ${defaultModelDir} yet` }));
-}
-
-function findTorchPython(): string {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0) return py;
-  }
-  console.error('PyTorch missing: installing Debian python3-torch');
-  const r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('could not install python3-torch with apt-get');
-  return '/usr/bin/python3';
 }
 
 function round(x: number, digits = 1): number {

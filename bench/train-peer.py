@@ -3,12 +3,14 @@
 Reads the synthetic batch the TypeScript side wrote (features N×D float32, captions N×T int32),
 warms up, prints {"ready": …}, then for every line k on stdin trains k iterations and prints
 {"seconds": …}, so the two sides can take turns in rounds (fair on a shared, busy machine).
+The ready line carries "blas": which BLAS this process's matmul runs on and how fast (blas_probe.py).
 usage: train-peer.py <batch.bin> N D T V W H warmup
 """
 import json, resource, sys, time
 import numpy as np
 import torch
 import torch.nn as nn
+from blas_probe import blas_report
 
 path = sys.argv[1]
 N, D, T, V, W, H, warmup = (int(x) for x in sys.argv[2:9])
@@ -50,9 +52,10 @@ def step():
     return float(loss)
 
 
+blas = blas_report()
 for _ in range(warmup):
     step()
-print(json.dumps({"ready": True, "tokens": tokens, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+print(json.dumps({"ready": True, "tokens": tokens, "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas}), flush=True)
 for line in sys.stdin:
     k = int(line)
     t0 = time.perf_counter()

@@ -6,8 +6,17 @@
  * Prints one JSON line per figure. Arguments: [rounds=5] [iterations per round=3]; the two
  * sides take turns round by round and each side's median round is reported, so a busy shared
  * machine slows both alike.
+ *
+ * The peer is Debian's python3-torch at its best (bench/lib/torch-peer.ts installs it and
+ * libopenblas0-pthread when missing): it runs on OpenBLAS through LD_LIBRARY_PATH set for the
+ * peer process alone, not `update-alternatives --set`, so nothing changes on the shared machine
+ * whatever the alternatives point libblas.so.3 at. The line's "peer_blas" is what the peer
+ * measured in its own process (library, OpenBLAS core, GFLOP/s of a 1024² float32 matmul) and
+ * the OpenBLAS kernels tried for it ("kernel_choice": OPENBLAS_CORETYPE for the peer alone). Against
+ * a reference BLAS (or wrong or untuned products) the bench refuses: "ratio": null, a "refused"
+ * reason, the peer not timed, exit code 1.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +27,7 @@ import { initParams, lossAndGrads, createStepModel } from '../src/model/decoder.
 import { adamStep, clipGradNorm, createAdamState } from '../src/training/optim.js';
 import { Rng } from '../src/model/rng.js';
 import { END, PAD, START, type DecoderConfig, type StepModel } from '../src/model/types.js';
+import { blasRefusal, ensureTorchPeer, torchPeerEnv, type PeerBlas } from './lib/torch-peer.js';
 
 /** Rounds of `perRound` iterations, each side in turn; the figure is each side's median round. */
 const rounds = Number(process.argv[2]) || 5;
@@ -53,29 +63,39 @@ const stepOurs = () => {
 for (let i = 0; i < warmup; i++) stepOurs();
 
 // --- PyTorch, started once and driven line by line
-const python = findTorchPython();
+const torchPeer = ensureTorchPeer();
+const { env: peerEnv, kernelChoice } = torchPeerEnv(torchPeer, 2);
 const dir = mkdtempSync(join(tmpdir(), 'lenscribe-bench-'));
 const file = join(dir, 'batch.bin');
 writeFileSync(file, Buffer.concat([Buffer.from(features.buffer), Buffer.from(captions.buffer)]));
 const peerScript = fileURLToPath(new URL('./train-peer.py', import.meta.url));
-const peer = spawn(python, [peerScript, file, ...[N, D, T, V, W, H, warmup].map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const peer = spawn(torchPeer.python, [peerScript, file, ...[N, D, T, V, W, H, warmup].map(String)], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+  env: peerEnv,
+});
 const lines = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();
 const nextLine = async () => {
   const r = await lines.next();
   if (r.done) throw new Error('the PyTorch peer exited early');
-  return JSON.parse(r.value) as Record<string, number | string | boolean>;
+  return JSON.parse(r.value) as Record<string, unknown>;
 };
 const ready = await nextLine();
 if (ready.tokens !== tokens) throw new Error(`peer counts ${ready.tokens} tokens, we count ${tokens}`);
+const peerBlas: PeerBlas | undefined = ready.blas
+  ? { ...(ready.blas as PeerBlas), ...(kernelChoice ? { kernel_choice: kernelChoice } : {}) }
+  : undefined;
+const refused = blasRefusal(peerBlas);
+if (refused) console.error(`bench train: no ratio: ${refused}`);
 
 const ours: number[] = [];
 const theirs: number[] = [];
 let ourLoss = 0;
-let peerLast: Record<string, number | string | boolean> = {};
+let peerLast: Record<string, unknown> = {};
 for (let r = 0; r < rounds; r++) {
   const t0 = performance.now();
   for (let i = 0; i < perRound; i++) ourLoss = stepOurs();
   ours.push((performance.now() - t0) / 1000);
+  if (refused) continue; // a peer on a reference BLAS is not worth minutes of timing
   peer.stdin!.write(`${perRound}\n`);
   peerLast = await nextLine();
   theirs.push(peerLast.seconds as number);
@@ -83,26 +103,31 @@ for (let r = 0; r < rounds; r++) {
 peer.stdin!.end();
 rmSync(dir, { recursive: true, force: true });
 const ourTps = (tokens * perRound) / median(ours);
-const peerTps = (tokens * perRound) / median(theirs);
+const peerTps = refused ? null : (tokens * perRound) / median(theirs);
+const orNull = (x: number | null, digits = 1) => (x === null ? null : round(x, digits));
 console.log(
   JSON.stringify({
     bench: 'train',
     tokens_per_s: round(ourTps),
     peer: 'pytorch',
-    peer_tokens_per_s: round(peerTps),
-    ratio: round(ourTps / peerTps, 3),
+    peer_tokens_per_s: orNull(peerTps),
+    ratio: peerTps === null ? null : round(ourTps / peerTps, 3),
+    ...(refused ? { refused } : {}),
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024),
-    peer_peak_rss_mb: round(peerLast.peak_rss_mb as number),
+    peer_peak_rss_mb: orNull((peerLast.peak_rss_mb as number | undefined) ?? null),
     threads: 2,
     batch: N,
     tokens_per_batch: tokens,
     rounds,
     iters_per_round: perRound,
     loss_after: round(ourLoss, 4),
-    peer_loss_after: round(peerLast.loss as number, 4),
+    peer_loss_after: orNull((peerLast.loss as number | undefined) ?? null, 4),
     peer_version: ready.torch,
+    peer_threads: ready.threads,
+    peer_blas: peerBlas ?? null,
   }),
 );
+if (refused) process.exitCode = 1;
 
 // --- Inference: beam 3 on one core
 setGemmThreads(1);
@@ -167,16 +192,6 @@ async function benchInference(): Promise<void> {
       }),
     );
   }
-}
-
-function findTorchPython(): string {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
-  }
-  console.error('PyTorch missing: installing Debian python3-torch');
-  const r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('could not install python3-torch with apt-get');
-  return '/usr/bin/python3';
 }
 
 function median(xs: number[]): number {

@@ -10,12 +10,20 @@ forget-gate bias 1; Adam, gradient clipping by global norm. Prints one JSON line
 the validation loss (evaluation mode, mean per target token), then a summary line with the best.
 
 usage: /usr/bin/python3 tools/pytorch-parity.py <export dir> [epochs]
-(Debian's python3-torch lives in /usr/bin/python3.)
+(Debian's python3-torch lives in /usr/bin/python3.) The losses do not depend on the BLAS, the time
+does: Debian's torch uses whatever libblas.so.3 the linker finds, ~40x slower on the reference BLAS
+than on OpenBLAS. The summary line's "blas" says which one ran (bench/blas_probe.py); to pick
+OpenBLAS for this process alone, prefix LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread
+(and the OPENBLAS_CORETYPE the benches' "kernel_choice" chose on this machine).
 """
-import json, sys, time
+import json, os, sys, time
 import numpy as np
 import torch
 import torch.nn as nn
+
+sys.dont_write_bytecode = True  # no bench/__pycache__ in the work tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from blas_probe import blas_report
 
 d = sys.argv[1]
 meta = json.load(open(f"{d}/meta.json"))
@@ -25,6 +33,9 @@ D, T, V = meta["D"], meta["T"], meta["V"]
 W, H, L = int(o["embed"]), int(o["hidden"]), int(o["layers"])
 torch.manual_seed(int(o["seed"]))
 torch.set_num_threads(2)
+blas = blas_report()
+if blas["library"] == "reference":
+    print(f"pytorch-parity: torch runs on the reference BLAS ({blas['gflops_matmul_1024']} GFLOP/s): this will be slow", file=sys.stderr)
 
 
 def load(split):
@@ -110,4 +121,4 @@ for epoch in range(epochs):
     v = val_loss()
     best = v if best is None or v < best else best
     print(json.dumps({"epoch": epoch + 1, "train_loss": tr_total / tr_tokens, "val_loss": v, "seconds": round(time.time() - t0, 1)}), flush=True)
-print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "epochs": epochs, "best_val_loss": best}), flush=True)
+print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "epochs": epochs, "best_val_loss": best, "blas": blas}), flush=True)
