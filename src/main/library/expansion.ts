@@ -3,6 +3,7 @@
  * words used in similar visual contexts near each other, so the nearest rows to `puppy` are
  * words like `dog`. Similarity is cosine; special tokens and function words are never offered.
  */
+import type { ModelRecord } from './model-registry.js';
 
 export interface EmbeddingTable {
   /** V words, index = token id. */
@@ -92,5 +93,49 @@ export class WordNeighbours {
       }
     }
     return best;
+  }
+}
+
+export type EmbeddingLoader = (model: ModelRecord) => Promise<EmbeddingTable | null>;
+
+/** The decoder's W_embed, imported lazily so opening a library does not load onnxruntime. */
+async function decoderEmbeddings(model: ModelRecord): Promise<EmbeddingTable | null> {
+  const { loadWordEmbeddings } = await import('../../inference/caption-pipeline.js');
+  return loadWordEmbeddings(model.path);
+}
+
+/**
+ * The word neighbours of the active model. Loading starts on first use and finishes in the
+ * background; searches before then run without expansion (a search never waits for it).
+ */
+export class ActiveModelNeighbours {
+  private current: { modelId: string; value: Promise<WordNeighbours | null>; ready: WordNeighbours | null } | null = null;
+
+  constructor(
+    private readonly load: EmbeddingLoader = decoderEmbeddings,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
+
+  /** The neighbours of `model` if loaded by now, else null (and loading starts). */
+  now(model: ModelRecord | null): WordNeighbours | null {
+    if (!model) return null;
+    if (!this.current || this.current.modelId !== model.id) {
+      const value = this.load(model)
+        .then((t) => (t ? new WordNeighbours(t) : null))
+        .catch((err) => {
+          this.warn(`query expansion off: ${(err as Error).message}`);
+          return null;
+        });
+      const entry = { modelId: model.id, value, ready: null as WordNeighbours | null };
+      void value.then((v) => (entry.ready = v));
+      this.current = entry;
+    }
+    return this.current.ready;
+  }
+
+  /** Resolves once the neighbours of `model` are loaded (true) or known unavailable (false). */
+  async ready(model: ModelRecord | null): Promise<boolean> {
+    this.now(model);
+    return !!(await this.current?.value);
   }
 }

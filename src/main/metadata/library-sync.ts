@@ -2,31 +2,20 @@
  * The metadata side of the library: importing descriptions found on disk as user captions
  * (on ingest and on demand) and exporting captions to XMP / .txt / embedded metadata.
  *
- * A small ledger table in the library's database remembers, per photo and target, the text
- * Lenscribe last knew to be there and whether Lenscribe wrote it. It is what lets an export tell
- * "the user changed this caption in Lenscribe" from "another program changed the file since",
- * and lets a re-import pick up only what changed on disk.
+ * What Lenscribe last knew of each photo's metadata is the library's MetadataLedger
+ * (src/main/library/metadata-ledger.ts): it tells an edit in Lenscribe from another program's.
  */
-import type Database from 'better-sqlite3';
 import { dirname } from 'node:path';
+import type { MetadataLedger } from '../library/metadata-ledger.js';
 import { whyNotADescription } from './boilerplate.js';
 import { readDescriptions } from './read.js';
 import { chooseXmpSidecar, removeStaleTemps, txtSidecarPath } from './sidecars.js';
-import type {
-  CaptionKind,
-  DescriptionReport,
-  DescriptionSource,
-  FoundDescription,
-  KnownState,
-  SidecarNaming,
-  WriteOutcome,
-  WriteTarget,
-} from './types.js';
+import type { DescriptionReport, DescriptionSource, FoundDescription, SidecarNaming, WriteOutcome, WriteTarget } from './types.js';
 import { sameText, writeCaption } from './write.js';
 
 /** What this module needs of the library (the `Library` class satisfies it). */
 export interface MetadataLibrary {
-  readonly db: Database.Database;
+  readonly stores: { readonly ledger: MetadataLedger };
   importUserCaptions(
     items: Iterable<{ path: string; text: string }>,
     source?: string,
@@ -34,44 +23,7 @@ export interface MetadataLibrary {
   exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
 }
 
-export class MetadataLedger {
-  private readonly getStmt;
-  private readonly putStmt;
-  private readonly seenStmt;
-
-  /** `db` is a library database: its migrations created metadata_ledger. */
-  constructor(db: Database.Database) {
-    this.seenStmt = db.prepare('SELECT 1 FROM metadata_ledger WHERE photo_path = ? LIMIT 1');
-    this.getStmt = db.prepare('SELECT text, lenscribe_kind FROM metadata_ledger WHERE photo_path = ? AND target = ?');
-    this.putStmt = db.prepare(
-      `INSERT INTO metadata_ledger (photo_path, target, file, text, lenscribe_kind, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (photo_path, target) DO UPDATE SET file = excluded.file, text = excluded.text,
-         lenscribe_kind = excluded.lenscribe_kind, updated_at = excluded.updated_at`,
-    );
-  }
-
-  /** Whether Lenscribe has read (or written) this photo's metadata before. */
-  seen(photoPath: string): boolean {
-    return this.seenStmt.get(photoPath) !== undefined;
-  }
-
-  get(photoPath: string, target: WriteTarget): KnownState | undefined {
-    const r = this.getStmt.get(photoPath, target) as { text: string | null; lenscribe_kind: CaptionKind | null } | undefined;
-    if (!r) return undefined;
-    return { text: r.text, ...(r.lenscribe_kind ? { lenscribeKind: r.lenscribe_kind } : {}) };
-  }
-
-  put(photoPath: string, target: WriteTarget, file: string, state: KnownState): void {
-    this.putStmt.run(photoPath, target, file, state.text, state.lenscribeKind ?? null, Date.now());
-  }
-}
-
-const ledgers = new WeakMap<Database.Database, MetadataLedger>();
-export function ledgerOf(library: MetadataLibrary): MetadataLedger {
-  let l = ledgers.get(library.db);
-  if (!l) ledgers.set(library.db, (l = new MetadataLedger(library.db)));
-  return l;
-}
+export { MetadataLedger } from '../library/metadata-ledger.js';
 
 /** Photos in flight at once: the shared ExifTool runs two perl processes. */
 const CONCURRENCY = 2;
@@ -133,7 +85,7 @@ export async function importDescriptions(
   paths?: Iterable<string>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportSummary> {
-  const ledger = ledgerOf(library);
+  const ledger = library.stores.ledger;
   const list = paths ? [...paths] : [...library.exportRows()].map((r) => r.path);
   const summary: ImportSummary = { photos: list.length, imported: 0, unchanged: 0, withProblems: 0, items: [] };
   let done = 0;
@@ -198,7 +150,7 @@ export async function importUnseenDescriptions(
   library: MetadataLibrary,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportSummary> {
-  const ledger = ledgerOf(library);
+  const ledger = library.stores.ledger;
   const unseen = [...library.exportRows()].map((r) => r.path).filter((p) => !ledger.seen(p));
   return importDescriptions(library, unseen, onProgress);
 }
@@ -236,7 +188,7 @@ export interface ExportSummary {
  * unless the policy in write.ts allows it.
  */
 export async function exportCaptions(library: MetadataLibrary, options: ExportOptions): Promise<ExportSummary> {
-  const ledger = ledgerOf(library);
+  const ledger = library.stores.ledger;
   const only = options.only ?? 'all';
   const wanted = options.paths ? new Set(options.paths) : null;
   // Collected first: the ledger writes on the same connection while the rows are processed.

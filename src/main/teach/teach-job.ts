@@ -14,8 +14,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import type { ModelInfo } from '../../shared/api-contract.js';
+import { loadModelDir, type ModelManifest } from '../../model/model-dir.js';
 import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type FinetuneResult } from '../../training/teach.js';
 import type { Library } from '../library/library.js';
 import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
@@ -54,15 +56,20 @@ interface StateFile {
   lastError?: string;
 }
 
-export interface TeacherEvents {
+export type TeacherEvents = {
   progress: TeachProgress;
   /** The state changed (started, finished, failed, cancelled, discarded, activated). */
   state: TeachStatus['teach'];
-}
+};
 
 export interface TeacherOptions {
   /** Run the fine-tune in this thread instead of a worker (tests of the engine use the worker). */
   featureCacheDir?: string;
+}
+
+/** A model directory's manifest (shape checked; the weights are hashed only when captioning loads them). */
+function manifestOf(dir: string): ModelManifest {
+  return loadModelDir(dir, { verify: false }).manifest;
 }
 
 function alive(pid: number): boolean {
@@ -82,7 +89,7 @@ export class Teacher {
   private progress: TeachProgress | null = null;
   private finished: Promise<TeachResult> | null = null;
   private closing = false;
-  private readonly listeners = new Map<keyof TeacherEvents, Set<(p: never) => void>>();
+  private readonly events = new Emitter<TeacherEvents>();
 
   constructor(
     readonly library: Library,
@@ -94,20 +101,7 @@ export class Teacher {
   }
 
   on<K extends keyof TeacherEvents>(event: K, listener: (payload: TeacherEvents[K]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (p: never) => void);
-    return () => set.delete(listener as (p: never) => void);
-  }
-
-  private emit<K extends keyof TeacherEvents>(event: K, payload: TeacherEvents[K]): void {
-    for (const l of this.listeners.get(event) ?? []) {
-      try {
-        (l as (p: TeacherEvents[K]) => void)(payload);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    return this.events.on(event, listener);
   }
 
   // ---------------------------------------------------------------- state file
@@ -135,12 +129,7 @@ export class Teacher {
 
   /** Photos with a user caption (typed in the app or imported), with their split side. */
   labeled(): LabeledPhoto[] {
-    const rows = this.library.db
-      .prepare(
-        `SELECT p.id, p.path, (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1 ORDER BY c.id DESC LIMIT 1) AS caption
-         FROM photos p WHERE p.status != 'missing' AND EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`,
-      )
-      .all() as Array<{ id: number; path: string; caption: string }>;
+    const rows = this.library.stores.captions.newestUserCaptions();
     const { validation } = splitLabeled(rows);
     const held = new Set(validation.map((r) => r.id));
     return rows.map((r) => ({ photoId: r.id, path: r.path, caption: r.caption, split: held.has(r.id) ? 'validation' : 'train' }));
@@ -236,7 +225,7 @@ export class Teacher {
     if (st.state === 'interrupted') discardPartial(s.outDir);
     if (st.state === 'ready') this.discardModel(st.result.modelId);
     this.writeState({ ...s, status: 'idle', result: undefined, lastError: undefined });
-    this.emit('state', this.teachState());
+    this.events.emit('state', this.teachState());
     return { discarded: s.runId };
   }
 
@@ -276,7 +265,7 @@ export class Teacher {
     this.finished = new Promise<TeachResult>((resolvePromise, reject) => {
       void startFinetuneWorker(input).then((worker) => {
         this.worker = worker;
-        this.emit('state', this.teachState());
+        this.events.emit('state', this.teachState());
         let settled = false;
         const end = (fn: () => void) => {
           if (settled) return;
@@ -284,12 +273,12 @@ export class Teacher {
           this.worker = null;
           void worker.terminate();
           fn();
-          this.emit('state', this.teachState());
+          this.events.emit('state', this.teachState());
         };
         worker.on('message', (m: FinetuneWorkerMessage) => {
           if (m.type === 'progress') {
             this.progress = m.progress;
-            this.emit('progress', m.progress);
+            this.events.emit('progress', m.progress);
           } else if (m.type === 'feature') this.storeFeature(m.id, state.baseDir, m.feature);
           else if (m.type === 'done') {
             end(() => {
@@ -361,12 +350,10 @@ export class Teacher {
 
   // ---------------------------------------------------------------- features the library caches
 
+  /** The library's features table key for a model's encoder and feature layers (as the caption pipeline computes it). */
   private featureKey(baseDir: string): string | null {
     try {
-      const m = JSON.parse(readFileSync(join(baseDir, 'model.json'), 'utf8')) as {
-        encoder: { name: string; sha256: string };
-        features: { outputs: Array<{ name: string }>; flipAverage?: boolean };
-      };
+      const m = manifestOf(baseDir);
       return `${m.encoder.name}@${m.encoder.sha256.slice(0, 16)}:${m.features.outputs.map((o) => o.name).join('+')}${m.features.flipAverage ? ':flip' : ''}`;
     } catch {
       return null;
@@ -376,21 +363,14 @@ export class Teacher {
   private cachedFeature(photoId: number, baseDir: string): Float32Array | undefined {
     const key = this.featureKey(baseDir);
     if (!key) return undefined;
-    const hit = this.library.db
-      .prepare('SELECT f.data FROM features f JOIN photos p ON p.hash = f.hash WHERE p.id = ? AND f.encoder_id = ?')
-      .get(photoId, key) as { data: Buffer } | undefined;
-    return hit ? new Float32Array(hit.data.buffer.slice(hit.data.byteOffset, hit.data.byteOffset + hit.data.byteLength)) : undefined;
+    return this.library.stores.features.ofPhoto(photoId, key);
   }
 
   private storeFeature(photoId: number, baseDir: string, feature: Float32Array): void {
     const key = this.featureKey(baseDir);
     if (!key) return;
     try {
-      this.library.db
-        .prepare(
-          'INSERT OR IGNORE INTO features (hash, encoder_id, dim, data, created_at) SELECT hash, ?, ?, ?, ? FROM photos WHERE id = ? AND hash IS NOT NULL',
-        )
-        .run(key, feature.length, Buffer.from(feature.buffer, feature.byteOffset, feature.byteLength), Date.now(), photoId);
+      this.library.stores.features.putForPhoto(photoId, key, feature);
     } catch {
       // the cache is a convenience
     }
@@ -400,8 +380,7 @@ export class Teacher {
 
   /** The model a version was taught from (model.json), or null for a model not made by teaching. */
   private baseOf(modelDir: string): string | null {
-    const m = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { training?: { options?: { baseModelId?: unknown } } };
-    const id = m.training?.options?.baseModelId;
+    const id = manifestOf(modelDir).training?.options?.baseModelId;
     return typeof id === 'string' && this.library.listModels().some((x) => x.id === id) ? id : null;
   }
 
@@ -417,15 +396,10 @@ export class Teacher {
       id = s.result.modelId;
     }
     const { model } = this.library.activateModel(id, { recaption: false });
-    const ids = this.library.db
-      .prepare(
-        `SELECT p.id FROM photos p WHERE p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`,
-      )
-      .pluck()
-      .all() as number[];
+    const ids = this.library.stores.photos.withoutUserCaption();
     const jobId = ids.length ? this.library.queueCaptioning({ photoIds: ids, recaption: true }) : null;
     if (s && s.status === 'ready' && s.result?.modelId === id) this.writeState({ ...s, status: 'idle' });
-    this.emit('state', this.teachState());
+    this.events.emit('state', this.teachState());
     return { model, jobId };
   }
 
@@ -440,13 +414,12 @@ export class Teacher {
 
   /** Remove a version that is not active from the registry and delete its directory (only versions this library made). */
   discardModel(id: string): void {
-    const row = this.library.db.prepare('SELECT path, active FROM models WHERE id = ?').get(id) as
-      { path: string; active: number } | undefined;
+    const row = this.library.stores.models.get(id);
     if (!row) throw new UserError(`no model ${id}`);
     if (row.active) throw new UserError(`model ${id} is active: activate another one (or roll back) first`);
     const inside =
       resolve(row.path).startsWith(resolve(this.modelsRoot) + '/') || resolve(row.path).startsWith(resolve(this.modelsRoot) + '\\');
-    this.library.db.prepare('DELETE FROM models WHERE id = ? AND active = 0').run(id);
+    this.library.stores.models.removeInactive(id);
     if (inside) rmSync(row.path, { recursive: true, force: true });
   }
 

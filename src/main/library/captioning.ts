@@ -1,0 +1,123 @@
+/**
+ * The photos' model captions: which model captions (the registry's active one), the queue
+ * that does it (jobs.ts) with its captioner workers (captioners.ts), re-reading a failed photo,
+ * and beam-search alternatives on demand. The Library hands its captioning calls here.
+ */
+import type { Alternative, ModelInfo } from '../../shared/api-contract.js';
+import type { Emitter } from '../../shared/emitter.js';
+import { UserError } from '../../shared/errors.js';
+import { Captioners, type CaptionerFactory } from './captioners.js';
+import { JobRunner } from './jobs.js';
+import type { LibraryEvents } from './library-types.js';
+import type { LibraryStores } from './stores.js';
+
+export interface CaptioningOptions {
+  thumbsDir: string;
+  batchSize: number;
+  createCaptioner?: CaptionerFactory;
+  /** Where job changes, captioned photos and warnings are reported. */
+  events: Emitter<LibraryEvents>;
+}
+
+export interface QueueOptions {
+  folderId?: number;
+  photoIds?: number[];
+  recaption?: boolean;
+}
+
+/** The error a call gets for an id that names nothing (the API answers 404). */
+export function noSuch(what: string): never {
+  throw Object.assign(new Error(`no ${what}`), { code: 'ENOENT' });
+}
+
+export class Captioning {
+  readonly jobs: JobRunner;
+  private readonly captioners: Captioners;
+
+  constructor(
+    private readonly stores: LibraryStores,
+    private readonly options: CaptioningOptions,
+  ) {
+    this.captioners = new Captioners(stores.models, options.createCaptioner);
+    const { jobs, photos, captions, features } = stores;
+    const { thumbsDir, batchSize, events } = options;
+    this.jobs = new JobRunner(
+      { jobs, photos, captions, features },
+      {
+        thumbsDir,
+        batchSize,
+        captioner: (modelId) => this.captioners.get(modelId),
+        onJob: (job) => events.emit('job', job),
+        onPhotos: (items) => {
+          const ids = items.map((i) => i.photoId);
+          events.emit('captioned', items);
+          events.emit('photos', ids);
+        },
+      },
+    );
+  }
+
+  /** Add a model directory (holding model.json) to the registry. */
+  register(dir: string, opts: { activate?: boolean; activateIfNone?: boolean }): ModelInfo {
+    return this.stores.models.info(this.stores.models.register(dir, opts))!;
+  }
+
+  /** Make a model the active one and, unless told not to, queue re-captioning of every photo with it. */
+  activate(id: string, opts: { recaption?: boolean }): { model: ModelInfo; jobId: number | null } {
+    if (!this.stores.models.get(id)) noSuch(`model ${id}`);
+    this.stores.models.activate(id);
+    const jobId = opts.recaption === false ? null : this.queue({ recaption: true });
+    return { model: this.stores.models.info(id)!, jobId };
+  }
+
+  /** Queue captioning with the active model and start the queue (null: nothing to do, or no model). */
+  queue(opts: QueueOptions): number | null {
+    const model = this.stores.models.active();
+    if (!model) {
+      this.options.events.emit('warning', 'no caption model is installed: photos stay pending');
+      return null;
+    }
+    const id = this.jobs.enqueue({ modelId: model.id, ...opts });
+    if (id !== null) {
+      this.options.events.emit('job', this.jobs.get(id)!);
+      void this.jobs.start();
+    }
+    return id;
+  }
+
+  /** Re-read an errored (or any) photo and queue it for captioning again. */
+  async retry(photoId: number): Promise<{ jobId: number | null }> {
+    const { photos, writer } = this.stores;
+    const r = photos.row(photoId) ?? noSuch(`photo with id ${photoId}`);
+    photos.clearError(photoId);
+    const res = await writer.ingest(r.folder_id, r.path);
+    if (res.outcome === 'error') {
+      this.options.events.emit('photos', [photoId]);
+      return { jobId: null };
+    }
+    return { jobId: this.queue({ photoIds: [photoId] }) };
+  }
+
+  /**
+   * Beam-search alternatives for a photo: stored from its last model caption, or computed now
+   * with another beam width (from the cached features, so without decoding the image again).
+   */
+  async alternatives(photoId: number, beam?: number): Promise<Alternative[]> {
+    const r = this.stores.photos.row(photoId) ?? noSuch(`photo with id ${photoId}`);
+    const model = this.stores.models.active();
+    const stored = this.stores.captions.storedAlternatives(photoId, model?.id ?? null);
+    if (stored && (beam === undefined || stored.length === beam)) return stored;
+    if (!model) return stored ?? [];
+    const captioner = await this.captioners.get(model.id);
+    const feature = r.hash ? this.stores.features.get(r.hash, captioner.encoderId) : undefined;
+    const [o] = await captioner.caption([{ id: photoId, path: r.path, feature }], { beam: beam ?? 3 });
+    if (!o || !o.ok) throw new UserError(o && !o.ok ? `${o.kind}: ${o.message}` : 'no alternatives');
+    return o.alternatives;
+  }
+
+  /** Let the batch in flight finish (jobs stay resumable) and close the captioner workers. */
+  async close(): Promise<void> {
+    await this.jobs.stop();
+    await this.captioners.closeAll();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Keeping the library in step with its folders on disk: adding, rescanning and removing a
+ * folder (folders.ts, folder-scan.ts), the watcher (folder-watch.ts), and reading the
+ * descriptions other apps wrote into new and changed photos (src/main/metadata). Captioning
+ * what was found is the caller's: it knows the active model and the queue.
+ */
+import type { Emitter } from '../../shared/emitter.js';
+import { UserError } from '../../shared/errors.js';
+import type { MetadataLibrary } from '../metadata/library-sync.js';
+import { scanIntoFolder, type ScanProgress } from './folder-scan.js';
+import { FolderWatch } from './folder-watch.js';
+import { isInside, realFolder } from './folders.js';
+import type { LibraryEvents, LibraryOptions } from './library-types.js';
+import type { LibraryStores } from './stores.js';
+
+export interface FolderSyncContext {
+  /** The library, for src/main/metadata's import of descriptions. */
+  library: MetadataLibrary;
+  stores: Pick<LibraryStores, 'folders' | 'photos' | 'writer'>;
+  options: Pick<LibraryOptions, 'scanConcurrency' | 'importMetadata'>;
+  events: Emitter<LibraryEvents>;
+  /** The watcher found new or changed files in these folders. */
+  changedFolders: (folderIds: Set<number>) => void;
+  stopped: () => boolean;
+}
+
+export class FolderSync {
+  /** Folders being scanned now (their status says so). */
+  readonly scanning = new Set<number>();
+  readonly watch: FolderWatch;
+  private usedExiftool = false;
+
+  constructor(private readonly ctx: FolderSyncContext) {
+    this.watch = new FolderWatch({
+      ...ctx.stores,
+      stopped: ctx.stopped,
+      importMetadata: (paths) => this.importMetadata(paths),
+      applied: (changed, folders) => {
+        if (changed.length) ctx.events.emit('photos', changed);
+        ctx.events.emit('folders', null);
+        ctx.changedFolders(folders);
+      },
+      warn: (message) => ctx.events.emit('warning', message),
+    });
+  }
+
+  /**
+   * Add a folder (recursively) and ingest its photos. A folder inside one already in the
+   * library is that folder; a folder containing library folders absorbs them.
+   */
+  async add(path: string): Promise<{ folderId: number; scan: ScanProgress }> {
+    const root = realFolder(path);
+    const parent = this.ctx.stores.folders.all().find((f) => isInside(root, f.path));
+    const folderId = parent ? parent.id : this.ctx.stores.folders.add(root);
+    if (!parent) this.watch.add(root);
+    this.ctx.events.emit('folders', null);
+    return { folderId, scan: await this.scan(folderId, root) };
+  }
+
+  /** Remove a folder and its photos (and their captions) from the library. Files are not touched. */
+  remove(id: number): boolean {
+    const path = this.ctx.stores.folders.root(id);
+    if (!path) return false;
+    this.ctx.stores.folders.remove(id);
+    this.watch.unwatch(path);
+    this.ctx.events.emit('folders', null);
+    this.ctx.events.emit('photos', null);
+    return true;
+  }
+
+  /** Walk the folder again: new, changed, moved and deleted files are reflected. */
+  async rescan(id: number): Promise<ScanProgress> {
+    const path = this.ctx.stores.folders.root(id);
+    if (!path) throw new UserError(`no library folder with id ${id}`);
+    return this.scan(id, path);
+  }
+
+  private async scan(folderId: number, root: string): Promise<ScanProgress> {
+    const { events } = this.ctx;
+    const { writer, photos } = this.ctx.stores;
+    this.scanning.add(folderId);
+    let progress: ScanProgress;
+    try {
+      const concurrency = this.ctx.options.scanConcurrency ?? 4;
+      const scanContext = {
+        writer,
+        photos,
+        concurrency,
+        stopped: this.ctx.stopped,
+        onProgress: (p: ScanProgress) => events.emit('scan', p),
+      };
+      const found = await scanIntoFolder(scanContext, folderId, root);
+      progress = found.progress;
+      await this.importMetadata(found.changedPaths);
+    } finally {
+      this.scanning.delete(folderId);
+    }
+    events.emit('scan', { ...progress });
+    events.emit('folders', null);
+    events.emit('photos', null);
+    return progress;
+  }
+
+  /** Descriptions already written into (or beside) new and changed photos become user captions. */
+  private async importMetadata(paths: string[]): Promise<void> {
+    if (this.ctx.options.importMetadata === false || paths.length === 0 || this.ctx.stopped()) return;
+    try {
+      const { importDescriptions } = await import('../metadata/index.js');
+      this.usedExiftool = true;
+      const summary = await importDescriptions(this.ctx.library, paths);
+      if (summary.imported > 0) this.ctx.events.emit('photos', null);
+    } catch (err) {
+      this.ctx.events.emit('warning', `reading existing descriptions failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** End the ExifTool processes reading descriptions started (when it did). */
+  async endExiftool(): Promise<void> {
+    if (!this.usedExiftool) return;
+    try {
+      const { endExiftool } = await import('../metadata/index.js');
+      await endExiftool();
+    } catch {
+      // nothing running
+    }
+  }
+}

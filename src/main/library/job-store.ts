@@ -1,0 +1,138 @@
+/**
+ * The jobs and job_items tables: the captioning queue as it is on disk. Kept apart from the
+ * runner (jobs.ts) so the queue's SQL — what "queued", "todo" and "resumable" mean — is in one
+ * place, and the runner only decides what to do next.
+ */
+import type { DB } from './db.js';
+
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+
+export interface JobRow {
+  id: number;
+  kind: string;
+  state: JobState;
+  model_id: string | null;
+  folder_id: number | null;
+  message: string | null;
+  total: number;
+  done: number;
+  failed: number;
+}
+
+/** A photo a job still has to caption. */
+export interface JobItem {
+  id: number;
+  path: string;
+  hash: string | null;
+  status: string;
+  thumb: string | null;
+}
+
+export interface EnqueueOptions {
+  modelId: string;
+  folderId?: number;
+  photoIds?: number[];
+  recaption?: boolean;
+}
+
+export class JobStore {
+  constructor(private readonly db: DB) {}
+
+  /** A job that was running when the process died resumes: its finished batches are committed. */
+  requeueRunning(): void {
+    this.db.prepare(`UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`).run(Date.now());
+  }
+
+  /**
+   * Queue captioning of photos. recaption = false: photos still pending. recaption = true:
+   * every photo that has no caption from `modelId` yet (user captions stay shown).
+   * Photos already waiting in an unfinished job are not queued twice. Returns null when
+   * there is nothing to do.
+   */
+  enqueue(opts: EnqueueOptions): number | null {
+    const now = Date.now();
+    const conds: string[] = [];
+    const params: Record<string, unknown> = { modelId: opts.modelId };
+    conds.push(
+      opts.recaption
+        ? `p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.source = @modelId)`
+        : `p.status = 'pending'`,
+    );
+    if (opts.folderId !== undefined) {
+      conds.push('p.folder_id = @folderId');
+      params.folderId = opts.folderId;
+    }
+    if (opts.photoIds) {
+      conds.push(`p.id IN (SELECT value FROM json_each(@ids))`);
+      params.ids = JSON.stringify(opts.photoIds);
+    }
+    conds.push(`NOT EXISTS (SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id
+                 WHERE i.photo_id = p.id AND i.state = 'todo' AND j.state IN ('queued', 'running', 'paused'))`);
+    return this.db.transaction(() => {
+      const job = this.db
+        .prepare(
+          `INSERT INTO jobs (kind, state, model_id, folder_id, created_at, updated_at) VALUES ('caption', 'queued', @modelId, @folderId, @now, @now)`,
+        )
+        .run({ modelId: opts.modelId, folderId: opts.folderId ?? null, now });
+      const id = Number(job.lastInsertRowid);
+      const n = this.db
+        .prepare(`INSERT INTO job_items (job_id, photo_id) SELECT @id, p.id FROM photos p WHERE ${conds.join(' AND ')} ORDER BY p.id`)
+        .run({ ...params, id }).changes;
+      if (n === 0) {
+        this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
+        return null;
+      }
+      this.db.prepare('UPDATE jobs SET total = ? WHERE id = ?').run(n, id);
+      return id;
+    })();
+  }
+
+  row(id: number): JobRow | undefined {
+    return this.db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?').get(id);
+  }
+
+  /** Newest first. */
+  recent(limit: number): JobRow[] {
+    return this.db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit);
+  }
+
+  unfinished(): JobRow[] {
+    return this.db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE state IN ('queued', 'running', 'paused') ORDER BY id`).all();
+  }
+
+  /** The oldest job that should run now. */
+  next(): JobRow | undefined {
+    return this.db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id LIMIT 1`).get();
+  }
+
+  state(id: number): JobState | undefined {
+    return (this.db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: JobState } | undefined)?.state;
+  }
+
+  setState(id: number, state: JobState, message: string | null): void {
+    this.db.prepare('UPDATE jobs SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, Date.now(), id);
+  }
+
+  /** The next photos of a job still to do, in photo order. */
+  todo(id: number, limit: number): JobItem[] {
+    return this.db
+      .prepare<[number, number], JobItem>(
+        `SELECT p.id, p.path, p.hash, p.status, p.thumb FROM job_items i JOIN photos p ON p.id = i.photo_id
+         WHERE i.job_id = ? AND i.state = 'todo' ORDER BY i.photo_id LIMIT ?`,
+      )
+      .all(id, limit);
+  }
+
+  setItem(jobId: number, photoId: number, state: 'done' | 'error' | 'skipped'): void {
+    this.db.prepare('UPDATE job_items SET state = ? WHERE job_id = ? AND photo_id = ?').run(state, jobId, photoId);
+  }
+
+  addCounts(id: number, done: number, failed: number, now: number): void {
+    this.db.prepare('UPDATE jobs SET done = done + ?, failed = failed + ?, updated_at = ? WHERE id = ?').run(done, failed, now, id);
+  }
+
+  /** Run `fn` as one transaction: a batch's captions, features, statuses and item states land together or not at all. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}

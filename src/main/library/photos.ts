@@ -1,0 +1,241 @@
+/**
+ * Reading the photos table as the API shows it: pages, details, counts, errors, export rows,
+ * and the few status changes outside ingest (captioned, failed, retried). Writing rows for
+ * files found on disk is PhotoWriter's (ingest.ts); captions are CaptionStore's.
+ */
+import { relative, sep } from 'node:path';
+import type { CaptionEntry, PhotoDetail, PhotoPage, PhotoSummary } from '../../shared/api-contract.js';
+import type { DB } from './db.js';
+
+export interface PhotoRow {
+  id: number;
+  folder_id: number;
+  folder_path: string;
+  path: string;
+  name: string;
+  size: number;
+  mtime_ms: number;
+  hash: string | null;
+  width: number | null;
+  height: number | null;
+  taken_at: number | null;
+  status: PhotoSummary['status'];
+  error_kind: string | null;
+  error: string | null;
+  thumb: string | null;
+  caption: string | null;
+  caption_source: string | null;
+}
+
+export interface ExportRow {
+  path: string;
+  folder: string;
+  caption: string | null;
+  source: string | null;
+  userCaption: string | null;
+  modelCaption: string | null;
+  status: string;
+  error: string | null;
+  takenAt: string | null;
+  width: number | null;
+  height: number | null;
+  hash: string | null;
+}
+
+export interface PhotoCounts {
+  total: number;
+  pending: number;
+  captioned: number;
+  error: number;
+  missing: number;
+  userCaptioned: number;
+}
+
+export interface PhotoListOptions {
+  folderId?: number;
+  status?: PhotoSummary['status'];
+  sort?: 'path' | 'taken' | 'added';
+  offset?: number;
+  limit?: number;
+}
+
+const SELECT_PHOTOS = `SELECT p.id, p.folder_id, f.path AS folder_path, p.path, p.name, p.size, p.mtime_ms, p.hash, p.width, p.height,
+  p.taken_at, p.status, p.error_kind, p.error, p.thumb, p.caption, p.caption_source FROM photos p JOIN folders f ON f.id = p.folder_id`;
+
+export function toIso(ms: number | null): string | null {
+  return ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+}
+
+export function toSummary(r: PhotoRow): PhotoSummary {
+  return {
+    id: r.id,
+    folderId: r.folder_id,
+    relPath: relative(r.folder_path, r.path).split(sep).join('/'),
+    name: r.name,
+    status: r.status,
+    caption: r.caption,
+    captionSource: r.caption_source,
+    thumb: r.thumb,
+    width: r.width,
+    height: r.height,
+  };
+}
+
+export function toDetail(r: PhotoRow, history: CaptionEntry[]): PhotoDetail {
+  return {
+    ...toSummary(r),
+    path: r.path,
+    size: r.size,
+    mtime: toIso(r.mtime_ms) ?? new Date(0).toISOString(),
+    takenAt: toIso(r.taken_at),
+    error: r.error ? (r.error_kind ? `${r.error_kind}: ${r.error}` : r.error) : null,
+    history,
+  };
+}
+
+export class PhotoStore {
+  constructor(private readonly db: DB) {}
+
+  row(id: number): PhotoRow | undefined {
+    return this.db.prepare(`${SELECT_PHOTOS} WHERE p.id = ?`).get(id) as PhotoRow | undefined;
+  }
+
+  /** The rows of these photos, by id (ids not in the library are left out). */
+  rows(ids: number[]): Map<number, PhotoRow> {
+    const out = new Map<number, PhotoRow>();
+    if (!ids.length) return out;
+    const found = this.db.prepare(`${SELECT_PHOTOS} WHERE p.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as PhotoRow[];
+    for (const r of found) out.set(r.id, r);
+    return out;
+  }
+
+  page(opts: PhotoListOptions): PhotoPage {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (opts.folderId !== undefined) {
+      where.push('p.folder_id = @folderId');
+      params.folderId = opts.folderId;
+    }
+    if (opts.status) {
+      where.push('p.status = @status');
+      params.status = opts.status;
+    } else where.push(`p.status != 'missing'`);
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const order = opts.sort === 'taken' ? 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id' : opts.sort === 'added' ? 'p.id DESC' : 'p.path';
+    const limit = Math.max(1, Math.min(10_000, opts.limit ?? 200));
+    const offset = Math.max(0, opts.offset ?? 0);
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM photos p ${w}`).get(params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`${SELECT_PHOTOS} ${w} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit, offset }) as PhotoRow[];
+    return { total, offset, items: rows.map(toSummary) };
+  }
+
+  path(id: number): string | null {
+    return (this.db.prepare('SELECT path FROM photos WHERE id = ?').get(id) as { path: string } | undefined)?.path ?? null;
+  }
+
+  /** The caption shown for a photo now (the triggers on captions keep it). */
+  shownCaption(id: number): string | null {
+    return (this.db.prepare('SELECT caption FROM photos WHERE id = ?').get(id) as { caption: string | null }).caption;
+  }
+
+  /** Paths of the photos of a folder under `prefix` whose file was there last time. */
+  presentUnder(folderId: number, prefix: string): IterableIterator<string> {
+    return this.db
+      .prepare(`SELECT path FROM photos WHERE folder_id = ? AND status != 'missing' AND substr(path, 1, ?) = ?`)
+      .pluck()
+      .iterate(folderId, prefix.length, prefix) as IterableIterator<string>;
+  }
+
+  /** Present photos whose path starts with `prefix` (a range on the path index: up to `end`, exclusive). */
+  presentInRange(prefix: string, end: string): string[] {
+    return this.db
+      .prepare(`SELECT path FROM photos WHERE path >= ? AND path < ? AND status != 'missing'`)
+      .pluck()
+      .all(prefix, end) as string[];
+  }
+
+  /** Present photos (pending or captioned) that have no user caption, by id. */
+  withoutUserCaption(): number[] {
+    return this.db
+      .prepare(
+        `SELECT p.id FROM photos p WHERE p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`,
+      )
+      .pluck()
+      .all() as number[];
+  }
+
+  countPresent(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM photos WHERE status != 'missing'`).get() as { n: number }).n;
+  }
+
+  counts(): PhotoCounts {
+    return this.db
+      .prepare(
+        `SELECT count(*) FILTER (WHERE status != 'missing') AS total, count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'captioned') AS captioned, count(*) FILTER (WHERE status = 'error') AS error,
+           count(*) FILTER (WHERE status = 'missing') AS missing,
+           count(*) FILTER (WHERE caption_source IS NOT NULL AND caption_id IN (SELECT id FROM captions WHERE is_user = 1)) AS userCaptioned
+         FROM photos`,
+      )
+      .get() as PhotoCounts;
+  }
+
+  /** Photos in status 'error', counted per error kind (optionally within some photos). */
+  errorsByKind(photoIds?: number[]): Record<string, number> {
+    const head = `SELECT coalesce(error_kind, 'unknown') AS kind, count(*) AS n FROM photos WHERE status = 'error'`;
+    const tail = 'GROUP BY 1 ORDER BY 2 DESC';
+    const rows = (
+      photoIds
+        ? this.db.prepare(`${head} AND id IN (SELECT value FROM json_each(?)) ${tail}`).all(JSON.stringify(photoIds))
+        : this.db.prepare(`${head} ${tail}`).all()
+    ) as Array<{ kind: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+  }
+
+  /** Every photo (not missing) with its shown, newest user and newest model caption. */
+  *exportRows(): Generator<ExportRow> {
+    const stmt = this.db.prepare(
+      `SELECT p.path, f.path AS folder, p.caption, p.caption_source, p.status, p.error_kind, p.error, p.taken_at, p.width, p.height, p.hash,
+         (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1 ORDER BY c.id DESC LIMIT 1) AS user_caption,
+         (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 0 ORDER BY c.id DESC LIMIT 1) AS model_caption
+       FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.status != 'missing' ORDER BY p.path`,
+    );
+    for (const r of stmt.iterate() as IterableIterator<Record<string, unknown>>) {
+      yield {
+        path: r.path as string,
+        folder: r.folder as string,
+        caption: r.caption as string | null,
+        source: r.caption_source as string | null,
+        userCaption: r.user_caption as string | null,
+        modelCaption: r.model_caption as string | null,
+        status: r.status as string,
+        error: r.error ? `${r.error_kind ?? 'error'}: ${r.error}` : null,
+        takenAt: toIso(r.taken_at as number | null),
+        width: r.width as number | null,
+        height: r.height as number | null,
+        hash: r.hash as string | null,
+      };
+    }
+  }
+
+  /** An errored photo goes back to pending (before it is read again). */
+  clearError(id: number): void {
+    this.db.prepare(`UPDATE photos SET status = 'pending', error = NULL, error_kind = NULL WHERE id = ? AND status = 'error'`).run(id);
+  }
+
+  markCaptioned(id: number, thumb: string | null, now: number): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET status = 'captioned', error_kind = NULL, error = NULL, thumb = ?, updated_at = ? WHERE id = ? AND status != 'missing'`,
+      )
+      .run(thumb, now, id);
+  }
+
+  markFailed(id: number, kind: string, message: string, now: number): void {
+    this.db
+      .prepare(`UPDATE photos SET status = 'error', error_kind = ?, error = ?, updated_at = ? WHERE id = ?`)
+      .run(kind, message, now, id);
+  }
+}
