@@ -1,4 +1,4 @@
-/** What the library's CLI commands share: opening the library, a TTY progress bar, error summaries. */
+/** What the CLI commands share: opening the library, the one progress line, durations, error summaries, flag parsing. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultLibraryDir, Library, type LibraryOptions } from '../main/library/library.js';
@@ -11,44 +11,71 @@ export function openLibraryFromCli(opts: { library?: string }, options: LibraryO
   return Library.open(opts.library ? resolve(opts.library) : defaultLibraryDir(), options);
 }
 
-/** One line, redrawn in place on a TTY (nothing when stderr is not a terminal). */
-export class ProgressBar {
+/** Minimum time between two redraws on a terminal. */
+const REDRAW_MS = 100;
+/** When stderr is not a terminal: a line this often (long runs), or never (`quietWhenPiped`). */
+const PIPED_LINE_MS = 10_000;
+
+/**
+ * The one progress display on stderr: a line redrawn in place on a terminal. Piped, it prints a
+ * line every 10 s — or nothing with `quietWhenPiped` (commands whose stdout/stderr is their result).
+ */
+export class StatusLine {
   private last = 0;
   private shown = false;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
-  get enabled(): boolean {
-    return !!this.stream.isTTY;
-  }
+  constructor(
+    private readonly options: { quietWhenPiped?: boolean } = {},
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
 
-  update(done: number, total: number, extra = '', force = false): void {
-    if (!this.enabled) return;
+  update(text: string, force = false): void {
     const now = Date.now();
-    if (!force && now - this.last < 100) return;
+    if (this.stream.isTTY) {
+      if (!force && now - this.last < REDRAW_MS) return;
+      const cols = this.stream.columns || 100;
+      this.stream.write(`\r${text.slice(0, cols - 1).padEnd(cols - 1)}`);
+      this.shown = true;
+    } else {
+      if (this.options.quietWhenPiped || (!force && now - this.last < PIPED_LINE_MS)) return;
+      this.stream.write(`${text}\n`);
+    }
     this.last = now;
-    const width = 28;
-    const frac = total > 0 ? Math.min(1, done / total) : 0;
-    const filled = Math.round(frac * width);
-    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${(frac * 100).toFixed(0)}% ${extra}`;
-    const cols = this.stream.columns || 100;
-    this.stream.write(`\r${line.slice(0, cols - 1).padEnd(Math.min(cols - 1, line.length + 2))}`);
-    this.shown = true;
   }
 
+  /** "[#####-----] 12/40 30% <extra>" */
+  progress(done: number, total: number, extra = '', force = false): void {
+    const frac = total > 0 ? Math.min(1, done / total) : 0;
+    this.update(`${bar(frac, 28)} ${done}/${total} ${(frac * 100).toFixed(0)}% ${extra}`, force);
+  }
+
+  /** Ends the redrawn line (the next output starts on a fresh one). */
   done(): void {
     if (this.shown) this.stream.write('\n');
     this.shown = false;
   }
+
+  /** A permanent line above the progress line. */
+  log(text: string): void {
+    this.done();
+    this.stream.write(`${text}\n`);
+  }
 }
 
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '';
-  const s = Math.round(seconds);
-  return s >= 3600
-    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-    : s >= 60
-      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
-      : `${s}s`;
+/** "[######------]": a fraction in [0, 1] as a bar of `width` characters. */
+export function bar(frac: number, width = 24): string {
+  const f = Math.max(0, Math.min(1, frac));
+  const filled = Math.round(f * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+/** "42s", "3m05s", "1h20m"; `unknown` for a missing, infinite or negative duration. */
+export function formatDuration(seconds: number | null, unknown = '?'): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return unknown;
+  const t = Math.round(seconds);
+  if (t >= 3600) return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
+  if (t >= 60) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+  return `${t}s`;
 }
 
 /** "3 files failed: 2 corrupt, 1 empty" */
@@ -65,4 +92,16 @@ export function parsePositiveInt(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** Caption scores as an indented table under `title` (BLEU and ROUGE-L 0–1, CIDEr-D on coco's scale). */
+export function formatScores(
+  s: { bleu1: number; bleu2: number; bleu3: number; bleu4: number; rouge_l: number; cider: number },
+  title: string,
+): string {
+  return (
+    `${title}:\n` +
+    `  BLEU-1  ${s.bleu1.toFixed(4)}\n  BLEU-2  ${s.bleu2.toFixed(4)}\n  BLEU-3  ${s.bleu3.toFixed(4)}\n  BLEU-4  ${s.bleu4.toFixed(4)}\n` +
+    `  ROUGE-L ${s.rouge_l.toFixed(4)}\n  CIDEr-D ${s.cider.toFixed(4)}  (coco scale)\n`
+  );
 }

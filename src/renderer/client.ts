@@ -2,15 +2,9 @@
  * The renderer's only way to the core: an ApiClient over Electron's preload bridge
  * (`window.lenscribe`) or, in a browser opened from `lenscribe serve`, over HTTP + SSE.
  */
-import {
-  ApiError,
-  mediaRoutes,
-  type ApiClient,
-  type ApiErrorBody,
-  type ApiEvent,
-  type ApiEventKind,
-  type LenscribeBridge,
-} from '../shared/api-contract.js';
+import type { ApiClient, ApiErrorBody, ApiEvent, ApiEventKind, LenscribeBridge } from '../shared/api-contract.js';
+import { ApiError, mediaRoutes } from '../shared/api-values.js';
+import { Emitter } from '../shared/emitter.js';
 
 declare global {
   interface Window {
@@ -38,7 +32,7 @@ export function createIpcClient(bridge: LenscribeBridge): ApiClient {
 }
 
 /** Every event kind, checked by the compiler against the contract (a kind left out would never reach the UI over SSE). */
-const eventKindSet: Record<ApiEventKind, true> = { job: true, folders: true, photos: true, settings: true, training: true, notice: true };
+const eventKindSet: Record<ApiEventKind, true> = { job: true, folders: true, photos: true, settings: true, teach: true, notice: true };
 const eventKinds = Object.keys(eventKindSet) as ApiEventKind[];
 
 /**
@@ -46,7 +40,9 @@ const eventKinds = Object.keys(eventKindSet) as ApiEventKind[];
  * authenticated by its cookie); `token` is for clients outside the page (scripts, tests).
  */
 export function createHttpClient(base = '', token?: string): ApiClient {
-  const listeners = new Set<(e: ApiEvent) => void>();
+  const events = new Emitter<{ event: ApiEvent }>();
+  /** Subscribers: the event stream is open while there is one. */
+  let subscribers = 0;
   let source: EventSource | null = null;
   const ensureSource = () => {
     if (source) return;
@@ -59,7 +55,7 @@ export function createHttpClient(base = '', token?: string): ApiClient {
         } catch {
           return;
         }
-        for (const l of listeners) l(event);
+        events.emit('event', event);
       });
     }
   };
@@ -86,11 +82,16 @@ export function createHttpClient(base = '', token?: string): ApiClient {
       return unwrap(reply);
     }) as ApiClient['call'],
     onEvent(listener) {
-      listeners.add(listener);
+      const off = events.on('event', listener);
+      subscribers++;
       ensureSource();
+      let subscribed = true;
       return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0 && source) {
+        if (!subscribed) return;
+        subscribed = false;
+        off();
+        subscribers--;
+        if (subscribers === 0 && source) {
           source.close();
           source = null;
         }

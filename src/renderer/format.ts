@@ -1,5 +1,5 @@
 /** Small display helpers shared by the views. */
-import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/api-contract.js';
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/api-values.js';
 
 export function basename(path: string): string {
   const parts = path.split(/[\\/]/).filter(Boolean);

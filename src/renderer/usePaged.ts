@@ -4,7 +4,7 @@
  * paint), memory stays bounded, and a refresh keeps showing the old page until its replacement
  * arrives (no flicker while captions stream in).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 /** Pages kept in memory around the view. */
 const MAX_PAGES = 40;
@@ -27,6 +27,15 @@ export interface Paged<T, M> {
   error: string | null;
 }
 
+/** What is known of the list `key` (null: nothing yet). */
+interface ListState<M> {
+  key: string | null;
+  total: number | null;
+  meta: M | null;
+  error: string | null;
+}
+const EMPTY: ListState<never> = { key: null, total: null, meta: null, error: null };
+
 export function usePaged<T, M = undefined>(
   key: string | null,
   fetchPage: (offset: number, limit: number) => Promise<PageResult<T, M>>,
@@ -36,17 +45,21 @@ export function usePaged<T, M = undefined>(
   const pages = useRef(new Map<number, T[]>());
   const inflight = useRef(new Set<number>());
   const generation = useRef(0);
+  // The newest fetchPage, for loads started later (a layout effect: before any effect can load).
   const fetcher = useRef(fetchPage);
-  fetcher.current = fetchPage;
+  useLayoutEffect(() => {
+    fetcher.current = fetchPage;
+  }, [fetchPage]);
   /** The pages the grid last asked for (what is on screen, plus overscan). */
   const visible = useRef<[number, number]>([0, 0]);
-  const [state, setState] = useState<{ key: string | null; total: number | null; meta: M | null; error: string | null }>({
-    key: null,
-    total: null,
-    meta: null,
-    error: null,
-  });
+  const [state, setState] = useState<ListState<M>>(EMPTY);
   const [, setTick] = useState(0);
+  // A different list: what is known of the last one goes (during render, so it is never shown for the new key).
+  const [listKey, setListKey] = useState(key);
+  if (listKey !== key) {
+    setListKey(key);
+    setState(EMPTY);
+  }
 
   const load = useCallback(
     (page: number, gen: number, forKey: string) => {
@@ -78,25 +91,21 @@ export function usePaged<T, M = undefined>(
     pages.current = new Map();
     inflight.current = new Set();
     visible.current = [0, 0];
-    setState({ key: null, total: null, meta: null, error: null });
     if (key !== null) load(0, generation.current, key);
   }, [key, load]);
 
-  // Something changed in the library: refetch what is on screen, forget the rest.
-  const first = useRef(true);
+  // Something changed in the library: refetch what is on screen, forget the rest (only when the token moves).
+  const seenRefresh = useRef(refreshToken);
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
+    if (seenRefresh.current === refreshToken) return;
+    seenRefresh.current = refreshToken;
     if (key === null) return;
     generation.current += 1;
     inflight.current = new Set();
     const [from, to] = visible.current;
     for (const p of [...pages.current.keys()]) if (p < from || p > to) pages.current.delete(p);
     for (let p = from; p <= to; p++) load(p, generation.current, key);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [refreshToken]);
+  }, [refreshToken, key, load]);
 
   const get = useCallback((index: number) => pages.current.get(Math.floor(index / pageSize))?.[index % pageSize], [pageSize]);
   const ensure = useCallback(

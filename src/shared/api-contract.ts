@@ -5,10 +5,35 @@
  * HTTP server of `lenscribe serve` and the renderer's client all import this file; nothing else
  * defines call names or shapes.
  *
- * Teaching (issue 7): `training.*` calls and the `training` event; captions that travel with the
+ * Teaching (issue 7): `teach.*` calls and the `teach` event; captions that travel with the
  * photos (issue 8): `metadata.*` calls and the metadata* settings.
+ *
+ * The runtime values the page needs (ApiError, media routes, snippet marks, default settings) live
+ * in the zod-free ./api-values.ts and are re-exported here.
  */
 import { z } from 'zod';
+import {
+  ApiError,
+  metadataOnlyValues,
+  metadataWriteValues,
+  themeValues,
+  type ApiErrorBody,
+  type MetadataOnly as MetadataOnlyValue,
+  type MetadataWrite as MetadataWriteValue,
+  type Settings,
+  type Theme as ThemeValue,
+} from './api-values.js';
+
+export {
+  ApiError,
+  defaultSettings,
+  mediaRoutes,
+  SNIPPET_CLOSE,
+  SNIPPET_OPEN,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  type Settings,
+} from './api-values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared value schemas
@@ -32,20 +57,18 @@ export const FolderPath = z
 export const PhotoStatus = z.enum(['pending', 'captioned', 'error', 'missing']);
 export const FolderStatus = z.enum(['scanning', 'captioning', 'ready', 'missing', 'error']);
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
-export const Theme = z.enum(['system', 'light', 'dark']);
+export const Theme = z.enum(themeValues);
 export const PhotoSort = z.enum(['path', 'taken', 'added']);
-/** Where a saved caption is also written: nowhere (default), an XMP sidecar, a .txt sidecar, or into the photo file. */
-export const MetadataWrite = z.enum(['off', 'xmp', 'txt', 'embedded']);
-/** Which captions travel: only the user's, or the model's too (never over a description another app wrote). */
-export const MetadataOnly = z.enum(['user', 'all']);
+export const MetadataWrite = z.enum(metadataWriteValues);
+export const MetadataOnly = z.enum(metadataOnlyValues);
 export const MetadataFormat = z.enum(['xmp', 'txt', 'embedded']);
 
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
 export type FolderStatus = z.infer<typeof FolderStatus>;
 export type JobStatus = z.infer<typeof JobStatus>;
-export type Theme = z.infer<typeof Theme>;
-export type MetadataWrite = z.infer<typeof MetadataWrite>;
-export type MetadataOnly = z.infer<typeof MetadataOnly>;
+export type Theme = ThemeValue;
+export type MetadataWrite = MetadataWriteValue;
+export type MetadataOnly = MetadataOnlyValue;
 export type MetadataFormat = z.infer<typeof MetadataFormat>;
 
 // ---------------------------------------------------------------------------------------------
@@ -88,7 +111,8 @@ export interface PhotoSummary {
   height: number | null;
 }
 
-export interface Caption {
+/** One caption of a photo's history (PhotoDetail.history, `captions.history`). */
+export interface CaptionEntry {
   id: number;
   text: string;
   /** A model id, or 'user' for the user's own words. */
@@ -104,7 +128,7 @@ export interface PhotoDetail extends PhotoSummary {
   takenAt: string | null;
   error: string | null;
   /** Newest first. The shown caption is the newest user caption, else the newest model caption. */
-  history: Caption[];
+  history: CaptionEntry[];
 }
 
 export interface PhotoPage {
@@ -158,44 +182,24 @@ export interface ModelInfo {
   metrics: Record<string, number>;
 }
 
-export interface Settings {
-  theme: Theme;
-  captionsUnderThumbnails: boolean;
-  /** Also match words similar to the typed ones (query expansion). */
-  searchSimilarWords: boolean;
-  /** Beam width used for alternatives. */
-  beamWidth: number;
-  /** After the user saves a caption, also write it here ('off': nothing is written to photo folders). */
-  metadataWrite: MetadataWrite;
-  /** 'user': only the user's own captions are written; 'all': model captions too. */
-  metadataOnly: MetadataOnly;
-  /** Embedded writes keep the photo file's modification time. */
-  metadataKeepMtime: boolean;
-}
-
-export const defaultSettings: Settings = {
-  theme: 'system',
-  captionsUnderThumbnails: true,
-  searchSimilarWords: true,
-  beamWidth: 3,
-  metadataWrite: 'off',
-  metadataOnly: 'user',
-  metadataKeepMtime: false,
-};
-
-/** Result of importing descriptions other apps wrote (XMP, IPTC, EXIF, .txt sidecars). */
-export interface MetadataImportResult {
+/** What an import of descriptions other apps wrote counts (the API's result and the library's summary share it). */
+export interface MetadataImportCounts {
   photos: number;
   imported: number;
+  /** Photos whose description was already the newest user caption. */
   unchanged: number;
+  /** Photos with at least one problem (unreadable sidecar, corrupt photo…). */
   withProblems: number;
+}
+
+/** Result of importing descriptions other apps wrote (XMP, IPTC, EXIF, .txt sidecars). */
+export interface MetadataImportResult extends MetadataImportCounts {
   /** The first problems, one line each (unreadable sidecar, corrupt photo…). */
   problems: string[];
 }
 
-/** Result of writing captions where other apps read them. */
-export interface MetadataExportResult {
-  format: MetadataFormat;
+/** What an export of captions counts, per photo outcome (the API's result and the library's summary share it). */
+export interface MetadataExportCounts {
   photos: number;
   written: number;
   unchanged: number;
@@ -206,40 +210,52 @@ export interface MetadataExportResult {
   failed: number;
   /** Photos without a caption to write under the chosen 'only'. */
   skipped: number;
+}
+
+/** Result of writing captions where other apps read them. */
+export interface MetadataExportResult extends MetadataExportCounts {
+  format: MetadataFormat;
   /** One line per photo that was not simply written (first ones only). */
   notes: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
-// Teaching: fine-tuning the caption model on the user's own captions (issue 7)
+// Teaching: fine-tuning the caption model on the user's own captions (issue 7). These are the
+// shapes the UI sees; the teach job's own (TeachStatus, TeachState, TeachResult, CurvePoint) are in
+// src/training/teach-types.ts, which takes TeachScores and TeachMetrics from here.
 
 /**
  * Where teaching stands: nothing going on (maybe a last error), a run in progress, a run that
  * died (kill, crash: resume or discard), or a finished version waiting for Activate / Discard.
  */
-export type TrainingState = 'idle' | 'running' | 'interrupted' | 'ready';
+export type TeachRunState = 'idle' | 'running' | 'interrupted' | 'ready';
 
-/** One point of a loss curve: x is the (fractional) epoch, so train and validation share an axis. */
-export interface CurvePoint {
+/** One point of a loss chart: x is the (fractional) epoch, so train and validation share an axis. */
+export interface LossPoint {
   epoch: number;
   loss: number;
 }
 
 /** Caption scores on a set of photos (CIDEr-D on coco's scale). */
-export interface TrainingScores {
+export interface TeachScores {
   images: number;
   loss: number | null;
   bleu4: number;
   cider: number;
 }
 
-export interface TrainingMetrics {
+export interface TeachMetrics {
   /** The user's held-back validation photos: before (active model) and after (new version). */
-  user: { before: TrainingScores; after: TrainingScores };
+  user: { before: TeachScores; after: TeachScores };
   /** The base model's own validation photos (forgetting shows here); null without them. */
-  base: { before: TrainingScores; after: TrainingScores } | null;
-  /** Relative change of base-validation CIDEr-D; null without a base set. */
+  base: { before: TeachScores; after: TeachScores } | null;
+  /** Relative change of base-validation CIDEr-D, (after − before) / before; null without a base set. */
   baseCiderChange: number | null;
+  /**
+   * The same with every new word read as its strongest anchor ("rexo" as "dog"): the references
+   * never use the user's words, so this separates forgetting from renaming.
+   */
+  baseCiderChangeRenamed: number | null;
 }
 
 /** A validation photo's caption before (active model) and after (the new version). */
@@ -253,8 +269,8 @@ export interface BeforeAfter {
   after: string;
 }
 
-/** What a finished run produced: a new model version, not active until the user says so. */
-export interface TrainingResult {
+/** What a finished run produced, as the UI shows it: a new model version, not active until the user says so. */
+export interface TeachRunResult {
   versionId: string;
   baseModel: string;
   trainPhotos: number;
@@ -265,12 +281,13 @@ export interface TrainingResult {
   bestEpoch: number;
   stopReason: 'completed' | 'early-stopped';
   seconds: number;
-  metrics: TrainingMetrics;
+  metrics: TeachMetrics;
   beforeAfter: BeforeAfter[];
 }
 
-export interface TrainingRun {
-  state: TrainingState;
+/** A teach run as the UI draws it (the `teach` event, and the answer of the teach.* calls). */
+export interface TeachRun {
+  state: TeachRunState;
   /** While running: 'features' | 'prepare' | 'train' | 'validate' | 'evaluate' | 'save'. */
   phase: string | null;
   baseModel: string | null;
@@ -284,17 +301,18 @@ export interface TrainingRun {
   valLoss: number | null;
   etaSeconds: number | null;
   /** Training loss as it goes (per reported step) and validation loss per epoch. */
-  train: CurvePoint[];
-  validation: CurvePoint[];
+  train: LossPoint[];
+  validation: LossPoint[];
   /** Interrupted runs: whether a checkpoint allows resuming. */
   canResume: boolean;
   /** Ready: the new version. Idle: the last finished run (already activated or discarded), if any. */
-  result: TrainingResult | null;
+  result: TeachRunResult | null;
   /** The last failure, cancellation or progress message. */
   message: string | null;
 }
 
-export interface TrainingStatus {
+/** What `teach.status` answers: the labeled set and the run, as the Teach view shows them. */
+export interface TeachOverview {
   /** Photos with a user caption (the labeled set). */
   labeledCount: number;
   trainCount: number;
@@ -307,10 +325,10 @@ export interface TrainingStatus {
   activeModel: string | null;
   /** The model a rollback returns to, if any. */
   rollbackTo: string | null;
-  run: TrainingRun;
+  run: TeachRun;
 }
 
-export const idleRun: TrainingRun = {
+export const idleRun: TeachRun = {
   state: 'idle',
   phase: null,
   baseModel: null,
@@ -381,23 +399,23 @@ export const apiInputs = {
   /** Back to the version active before the current one. */
   'models.rollback': Empty,
 
-  'training.status': z
+  'teach.status': z
     .object({ limit: z.number().int().min(0).max(2000).default(200) })
     .strict()
     .optional()
     .default({ limit: 200 }),
-  'training.start': z
+  'teach.start': z
     .object({ epochs: z.number().int().min(1).max(50).optional() })
     .strict()
     .optional()
     .default({}),
-  'training.cancel': Empty,
+  'teach.cancel': Empty,
   /** After an interrupted run (crash, kill): continue from its last checkpoint… */
-  'training.resume': Empty,
+  'teach.resume': Empty,
   /** …or throw the interrupted run, or a finished version the user does not want, away. */
-  'training.discard': Empty,
+  'teach.discard': Empty,
   /** Make the finished version the active model; re-captions every photo without a user caption. */
-  'training.activate': Empty,
+  'teach.activate': Empty,
 
   'metadata.import': Empty,
   'metadata.export': z
@@ -435,7 +453,7 @@ export interface ApiResults {
   'photos.retry': { jobId: number | null };
   'captions.set': PhotoDetail;
   'captions.clearUser': PhotoDetail;
-  'captions.history': Caption[];
+  'captions.history': CaptionEntry[];
   'captions.alternatives': Alternative[];
   search: SearchResult;
   'jobs.list': Job[];
@@ -445,12 +463,12 @@ export interface ApiResults {
   'models.list': ModelInfo[];
   'models.activate': { model: ModelInfo; jobId: number | null };
   'models.rollback': { model: ModelInfo; jobId: number | null };
-  'training.status': TrainingStatus;
-  'training.start': TrainingRun;
-  'training.cancel': TrainingRun;
-  'training.resume': TrainingRun;
-  'training.discard': TrainingRun;
-  'training.activate': { model: ModelInfo; jobId: number | null };
+  'teach.status': TeachOverview;
+  'teach.start': TeachRun;
+  'teach.cancel': TeachRun;
+  'teach.resume': TeachRun;
+  'teach.discard': TeachRun;
+  'teach.activate': { model: ModelInfo; jobId: number | null };
   'metadata.import': MetadataImportResult;
   'metadata.export': MetadataExportResult;
   'settings.get': Settings;
@@ -479,44 +497,15 @@ export type ApiEvent =
   /** Photos changed (captioned, edited, failed): the UI refetches what it shows. */
   | { kind: 'photos'; ids: number[] | null }
   | { kind: 'settings'; settings: Settings }
-  /** A fine-tuning run moved (a step, an epoch, validation) or changed state. */
-  | { kind: 'training'; run: TrainingRun }
+  /** A teach run moved (a step, an epoch, validation) or changed state. */
+  | { kind: 'teach'; run: TeachRun }
   /** Trouble outside any call the UI is waiting on (a long scan failed, the watcher lost a folder). */
   | { kind: 'notice'; level: 'warning' | 'error'; message: string };
 
 export type ApiEventKind = ApiEvent['kind'];
 
 // ---------------------------------------------------------------------------------------------
-// Errors crossing a transport
-
-export type ApiErrorCode = 'invalid_input' | 'unknown_method' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
-
-export interface ApiErrorBody {
-  code: ApiErrorCode;
-  message: string;
-  /** For invalid_input: which field and why. */
-  issues?: Array<{ path: string; message: string }>;
-}
-
-/** Thrown by handlers and re-thrown by clients, so UI code sees the same error either way. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly issues?: Array<{ path: string; message: string }>,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  toBody(): ApiErrorBody {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
-  }
-
-  static fromBody(body: ApiErrorBody): ApiError {
-    return new ApiError(body.code, body.message, body.issues);
-  }
-}
+// Validation at the boundary
 
 /** Validate a call's input; throws ApiError('invalid_input') listing every problem. */
 export function parseInput<M extends ApiMethod>(method: M, input: unknown): ApiParsed<M> {
@@ -554,15 +543,3 @@ export interface LenscribeBridge {
   /** Folders dropped or chosen from the app menu arrive here too. */
   onMenuAddFolder(listener: (path: string) => void): () => void;
 }
-
-/** Media URL paths, shared by the HTTP server and the Electron protocol. */
-export const mediaRoutes = {
-  /** `/media/<folderId>/<relPath, each segment URI-encoded>` */
-  photo: (folderId: number, relPath: string) => `media/${folderId}/${relPath.split('/').map(encodeURIComponent).join('/')}`,
-  /** `/thumbs/<file name>` */
-  thumb: (thumb: string) => `thumbs/${encodeURIComponent(thumb)}`,
-};
-
-/** Marks used in SearchHit.snippet around matched words. */
-export const SNIPPET_OPEN = '\u0002';
-export const SNIPPET_CLOSE = '\u0003';

@@ -1,8 +1,12 @@
 /**
- * Shapes of "Teach Lenscribe" (issue 7) as the library exposes them: what the Teach view and
- * `lenscribe finetune` read. Produced by src/main/teach/teach-job.ts (the `Teacher`),
- * computed by src/training/teach.ts. Plain data only (they cross IPC/HTTP as JSON).
+ * Shapes of "Teach Lenscribe" (issue 7) as the teach job keeps them: what `lenscribe teach` reads
+ * and src/main/api/teach.ts translates into the contract's TeachOverview / TeachRun for the UI.
+ * Produced by src/main/teach/teach-job.ts, computed by src/training/teach.ts. Plain data only
+ * (stored as JSON). The scores and metrics are the contract's own (one definition each).
  */
+import type { TeachMetrics, TeachScores } from '../shared/api-contract.js';
+
+export type { TeachMetrics, TeachScores };
 
 /** A photo the user captioned, and which side of the deterministic split it is on. */
 export interface LabeledPhoto {
@@ -22,7 +26,7 @@ export interface TeachOptions {
   seed?: number;
 }
 
-/** One point of the loss curve (one per epoch; `step` counts optimizer steps). */
+/** One finished epoch's losses (one per epoch; `step` counts optimizer steps); the UI's chart points are the contract's LossPoint. */
 export interface CurvePoint {
   epoch: number;
   step: number;
@@ -47,28 +51,6 @@ export interface TeachProgress {
   /** Every finished epoch so far. */
   curve: CurvePoint[];
   message: string | null;
-}
-
-/** Caption scores on a set of photos (CIDEr-D on coco's scale). */
-export interface TeachScores {
-  images: number;
-  loss: number | null;
-  bleu4: number;
-  cider: number;
-}
-
-export interface TeachMetrics {
-  /** The user's held-back validation photos: before (base model) and after (new model). */
-  user: { before: TeachScores; after: TeachScores };
-  /** The base model's own validation photos (forgetting shows here); null without a replay set. */
-  base: { before: TeachScores; after: TeachScores } | null;
-  /** Relative change of base-validation CIDEr-D, (after − before) / before; null without one. */
-  baseCiderChange: number | null;
-  /**
-   * The same with every new word read as its strongest anchor ("rexo" as "dog"): the references
-   * never use the user's words, so this separates forgetting from renaming.
-   */
-  baseCiderChangeRenamed: number | null;
 }
 
 /** A word the model learned, and the existing words its weights started from. */

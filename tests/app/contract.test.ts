@@ -78,24 +78,24 @@ describe('API contract validation', () => {
   it('validates the teaching calls', () => {
     expect(apiMethods).toEqual(
       expect.arrayContaining([
-        'training.status',
-        'training.start',
-        'training.cancel',
-        'training.resume',
-        'training.discard',
-        'training.activate',
+        'teach.status',
+        'teach.start',
+        'teach.cancel',
+        'teach.resume',
+        'teach.discard',
+        'teach.activate',
         'models.rollback',
       ]),
     );
-    expect(parseInput('training.status', undefined)).toEqual({ limit: 200 });
-    expect(parseInput('training.status', { limit: 0 })).toEqual({ limit: 0 });
-    expect(() => parseInput('training.status', { limit: 5000 })).toThrow(ApiError);
-    expect(parseInput('training.start', undefined)).toEqual({});
-    expect(parseInput('training.start', { epochs: 5 })).toEqual({ epochs: 5 });
+    expect(parseInput('teach.status', undefined)).toEqual({ limit: 200 });
+    expect(parseInput('teach.status', { limit: 0 })).toEqual({ limit: 0 });
+    expect(() => parseInput('teach.status', { limit: 5000 })).toThrow(ApiError);
+    expect(parseInput('teach.start', undefined)).toEqual({});
+    expect(parseInput('teach.start', { epochs: 5 })).toEqual({ epochs: 5 });
     for (const bad of [{ epochs: 0 }, { epochs: 2.5 }, { epochs: 1000 }, { epochs: '5' }, { epochs: 5, learningRate: 1 }]) {
-      expect(() => parseInput('training.start', bad), JSON.stringify(bad)).toThrow(ApiError);
+      expect(() => parseInput('teach.start', bad), JSON.stringify(bad)).toThrow(ApiError);
     }
-    for (const m of ['training.cancel', 'training.resume', 'training.discard', 'training.activate', 'models.rollback'] as const) {
+    for (const m of ['teach.cancel', 'teach.resume', 'teach.discard', 'teach.activate', 'models.rollback'] as const) {
       expect(parseInput(m, null)).toEqual({});
       expect(() => parseInput(m, { id: 1 })).toThrow(ApiError);
     }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, ModelInfo, PhotoPage, TrainingStatus } from '../../src/shared/api-contract.js';
+import type { Job, ModelInfo, PhotoPage, TeachOverview } from '../../src/shared/api-contract.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
 import { flickrPhotos, FLICKR } from '../library/model.js';
 import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
@@ -38,7 +38,7 @@ const labels = new Map<string, string>();
 let unlabeled: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-const status = () => callApi<TrainingStatus>(serve!, 'training.status', { limit: 0 });
+const status = () => callApi<TeachOverview>(serve!, 'teach.status', { limit: 0 });
 const allPhotos = async () => (await callApi<PhotoPage>(serve!, 'photos.list', { limit: 500 })).items;
 
 function pickPhotos(): void {

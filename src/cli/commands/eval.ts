@@ -11,10 +11,11 @@ import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { defaultModelDir } from '../../shared/paths.js';
 import { encoderDir, openEncoder, ENCODER_NAMES } from '../../inference/encoder/index.js';
-import { describeProblem, loadDataset, splitByHash, splitDeclared } from '../../training/datasets.js';
+import { loadDataset, splitByHash, splitDeclared } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner } from '../../training/metrics/evaluate.js';
 import { loadModel } from '../../model/model-dir.js';
-import { featuresFor, formatScores, StatusLine } from './train.js';
+import { featuresFor, logDatasetProblems } from '../dataset-features.js';
+import { formatScores, StatusLine } from '../ui.js';
 
 interface EvalCliOptions {
   data: string;
@@ -46,8 +47,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
 
   // The photos: the whole dataset, or one side of a split.
   const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
-  for (const p of ds.problems.slice(0, 5)) status.log(`lenscribe: ${ds.source}: ${describeProblem(p)} (skipped)`);
-  if (ds.problems.length > 5) status.log(`lenscribe: … and ${ds.problems.length - 5} more problems in ${ds.source} (skipped)`);
+  logDatasetProblems(ds, status);
   let images = ds.images;
   if (opts.split === 'val' || opts.split === 'train') {
     const s = splitByHash(images, Number(opts.valFraction));

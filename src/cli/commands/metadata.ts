@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli, ProgressBar } from '../ui.js';
+import { addLibraryOption, openLibraryFromCli, StatusLine } from '../ui.js';
 import { endExiftool } from '../../main/metadata/exiftool.js';
 import { exportCaptions, importDescriptions, type ExportOnly } from '../../main/metadata/library-sync.js';
 import type { SidecarNaming, WriteTarget } from '../../main/metadata/types.js';
@@ -40,9 +40,9 @@ export interface ExportMetadataFlags {
 /** `lenscribe import-metadata`. */
 export async function importMetadataAction(opts: ImportMetadataFlags): Promise<void> {
   const lib = openLibraryFromCli(opts, { autoCaption: false });
-  const bar = new ProgressBar();
+  const bar = new StatusLine({ quietWhenPiped: true });
   try {
-    const s = await importDescriptions(lib, undefined, (d, t) => bar.update(d, t));
+    const s = await importDescriptions(lib, undefined, (d, t) => bar.progress(d, t));
     bar.done();
     if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else {
@@ -70,7 +70,7 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
   const only = oneOf<ExportOnly>(opts.only ?? 'all', ['user', 'model', 'all'], '--only');
   const naming = oneOf<SidecarNaming | 'auto'>(opts.naming ?? 'auto', ['auto', 'basename', 'fullname'], '--naming');
   const lib = openLibraryFromCli(opts, { autoCaption: false });
-  const bar = new ProgressBar();
+  const bar = new StatusLine({ quietWhenPiped: true });
   try {
     const s = await exportCaptions(lib, {
       target,
@@ -78,7 +78,7 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
       sidecarNaming: naming,
       ...(opts.keepMtime ? { preserveMtime: true } : {}),
       ...(opts.overwriteOthers ? { overwriteOthers: true } : {}),
-      onProgress: (d, t) => bar.update(d, t),
+      onProgress: (d, t) => bar.progress(d, t),
     });
     bar.done();
     if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);

@@ -1,6 +1,6 @@
 /**
  * `lenscribe models list|activate <id>|rollback|discard <id> [--library <dir>] [--json]`: the
- * library's model versions (the default model and the ones `lenscribe finetune` made).
+ * library's model versions (the default model and the ones `lenscribe teach` made).
  * Activating re-captions every photo without a user caption (resumable, run to the end here).
  *
  * `lenscribe models replay <model dir> --data <captions>`: write the replay set fine-tuning
@@ -11,14 +11,14 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli } from '../ui.js';
+import { addLibraryOption, openLibraryFromCli, StatusLine } from '../ui.js';
 import { Teacher } from '../../main/teach/teach-job.js';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash } from '../../training/datasets.js';
 import { buildReplaySet, REPLAY_FILE, saveReplaySet } from '../../training/teach.js';
 import { loadModelDir, writeModelDir } from '../../model/model-dir.js';
 import { CONFIG_FILE } from '../../model/decoder-io.js';
-import { featuresFor, StatusLine } from './train.js';
+import { featuresFor } from '../dataset-features.js';
 
 async function activateAndWait(teacher: Teacher, json: boolean, how: 'activate' | 'rollback', id?: string): Promise<void> {
   const { model, jobId } = how === 'activate' ? teacher.activate(id) : teacher.rollback();
@@ -35,6 +35,58 @@ async function activateAndWait(teacher: Teacher, json: boolean, how: 'activate' 
     json
       ? `${JSON.stringify({ active: model.id, recaptioned: done, failed })}\n`
       : `active model: ${model.id} (re-captioned ${done} photos${failed ? `, ${failed} failed` : ''})\n`,
+  );
+}
+
+interface ReplayCliOptions {
+  data: string;
+  images?: string;
+  trainImages: string;
+  validationImages: string;
+  cache?: string;
+}
+
+/** `lenscribe models replay <model dir> --data <captions>`. */
+async function runReplay(dir: string, opts: ReplayCliOptions): Promise<void> {
+  const modelDir = resolve(dir);
+  const loaded = loadModelDir(modelDir);
+  const m = loaded.manifest;
+  const valFraction = Number(m.training.options?.valFraction ?? 0.05);
+  if (m.training.options?.valSplit === 'declared')
+    throw new UserError('models trained on a declared split are not supported by models replay yet');
+  const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
+  const split = splitByHash(ds.images, valFraction);
+  const status = new StatusLine();
+  const encoder = await openEncoder({ name: m.encoder.name, log: (l) => status.log(l) });
+  const names = m.features.outputs.map((o) => o.name);
+  const flip = m.features.flipAverage ? 'average' : 'none';
+  const nTrain = Number(opts.trainImages);
+  // Sample before extracting: only the photos kept are encoded.
+  const step = Math.max(1, Math.floor(split.train.length / Math.max(1, nTrain)));
+  const trainImgs = split.train.filter((_, i) => i % step === 0).slice(0, nTrain);
+  let t, v;
+  try {
+    t = await featuresFor(encoder, trainImgs, names, opts.cache, status, 'features (train)', flip);
+    v = await featuresFor(encoder, split.val, names, opts.cache, status, 'features (val)  ', flip);
+  } finally {
+    await encoder.close();
+  }
+  const set = buildReplaySet(
+    { features: t.features, captions: t.kept.map((i) => i.captions) },
+    { features: v.features, captions: v.kept.map((i) => i.captions) },
+    t.dim,
+    {
+      trainImages: nTrain,
+      validationImages: Number(opts.validationImages),
+      source: `${m.training.data.name}, hash split ${valFraction}`,
+    },
+  );
+  saveReplaySet(join(modelDir, REPLAY_FILE), set);
+  const { format: _f, version: _v, files, ...input } = m;
+  const extra = Object.keys(files).filter((f) => f !== m.decoder.weights && f !== m.decoder.vocabulary);
+  writeModelDir(modelDir, input, [...new Set([...extra, CONFIG_FILE, REPLAY_FILE])]);
+  process.stdout.write(
+    `${join(modelDir, REPLAY_FILE)}: ${set.train.captions.length} captions of ${set.train.features.length / set.dim} training photos, ${set.validation.references.length} validation photos\n`,
   );
 }
 
@@ -93,46 +145,5 @@ export function registerModels(program: Command): void {
     .option('--train-images <n>', 'training photos to sample', '1500')
     .option('--validation-images <n>', 'validation photos to keep (at most)', '400')
     .option('--cache <dir>', 'feature cache folder (as for lenscribe train)')
-    .action(async (dir: string, opts: { data: string; images?: string; trainImages: string; validationImages: string; cache?: string }) => {
-      const modelDir = resolve(dir);
-      const loaded = loadModelDir(modelDir);
-      const m = loaded.manifest;
-      const valFraction = Number(m.training.options?.valFraction ?? 0.05);
-      if (m.training.options?.valSplit === 'declared')
-        throw new UserError('models trained on a declared split are not supported by models replay yet');
-      const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
-      const split = splitByHash(ds.images, valFraction);
-      const status = new StatusLine();
-      const encoder = await openEncoder({ name: m.encoder.name, log: (l) => status.log(l) });
-      const names = m.features.outputs.map((o) => o.name);
-      const flip = m.features.flipAverage ? 'average' : 'none';
-      const nTrain = Number(opts.trainImages);
-      // Sample before extracting: only the photos kept are encoded.
-      const step = Math.max(1, Math.floor(split.train.length / Math.max(1, nTrain)));
-      const trainImgs = split.train.filter((_, i) => i % step === 0).slice(0, nTrain);
-      let t, v;
-      try {
-        t = await featuresFor(encoder, trainImgs, names, opts.cache, status, 'features (train)', flip);
-        v = await featuresFor(encoder, split.val, names, opts.cache, status, 'features (val)  ', flip);
-      } finally {
-        await encoder.close();
-      }
-      const set = buildReplaySet(
-        { features: t.features, captions: t.kept.map((i) => i.captions) },
-        { features: v.features, captions: v.kept.map((i) => i.captions) },
-        t.dim,
-        {
-          trainImages: nTrain,
-          validationImages: Number(opts.validationImages),
-          source: `${m.training.data.name}, hash split ${valFraction}`,
-        },
-      );
-      saveReplaySet(join(modelDir, REPLAY_FILE), set);
-      const { format: _f, version: _v, files, ...input } = m;
-      const extra = Object.keys(files).filter((f) => f !== m.decoder.weights && f !== m.decoder.vocabulary);
-      writeModelDir(modelDir, input, [...new Set([...extra, CONFIG_FILE, REPLAY_FILE])]);
-      process.stdout.write(
-        `${join(modelDir, REPLAY_FILE)}: ${set.train.captions.length} captions of ${set.train.features.length / set.dim} training photos, ${set.validation.references.length} validation photos\n`,
-      );
-    });
+    .action(runReplay);
 }

@@ -16,8 +16,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { ENCODER_NAMES, encoderDir, openEncoder, resolveOutputs, type Encoder } from '../../inference/encoder/index.js';
-import { describeProblem, loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
-import { extractFeatures } from '../../inference/feature-cache.js';
+import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
 import { OnnxStepModel } from '../../model/onnx-step-model.js';
 import {
@@ -29,10 +28,12 @@ import {
   type ValidationMetrics,
 } from '../../model/model-dir.js';
 import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
-import { train, type Caption, type CaptionData, type TrainProgress } from '../../training/trainer.js';
+import { train, type Caption, type CaptionData, type TrainProgress, type TrainResult } from '../../training/trainer.js';
 import type { DecoderConfig, Params } from '../../model/types.js';
 import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
+import { logDatasetProblems, splitFeatures, type PhotoFeatures } from '../dataset-features.js';
+import { bar, formatDuration, formatScores, StatusLine } from '../ui.js';
 
 export interface TrainCliOptions {
   data: string;
@@ -78,79 +79,6 @@ function num(value: string, flag: string, { int = false, min = -Infinity, max = 
   return n;
 }
 
-/** A one-line progress display on stderr: redrawn in place on a terminal, a line every 10 s otherwise. */
-export class StatusLine {
-  private last = 0;
-  private shown = false;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
-  update(text: string, force = false): void {
-    const now = Date.now();
-    if (this.stream.isTTY) {
-      if (!force && now - this.last < 100) return;
-      const cols = this.stream.columns || 100;
-      this.stream.write(`\r${text.slice(0, cols - 1).padEnd(cols - 1)}`);
-      this.shown = true;
-    } else {
-      if (!force && now - this.last < 10_000) return;
-      this.stream.write(`${text}\n`);
-    }
-    this.last = now;
-  }
-  done(): void {
-    if (this.shown) this.stream.write('\n');
-    this.shown = false;
-  }
-  log(text: string): void {
-    this.done();
-    this.stream.write(`${text}\n`);
-  }
-}
-
-export function bar(frac: number, width = 24): string {
-  const f = Math.max(0, Math.min(1, frac));
-  const filled = Math.round(f * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-}
-
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '?';
-  const t = Math.round(s);
-  if (t >= 3600) return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
-  if (t >= 60) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
-  return `${t}s`;
-}
-
-/** Extract (or read from the cache) features for images; report failures; return rows aligned to `images`. */
-export async function featuresFor(
-  encoder: Encoder,
-  images: CaptionedImage[],
-  outputs: string[],
-  cacheDir: string | undefined,
-  status: StatusLine,
-  label: string,
-  flip: 'none' | 'average' = 'none',
-): Promise<{ features: Float32Array; dim: number; kept: CaptionedImage[]; failures: number; seconds: number; computed: number }> {
-  const r = await extractFeatures(
-    encoder,
-    images.map((i) => i.path),
-    {
-      ...(cacheDir ? { cacheDir } : {}),
-      outputs,
-      flip,
-      onProgress: (p) =>
-        status.update(
-          `${label} ${bar(p.done / Math.max(1, p.total))} ${p.done}/${p.total}` +
-            `${p.cached ? ` (${p.cached} cached)` : ''}${p.rate ? ` ${p.rate.toFixed(0)} photos/s ETA ${formatSeconds(p.eta)}` : ''}${p.failed ? ` ${p.failed} failed` : ''}`,
-        ),
-    },
-  );
-  status.done();
-  for (const f of r.failures.slice(0, 5)) status.log(`lenscribe: skipped ${f.path}: ${f.kind}: ${f.message}`);
-  if (r.failures.length > 5) status.log(`lenscribe: … and ${r.failures.length - 5} more photos skipped`);
-  const kept = images.filter((_, i) => r.rowOf[i] >= 0);
-  return { features: r.features, dim: r.dim, kept, failures: r.failures.length, seconds: r.seconds, computed: r.computed };
-}
-
 function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: Vocabulary): CaptionData {
   const captions: Caption[] = [];
   images.forEach((img, image) => {
@@ -163,27 +91,49 @@ function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: 
   return { features, captions };
 }
 
-export async function runTrain(opts: TrainCliOptions): Promise<void> {
-  const t0 = performance.now();
-  const out = resolve(opts.out);
-  const valFraction = num(opts.valFraction, '--val-fraction', { min: 0, max: 0.9 });
-  const epochs = num(opts.epochs, '--epochs', { int: true, min: 1 });
-  const embed = num(opts.embed, '--embed', { int: true, min: 1 });
-  const hidden = num(opts.hidden, '--hidden', { int: true, min: 1 });
-  const layers = num(opts.layers, '--layers', { int: true, min: 1, max: 8 });
-  const dropout = num(opts.dropout, '--dropout', { min: 0, max: 0.95 });
-  const minCount = num(opts.minCount, '--min-count', { int: true, min: 1 });
-  const lr = num(opts.lr, '--lr', { min: 1e-7, max: 1 });
-  const lrDecay = opts.lrDecay !== undefined ? num(opts.lrDecay, '--lr-decay', { min: 0.01, max: 1 }) : undefined;
-  const batch = num(opts.batch, '--batch', { int: true, min: 1 });
-  const seed = num(opts.seed, '--seed', { int: true, min: 0 });
-  const clip = num(opts.clip, '--clip', { min: 0 });
-  const maxWords = num(opts.maxWords, '--max-words', { int: true, min: 1 });
-  const patience = num(opts.patience, '--patience', { int: true, min: 1 });
-  const tbptt = opts.tbptt !== undefined ? num(opts.tbptt, '--tbptt', { int: true, min: 1 }) : undefined;
-  const beam = num(opts.beam, '--beam', { int: true, min: 1, max: 20 });
-  const noRepeatNgram = num(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 });
-  const threads = opts.threads !== undefined ? num(opts.threads, '--threads', { int: true, min: 0 }) : undefined;
+/** The numeric flags of `lenscribe train`, checked. */
+interface TrainSettings {
+  valFraction: number;
+  epochs: number;
+  embed: number;
+  hidden: number;
+  layers: number;
+  dropout: number;
+  minCount: number;
+  lr: number;
+  lrDecay: number | undefined;
+  batch: number;
+  seed: number;
+  clip: number;
+  maxWords: number;
+  patience: number;
+  tbptt: number | undefined;
+  beam: number;
+  noRepeatNgram: number;
+  threads: number | undefined;
+}
+
+function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
+  const settings: TrainSettings = {
+    valFraction: num(opts.valFraction, '--val-fraction', { min: 0, max: 0.9 }),
+    epochs: num(opts.epochs, '--epochs', { int: true, min: 1 }),
+    embed: num(opts.embed, '--embed', { int: true, min: 1 }),
+    hidden: num(opts.hidden, '--hidden', { int: true, min: 1 }),
+    layers: num(opts.layers, '--layers', { int: true, min: 1, max: 8 }),
+    dropout: num(opts.dropout, '--dropout', { min: 0, max: 0.95 }),
+    minCount: num(opts.minCount, '--min-count', { int: true, min: 1 }),
+    lr: num(opts.lr, '--lr', { min: 1e-7, max: 1 }),
+    lrDecay: opts.lrDecay !== undefined ? num(opts.lrDecay, '--lr-decay', { min: 0.01, max: 1 }) : undefined,
+    batch: num(opts.batch, '--batch', { int: true, min: 1 }),
+    seed: num(opts.seed, '--seed', { int: true, min: 0 }),
+    clip: num(opts.clip, '--clip', { min: 0 }),
+    maxWords: num(opts.maxWords, '--max-words', { int: true, min: 1 }),
+    patience: num(opts.patience, '--patience', { int: true, min: 1 }),
+    tbptt: opts.tbptt !== undefined ? num(opts.tbptt, '--tbptt', { int: true, min: 1 }) : undefined,
+    beam: num(opts.beam, '--beam', { int: true, min: 1, max: 20 }),
+    noRepeatNgram: num(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 }),
+    threads: opts.threads !== undefined ? num(opts.threads, '--threads', { int: true, min: 0 }) : undefined,
+  };
   if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
     throw new UserError(
       `--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`,
@@ -191,52 +141,72 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   }
   if (opts.valSplit !== 'hash' && opts.valSplit !== 'declared')
     throw new UserError(`--val-split must be "hash" or "declared"; got "${opts.valSplit}"`);
-  const status = new StatusLine();
+  return settings;
+}
 
-  // 1. Data and split.
+/** 1. The dataset and its train/validation split. */
+function loadSplit(opts: TrainCliOptions, valFraction: number, status: StatusLine): { train: CaptionedImage[]; val: CaptionedImage[] } {
   const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
-  for (const p of ds.problems.slice(0, 5)) status.log(`lenscribe: ${ds.source}: ${describeProblem(p)} (skipped)`);
-  if (ds.problems.length > 5) status.log(`lenscribe: … and ${ds.problems.length - 5} more problems in ${ds.source} (skipped)`);
+  logDatasetProblems(ds, status);
   const split = opts.valSplit === 'declared' ? splitDeclared(ds.images) : splitByHash(ds.images, valFraction);
   if (split.train.length === 0) throw new UserError('no training photos left after the validation split');
   status.log(
     `data: ${ds.images.length} photos (${ds.format}), ${split.train.length} train, ${split.val.length} validation (${opts.valSplit === 'declared' ? 'declared split' : `hash split, fraction ${valFraction}`})`,
   );
+  return split;
+}
 
-  // 2. Features (cached).
+/** The encoder outputs the decoder is conditioned on (pooled ones only). */
+function chosenOutputs(encoder: Encoder, feature: string | undefined): Array<{ name: string; dims: number[] }> {
+  const outputs = resolveOutputs(
+    encoder.card,
+    (feature ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ).map((o) => ({ name: o.name, dims: o.dims }));
+  const grid = outputs.find((o) => o.dims.length > 1);
+  if (grid)
+    throw new UserError(
+      `--feature ${grid.name} is a spatial grid; the decoder takes pooled features (${encoder.card.outputs
+        .filter((o) => o.kind === 'pooled')
+        .map((o) => o.name)
+        .join(', ')})`,
+    );
+  return outputs;
+}
+
+/** 2. Encoder features of both sides of the split (cached). */
+async function trainFeatures(
+  opts: TrainCliOptions,
+  split: { train: CaptionedImage[]; val: CaptionedImage[] },
+  s: TrainSettings,
+  status: StatusLine,
+) {
+  const threads = s.threads;
   const encoder = await openEncoder({ name: opts.encoder, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });
-  let trainF, valF;
   let outputs: Array<{ name: string; dims: number[] }>;
   try {
-    outputs = resolveOutputs(
-      encoder.card,
-      (opts.feature ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ).map((o) => ({ name: o.name, dims: o.dims }));
-    const grid = outputs.find((o) => o.dims.length > 1);
-    if (grid)
-      throw new UserError(
-        `--feature ${grid.name} is a spatial grid; the decoder takes pooled features (${encoder.card.outputs
-          .filter((o) => o.kind === 'pooled')
-          .map((o) => o.name)
-          .join(', ')})`,
-      );
-    const names = outputs.map((o) => o.name);
-    const flip = opts.flipAverage ? 'average' : 'none';
-    trainF = await featuresFor(encoder, split.train, names, opts.cache, status, 'features (train)', flip);
-    valF = split.val.length > 0 ? await featuresFor(encoder, split.val, names, opts.cache, status, 'features (val)  ', flip) : undefined;
-  } finally {
+    outputs = chosenOutputs(encoder, opts.feature);
+  } catch (err) {
     await encoder.close();
+    throw err;
   }
-  const D = trainF.dim;
+  const names = outputs.map((o) => o.name);
+  const { train: trainF, val: valF } = await splitFeatures(encoder, split, names, {
+    cacheDir: opts.cache,
+    status,
+    flip: opts.flipAverage ? 'average' : 'none',
+  });
   const featureSeconds = trainF.seconds + (valF?.seconds ?? 0);
   status.log(
-    `features: ${outputs.map((o) => `${o.name} (${o.dims.join('×')})`).join(' + ')} = ${D}-d, ${trainF.computed + (valF?.computed ?? 0)} computed, ${featureSeconds.toFixed(1)} s`,
+    `features: ${outputs.map((o) => `${o.name} (${o.dims.join('×')})`).join(' + ')} = ${trainF.dim}-d, ${trainF.computed + (valF?.computed ?? 0)} computed, ${featureSeconds.toFixed(1)} s`,
   );
+  return { encoder, outputs, trainF, valF, featureSeconds };
+}
 
-  // 3. Vocabulary and caption ids.
+/** 3. Vocabulary from the training captions, and every caption as word ids. */
+function captionData(trainF: PhotoFeatures, valF: PhotoFeatures | undefined, minCount: number, status: StatusLine) {
   const vocab = Vocabulary.build(
     trainF.kept.flatMap((i) => i.captions),
     { minCount },
@@ -245,53 +215,46 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const valData = valF ? toCaptionData(valF.kept, valF.features, vocab) : undefined;
   const valRefs = valF?.kept.map((i) => i.captions) ?? [];
   status.log(`vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions`);
+  return { vocab, trainData, valData, valRefs };
+}
 
-  if (opts.exportData) {
-    exportTrainingData(opts.exportData, {
-      D,
-      maxWords,
-      vocab,
-      trainData,
-      valData,
-      options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords },
-    });
-    status.log(`exported the training tensors to ${resolve(opts.exportData)} (for tools/pytorch-parity.py)`);
-    if (opts.exportOnly) return;
-  } else if (opts.exportOnly) {
-    throw new UserError('--export-only needs --export-data <dir>');
-  }
+type Features = Awaited<ReturnType<typeof trainFeatures>>;
+type Data = ReturnType<typeof captionData>;
+type SaveModel = (params: Params<Float32Array>, metrics: ValidationMetrics | undefined, extra: Partial<ManifestInput['training']>) => void;
 
-  // 4. Train, validating by CIDEr-D of greedy captions, saving the best epoch as a model.
-  const config: DecoderConfig = { featureDim: D, embedDim: embed, hiddenDim: hidden, layers, vocabSize: vocab.size, dropout };
+/** Writes the model directory (decoder and model.json) for a set of weights. */
+function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data: Data, config: DecoderConfig): SaveModel {
+  const out = resolve(opts.out);
+  const { encoder, outputs, trainF, valF } = f;
+  const D = trainF.dim;
   const credit: TrainingData = {
     ...(opts.credit === 'flickr8k' || /flickr8k/i.test(opts.data) ? FLICKR8K_CREDIT : { name: basename(opts.data) }),
     trainImages: trainF.kept.length,
-    trainCaptions: trainData.captions.length,
+    trainCaptions: data.trainData.captions.length,
     valImages: valF?.kept.length ?? 0,
   };
-  const splitText = opts.valSplit === 'declared' ? "the dataset's declared val split" : `hash split of file names, fraction ${valFraction}`;
   const command = `lenscribe train ${process.argv.slice(process.argv.indexOf('train') + 1).join(' ')}`.trim();
   const trainOptions = {
     flipAverage: opts.flipAverage === true,
-    epochs,
-    embed,
-    hidden,
-    layers,
-    dropout,
-    minCount,
-    lr,
-    lrDecay,
-    batch,
-    seed,
-    clip,
-    maxWords,
-    patience,
-    tbptt,
-    beam,
-    noRepeatNgram,
+    epochs: s.epochs,
+    embed: s.embed,
+    hidden: s.hidden,
+    layers: s.layers,
+    dropout: s.dropout,
+    minCount: s.minCount,
+    lr: s.lr,
+    lrDecay: s.lrDecay,
+    batch: s.batch,
+    seed: s.seed,
+    clip: s.clip,
+    maxWords: s.maxWords,
+    patience: s.patience,
+    tbptt: s.tbptt,
+    beam: s.beam,
+    noRepeatNgram: s.noRepeatNgram,
     encoder: opts.encoder,
     feature: outputs.map((o) => o.name),
-    valFraction,
+    valFraction: s.valFraction,
     valSplit: opts.valSplit,
   };
   const card = encoder.card;
@@ -307,16 +270,16 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       preprocessing: card.preprocessing,
     },
     features: { outputs, dim: D, ...(opts.flipAverage ? { flipAverage: true } : {}) },
-    decoder: { architecture: 'show-and-tell-lstm', config, weights: WEIGHTS_FILE, vocabulary: VOCAB_FILE, maxLength: maxWords },
-    decoding: { beam, noRepeatNgram },
+    decoder: { architecture: 'show-and-tell-lstm', config, weights: WEIGHTS_FILE, vocabulary: VOCAB_FILE, maxLength: s.maxWords },
+    decoding: { beam: s.beam, noRepeatNgram: s.noRepeatNgram },
     training: { data: credit, command, options: trainOptions, ...extra },
     ...(metrics ? { metrics } : {}),
   });
-  const saveModel = (params: Params<Float32Array>, metrics: ValidationMetrics | undefined, extra: Partial<ManifestInput['training']>) => {
+  return (params, metrics, extra) => {
     saveDecoder(out, {
       config,
       params,
-      vocab,
+      vocab: data.vocab,
       feature: {
         encoder: card.name,
         encoderId: encoder.id,
@@ -328,14 +291,16 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     });
     writeModelDir(out, manifestBase(metrics, extra), [CONFIG_FILE]);
   };
+}
 
-  const valN = valF?.kept.length ?? 0;
+/** The progress line while an epoch runs, and one permanent line per epoch. */
+function trainProgressReporter(status: StatusLine): (p: TrainProgress) => void {
   let lastValCider: number | undefined;
-  const onProgress = (p: TrainProgress) => {
+  return (p) => {
     if (p.phase === 'train') {
       const inEpoch = p.step - p.epoch * p.stepsPerEpoch;
       status.update(
-        `epoch ${p.epoch + 1}/${p.epochs} ${bar(inEpoch / p.stepsPerEpoch)} loss ${p.epochLoss.toFixed(3)} ${Math.round(p.tokensPerSecond).toLocaleString('en-US')} tok/s ETA ${formatSeconds(p.etaSeconds)}` +
+        `epoch ${p.epoch + 1}/${p.epochs} ${bar(inEpoch / p.stepsPerEpoch)} loss ${p.epochLoss.toFixed(3)} ${Math.round(p.tokensPerSecond).toLocaleString('en-US')} tok/s ETA ${formatDuration(p.etaSeconds)}` +
           (lastValCider !== undefined ? ` (val CIDEr-D ${lastValCider.toFixed(3)})` : ''),
       );
     } else if (p.phase === 'epoch') {
@@ -349,7 +314,20 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       );
     }
   };
+}
 
+/** 4. Train, validating by CIDEr-D of greedy captions, saving the best epoch as a model; Ctrl-C stops after the batch. */
+async function trainDecoder(
+  opts: TrainCliOptions,
+  s: TrainSettings,
+  f: Features,
+  data: Data,
+  config: DecoderConfig,
+  saveModel: SaveModel,
+  status: StatusLine,
+): Promise<TrainResult> {
+  const valN = f.valF?.kept.length ?? 0;
+  const D = f.trainF.dim;
   const controller = new AbortController();
   const onSigint = () => {
     status.log('lenscribe: stopping after this batch (Ctrl-C again to kill); the best epoch so far is kept');
@@ -357,47 +335,136 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     process.off('SIGINT', onSigint);
   };
   process.on('SIGINT', onSigint);
-  const tTrain = performance.now();
-  let result;
   try {
-    result = await train({
+    return await train({
       config,
-      train: trainData,
-      ...(valData && valData.captions.length > 0 ? { validation: valData } : { validationFraction: 0 }),
-      seed,
-      epochs,
-      batchSize: batch,
-      maxWords,
-      learningRate: lrDecay !== undefined ? { kind: 'step', base: lr, factor: lrDecay, everyEpochs: 1 } : lr,
-      clipNorm: clip,
-      patience,
-      ...(tbptt !== undefined ? { tbpttWindow: tbptt } : {}),
+      train: data.trainData,
+      ...(data.valData && data.valData.captions.length > 0 ? { validation: data.valData } : { validationFraction: 0 }),
+      seed: s.seed,
+      epochs: s.epochs,
+      batchSize: s.batch,
+      maxWords: s.maxWords,
+      learningRate: s.lrDecay !== undefined ? { kind: 'step', base: s.lr, factor: s.lrDecay, everyEpochs: 1 } : s.lr,
+      clipNorm: s.clip,
+      patience: s.patience,
+      ...(s.tbptt !== undefined ? { tbpttWindow: s.tbptt } : {}),
       ...(valN > 0
         ? {
             // Greedy captions through the ONNX step model (weights packed once per epoch).
             validationScorer: ({ params }) =>
-              validationCider(decoderCaptioner(new OnnxStepModel(params), vocab, D, { beam: 1, maxWords }), valF!.features, valN, valRefs),
-            bestCheckpointPath: out,
+              validationCider(
+                decoderCaptioner(new OnnxStepModel(params), data.vocab, D, { beam: 1, maxWords: s.maxWords }),
+                f.valF!.features,
+                valN,
+                data.valRefs,
+              ),
+            bestCheckpointPath: resolve(opts.out),
             writeCheckpoint: (_path: string, params: Params<Float32Array>, _config: DecoderConfig, info) =>
               saveModel(
                 params,
-                { split: splitText, images: valN, cider: info.score ?? 0, beam: 1 },
+                { split: splitText(opts, s), images: valN, cider: info.score ?? 0, beam: 1 },
                 { epochs: info.epoch + 1, bestEpoch: info.epoch + 1 },
               ),
           }
         : {}),
-      onProgress,
+      onProgress: trainProgressReporter(status),
       signal: controller.signal,
     });
   } finally {
     process.off('SIGINT', onSigint);
     status.done();
   }
+}
+
+function splitText(opts: TrainCliOptions, s: TrainSettings): string {
+  return opts.valSplit === 'declared' ? "the dataset's declared val split" : `hash split of file names, fraction ${s.valFraction}`;
+}
+
+/** 5. Final validation figures with beam search on the best weights. */
+async function finalMetrics(
+  opts: TrainCliOptions,
+  s: TrainSettings,
+  f: Features,
+  data: Data,
+  result: TrainResult,
+  status: StatusLine,
+): Promise<(ValidationMetrics & CaptionScores) | undefined> {
+  const valN = f.valF?.kept.length ?? 0;
+  if (valN === 0) return undefined;
+  status.update(`scoring ${valN} validation photos (beam ${s.beam}) …`, true);
+  const captioner = decoderCaptioner(new OnnxStepModel(result.params), data.vocab, f.trainF.dim, {
+    beam: s.beam,
+    maxWords: s.maxWords,
+    noRepeatNgram: s.noRepeatNgram,
+  });
+  const evalResult = await evaluateCaptioner(captioner, f.valF!.features, valN, data.valRefs);
+  const best = result.history.find((h) => h.epoch === result.bestEpoch);
+  status.done();
+  return {
+    split: splitText(opts, s),
+    ...evalResult.scores,
+    ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}),
+    beam: s.beam,
+    noRepeatNgram: s.noRepeatNgram,
+  };
+}
+
+function printTrainSummary(
+  opts: TrainCliOptions,
+  summary: { out: string; epochs: number; best_epoch: number; stop: string; seconds: number },
+  metrics: (ValidationMetrics & CaptionScores) | undefined,
+  valN: number,
+): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `model written to ${summary.out} (best epoch ${summary.best_epoch} of ${summary.epochs}, ${summary.stop}, ${formatDuration(summary.seconds)})\n`,
+  );
+  if (metrics) process.stdout.write(formatScores(metrics, `validation, ${valN} photos, beam ${metrics.beam}`));
+}
+
+export async function runTrain(opts: TrainCliOptions): Promise<void> {
+  const t0 = performance.now();
+  const s = parseTrainSettings(opts);
+  const status = new StatusLine();
+  const split = loadSplit(opts, s.valFraction, status);
+  const f = await trainFeatures(opts, split, s, status);
+  const data = captionData(f.trainF, f.valF, s.minCount, status);
+  const D = f.trainF.dim;
+
+  if (opts.exportData) {
+    const { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords } = s;
+    exportTrainingData(opts.exportData, {
+      D,
+      maxWords,
+      vocab: data.vocab,
+      trainData: data.trainData,
+      valData: data.valData,
+      options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords },
+    });
+    status.log(`exported the training tensors to ${resolve(opts.exportData)} (for tools/pytorch-parity.py)`);
+    if (opts.exportOnly) return;
+  } else if (opts.exportOnly) {
+    throw new UserError('--export-only needs --export-data <dir>');
+  }
+
+  const config: DecoderConfig = {
+    featureDim: D,
+    embedDim: s.embed,
+    hiddenDim: s.hidden,
+    layers: s.layers,
+    vocabSize: data.vocab.size,
+    dropout: s.dropout,
+  };
+  const saveModel = modelWriter(opts, s, f, data, config);
+  const tTrain = performance.now();
+  const result = await trainDecoder(opts, s, f, data, config, saveModel, status);
   const trainSeconds = (performance.now() - tTrain) / 1000;
   if (result.stopReason === 'non-finite') status.log(`lenscribe: ${result.message}`);
   if (result.stopReason === 'cancelled') status.log(`lenscribe: cancelled after ${result.epochsRun} epochs`);
 
-  // 5. Final validation figures with beam search on the best weights; model.json with them.
   const history = result.history.map((h) => ({
     epoch: h.epoch + 1,
     trainLoss: h.trainLoss,
@@ -405,34 +472,21 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     ...(h.validationScore !== undefined ? { valCider: h.validationScore } : {}),
     seconds: h.seconds,
   }));
-  let metrics: (ValidationMetrics & CaptionScores) | undefined;
-  if (valN > 0) {
-    status.update(`scoring ${valN} validation photos (beam ${beam}) …`, true);
-    const captioner = decoderCaptioner(new OnnxStepModel(result.params), vocab, D, { beam, maxWords, noRepeatNgram });
-    const evalResult = await evaluateCaptioner(captioner, valF!.features, valN, valRefs);
-    const best = result.history.find((h) => h.epoch === result.bestEpoch);
-    metrics = {
-      split: splitText,
-      ...evalResult.scores,
-      ...(best?.validationLoss !== undefined ? { loss: best.validationLoss } : {}),
-      beam,
-      noRepeatNgram,
-    };
-    status.done();
-  }
+  const metrics = await finalMetrics(opts, s, f, data, result, status);
   saveModel(result.params, metrics, {
     epochs: result.epochsRun,
     bestEpoch: result.bestEpoch + 1,
     history,
-    seconds: { features: round1(featureSeconds), training: round1(trainSeconds), total: round1((performance.now() - t0) / 1000) },
+    seconds: { features: round1(f.featureSeconds), training: round1(trainSeconds), total: round1((performance.now() - t0) / 1000) },
   });
+  const valN = f.valF?.kept.length ?? 0;
   const summary = {
-    out,
+    out: resolve(opts.out),
     epochs: result.epochsRun,
     best_epoch: result.bestEpoch + 1,
     stop: result.stopReason,
-    vocab: vocab.size,
-    train_images: trainF.kept.length,
+    vocab: data.vocab.size,
+    train_images: f.trainF.kept.length,
     val_images: valN,
     seconds: round1((performance.now() - t0) / 1000),
     ...(metrics
@@ -446,13 +500,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
         }
       : {}),
   };
-  if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else {
-    process.stdout.write(
-      `model written to ${out} (best epoch ${summary.best_epoch} of ${summary.epochs}, ${summary.stop}, ${formatSeconds(summary.seconds)})\n`,
-    );
-    if (metrics) process.stdout.write(formatScores(metrics, `validation, ${valN} photos, beam ${metrics.beam}`));
-  }
+  printTrainSummary(opts, summary, metrics, valN);
   if (result.stopReason === 'non-finite') process.exitCode = 2;
 }
 
@@ -494,17 +542,6 @@ function exportTrainingData(
   if (x.valData) write('val', x.valData);
   writeFileSync(join(dir, 'vocab.json'), x.vocab.serialize());
   writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-}
-
-export function formatScores(
-  s: { bleu1: number; bleu2: number; bleu3: number; bleu4: number; rouge_l: number; cider: number },
-  title: string,
-): string {
-  return (
-    `${title}:\n` +
-    `  BLEU-1  ${s.bleu1.toFixed(4)}\n  BLEU-2  ${s.bleu2.toFixed(4)}\n  BLEU-3  ${s.bleu3.toFixed(4)}\n  BLEU-4  ${s.bleu4.toFixed(4)}\n` +
-    `  ROUGE-L ${s.rouge_l.toFixed(4)}\n  CIDEr-D ${s.cider.toFixed(4)}  (coco scale)\n`
-  );
 }
 
 export function registerTrain(program: Command): void {

@@ -9,7 +9,7 @@ import { ApiError, type Folder, type Job, type LibraryInfo } from '../../shared/
 import type { JobInfo, Library } from '../library/library.js';
 import type { Handlers } from './dispatch.js';
 import { exportMetadata, importMetadata, type CaptionWriter } from './metadata.js';
-import type { Teacher } from './training.js';
+import type { TeachApi } from './teach.js';
 
 export function toJob(j: JobInfo): Job {
   return {
@@ -35,8 +35,8 @@ export interface HandlerContext {
   settingsChanged(): void;
   /** Writes saved captions next to the photos when the settings say so. */
   captionWriter: CaptionWriter;
-  /** Fine-tuning on the user's captions (issue 7); null where the library offers none. */
-  teacher: Teacher | null;
+  /** Teaching the model the user's captions (issue 7); null where the library offers none. */
+  teach: TeachApi | null;
 }
 
 /** How long folders.add / rescan wait for their scan before answering (the scan goes on). */
@@ -83,8 +83,8 @@ async function answerWithin<T>(work: Promise<T>, ms: number, onLateError: (err: 
 
 export function createHandlers(ctx: HandlerContext): Handlers {
   const lib = ctx.library;
-  const teacher = (): Teacher =>
-    ctx.teacher ??
+  const teach = (): TeachApi =>
+    ctx.teach ??
     (() => {
       throw new ApiError('unavailable', 'Teaching is not available in this library.');
     })();
@@ -136,15 +136,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'jobs.cancel': ({ id }) => toJob(lib.cancelJob(id)),
 
     'models.list': () => lib.listModels(),
-    'models.activate': ({ id }) => (ctx.teacher ? ctx.teacher.activateModel(id) : lib.activateModel(id)),
-    'models.rollback': () => teacher().rollback(),
+    'models.activate': ({ id }) => (ctx.teach ? ctx.teach.activateModel(id) : lib.activateModel(id)),
+    'models.rollback': () => teach().rollback(),
 
-    'training.status': ({ limit }) => teacher().status(limit),
-    'training.start': ({ epochs }) => teacher().start({ epochs }),
-    'training.cancel': () => teacher().cancel(),
-    'training.resume': () => teacher().resume(),
-    'training.discard': () => teacher().discard(),
-    'training.activate': () => teacher().activate(),
+    'teach.status': ({ limit }) => teach().status(limit),
+    'teach.start': ({ epochs }) => teach().start({ epochs }),
+    'teach.cancel': () => teach().cancel(),
+    'teach.resume': () => teach().resume(),
+    'teach.discard': () => teach().discard(),
+    'teach.activate': () => teach().activate(),
 
     'metadata.import': () => importMetadata(lib),
     'metadata.export': ({ format, only }) => exportMetadata(lib, { format, only }),

@@ -5,11 +5,12 @@
  * Both transports (Electron IPC, `lenscribe serve`) start from openApiHost().
  */
 import type { ApiEvent, LibraryInfo } from '../../shared/api-contract.js';
+import { Emitter } from '../../shared/emitter.js';
 import { Library, type LibraryOptions } from '../library/library.js';
 import { endExiftool } from '../metadata/index.js';
 import { dispatch, type ApiHost } from './dispatch.js';
 import { createCaptionWriter } from './metadata.js';
-import { createTeacher } from './training.js';
+import { createTeachApi } from './teach.js';
 import { Teacher as TeachJob } from '../teach/teach-job.js';
 import { createHandlers, toJob } from './handlers.js';
 
@@ -27,19 +28,14 @@ const FOLDERS_EVENT_MS = 300;
 
 export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { library: Library }> {
   const library = Library.open(options.libraryDir, options.libraryOptions);
-  const listeners = new Set<(e: ApiEvent) => void>();
-  const emit = (event: ApiEvent) => {
-    for (const l of listeners) {
-      try {
-        l(event);
-      } catch {
-        // one broken subscriber must not stop the others
-      }
-    }
-  };
-
+  const events = new Emitter<{ event: ApiEvent }>();
   let foldersTimer: NodeJS.Timeout | null = null;
   let closed = false;
+  // Nothing reaches the UIs once the host is closing.
+  const emit = (event: ApiEvent) => {
+    if (!closed) events.emit('event', event);
+  };
+
   const foldersChanged = () => {
     if (foldersTimer || closed) return;
     foldersTimer = setTimeout(() => {
@@ -51,7 +47,7 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
   const notice = (level: 'warning' | 'error', message: string) => emit({ kind: 'notice', level, message });
   const captionWriter = createCaptionWriter(library, notice);
   const teachJob = new TeachJob(library);
-  const teacher = createTeacher(library, teachJob, (run) => emit({ kind: 'training', run }));
+  const teach = createTeachApi(library, teachJob, (run) => emit({ kind: 'teach', run }));
 
   const offs = [
     library.on('captioned', (items) => captionWriter.modelCaptions(items.filter((i) => i.status === 'captioned').map((i) => i.path))),
@@ -73,7 +69,7 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     capabilities: options.capabilities,
     notice,
     settingsChanged: () => emit({ kind: 'settings', settings: library.getSettings() }),
-    teacher,
+    teach,
     captionWriter,
   });
 
@@ -90,18 +86,14 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
   return {
     library,
     dispatch: (method, input) => dispatch(handlers, method, input),
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onEvent: (listener) => events.on('event', listener),
     folderRoot: (id) => library.folderRoot(id),
     thumbsDir: () => library.thumbsDir(),
     async close() {
       closed = true;
       if (foldersTimer) clearTimeout(foldersTimer);
       for (const off of offs) off();
-      listeners.clear();
-      teacher.close();
+      teach.close();
       // A run in progress stops here and stays resumable (the next start offers it).
       await teachJob.close();
       await captionWriter.drain();

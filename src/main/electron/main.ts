@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import type { ApiEvent } from '../../shared/api-contract.js';
 import { replyTo, type ApiHost } from '../api/dispatch.js';
 import { openApiHostInWorker } from '../api/remote-host.js';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, handleProtocol, registerSchemePrivileges } from './protocol.js';
+import { CONTENT_SECURITY_POLICY } from '../csp.js';
+import { APP_ORIGIN, handleProtocol, registerSchemePrivileges } from './protocol.js';
 import { isAllowedRequest, isAppUrl } from './trust.js';
 
 registerSchemePrivileges();

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
 import { resolveMedia, type MediaRoots } from '../api/media.js';
-
+import { CONTENT_SECURITY_POLICY } from '../csp.js';
 import { APP_ORIGIN, SCHEME } from './trust.js';
 
 export { APP_ORIGIN, SCHEME };
@@ -21,19 +21,6 @@ export function registerSchemePrivileges(): void {
     { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
   ]);
 }
-
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
 
 function errorResponse(status: number, message: string): Response {
   return new Response(JSON.stringify({ ok: false, error: { code: status === 404 ? 'not_found' : 'invalid_input', message } }), {

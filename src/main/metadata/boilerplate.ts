@@ -67,6 +67,7 @@ export const BOILERPLATE_PATTERNS: readonly RegExp[] = [
   /^DCIM\b/i, // "DCIM\100OLYMP", "DCIM/100CANON"
   /^\d{3}[A-Z_]{5}$/i, // folder names like 100NIKON, 100_FUJI
   /^(?:_?DSC[NF]?|IMG|PICT|PIC|DSCI|SAM|P\d{3}|MVC|CIMG|SDC|HPIM|KIF|DCP|PXL|VID|MOV)[_\- ]?\d[\d_\- ]*(?:\.\w{2,4})?$/i,
+  // eslint-disable-next-line no-control-regex -- NULs are exactly what broken charsets leave
   /^[\s?\u0000\u00ff\ufffd.]*$/, // spaces, NULs, question marks from broken charsets
   /^(?:SONY|OLYMPUS|NIKON|CANON|KODAK|FUJIFILM|PENTAX|SAMSUNG|PANASONIC|LEICA|RICOH|SIGMA|MINOLTA|CASIO|HP|GE)\s+(?:DSC|DIGITAL\s+CAMERA|CAMERA)\b.*$/i,
 ];
@@ -79,11 +80,14 @@ const EXACT = new Set(BOILERPLATE_EXACT.map(normalise));
 
 /** Trim and normalise line endings; keeps inner newlines (multi-line captions are real). */
 export function cleanDescription(raw: string): string {
-  return raw
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .replace(/\u0000+$/g, '')
-    .trim();
+  return (
+    raw
+      .replace(/^\uFEFF/, '')
+      .replace(/\r\n?/g, '\n')
+      // eslint-disable-next-line no-control-regex -- C strings padded with NULs
+      .replace(/\u0000+$/g, '')
+      .trim()
+  );
 }
 
 /**
@@ -95,6 +99,7 @@ export function whyNotADescription(text: string, camera: { make?: string; model?
   if (t === '') return 'empty';
   if (t.length > MAX_DESCRIPTION_CHARS) return 'too-long';
   // Control characters other than tab/newline mean binary junk, not prose.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(t)) return 'not-text';
   const n = normalise(t);
   if (EXACT.has(n)) return 'boilerplate';

@@ -93,6 +93,7 @@ export async function readFileDescriptions(file: string, sidecar: boolean): Prom
       else if (tag === 'CaptionSource' && (text === 'user' || text === 'model')) out.mark.kind = text;
       else if (tag === 'CaptionModel') out.mark.model = text;
     } else if (group === 'IPTC' && tag === 'Caption-Abstract') push('iptc');
+    // eslint-disable-next-line no-control-regex -- ESC % G is IPTC's ISO 2022 escape for UTF-8
     else if (group === 'IPTC' && tag === 'CodedCharacterSet') out.iptcUtf8 = /utf-?8|\u001b%G/i.test(text);
     else if (tag === 'ImageDescription' && group.startsWith('IFD')) push('exif');
     else if (tag === 'XPComment') push('exif-xpcomment');

@@ -14,7 +14,7 @@ import { exiftool } from './exiftool.js';
 import { captionHash, describeError, readFileDescriptions, readTextSidecar, type FileDescriptions } from './read.js';
 import { chooseXmpSidecar, txtSidecarPath } from './sidecars.js';
 import { commitTemp, ConcurrentChangeError, snapshot, tempPathFor } from './snapshot.js';
-import type { CaptionKind, CaptionToWrite, FileSnapshot, KnownState, WriteOptions, WriteOutcome, WriteTarget } from './types.js';
+import type { CaptionKind, CaptionToWrite, FileSnapshot, WriteOptions, WriteOutcome, WriteTarget } from './types.js';
 
 /** Formats ExifTool rewrites without touching image data, that we let users embed into. */
 export const EMBEDDABLE_EXTENSIONS = new Set(['jpg', 'jpeg', 'jpe', 'tif', 'tiff', 'png', 'webp', 'heic', 'heif', 'avif']);
@@ -88,6 +88,7 @@ function lenscribeTags(caption: CaptionToWrite, text: string): Record<string, st
   };
 }
 
+// eslint-disable-next-line no-control-regex -- the whole Latin-1 range, control characters included
 const isLatin1 = (s: string) => /^[\u0000-\u00ff]*$/.test(s);
 
 /** Tags for an embedded write: XMP always, EXIF/IPTC/XPComment/PNG kept in step with it. */

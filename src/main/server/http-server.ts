@@ -17,6 +17,7 @@ import { ApiError, type ApiErrorBody } from '../../shared/api-contract.js';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
 import { replyTo, toApiError, type ApiHost } from '../api/dispatch.js';
 import { resolveMedia } from '../api/media.js';
+import { CONTENT_SECURITY_POLICY } from '../csp.js';
 
 export interface ServeOptions {
   host: ApiHost;
@@ -40,20 +41,6 @@ export interface RunningServer {
   server: Server;
   close(): Promise<void>;
 }
-
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
 
 const MAX_BODY = 1 << 20;
 
@@ -148,12 +135,154 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
   });
 }
 
+/** What a request handler needs to know about the running server. */
+interface ServerContext {
+  host: ApiHost;
+  rendererDir: string;
+  token: string;
+  /** Open event streams. */
+  sse: Set<ServerResponse>;
+  /** Host header values (and Origin hosts) that name this server. */
+  allowedHosts(): Set<string>;
+  /** The token cookie's name (per port, so two servers on one machine do not clash). */
+  cookieName(): string;
+}
+
+/**
+ * Checks the token. The printed URL's token sets the cookie once, then we drop it from the URL
+ * (a redirect). Returns false when the request was answered here (the redirect or a 401).
+ */
+function authenticate(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  const queryToken = url.searchParams.get('token');
+  const headerToken =
+    (req.headers['x-lenscribe-token'] as string | undefined) ??
+    (req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined);
+  const cookieToken = cookieValue(req.headers.cookie, ctx.cookieName());
+  if (queryToken !== null && (req.method === 'GET' || req.method === 'HEAD') && safeEqual(queryToken, ctx.token)) {
+    url.searchParams.delete('token');
+    res.setHeader('Set-Cookie', `${ctx.cookieName()}=${ctx.token}; HttpOnly; SameSite=Strict; Path=/`);
+    res.writeHead(303, { Location: url.pathname + (url.search || ''), 'Cache-Control': 'no-store' });
+    res.end();
+    return false;
+  }
+  const presented = headerToken ?? cookieToken;
+  if (!presented || !safeEqual(presented, ctx.token)) {
+    sendError(res, 401, 'invalid_input', 'Missing or wrong token: open the URL that `lenscribe serve` printed.');
+    return false;
+  }
+  return true;
+}
+
+/** The call's name and JSON input from `POST /api/<method>`. */
+async function readCall(req: IncomingMessage, rawPath: string): Promise<{ method: string; input: unknown }> {
+  let method: string;
+  try {
+    method = decodeURIComponent(rawPath.slice('/api/'.length));
+  } catch {
+    throw new ApiError('invalid_input', 'Malformed call name.');
+  }
+  const text = await readBody(req);
+  let input: unknown = undefined;
+  if (text.trim() !== '') {
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw new ApiError('invalid_input', 'Request body is not valid JSON.');
+    }
+  }
+  return { method, input };
+}
+
+async function handleApi(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
+  if (req.method !== 'POST') return sendError(res, 405, 'invalid_input', 'API calls are POST requests.');
+  const origin = req.headers.origin;
+  if (origin !== undefined && !ctx.allowedHosts().has(origin.replace(/^http:\/\//, '').toLowerCase())) {
+    return sendError(res, 403, 'invalid_input', 'Cross-origin API calls are refused.');
+  }
+  if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+    return sendError(res, 415, 'invalid_input', 'API calls must send application/json.');
+  }
+  try {
+    const { method, input } = await readCall(req, rawPath);
+    const reply = await replyTo(ctx.host, method, input);
+    return sendJson(res, reply.ok ? 200 : httpStatus[reply.error.code], reply);
+  } catch (err) {
+    const e = toApiError(err);
+    return sendJson(res, httpStatus[e.code], { ok: false, error: e.toBody() });
+  }
+}
+
+function openEventStream(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write('retry: 2000\n: connected\n\n');
+  ctx.sse.add(res);
+  req.on('close', () => ctx.sse.delete(res));
+}
+
+/** Media (photos, thumbnails) and the built renderer's files. */
+async function serveFiles(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
+  try {
+    if (rawPath.startsWith('/media/') || rawPath.startsWith('/thumbs/')) {
+      const file = await resolveMedia(ctx.host, rawPath.slice(1));
+      return await sendFile(req, res, file, 'private, max-age=300');
+    }
+    const tail = rawPath === '/' || rawPath === '/index.html' ? 'index.html' : rawPath.slice(1);
+    const file = await resolveUrlPathInRoot(ctx.rendererDir, tail);
+    return await sendFile(req, res, file, tail === 'index.html' ? 'no-store' : 'private, max-age=3600');
+  } catch (err) {
+    if (err instanceof ConfinementError) {
+      return sendError(res, err.status, err.status === 404 ? 'not_found' : 'invalid_input', err.message);
+    }
+    const e = toApiError(err);
+    return sendError(res, httpStatus[e.code], e.code, e.message);
+  }
+}
+
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  securityHeaders(res);
+  const hostHeader = (req.headers.host ?? '').toLowerCase();
+  if (!ctx.allowedHosts().has(hostHeader)) return sendError(res, 421, 'invalid_input', 'Unexpected Host header.');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://${hostHeader}`);
+  } catch {
+    return sendError(res, 400, 'invalid_input', 'Malformed URL.');
+  }
+  // The raw path (still encoded) so that %2e%2e and %2f are judged by the confinement code.
+  const rawPath = (req.url ?? '/').split('?')[0];
+  if (!authenticate(ctx, req, res, url)) return;
+  if (rawPath.startsWith('/api/')) return handleApi(ctx, req, res, rawPath);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'invalid_input', 'Method not allowed.');
+  if (rawPath === '/events') return openEventStream(ctx, req, res);
+  return serveFiles(ctx, req, res, rawPath);
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const bind = options.bind ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
   const sse = new Set<ServerResponse>();
   let port = 0;
   let cookieName = 'lenscribe_token';
+  const ctx: ServerContext = {
+    host: options.host,
+    rendererDir: options.rendererDir,
+    token,
+    sse,
+    allowedHosts: () =>
+      new Set([
+        `127.0.0.1:${port}`,
+        `localhost:${port}`,
+        `[::1]:${port}`,
+        `${bind}:${port}`,
+        bind.includes(':') ? `[${bind}]:${port}` : '',
+      ]),
+    cookieName: () => cookieName,
+  };
 
   const unsubscribe = options.host.onEvent((event) => {
     const frame = `event: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -164,107 +293,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }, 15_000);
   heartbeat.unref();
 
-  const allowedHosts = (): Set<string> =>
-    new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bind}:${port}`, bind.includes(':') ? `[${bind}]:${port}` : '']);
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    securityHeaders(res);
-    const hostHeader = (req.headers.host ?? '').toLowerCase();
-    if (!allowedHosts().has(hostHeader)) return sendError(res, 421, 'invalid_input', 'Unexpected Host header.');
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', `http://${hostHeader}`);
-    } catch {
-      return sendError(res, 400, 'invalid_input', 'Malformed URL.');
-    }
-    // The raw path (still encoded) so that %2e%2e and %2f are judged by the confinement code.
-    const rawPath = (req.url ?? '/').split('?')[0];
-
-    // Authenticate: the printed URL's token sets the cookie once, then we drop it from the URL.
-    const queryToken = url.searchParams.get('token');
-    const headerToken =
-      (req.headers['x-lenscribe-token'] as string | undefined) ??
-      (req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined);
-    const cookieToken = cookieValue(req.headers.cookie, cookieName);
-    if (queryToken !== null && (req.method === 'GET' || req.method === 'HEAD') && safeEqual(queryToken, token)) {
-      url.searchParams.delete('token');
-      res.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-      res.writeHead(303, { Location: url.pathname + (url.search || ''), 'Cache-Control': 'no-store' });
-      res.end();
-      return;
-    }
-    const presented = headerToken ?? cookieToken;
-    if (!presented || !safeEqual(presented, token)) {
-      return sendError(res, 401, 'invalid_input', 'Missing or wrong token: open the URL that `lenscribe serve` printed.');
-    }
-
-    if (rawPath.startsWith('/api/')) {
-      if (req.method !== 'POST') return sendError(res, 405, 'invalid_input', 'API calls are POST requests.');
-      const origin = req.headers.origin;
-      if (origin !== undefined && !allowedHosts().has(origin.replace(/^http:\/\//, '').toLowerCase())) {
-        return sendError(res, 403, 'invalid_input', 'Cross-origin API calls are refused.');
-      }
-      if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
-        return sendError(res, 415, 'invalid_input', 'API calls must send application/json.');
-      }
-      try {
-        let method: string;
-        try {
-          method = decodeURIComponent(rawPath.slice('/api/'.length));
-        } catch {
-          throw new ApiError('invalid_input', 'Malformed call name.');
-        }
-        const text = await readBody(req);
-        let input: unknown = undefined;
-        if (text.trim() !== '') {
-          try {
-            input = JSON.parse(text);
-          } catch {
-            throw new ApiError('invalid_input', 'Request body is not valid JSON.');
-          }
-        }
-        const reply = await replyTo(options.host, method, input);
-        return sendJson(res, reply.ok ? 200 : httpStatus[reply.error.code], reply);
-      } catch (err) {
-        const e = toApiError(err);
-        return sendJson(res, httpStatus[e.code], { ok: false, error: e.toBody() });
-      }
-    }
-
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'invalid_input', 'Method not allowed.');
-
-    if (rawPath === '/events') {
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.write('retry: 2000\n: connected\n\n');
-      sse.add(res);
-      req.on('close', () => sse.delete(res));
-      return;
-    }
-
-    try {
-      if (rawPath.startsWith('/media/') || rawPath.startsWith('/thumbs/')) {
-        const file = await resolveMedia(options.host, rawPath.slice(1));
-        return await sendFile(req, res, file, 'private, max-age=300');
-      }
-      const tail = rawPath === '/' || rawPath === '/index.html' ? 'index.html' : rawPath.slice(1);
-      const file = await resolveUrlPathInRoot(options.rendererDir, tail);
-      return await sendFile(req, res, file, tail === 'index.html' ? 'no-store' : 'private, max-age=3600');
-    } catch (err) {
-      if (err instanceof ConfinementError) {
-        return sendError(res, err.status, err.status === 404 ? 'not_found' : 'invalid_input', err.message);
-      }
-      const e = toApiError(err);
-      return sendError(res, httpStatus[e.code], e.code, e.message);
-    }
-  }
-
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => sendError(res, 500, 'internal', String((err as Error)?.message ?? err)));
+    handle(ctx, req, res).catch((err) => sendError(res, 500, 'internal', String((err as Error)?.message ?? err)));
   });
   server.on('clientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
  * columns follow the window width, captions under thumbnails can be toggled, and the keyboard
  * moves the selection (arrows, Page Up/Down, Home/End; Enter opens).
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { PhotoSummary } from '../../shared/api-contract.js';
 
@@ -27,7 +27,7 @@ export interface GridProps {
 }
 
 export function Grid(props: GridProps) {
-  const { count, get, ensure, showCaptions, selected, onSelect, onOpen } = props;
+  const { count, ensure, showCaptions, selected, onSelect, onOpen } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
 
@@ -71,19 +71,7 @@ export function Grid(props: GridProps) {
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight) / rowHeight));
-    const keys: Record<string, () => void> = {
-      ArrowRight: () => move(selected + 1),
-      ArrowLeft: () => move(selected - 1),
-      ArrowDown: () => move(selected + columns),
-      ArrowUp: () => move(selected - columns),
-      PageDown: () => move(selected + columns * pageRows),
-      PageUp: () => move(selected - columns * pageRows),
-      Home: () => move(0),
-      End: () => move(count - 1),
-      Enter: () => count > 0 && onOpen(Math.max(0, selected)),
-      ' ': () => count > 0 && onOpen(Math.max(0, selected)),
-    };
-    const action = keys[e.key];
+    const action = keyActions({ count, selected, columns, pageRows, move, open: onOpen })[e.key];
     if (action) {
       e.preventDefault();
       action();
@@ -103,41 +91,74 @@ export function Grid(props: GridProps) {
       data-testid="grid"
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
-        {items.map((row) => {
-          const cells: ReactNode[] = [];
-          for (let c = 0; c < columns; c++) {
-            const index = row.index * columns + c;
-            if (index >= count) break;
-            const photo = get(index);
-            cells.push(
-              <Cell
-                key={photo ? `p${photo.id}` : `i${index}`}
-                index={index}
-                photo={photo}
-                width={cellWidth}
-                showCaption={showCaptions}
-                selected={index === selected}
-                thumbUrl={props.thumbUrl}
-                photoUrl={props.photoUrl}
-                caption={photo && props.renderCaption ? props.renderCaption(index, photo) : undefined}
-                onClick={() => onSelect(index)}
-                onDoubleClick={() => onOpen(index)}
-              />,
-            );
-          }
-          return (
-            <div
-              key={row.key}
-              role="row"
-              aria-rowindex={row.index + 1}
-              className="grid-row"
-              style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}
-            >
-              {cells}
-            </div>
-          );
-        })}
+        {items.map((row) => (
+          <GridRow key={row.key} row={row} columns={columns} rowHeight={rowHeight} cellWidth={cellWidth} grid={props} />
+        ))}
       </div>
+    </div>
+  );
+}
+
+/** What each key does in the grid: move the selection, or open the selected photo. */
+function keyActions(g: {
+  count: number;
+  selected: number;
+  columns: number;
+  pageRows: number;
+  move(to: number): void;
+  open(index: number): void;
+}): Record<string, () => void> {
+  const { count, selected, columns, pageRows, move } = g;
+  const open = () => {
+    if (count > 0) g.open(Math.max(0, selected));
+  };
+  return {
+    ArrowRight: () => move(selected + 1),
+    ArrowLeft: () => move(selected - 1),
+    ArrowDown: () => move(selected + columns),
+    ArrowUp: () => move(selected - columns),
+    PageDown: () => move(selected + columns * pageRows),
+    PageUp: () => move(selected - columns * pageRows),
+    Home: () => move(0),
+    End: () => move(count - 1),
+    Enter: open,
+    ' ': open,
+  };
+}
+
+/** One virtual row of cells. */
+function GridRow(props: { row: VirtualItem; columns: number; rowHeight: number; cellWidth: number; grid: GridProps }) {
+  const { row, columns, rowHeight, cellWidth, grid } = props;
+  const { count, get, showCaptions, selected, onSelect, onOpen } = grid;
+  const cells: ReactNode[] = [];
+  for (let c = 0; c < columns; c++) {
+    const index = row.index * columns + c;
+    if (index >= count) break;
+    const photo = get(index);
+    cells.push(
+      <Cell
+        key={photo ? `p${photo.id}` : `i${index}`}
+        index={index}
+        photo={photo}
+        width={cellWidth}
+        showCaption={showCaptions}
+        selected={index === selected}
+        thumbUrl={grid.thumbUrl}
+        photoUrl={grid.photoUrl}
+        caption={photo && grid.renderCaption ? grid.renderCaption(index, photo) : undefined}
+        onClick={() => onSelect(index)}
+        onDoubleClick={() => onOpen(index)}
+      />,
+    );
+  }
+  return (
+    <div
+      role="row"
+      aria-rowindex={row.index + 1}
+      className="grid-row"
+      style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}
+    >
+      {cells}
     </div>
   );
 }

@@ -3,14 +3,14 @@
  * on one epoch axis, drawn with uPlot. Colours come from the theme's CSS variables, so the chart
  * follows light and dark; the data is updated in place as points arrive (no re-creation).
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { CurvePoint } from '../../shared/api-contract.js';
+import type { LossPoint } from '../../shared/api-contract.js';
 
 export interface LossChartProps {
-  train: CurvePoint[];
-  validation: CurvePoint[];
+  train: LossPoint[];
+  validation: LossPoint[];
   /** Epochs planned: the x axis spans them from the start, so the curve grows into it. */
   epochs: number;
   /** Changes when the theme changes, to re-read the colours. */
@@ -22,7 +22,7 @@ function cssVar(name: string, fallback: string): string {
 }
 
 /** uPlot wants one shared, sorted x array: merge both curves, null where a series has no point. */
-export function alignCurves(train: CurvePoint[], validation: CurvePoint[]): uPlot.AlignedData {
+export function alignCurves(train: LossPoint[], validation: LossPoint[]): uPlot.AlignedData {
   const tx = train.map((p) => p.epoch);
   const vx = validation.map((p) => p.epoch);
   if (train.length === 0 && validation.length === 0) return [[], [], []];
@@ -37,8 +37,12 @@ export function alignCurves(train: CurvePoint[], validation: CurvePoint[]): uPlo
 export function LossChart({ train, validation, epochs, theme }: LossChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  // What the chart shows now, for uPlot's callbacks (the range) and for a re-creation on a theme
+  // change; kept in a layout effect, which runs before the effects below.
   const latest = useRef({ train, validation, epochs });
-  latest.current = { train, validation, epochs };
+  useLayoutEffect(() => {
+    latest.current = { train, validation, epochs };
+  }, [train, validation, epochs]);
 
   // Create (again when the theme changes), sized to the container.
   useEffect(() => {

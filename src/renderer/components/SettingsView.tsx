@@ -7,6 +7,7 @@
 import { useState } from 'react';
 import type { ApiClient, MetadataExportResult, MetadataImportResult, Settings } from '../../shared/api-contract.js';
 import { plural } from '../format.js';
+import { ThemeSelect } from './ThemeSelect.js';
 
 export interface SettingsViewProps {
   client: ApiClient;
@@ -37,6 +38,67 @@ function exportLine(r: MetadataExportResult): string {
   if (r.failed) parts.push(`${r.failed} failed`);
   if (r.skipped) parts.push(`${r.skipped} without a caption to write`);
   return `${plural(r.photos, 'photo')}: ${parts.join(', ')}.`;
+}
+
+/** Where saved captions are also written, which ones, and whether embedded writes keep the file dates. */
+function MetadataChoices({ settings, onSettings }: { settings: Settings; onSettings(patch: Partial<Settings>): void }) {
+  return (
+    <>
+      <fieldset className="choice-list" aria-labelledby="metadata-heading" data-testid="metadata-write">
+        <legend className="small muted">When you write or change a caption, also save it:</legend>
+        {writeChoices.map((c) => (
+          <label key={c.value} className="choice">
+            <input
+              type="radio"
+              name="metadataWrite"
+              value={c.value}
+              checked={settings.metadataWrite === c.value}
+              onChange={() => onSettings({ metadataWrite: c.value })}
+            />
+            <span>
+              {c.label}
+              <span className="hint">{c.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <fieldset className="choice-list" disabled={settings.metadataWrite === 'off'}>
+        <legend className="small muted">Which captions:</legend>
+        <label className="choice">
+          <input
+            type="radio"
+            name="metadataOnly"
+            value="user"
+            checked={settings.metadataOnly === 'user'}
+            onChange={() => onSettings({ metadataOnly: 'user' })}
+          />
+          <span>Only the ones I wrote</span>
+        </label>
+        <label className="choice">
+          <input
+            type="radio"
+            name="metadataOnly"
+            value="all"
+            checked={settings.metadataOnly === 'all'}
+            onChange={() => onSettings({ metadataOnly: 'all' })}
+          />
+          <span>
+            Mine, and the model's where I wrote none
+            <span className="hint">A model caption never replaces a description you or another app wrote.</span>
+          </span>
+        </label>
+      </fieldset>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={settings.metadataKeepMtime}
+          disabled={settings.metadataWrite !== 'embedded'}
+          onChange={(e) => onSettings({ metadataKeepMtime: e.target.checked })}
+        />
+        <span>Keep the photo files' modification dates when writing inside them</span>
+      </label>
+    </>
+  );
 }
 
 export function SettingsView({ client, settings, onSettings, onError }: SettingsViewProps) {
@@ -77,73 +139,12 @@ export function SettingsView({ client, settings, onSettings, onError }: Settings
       <section className="teach-section">
         <h2>Appearance</h2>
         <label>
-          Theme{' '}
-          <select
-            value={settings.theme}
-            onChange={(e) => onSettings({ theme: e.target.value as Settings['theme'] })}
-            data-testid="settings-theme"
-          >
-            <option value="system">System</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
+          Theme <ThemeSelect theme={settings.theme} onSettings={onSettings} testId="settings-theme" />
         </label>
       </section>
       <section className="teach-section">
         <h2 id="metadata-heading">Captions that travel with your photos</h2>
-        <fieldset className="choice-list" aria-labelledby="metadata-heading" data-testid="metadata-write">
-          <legend className="small muted">When you write or change a caption, also save it:</legend>
-          {writeChoices.map((c) => (
-            <label key={c.value} className="choice">
-              <input
-                type="radio"
-                name="metadataWrite"
-                value={c.value}
-                checked={settings.metadataWrite === c.value}
-                onChange={() => onSettings({ metadataWrite: c.value })}
-              />
-              <span>
-                {c.label}
-                <span className="hint">{c.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="choice-list" disabled={settings.metadataWrite === 'off'}>
-          <legend className="small muted">Which captions:</legend>
-          <label className="choice">
-            <input
-              type="radio"
-              name="metadataOnly"
-              value="user"
-              checked={settings.metadataOnly === 'user'}
-              onChange={() => onSettings({ metadataOnly: 'user' })}
-            />
-            <span>Only the ones I wrote</span>
-          </label>
-          <label className="choice">
-            <input
-              type="radio"
-              name="metadataOnly"
-              value="all"
-              checked={settings.metadataOnly === 'all'}
-              onChange={() => onSettings({ metadataOnly: 'all' })}
-            />
-            <span>
-              Mine, and the model's where I wrote none
-              <span className="hint">A model caption never replaces a description you or another app wrote.</span>
-            </span>
-          </label>
-        </fieldset>
-        <label className="choice">
-          <input
-            type="checkbox"
-            checked={settings.metadataKeepMtime}
-            disabled={settings.metadataWrite !== 'embedded'}
-            onChange={(e) => onSettings({ metadataKeepMtime: e.target.checked })}
-          />
-          <span>Keep the photo files' modification dates when writing inside them</span>
-        </label>
+        <MetadataChoices settings={settings} onSettings={onSettings} />
         <div className="button-row">
           <button onClick={runImport} disabled={busy !== null} data-testid="metadata-import">
             {busy === 'import' ? 'Reading…' : 'Import descriptions from the photos'}

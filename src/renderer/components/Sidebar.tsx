@@ -1,8 +1,9 @@
 /** Library folders with counts and status, the add-folder control, jobs, and display settings. */
-import type { ApiClient, Folder, Job, Settings, TrainingRun } from '../../shared/api-contract.js';
+import type { ApiClient, Folder, Job, Settings, TeachRun } from '../../shared/api-contract.js';
 import { basename, plural } from '../format.js';
 import { AddFolder } from './AddFolder.js';
 import { JobsPanel } from './JobsPanel.js';
+import { ThemeSelect } from './ThemeSelect.js';
 
 const statusLabel: Record<Folder['status'], string> = {
   scanning: 'Scanning',
@@ -17,7 +18,7 @@ export type View = 'photos' | 'teach' | 'settings';
 export interface SidebarProps {
   view: View;
   onView(view: View): void;
-  trainingRun: TrainingRun | null;
+  teachRun: TeachRun | null;
   client: ApiClient;
   folders: Folder[];
   jobs: Job[];
@@ -31,44 +32,87 @@ export interface SidebarProps {
   onError(message: string): void;
 }
 
+/** The Teach tab's one-line state. */
+function teachStateLabel(run: TeachRun | null): string {
+  if (run?.state === 'running') return `learning… ${run.steps > 0 ? Math.round((run.step / run.steps) * 100) : 0} %`;
+  if (run?.state === 'ready') return 'a new version is ready';
+  if (run?.state === 'interrupted') return 'interrupted: resume or discard';
+  if (run?.state === 'idle' && run.message) return 'the last run failed';
+  return 'learn your words';
+}
+
+function ViewTabs({ view, onView, teachRun }: Pick<SidebarProps, 'view' | 'onView' | 'teachRun'>) {
+  return (
+    <ul className="view-list">
+      <li>
+        <button
+          className={`folder view-tab${view === 'teach' ? ' active' : ''}`}
+          onClick={() => onView('teach')}
+          aria-current={view === 'teach'}
+          data-testid="nav-teach"
+        >
+          <span className="folder-name">Teach</span>
+          <span className="folder-counts small muted" data-testid="nav-teach-state">
+            {teachStateLabel(teachRun)}
+          </span>
+        </button>
+      </li>
+      <li>
+        <button
+          className={`folder view-tab${view === 'settings' ? ' active' : ''}`}
+          onClick={() => onView('settings')}
+          aria-current={view === 'settings'}
+          data-testid="nav-settings"
+        >
+          <span className="folder-name">Settings</span>
+        </button>
+      </li>
+    </ul>
+  );
+}
+
+function FolderItem({ folder: f, p }: { folder: Folder; p: SidebarProps }) {
+  return (
+    <li className="folder-item">
+      <button
+        className={`folder${p.view === 'photos' && p.selected === f.id ? ' active' : ''}`}
+        onClick={() => p.onSelect(f.id)}
+        title={f.path}
+        aria-current={p.selected === f.id}
+        data-testid="folder"
+      >
+        <span className="folder-name">
+          {basename(f.path)} <span className={`status status-${f.status}`}>{statusLabel[f.status]}</span>
+        </span>
+        <span className="folder-counts small muted">
+          {plural(f.photoCount, 'photo')} · {f.captionedCount.toLocaleString()} captioned
+          {f.pendingCount > 0 && <> · {f.pendingCount.toLocaleString()} waiting</>}
+          {f.errorCount > 0 && <span className="error-text"> · {f.errorCount.toLocaleString()} failed</span>}
+        </span>
+      </button>
+      <div className="folder-actions">
+        <button className="icon-button" onClick={() => p.onRescan(f.id)} aria-label={`Rescan ${basename(f.path)}`} title="Rescan">
+          ⟳
+        </button>
+        <button
+          className="icon-button"
+          onClick={() => p.onRemove(f)}
+          aria-label={`Remove ${basename(f.path)} from the library`}
+          title="Remove from library"
+        >
+          ✕
+        </button>
+      </div>
+    </li>
+  );
+}
+
 export function Sidebar(p: SidebarProps) {
   const total = p.folders.reduce((n, f) => n + f.photoCount, 0);
   return (
     <nav className="sidebar" aria-label="Library">
       <div className="brand">Lenscribe</div>
-      <ul className="view-list">
-        <li>
-          <button
-            className={`folder view-tab${p.view === 'teach' ? ' active' : ''}`}
-            onClick={() => p.onView('teach')}
-            aria-current={p.view === 'teach'}
-            data-testid="nav-teach"
-          >
-            <span className="folder-name">Teach</span>
-            <span className="folder-counts small muted" data-testid="nav-teach-state">
-              {p.trainingRun?.state === 'running'
-                ? `learning… ${p.trainingRun.steps > 0 ? Math.round((p.trainingRun.step / p.trainingRun.steps) * 100) : 0} %`
-                : p.trainingRun?.state === 'ready'
-                  ? 'a new version is ready'
-                  : p.trainingRun?.state === 'interrupted'
-                    ? 'interrupted: resume or discard'
-                    : p.trainingRun?.state === 'idle' && p.trainingRun.message
-                      ? 'the last run failed'
-                      : 'learn your words'}
-            </span>
-          </button>
-        </li>
-        <li>
-          <button
-            className={`folder view-tab${p.view === 'settings' ? ' active' : ''}`}
-            onClick={() => p.onView('settings')}
-            aria-current={p.view === 'settings'}
-            data-testid="nav-settings"
-          >
-            <span className="folder-name">Settings</span>
-          </button>
-        </li>
-      </ul>
+      <ViewTabs view={p.view} onView={p.onView} teachRun={p.teachRun} />
       <ul className="folder-list" data-testid="folders">
         <li>
           <button
@@ -81,37 +125,7 @@ export function Sidebar(p: SidebarProps) {
           </button>
         </li>
         {p.folders.map((f) => (
-          <li key={f.id} className="folder-item">
-            <button
-              className={`folder${p.view === 'photos' && p.selected === f.id ? ' active' : ''}`}
-              onClick={() => p.onSelect(f.id)}
-              title={f.path}
-              aria-current={p.selected === f.id}
-              data-testid="folder"
-            >
-              <span className="folder-name">
-                {basename(f.path)} <span className={`status status-${f.status}`}>{statusLabel[f.status]}</span>
-              </span>
-              <span className="folder-counts small muted">
-                {plural(f.photoCount, 'photo')} · {f.captionedCount.toLocaleString()} captioned
-                {f.pendingCount > 0 && <> · {f.pendingCount.toLocaleString()} waiting</>}
-                {f.errorCount > 0 && <span className="error-text"> · {f.errorCount.toLocaleString()} failed</span>}
-              </span>
-            </button>
-            <div className="folder-actions">
-              <button className="icon-button" onClick={() => p.onRescan(f.id)} aria-label={`Rescan ${basename(f.path)}`} title="Rescan">
-                ⟳
-              </button>
-              <button
-                className="icon-button"
-                onClick={() => p.onRemove(f)}
-                aria-label={`Remove ${basename(f.path)} from the library`}
-                title="Remove from library"
-              >
-                ✕
-              </button>
-            </div>
-          </li>
+          <FolderItem key={f.id} folder={f} p={p} />
         ))}
       </ul>
       <div className="sidebar-add">
@@ -120,12 +134,7 @@ export function Sidebar(p: SidebarProps) {
       <JobsPanel client={p.client} jobs={p.jobs} onError={p.onError} />
       <div className="sidebar-footer">
         <label className="small">
-          Theme{' '}
-          <select value={p.settings.theme} onChange={(e) => p.onSettings({ theme: e.target.value as Settings['theme'] })}>
-            <option value="system">System</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
+          Theme <ThemeSelect theme={p.settings.theme} onSettings={p.onSettings} />
         </label>
       </div>
     </nav>

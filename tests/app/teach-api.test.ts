@@ -1,7 +1,7 @@
 /**
- * The contract's training calls over a real library and a real (small) caption model trained by
+ * The contract's teach calls over a real library and a real (small) caption model trained by
  * the project's own trainer (tests/library/model.ts): labels set through `captions.set`, then
- * `training.start` in the fine-tune worker with `training` events streaming, the before/after
+ * `teach.start` in the fine-tune worker with `teach` events streaming, the before/after
  * table, activate / rollback, cancel, and the conflicts the state machine refuses.
  * Independent of models/default; skipped when the Flickr8k dataset is absent.
  */
@@ -9,30 +9,30 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type ApiEvent, type PhotoPage, type TrainingRun, type TrainingStatus } from '../../src/shared/api-contract.js';
+import { ApiError, type ApiEvent, type PhotoPage, type TeachRun, type TeachOverview } from '../../src/shared/api-contract.js';
 import { openApiHost } from '../../src/main/api/host.js';
 import { flickrPhotos, FLICKR, testModelDir } from '../library/model.js';
 
 const modelDir = existsSync(join(FLICKR, 'captions.jsonl')) ? testModelDir() : null;
 let dir: string;
 let host: Awaited<ReturnType<typeof openApiHost>>;
-const runs: TrainingRun[] = [];
+const runs: TeachRun[] = [];
 const call = <T>(method: string, input: unknown = {}) => host.dispatch(method, input) as Promise<T>;
-const status = () => call<TrainingStatus>('training.status', { limit: 100 });
+const status = () => call<TeachOverview>('teach.status', { limit: 100 });
 
-async function untilState(state: TrainingRun['state'], timeout = 300_000): Promise<TrainingStatus> {
+async function untilState(state: TeachRun['state'], timeout = 300_000): Promise<TeachOverview> {
   const until = Date.now() + timeout;
   for (;;) {
     const s = await status();
     if (s.run.state === state) return s;
-    if (Date.now() > until) throw new Error(`training stayed ${s.run.state}: ${s.run.message}`);
+    if (Date.now() > until) throw new Error(`teaching stayed ${s.run.state}: ${s.run.message}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 beforeAll(async () => {
   if (!modelDir) return;
-  dir = mkdtempSync(join(tmpdir(), 'lenscribe-training-api-'));
+  dir = mkdtempSync(join(tmpdir(), 'lenscribe-teach-api-'));
   const photos = join(dir, 'photos');
   mkdirSync(photos);
   const rows = flickrPhotos(40, 500);
@@ -44,7 +44,7 @@ beforeAll(async () => {
     libraryOptions: { autoCaption: false, registerDefaultModel: false, importMetadata: false },
   });
   host.library.registerModel(modelDir, { activate: true });
-  host.onEvent((e: ApiEvent) => e.kind === 'training' && runs.push(e.run));
+  host.onEvent((e: ApiEvent) => e.kind === 'teach' && runs.push(e.run));
   await call('folders.add', { path: photos });
   const list = await call<PhotoPage>('photos.list', { limit: 100 });
   const byName = new Map(list.items.map((p) => [p.name, p.id]));
@@ -57,7 +57,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!modelDir)('training calls over a library', () => {
+describe.skipIf(!modelDir)('teach calls over a library', () => {
   it('reports the labeled set and its deterministic split', async () => {
     const s = await status();
     expect(s.labeledCount).toBe(12);
@@ -67,11 +67,11 @@ describe.skipIf(!modelDir)('training calls over a library', () => {
     expect(s.trainCount + s.validationCount).toBe(12);
     expect(s.run.state).toBe('idle');
     expect((await status()).labeled.map((p) => [p.id, p.validation])).toEqual(s.labeled.map((p) => [p.id, p.validation]));
-    expect((await call<TrainingStatus>('training.status', { limit: 2 })).labeled).toHaveLength(2);
+    expect((await call<TeachOverview>('teach.status', { limit: 2 })).labeled).toHaveLength(2);
   });
 
   it('refuses what the state does not allow, with a conflict', async () => {
-    for (const m of ['training.activate', 'models.rollback']) {
+    for (const m of ['teach.activate', 'models.rollback']) {
       const err = await call(m).catch((e) => e);
       expect(err).toBeInstanceOf(ApiError);
       expect((err as ApiError).code).toBe('conflict');
@@ -80,9 +80,9 @@ describe.skipIf(!modelDir)('training calls over a library', () => {
 
   it('trains in the worker, streaming progress, and ends with a version waiting for the user', { timeout: 600_000 }, async () => {
     const base = (await status()).activeModel;
-    const started = await call<TrainingRun>('training.start', { epochs: 3 });
+    const started = await call<TeachRun>('teach.start', { epochs: 3 });
     expect(started.state).toBe('running');
-    const twice = await call('training.start', {}).catch((e) => e);
+    const twice = await call('teach.start', {}).catch((e) => e);
     expect((twice as ApiError).code).toBe('conflict');
     const s = await untilState('ready');
     const steps = runs.filter((r) => r.state === 'running' && r.step > 0);
@@ -108,7 +108,7 @@ describe.skipIf(!modelDir)('training calls over a library', () => {
   it('activates the new version and rolls back to the base', { timeout: 120_000 }, async () => {
     const { result } = (await status()).run;
     const base = result!.baseModel;
-    const a = await call<{ model: { id: string }; jobId: number | null }>('training.activate');
+    const a = await call<{ model: { id: string }; jobId: number | null }>('teach.activate');
     expect(a.model.id).toBe(result!.versionId);
     expect(a.jobId).not.toBeNull();
     const s = await status();
@@ -123,8 +123,8 @@ describe.skipIf(!modelDir)('training calls over a library', () => {
   it('cancels a run: back to idle, no new version', { timeout: 300_000 }, async () => {
     const before = (await call<Array<{ id: string }>>('models.list')).map((m) => m.id);
     runs.length = 0;
-    await call('training.start', { epochs: 10 });
-    await call<TrainingRun>('training.cancel');
+    await call('teach.start', { epochs: 10 });
+    await call<TeachRun>('teach.cancel');
     const s = await untilState('idle');
     expect(s.run.message).toBeNull();
     expect((await call<Array<{ id: string }>>('models.list')).map((m) => m.id)).toEqual(before);

@@ -1,0 +1,183 @@
+/**
+ * `lenscribe teach [--library <dir>] [--epochs n] [--lr r] [--activate] [--resume | --discard] [--json]`
+ * (also `lenscribe finetune`, its former name): teach the active model the user's own captions
+ * (src/main/teach/teach-job.ts). Progress goes to stderr; `--activate` makes the new version
+ * active and runs the re-captioning of every photo without a user caption to the end; `--json`
+ * ends with one JSON line of the run's metrics.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../shared/errors.js';
+import type { Library } from '../../main/library/library.js';
+import { Teacher as TeachJob } from '../../main/teach/teach-job.js';
+import type { TeachProgress, TeachResult, TeachStatus } from '../../training/teach-types.js';
+import { addLibraryOption, bar, formatDuration, openLibraryFromCli, StatusLine } from '../ui.js';
+
+interface TeachCliOptions {
+  library?: string;
+  epochs?: string;
+  lr?: string;
+  seed?: string;
+  activate?: boolean;
+  resume?: boolean;
+  discard?: boolean;
+  json?: boolean;
+}
+
+type Recaptioned = { jobId: number | null; done: number; failed: number };
+
+function num(v: string | undefined, flag: string, min: number, max: number, int = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n)))
+    throw new UserError(`${flag} must be ${int ? 'an integer' : 'a number'} in [${min}, ${max}]; got "${v}"`);
+  return n;
+}
+
+/** Refuses to start over a run going on elsewhere, or over an interrupted one without --resume. */
+function checkCanStart(st: TeachStatus, opts: TeachCliOptions, status: StatusLine): void {
+  if (st.teach.state === 'running') throw new UserError(`a teach run (${st.teach.runId}) is running in another process`);
+  if (st.teach.state === 'interrupted' && !opts.resume) {
+    throw new UserError(
+      `an interrupted teach run (${st.teach.runId}, ${st.teach.epochsDone} epochs done) is waiting: run with --resume to continue it or --discard to drop it`,
+    );
+  }
+  if (st.teach.state === 'ready')
+    status.log(`lenscribe: the earlier version ${st.teach.result.modelId} was never activated; it stays in the model list`);
+}
+
+function showProgress(status: StatusLine, p: TeachProgress): void {
+  if (p.phase === 'train' || p.phase === 'validate') {
+    const frac = p.totalSteps ? p.step / p.totalSteps : 0;
+    status.update(
+      `epoch ${p.epoch + 1}/${p.epochs} ${bar(frac)} loss ${p.epochLoss?.toFixed(3) ?? '?'}${p.validationLoss !== null ? ` val ${p.validationLoss.toFixed(3)}` : ''} ETA ${formatDuration(p.etaSeconds ?? NaN)}`,
+    );
+  } else status.update(p.message ?? p.phase, true);
+}
+
+/** Waits for the run; Ctrl-C cancels it after the batch in flight (no model is written). */
+async function waitForRun(job: TeachJob, status: StatusLine): Promise<TeachResult> {
+  const onSigint = () => {
+    status.log('lenscribe: cancelling after this batch; no model is written');
+    job.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await job.wait();
+  } finally {
+    process.off('SIGINT', onSigint);
+    status.done();
+  }
+}
+
+function printResult(result: TeachResult): void {
+  const m = result.metrics;
+  process.stdout.write(
+    `new model ${result.modelId} (${result.epochsRun} epochs, best ${result.bestEpoch + 1}, ${result.stopReason}, ${formatDuration(result.seconds)})\n` +
+      (result.newWords.length
+        ? `new words: ${result.newWords.map((w) => `${w.word}${w.anchors[0] ? ` (like "${w.anchors[0].word}")` : ''}`).join(', ')}\n`
+        : '') +
+      `your validation photos (${m.user.after.images}): loss ${m.user.before.loss} -> ${m.user.after.loss}, BLEU-4 ${m.user.before.bleu4} -> ${m.user.after.bleu4}, CIDEr-D ${m.user.before.cider} -> ${m.user.after.cider}\n` +
+      (m.base
+        ? `base validation (${m.base.after.images}): CIDEr-D ${m.base.before.cider} -> ${m.base.after.cider} (${((m.baseCiderChange ?? 0) * 100).toFixed(1)} %, ${((m.baseCiderChangeRenamed ?? 0) * 100).toFixed(1)} % reading new words as the old ones)\n`
+        : 'no replay set: forgetting not measured\n'),
+  );
+  for (const v of result.validationCaptions)
+    process.stdout.write(`  ${v.path}\n    yours:  ${v.reference}\n    before: ${v.before}\n    after:  ${v.after}\n`);
+}
+
+/** Activates the new version and runs its re-captioning job to the end (exit 2 if it stops early). */
+async function activateAndRecaption(job: TeachJob, lib: Library, modelId: string, status: StatusLine): Promise<Recaptioned> {
+  const { jobId } = job.activate(modelId);
+  if (jobId === null) return { jobId: null, done: 0, failed: 0 };
+  lib.on('job', (j) => {
+    if (j.id === jobId) status.update(`re-captioning ${bar(j.total ? (j.done + j.failed) / j.total : 0)} ${j.done + j.failed}/${j.total}`);
+  });
+  const recaption = await lib.waitForJob(jobId);
+  status.done();
+  if (recaption.status !== 'done')
+    throw new UserError(
+      `re-captioning ${recaption.status}${recaption.message ? `: ${recaption.message}` : ''}; it resumes with the next captioning run`,
+      2,
+    );
+  return { jobId, done: recaption.done, failed: recaption.failed };
+}
+
+function resultJson(result: TeachResult, activated: boolean, recaptioned: Recaptioned | null): string {
+  const m = result.metrics;
+  return JSON.stringify({
+    model: result.modelId,
+    base: result.baseModelId,
+    train_photos: result.trainPhotos,
+    validation_photos: result.validationPhotos,
+    replay_captions: result.replayCaptions,
+    new_words: result.newWords.map((w) => w.word),
+    epochs: result.epochsRun,
+    best_epoch: result.bestEpoch + 1,
+    stop: result.stopReason,
+    seconds: result.seconds,
+    user_loss_before: m.user.before.loss,
+    user_loss_after: m.user.after.loss,
+    user_bleu4_before: m.user.before.bleu4,
+    user_bleu4_after: m.user.after.bleu4,
+    user_cider_before: m.user.before.cider,
+    user_cider_after: m.user.after.cider,
+    base_cider_before: m.base?.before.cider ?? null,
+    base_cider_after: m.base?.after.cider ?? null,
+    base_cider_change: m.baseCiderChange,
+    base_cider_change_renamed: m.baseCiderChangeRenamed,
+    activated,
+    recaptioned: recaptioned?.done ?? null,
+  });
+}
+
+export async function runTeach(opts: TeachCliOptions): Promise<void> {
+  const epochs = num(opts.epochs, '--epochs', 1, 200, true);
+  const learningRate = num(opts.lr, '--lr', 1e-7, 1);
+  const seed = num(opts.seed, '--seed', 0, 2 ** 31, true);
+  if (opts.resume && opts.discard) throw new UserError('--resume and --discard exclude each other');
+  const lib = openLibraryFromCli(opts, { autoCaption: false });
+  const job = new TeachJob(lib);
+  const status = new StatusLine();
+  try {
+    const st = job.status();
+    if (opts.discard) {
+      const r = job.discard();
+      process.stdout.write(r.discarded ? `discarded ${r.discarded}\n` : 'nothing to discard\n');
+      return;
+    }
+    checkCanStart(st, opts, status);
+    const { runId } = st.teach.state === 'interrupted' ? job.resume() : job.start({ epochs, learningRate, seed });
+    if (st.teach.state !== 'interrupted')
+      status.log(`teaching ${st.trainCount} photos (${st.validationCount} held back for validation) to ${st.activeModelId} -> ${runId}`);
+    job.on('progress', (p) => showProgress(status, p));
+    const result = await waitForRun(job, status);
+    if (!opts.json) printResult(result);
+    let recaptioned: Recaptioned | null = null;
+    if (opts.activate) {
+      recaptioned = await activateAndRecaption(job, lib, result.modelId, status);
+      if (!opts.json) process.stdout.write(`activated ${result.modelId}; re-captioned ${recaptioned.done} photos\n`);
+    }
+    if (opts.json) process.stdout.write(`${resultJson(result, !!opts.activate, recaptioned)}\n`);
+  } finally {
+    await job.close();
+    await lib.close();
+  }
+}
+
+export function registerTeach(program: Command): void {
+  addLibraryOption(
+    program
+      .command('teach')
+      .alias('finetune')
+      .description(
+        'teach the active caption model your own captions (photos you captioned or imported with `lenscribe label`); `lenscribe finetune` is an alias',
+      )
+      .option('--epochs <n>', 'maximum epochs (early stopping on your held-back photos)')
+      .option('--lr <rate>', 'Adam learning rate (default 1e-3)')
+      .option('--seed <n>', 'random seed (batch order, dropout, replay sample)')
+      .option('--activate', 'activate the new version and re-caption every photo without your own caption before exiting')
+      .option('--resume', 'continue an interrupted run from its last epoch')
+      .option('--discard', 'drop an interrupted run (or a version never activated)')
+      .option('--json', "end with one JSON line of the run's metrics"),
+  ).action(runTeach);
+}
