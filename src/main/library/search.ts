@@ -3,6 +3,7 @@
  * more than file names), optional folder and date filters, highlighted snippets, and query
  * expansion whose extra matches always rank below the exact ones.
  */
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-values.js';
 import { UserError } from '../../shared/errors.js';
 import type { DB } from './db.js';
 import type { WordNeighbours } from './expansion.js';
@@ -52,8 +53,6 @@ export interface RawSearchResult {
   expandedExpression: string | null;
 }
 
-export const SNIPPET_OPEN = '\u0002';
-export const SNIPPET_CLOSE = '\u0003';
 const BM25 = 'bm25(photos_fts, 1.0, 0.4)';
 /** Totals above this are reported as this (see countSql). */
 export const COUNT_CAP = 1000;

@@ -6,6 +6,7 @@
  * (src/main/library/metadata-ledger.ts): it tells an edit in Lenscribe from another program's.
  */
 import { dirname } from 'node:path';
+import type { MetadataExportCounts, MetadataImportCounts } from '../../shared/api-contract.js';
 import type { MetadataLedger } from '../library/metadata-ledger.js';
 import { whyNotADescription } from './boilerplate.js';
 import { readDescriptions } from './read.js';
@@ -64,13 +65,7 @@ export interface ImportItem {
   problems: string[];
 }
 
-export interface ImportSummary {
-  photos: number;
-  imported: number;
-  /** Photos whose description was already the newest user caption. */
-  unchanged: number;
-  /** Photos with at least one problem (unreadable sidecar, corrupt photo…). */
-  withProblems: number;
+export interface ImportSummary extends MetadataImportCounts {
   items: ImportItem[];
 }
 
@@ -169,15 +164,7 @@ export interface ExportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface ExportSummary {
-  photos: number;
-  written: number;
-  unchanged: number;
-  keptTheirs: number;
-  conflicts: number;
-  failed: number;
-  /** Photos with nothing to export under `only`. */
-  skipped: number;
+export interface ExportSummary extends MetadataExportCounts {
   /** Every outcome other than written/unchanged, and every one with a notice. */
   items: WriteOutcome[];
 }

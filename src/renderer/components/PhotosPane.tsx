@@ -1,0 +1,101 @@
+/** The photos view: toolbar, notices, the search summary and the grid (or what stands in for it). */
+import type { ReactNode, RefObject } from 'react';
+import type { ApiClient, Folder, LibraryInfo, SearchHit, Settings } from '../../shared/api-contract.js';
+import { focusGrid } from '../focus.js';
+import { snippetRuns } from '../format.js';
+import type { PhotoBrowser } from '../usePhotoBrowser.js';
+import type { Paged } from '../usePaged.js';
+import type { SearchMeta } from '../usePhotoLists.js';
+import { FirstRun } from './FirstRun.js';
+import { Grid } from './Grid.js';
+import { NoMatches } from './NoMatches.js';
+import { SearchSummary } from './SearchSummary.js';
+import { Toolbar } from './Toolbar.js';
+
+interface PhotosPaneProps {
+  client: ApiClient;
+  browser: PhotoBrowser;
+  folders: Folder[] | null;
+  info: LibraryInfo | null;
+  settings: Settings;
+  onSettings(patch: Partial<Settings>): void;
+  query: string;
+  onQuery(query: string): void;
+  onAdd(path: string): Promise<void>;
+}
+
+/** Search hits show their snippet, matched words marked. */
+function snippetRenderer(search: Paged<SearchHit, SearchMeta>): (i: number) => ReactNode {
+  return (i: number) => {
+    const hit = search.get(i);
+    if (!hit) return null;
+    return (
+      <span className={hit.viaSimilar ? 'via-similar' : undefined}>
+        {snippetRuns(hit.snippet).map((r, k) => (r.match ? <mark key={k}>{r.text}</mark> : <span key={k}>{r.text}</span>))}
+      </span>
+    );
+  };
+}
+
+export function PhotosPane({
+  gridWrapRef,
+  searchInputRef,
+  ...p
+}: PhotosPaneProps & { gridWrapRef: RefObject<HTMLDivElement | null>; searchInputRef: RefObject<HTMLInputElement | null> }) {
+  const { inSearch, searching, lists } = p.browser;
+  const modelMissing = p.info !== null && p.info.activeModel === null;
+  const { photos, search } = lists;
+  const empty = p.folders !== null && p.folders.length === 0;
+  const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
+  const grid = (
+    <Grid
+      count={count}
+      get={(i) => (inSearch ? search.get(i)?.photo : photos.get(i))}
+      ensure={(s, e) => (inSearch ? search.ensure(s, e) : photos.ensure(s, e))}
+      thumbUrl={p.client.thumbUrl}
+      photoUrl={p.client.photoUrl}
+      showCaptions={p.settings.captionsUnderThumbnails}
+      selected={p.browser.selected}
+      onSelect={p.browser.setSelected}
+      onOpen={p.browser.setOpenIndex}
+      renderCaption={inSearch ? snippetRenderer(search) : undefined}
+      label={inSearch ? 'Search results' : 'Photos'}
+    />
+  );
+  return (
+    <main className="main">
+      <Toolbar
+        inputRef={searchInputRef}
+        query={p.query}
+        onQuery={p.onQuery}
+        onLeaveSearch={() => focusGrid(gridWrapRef)}
+        settings={p.settings}
+        onSettings={p.onSettings}
+      />
+      {modelMissing && (
+        <div className="notice" role="status">
+          No caption model is installed, so photos are listed but not captioned yet.
+        </div>
+      )}
+      {inSearch && search.meta && !searching && <SearchSummary total={search.total ?? 0} meta={search.meta} />}
+      <div className="grid-wrap" ref={gridWrapRef}>
+        {empty ? (
+          <FirstRun client={p.client} onAdd={p.onAdd} />
+        ) : inSearch && search.meta && search.total === 0 && !searching ? (
+          <NoMatches
+            query={search.meta.query}
+            similarWords={p.settings.searchSimilarWords}
+            nothingCaptioned={photos.total === 0 || !!p.folders?.every((f) => f.captionedCount === 0)}
+          />
+        ) : !inSearch && photos.total === 0 ? (
+          <div className="empty">
+            <h2>No photos here yet</h2>
+            <p className="muted">Photos appear as the folder is scanned.</p>
+          </div>
+        ) : (
+          grid
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,28 @@
+/** The photos of the selected folder (or all), and the search results, each paged in as the grid scrolls. */
+import type { ApiClient, PhotoSummary, SearchHit, SearchResult } from '../shared/api-contract.js';
+import { usePaged } from './usePaged.js';
+
+const PHOTO_PAGE = 300;
+const SEARCH_PAGE = 100;
+
+/** What a search's pages carry besides hits: the query as run and the words it expanded to. */
+export type SearchMeta = Pick<SearchResult, 'query' | 'expanded'>;
+
+export function usePhotoLists(client: ApiClient, folderId: number | null, debounced: string, similarWords: boolean, refresh: number) {
+  const photos = usePaged<PhotoSummary>(
+    `folder:${folderId ?? 'all'}`,
+    (offset, limit) => client.call('photos.list', { folderId: folderId ?? undefined, offset, limit }),
+    PHOTO_PAGE,
+    refresh,
+  );
+  const search = usePaged<SearchHit, SearchMeta>(
+    debounced ? JSON.stringify([debounced, folderId, similarWords]) : null,
+    async (offset, limit) => {
+      const r = await client.call('search', { query: debounced, folderId: folderId ?? undefined, similarWords, offset, limit });
+      return { total: Math.max(r.total, offset + r.hits.length), items: r.hits, meta: { query: r.query, expanded: r.expanded } };
+    },
+    SEARCH_PAGE,
+    refresh,
+  );
+  return { photos, search };
+}
