@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { onnxRuntime } from '../model/onnx-runtime.js';
 import onnxProto from 'onnx-proto';
 import { activationTensors, type ActivationRanges } from './quantize.js';
 
@@ -52,6 +52,7 @@ export async function measureRanges(floatModel: Uint8Array, calib: CalibrationPi
   for (const t of tensors)
     if (!declared.has(t)) graph.output!.push({ name: t, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
   // 'basic' keeps every intermediate tensor (fusions would remove some of them).
+  const ort = onnxRuntime();
   const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'basic' });
   const per = calib.size * calib.size * 3;
   const min = new Map(tensors.map((t) => [t, Infinity]));

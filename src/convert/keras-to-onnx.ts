@@ -12,7 +12,8 @@
  *  - The input is raw 0–255 uint8 NHWC; the cast, scaling and NCHW transpose are in the graph.
  */
 import type { KerasLayer, KerasModel } from './keras-source.js';
-import { OnnxGraph, clipRelu, pixelsInput } from './onnx-graph.js';
+import { OnnxGraph } from '../model/onnx-graph.js';
+import { clipRelu, pixelsInput, type EncoderGraphOptions } from './encoder-graph.js';
 
 /** What one graph output exposes. */
 export interface OutputSpec {
@@ -24,13 +25,9 @@ export interface OutputSpec {
   kind: 'pooled' | 'grid' | 'raw';
 }
 
-export interface ConvertOptions {
+/** `scaling` is the Keras-side preprocessing. */
+export interface ConvertOptions extends EncoderGraphOptions {
   outputs: OutputSpec[];
-  /** Keras-side preprocessing: x / divide − subtract, from raw 0–255. */
-  scaling: { divide: number; subtract: number };
-  graphName: string;
-  docString: string;
-  metadata: Record<string, string>;
 }
 
 export interface ConvertedModel {
@@ -49,6 +46,20 @@ interface Tensor {
   pad?: [number, number, number, number];
 }
 
+/** What converting one layer needs besides its inputs. */
+interface LayerContext {
+  g: OnnxGraph;
+  weight: WeightGet;
+  /** Per layer, the layers that read its output (only those the outputs need). */
+  consumers: Map<string, string[]>;
+  byName: Map<string, KerasLayer>;
+  /** Layers whose activation is a graph output (a BatchNormalization after one is not folded). */
+  exposed: Set<string>;
+  /** BatchNormalization layers already folded into the convolution before them. */
+  folded: Set<string>;
+  scaling: ConvertOptions['scaling'];
+}
+
 export function convertKeras(model: KerasModel, opts: ConvertOptions): ConvertedModel {
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const needed = neededLayers(
@@ -65,142 +76,160 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
   const g = new OnnxGraph();
   g.reserve(opts.outputs.map((o) => o.name));
   const tensors = new Map<string, Tensor>();
-  const folded = new Set<string>();
-  let inputSize: [number, number] = [0, 0];
-
   const weight = (layer: string, key: string) => {
     const w = model.weights.get(`${layer}/${key}`);
     if (!w) throw new Error(`missing weight ${layer}/${key}`);
     return w;
   };
+  const ctx: LayerContext = { g, weight, consumers, byName, exposed, folded: new Set<string>(), scaling: opts.scaling };
+  let inputSize: [number, number] = [0, 0];
 
   for (const layer of model.layers) {
     if (!needed.has(layer.name)) continue;
-    const c = layer.config;
     const ins = inboundNames(layer).map((n) => {
       const t = tensors.get(n);
       if (!t) throw new Error(`layer ${layer.name}: input ${n} not converted yet`);
       return t;
     });
-    const x = ins[0];
-    let out: Tensor;
-    switch (layer.class_name) {
-      case 'InputLayer': {
-        const shape = c.batch_input_shape as [null, number, number, number];
-        inputSize = [shape[1], shape[2]];
-        if (shape[3] !== 3) throw new Error(`${layer.name}: expects RGB input, got ${shape[3]} channels`);
-        out = { name: pixelsInput(g, inputSize, opts.scaling), dims: [shape[3], shape[1], shape[2]] };
-        break;
-      }
-      case 'ZeroPadding2D': {
-        const [[t, b], [l, r]] = zeroPadding(c.padding);
-        const prev = x.pad ?? [0, 0, 0, 0];
-        out = { name: x.name, dims: x.dims, pad: [prev[0] + t, prev[1] + l, prev[2] + b, prev[3] + r] };
-        break;
-      }
-      case 'Conv2D':
-      case 'DepthwiseConv2D': {
-        out = convolution(g, layer, x, consumers, byName, exposed, folded, weight);
-        break;
-      }
-      case 'BatchNormalization': {
-        if (folded.has(layer.name)) {
-          out = x;
-          break;
-        }
-        const t = materialize(g, x);
-        const [scale, shift] = bnAffine(layer, weight, x.dims[0]);
-        const shape = [x.dims[0], 1, 1];
-        const mul = g.node('Mul', [t.name, g.constant(`${layer.name}_scale`, Float32Array.from(scale), shape)], `${layer.name}_mul`);
-        out = { name: g.node('Add', [mul, g.constant(`${layer.name}_shift`, Float32Array.from(shift), shape)], layer.name), dims: x.dims };
-        break;
-      }
-      case 'ReLU': {
-        const t = materialize(g, x);
-        const max = c.max_value as number | null;
-        if ((c.negative_slope as number) || (c.threshold as number)) throw new Error(`${layer.name}: leaky/thresholded ReLU not supported`);
-        out = { name: activation(g, t.name, max == null ? 'relu' : 'relu6', layer.name, max ?? undefined), dims: x.dims };
-        break;
-      }
-      case 'Activation': {
-        out = { name: activation(g, materialize(g, x).name, c.activation as string, layer.name), dims: x.dims };
-        break;
-      }
-      case 'Add': {
-        const ts = ins.map((t) => materialize(g, t));
-        let acc = ts[0].name;
-        for (let i = 1; i < ts.length; i++) acc = g.node('Add', [acc, ts[i].name], layer.name);
-        out = { name: acc, dims: x.dims };
-        break;
-      }
-      case 'Concatenate': {
-        const axis = c.axis as number;
-        if (axis !== 3 && axis !== -1) throw new Error(`${layer.name}: concat axis ${axis} not supported`);
-        const ts = ins.map((t) => materialize(g, t));
-        const channels = ts.reduce((s, t) => s + t.dims[0], 0);
-        out = {
-          name: g.node(
-            'Concat',
-            ts.map((t) => t.name),
-            layer.name,
-            { axis: 1 },
-          ),
-          dims: [channels, x.dims[1], x.dims[2]],
-        };
-        break;
-      }
-      case 'MaxPooling2D':
-      case 'AveragePooling2D': {
-        const t = materialize(g, x);
-        const [kh, kw] = c.pool_size as number[];
-        const [sh, sw] = (c.strides as number[] | null) ?? [kh, kw];
-        const [pads, oh, ow] = spatialPads(c.padding as string, t.dims[1], t.dims[2], kh, kw, sh, sw, [1, 1]);
-        const attrs: Record<string, number | number[]> = { kernel_shape: [kh, kw], strides: [sh, sw], pads };
-        if (layer.class_name === 'AveragePooling2D') attrs.count_include_pad = 0;
-        const op = layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
-        out = { name: g.node(op, [t.name], layer.name, attrs), dims: [t.dims[0], oh, ow] };
-        break;
-      }
-      case 'GlobalAveragePooling2D': {
-        const t = materialize(g, x);
-        const pooled = g.node('GlobalAveragePool', [t.name], `${layer.name}_gap`);
-        out = { name: g.node('Flatten', [pooled], layer.name, { axis: 1 }), dims: [t.dims[0]] };
-        break;
-      }
-      case 'Flatten': {
-        const t = materialize(g, x);
-        // Keras flattens channels_last: go to NHWC first so the element order matches.
-        const nhwc =
-          t.dims.length === 3 && (t.dims[1] > 1 || t.dims[2] > 1)
-            ? g.node('Transpose', [t.name], `${layer.name}_nhwc`, { perm: [0, 2, 3, 1] })
-            : t.name;
-        out = { name: g.node('Flatten', [nhwc], layer.name, { axis: 1 }), dims: [t.dims.reduce((a, b) => a * b, 1)] };
-        break;
-      }
-      case 'Dense': {
-        const kernel = weight(layer.name, 'kernel');
-        const [inDim, units] = kernel.shape;
-        if (x.dims.length !== 1 || x.dims[0] !== inDim) throw new Error(`${layer.name}: expects ${inDim} inputs, got ${x.dims}`);
-        const bias = c.use_bias ? weight(layer.name, 'bias').data : new Float32Array(units);
-        const y = g.node(
-          'Gemm',
-          [x.name, g.constant(`${layer.name}_W`, kernel.data, [inDim, units]), g.constant(`${layer.name}_b`, bias, [units])],
-          `${layer.name}_linear`,
-        );
-        out = { name: activation(g, y, c.activation as string, layer.name), dims: [units] };
-        break;
-      }
-      case 'Dropout':
-        out = x;
-        break;
-      default:
-        throw new Error(`layer ${layer.name}: ${layer.class_name} not supported`);
+    if (layer.class_name === 'InputLayer') {
+      const shape = layer.config.batch_input_shape as [null, number, number, number];
+      inputSize = [shape[1], shape[2]];
     }
-    tensors.set(layer.name, out);
+    tensors.set(layer.name, convertLayer(ctx, layer, ins));
   }
 
+  const outputDims = declareOutputs(g, opts.outputs, tensors);
+  const bytes = g.encode({
+    producer: 'lenscribe-keras2onnx',
+    version: '1',
+    docString: opts.docString,
+    graphName: opts.graphName,
+    metadata: opts.metadata,
+  });
+  return { bytes, inputSize, outputDims, layerCount: needed.size };
+}
+
+/** One Keras layer as ONNX nodes; `ins` are its inputs (the first is `x`). */
+function convertLayer(ctx: LayerContext, layer: KerasLayer, ins: Tensor[]): Tensor {
+  const { g } = ctx;
+  const c = layer.config;
+  const x = ins[0];
+  switch (layer.class_name) {
+    case 'InputLayer': {
+      const shape = c.batch_input_shape as [null, number, number, number];
+      if (shape[3] !== 3) throw new Error(`${layer.name}: expects RGB input, got ${shape[3]} channels`);
+      return { name: pixelsInput(g, [shape[1], shape[2]], ctx.scaling), dims: [shape[3], shape[1], shape[2]] };
+    }
+    case 'ZeroPadding2D': {
+      const [[t, b], [l, r]] = zeroPadding(c.padding);
+      const prev = x.pad ?? [0, 0, 0, 0];
+      return { name: x.name, dims: x.dims, pad: [prev[0] + t, prev[1] + l, prev[2] + b, prev[3] + r] };
+    }
+    case 'Conv2D':
+    case 'DepthwiseConv2D':
+      return convolution(g, layer, x, ctx.consumers, ctx.byName, ctx.exposed, ctx.folded, ctx.weight);
+    case 'BatchNormalization':
+      return ctx.folded.has(layer.name) ? x : batchNormalization(ctx, layer, x);
+    case 'ReLU': {
+      const t = materialize(g, x);
+      const max = c.max_value as number | null;
+      if ((c.negative_slope as number) || (c.threshold as number)) throw new Error(`${layer.name}: leaky/thresholded ReLU not supported`);
+      return { name: activation(g, t.name, max == null ? 'relu' : 'relu6', layer.name, max ?? undefined), dims: x.dims };
+    }
+    case 'Activation':
+      return { name: activation(g, materialize(g, x).name, c.activation as string, layer.name), dims: x.dims };
+    case 'Add': {
+      const ts = ins.map((t) => materialize(g, t));
+      let acc = ts[0].name;
+      for (let i = 1; i < ts.length; i++) acc = g.node('Add', [acc, ts[i].name], layer.name);
+      return { name: acc, dims: x.dims };
+    }
+    case 'Concatenate':
+      return concatenate(g, layer, ins);
+    case 'MaxPooling2D':
+    case 'AveragePooling2D':
+      return pooling(g, layer, x);
+    case 'GlobalAveragePooling2D': {
+      const t = materialize(g, x);
+      const pooled = g.node('GlobalAveragePool', [t.name], `${layer.name}_gap`);
+      return { name: g.node('Flatten', [pooled], layer.name, { axis: 1 }), dims: [t.dims[0]] };
+    }
+    case 'Flatten':
+      return flatten(g, layer, x);
+    case 'Dense':
+      return dense(ctx, layer, x);
+    case 'Dropout':
+      return x;
+    default:
+      throw new Error(`layer ${layer.name}: ${layer.class_name} not supported`);
+  }
+}
+
+/** A BatchNormalization not folded into a convolution: x·scale + shift per channel. */
+function batchNormalization({ g, weight }: LayerContext, layer: KerasLayer, x: Tensor): Tensor {
+  const t = materialize(g, x);
+  const [scale, shift] = bnAffine(layer, weight, x.dims[0]);
+  const shape = [x.dims[0], 1, 1];
+  const mul = g.node('Mul', [t.name, g.constant(`${layer.name}_scale`, Float32Array.from(scale), shape)], `${layer.name}_mul`);
+  return { name: g.node('Add', [mul, g.constant(`${layer.name}_shift`, Float32Array.from(shift), shape)], layer.name), dims: x.dims };
+}
+
+function concatenate(g: OnnxGraph, layer: KerasLayer, ins: Tensor[]): Tensor {
+  const axis = layer.config.axis as number;
+  if (axis !== 3 && axis !== -1) throw new Error(`${layer.name}: concat axis ${axis} not supported`);
+  const ts = ins.map((t) => materialize(g, t));
+  const channels = ts.reduce((s, t) => s + t.dims[0], 0);
+  return {
+    name: g.node(
+      'Concat',
+      ts.map((t) => t.name),
+      layer.name,
+      { axis: 1 },
+    ),
+    dims: [channels, ins[0].dims[1], ins[0].dims[2]],
+  };
+}
+
+function pooling(g: OnnxGraph, layer: KerasLayer, x: Tensor): Tensor {
+  const c = layer.config;
+  const t = materialize(g, x);
+  const [kh, kw] = c.pool_size as number[];
+  const [sh, sw] = (c.strides as number[] | null) ?? [kh, kw];
+  const [pads, oh, ow] = spatialPads(c.padding as string, t.dims[1], t.dims[2], kh, kw, sh, sw, [1, 1]);
+  const attrs: Record<string, number | number[]> = { kernel_shape: [kh, kw], strides: [sh, sw], pads };
+  if (layer.class_name === 'AveragePooling2D') attrs.count_include_pad = 0;
+  const op = layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
+  return { name: g.node(op, [t.name], layer.name, attrs), dims: [t.dims[0], oh, ow] };
+}
+
+function flatten(g: OnnxGraph, layer: KerasLayer, x: Tensor): Tensor {
+  const t = materialize(g, x);
+  // Keras flattens channels_last: go to NHWC first so the element order matches.
+  const nhwc =
+    t.dims.length === 3 && (t.dims[1] > 1 || t.dims[2] > 1)
+      ? g.node('Transpose', [t.name], `${layer.name}_nhwc`, { perm: [0, 2, 3, 1] })
+      : t.name;
+  return { name: g.node('Flatten', [nhwc], layer.name, { axis: 1 }), dims: [t.dims.reduce((a, b) => a * b, 1)] };
+}
+
+function dense({ g, weight }: LayerContext, layer: KerasLayer, x: Tensor): Tensor {
+  const c = layer.config;
+  const kernel = weight(layer.name, 'kernel');
+  const [inDim, units] = kernel.shape;
+  if (x.dims.length !== 1 || x.dims[0] !== inDim) throw new Error(`${layer.name}: expects ${inDim} inputs, got ${x.dims}`);
+  const bias = c.use_bias ? weight(layer.name, 'bias').data : new Float32Array(units);
+  const y = g.node(
+    'Gemm',
+    [x.name, g.constant(`${layer.name}_W`, kernel.data, [inDim, units]), g.constant(`${layer.name}_b`, bias, [units])],
+    `${layer.name}_linear`,
+  );
+  return { name: activation(g, y, c.activation as string, layer.name), dims: [units] };
+}
+
+/** Declares the graph outputs (pooled, grid or raw) and returns their dims without the batch dimension. */
+function declareOutputs(g: OnnxGraph, outputs: OutputSpec[], tensors: Map<string, Tensor>): Record<string, number[]> {
   const outputDims: Record<string, number[]> = {};
-  for (const o of opts.outputs) {
+  for (const o of outputs) {
     const t = materialize(g, tensors.get(o.layer)!);
     if (o.kind === 'pooled') {
       if (t.dims.length !== 3) throw new Error(`output ${o.name}: ${o.layer} is not a feature map`);
@@ -216,15 +245,7 @@ export function convertKeras(model: KerasModel, opts: ConvertOptions): Converted
       outputDims[o.name] = t.dims;
     }
   }
-
-  const bytes = g.encode({
-    producer: 'lenscribe-keras2onnx',
-    version: '1',
-    docString: opts.docString,
-    graphName: opts.graphName,
-    metadata: opts.metadata,
-  });
-  return { bytes, inputSize, outputDims, layerCount: needed.size };
+  return outputDims;
 }
 
 function inboundNames(layer: KerasLayer): string[] {

@@ -23,52 +23,47 @@ export interface NetworkSpec {
   head: OutputSpec;
 }
 
+/** nsfwjs's 5-class softmax, the same layer in both networks. */
+const NSFW_HEAD: OutputSpec = { name: 'nsfw_probs', layer: 'dense_3', kind: 'raw' };
+
+/**
+ * The outputs both Keras networks expose: the last block pooled (`final`) and as a grid, and
+ * the last layer with untouched ImageNet weights pooled; `is` says what each layer is.
+ */
+function kerasOutputs(last: { layer: string; is: string }, imagenet: { layer: string; is: string }): NetworkSpec['outputs'] {
+  return [
+    {
+      name: last.layer,
+      layer: last.layer,
+      kind: 'pooled',
+      role: 'final',
+      description: `global average of the ${last.is} (fine-tuned by nsfwjs)`,
+    },
+    {
+      name: imagenet.layer,
+      layer: imagenet.layer,
+      kind: 'pooled',
+      role: 'imagenet',
+      description: `global average of the ${imagenet.is} with untouched ImageNet weights`,
+    },
+    { name: `${last.layer}_grid`, layer: last.layer, kind: 'grid', role: 'grid', description: `${last.is} as a spatial grid, NHWC` },
+  ];
+}
+
 export const NETWORKS: Record<string, NetworkSpec> = {
   mobilenet_v2: {
     name: 'mobilenet_v2',
     nsfwjsModel: 'mobilenet_v2',
     architecture: 'MobileNetV2 (alpha 1.0)',
-    outputs: [
-      {
-        name: 'out_relu',
-        layer: 'out_relu',
-        kind: 'pooled',
-        role: 'final',
-        description: 'global average of the last block (fine-tuned by nsfwjs)',
-      },
-      {
-        name: 'block_10_expand_relu',
-        layer: 'block_10_expand_relu',
-        kind: 'pooled',
-        role: 'imagenet',
-        description: 'global average of the last layer with untouched ImageNet weights',
-      },
-      { name: 'out_relu_grid', layer: 'out_relu', kind: 'grid', role: 'grid', description: 'last block as a spatial grid, NHWC' },
-    ],
-    head: { name: 'nsfw_probs', layer: 'dense_3', kind: 'raw' },
+    outputs: kerasOutputs({ layer: 'out_relu', is: 'last block' }, { layer: 'block_10_expand_relu', is: 'last layer' }),
+    head: NSFW_HEAD,
   },
   inception_v3: {
     name: 'inception_v3',
     nsfwjsModel: 'inception_v3',
     architecture: 'InceptionV3',
-    outputs: [
-      {
-        name: 'mixed10',
-        layer: 'mixed10',
-        kind: 'pooled',
-        role: 'final',
-        description: 'global average of the last mixed block (fine-tuned by nsfwjs)',
-      },
-      {
-        name: 'mixed5',
-        layer: 'mixed5',
-        kind: 'pooled',
-        role: 'imagenet',
-        description: 'global average of the last mixed block with untouched ImageNet weights',
-      },
-      { name: 'mixed10_grid', layer: 'mixed10', kind: 'grid', role: 'grid', description: 'last mixed block as a spatial grid, NHWC' },
-    ],
-    head: { name: 'nsfw_probs', layer: 'dense_3', kind: 'raw' },
+    outputs: kerasOutputs({ layer: 'mixed10', is: 'last mixed block' }, { layer: 'mixed5', is: 'last mixed block' }),
+    head: NSFW_HEAD,
   },
 };
 

@@ -159,16 +159,19 @@ function quantizeWeights(w: OnnxTypes.ITensorProto) {
     { name: `${name}_zero_point`, dataType: DataType.INT8, dims: [cout], rawData: new Uint8Array(cout) },
   ];
   const output = `${name}_dq`;
-  const nodes: OnnxTypes.INodeProto[] = [
-    {
-      opType: 'DequantizeLinear',
-      name: output,
-      input: inits.map((t) => t.name!),
-      output: [output],
-      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
-    },
-  ];
+  const nodes = [dequantizeAxis0(inits, output)];
   return { nodes, inits, output, scales };
+}
+
+/** A per-channel (axis 0) DequantizeLinear of the quantized tensor, its scales and zero points (`inits`, in that order). */
+function dequantizeAxis0(inits: OnnxTypes.ITensorProto[], output: string): OnnxTypes.INodeProto {
+  return {
+    opType: 'DequantizeLinear',
+    name: output,
+    input: inits.map((t) => t.name!),
+    output: [output],
+    attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+  };
 }
 
 /** int32 bias at scale s_in·s_w[o] (what QLinearConv adds to its int32 accumulators). */
@@ -189,15 +192,7 @@ function quantizeBias(b: OnnxTypes.ITensorProto, inScale: number, wScales: Float
     { name: `${name}_zero_point`, dataType: DataType.INT32, dims: b.dims, rawData: new Uint8Array(q.length * 4) },
   ];
   const output = `${name}_dq`;
-  const nodes: OnnxTypes.INodeProto[] = [
-    {
-      opType: 'DequantizeLinear',
-      name: output,
-      input: inits.map((t) => t.name!),
-      output: [output],
-      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
-    },
-  ];
+  const nodes = [dequantizeAxis0(inits, output)];
   return { nodes, inits, output };
 }
 

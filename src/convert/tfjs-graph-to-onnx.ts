@@ -15,7 +15,8 @@
  *  - `Mean` over axes [1,2] with keep_dims is GlobalAveragePool.
  *  - Weights quantized to float16 by the tfjs converter decode exactly to float32.
  */
-import { OnnxGraph, clipRelu, pixelsInput } from './onnx-graph.js';
+import { OnnxGraph } from '../model/onnx-graph.js';
+import { clipRelu, pixelsInput, type EncoderGraphOptions } from './encoder-graph.js';
 
 export interface TfjsGraphModel {
   /** GraphDef nodes (tfjs `model.json` → modelTopology.node). */
@@ -95,15 +96,10 @@ export interface GraphOutputSpec {
   pool: 'mean' | 'max';
 }
 
-export interface GraphConvertOptions {
+export interface GraphConvertOptions extends EncoderGraphOptions {
   outputs: GraphOutputSpec[];
   /** Square input side the graph declares (any multiple of 32 works for these networks). */
   inputSize: number;
-  /** Input scaling from raw 0–255: x / divide − subtract. */
-  scaling: { divide: number; subtract: number };
-  graphName: string;
-  docString: string;
-  metadata: Record<string, string>;
 }
 
 export interface GraphConvertedModel {
@@ -121,158 +117,12 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
   // any other size leaves the branches one pixel apart.
   if (!Number.isInteger(opts.inputSize) || opts.inputSize <= 0 || opts.inputSize % 32 !== 0)
     throw new Error(`input size must be a positive multiple of 32, got ${opts.inputSize}`);
-  const byName = new Map(model.nodes.map((n) => [n.name, n]));
-  const source = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
-  const g = new OnnxGraph();
+  const converter = new GraphConverter(model, opts);
+  const { g } = converter;
   g.reserve(opts.outputs.map((o) => o.name));
-  /** ONNX name and channel count of each converted TF node (NCHW). */
-  const done = new Map<string, { name: string; channels: number }>();
-  const visiting = new Set<string>();
-
-  const constant = (name: string) => {
-    const c = model.constants.get(name);
-    if (!c) throw new Error(`constant ${name} has no weights`);
-    return c;
-  };
-  const floats = (name: string) => {
-    const c = constant(name);
-    if (!(c.data instanceof Float32Array)) throw new Error(`constant ${name} is not float32`);
-    return c as { shape: number[]; data: Float32Array };
-  };
-
-  const convert = (nodeName: string): { name: string; channels: number } => {
-    const hit = done.get(nodeName);
-    if (hit) return hit;
-    const node = byName.get(nodeName);
-    if (!node) throw new Error(`node ${nodeName} not in the graph`);
-    if (visiting.has(nodeName)) throw new Error(`cycle at ${nodeName}`);
-    visiting.add(nodeName);
-    const ins = (node.input ?? []).filter((i) => !i.startsWith('^')).map(source);
-    const a = node.attr ?? {};
-    let out: { name: string; channels: number };
-    switch (node.op) {
-      case 'Placeholder':
-        out = { name: pixelsInput(g, [opts.inputSize, opts.inputSize], opts.scaling), channels: 3 };
-        break;
-      case 'Conv2D':
-      case '_FusedConv2D':
-      case 'DepthwiseConv2dNative':
-      case 'FusedDepthwiseConv2dNative': {
-        if (text(a.data_format?.s) !== 'NHWC') throw new Error(`${node.name}: data_format ${text(a.data_format?.s)} not supported`);
-        const dil = (a.dilations?.list?.i ?? ['1', '1', '1', '1']).map(Number);
-        if (dil.some((d) => d !== 1)) throw new Error(`${node.name}: dilation not supported`);
-        const x = convert(ins[0]);
-        const k = floats(ins[1]);
-        const [kh, kw, cin, m] = k.shape as [number, number, number, number];
-        const depthwise = node.op.includes('Depthwise');
-        const outC = depthwise ? cin * m : m;
-        const w = new Float32Array(k.data.length);
-        // TF [kh,kw,in,out] -> ONNX [out,in,kh,kw]; depthwise TF [kh,kw,C,m] -> ONNX [C·m,1,kh,kw].
-        for (let y = 0; y < kh; y++)
-          for (let z = 0; z < kw; z++)
-            for (let i = 0; i < cin; i++)
-              for (let o = 0; o < m; o++) {
-                const v = k.data[((y * kw + z) * cin + i) * m + o];
-                if (depthwise) w[((i * m + o) * kh + y) * kw + z] = v;
-                else w[((o * cin + i) * kh + y) * kw + z] = v;
-              }
-        const fused = (a.fused_ops?.list?.s ?? []).map((s) => text(s));
-        const inputs = [x.name, g.constant(`${node.name}_W`, w, depthwise ? [outC, 1, kh, kw] : [outC, cin, kh, kw])];
-        if (fused.length) {
-          if (fused[0] !== 'BiasAdd' || ins.length !== 3) throw new Error(`${node.name}: fused ops ${fused.join('+')} not supported`);
-          inputs.push(g.constant(`${node.name}_b`, floats(ins[2]).data, [outC]));
-        }
-        const strides = (a.strides?.list?.i ?? []).map(Number);
-        const padding = text(a.padding?.s);
-        if (padding !== 'SAME' && padding !== 'VALID') throw new Error(`${node.name}: padding ${padding} not supported`);
-        let y = g.node('Conv', inputs, node.name, {
-          kernel_shape: [kh, kw],
-          strides: [strides[1], strides[2]],
-          auto_pad: padding === 'SAME' ? 'SAME_UPPER' : 'VALID',
-          ...(depthwise ? { group: cin } : {}),
-        });
-        for (const act of fused.slice(1)) {
-          if (act === 'Relu') y = g.node('Relu', [y], `${node.name}_relu`);
-          else if (act === 'Relu6') y = clipRelu(g, y, node.name);
-          else throw new Error(`${node.name}: fused activation ${act} not supported`);
-        }
-        out = { name: y, channels: outC };
-        break;
-      }
-      case 'Add':
-      case 'AddV2':
-      case 'Mul':
-      case 'Sub': {
-        const [p, q] = ins.map((i) => operand(i));
-        const op = node.op === 'AddV2' ? 'Add' : node.op;
-        out = { name: g.node(op, [p!.name, q!.name], node.name), channels: Math.max(p!.channels, q!.channels) };
-        break;
-      }
-      case 'Relu':
-      case 'Relu6':
-      case 'Sigmoid': {
-        const x = convert(ins[0]);
-        out = { name: node.op === 'Relu6' ? clipRelu(g, x.name, node.name) : g.node(node.op, [x.name], node.name), channels: x.channels };
-        break;
-      }
-      case 'Identity':
-        out = convert(ins[0]);
-        break;
-      case 'Mean': {
-        const axes = [...constant(ins[1]).data];
-        if (axes.join() !== '1,2' || !a.keep_dims?.b) throw new Error(`${node.name}: Mean over ${axes} not supported`);
-        const x = convert(ins[0]);
-        out = { name: g.node('GlobalAveragePool', [x.name], node.name), channels: x.channels };
-        break;
-      }
-      case 'ResizeBilinear': {
-        if (a.align_corners?.b || a.half_pixel_centers?.b) throw new Error(`${node.name}: only asymmetric bilinear resize is supported`);
-        const x = convert(ins[0]);
-        const scales = g.constant(`${node.name}_scales`, Float32Array.of(1, 1, 2, 2), [4]);
-        out = {
-          name: g.node('Resize', [x.name, '', scales], node.name, { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }),
-          channels: x.channels,
-        };
-        break;
-      }
-      case 'ConcatV2': {
-        const axis = constant(ins[ins.length - 1]).data[0];
-        if (axis !== 3 && axis !== -1) throw new Error(`${node.name}: concat axis ${axis} not supported`);
-        const parts = ins.slice(0, -1).map((i) => convert(i));
-        out = {
-          name: g.node(
-            'Concat',
-            parts.map((p) => p.name),
-            node.name,
-            { axis: 1 },
-          ),
-          channels: parts.reduce((s, p) => s + p.channels, 0),
-        };
-        break;
-      }
-      default:
-        throw new Error(`${node.name}: op ${node.op} not supported`);
-    }
-    visiting.delete(nodeName);
-    done.set(nodeName, out);
-    return out;
-  };
-
-  /** A node's tensor, or a scalar/per-channel constant shaped to broadcast over NCHW. */
-  const operand = (name: string): { name: string; channels: number } => {
-    const node = byName.get(name);
-    if (node?.op !== 'Const') return convert(name);
-    const c = floats(name);
-    const n = c.data.length;
-    if (n === 1) return { name: g.constant(name, c.data, []), channels: 1 };
-    // Anything else must be per channel (NHWC [C] or [1,1,1,C]) to broadcast the same way in NCHW.
-    if (c.shape.slice(0, -1).some((d) => d !== 1)) throw new Error(`constant ${name} of shape [${c.shape}] is not per-channel`);
-    return { name: g.constant(name, c.data, [n, 1, 1]), channels: n };
-  };
-
   const outputDims: Record<string, number[]> = {};
   for (const o of opts.outputs) {
-    const t = convert(o.node);
+    const t = converter.convert(o.node);
     const pooled =
       o.pool === 'mean' ? g.node('GlobalAveragePool', [t.name], `${o.name}_gap`) : g.node('GlobalMaxPool', [t.name], `${o.name}_gmp`);
     g.output(g.node('Flatten', [pooled], `${o.name}_flat`, { axis: 1 }), o.name, ['N', t.channels]);
@@ -285,5 +135,183 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
     graphName: opts.graphName,
     metadata: opts.metadata,
   });
-  return { bytes, outputDims, nodeCount: done.size };
+  return { bytes, outputDims, nodeCount: converter.convertedCount };
+}
+
+/** ONNX name and channel count of a converted TF node (NCHW). */
+interface Converted {
+  name: string;
+  channels: number;
+}
+
+const source = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
+
+/** Converts TF nodes depth first from the outputs, each once. */
+class GraphConverter {
+  readonly g = new OnnxGraph();
+  private readonly byName: Map<string, TfNode>;
+  private readonly done = new Map<string, Converted>();
+  private readonly visiting = new Set<string>();
+
+  constructor(
+    private readonly model: TfjsGraphModel,
+    private readonly opts: GraphConvertOptions,
+  ) {
+    this.byName = new Map(model.nodes.map((n) => [n.name, n]));
+  }
+
+  get convertedCount(): number {
+    return this.done.size;
+  }
+
+  convert(nodeName: string): Converted {
+    const hit = this.done.get(nodeName);
+    if (hit) return hit;
+    const node = this.byName.get(nodeName);
+    if (!node) throw new Error(`node ${nodeName} not in the graph`);
+    if (this.visiting.has(nodeName)) throw new Error(`cycle at ${nodeName}`);
+    this.visiting.add(nodeName);
+    const out = this.convertNode(node, (node.input ?? []).filter((i) => !i.startsWith('^')).map(source));
+    this.visiting.delete(nodeName);
+    this.done.set(nodeName, out);
+    return out;
+  }
+
+  private constant(name: string) {
+    const c = this.model.constants.get(name);
+    if (!c) throw new Error(`constant ${name} has no weights`);
+    return c;
+  }
+
+  private floats(name: string) {
+    const c = this.constant(name);
+    if (!(c.data instanceof Float32Array)) throw new Error(`constant ${name} is not float32`);
+    return c as { shape: number[]; data: Float32Array };
+  }
+
+  /** One TF node as ONNX nodes; `ins` are its data inputs' node names. */
+  private convertNode(node: TfNode, ins: string[]): Converted {
+    const { g } = this;
+    const a = node.attr ?? {};
+    switch (node.op) {
+      case 'Placeholder':
+        return { name: pixelsInput(g, [this.opts.inputSize, this.opts.inputSize], this.opts.scaling), channels: 3 };
+      case 'Conv2D':
+      case '_FusedConv2D':
+      case 'DepthwiseConv2dNative':
+      case 'FusedDepthwiseConv2dNative':
+        return this.convolution(node, ins);
+      case 'Add':
+      case 'AddV2':
+      case 'Mul':
+      case 'Sub': {
+        const [p, q] = ins.map((i) => this.operand(i));
+        const op = node.op === 'AddV2' ? 'Add' : node.op;
+        return { name: g.node(op, [p!.name, q!.name], node.name), channels: Math.max(p!.channels, q!.channels) };
+      }
+      case 'Relu':
+      case 'Relu6':
+      case 'Sigmoid': {
+        const x = this.convert(ins[0]);
+        return { name: node.op === 'Relu6' ? clipRelu(g, x.name, node.name) : g.node(node.op, [x.name], node.name), channels: x.channels };
+      }
+      case 'Identity':
+        return this.convert(ins[0]);
+      case 'Mean': {
+        const axes = [...this.constant(ins[1]).data];
+        if (axes.join() !== '1,2' || !a.keep_dims?.b) throw new Error(`${node.name}: Mean over ${axes} not supported`);
+        const x = this.convert(ins[0]);
+        return { name: g.node('GlobalAveragePool', [x.name], node.name), channels: x.channels };
+      }
+      case 'ResizeBilinear': {
+        if (a.align_corners?.b || a.half_pixel_centers?.b) throw new Error(`${node.name}: only asymmetric bilinear resize is supported`);
+        const x = this.convert(ins[0]);
+        const scales = g.constant(`${node.name}_scales`, Float32Array.of(1, 1, 2, 2), [4]);
+        return {
+          name: g.node('Resize', [x.name, '', scales], node.name, { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }),
+          channels: x.channels,
+        };
+      }
+      case 'ConcatV2':
+        return this.concat(node, ins);
+      default:
+        throw new Error(`${node.name}: op ${node.op} not supported`);
+    }
+  }
+
+  private convolution(node: TfNode, ins: string[]): Converted {
+    const { g } = this;
+    const a = node.attr ?? {};
+    if (text(a.data_format?.s) !== 'NHWC') throw new Error(`${node.name}: data_format ${text(a.data_format?.s)} not supported`);
+    const dil = (a.dilations?.list?.i ?? ['1', '1', '1', '1']).map(Number);
+    if (dil.some((d) => d !== 1)) throw new Error(`${node.name}: dilation not supported`);
+    const x = this.convert(ins[0]);
+    const k = this.floats(ins[1]);
+    const [kh, kw, cin, m] = k.shape as [number, number, number, number];
+    const depthwise = node.op.includes('Depthwise');
+    const outC = depthwise ? cin * m : m;
+    const w = onnxKernel(k.data, kh, kw, cin, m, depthwise);
+    const fused = (a.fused_ops?.list?.s ?? []).map((s) => text(s));
+    const inputs = [x.name, g.constant(`${node.name}_W`, w, depthwise ? [outC, 1, kh, kw] : [outC, cin, kh, kw])];
+    if (fused.length) {
+      if (fused[0] !== 'BiasAdd' || ins.length !== 3) throw new Error(`${node.name}: fused ops ${fused.join('+')} not supported`);
+      inputs.push(g.constant(`${node.name}_b`, this.floats(ins[2]).data, [outC]));
+    }
+    const strides = (a.strides?.list?.i ?? []).map(Number);
+    const padding = text(a.padding?.s);
+    if (padding !== 'SAME' && padding !== 'VALID') throw new Error(`${node.name}: padding ${padding} not supported`);
+    let y = g.node('Conv', inputs, node.name, {
+      kernel_shape: [kh, kw],
+      strides: [strides[1], strides[2]],
+      auto_pad: padding === 'SAME' ? 'SAME_UPPER' : 'VALID',
+      ...(depthwise ? { group: cin } : {}),
+    });
+    for (const act of fused.slice(1)) {
+      if (act === 'Relu') y = g.node('Relu', [y], `${node.name}_relu`);
+      else if (act === 'Relu6') y = clipRelu(g, y, node.name);
+      else throw new Error(`${node.name}: fused activation ${act} not supported`);
+    }
+    return { name: y, channels: outC };
+  }
+
+  private concat(node: TfNode, ins: string[]): Converted {
+    const axis = this.constant(ins[ins.length - 1]).data[0];
+    if (axis !== 3 && axis !== -1) throw new Error(`${node.name}: concat axis ${axis} not supported`);
+    const parts = ins.slice(0, -1).map((i) => this.convert(i));
+    return {
+      name: this.g.node(
+        'Concat',
+        parts.map((p) => p.name),
+        node.name,
+        { axis: 1 },
+      ),
+      channels: parts.reduce((s, p) => s + p.channels, 0),
+    };
+  }
+
+  /** A node's tensor, or a scalar/per-channel constant shaped to broadcast over NCHW. */
+  private operand(name: string): Converted {
+    const node = this.byName.get(name);
+    if (node?.op !== 'Const') return this.convert(name);
+    const c = this.floats(name);
+    const n = c.data.length;
+    if (n === 1) return { name: this.g.constant(name, c.data, []), channels: 1 };
+    // Anything else must be per channel (NHWC [C] or [1,1,1,C]) to broadcast the same way in NCHW.
+    if (c.shape.slice(0, -1).some((d) => d !== 1)) throw new Error(`constant ${name} of shape [${c.shape}] is not per-channel`);
+    return { name: this.g.constant(name, c.data, [n, 1, 1]), channels: n };
+  }
+}
+
+/** TF [kh,kw,in,out] -> ONNX [out,in,kh,kw]; depthwise TF [kh,kw,C,m] -> ONNX [C·m,1,kh,kw]. */
+function onnxKernel(data: Float32Array, kh: number, kw: number, cin: number, m: number, depthwise: boolean): Float32Array {
+  const w = new Float32Array(data.length);
+  for (let y = 0; y < kh; y++)
+    for (let z = 0; z < kw; z++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < m; o++) {
+          const v = data[((y * kw + z) * cin + i) * m + o];
+          if (depthwise) w[((i * m + o) * kh + y) * kw + z] = v;
+          else w[((o * cin + i) * kh + y) * kw + z] = v;
+        }
+  return w;
 }

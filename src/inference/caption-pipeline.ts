@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { WorkerRpc, waitForWorkerReady } from '../shared/worker-rpc.js';
+import type { CaptionAlternative } from '../model/decode.js';
 export interface CaptionRequest {
   /** Caller's key, echoed back. */
   id: number;
@@ -14,12 +16,6 @@ export interface CaptionRequest {
   feature?: Float32Array;
   /** Where to write the grid thumbnail (WebP), made from the same decode; omitted = none. */
   thumbPath?: string;
-}
-
-export interface CaptionAlternative {
-  text: string;
-  /** Length-normalised log-probability from beam search (higher is better). */
-  score: number;
 }
 
 export type CaptionOutcome =
@@ -72,9 +68,7 @@ export interface OpenCaptionerOptions {
 
 /** A Captioner running the pipeline in a worker thread. */
 export class WorkerCaptioner implements Captioner {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (o: CaptionOutcome[]) => void; reject: (e: Error) => void }>();
-  private dead: Error | null = null;
+  private readonly rpc: WorkerRpc<PipelineRequest, PipelineResponse>;
 
   private constructor(
     private readonly worker: Worker,
@@ -82,53 +76,32 @@ export class WorkerCaptioner implements Captioner {
     readonly encoderId: string,
     readonly featureDim: number,
   ) {
-    worker.on('message', (msg: PipelineResponse) => {
-      if (msg.type === 'result' || msg.type === 'error') {
-        const p = this.pending.get(msg.reqId);
-        this.pending.delete(msg.reqId);
-        if (msg.type === 'result') p?.resolve(msg.outcomes);
-        else p?.reject(new Error(msg.message));
-      }
+    this.rpc = new WorkerRpc(worker, {
+      name: 'caption worker',
+      readReply: (msg: PipelineResponse) => {
+        if (msg.type === 'result') return { id: msg.reqId, value: msg.outcomes };
+        if (msg.type === 'error') return { id: msg.reqId, error: new Error(msg.message) };
+        return undefined;
+      },
     });
-    const fail = (e: Error) => {
-      this.dead = e;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`caption worker exited (code ${code})`)));
   }
 
   static async open(modelDir: string, modelId: string, options: OpenCaptionerOptions = {}): Promise<WorkerCaptioner> {
     const worker = await startPipelineWorker({ workerData: { modelDir, threads: options.threads } });
-    const ready = await new Promise<PipelineReady>((resolve, reject) => {
-      const onMessage = (msg: PipelineResponse) => {
-        if (msg.type === 'ready') resolve(msg);
-        else if (msg.type === 'fatal') reject(new Error(msg.message));
-        else return;
-        worker.off('message', onMessage);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`caption worker exited while loading (code ${code})`)));
-    }).catch(async (e) => {
-      await worker.terminate();
-      throw e;
+    const ready = await waitForWorkerReady(worker, {
+      readReady: (msg: PipelineResponse) => (msg.type === 'ready' ? msg : undefined),
+      readFailure: (msg) => (msg.type === 'fatal' ? msg.message : undefined),
+      exitMessage: (code) => `caption worker exited while loading (code ${code})`,
     });
     return new WorkerCaptioner(worker, modelId, ready.encoderId, ready.dim);
   }
 
   caption(batch: CaptionRequest[], options: { beam?: number } = {}): Promise<CaptionOutcome[]> {
-    if (this.dead) return Promise.reject(this.dead);
-    const reqId = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(reqId, { resolve, reject });
-      this.worker.postMessage({ type: 'caption', reqId, items: batch, beam: options.beam } satisfies PipelineRequest);
-    });
+    return this.rpc.request((reqId) => ({ type: 'caption', reqId, items: batch, beam: options.beam }));
   }
 
   async close(): Promise<void> {
-    if (this.dead) return;
+    if (this.rpc.failed) return;
     this.worker.postMessage({ type: 'close' } satisfies PipelineRequest);
     const timer = setTimeout(() => void this.worker.terminate(), 2000);
     await new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));

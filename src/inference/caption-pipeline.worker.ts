@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openEncoder, type Encoder } from './encoder/index.js';
 import { intraOpThreads, pipelineThreads } from './encoder/session.js';
 import { PhotoError } from './encoder/errors.js';
-import type { PreparedPhoto } from './encoder/preprocess.js';
+import { mirrorPixels, type PreparedPhoto } from './encoder/preprocess.js';
 import { captionFeatures } from '../model/decode.js';
 import { loadModel } from '../model/model-dir.js';
 import type { CaptionOutcome, CaptionRequest, PipelineReady, PipelineRequest, PipelineResponse } from './caption-pipeline.js';
@@ -61,21 +61,6 @@ async function load(): Promise<Loaded> {
   };
 }
 
-/** Mirror an S×S×3 HWC image left-right. */
-function mirror(input: Uint8Array, s: number): Uint8Array {
-  const out = new Uint8Array(input.length);
-  for (let y = 0; y < s; y++) {
-    for (let x = 0; x < s; x++) {
-      const src = (y * s + x) * 3;
-      const dst = (y * s + (s - 1 - x)) * 3;
-      out[dst] = input[src];
-      out[dst + 1] = input[src + 1];
-      out[dst + 2] = input[src + 2];
-    }
-  }
-  return out;
-}
-
 function writeThumb(path: string, bytes: Buffer): boolean {
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -122,7 +107,7 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
     const pixels = new Uint8Array(todo.length * copies * per);
     todo.forEach((i, k) => {
       pixels.set(prepared[i]!.input, k * per);
-      if (m.flip) pixels.set(mirror(prepared[i]!.input, S), (todo.length + k) * per);
+      if (m.flip) pixels.set(mirrorPixels(prepared[i]!.input, S), (todo.length + k) * per);
     });
     const out = await m.encoder.encodeTensors(
       pixels,

@@ -14,9 +14,9 @@
  * continues from the last complete row. A killed extraction resumes where it stopped.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isPhotoError, resolveOutputs, type EncodedItem, type EncoderApi, type PreparedPhoto } from './encoder/index.js';
+import { userFolder } from '../shared/paths.js';
+import { isPhotoError, mirrorPixels, resolveOutputs, type EncodedItem, type EncoderApi, type PreparedPhoto } from './encoder/index.js';
 
 const FORMAT = 'lenscribe-features';
 const VERSION = 1;
@@ -24,9 +24,7 @@ const VERSION = 1;
 /** Where features are cached unless told otherwise: $LENSCRIBE_CACHE, else the platform's cache folder. */
 export function defaultFeatureCacheDir(): string {
   if (process.env.LENSCRIBE_CACHE) return join(process.env.LENSCRIBE_CACHE, 'features');
-  if (process.platform === 'win32' && process.env.LOCALAPPDATA) return join(process.env.LOCALAPPDATA, 'Lenscribe', 'cache', 'features');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Lenscribe', 'features');
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lenscribe', 'features');
+  return join(userFolder('cache'), 'features');
 }
 
 /** A file's identity for the cache: its path, size and modification time. */
@@ -269,21 +267,6 @@ export async function extractFeatures(encoder: EncoderApi, paths: readonly strin
   };
 }
 
-/** A photo's encoder input mirrored left-right (size×size×3 RGB, row-major). */
-export function mirrorPixels(input: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(input.length);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const src = (y * size + x) * 3;
-      const dst = (y * size + (size - 1 - x)) * 3;
-      out[dst] = input[src];
-      out[dst + 1] = input[src + 1];
-      out[dst + 2] = input[src + 2];
-    }
-  }
-  return out;
-}
-
 /**
  * Like encoder.encodeFiles, for the mirror images: decodes the next batch while the CNN runs
  * the current one.
@@ -341,6 +324,71 @@ async function encodeMirrored(
   }
 }
 
+/** Which photos every store already has (counted) and which are still to encode (indices); unreadable files fail here. */
+function findCached(
+  paths: readonly string[],
+  keys: Array<FileKey | undefined>,
+  stores: FeatureStore[],
+  failures: ExtractResult['failures'],
+): { todo: number[]; cached: number } {
+  const todo: number[] = [];
+  let cached = 0;
+  keys.forEach((k, i) => {
+    if (!k) failures.push({ path: paths[i], kind: 'missing', message: `${paths[i]}: file not found or unreadable` });
+    else if (stores.every((s) => s.has(k))) cached++;
+    else todo.push(i);
+  });
+  return { todo, cached };
+}
+
+/** Appends the buffered rows of every store (store j's rows in pending[j], one per key) and empties the buffers. */
+function appendRows(stores: FeatureStore[], keys: FileKey[], pending: Float32Array[][]): void {
+  stores.forEach((s, j) => {
+    const rows = pending[j];
+    const buf = new Float32Array(rows.length * s.dim);
+    rows.forEach((r, i) => buf.set(r, i * s.dim));
+    s.append(keys, buf);
+    pending[j] = [];
+  });
+}
+
+/** One row per photo that has every output (the stores' values side by side, `dim` in all); rowOf[i] is photo i's row or −1. */
+function gatherRows(
+  paths: readonly string[],
+  keys: Array<FileKey | undefined>,
+  stores: FeatureStore[],
+  failures: ExtractResult['failures'],
+  dim: number,
+): { features: Float32Array; rowOf: Int32Array } {
+  const rowOf = new Int32Array(paths.length).fill(-1);
+  const okPaths: number[] = [];
+  const failedSet = new Set(failures.map((f) => f.path));
+  paths.forEach((p, i) => {
+    if (!failedSet.has(p) && keys[i] && stores.every((s) => s.has(keys[i]!))) okPaths.push(i);
+  });
+  const features = new Float32Array(okPaths.length * dim);
+  okPaths.forEach((i, r) => {
+    let off = r * dim;
+    for (const store of stores) {
+      store.read(paths[i], features, off);
+      off += store.dim;
+    }
+    rowOf[i] = r;
+  });
+  return { features, rowOf };
+}
+
+/** Why an encoded photo cannot be cached: its error, or an output missing or not finite; undefined if it can. */
+function itemFailure(
+  item: EncodedItem,
+  outs: ReadonlyArray<{ name: string }>,
+  path: string,
+): Omit<ExtractResult['failures'][number], 'path'> | undefined {
+  if (!item.ok) return { kind: item.error.kind, message: item.error.message };
+  const bad = outs.find((o) => !item.features[o.name] || item.features[o.name].some((v) => !Number.isFinite(v)));
+  return bad ? { kind: 'encoder', message: `${path}: encoder output ${bad.name} missing or not finite` } : undefined;
+}
+
 async function extractPass(
   encoder: EncoderApi,
   paths: readonly string[],
@@ -359,13 +407,7 @@ async function extractPass(
   const failures: ExtractResult['failures'] = [];
 
   const keys = paths.map((p) => fileKey(p));
-  const todo: number[] = [];
-  let cached = 0;
-  keys.forEach((k, i) => {
-    if (!k) failures.push({ path: paths[i], kind: 'missing', message: `${paths[i]}: file not found or unreadable` });
-    else if (stores.every((s) => s.has(k))) cached++;
-    else todo.push(i);
-  });
+  const { todo, cached } = findCached(paths, keys, stores, failures);
 
   const total = paths.length;
   let computed = 0;
@@ -385,13 +427,7 @@ async function extractPass(
   let pendingKeys: FileKey[] = [];
   const flush = () => {
     if (pendingKeys.length === 0) return;
-    stores.forEach((s, j) => {
-      const rows = pending[j];
-      const buf = new Float32Array(rows.length * outs[j].size);
-      rows.forEach((r, i) => buf.set(r, i * outs[j].size));
-      s.append(pendingKeys, buf);
-      pending[j] = [];
-    });
+    appendRows(stores, pendingKeys, pending);
     pendingKeys = [];
     report();
   };
@@ -399,15 +435,10 @@ async function extractPass(
   if (todo.length > 0) {
     const onItem = (item: EncodedItem, j: number) => {
       const i = todo[j];
-      if (!item.ok) {
+      const failure = itemFailure(item, outs, paths[i]);
+      if (failure || !item.ok) {
         failedNow++;
-        failures.push({ path: paths[i], kind: item.error.kind, message: item.error.message });
-        return;
-      }
-      const bad = outs.find((o) => !item.features[o.name] || item.features[o.name].some((v) => !Number.isFinite(v)));
-      if (bad) {
-        failedNow++;
-        failures.push({ path: paths[i], kind: 'encoder', message: `${paths[i]}: encoder output ${bad.name} missing or not finite` });
+        failures.push({ path: paths[i], ...failure! });
         return;
       }
       outs.forEach((o, k) => pending[k].push(item.features[o.name]));
@@ -429,22 +460,7 @@ async function extractPass(
   }
   report();
 
-  // Gather: one row per photo that has every output.
-  const rowOf = new Int32Array(paths.length).fill(-1);
-  const okPaths: number[] = [];
-  const failedSet = new Set(failures.map((f) => f.path));
-  paths.forEach((p, i) => {
-    if (!failedSet.has(p) && keys[i] && stores.every((s) => s.has(keys[i]!))) okPaths.push(i);
-  });
-  const features = new Float32Array(okPaths.length * dim);
-  okPaths.forEach((i, r) => {
-    let off = r * dim;
-    for (let j = 0; j < stores.length; j++) {
-      stores[j].read(paths[i], features, off);
-      off += outs[j].size;
-    }
-    rowOf[i] = r;
-  });
+  const { features, rowOf } = gatherRows(paths, keys, stores, failures, dim);
   return {
     features,
     dim,

@@ -30,7 +30,7 @@
  * by `score`.
  */
 import { Rng } from './rng.js';
-import { END, PAD, START, UNK, type StepModel } from './types.js';
+import { END, PAD, START, UNK, type RecurrentState, type StepModel } from './types.js';
 
 /** Anything that turns ids into text (the Vocabulary does). */
 export interface TokenDecoder {
@@ -69,7 +69,7 @@ export interface SampleOptions extends DecodeOptions {
   samples?: number;
 }
 
-export interface Caption {
+export interface DecodedCaption {
   /** Word ids, without <start> and <end>. */
   tokens: number[];
   text: string;
@@ -80,6 +80,9 @@ export interface Caption {
   /** True if the caption ended with <end>, false if cut at maxLength. */
   ended: boolean;
 }
+
+/** @deprecated The old name of DecodedCaption, kept only until bench/decode.ts imports DecodedCaption. */
+export type Caption = DecodedCaption;
 
 export const DEFAULT_MAX_LENGTH = 20;
 export const DEFAULT_ALPHA = 0.7;
@@ -123,12 +126,12 @@ function normalise(logProb: number, words: number, ended: boolean, alpha: number
   return len === 0 ? logProb : logProb / Math.pow(len, alpha);
 }
 
-function caption(vocab: TokenDecoder, tokens: number[], logProb: number, ended: boolean, alpha: number): Caption {
+function caption(vocab: TokenDecoder, tokens: number[], logProb: number, ended: boolean, alpha: number): DecodedCaption {
   return { tokens, text: vocab.decode(tokens), logProb, score: normalise(logProb, tokens.length, ended, alpha), ended };
 }
 
 /** A caption cut short because no word could be emitted: it ranks below every real one. */
-function stuck(vocab: TokenDecoder, tokens: number[]): Caption {
+function stuck(vocab: TokenDecoder, tokens: number[]): DecodedCaption {
   return { tokens, text: vocab.decode(tokens), logProb: -Infinity, score: -Infinity, ended: false };
 }
 
@@ -172,49 +175,60 @@ export function greedyDecode(
   features: Float32Array,
   n: number,
   options: DecodeOptions = {},
-): Caption[] {
+): DecodedCaption[] {
   checkFeatures(features, n);
   const r = resolve(model, vocab, options);
   const V = model.vocabSize;
-  const out: Caption[] = new Array(n);
-  if (n === 0) return out;
-  const words: number[][] = Array.from({ length: n }, () => []);
-  const logProbs = new Float64Array(n);
-  let rows = Array.from({ length: n }, (_, i) => i); // image of each live row
-  let state = model.initState(features, n);
-  let input = new Int32Array(n).fill(START);
+  if (n === 0) return new Array<DecodedCaption>(0);
+  return decodeRows(model, vocab, r, model.initState(features, n), n, (logp, off, t, blocked) =>
+    argmaxAllowed(logp, off, V, r, t, blocked),
+  );
+}
+
+/** Picks row `off / V`'s next word from its log-probabilities at step t, or −1 when none may be emitted. */
+type ChooseWord = (logp: Float32Array, off: number, t: number, blocked: readonly number[]) => number;
+
+/**
+ * One word per row and step, chosen by `choose`, for `total` rows starting from `state`;
+ * a row ends at <end>, at maxLength, or when no word may be emitted. Returns each row's caption.
+ */
+function decodeRows(
+  model: StepModel,
+  vocab: TokenDecoder,
+  r: Resolved,
+  state: RecurrentState,
+  total: number,
+  choose: ChooseWord,
+): DecodedCaption[] {
+  const V = model.vocabSize;
+  const done: DecodedCaption[] = new Array(total);
+  const words: number[][] = Array.from({ length: total }, () => []);
+  const logProbs = new Float64Array(total);
+  let rows = Array.from({ length: total }, (_, j) => j); // the caption each live row writes
+  let input = new Int32Array(total).fill(START);
   for (let t = 0; rows.length > 0; t++) {
     if (t === r.maxLength) {
-      for (const i of rows) out[i] = caption(vocab, words[i], logProbs[i], false, r.alpha);
+      for (const j of rows) done[j] = caption(vocab, words[j], logProbs[j], false, r.alpha);
       break;
     }
     const logp = model.step(state, input);
     const keep: number[] = [];
     const next: number[] = [];
-    rows.forEach((i, row) => {
+    rows.forEach((j, row) => {
       const off = row * V;
-      const blocked = repeatBlocked(r, words[i]);
-      let best = -1;
-      let bestLp = -Infinity;
-      for (let w = 0; w < V; w++) {
-        const lp = logp[off + w];
-        if (lp > bestLp && allowed(r, w, t, blocked)) {
-          best = w;
-          bestLp = lp;
-        }
-      }
-      if (best < 0) {
+      const w = choose(logp, off, t, repeatBlocked(r, words[j]));
+      if (w < 0) {
         // Nothing may be emitted (non-finite log-probabilities, or everything masked).
-        out[i] = stuck(vocab, words[i]);
+        done[j] = stuck(vocab, words[j]);
         return;
       }
-      logProbs[i] += bestLp;
-      if (best === END) {
-        out[i] = caption(vocab, words[i], logProbs[i], true, r.alpha);
+      logProbs[j] += logp[off + w];
+      if (w === END) {
+        done[j] = caption(vocab, words[j], logProbs[j], true, r.alpha);
       } else {
-        words[i].push(best);
+        words[j].push(w);
         keep.push(row);
-        next.push(best);
+        next.push(w);
       }
     });
     if (keep.length < rows.length) {
@@ -224,7 +238,7 @@ export function greedyDecode(
     }
     input = Int32Array.from(next);
   }
-  return out;
+  return done;
 }
 
 // ---------------------------------------------------------------------------
@@ -247,13 +261,13 @@ export function beamSearch(
   features: Float32Array,
   n: number,
   options: BeamOptions = {},
-): Caption[][] {
+): DecodedCaption[][] {
   checkFeatures(features, n);
   const r = resolve(model, vocab, options);
   const k = options.beamWidth ?? DEFAULT_BEAM_WIDTH;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`beamSearch: beamWidth must be a positive integer, got ${k}`);
   const V = model.vocabSize;
-  const finished: Caption[][] = Array.from({ length: n }, () => []);
+  const finished: DecodedCaption[][] = Array.from({ length: n }, () => []);
   if (n === 0) return finished;
 
   // Live beams per image; images with none left are done. The first step has one beam each.
@@ -342,7 +356,7 @@ export function sampleCaptions(
   features: Float32Array,
   n: number,
   options: SampleOptions = {},
-): Caption[][] {
+): DecodedCaption[][] {
   checkFeatures(features, n);
   const r = resolve(model, vocab, options);
   const temperature = options.temperature ?? 1;
@@ -351,61 +365,23 @@ export function sampleCaptions(
     throw new RangeError(`sampleCaptions: temperature must be >= 0, got ${temperature}`);
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`sampleCaptions: samples must be a positive integer, got ${samples}`);
   const V = model.vocabSize;
-  const out: Caption[][] = Array.from({ length: n }, () => []);
+  const out: DecodedCaption[][] = Array.from({ length: n }, () => []);
   if (n === 0) return out;
   const rng = new Rng(options.seed ?? 0);
 
   // Row j draws sample (j mod samples) of image floor(j / samples).
   const total = n * samples;
-  const words: number[][] = Array.from({ length: total }, () => []);
-  const logProbs = new Float64Array(total);
-  const done: Array<Caption | undefined> = new Array(total);
-  let rows = Array.from({ length: total }, (_, j) => j);
   let state = model.initState(features, n);
   if (samples > 1)
     state = model.selectRows(
       state,
-      Int32Array.from(rows, (j) => Math.floor(j / samples)),
+      Int32Array.from({ length: total }, (_, j) => Math.floor(j / samples)),
     );
-  let input = new Int32Array(total).fill(START);
   const weights = new Float64Array(V);
-
-  for (let t = 0; rows.length > 0; t++) {
-    if (t === r.maxLength) {
-      for (const j of rows) done[j] = caption(vocab, words[j], logProbs[j], false, r.alpha);
-      break;
-    }
-    const logp = model.step(state, input);
-    const keep: number[] = [];
-    const next: number[] = [];
-    rows.forEach((j, row) => {
-      const off = row * V;
-      const blocked = repeatBlocked(r, words[j]);
-      const w =
-        temperature === 0
-          ? argmaxAllowed(logp, off, V, r, t, blocked)
-          : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights);
-      if (w < 0) {
-        done[j] = stuck(vocab, words[j]);
-        return;
-      }
-      logProbs[j] += logp[off + w];
-      if (w === END) {
-        done[j] = caption(vocab, words[j], logProbs[j], true, r.alpha);
-      } else {
-        words[j].push(w);
-        keep.push(row);
-        next.push(w);
-      }
-    });
-    if (keep.length < rows.length) {
-      if (keep.length === 0) break;
-      state = model.selectRows(state, Int32Array.from(keep));
-      rows = keep.map((row) => rows[row]);
-    }
-    input = Int32Array.from(next);
-  }
-  for (let j = 0; j < total; j++) out[Math.floor(j / samples)].push(done[j]!);
+  const done = decodeRows(model, vocab, r, state, total, (logp, off, t, blocked) =>
+    temperature === 0 ? argmaxAllowed(logp, off, V, r, t, blocked) : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights),
+  );
+  for (let j = 0; j < total; j++) out[Math.floor(j / samples)].push(done[j]);
   return out;
 }
 
@@ -471,9 +447,10 @@ export interface CaptionOptions extends DecodeOptions {
   seed?: number;
 }
 
+/** One of an image's distinct candidate captions (what the caption pipeline hands the library). */
 export interface CaptionAlternative {
   text: string;
-  /** Length-normalised log-probability (higher is better). */
+  /** Length-normalised log-probability from the search (higher is better). */
   score: number;
 }
 
@@ -539,7 +516,7 @@ export function captionFeatures(
 
 function decodeLists(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions): CaptionResult[] {
   const method = options.method ?? 'beam';
-  let lists: Caption[][];
+  let lists: DecodedCaption[][];
   if (method === 'beam') {
     lists = beamSearch(model, vocab, features, n, options);
   } else if (method === 'greedy') {

@@ -32,7 +32,7 @@ import { freezeMatrix, gemm, gemmFrozen, type FloatArray, type FrozenMatrix } fr
 import type { DecoderConfig, Params, RecurrentState, Shapes, StepModel } from './types.js';
 import { PAD } from './types.js';
 import { Rng } from './rng.js';
-import { affineBackward, affineForward } from './layers/affine.js';
+import { affineBackward, affineForward, type AffineCache, type AffineGrads } from './layers/affine.js';
 import { wordEmbeddingBackward, wordEmbeddingForward } from './layers/embedding.js';
 import { dropoutBackward, dropoutForward } from './layers/dropout.js';
 import { gatesForward, stackedLstmBackward, stackedLstmFinalState, stackedLstmForward, type LstmParams } from './layers/lstm.js';
@@ -165,39 +165,6 @@ export function configFromParams(params: Params, dropout = 0): DecoderConfig {
     if (need(k).length !== n) throw new Error(`decoder parameters: ${k} has ${params[k].length} elements, expected ${shape.join('×')}`);
   }
   return config;
-}
-
-/**
- * Grows the vocabulary from V to `newVocabSize` words for fine-tuning with new words: new rows
- * of W_embed (small random), new columns of W_vocab (small random) and new entries of b_vocab
- * (the smallest existing bias, so new words start unlikely). Existing words keep their ids
- * and weights exactly. Returns new tensors; `params` is not modified.
- */
-export function expandVocabulary(params: Params<Float32Array>, newVocabSize: number, seed: number): Params<Float32Array> {
-  const config = configFromParams(params);
-  const { embedDim: W, hiddenDim: H, vocabSize: V } = config;
-  if (!Number.isInteger(newVocabSize) || newVocabSize < V)
-    throw new RangeError(`expandVocabulary: ${newVocabSize} is smaller than the current ${V}`);
-  const out = cloneParams(params);
-  if (newVocabSize === V) return out;
-  const rng = new Rng(seed);
-  const embed = new Float32Array(newVocabSize * W);
-  embed.set(params.W_embed);
-  for (let i = V * W; i < embed.length; i++) embed[i] = rng.normal() * 0.1;
-  const vocab = new Float32Array(H * newVocabSize);
-  for (let r = 0; r < H; r++) {
-    vocab.set(params.W_vocab.subarray(r * V, (r + 1) * V), r * newVocabSize);
-    for (let j = V; j < newVocabSize; j++) vocab[r * newVocabSize + j] = (rng.normal() * 0.1) / Math.sqrt(H);
-  }
-  const bias = new Float32Array(newVocabSize);
-  bias.set(params.b_vocab);
-  let min = Infinity;
-  for (let j = 0; j < V; j++) if (params.b_vocab[j] < min) min = params.b_vocab[j];
-  bias.fill(Number.isFinite(min) ? min : 0, V);
-  out.W_embed = embed;
-  out.W_vocab = vocab;
-  out.b_vocab = bias;
-  return out;
 }
 
 export function castParams(params: Params, to: 'float32'): Params<Float32Array>;
@@ -348,17 +315,9 @@ function run<T extends FloatArray>(
     return { loss: 0, tokens: 0, grads };
   }
 
-  // Image -> initial hidden state of every layer.
-  const [proj, projCache] = affineForward(P.standardized, params.W_proj, params.b_proj, N, D, L * H);
-  for (let i = 0; i < proj.length; i++) proj[i] = Math.tanh(proj[i]);
-  let hs: T[] = [];
-  let cs: T[] = [];
-  for (let l = 0; l < L; l++) {
-    const h = zerosLike(proj, N * H);
-    for (let n = 0; n < N; n++) h.set(proj.subarray(n * L * H + l * H, n * L * H + (l + 1) * H), n * H);
-    hs.push(h);
-    cs.push(zerosLike(proj, N * H));
-  }
+  const [initial, initCache] = initialStateForward(P.standardized, params.W_proj, params.b_proj, N, D, L, H);
+  let hs = initial.h;
+  let cs = initial.c;
   let dh0s: T[] | null = null;
 
   let loss = 0;
@@ -403,23 +362,66 @@ function run<T extends FloatArray>(
   }
 
   if (grads && dh0s) {
-    // Back through tanh and the projection.
-    const dproj = zerosLike(proj, N * L * H);
-    for (let n = 0; n < N; n++) {
-      for (let l = 0; l < L; l++) {
-        const src = dh0s[l];
-        for (let j = 0; j < H; j++) {
-          const k = n * L * H + l * H + j;
-          dproj[k] = src[n * H + j] * (1 - proj[k] * proj[k]);
-        }
-      }
-    }
-    const gp = affineBackward(dproj, projCache);
+    const gp = initialStateBackward(dh0s, initCache);
     add('W_proj', gp.dw);
     add('b_proj', gp.db);
   }
   if (grads) zeroMissing();
   return { loss, tokens: P.tokens, grads };
+}
+
+interface InitialStateCache<T extends FloatArray> {
+  /** tanh(features·W_proj + b_proj), N×L·H: layer l's h0 is columns l·H … (l+1)·H. */
+  proj: T;
+  projCache: AffineCache<T>;
+  N: number;
+  L: number;
+  H: number;
+}
+
+/**
+ * Image -> initial state of every layer: h0 = tanh(features·W_proj + b_proj) split into L
+ * slices of H, c0 = 0. features: N×D standardized. Returns [{ h, c } (L arrays of N×H each), cache].
+ */
+function initialStateForward<T extends FloatArray>(
+  features: T,
+  W_proj: T,
+  b_proj: T,
+  N: number,
+  D: number,
+  L: number,
+  H: number,
+): [{ h: T[]; c: T[] }, InitialStateCache<T>] {
+  const [proj, projCache] = affineForward(features, W_proj, b_proj, N, D, L * H);
+  for (let i = 0; i < proj.length; i++) proj[i] = Math.tanh(proj[i]);
+  const h: T[] = [];
+  const c: T[] = [];
+  for (let l = 0; l < L; l++) {
+    const hl = zerosLike(proj, N * H);
+    for (let n = 0; n < N; n++) hl.set(proj.subarray(n * L * H + l * H, n * L * H + (l + 1) * H), n * H);
+    h.push(hl);
+    c.push(zerosLike(proj, N * H));
+  }
+  return [
+    { h, c },
+    { proj, projCache, N, L, H },
+  ];
+}
+
+/** Back through tanh and the projection, from the gradient of every layer's h0 (c0 is the constant 0). */
+function initialStateBackward<T extends FloatArray>(dh0s: T[], cache: InitialStateCache<T>): AffineGrads<T> {
+  const { proj, N, L, H } = cache;
+  const dproj = zerosLike(proj, N * L * H);
+  for (let n = 0; n < N; n++) {
+    for (let l = 0; l < L; l++) {
+      const src = dh0s[l];
+      for (let j = 0; j < H; j++) {
+        const k = n * L * H + l * H + j;
+        dproj[k] = src[n * H + j] * (1 - proj[k] * proj[k]);
+      }
+    }
+  }
+  return affineBackward(dproj, cache.projCache);
 }
 
 // ---------------------------------------------------------------------------
@@ -522,18 +524,22 @@ export class DecoderStepModel implements StepModel {
   }
 
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
-    const H = this.config.hiddenDim;
-    const pick = (a: Float32Array) => {
-      const out = new Float32Array(rows.length * H);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i];
-        if (r < 0 || r >= state.n) throw new RangeError(`selectRows: row ${r} outside 0…${state.n - 1}`);
-        out.set(a.subarray(r * H, (r + 1) * H), i * H);
-      }
-      return out;
-    };
-    return { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
+    return selectStateRows(state, rows, this.config.hiddenDim);
   }
+}
+
+/** A StepModel's selectRows: the state of rows `rows` (in that order; a row may repeat), H values per row and layer. */
+export function selectStateRows(state: RecurrentState, rows: Int32Array, H: number): RecurrentState {
+  const pick = (a: Float32Array) => {
+    const out = new Float32Array(rows.length * H);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (r < 0 || r >= state.n) throw new RangeError(`selectRows: row ${r} outside 0…${state.n - 1}`);
+      out.set(a.subarray(r * H, (r + 1) * H), i * H);
+    }
+    return out;
+  };
+  return { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
 }
 
 function logSoftmaxRows(x: Float32Array, n: number, V: number): void {

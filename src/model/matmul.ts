@@ -16,11 +16,8 @@
  * `auto` (the default) picks `onnx` for float32 when the product is large enough
  * for the native call overhead (~10 µs) to be noise, and `reference` otherwise.
  */
-import { createRequire } from 'node:module';
-// onnx-proto is CommonJS: Node's ESM loader (the esbuild bundles in dist/) only gives its default export.
-import onnxProto from 'onnx-proto';
-
-const { onnx } = onnxProto;
+import { DataType, OnnxGraph } from './onnx-graph.js';
+import { nativeRuntime, nativeSessionOptions, type NativeRuntime, type NativeSession } from './onnx-runtime.js';
 
 export type FloatArray = Float32Array | Float64Array;
 export type GemmBackend = 'reference' | 'onnx' | 'auto';
@@ -53,22 +50,7 @@ export function getGemmBackend(): GemmBackend {
  * microseconds per call on an idle machine but burns the cores our own JavaScript (gates,
  * softmax) and everything else need in between products, so it is off unless asked for.
  */
-let spinning = process.env.LENSCRIBE_ORT_SPIN === '1';
-export function setGemmSpinning(allow: boolean): void {
-  if (allow !== spinning) {
-    spinning = allow;
-    sessions.clear();
-  }
-}
-
-function sessionOptions(): object {
-  return {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-  };
-}
+const spinning = process.env.LENSCRIBE_ORT_SPIN === '1';
 
 /** Threads for the onnx backend; takes effect for sessions created afterwards. */
 export function setGemmThreads(n: number): void {
@@ -83,8 +65,7 @@ export function gemm(a: FloatArray, b: FloatArray, out: FloatArray, M: number, K
   if (opts.bias && opts.bias.length < N) throw new RangeError(`gemm: bias has ${opts.bias.length} elements, needs ${N}`);
   if (M === 0 || N === 0) return out;
   if (K === 0) {
-    if (!opts.accumulate) out.fill(0, 0, M * N);
-    if (opts.bias) addBias(out, opts.bias, M, N);
+    startOutput(out, M, N, opts.accumulate ?? false, opts.bias);
     return out;
   }
   if (useOnnx(a, b, out, M * K * N)) gemmOnnx(a as Float32Array, b as Float32Array, out as Float32Array, M, K, N, opts);
@@ -115,8 +96,7 @@ export function gemmReference(
   N: number,
   { transA = false, transB = false, accumulate = false, bias }: GemmOptions = {},
 ): void {
-  if (!accumulate) out.fill(0, 0, M * N);
-  if (bias) addBias(out, bias, M, N);
+  startOutput(out, M, N, accumulate, bias);
   if (!transB) {
     for (let i = 0; i < M; i++) {
       const row = i * N;
@@ -143,6 +123,12 @@ export function gemmReference(
   }
 }
 
+/** What the product is added to: `out` as it is (accumulating) or zeros, plus the bias rows. */
+function startOutput(out: FloatArray, M: number, N: number, accumulate: boolean, bias: FloatArray | undefined): void {
+  if (!accumulate) out.fill(0, 0, M * N);
+  if (bias) addBias(out, bias, M, N);
+}
+
 function addBias(out: FloatArray, bias: FloatArray, M: number, N: number): void {
   for (let i = 0; i < M; i++) {
     const row = i * N;
@@ -153,28 +139,17 @@ function addBias(out: FloatArray, bias: FloatArray, M: number, N: number): void 
 // ---------------------------------------------------------------------------
 // onnx backend
 
-interface NativeSession {
-  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: object, fetches: object, options: object): Record<string, { data: Float32Array }>;
-}
-interface OrtModule {
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => object;
-}
-
-const require = createRequire(import.meta.url);
-let ort: OrtModule | undefined;
-let nativeBinding: { InferenceSession: new () => NativeSession } | undefined;
+// Loaded on the first onnx product (see onnx-runtime.ts); kept here so a product pays no lookup.
+let ort: NativeRuntime | undefined;
 const sessions = new Map<string, NativeSession>();
 
-function loadNative(): void {
-  if (nativeBinding) return;
-  ort = require('onnxruntime-node') as OrtModule;
-  const bindingModule = require('onnxruntime-node/dist/binding') as {
-    binding: { InferenceSession: new () => NativeSession };
-    initOrt: () => void;
-  };
-  bindingModule.initOrt();
-  nativeBinding = bindingModule.binding;
+function loadNative(): NativeRuntime {
+  ort ??= nativeRuntime();
+  return ort;
+}
+
+function createGemmSession(bytes: Uint8Array): NativeSession {
+  return loadNative().createSession(bytes, nativeSessionOptions(threads, spinning));
 }
 
 /**
@@ -186,47 +161,22 @@ type CMode = 'none' | 'row' | 'full';
 
 /** A one-node Gemm graph: Y = op(A)·op(B) (+ C), with every dimension symbolic. */
 export function buildGemmModel(transA: boolean, transB: boolean, cMode: CMode = 'none'): Uint8Array {
-  const dims = (names: string[]) => ({ dim: names.map((dimParam) => ({ dimParam })) });
-  const tensorType = (names: string[]) => ({
-    tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(names) },
-  });
+  const g = new OnnxGraph();
   const inputs = [
-    { name: 'A', type: tensorType(transA ? ['k', 'm'] : ['m', 'k']) },
-    { name: 'B', type: tensorType(transB ? ['n', 'k'] : ['k', 'n']) },
+    g.input('A', DataType.FLOAT, transA ? ['k', 'm'] : ['m', 'k']),
+    g.input('B', DataType.FLOAT, transB ? ['n', 'k'] : ['k', 'n']),
   ];
-  if (cMode !== 'none') inputs.push({ name: 'C', type: tensorType(cMode === 'row' ? ['n'] : ['m', 'n']) });
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'lenscribe-gemm',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'gemm',
-      node: [
-        {
-          opType: 'Gemm',
-          input: cMode === 'none' ? ['A', 'B'] : ['A', 'B', 'C'],
-          output: ['Y'],
-          attribute: [
-            { name: 'transA', type: onnx.AttributeProto.AttributeType.INT, i: transA ? 1 : 0 },
-            { name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: transB ? 1 : 0 },
-          ],
-        },
-      ],
-      input: inputs,
-      output: [{ name: 'Y', type: tensorType(['m', 'n']) }],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  if (cMode !== 'none') inputs.push(g.input('C', DataType.FLOAT, cMode === 'row' ? ['n'] : ['m', 'n']));
+  const y = g.node('Gemm', inputs, 'Y', { transA: transA ? 1 : 0, transB: transB ? 1 : 0 });
+  g.output(y, 'Y', ['m', 'n']);
+  return g.encode({ producer: 'lenscribe-gemm', graphName: 'gemm' });
 }
 
 function session(transA: boolean, transB: boolean, cMode: CMode): NativeSession {
-  loadNative();
   const key = `${transA ? 1 : 0}${transB ? 1 : 0}${cMode}`;
   let s = sessions.get(key);
   if (!s) {
-    const bytes = buildGemmModel(transA, transB, cMode);
-    s = new nativeBinding!.InferenceSession();
-    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions());
+    s = createGemmSession(buildGemmModel(transA, transB, cMode));
     sessions.set(key, s);
   }
   return s;
@@ -276,7 +226,7 @@ export interface FrozenMatrix {
   /** int8 weights with one scale per column, or null for float32. */
   readonly int8: { q: Int8Array; scale: Float32Array } | null;
   /** Lazily created sessions: with the bias, and accumulating into `out` (no bias). */
-  sessions: { withBias?: NativeSession; accumulate?: NativeSession; threads: number; spinning: boolean };
+  sessions: { withBias?: NativeSession; accumulate?: NativeSession; threads: number };
 }
 
 /**
@@ -288,7 +238,7 @@ export interface FrozenMatrix {
 export function freezeMatrix(b: Float32Array, K: number, N: number, bias?: Float32Array, options: { int8?: boolean } = {}): FrozenMatrix {
   if (b.length < K * N) throw new RangeError(`freezeMatrix: B has ${b.length} elements, needs ${K}×${N}`);
   if (bias && bias.length < N) throw new RangeError(`freezeMatrix: bias has ${bias.length} elements, needs ${N}`);
-  let values = b.slice(0, K * N);
+  const values = b.slice(0, K * N);
   let int8: FrozenMatrix['int8'] = null;
   if (options.int8) {
     const scale = new Float32Array(N);
@@ -303,7 +253,7 @@ export function freezeMatrix(b: Float32Array, K: number, N: number, bias?: Float
     }
     int8 = { q, scale };
   }
-  return { K, N, b: values, bias: bias ? bias.slice(0, N) : null, int8, sessions: { threads, spinning } };
+  return { K, N, b: values, bias: bias ? bias.slice(0, N) : null, int8, sessions: { threads } };
 }
 
 /** out[M,N] (+)= A[M,K]·B (+ bias unless accumulating — then the bias is added separately). */
@@ -323,14 +273,11 @@ export function gemmFrozen(
     gemmReference(a, w.b, out, M, K, N, { accumulate, bias: w.bias ?? undefined });
     return out;
   }
-  if (w.sessions.threads !== threads || w.sessions.spinning !== spinning) w.sessions = { threads, spinning };
+  if (w.sessions.threads !== threads) w.sessions = { threads };
   const kind = accumulate ? 'accumulate' : 'withBias';
   let s = w.sessions[kind];
   if (!s) {
-    loadNative();
-    const bytes = buildFrozenModel(w, accumulate);
-    s = new nativeBinding!.InferenceSession();
-    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions());
+    s = createGemmSession(buildFrozenModel(w, accumulate));
     w.sessions[kind] = s;
   }
   const y = out.length === M * N ? out : out.subarray(0, M * N);
@@ -343,52 +290,26 @@ export function gemmFrozen(
 
 function buildFrozenModel(w: FrozenMatrix, accumulate: boolean): Uint8Array {
   const { K, N } = w;
-  const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const tensorType = (dims: Array<string | number>) => ({
-    tensorType: {
-      elemType: FLOAT,
-      shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
-    },
-  });
-  const constant = (name: string, data: Float32Array | Int8Array, dims: number[]) => ({
-    name,
-    dataType: data instanceof Int8Array ? onnx.TensorProto.DataType.INT8 : FLOAT,
-    dims,
-    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  });
-  const inputs = [{ name: 'A', type: tensorType(['m', K]) }];
-  const initializer = [];
-  const useBias = !accumulate && w.bias !== null;
-  if (useBias) initializer.push(constant('bias', w.bias!, [N]));
-  if (accumulate) inputs.push({ name: 'C', type: tensorType(['m', N]) });
-  const node: object[] = [];
+  const g = new OnnxGraph();
+  const a = g.input('A', DataType.FLOAT, ['m', K]);
+  const c = accumulate ? g.input('C', DataType.FLOAT, ['m', N]) : '';
+  const bias = !accumulate && w.bias !== null ? g.constant('bias', w.bias, [N]) : '';
+  let y: string;
   if (w.int8) {
     // Y = A·B (+ bias), or P = A·B and Y = P + C when accumulating.
-    initializer.push(constant('B', w.int8.q, [K, N]), constant('S', w.int8.scale, [N]));
-    const product = accumulate ? 'P' : 'Y';
-    node.push({
-      opType: 'DynamicQuantizeMatMul',
-      domain: 'com.microsoft',
-      input: ['A', 'B', 'S', '', useBias ? 'bias' : ''],
-      output: [product],
-    });
-    if (accumulate) node.push({ opType: 'Add', input: ['P', 'C'], output: ['Y'] });
+    const b = g.constant('B', w.int8.q, [K, N]);
+    const scale = g.constant('S', w.int8.scale, [N]);
+    y = g.node('DynamicQuantizeMatMul', [a, b, scale, '', bias], accumulate ? 'P' : 'Y', {}, 'com.microsoft');
+    if (accumulate) y = g.node('Add', [y, c], 'Y');
   } else {
     // Y = A·B + (bias | C | nothing), one Gemm node; C is `out` itself when accumulating.
-    initializer.push(constant('B', w.b, [K, N]));
-    node.push({ opType: 'Gemm', input: useBias ? ['A', 'B', 'bias'] : accumulate ? ['A', 'B', 'C'] : ['A', 'B'], output: ['Y'] });
+    const b = g.constant('B', w.b, [K, N]);
+    y = g.node('Gemm', bias ? [a, b, bias] : accumulate ? [a, b, c] : [a, b], 'Y');
   }
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'lenscribe-gemm',
-    opsetImport: [{ domain: '', version: 13 }, ...(w.int8 ? [{ domain: 'com.microsoft', version: 1 }] : [])],
-    graph: {
-      name: 'gemm_frozen',
-      node,
-      initializer,
-      input: inputs,
-      output: [{ name: 'Y', type: tensorType(['m', N]) }],
-    },
+  g.output(y, 'Y', ['m', N]);
+  return g.encode({
+    producer: 'lenscribe-gemm',
+    graphName: 'gemm_frozen',
+    extraOpsets: w.int8 ? [{ domain: 'com.microsoft', version: 1 }] : [],
   });
-  return onnx.ModelProto.encode(model).finish();
 }

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../shared/errors.js';
 import { modelsDir } from '../shared/paths.js';
 import { CONFIG_FILE, loadDecoder, type LoadedDecoder } from './decoder-io.js';
@@ -385,9 +385,4 @@ export function encoderFileRef(modelDir: string, encoderPath: string): string {
   if (inside(dir, enc) || (inside(modelsDir, dir) && inside(modelsDir, enc))) return posix(relative(dir, enc));
   if (inside(modelsDir, enc)) return MODELS_PREFIX + posix(relative(modelsDir, enc));
   return enc;
-}
-
-/** Directory of `model.json` when given either the directory or the file. */
-export function modelDirOf(path: string): string {
-  return path.endsWith(MANIFEST_FILE) ? dirname(path) : path;
 }

@@ -22,11 +22,11 @@
  * Runs synchronously through onnxruntime-node's native session (the public `run()` only wraps
  * the same call in a Promise), so it is a plain `StepModel`.
  */
-import { createRequire } from 'node:module';
-import onnxProto from 'onnx-proto';
 import { addRowVector } from './layers/tensor.js';
 import { gemm } from './matmul.js';
-import { configFromParams } from './decoder.js';
+import { configFromParams, selectStateRows } from './decoder.js';
+import { DataType, OnnxGraph } from './onnx-graph.js';
+import { nativeRuntime, nativeSessionOptions, type NativeRuntime, type NativeSession } from './onnx-runtime.js';
 import type { DecoderConfig, Params, RecurrentState, StepModel } from './types.js';
 
 export interface OnnxStepOptions {
@@ -36,83 +36,23 @@ export interface OnnxStepOptions {
   inputTable?: boolean;
 }
 
-interface NativeSession {
-  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: object, fetches: object, options: object): Record<string, { data: Float32Array }>;
-  dispose(): void;
-}
-interface OrtModule {
-  Tensor: new (type: 'float32' | 'int32', data: Float32Array | Int32Array, dims: number[]) => object;
-}
+const { FLOAT, INT32 } = DataType;
 
-// onnx-proto is CommonJS; its default export works under Node's ESM loader, tsx and esbuild alike.
-const { onnx } = onnxProto;
-const require = createRequire(import.meta.url);
-let ort: OrtModule | undefined;
-let binding: { InferenceSession: new () => NativeSession } | undefined;
-
-function native(): { ort: OrtModule; binding: { InferenceSession: new () => NativeSession } } {
-  if (!ort || !binding) {
-    ort = require('onnxruntime-node') as OrtModule;
-    const b = require('onnxruntime-node/dist/binding') as { binding: { InferenceSession: new () => NativeSession }; initOrt: () => void };
-    b.initOrt();
-    binding = b.binding;
-  }
-  return { ort, binding };
-}
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT32 = onnx.TensorProto.DataType.INT32;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
-type Dim = string | number;
-function valueInfo(name: string, elemType: number, dims: Dim[]) {
-  return {
-    name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
-  };
-}
-function floatConst(name: string, dims: number[], data: Float32Array) {
-  // rawData is little-endian float32, which is how every platform we ship on stores it.
-  return { name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-function node(opType: string, input: string[], output: string[], attribute: object[] = []) {
-  return { opType, input, output, attribute };
-}
-function intAttr(name: string, i: number) {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i };
-}
-function encode(graph: object): Uint8Array {
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'lenscribe-decoder',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph,
-  });
-  return onnx.ModelProto.encode(model).finish();
+function encode(g: OnnxGraph, graphName: string): Uint8Array {
+  return g.encode({ producer: 'lenscribe-decoder', graphName });
 }
 
 /** features -> initial hidden state of every layer, concatenated (N×L·H). */
 export function buildInitGraph(params: Params<Float32Array>, c: DecoderConfig): Uint8Array {
   const LH = c.layers * c.hiddenDim;
-  return encode({
-    name: 'decoder_init',
-    node: [
-      node('Sub', ['features', 'feature_mean'], ['centred']),
-      node('Div', ['centred', 'feature_std'], ['standardised']),
-      node('MatMul', ['standardised', 'W_proj'], ['proj_mm']),
-      node('Add', ['proj_mm', 'b_proj'], ['proj']),
-      node('Tanh', ['proj'], ['h0']),
-    ],
-    initializer: [
-      floatConst('feature_mean', [c.featureDim], params.feature_mean!),
-      floatConst('feature_std', [c.featureDim], params.feature_std!),
-      floatConst('W_proj', [c.featureDim, LH], params.W_proj!),
-      floatConst('b_proj', [LH], params.b_proj!),
-    ],
-    input: [valueInfo('features', FLOAT, ['n', c.featureDim])],
-    output: [valueInfo('h0', FLOAT, ['n', LH])],
-  });
+  const g = new OnnxGraph();
+  const features = g.input('features', FLOAT, ['n', c.featureDim]);
+  const centred = g.node('Sub', [features, g.constant('feature_mean', params.feature_mean!, [c.featureDim])], 'centred');
+  const standardised = g.node('Div', [centred, g.constant('feature_std', params.feature_std!, [c.featureDim])], 'standardised');
+  const projected = g.node('MatMul', [standardised, g.constant('W_proj', params.W_proj!, [c.featureDim, LH])], 'proj_mm');
+  const proj = g.node('Add', [projected, g.constant('b_proj', params.b_proj!, [LH])], 'proj');
+  g.output(g.node('Tanh', [proj], 'h0'), 'h0', ['n', LH]);
+  return encode(g, 'decoder_init');
 }
 
 /**
@@ -134,57 +74,45 @@ const MAX_INPUT_TABLE_BYTES = 64 * 1024 * 1024;
 export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig, useTable?: boolean): Uint8Array {
   useTable ??= c.vocabSize * 4 * c.hiddenDim * 4 <= MAX_INPUT_TABLE_BYTES;
   const { embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = c;
-  const nodes = useTable ? [] : [node('Gather', ['W_embed', 'tokens'], ['x_0'], [intAttr('axis', 0)])];
-  const inits = [
-    useTable ? floatConst('input_table', [V, 4 * H], inputTable(params, c)) : floatConst('W_embed', [V, W], params.W_embed!),
-    floatConst('W_vocab', [H, V], params.W_vocab!),
-    floatConst('b_vocab', [V], params.b_vocab!),
-    { name: 'gate_sizes', dims: [4], dataType: INT64, int64Data: [H, H, H, H] },
-  ];
-  const inputs = [valueInfo('tokens', INT32, ['n'])];
-  const outputs = [valueInfo('logp', FLOAT, ['n', V])];
+  const g = new OnnxGraph();
+  const tokens = g.input('tokens', INT32, ['n']);
+  const gateSizes = g.int64Constant('gate_sizes', [H, H, H, H]);
+  // Layer 0's input term: a row of the precomputed table, or the embedding times Wx_0 below.
+  const table = useTable ? g.constant('input_table', inputTable(params, c), [V, 4 * H]) : '';
+  let x = useTable ? '' : g.node('Gather', [g.constant('W_embed', params.W_embed!, [V, W]), tokens], 'x_0', { axis: 0 });
   for (let l = 0; l < L; l++) {
-    const x = `x_${l}`;
+    const h = g.input(`h_${l}`, FLOAT, ['n', H]);
+    const cell = g.input(`c_${l}`, FLOAT, ['n', H]);
+    const ah = g.node('MatMul', [h, g.constant(`Wh_${l}`, params[`Wh_${l}`], [H, 4 * H])], `ah_${l}`);
+    let a: string;
     if (useTable && l === 0) {
-      nodes.push(
-        node('Gather', ['input_table', 'tokens'], ['ax_0'], [intAttr('axis', 0)]),
-        node('MatMul', ['h_0', 'Wh_0'], ['ah_0']),
-        node('Add', ['ax_0', 'ah_0'], ['a_0']),
-      );
+      a = g.node('Add', [g.node('Gather', [table, tokens], 'ax_0', { axis: 0 }), ah], 'a_0');
     } else {
-      nodes.push(
-        node('MatMul', [x, `Wx_${l}`], [`ax_${l}`]),
-        node('MatMul', [`h_${l}`, `Wh_${l}`], [`ah_${l}`]),
-        node('Add', [`ax_${l}`, `ah_${l}`], [`axh_${l}`]),
-        node('Add', [`axh_${l}`, `b_${l}`], [`a_${l}`]),
-      );
+      const ax = g.node('MatMul', [x, g.constant(`Wx_${l}`, params[`Wx_${l}`], [l === 0 ? W : H, 4 * H])], `ax_${l}`);
+      const axh = g.node('Add', [ax, ah], `axh_${l}`);
+      a = g.node('Add', [axh, g.constant(`b_${l}`, params[`b_${l}`], [4 * H])], `a_${l}`);
     }
-    nodes.push(
-      node('Split', [`a_${l}`, 'gate_sizes'], [`ai_${l}`, `af_${l}`, `ao_${l}`, `ag_${l}`], [intAttr('axis', 1)]),
-      node('Sigmoid', [`ai_${l}`], [`i_${l}`]),
-      node('Sigmoid', [`af_${l}`], [`f_${l}`]),
-      node('Sigmoid', [`ao_${l}`], [`o_${l}`]),
-      node('Tanh', [`ag_${l}`], [`g_${l}`]),
-      node('Mul', [`f_${l}`, `c_${l}`], [`fc_${l}`]),
-      node('Mul', [`i_${l}`, `g_${l}`], [`ig_${l}`]),
-      node('Add', [`fc_${l}`, `ig_${l}`], [`c_next_${l}`]),
-      node('Tanh', [`c_next_${l}`], [`tc_${l}`]),
-      node('Mul', [`o_${l}`, `tc_${l}`], [`h_next_${l}`]),
-      node('Identity', [`h_next_${l}`], [`x_${l + 1}`]),
-    );
-    if (!(useTable && l === 0)) {
-      inits.push(floatConst(`Wx_${l}`, [l === 0 ? W : H, 4 * H], params[`Wx_${l}`]), floatConst(`b_${l}`, [4 * H], params[`b_${l}`]));
-    }
-    inits.push(floatConst(`Wh_${l}`, [H, 4 * H], params[`Wh_${l}`]));
-    inputs.push(valueInfo(`h_${l}`, FLOAT, ['n', H]), valueInfo(`c_${l}`, FLOAT, ['n', H]));
-    outputs.push(valueInfo(`h_next_${l}`, FLOAT, ['n', H]), valueInfo(`c_next_${l}`, FLOAT, ['n', H]));
+    const [hNext, cNext] = lstmGates(g, a, cell, gateSizes, l);
+    g.output(hNext, hNext, ['n', H]);
+    g.output(cNext, cNext, ['n', H]);
+    x = hNext;
   }
-  nodes.push(
-    node('MatMul', [`x_${L}`, 'W_vocab'], ['scores_mm']),
-    node('Add', ['scores_mm', 'b_vocab'], ['scores']),
-    node('LogSoftmax', ['scores'], ['logp'], [intAttr('axis', 1)]),
-  );
-  return encode({ name: 'decoder_step', node: nodes, initializer: inits, input: inputs, output: outputs });
+  const scores = g.node('MatMul', [x, g.constant('W_vocab', params.W_vocab!, [H, V])], 'scores_mm');
+  const biased = g.node('Add', [scores, g.constant('b_vocab', params.b_vocab!, [V])], 'scores');
+  g.output(g.node('LogSoftmax', [biased], 'logp', { axis: 1 }), 'logp', ['n', V]);
+  return encode(g, 'decoder_step');
+}
+
+/** i, f, o, g = σ, σ, σ, tanh of a's four H-wide slices;  c' = f⊙c + i⊙g;  h' = o⊙tanh(c'). Returns [h', c']. */
+function lstmGates(g: OnnxGraph, a: string, c: string, gateSizes: string, l: number): [string, string] {
+  const [ai, af, ao, ag] = g.nodeWithOutputs('Split', [a, gateSizes], [`ai_${l}`, `af_${l}`, `ao_${l}`, `ag_${l}`], { axis: 1 });
+  const i = g.node('Sigmoid', [ai], `i_${l}`);
+  const f = g.node('Sigmoid', [af], `f_${l}`);
+  const o = g.node('Sigmoid', [ao], `o_${l}`);
+  const gate = g.node('Tanh', [ag], `g_${l}`);
+  const cNext = g.node('Add', [g.node('Mul', [f, c], `fc_${l}`), g.node('Mul', [i, gate], `ig_${l}`)], `c_next_${l}`);
+  const hNext = g.node('Mul', [o, g.node('Tanh', [cNext], `tc_${l}`)], `h_next_${l}`);
+  return [hNext, cNext];
 }
 
 /** A `StepModel` running decoder.ts's decoder through two onnxruntime sessions. */
@@ -193,26 +121,16 @@ export class OnnxStepModel implements StepModel {
   readonly config: DecoderConfig;
   private readonly init: NativeSession;
   private readonly stepSession: NativeSession;
-  private readonly ort: OrtModule;
+  private readonly ort: NativeRuntime;
   private readonly fetchInit = { h0: null };
   private readonly fetchStep: Record<string, null>;
 
   constructor(params: Params<Float32Array>, options: OnnxStepOptions = {}) {
     this.config = configFromParams(params);
     this.vocabSize = this.config.vocabSize;
-    const { ort: o, binding: b } = native();
-    this.ort = o;
+    this.ort = nativeRuntime();
     const threads = options.threads ?? (Number(process.env.LENSCRIBE_THREADS) || 0);
-    const sessionOptions = {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    };
-    const load = (bytes: Uint8Array) => {
-      const s = new b.InferenceSession();
-      s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions);
-      return s;
-    };
+    const load = (bytes: Uint8Array) => this.ort.createSession(bytes, nativeSessionOptions(threads));
     this.init = load(buildInitGraph(params, this.config));
     this.stepSession = load(buildStepGraph(params, this.config, options.inputTable));
     this.fetchStep = { logp: null };
@@ -229,7 +147,10 @@ export class OnnxStepModel implements StepModel {
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     if (n === 0) {
-      for (let l = 0; l < L; l++) (h.push(new Float32Array(0)), c.push(new Float32Array(0)));
+      for (let l = 0; l < L; l++) {
+        h.push(new Float32Array(0));
+        c.push(new Float32Array(0));
+      }
       return { n, h, c };
     }
     const x = new this.ort.Tensor('float32', features.length === n * D ? features : features.subarray(0, n * D), [n, D]);
@@ -275,16 +196,6 @@ export class OnnxStepModel implements StepModel {
   private disposed = false;
 
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
-    const H = this.config.hiddenDim;
-    const pick = (a: Float32Array) => {
-      const out = new Float32Array(rows.length * H);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i];
-        if (r < 0 || r >= state.n) throw new RangeError(`selectRows: row ${r} outside 0…${state.n - 1}`);
-        out.set(a.subarray(r * H, (r + 1) * H), i * H);
-      }
-      return out;
-    };
-    return { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
+    return selectStateRows(state, rows, this.config.hiddenDim);
   }
 }

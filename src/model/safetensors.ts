@@ -152,7 +152,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors buffer'
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
 
   const metadata: Record<string, string> = {};
-  const entries: Array<{ name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }> = [];
+  const entries: TensorEntry[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof info !== 'object' || info === null || Array.isArray(info)) fail('"__metadata__" is not an object');
@@ -162,46 +162,12 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors buffer'
       }
       continue;
     }
-    if (typeof info !== 'object' || info === null) fail(`tensor ${name}: entry is not an object`);
-    const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !KNOWN_DTYPES.has(dtype)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
-    if (!((dtype as string) in BYTES)) fail(`tensor ${name}: dtype ${dtype} is not supported (Lenscribe reads F32 and F64)`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-      fail(`tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
-      offsets[0] > offsets[1]
-    ) {
-      fail(`tensor ${name}: invalid data_offsets ${JSON.stringify(offsets)}`);
-    }
-    const [begin, end] = offsets as [number, number];
-    const expected = elementCount(shape as number[]) * BYTES[dtype as SafetensorsDtype];
-    if (end - begin !== expected) {
-      fail(
-        `tensor ${name}: shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
-      );
-    }
-    entries.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
+    entries.push(tensorEntry(name, info, fail));
   }
 
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expectedBegin = 0;
-  for (const e of entries) {
-    if (e.end > dataLen)
-      fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] point past the end of the data (${dataLen} bytes); file truncated?`);
-    if (e.begin !== expectedBegin) {
-      fail(
-        `tensor ${e.name}: data starts at ${e.begin} but the previous tensor ends at ${expectedBegin} (tensors must be contiguous, without holes or overlap)`,
-      );
-    }
-    expectedBegin = e.end;
-  }
-  if (expectedBegin !== dataLen)
-    fail(`${dataLen - expectedBegin} bytes after the last tensor; file has trailing data or a tensor is missing from the header`);
+  checkContiguous(entries, dataLen, fail);
 
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
@@ -217,6 +183,59 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors buffer'
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
+}
+
+/** A tensor's header entry: where its bytes are in the data section (begin inclusive, end exclusive). */
+interface TensorEntry {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** Validates one tensor's header entry (dtype, shape, offsets that span exactly its bytes). */
+function tensorEntry(name: string, info: unknown, fail: (problem: string) => never): TensorEntry {
+  if (typeof info !== 'object' || info === null) fail(`tensor ${name}: entry is not an object`);
+  const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !KNOWN_DTYPES.has(dtype)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
+  if (!((dtype as string) in BYTES)) fail(`tensor ${name}: dtype ${dtype} is not supported (Lenscribe reads F32 and F64)`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    fail(`tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+    offsets[0] > offsets[1]
+  ) {
+    fail(`tensor ${name}: invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  const expected = elementCount(shape as number[]) * BYTES[dtype as SafetensorsDtype];
+  if (end - begin !== expected) {
+    fail(
+      `tensor ${name}: shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+    );
+  }
+  return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end };
+}
+
+/** The tensors must tile the data section exactly: sorted by offset, no hole, no overlap, nothing after. */
+function checkContiguous(entries: TensorEntry[], dataLen: number, fail: (problem: string) => never): void {
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expectedBegin = 0;
+  for (const e of entries) {
+    if (e.end > dataLen)
+      fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] point past the end of the data (${dataLen} bytes); file truncated?`);
+    if (e.begin !== expectedBegin) {
+      fail(
+        `tensor ${e.name}: data starts at ${e.begin} but the previous tensor ends at ${expectedBegin} (tensors must be contiguous, without holes or overlap)`,
+      );
+    }
+    expectedBegin = e.end;
+  }
+  if (expectedBegin !== dataLen)
+    fail(`${dataLen - expectedBegin} bytes after the last tensor; file has trailing data or a tensor is missing from the header`);
 }
 
 /** Reads and validates a safetensors file. */

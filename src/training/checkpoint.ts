@@ -11,7 +11,7 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, ModelFileError, type TensorInput } from '../model/safetensors.js';
+import { encodeSafetensors, readSafetensors, ModelFileError, type TensorInput } from '../model/safetensors.js';
 import { configFromParams, paramShapes } from '../model/decoder.js';
 import type { DecoderConfig, Params } from '../model/types.js';
 
@@ -71,10 +71,6 @@ export interface LoadedCheckpoint {
   params: Params<Float32Array>;
   config: DecoderConfig;
   info: CheckpointInfo;
-}
-
-export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): LoadedCheckpoint {
-  return fromContents(decodeSafetensors(bytes, file), file);
 }
 
 export function loadCheckpoint(path: string): LoadedCheckpoint {

@@ -43,7 +43,7 @@ import {
 import { CONFIG_FILE, saveDecoder } from '../model/decoder-io.js';
 import { Rng } from '../model/rng.js';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
-import { meanLoss, train, type Caption, type CaptionData, type TrainProgress } from './trainer.js';
+import { meanLoss, train, type Caption, type CaptionData, type TrainProgress, type TrainResult, type ValidationScorer } from './trainer.js';
 import { END, UNK, type Params } from '../model/types.js';
 import { tokenize, Vocabulary } from '../model/vocab.js';
 import type { CurvePoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores } from './teach-types.js';
@@ -213,7 +213,7 @@ export function growVocabulary(
   examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
   { maxAnchors = 5, extraCaptions = [] as readonly string[] } = {},
 ): GrowResult {
-  const { embedDim: W, hiddenDim: H, vocabSize: V, featureDim: D } = configFromParams(params);
+  const { embedDim: W, hiddenDim: H, vocabSize: V } = configFromParams(params);
   const grown = Vocabulary.fromJSON(vocab.toJSON());
   // Words only in `extraCaptions` (e.g. validation captions) get ids too, without anchors.
   const added = grown.addWords([...examples.map((e) => e.caption), ...extraCaptions]);
@@ -221,36 +221,7 @@ export function growVocabulary(
   if (added.length === 0) return { params: out, vocab: grown, added: [] };
   const V2 = grown.size;
 
-  // Base-model next-word distributions where each new word occurs (teacher forcing; new words as <unk> input).
-  const mass = new Map<number, Float64Array>();
-  const hits = new Map<number, number>();
-  const photosWith = new Map<number, Set<string>>();
-  const withNew = examples.filter((e) => tokenize(e.caption).some((w) => !vocab.has(w)));
-  if (withNew.length > 0) {
-    const model = new DecoderStepModel(params);
-    const seqs = withNew.map((e) => Array.from(grown.encode(e.caption, { maxLength: 22 })));
-    const N = seqs.length;
-    const features = new Float32Array(N * D);
-    withNew.forEach((e, i) => features.set(e.feature, i * D));
-    const state = model.initState(features, N);
-    const T = Math.max(...seqs.map((s) => s.length));
-    for (let t = 0; t + 1 < T; t++) {
-      const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t] >= V ? UNK : s[t]) : END));
-      const logp = model.step(state, input);
-      seqs.forEach((s, n) => {
-        const target = s[t + 1];
-        if (target === undefined || target < V) return;
-        let acc = mass.get(target);
-        if (!acc) mass.set(target, (acc = new Float64Array(V)));
-        let z = 0;
-        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]);
-        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]) / Math.max(z, 1e-30);
-        hits.set(target, (hits.get(target) ?? 0) + 1);
-        if (!photosWith.has(target)) photosWith.set(target, new Set());
-        photosWith.get(target)!.add(withNew[n].path ?? String(n)); // several captions of one photo count once
-      });
-    }
-  }
+  const { mass, hits, photosWith } = newWordContexts(params, vocab, grown, examples);
 
   const embed = new Float32Array(V2 * W);
   embed.set(params.W_embed);
@@ -266,16 +237,7 @@ export function growVocabulary(
   const learned: LearnedWord[] = [];
   for (const id of added) {
     const acc = mass.get(id);
-    let anchors: Array<{ j: number; w: number }> = [];
-    if (acc) {
-      const count = hits.get(id)!;
-      anchors = Array.from(acc, (m, j) => ({ j, w: m / count }))
-        .filter((a) => a.w > 0)
-        .sort((a, b) => b.w - a.w)
-        .slice(0, maxAnchors);
-      const z = anchors.reduce((s, a) => s + a.w, 0);
-      anchors = anchors.map((a) => ({ j: a.j, w: a.w / z }));
-    }
+    const anchors = acc ? anchorsOf(acc, hits.get(id)!, maxAnchors) : [];
     if (anchors.length > 0) {
       let b = 0;
       for (const { j, w } of anchors) {
@@ -308,6 +270,63 @@ export function growVocabulary(
   out.W_vocab = wv;
   out.b_vocab = bias;
   return { params: out, vocab: grown, added: learned };
+}
+
+/** Where the new words occur: the base model's next-word distributions summed per new word (mass), how often (hits) and in how many photos. */
+interface NewWordContexts {
+  mass: Map<number, Float64Array>;
+  hits: Map<number, number>;
+  photosWith: Map<number, Set<string>>;
+}
+
+/** Runs the base model over the captions with new words (teacher forcing; new words as <unk> input). */
+function newWordContexts(
+  params: Params<Float32Array>,
+  vocab: Vocabulary,
+  grown: Vocabulary,
+  examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
+): NewWordContexts {
+  const { vocabSize: V, featureDim: D } = configFromParams(params);
+  const mass = new Map<number, Float64Array>();
+  const hits = new Map<number, number>();
+  const photosWith = new Map<number, Set<string>>();
+  const withNew = examples.filter((e) => tokenize(e.caption).some((w) => !vocab.has(w)));
+  if (withNew.length > 0) {
+    const model = new DecoderStepModel(params);
+    const seqs = withNew.map((e) => Array.from(grown.encode(e.caption, { maxLength: 22 })));
+    const N = seqs.length;
+    const features = new Float32Array(N * D);
+    withNew.forEach((e, i) => features.set(e.feature, i * D));
+    const state = model.initState(features, N);
+    const T = Math.max(...seqs.map((s) => s.length));
+    for (let t = 0; t + 1 < T; t++) {
+      const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t] >= V ? UNK : s[t]) : END));
+      const logp = model.step(state, input);
+      seqs.forEach((s, n) => {
+        const target = s[t + 1];
+        if (target === undefined || target < V) return;
+        let acc = mass.get(target);
+        if (!acc) mass.set(target, (acc = new Float64Array(V)));
+        let z = 0;
+        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]);
+        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]) / Math.max(z, 1e-30);
+        hits.set(target, (hits.get(target) ?? 0) + 1);
+        if (!photosWith.has(target)) photosWith.set(target, new Set());
+        photosWith.get(target)!.add(withNew[n].path ?? String(n)); // several captions of one photo count once
+      });
+    }
+  }
+  return { mass, hits, photosWith };
+}
+
+/** The `maxAnchors` words with the most mass (mean over `count` occurrences), weights normalised to sum 1. */
+function anchorsOf(acc: Float64Array, count: number, maxAnchors: number): Array<{ j: number; w: number }> {
+  const anchors = Array.from(acc, (m, j) => ({ j, w: m / count }))
+    .filter((a) => a.w > 0)
+    .sort((a, b) => b.w - a.w)
+    .slice(0, maxAnchors);
+  const z = anchors.reduce((s, a) => s + a.w, 0);
+  return anchors.map((a) => ({ j: a.j, w: a.w / z }));
 }
 
 /** Fewest training photos that must use a new word in an anchor's place before it counts as a rename. */
@@ -453,13 +472,111 @@ function toData(items: ReadonlyArray<{ feature: Float32Array; caption: string }>
   return { features, captions };
 }
 
+/** What every step of a fine-tune reads: its options, the base model, and where it writes. */
+interface TeachRun {
+  options: FinetuneOptions;
+  base: ReturnType<typeof loadModel>;
+  /** Feature width the model reads. */
+  D: number;
+  maxWords: number;
+  outDir: string;
+  /** `<outDir>.partial`: the checkpoint and grown vocabulary while running, the new model before its rename. */
+  partial: string;
+  report: (p: Partial<TeachProgress> & Pick<TeachProgress, 'phase'>) => void;
+}
+
+type Split = { train: LabeledExample[]; validation: LabeledExample[] };
+
+/** The training data: the user's captions (repeated) and the replayed base captions, photos side by side. */
+interface TeachData {
+  trainData: CaptionData;
+  valData: CaptionData;
+  replayCaptions: Caption[];
+  userRepeat: number;
+}
+
+/** A fixed subset of the base validation photos and the base model's CIDEr-D on them. */
+interface ForgettingGuard {
+  features: Float32Array;
+  n: number;
+  refs: string[][];
+  before: number;
+}
+
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const t0 = performance.now();
   const outDir = resolve(options.outDir);
-  const partial = partialDirOf(outDir);
   if (existsSync(outDir)) throw new FinetuneError(`${outDir} already exists`, 'input');
-  const report = (p: Partial<TeachProgress> & Pick<TeachProgress, 'phase'>) =>
-    options.onProgress?.({
+  const report = progressReporter(options.onProgress);
+  report({ phase: 'prepare', message: 'loading the base model' });
+
+  const base = loadModel(options.baseDir);
+  const D = base.decoder.config.featureDim;
+  const run: TeachRun = {
+    options,
+    base,
+    D,
+    maxWords: base.manifest.decoder.maxLength ?? 20,
+    outDir,
+    partial: partialDirOf(outDir),
+    report,
+  };
+  const { good, skipped } = usableExamples(options.labeled, D);
+  if (good.length < MIN_LABELED)
+    throw new FinetuneError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
+  const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
+  const start = startingPoint(run, split);
+  const { grown, curve } = start;
+  const replaySet = replaySetOf(run);
+  const renamed = renamedWords(grown.added);
+  const data = teachData(run, split, grown.vocab, replaySet, renamed);
+
+  const before = scoreBaseModel(run, split, data.valData, replaySet);
+  // New names read as the words they replace, so a rename is not counted as forgetting.
+  const back = new Map([...renamed].map(([old, { word }]) => [word, old]));
+  const guard = replaySet && before.nBaseVal > 0 ? forgettingGuard(run, replaySet, before.nBaseVal) : null;
+
+  const trained = await trainTaught(run, start, data, split, before.refsUser, guard, back);
+  const { result, epochs, totalSteps, epochsDone } = trained;
+
+  const { metrics, validationCaptions, afterUserScores } = scoreTaught(run, trained, start, split, data, replaySet, back, before);
+
+  // Save: everything into the partial directory, then one rename.
+  report({ phase: 'save', epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'saving the new model' });
+  const bestEpoch = result.bestEpoch >= 0 ? result.bestEpoch + epochsDone : epochsDone - 1;
+  const summary = {
+    trainPhotos: split.train.length,
+    validationPhotos: split.validation.length,
+    replayCaptions: data.replayCaptions.length,
+    newWords: grown.added,
+    metrics,
+    validationCaptions,
+    curve,
+    skipped,
+  };
+  const { manifest, seconds } = saveTaught(run, trained, { vocab: grown.vocab, replaySet, data, summary, bestEpoch, t0, afterUserScores });
+  renameSync(run.partial, outDir);
+  return {
+    outDir,
+    manifest,
+    newWords: grown.added,
+    trainPhotos: split.train.length,
+    validationPhotos: split.validation.length,
+    replayCaptions: data.replayCaptions.length,
+    skipped,
+    epochsRun: result.epochsRun + epochsDone,
+    bestEpoch,
+    stopReason: result.stopReason,
+    seconds,
+    metrics,
+    validationCaptions,
+    curve,
+  };
+}
+
+function progressReporter(onProgress: FinetuneOptions['onProgress']): TeachRun['report'] {
+  return (p) =>
+    onProgress?.({
       epoch: 0,
       epochs: 0,
       step: 0,
@@ -472,15 +589,69 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       message: null,
       ...p,
     });
-  report({ phase: 'prepare', message: 'loading the base model' });
+}
 
-  const base = loadModel(options.baseDir);
-  const D = base.decoder.config.featureDim;
-  const maxWords = base.manifest.decoder.maxLength ?? 20;
+/** The base model's captions and scores before teaching: the user's validation photos, and the base validation photos. */
+interface BaseScores {
+  refsUser: string[][];
+  userCaptions: string[];
+  user: TeachScores;
+  base: TeachScores | null;
+  /** Base validation photos in the replay set (0 without one). */
+  nBaseVal: number;
+}
 
-  // Labeled examples: bad features are that photo's problem, not the run's.
+function scoreBaseModel(
+  { base, D, maxWords, report }: TeachRun,
+  split: Split,
+  valData: CaptionData,
+  replaySet: ReplaySet | null,
+): BaseScores {
+  report({ phase: 'evaluate', message: 'scoring the base model' });
+  const baseParams = base.decoder.params;
+  const refsUser = split.validation.map((e) => [e.caption]);
+  const userCaptions = captionsOf(baseParams, base.decoder.vocab, valData.features, split.validation.length, D);
+  const baseValData = toData(split.validation, base.decoder.vocab, D);
+  const user = scores(userCaptions, refsUser, round4(meanLoss(baseParams, baseValData, 64, maxWords, D)));
+  const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
+  const baseScores = replaySet
+    ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null)
+    : null;
+  return { refsUser, userCaptions, user, base: baseScores, nBaseVal };
+}
+
+/** The taught model's captions and scores, against the base model's (`before`). */
+function scoreTaught(
+  run: TeachRun,
+  { result, epochs, totalSteps, epochsDone }: Trained,
+  { grown, curve }: ReturnType<typeof startingPoint>,
+  split: Split,
+  data: TeachData,
+  replaySet: ReplaySet | null,
+  back: Map<string, string>,
+  before: BaseScores,
+): { metrics: TeachMetrics; validationCaptions: ExampleResult[]; afterUserScores: TeachScores } {
+  const { D, maxWords } = run;
+  const { vocab } = grown;
+  const epoch = epochsDone + result.epochsRun - 1;
+  run.report({ phase: 'evaluate', epoch, epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'scoring the new model' });
+  const afterUser = captionsOf(result.params, vocab, data.valData.features, split.validation.length, D);
+  const afterUserScores = scores(afterUser, before.refsUser, round4(meanLoss(result.params, data.valData, 64, maxWords, D)));
+  const metrics = teachMetrics(run, result.params, vocab, replaySet, before.nBaseVal, back, before.user, afterUserScores, before.base);
+  const validationCaptions = split.validation.map((e, i) => ({
+    id: e.id,
+    path: e.path,
+    reference: e.caption,
+    before: before.userCaptions[i],
+    after: afterUser[i],
+  }));
+  return { metrics, validationCaptions, afterUserScores };
+}
+
+/** The labeled examples a fine-tune can use; bad features or empty captions are that photo's problem, not the run's. */
+function usableExamples(labeled: LabeledExample[], D: number): { good: LabeledExample[]; skipped: FinetuneResult['skipped'] } {
   const skipped: FinetuneResult['skipped'] = [];
-  const good = options.labeled.filter((e) => {
+  const good = labeled.filter((e) => {
     const bad =
       e.feature.length !== D
         ? `feature has ${e.feature.length} values, the model reads ${D}`
@@ -492,15 +663,14 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     if (bad) skipped.push({ id: e.id, path: e.path, reason: bad });
     return !bad;
   });
-  if (good.length < MIN_LABELED)
-    throw new FinetuneError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
-  const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
+  return { good, skipped };
+}
 
-  // Vocabulary growth (or, resuming, the grown vocabulary and last checkpoint).
-  let grown: GrowResult;
-  let start: Params<Float32Array>;
-  let epochsDone = 0;
-  let curve: CurvePoint[] = [];
+/** Where training starts: the grown vocabulary and its weights, or, resuming, the grown vocabulary and last checkpoint. */
+function startingPoint(
+  { options, base, outDir, partial }: TeachRun,
+  split: Split,
+): { grown: GrowResult; params: Params<Float32Array>; epochsDone: number; curve: CurvePoint[] } {
   const resumeEpochs = options.resume ? resumableEpochs(outDir) : null;
   if (resumeEpochs !== null) {
     const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[]; curve?: CurvePoint[] };
@@ -508,22 +678,22 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     // A run saved before words counted their photos: count them again (the split is deterministic).
     const photosUsing = (word: string) => new Set(split.train.filter((e) => tokenize(e.caption).includes(word)).map((e) => e.path)).size;
     const added = g.added.map((w) => ({ ...w, photos: w.photos ?? photosUsing(w.word) }));
-    grown = { params: base.decoder.params, vocab: Vocabulary.fromJSON(g.vocab), added };
-    start = ckpt.params;
-    epochsDone = resumeEpochs;
-    curve = g.curve ?? [];
-  } else {
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    // Anchors come from the training photos only; words only validation captions use still get
-    // ids (mean-initialised), so they are not <unk> there.
-    grown = growVocabulary(base.decoder.params, base.decoder.vocab, split.train, { extraCaptions: split.validation.map((e) => e.caption) });
-    start = grown.params;
-    writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added }));
+    const grown = { params: base.decoder.params, vocab: Vocabulary.fromJSON(g.vocab), added };
+    return { grown, params: ckpt.params, epochsDone: resumeEpochs, curve: g.curve ?? [] };
   }
-  const vocab = grown.vocab;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  // Anchors come from the training photos only; words only validation captions use still get
+  // ids (mean-initialised), so they are not <unk> there.
+  const grown = growVocabulary(base.decoder.params, base.decoder.vocab, split.train, {
+    extraCaptions: split.validation.map((e) => e.caption),
+  });
+  writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added }));
+  return { grown, params: grown.params, epochsDone: 0, curve: [] };
+}
 
-  // Replay: base-training captions, minus those naming what the user renamed.
+/** The replay set: the one given, else the base model's own, else none. */
+function replaySetOf({ options, base, D }: TeachRun): ReplaySet | null {
   const replaySet =
     options.replay !== undefined
       ? options.replay
@@ -532,7 +702,17 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         : null;
   if (replaySet && replaySet.dim !== D)
     throw new FinetuneError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
-  const renamed = renamedWords(grown.added);
+  return replaySet;
+}
+
+/** The user's captions repeated to userCaptionsPerEpoch, plus replayed base captions, minus (or rewriting) those naming what the user renamed. */
+function teachData(
+  { options, D }: TeachRun,
+  split: Split,
+  vocab: Vocabulary,
+  replaySet: ReplaySet | null,
+  renamed: ReturnType<typeof renamedWords>,
+): TeachData {
   const rewrite = (options.renamedReplay ?? 'rewrite') === 'rewrite';
   const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
   const userTrain = toData(split.train, vocab, D, userRepeat);
@@ -555,42 +735,79 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   trainFeatures.set(userTrain.features);
   if (replaySet) trainFeatures.set(replaySet.train.features, userTrain.features.length);
   const trainData: CaptionData = { features: trainFeatures, captions: [...userTrain.captions, ...replayCaptions] };
-  const valData = toData(split.validation, vocab, D);
+  return { trainData, valData: toData(split.validation, vocab, D), replayCaptions, userRepeat };
+}
 
-  // Before: the base model on the user's validation photos and the base validation photos.
-  report({ phase: 'evaluate', message: 'scoring the base model' });
-  const baseParams = base.decoder.params;
-  const refsUser = split.validation.map((e) => [e.caption]);
-  const beforeUser = captionsOf(baseParams, base.decoder.vocab, valData.features, split.validation.length, D);
-  const baseValData = toData(split.validation, base.decoder.vocab, D);
-  const beforeUserScores = scores(beforeUser, refsUser, round4(meanLoss(baseParams, baseValData, 64, maxWords, D)));
-  const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
-  const beforeBase = replaySet
-    ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null)
-    : null;
+/** The forgetting guard: up to GUARD_PHOTOS base validation photos, scored by the base model; null if it scores 0 there. */
+function forgettingGuard({ base, D, maxWords }: TeachRun, replaySet: ReplaySet, nBaseVal: number): ForgettingGuard | null {
+  const n = Math.min(GUARD_PHOTOS, nBaseVal);
+  const features = replaySet.validation.features.slice(0, n * D);
+  const refs = replaySet.validation.references.slice(0, n);
+  const model = new DecoderStepModel(base.decoder.params);
+  const before = ciderD(
+    captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text),
+    refs,
+  );
+  return before > 0 ? { features, n, refs, before } : null;
+}
 
-  // The forgetting guard: a fixed subset of the base validation photos, scored by the base model.
-  // New names read as the words they replace, so a rename is not counted as forgetting.
-  const back = new Map([...renamed].map(([old, { word }]) => [word, old]));
+/**
+ * Early stopping on what the user will see: CIDEr-D of greedy captions of their held-back
+ * photos (their loss alone rises as soon as the style shifts, before the new words win).
+ * Within the forgetting budget, an epoch scores its user CIDEr-D (>= 0); beyond it, minus its
+ * forgetting (< 0), so the least-forgetting epoch wins only when none is within budget.
+ */
+function teachScorer(
+  { options, maxWords }: TeachRun,
+  vocab: Vocabulary,
+  valData: CaptionData,
+  split: Split,
+  refsUser: string[][],
+  guard: ForgettingGuard | null,
+  back: Map<string, string>,
+): ValidationScorer {
   const maxForgetting = options.maxForgetting ?? 0.1;
-  let guard: { features: Float32Array; n: number; refs: string[][]; before: number } | null = null;
-  if (replaySet && nBaseVal > 0) {
-    const n = Math.min(GUARD_PHOTOS, nBaseVal);
-    const features = replaySet.validation.features.slice(0, n * D);
-    const refs = replaySet.validation.references.slice(0, n);
-    const model = new DecoderStepModel(baseParams);
-    const before = ciderD(
-      captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text),
-      refs,
+  return ({ model }) => {
+    const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map(
+      (c) => c.text,
     );
-    if (before > 0) guard = { features, n, refs, before };
-  }
+    const user = ciderD(caps, refsUser);
+    if (!guard) return user;
+    const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) =>
+      tokenize(c.text)
+        .map((w) => back.get(w) ?? w)
+        .join(' '),
+    );
+    const drop = (guard.before - ciderD(said, guard.refs)) / guard.before;
+    return drop <= maxForgetting ? user : -drop;
+  };
+}
 
-  // Train.
+interface Trained {
+  /** Finished: diverged and cancelled runs throw. */
+  result: TrainResult & { stopReason: 'completed' | 'early-stopped' };
+  epochs: number;
+  batchSize: number;
+  totalSteps: number;
+  epochsDone: number;
+}
+
+/** Runs the trainer from the starting point (the epochs not done yet), checkpointing into the partial directory and extending the curve. */
+async function trainTaught(
+  run: TeachRun,
+  start: ReturnType<typeof startingPoint>,
+  data: TeachData,
+  split: Split,
+  refsUser: string[][],
+  guard: ForgettingGuard | null,
+  back: Map<string, string>,
+): Promise<Trained> {
+  const { options, base, partial } = run;
+  const { grown, curve, epochsDone } = start;
   const epochs = options.epochs ?? 8;
   const remaining = Math.max(0, epochs - epochsDone);
   const batchSize = options.batchSize ?? 64;
-  const stepsPerEpoch = Math.ceil(trainData.captions.length / batchSize);
+  const stepsPerEpoch = Math.ceil(data.trainData.captions.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const tTrain = performance.now();
   let lastValLoss: number | null = curve.length ? curve[curve.length - 1].validationLoss : null;
@@ -607,10 +824,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         trainLoss: round4(p.loss),
         validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null,
       });
-      writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: vocab.toJSON(), added: grown.added, curve }));
+      writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added, curve }));
     }
-    report({
-      phase: p.phase === 'validate' ? 'validate' : 'train',
+    const phase = p.phase === 'validate' ? 'validate' : 'train';
+    run.report({
+      phase,
       epoch,
       epochs,
       step,
@@ -623,33 +841,16 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     });
   };
   const result = await train({
-    config: { ...configFromParams(start), dropout: base.decoder.config.dropout },
-    initialParams: start,
-    train: trainData,
-    validation: valData,
+    config: { ...configFromParams(start.params), dropout: base.decoder.config.dropout },
+    initialParams: start.params,
+    train: data.trainData,
+    validation: data.valData,
     epochs: remaining,
     batchSize,
-    maxWords,
+    maxWords: run.maxWords,
     learningRate: options.learningRate ?? 1e-3,
     patience: options.patience ?? 3,
-    // Early stopping on what the user will see: CIDEr-D of greedy captions of their held-back
-    // photos (their loss alone rises as soon as the style shifts, before the new words win).
-    // Within the forgetting budget, an epoch scores its user CIDEr-D (>= 0); beyond it, minus its
-    // forgetting (< 0), so the least-forgetting epoch wins only when none is within budget.
-    validationScorer: ({ model }) => {
-      const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map(
-        (c) => c.text,
-      );
-      const user = ciderD(caps, refsUser);
-      if (!guard) return user;
-      const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) =>
-        tokenize(c.text)
-          .map((w) => back.get(w) ?? w)
-          .join(' '),
-      );
-      const drop = (guard.before - ciderD(said, guard.refs)) / guard.before;
-      return drop <= maxForgetting ? user : -drop;
-    },
+    validationScorer: teachScorer(run, grown.vocab, data.valData, split, refsUser, guard, back),
     seed: (options.seed ?? 1) + epochsDone,
     checkpointPath: join(partial, CHECKPOINT),
     writeCheckpoint: (path, params, config, info) => saveCheckpoint(path, params, config, { ...info, epoch: info.epoch + epochsDone }),
@@ -661,20 +862,21 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     throw new FinetuneError(`fine-tuning diverged: ${result.message}; no model was written, the active model is unchanged`, 'non-finite');
   }
   if (result.stopReason === 'cancelled') throw new FinetuneError('fine-tuning was cancelled; no model was written', 'cancelled');
-  const params = result.params;
+  return { result: { ...result, stopReason: result.stopReason }, epochs, batchSize, totalSteps, epochsDone };
+}
 
-  // After.
-  report({
-    phase: 'evaluate',
-    epoch: epochsDone + result.epochsRun - 1,
-    epochs,
-    step: totalSteps,
-    totalSteps,
-    curve: [...curve],
-    message: 'scoring the new model',
-  });
-  const afterUser = captionsOf(params, vocab, valData.features, split.validation.length, D);
-  const afterUserScores = scores(afterUser, refsUser, round4(meanLoss(params, valData, 64, maxWords, D)));
+/** Before and after on the user's photos, and on the base validation photos (also with renames read as the words they replace). */
+function teachMetrics(
+  { D }: TeachRun,
+  params: Params<Float32Array>,
+  vocab: Vocabulary,
+  replaySet: ReplaySet | null,
+  nBaseVal: number,
+  back: Map<string, string>,
+  beforeUser: TeachScores,
+  afterUser: TeachScores,
+  beforeBase: TeachScores | null,
+): TeachMetrics {
   const afterBaseCaptions = replaySet ? captionsOf(params, vocab, replaySet.validation.features, nBaseVal, D) : [];
   const afterBase = replaySet ? scores(afterBaseCaptions, replaySet.validation.references, null) : null;
   const afterBaseRenamed = replaySet
@@ -688,8 +890,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         null,
       )
     : null;
-  const metrics: TeachMetrics = {
-    user: { before: beforeUserScores, after: afterUserScores },
+  return {
+    user: { before: beforeUser, after: afterUser },
     base: beforeBase && afterBase ? { before: beforeBase, after: afterBase } : null,
     baseCiderChange:
       beforeBase && afterBase && beforeBase.cider > 0 ? round4((afterBase.cider - beforeBase.cider) / beforeBase.cider) : null,
@@ -698,54 +900,72 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         ? round4((afterBaseRenamed.cider - beforeBase.cider) / beforeBase.cider)
         : null,
   };
-  const validationCaptions = split.validation.map((e, i) => ({
-    id: e.id,
-    path: e.path,
-    reference: e.caption,
-    before: beforeUser[i],
-    after: afterUser[i],
-  }));
+}
 
-  // Save: everything into the partial directory, then one rename.
-  report({ phase: 'save', epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'saving the new model' });
+/** What saveTaught writes besides the run's own facts. */
+interface Taught {
+  vocab: Vocabulary;
+  replaySet: ReplaySet | null;
+  data: TeachData;
+  /** teach.json's facts after its format, version and base. */
+  summary: Pick<
+    FinetuneResult,
+    'trainPhotos' | 'validationPhotos' | 'replayCaptions' | 'newWords' | 'metrics' | 'validationCaptions' | 'curve' | 'skipped'
+  >;
+  bestEpoch: number;
+  /** When the run started (performance.now()). */
+  t0: number;
+  afterUserScores: TeachScores;
+}
+
+/** Writes the new model into the partial directory (decoder, teach.json, replay set, model.json); returns its manifest and the run's seconds. */
+function saveTaught(run: TeachRun, trained: Trained, t: Taught): { manifest: ModelManifest; seconds: number } {
+  const { options, base, partial } = run;
+  const { params } = trained.result;
   const config = { ...configFromParams(params), dropout: base.decoder.config.dropout };
   saveDecoder(partial, {
     config,
     params,
-    vocab,
+    vocab: t.vocab,
     feature: base.decoder.feature,
-    training: { finetunedFrom: base.manifest.name, epochs: result.epochsRun + epochsDone },
+    training: { finetunedFrom: base.manifest.name, epochs: trained.result.epochsRun + trained.epochsDone },
   });
-  const bestEpoch = result.bestEpoch >= 0 ? result.bestEpoch + epochsDone : epochsDone - 1;
-  const seconds = round1((performance.now() - t0) / 1000);
+  const seconds = round1((performance.now() - t.t0) / 1000);
   const teach = {
     format: 'lenscribe-teach',
     version: 1,
     base: { name: base.manifest.name, dir: base.dir, ...(options.provenance ?? {}) },
-    trainPhotos: split.train.length,
-    validationPhotos: split.validation.length,
-    replayCaptions: replayCaptions.length,
-    newWords: grown.added,
-    metrics,
-    validationCaptions,
-    curve,
-    skipped,
+    ...t.summary,
   };
   writeFileSync(join(partial, TEACH_FILE), `${JSON.stringify(teach, null, 1)}\n`);
   const extra = [CONFIG_FILE, TEACH_FILE];
-  if (replaySet && existsSync(join(base.dir, REPLAY_FILE)) && options.replay === undefined) {
+  if (t.replaySet && existsSync(join(base.dir, REPLAY_FILE)) && options.replay === undefined) {
     copyFileSync(join(base.dir, REPLAY_FILE), join(partial, REPLAY_FILE));
     extra.push(REPLAY_FILE);
-  } else if (replaySet) {
-    saveReplaySet(join(partial, REPLAY_FILE), replaySet);
+  } else if (t.replaySet) {
+    saveReplaySet(join(partial, REPLAY_FILE), t.replaySet);
     extra.push(REPLAY_FILE);
   }
   rmSync(join(partial, CHECKPOINT), { force: true });
   rmSync(join(partial, GROWN), { force: true });
+  return { manifest: writeModelDir(partial, taughtManifest(run, trained, t, config, seconds), extra), seconds };
+}
+
+/** model.json of the taught model: the base model's, with the new decoder, how it was taught and its scores on the user's photos. */
+function taughtManifest(
+  run: TeachRun,
+  trained: Trained,
+  t: Taught,
+  config: ManifestInput['decoder']['config'],
+  seconds: number,
+): ManifestInput {
+  const { options, base, outDir } = run;
+  const { result, epochs, batchSize, epochsDone } = trained;
   const m = base.manifest;
-  const input: ManifestInput = {
+  const { trainPhotos, validationPhotos, metrics, curve, newWords } = t.summary;
+  return {
     name: options.name ?? basename(outDir),
-    description: `${m.name} taught ${split.train.length} of the user's own captioned photos (lenscribe finetune)`,
+    description: `${m.name} taught ${trainPhotos} of the user's own captioned photos (lenscribe finetune)`,
     encoder: { ...m.encoder, file: encoderFileRef(outDir, resolveEncoderPath(base.dir, m.encoder.file)) },
     features: m.features,
     decoder: { ...m.decoder, config },
@@ -758,13 +978,13 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         epochs,
         learningRate: options.learningRate ?? 1e-3,
         batchSize,
-        userRepeat,
+        userRepeat: t.data.userRepeat,
         replayRatio: options.replayRatio ?? 3,
-        newWords: grown.added.map((w) => w.word),
+        newWords: newWords.map((w) => w.word),
         ...(options.provenance ?? {}),
       },
       epochs: result.epochsRun + epochsDone,
-      bestEpoch: bestEpoch + 1,
+      bestEpoch: t.bestEpoch + 1,
       history: curve.map((c) => ({
         epoch: c.epoch + 1,
         trainLoss: c.trainLoss,
@@ -773,32 +993,14 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       seconds: { total: seconds },
     },
     metrics: {
-      split: `the user's held-back photos (${split.validation.length})`,
-      images: split.validation.length,
-      bleu4: afterUserScores.bleu4,
-      cider: afterUserScores.cider,
-      ...(afterUserScores.loss !== null ? { loss: afterUserScores.loss } : {}),
+      split: `the user's held-back photos (${validationPhotos})`,
+      images: validationPhotos,
+      bleu4: t.afterUserScores.bleu4,
+      cider: t.afterUserScores.cider,
+      ...(t.afterUserScores.loss !== null ? { loss: t.afterUserScores.loss } : {}),
       beam: 1,
       ...(metrics.base ? { baseCider: metrics.base.after.cider, baseCiderBefore: metrics.base.before.cider } : {}),
     } as ModelManifest['metrics'],
-  };
-  const manifest = writeModelDir(partial, input, extra);
-  renameSync(partial, outDir);
-  return {
-    outDir,
-    manifest,
-    newWords: grown.added,
-    trainPhotos: split.train.length,
-    validationPhotos: split.validation.length,
-    replayCaptions: replayCaptions.length,
-    skipped,
-    epochsRun: result.epochsRun + epochsDone,
-    bestEpoch,
-    stopReason: result.stopReason,
-    seconds,
-    metrics,
-    validationCaptions,
-    curve,
   };
 }
 

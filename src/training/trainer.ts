@@ -149,21 +149,223 @@ export interface TrainResult {
 const DEFAULTS = { epochs: 20, batchSize: 128, maxWords: 20, learningRate: 1e-3, clipNorm: 5, patience: 3, validationFraction: 0.05 };
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const seed = options.seed ?? 1;
-  const rng = new Rng(seed);
-  const epochs = options.epochs ?? DEFAULTS.epochs;
-  const batchSize = options.batchSize ?? DEFAULTS.batchSize;
-  const maxWords = options.maxWords ?? DEFAULTS.maxWords;
-  const clipNorm = options.clipNorm ?? DEFAULTS.clipNorm;
-  const patience = options.patience ?? DEFAULTS.patience;
-  const schedule: LrSchedule =
-    typeof options.learningRate === 'object'
-      ? options.learningRate
-      : { kind: 'constant', base: options.learningRate ?? DEFAULTS.learningRate };
-  if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
+  return new TrainingRun(options).run();
+}
 
-  // Data and the validation split.
-  const D = options.initialParams ? configFromParams(options.initialParams).featureDim : options.config.featureDim;
+/** Sums over an epoch's batches so far. */
+interface EpochTotals {
+  start: number;
+  lossSum: number;
+  tokenSum: number;
+}
+
+/** One call of train(): the resolved options, the data, the weights and everything that moves between epochs. */
+class TrainingRun {
+  private readonly epochs: number;
+  private readonly batchSize: number;
+  private readonly maxWords: number;
+  private readonly clipNorm: number;
+  private readonly patience: number;
+  private readonly schedule: LrSchedule;
+  private readonly D: number;
+  private readonly trainData: CaptionData;
+  /** Undefined or empty: no validation (the last epoch's weights are returned). */
+  private readonly validData: CaptionData | undefined;
+  private params: Params<Float32Array>;
+  private readonly config: DecoderConfig;
+  private readonly shuffleRng: Rng;
+  private readonly dropoutRng: Rng;
+  private readonly adam = createAdamState();
+  private readonly stepsPerEpoch: number;
+  private readonly totalSteps: number;
+  private readonly write: NonNullable<TrainOptions['writeCheckpoint']>;
+
+  private best: { params: Params<Float32Array>; epoch: number; score: number };
+  private lastGood: Params<Float32Array>;
+  private readonly history: EpochRecord[] = [];
+  private step = 0;
+  private sinceBest = 0;
+  private stopReason: StopReason = 'completed';
+  private message: string | undefined;
+  private readonly startTime: number;
+
+  constructor(private readonly options: TrainOptions) {
+    const rng = new Rng(options.seed ?? 1);
+    this.epochs = options.epochs ?? DEFAULTS.epochs;
+    this.batchSize = options.batchSize ?? DEFAULTS.batchSize;
+    this.maxWords = options.maxWords ?? DEFAULTS.maxWords;
+    this.clipNorm = options.clipNorm ?? DEFAULTS.clipNorm;
+    this.patience = options.patience ?? DEFAULTS.patience;
+    this.schedule =
+      typeof options.learningRate === 'object'
+        ? options.learningRate
+        : { kind: 'constant', base: options.learningRate ?? DEFAULTS.learningRate };
+    if (!(this.batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${this.batchSize}`);
+
+    this.D = options.initialParams ? configFromParams(options.initialParams).featureDim : options.config.featureDim;
+    [this.trainData, this.validData] = trainingData(options, this.D, rng);
+    [this.params, this.config] = startingModel(options, this.trainData, this.D, rng);
+
+    this.shuffleRng = rng.fork();
+    this.dropoutRng = rng.fork();
+    this.stepsPerEpoch = Math.ceil(this.trainData.captions.length / this.batchSize);
+    this.totalSteps = this.stepsPerEpoch * this.epochs;
+    this.write = options.writeCheckpoint ?? saveCheckpoint;
+    this.best = { params: cloneParams(this.params), epoch: -1, score: -Infinity };
+    this.lastGood = this.best.params;
+    this.startTime = performance.now();
+  }
+
+  private get validating(): boolean {
+    return this.validData !== undefined && this.validData.captions.length > 0;
+  }
+
+  async run(): Promise<TrainResult> {
+    for (let epoch = 0; epoch < this.epochs; epoch++) {
+      const totals = await this.trainEpoch(epoch);
+      if (!totals) return this.finish();
+      let validation: { loss: number; score: number } | undefined;
+      if (this.validating) {
+        validation = await this.validate(epoch, totals);
+        if (!validation) return this.finish();
+      }
+      await this.endEpoch(epoch, totals, validation);
+      if (this.validating && this.sinceBest >= this.patience) {
+        this.stopReason = 'early-stopped';
+        break;
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(): TrainResult {
+    return {
+      params: this.validating ? this.best.params : this.lastGood,
+      config: this.config,
+      bestEpoch: this.validating ? this.best.epoch : this.history.length - 1,
+      bestScore: this.best.epoch >= 0 ? this.best.score : undefined,
+      epochsRun: this.history.length,
+      steps: this.step,
+      stopReason: this.stopReason,
+      message: this.message,
+      history: this.history,
+    };
+  }
+
+  /** Stops on non-finite numbers, keeping the last good weights. */
+  private stopNonFinite(what: string): void {
+    this.stopReason = 'non-finite';
+    this.message = `${what}; kept the weights of ${this.history.length > 0 ? `epoch ${this.history.length}` : 'the start'}`;
+    this.params = this.lastGood;
+  }
+
+  /** One pass over the shuffled batches; null when the run stopped (cancelled, or non-finite). */
+  private async trainEpoch(epoch: number): Promise<EpochTotals | null> {
+    const { options, trainData, config } = this;
+    const totals: EpochTotals = { start: performance.now(), lossSum: 0, tokenSum: 0 };
+    const batches = makeBatches(trainData, this.batchSize, this.maxWords, this.shuffleRng);
+    for (let b = 0; b < batches.length; b++) {
+      if (options.signal?.aborted) {
+        this.stopReason = 'cancelled';
+        return null;
+      }
+      const batch = buildBatch(trainData, batches[b], this.maxWords, this.D);
+      const lr = scheduledRate(this.schedule, this.step, epoch);
+      const r = lossAndGrads(this.params, batch, {
+        train: true,
+        dropout: config.dropout,
+        rng: this.dropoutRng,
+        tbpttWindow: options.tbpttWindow,
+      });
+      const { norm } = clipGradNorm(r.grads, this.clipNorm);
+      if (!Number.isFinite(r.loss) || !Number.isFinite(norm)) {
+        const what = !Number.isFinite(r.loss) ? `loss is ${r.loss}` : `gradient norm is ${norm}`;
+        this.stopNonFinite(`training stopped at epoch ${epoch + 1}, step ${this.step + 1}: ${what}`);
+        return null;
+      }
+      if (options.updateParam) for (const k of Object.keys(r.grads)) if (!options.updateParam(k)) delete r.grads[k];
+      adamStep(this.params, r.grads, this.adam, lr, options.adam);
+      this.step++;
+      totals.lossSum += r.loss * r.tokens;
+      totals.tokenSum += r.tokens;
+      const elapsed = (performance.now() - this.startTime) / 1000;
+      options.onProgress?.({
+        ...this.progress('train', epoch, totals, r.loss),
+        etaSeconds: (elapsed / this.step) * (this.totalSteps - this.step),
+        learningRate: lr,
+        gradNorm: norm,
+      });
+      await yieldToEventLoop();
+    }
+    return totals;
+  }
+
+  /** The validation loss and score after an epoch; undefined when the score is not finite (the run stops). */
+  private async validate(epoch: number, totals: EpochTotals): Promise<{ loss: number; score: number } | undefined> {
+    const { options, params } = this;
+    options.onProgress?.(this.progress('validate', epoch, totals, totals.lossSum / Math.max(totals.tokenSum, 1)));
+    const loss = meanLoss(params, this.validData!, this.batchSize, this.maxWords, this.D);
+    const score = options.validationScorer
+      ? await options.validationScorer({ params, model: createStepModel(params), epoch, signal: options.signal })
+      : -loss;
+    if (!Number.isFinite(score)) {
+      this.stopNonFinite(`validation after epoch ${epoch + 1} gave ${score}`);
+      return undefined;
+    }
+    return { loss, score };
+  }
+
+  /** Records the epoch, keeps the best weights, writes the checkpoints and reports. */
+  private async endEpoch(epoch: number, totals: EpochTotals, validation: { loss: number; score: number } | undefined): Promise<void> {
+    const { options, config } = this;
+    const record: EpochRecord = {
+      epoch,
+      trainLoss: totals.lossSum / Math.max(totals.tokenSum, 1),
+      validationLoss: validation?.loss,
+      validationScore: validation?.score,
+      seconds: (performance.now() - totals.start) / 1000,
+      tokens: totals.tokenSum,
+    };
+    this.history.push(record);
+    this.lastGood = cloneParams(this.params);
+    const isBest = validation !== undefined && validation.score > this.best.score;
+    if (isBest) {
+      this.best = { params: this.lastGood, epoch, score: validation.score };
+      this.sinceBest = 0;
+    } else this.sinceBest++;
+    const info: CheckpointInfo = { epoch, step: this.step, score: validation?.score, trainLoss: record.trainLoss };
+    if (options.checkpointPath) await this.write(options.checkpointPath, this.lastGood, config, info);
+    if (isBest && options.bestCheckpointPath) await this.write(options.bestCheckpointPath, this.lastGood, config, info);
+    options.onProgress?.({
+      ...this.progress('epoch', epoch, totals, record.trainLoss),
+      tokensPerSecond: totals.tokenSum / Math.max(record.seconds, 1e-9),
+      validationLoss: validation?.loss,
+      validationScore: validation?.score,
+      best: isBest,
+    });
+  }
+
+  /** A progress report as of now; 'train' reports override the ETA, rate and norm with the step's. */
+  private progress(phase: TrainProgress['phase'], epoch: number, totals: EpochTotals, loss: number): TrainProgress {
+    const elapsed = (performance.now() - this.startTime) / 1000;
+    return {
+      phase,
+      epoch,
+      epochs: this.epochs,
+      step: this.step,
+      stepsPerEpoch: this.stepsPerEpoch,
+      loss,
+      epochLoss: totals.lossSum / Math.max(totals.tokenSum, 1),
+      tokensPerSecond: totals.tokenSum / Math.max((performance.now() - totals.start) / 1000, 1e-9),
+      etaSeconds: (elapsed / Math.max(this.step, 1)) * (this.totalSteps - this.step),
+      learningRate: scheduledRate(this.schedule, this.step, epoch),
+      gradNorm: NaN,
+    };
+  }
+}
+
+/** The training captions (words only) and the validation set: given, or held out by image. */
+function trainingData(options: TrainOptions, D: number, rng: Rng): [CaptionData, CaptionData | undefined] {
   checkData(options.train, D, 'training');
   let trainData = wordsOnly(options.train);
   let validData = options.validation && wordsOnly(options.validation);
@@ -173,8 +375,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (fraction > 0) [trainData, validData] = splitByImage(trainData, fraction, rng.fork());
   }
   if (trainData.captions.length === 0) throw new RangeError('no training captions');
+  return [trainData, validData];
+}
 
-  // Parameters.
+/** The weights to start from (a copy of options.initialParams, or new ones standardising the training features) and their config. */
+function startingModel(options: TrainOptions, trainData: CaptionData, D: number, rng: Rng): [Params<Float32Array>, DecoderConfig] {
   let params: Params<Float32Array>;
   let config: DecoderConfig;
   if (options.initialParams) {
@@ -190,147 +395,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const maxId = maxToken(trainData);
   if (maxId >= config.vocabSize) throw new RangeError(`training captions use token id ${maxId}, vocabulary has ${config.vocabSize}`);
-
-  const shuffleRng = rng.fork();
-  const dropoutRng = rng.fork();
-  const adam = createAdamState();
-  const stepsPerEpoch = Math.ceil(trainData.captions.length / batchSize);
-  const totalSteps = stepsPerEpoch * epochs;
-  const write = options.writeCheckpoint ?? saveCheckpoint;
-
-  let best = { params: cloneParams(params), epoch: -1, score: -Infinity };
-  let lastGood = best.params;
-  const history: EpochRecord[] = [];
-  let step = 0;
-  let sinceBest = 0;
-  let stopReason: StopReason = 'completed';
-  let message: string | undefined;
-  const startTime = performance.now();
-
-  const finish = (): TrainResult => ({
-    params: validData && validData.captions.length > 0 ? best.params : lastGood,
-    config,
-    bestEpoch: validData && validData.captions.length > 0 ? best.epoch : history.length - 1,
-    bestScore: best.epoch >= 0 ? best.score : undefined,
-    epochsRun: history.length,
-    steps: step,
-    stopReason,
-    message,
-    history,
-  });
-
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const epochStart = performance.now();
-    const batches = makeBatches(trainData, batchSize, maxWords, shuffleRng);
-    let lossSum = 0;
-    let tokenSum = 0;
-    for (let b = 0; b < batches.length; b++) {
-      if (options.signal?.aborted) {
-        stopReason = 'cancelled';
-        return finish();
-      }
-      const batch = buildBatch(trainData, batches[b], maxWords, D);
-      const lr = scheduledRate(schedule, step, epoch);
-      const r = lossAndGrads(params, batch, { train: true, dropout: config.dropout, rng: dropoutRng, tbpttWindow: options.tbpttWindow });
-      const { norm } = clipGradNorm(r.grads, clipNorm);
-      if (!Number.isFinite(r.loss) || !Number.isFinite(norm)) {
-        stopReason = 'non-finite';
-        message = `training stopped at epoch ${epoch + 1}, step ${step + 1}: ${!Number.isFinite(r.loss) ? `loss is ${r.loss}` : `gradient norm is ${norm}`}; kept the weights of ${history.length > 0 ? `epoch ${history.length}` : 'the start'}`;
-        params = lastGood;
-        return finish();
-      }
-      if (options.updateParam) for (const k of Object.keys(r.grads)) if (!options.updateParam(k)) delete r.grads[k];
-      adamStep(params, r.grads, adam, lr, options.adam);
-      step++;
-      lossSum += r.loss * r.tokens;
-      tokenSum += r.tokens;
-      const elapsed = (performance.now() - startTime) / 1000;
-      options.onProgress?.({
-        phase: 'train',
-        epoch,
-        epochs,
-        step,
-        stepsPerEpoch,
-        loss: r.loss,
-        epochLoss: lossSum / Math.max(tokenSum, 1),
-        tokensPerSecond: tokenSum / Math.max((performance.now() - epochStart) / 1000, 1e-9),
-        etaSeconds: (elapsed / step) * (totalSteps - step),
-        learningRate: lr,
-        gradNorm: norm,
-      });
-      await yieldToEventLoop();
-    }
-
-    // Validation.
-    let validationLoss: number | undefined;
-    let validationScore: number | undefined;
-    if (validData && validData.captions.length > 0) {
-      const elapsed = (performance.now() - startTime) / 1000;
-      options.onProgress?.({
-        phase: 'validate',
-        epoch,
-        epochs,
-        step,
-        stepsPerEpoch,
-        loss: lossSum / Math.max(tokenSum, 1),
-        epochLoss: lossSum / Math.max(tokenSum, 1),
-        tokensPerSecond: tokenSum / Math.max((performance.now() - epochStart) / 1000, 1e-9),
-        etaSeconds: (elapsed / Math.max(step, 1)) * (totalSteps - step),
-        learningRate: scheduledRate(schedule, step, epoch),
-        gradNorm: NaN,
-      });
-      validationLoss = meanLoss(params, validData, batchSize, maxWords, D);
-      if (options.validationScorer) {
-        validationScore = await options.validationScorer({ params, model: createStepModel(params), epoch, signal: options.signal });
-      } else validationScore = -validationLoss;
-      if (!Number.isFinite(validationScore)) {
-        stopReason = 'non-finite';
-        message = `validation after epoch ${epoch + 1} gave ${validationScore}; kept the weights of ${history.length > 0 ? `epoch ${history.length}` : 'the start'}`;
-        params = lastGood;
-        return finish();
-      }
-    }
-    const record: EpochRecord = {
-      epoch,
-      trainLoss: lossSum / Math.max(tokenSum, 1),
-      validationLoss,
-      validationScore,
-      seconds: (performance.now() - epochStart) / 1000,
-      tokens: tokenSum,
-    };
-    history.push(record);
-    lastGood = cloneParams(params);
-    const isBest = validationScore !== undefined && validationScore > best.score;
-    if (isBest) {
-      best = { params: lastGood, epoch, score: validationScore! };
-      sinceBest = 0;
-    } else sinceBest++;
-    const info: CheckpointInfo = { epoch, step, score: validationScore, trainLoss: record.trainLoss };
-    if (options.checkpointPath) await write(options.checkpointPath, lastGood, config, info);
-    if (isBest && options.bestCheckpointPath) await write(options.bestCheckpointPath, lastGood, config, info);
-    const elapsed = (performance.now() - startTime) / 1000;
-    options.onProgress?.({
-      phase: 'epoch',
-      epoch,
-      epochs,
-      step,
-      stepsPerEpoch,
-      loss: record.trainLoss,
-      epochLoss: record.trainLoss,
-      tokensPerSecond: tokenSum / Math.max(record.seconds, 1e-9),
-      etaSeconds: (elapsed / Math.max(step, 1)) * (totalSteps - step),
-      learningRate: scheduledRate(schedule, step, epoch),
-      gradNorm: NaN,
-      validationLoss,
-      validationScore,
-      best: isBest,
-    });
-    if (validData && validData.captions.length > 0 && sinceBest >= patience) {
-      stopReason = 'early-stopped';
-      break;
-    }
-  }
-  return finish();
+  return [params, config];
 }
 
 // ---------------------------------------------------------------------------

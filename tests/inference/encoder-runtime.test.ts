@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCard } from '../../src/inference/encoder/card.js';
 import { openEncoderWorker, type EncoderWorkerClient } from '../../src/inference/encoder/encoder-client.js';
-import { openEncoder, type EncodedItem, type Encoder } from '../../src/inference/encoder/encoder.js';
+import { openEncoder, type Encoder } from '../../src/inference/encoder/encoder.js';
+import type { EncodedItem } from '../../src/inference/encoder/encode-pipeline.js';
 import { platformProviders, requestedProviders } from '../../src/inference/encoder/session.js';
 import { makeBrokenCorpus } from './encoder-corpus.js';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEncoder, type Encoder } from '../../src/inference/encoder/index.js';
-import { FeatureStore, extractFeatures, mirrorPixels } from '../../src/inference/feature-cache.js';
+import { FeatureStore, extractFeatures } from '../../src/inference/feature-cache.js';
+import { mirrorPixels } from '../../src/inference/encoder/preprocess.js';
 
 const OUTPUTS = ['block_10_expand_relu', 'out_relu'];
 let encoder: Encoder;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beamSearch, captionFeatures, greedyDecode, sampleCaptions, type Caption } from '../../src/model/decode.js';
+import { beamSearch, captionFeatures, greedyDecode, sampleCaptions, type DecodedCaption } from '../../src/model/decode.js';
 import { DecoderStepModel, initParams, lossAndGrads } from '../../src/model/decoder.js';
 import { adamStep, createAdamState } from '../../src/training/optim.js';
 import { Rng } from '../../src/model/rng.js';
@@ -69,7 +69,7 @@ function teacherForced(model: StepModel, features: Float32Array, tokens: number[
   return sum;
 }
 
-function expectScored(c: Caption, alpha: number): void {
+function expectScored(c: DecodedCaption, alpha: number): void {
   const len = c.tokens.length + (c.ended ? 1 : 0);
   expect(c.score).toBeCloseTo(c.logProb / Math.pow(len, alpha), 12);
 }

@@ -10,7 +10,6 @@ import {
   paramShapes,
   castParams,
   DecoderStepModel,
-  expandVocabulary,
 } from '../../src/model/decoder.js';
 import { PAD } from '../../src/model/types.js';
 import { randomBatch, tinyConfig, tinyParams } from './fixtures.js';
@@ -33,27 +32,6 @@ describe('caption model', () => {
     expect(initParams(config, 8).W_vocab).not.toEqual(p.W_vocab);
     expect(isTrainable('feature_mean')).toBe(false);
     expect(isTrainable('W_proj')).toBe(true);
-  });
-
-  it('grows the vocabulary keeping every existing word exactly', () => {
-    const p = castParams(tinyParams(tinyConfig, 13), 'float32');
-    const q = expandVocabulary(p, 12, 1);
-    const { hiddenDim: H, embedDim: W, vocabSize: V } = tinyConfig;
-    expect(q.W_embed.length).toBe(12 * W);
-    expect(Array.from(q.W_embed.subarray(0, V * W))).toEqual(Array.from(p.W_embed));
-    for (let r = 0; r < H; r++)
-      expect(Array.from(q.W_vocab.subarray(r * 12, r * 12 + V))).toEqual(Array.from(p.W_vocab.subarray(r * V, (r + 1) * V)));
-    expect(Array.from(q.b_vocab.subarray(0, V))).toEqual(Array.from(p.b_vocab));
-    expect(q.b_vocab[11]).toBe(Math.min(...p.b_vocab));
-    expect(q.Wh_0).toEqual(p.Wh_0);
-    expect(() => expandVocabulary(p, 3, 1)).toThrow(/smaller/);
-    // The old words' scores relative to each other are unchanged.
-    const a = createStepModel(p),
-      b = createStepModel(q);
-    const f = Float32Array.from(randomBatch(tinyConfig, 1, 3, 13).features);
-    const la = a.step(a.initState(f, 1), Int32Array.from([1]));
-    const lb = b.step(b.initState(f, 1), Int32Array.from([1]));
-    for (let v = 1; v < V; v++) expect(la[v] - la[0]).toBeCloseTo(lb[v] - lb[0], 5);
   });
 
   it('rejects parameters whose shapes disagree', () => {

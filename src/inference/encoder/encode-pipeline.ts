@@ -8,15 +8,42 @@
  * Each file ends as features or a specific error; the job always goes on.
  */
 import type { EncoderOutput } from './card.js';
-import type { EncodedItem, EncodeFilesOptions } from './encoder.js';
 import { PhotoError, type PhotoErrorKind } from './errors.js';
 import type { PreparedPhoto } from './preprocess.js';
+
+export interface EncodeFilesOptions {
+  /** Output names or roles (`final`, `imagenet`, `grid`); default: every pooled output. */
+  outputs?: readonly string[];
+  /** Override the encoder's thumbnail setting for this call. */
+  thumbnail?: number | false;
+  /** Also return each file's sha256 (computed from the bytes already read). */
+  hash?: boolean;
+  /** Called as each file finishes (completion order); `index` is its position in `paths`. */
+  onItem?: (item: EncodedItem, index: number) => void;
+  /** Keep results in the returned array (default true); false returns [] and only streams onItem. */
+  collect?: boolean;
+  /** Stops starting new files; the call then rejects with an AbortError after in-flight ones finish. */
+  signal?: AbortSignal;
+}
+
+/** Per-call overrides of preparePhoto. */
+export interface PreparePhotoOptions {
+  thumbnail?: number | false;
+  hash?: boolean;
+}
+
+/** Photo facts from the same decode (everything from PreparedPhoto except the input pixels). */
+export type PhotoInfo = Omit<PreparedPhoto, 'input'>;
+
+export type EncodedItem =
+  | { path: string; ok: true; features: Record<string, Float32Array>; photo: PhotoInfo }
+  | { path: string; ok: false; error: { kind: PhotoErrorKind | 'encoder'; message: string } };
 
 export interface PipelineStages {
   inputSize: number;
   outputs: EncoderOutput[];
   /** Decodes one photo (must not block the calling thread for long). */
-  prepare(path: string, opts: { thumbnail?: number | false; hash?: boolean }): Promise<PreparedPhoto>;
+  prepare(path: string, opts: PreparePhotoOptions): Promise<PreparedPhoto>;
   /** Runs the CNN on N×S×S×3 pixels; the pipeline hands over `pixels` (it may be transferred). */
   encode(pixels: Uint8Array, n: number, outputs: string[]): Promise<Record<string, Float32Array>>;
   batchSize: number;
@@ -55,11 +82,8 @@ export function runEncodePipeline(paths: readonly string[], opts: EncodeFilesOpt
       if (decoding > 0 || batches > 0) return false;
       if (failed) reject(failed);
       else if (finished === paths.length) resolve(results);
-      else if (aborted() && ready.length === 0) {
-        const e = new Error('encodeFiles aborted');
-        e.name = 'AbortError';
-        reject(e);
-      } else return false;
+      else if (aborted() && ready.length === 0) reject(abortError());
+      else return false;
       return true;
     };
 
@@ -96,10 +120,7 @@ export function runEncodePipeline(paths: readonly string[], opts: EncodeFilesOpt
       st.encode(pixels, batch.length, names).then(
         (out) => {
           batch.forEach((b, i) => {
-            const features: Record<string, Float32Array> = {};
-            names.forEach((name, k) => {
-              features[name] = out[name].slice(i * sizes[k], (i + 1) * sizes[k]);
-            });
+            const features = rowOf(out, names, sizes, i);
             const { input: _input, ...photo } = b.photo;
             emit({ path: paths[b.index], ok: true, features, photo }, b.index);
           });
@@ -118,6 +139,21 @@ export function runEncodePipeline(paths: readonly string[], opts: EncodeFilesOpt
     if (paths.length === 0) resolve(results);
     else pump();
   });
+}
+
+/** Image i's slice of each batched output (`sizes[k]` values per image for output `names[k]`). */
+function rowOf(out: Record<string, Float32Array>, names: string[], sizes: number[], i: number): Record<string, Float32Array> {
+  const features: Record<string, Float32Array> = {};
+  names.forEach((name, k) => {
+    features[name] = out[name].slice(i * sizes[k], (i + 1) * sizes[k]);
+  });
+  return features;
+}
+
+function abortError(): Error {
+  const e = new Error('encodeFiles aborted');
+  e.name = 'AbortError';
+  return e;
 }
 
 function errorOf(e: unknown): { kind: PhotoErrorKind | 'encoder'; message: string } {

@@ -11,11 +11,16 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { onnxRuntime, type InferenceSession } from '../../model/onnx-runtime.js';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
 import { DEFAULT_ENCODER_NAME, ENCODER_NAMES, encoderDir, encoderId, loadCard, resolveOutputs, type EncoderCard } from './card.js';
-import type { PhotoErrorKind } from './errors.js';
-import { runEncodePipeline } from './encode-pipeline.js';
+import {
+  runEncodePipeline,
+  type EncodedItem,
+  type EncodeFilesOptions,
+  type PipelineStages,
+  type PreparePhotoOptions,
+} from './encode-pipeline.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
 import { openSession, type ProviderName, type SessionOptions } from './session.js';
 
@@ -38,28 +43,6 @@ export interface OpenEncoderOptions extends SessionOptions {
   thumbnail?: number | false;
 }
 
-export interface EncodeFilesOptions {
-  /** Output names or roles (`final`, `imagenet`, `grid`); default: every pooled output. */
-  outputs?: readonly string[];
-  /** Override the encoder's thumbnail setting for this call. */
-  thumbnail?: number | false;
-  /** Also return each file's sha256 (computed from the bytes already read). */
-  hash?: boolean;
-  /** Called as each file finishes (completion order); `index` is its position in `paths`. */
-  onItem?: (item: EncodedItem, index: number) => void;
-  /** Keep results in the returned array (default true); false returns [] and only streams onItem. */
-  collect?: boolean;
-  /** Stops starting new files; the call then rejects with an AbortError after in-flight ones finish. */
-  signal?: AbortSignal;
-}
-
-/** Photo facts from the same decode (everything from PreparedPhoto except the input pixels). */
-export type PhotoInfo = Omit<PreparedPhoto, 'input'>;
-
-export type EncodedItem =
-  | { path: string; ok: true; features: Record<string, Float32Array>; photo: PhotoInfo }
-  | { path: string; ok: false; error: { kind: PhotoErrorKind | 'encoder'; message: string } };
-
 /** What both the in-thread Encoder and the worker client offer. */
 export interface EncoderApi {
   /** `name@sha256[0:16]` — use it in feature cache keys. */
@@ -76,7 +59,7 @@ export interface EncoderApi {
    */
   encodeTensors(pixels: Uint8Array, n: number, outputs?: readonly string[]): Promise<Record<string, Float32Array>>;
   /** Decodes one photo for this encoder (input pixels, thumbnail, size, orientation). */
-  preparePhoto(path: string, opts?: { thumbnail?: number | false; hash?: boolean }): Promise<PreparedPhoto>;
+  preparePhoto(path: string, opts?: PreparePhotoOptions): Promise<PreparedPhoto>;
   /** Decodes and encodes files; one result per path, in the order given. */
   encodeFiles(paths: readonly string[], opts?: EncodeFilesOptions): Promise<EncodedItem[]>;
   close(): Promise<void>;
@@ -90,7 +73,7 @@ export class Encoder implements EncoderApi {
 
   private constructor(
     readonly card: EncoderCard,
-    private readonly session: ort.InferenceSession,
+    private readonly session: InferenceSession,
     readonly provider: ProviderName,
     private readonly opts: OpenEncoderOptions,
   ) {
@@ -115,7 +98,8 @@ export class Encoder implements EncoderApi {
     const s = this.inputSize;
     if (pixels.length !== n * s * s * 3) throw new RangeError(`encodeTensors: ${pixels.length} bytes is not ${n}×${s}×${s}×3`);
     const wanted = resolveOutputs(this.card, outputs);
-    const feeds = { [this.card.input.name]: new ort.Tensor('uint8', pixels, [n, s, s, 3]) };
+    const { Tensor } = onnxRuntime();
+    const feeds = { [this.card.input.name]: new Tensor('uint8', pixels, [n, s, s, 3]) };
     const result = await this.session.run(
       feeds,
       wanted.map((o) => o.name),
@@ -129,24 +113,13 @@ export class Encoder implements EncoderApi {
     return out;
   }
 
-  preparePhoto(path: string, opts: { thumbnail?: number | false; hash?: boolean } = {}): Promise<PreparedPhoto> {
-    return preparePhoto(path, {
-      size: this.inputSize,
-      thumbnail: opts.thumbnail ?? this.opts.thumbnail ?? DEFAULT_THUMBNAIL,
-      maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-      hash: opts.hash,
-    });
+  preparePhoto(path: string, opts: PreparePhotoOptions = {}): Promise<PreparedPhoto> {
+    return prepareEncoderPhoto(this.inputSize, this.opts, path, opts);
   }
 
   encodeFiles(paths: readonly string[], opts: EncodeFilesOptions = {}): Promise<EncodedItem[]> {
-    const batchSize = Math.max(1, this.opts.batchSize ?? DEFAULT_BATCH);
-    return runEncodePipeline(paths, opts, {
-      inputSize: this.inputSize,
-      outputs: resolveOutputs(this.card, opts.outputs),
-      prepare: (path, o) => this.preparePhoto(path, o),
+    return encodeFilesWith(this, this.opts, paths, opts, {
       encode: (pixels, n, names) => this.encodeTensors(pixels, n, names),
-      batchSize,
-      decodeConcurrency: Math.max(1, this.opts.decodeConcurrency ?? DEFAULT_DECODES),
       // In this thread a CNN run blocks the event loop, so queueing a second batch gains nothing.
       batchesInFlight: 1,
     });
@@ -155,6 +128,39 @@ export class Encoder implements EncoderApi {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Decodes one photo at an encoder's input size, under the limits it was opened with. */
+export function prepareEncoderPhoto(
+  inputSize: number,
+  encoderOptions: OpenEncoderOptions,
+  path: string,
+  opts: PreparePhotoOptions,
+): Promise<PreparedPhoto> {
+  return preparePhoto(path, {
+    size: inputSize,
+    thumbnail: opts.thumbnail ?? encoderOptions.thumbnail ?? DEFAULT_THUMBNAIL,
+    maxPixels: encoderOptions.maxPixels ?? DEFAULT_MAX_PIXELS,
+    hash: opts.hash,
+  });
+}
+
+/** encodeFiles for either EncoderApi: the decode/encode pipeline, sized by the options the encoder was opened with. */
+export function encodeFilesWith(
+  encoder: Pick<EncoderApi, 'inputSize' | 'card' | 'preparePhoto'>,
+  encoderOptions: OpenEncoderOptions,
+  paths: readonly string[],
+  opts: EncodeFilesOptions,
+  cnn: Pick<PipelineStages, 'encode' | 'batchesInFlight'>,
+): Promise<EncodedItem[]> {
+  return runEncodePipeline(paths, opts, {
+    inputSize: encoder.inputSize,
+    outputs: resolveOutputs(encoder.card, opts.outputs),
+    prepare: (path, o) => encoder.preparePhoto(path, o),
+    ...cnn,
+    batchSize: Math.max(1, encoderOptions.batchSize ?? DEFAULT_BATCH),
+    decodeConcurrency: Math.max(1, encoderOptions.decodeConcurrency ?? DEFAULT_DECODES),
+  });
 }
 
 /** Opens an encoder in the calling thread. */

@@ -1,8 +1,9 @@
 /** Public surface of the image encoder. */
 export { openEncoder, Encoder } from './encoder.js';
-export type { EncoderApi, EncodedItem, EncodeFilesOptions, OpenEncoderOptions, PhotoInfo } from './encoder.js';
+export type { EncoderApi, OpenEncoderOptions } from './encoder.js';
+export type { EncodedItem, EncodeFilesOptions, PhotoInfo, PreparePhotoOptions } from './encode-pipeline.js';
 export { openEncoderWorker, EncoderWorkerClient } from './encoder-client.js';
-export { preparePhoto, prepareBytes, sniffFormat, DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL } from './preprocess.js';
+export { preparePhoto, prepareBytes, sniffFormat, mirrorPixels, DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL } from './preprocess.js';
 export type { PreparedPhoto, PrepareOptions } from './preprocess.js';
 export { PhotoError, isPhotoError } from './errors.js';
 export type { PhotoErrorKind } from './errors.js';

@@ -232,3 +232,17 @@ function lacksEndMarker(format: string | undefined, b: Buffer): boolean {
   if (format === 'png') return b.lastIndexOf(Buffer.from('IEND', 'latin1')) < 0;
   return false;
 }
+/** A photo's encoder input mirrored left-right (size×size×3 RGB, row-major). */
+export function mirrorPixels(input: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(input.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const src = (y * size + x) * 3;
+      const dst = (y * size + (size - 1 - x)) * 3;
+      out[dst] = input[src];
+      out[dst + 1] = input[src + 1];
+      out[dst + 2] = input[src + 2];
+    }
+  }
+  return out;
+}

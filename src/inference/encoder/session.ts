@@ -10,7 +10,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { onnxRuntime, type InferenceSession, type SessionOptions as OrtSessionOptions } from '../../model/onnx-runtime.js';
 
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 
@@ -24,7 +24,7 @@ export interface SessionOptions {
 }
 
 export interface OpenedSession {
-  session: ort.InferenceSession;
+  session: InferenceSession;
   provider: ProviderName;
   /** Providers tried before and why each was skipped. */
   skipped: Array<{ provider: ProviderName; reason: string }>;
@@ -56,7 +56,7 @@ export function requestedProviders(option?: string): ProviderName[] {
 /** Why a provider cannot run here, before trying it (undefined = worth trying). */
 function precheck(p: ProviderName): string | undefined {
   if (p === 'cpu') return undefined;
-  const supported = ort.listSupportedBackends?.() ?? [];
+  const supported = onnxRuntime().listSupportedBackends?.() ?? [];
   const entry = supported.find((b) => b.name === p);
   if (!entry) return `not in this onnxruntime-node build for ${process.platform}-${process.arch}`;
   if (p === 'cuda' && !entry.bundled) {
@@ -102,7 +102,7 @@ export async function openSession(model: string | Uint8Array, opts: SessionOptio
   const providers = requestedProviders(opts.provider);
   const threads = intraOpThreads(opts.threads);
   const skipped: OpenedSession['skipped'] = [];
-  const base: ort.InferenceSession.SessionOptions = {
+  const base: OrtSessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -118,10 +118,11 @@ export async function openSession(model: string | Uint8Array, opts: SessionOptio
       continue;
     }
     try {
+      const { InferenceSession: Session } = onnxRuntime();
       const session =
         typeof model === 'string'
-          ? await ort.InferenceSession.create(model, { ...base, executionProviders: [p] })
-          : await ort.InferenceSession.create(model, { ...base, executionProviders: [p] });
+          ? await Session.create(model, { ...base, executionProviders: [p] })
+          : await Session.create(model, { ...base, executionProviders: [p] });
       const line = `encoder: running on ${p}${threads ? ` with ${threads} threads` : ''}${skipped.length ? `; skipped ${skipped.map((s) => `${s.provider} (${s.reason})`).join(', ')}` : ''}${providers.includes(p) ? '' : ' (fallback)'}`;
       (opts.log ?? ((l: string) => console.error(l)))(line);
       return { session, provider: p, skipped, threads };

@@ -1,18 +1,31 @@
 /**
- * A small builder for ONNX graphs (onnx-proto): nodes, float32 initializers, typed
- * inputs/outputs with a symbolic batch dimension, serialized deterministically.
+ * The one ONNX graph builder (onnx-proto): nodes, constants, typed inputs and outputs with
+ * symbolic dimensions, serialized deterministically. The app builds its matrix-product and
+ * decoder-step graphs with it at run time; the encoder converters (src/convert) build theirs.
  */
 import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 
 // onnx-proto is CommonJS: take the namespace from the default export so plain Node ESM,
 // tsx and esbuild all resolve it.
 const { onnx } = onnxProto;
-import type { onnx as OnnxTypes } from 'onnx-proto';
 
 const A = onnx.AttributeProto.AttributeType;
 export const DataType = onnx.TensorProto.DataType;
 
 export type AttrValue = number | number[] | string | { floats: number[] } | { float: number };
+/** A dimension: a size, or a name for a size given at run time. */
+export type Dim = number | string;
+
+export interface EncodeOptions {
+  producer: string;
+  graphName: string;
+  version?: string;
+  docString?: string;
+  metadata?: Record<string, string>;
+  /** Operator sets besides the default domain's opset 13 (e.g. com.microsoft's contrib ops). */
+  extraOpsets?: Array<{ domain: string; version: number }>;
+}
 
 export class OnnxGraph {
   private readonly nodes: OnnxTypes.INodeProto[] = [];
@@ -30,7 +43,7 @@ export class OnnxGraph {
     }
   }
 
-  /** A tensor name not used yet, derived from `base`. */
+  /** A tensor name not used yet, derived from `base` (`base` itself when it is free). */
   fresh(base: string): string {
     let name = base;
     for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
@@ -38,11 +51,15 @@ export class OnnxGraph {
     return name;
   }
 
-  /** Float32 constant; `dims` is its ONNX shape. */
-  constant(base: string, data: Float32Array, dims: number[]): string {
+  /**
+   * A float32 (or int8) constant; `dims` is its ONNX shape. The graph keeps a view of `data`:
+   * it is read when encode() runs.
+   */
+  constant(base: string, data: Float32Array | Int8Array, dims: number[]): string {
     const name = this.fresh(base);
-    const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.initializers.push({ name, dataType: DataType.FLOAT, dims, rawData: Uint8Array.from(raw) });
+    const dataType = data instanceof Int8Array ? DataType.INT8 : DataType.FLOAT;
+    // rawData is little-endian, which is how every platform we ship on stores it.
+    this.initializers.push({ name, dataType, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
 
@@ -55,26 +72,38 @@ export class OnnxGraph {
   }
 
   /** Adds a node and returns the name of its (single) output. */
-  node(opType: string, inputs: string[], outputBase: string, attrs: Record<string, AttrValue> = {}): string {
-    const output = this.fresh(outputBase);
+  node(opType: string, inputs: string[], outputBase: string, attrs: Record<string, AttrValue> = {}, domain?: string): string {
+    return this.nodeWithOutputs(opType, inputs, [outputBase], attrs, domain)[0];
+  }
+
+  /** Adds a node with several outputs (Split) and returns their names. */
+  nodeWithOutputs(
+    opType: string,
+    inputs: string[],
+    outputBases: string[],
+    attrs: Record<string, AttrValue> = {},
+    domain?: string,
+  ): string[] {
+    const output = outputBases.map((base) => this.fresh(base));
     this.nodes.push({
       opType,
-      name: output,
+      ...(domain === undefined ? {} : { domain }),
+      name: output[0],
       input: inputs,
-      output: [output],
+      output,
       attribute: Object.entries(attrs).map(([name, v]) => attribute(name, v)),
     });
     return output;
   }
 
-  input(name: string, elemType: number, dims: Array<number | string>): string {
+  input(name: string, elemType: number, dims: Dim[]): string {
     this.used.add(name);
     this.inputs.push(valueInfo(name, elemType, dims));
     return name;
   }
 
-  /** Declares `tensor` a graph output named `name` (adds an Identity if the names differ). */
-  output(tensor: string, name: string, dims: Array<number | string>): void {
+  /** Declares float `tensor` a graph output named `name` (adds an Identity if the names differ). */
+  output(tensor: string, name: string, dims: Dim[]): void {
     if (tensor !== name) {
       if (!this.reserved.delete(name)) throw new Error(`output name ${name} was not reserved`);
       this.nodes.push({ opType: 'Identity', name, input: [tensor], output: [name] });
@@ -82,14 +111,15 @@ export class OnnxGraph {
     this.outputs.push(valueInfo(name, DataType.FLOAT, dims));
   }
 
-  encode(meta: { producer: string; version: string; docString: string; graphName: string; metadata: Record<string, string> }): Uint8Array {
+  /** The model: IR version 7, opset 13. */
+  encode(meta: EncodeOptions): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 7,
       producerName: meta.producer,
       producerVersion: meta.version,
       docString: meta.docString,
-      opsetImport: [{ domain: '', version: 13 }],
-      metadataProps: Object.entries(meta.metadata).map(([key, value]) => ({ key, value })),
+      opsetImport: [{ domain: '', version: 13 }, ...(meta.extraOpsets ?? [])],
+      metadataProps: Object.entries(meta.metadata ?? {}).map(([key, value]) => ({ key, value })),
       graph: {
         name: meta.graphName,
         node: this.nodes,
@@ -102,7 +132,7 @@ export class OnnxGraph {
   }
 }
 
-function valueInfo(name: string, elemType: number, dims: Array<number | string>): OnnxTypes.IValueInfoProto {
+function valueInfo(name: string, elemType: number, dims: Dim[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {
@@ -120,25 +150,4 @@ function attribute(name: string, v: AttrValue): OnnxTypes.IAttributeProto {
   if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
   if ('floats' in v) return { name, type: A.FLOATS, floats: v.floats };
   return { name, type: A.FLOAT, f: v.float };
-}
-
-/**
- * The encoders' input: `pixels`, raw 0–255 RGB uint8 NHWC [N,h,w,3], turned inside the graph
- * into float NCHW scaled as x / divide − subtract (an identity step is left out). Returns the
- * scaled tensor's name.
- */
-export function pixelsInput(g: OnnxGraph, [h, w]: [number, number], scaling: { divide: number; subtract: number }): string {
-  const pixels = g.input('pixels', DataType.UINT8, ['N', h, w, 3]);
-  const nchw = g.node('Transpose', [pixels], 'input_nchw', { perm: [0, 3, 1, 2] });
-  const f = g.node('Cast', [nchw], 'input_float', { to: DataType.FLOAT });
-  const div =
-    scaling.divide === 1 ? f : g.node('Div', [f, g.constant('scale_divide', Float32Array.of(scaling.divide), [])], 'input_divided');
-  return scaling.subtract === 0
-    ? div
-    : g.node('Sub', [div, g.constant('scale_subtract', Float32Array.of(scaling.subtract), [])], 'input_scaled');
-}
-
-/** min(max(x, 0), max): ReLU6 and its kin, as one Clip. */
-export function clipRelu(g: OnnxGraph, x: string, base: string, max = 6): string {
-  return g.node('Clip', [x, g.constant(`${base}_min`, Float32Array.of(0), []), g.constant(`${base}_max`, Float32Array.of(max), [])], base);
 }
