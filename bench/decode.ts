@@ -27,7 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beamSearch, greedyDecode, type Caption } from '../src/model/decode.js';
+import { beamSearch, greedyDecode, type DecodedCaption } from '../src/model/decode.js';
 import { OnnxStepModel } from '../src/model/onnx-step-model.js';
 import { defaultModelDir } from '../src/shared/paths.js';
 import { setGemmThreads } from '../src/model/matmul.js';
@@ -158,7 +158,7 @@ with torch.inference_mode():
     print(json.dumps(res))
 `;
 
-type Search = (m: StepModel, f: Float32Array, n: number) => Caption[];
+type Search = (m: StepModel, f: Float32Array, n: number) => DecodedCaption[];
 type Key = 'beamSingle' | 'beamBatched' | 'greedySingle';
 const label: Record<Key, string> = {
   beamSingle: 'decode-beam3-single',
@@ -182,10 +182,10 @@ function benchDecoder(
 
   /** Median over `reps` runs of (ms per caption), one photo at a time or all at once. */
   const measure = (search: Search, batched: boolean, reps: number, m: StepModel = model) => {
-    let captions: Caption[] = [];
+    let captions: DecodedCaption[] = [];
     const run = () => {
       if (batched) return search(m, features, images);
-      const out: Caption[] = [];
+      const out: DecodedCaption[] = [];
       for (let i = 0; i < images; i++) out.push(search(m, features.subarray(i * D, (i + 1) * D), 1)[0]!);
       return out;
     };
@@ -204,7 +204,7 @@ function benchDecoder(
     return { ms: median(times), cpuMs: median(cpu), captions };
   };
   const searches: Record<Key, [Search, boolean]> = { beamSingle: [beam, false], beamBatched: [beam, true], greedySingle: [greedy, false] };
-  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: Caption[] }, string]> = keys.map((k) => [
+  const ours: Array<[string, Key, { ms: number; cpuMs: number; captions: DecodedCaption[] }, string]> = keys.map((k) => [
     label[k],
     k,
     measure(searches[k][0], searches[k][1], REPS),

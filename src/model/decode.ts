@@ -81,9 +81,6 @@ export interface DecodedCaption {
   ended: boolean;
 }
 
-/** @deprecated The old name of DecodedCaption, kept only until bench/decode.ts imports DecodedCaption. */
-export type Caption = DecodedCaption;
-
 export const DEFAULT_MAX_LENGTH = 20;
 export const DEFAULT_ALPHA = 0.7;
 export const DEFAULT_BEAM_WIDTH = 3;

@@ -221,7 +221,7 @@ export interface MetadataExportResult extends MetadataExportCounts {
 
 // ---------------------------------------------------------------------------------------------
 // Teaching: fine-tuning the caption model on the user's own captions (issue 7). These are the
-// shapes the UI sees; the teach job's own (TeachStatus, TeachState, TeachResult, CurvePoint) are in
+// shapes the UI sees; the teach job's own (TeachStatus, TeachState, TeachResult, EpochPoint) are in
 // src/training/teach-types.ts, which takes TeachScores and TeachMetrics from here.
 
 /**

@@ -27,7 +27,7 @@ export interface TeachOptions {
 }
 
 /** One finished epoch's losses (one per epoch; `step` counts optimizer steps); the UI's chart points are the contract's LossPoint. */
-export interface CurvePoint {
+export interface EpochPoint {
   epoch: number;
   step: number;
   trainLoss: number;
@@ -49,7 +49,7 @@ export interface TeachProgress {
   validationLoss: number | null;
   etaSeconds: number | null;
   /** Every finished epoch so far. */
-  curve: CurvePoint[];
+  curve: EpochPoint[];
   message: string | null;
 }
 
@@ -86,7 +86,7 @@ export interface TeachResult {
   seconds: number;
   metrics: TeachMetrics;
   validationCaptions: ValidationCaption[];
-  curve: CurvePoint[];
+  curve: EpochPoint[];
 }
 
 /** Where teaching stands; `interrupted` means the previous run died (kill, crash): resume or discard. */

@@ -43,10 +43,18 @@ import {
 import { CONFIG_FILE, saveDecoder } from '../model/decoder-io.js';
 import { Rng } from '../model/rng.js';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
-import { meanLoss, train, type Caption, type CaptionData, type TrainProgress, type TrainResult, type ValidationScorer } from './trainer.js';
+import {
+  meanLoss,
+  train,
+  type TokenCaption,
+  type CaptionData,
+  type TrainProgress,
+  type TrainResult,
+  type ValidationScorer,
+} from './trainer.js';
 import { END, UNK, type Params } from '../model/types.js';
 import { tokenize, Vocabulary } from '../model/vocab.js';
-import type { CurvePoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores } from './teach-types.js';
+import type { EpochPoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores } from './teach-types.js';
 
 export const REPLAY_FILE = 'replay.safetensors';
 export const TEACH_FILE = 'teach.json';
@@ -66,13 +74,13 @@ const FUNCTION_WORDS = new Set(
   ).split(' '),
 );
 
-export class FinetuneError extends Error {
+export class TeachError extends Error {
   constructor(
     message: string,
     readonly kind: 'input' | 'non-finite' | 'cancelled' | 'model',
   ) {
     super(message);
-    this.name = 'FinetuneError';
+    this.name = 'TeachError';
   }
 }
 
@@ -113,15 +121,15 @@ export function saveReplaySet(path: string, set: ReplaySet): void {
 
 export function loadReplaySet(path: string): ReplaySet {
   const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path)), path);
-  if (metadata.kind !== 'lenscribe-replay') throw new FinetuneError(`${path}: not a Lenscribe replay set`, 'model');
+  if (metadata.kind !== 'lenscribe-replay') throw new TeachError(`${path}: not a Lenscribe replay set`, 'model');
   const tf = tensors.get('train_features');
   const vf = tensors.get('validation_features');
-  if (!tf || !vf || tf.shape.length !== 2 || vf.shape.length !== 2) throw new FinetuneError(`${path}: replay features missing`, 'model');
+  if (!tf || !vf || tf.shape.length !== 2 || vf.shape.length !== 2) throw new TeachError(`${path}: replay features missing`, 'model');
   const dim = tf.shape[1];
   const captions = (JSON.parse(metadata.train_captions ?? '[]') as Array<[number, string]>).map(([image, text]) => ({ image, text }));
   const references = JSON.parse(metadata.validation_references ?? '[]') as string[][];
   if (references.length !== vf.shape[0])
-    throw new FinetuneError(`${path}: ${references.length} reference lists for ${vf.shape[0]} validation photos`, 'model');
+    throw new TeachError(`${path}: ${references.length} reference lists for ${vf.shape[0]} validation photos`, 'model');
   return {
     dim,
     train: { features: Float32Array.from(tf.data), captions },
@@ -361,7 +369,7 @@ export function renamedWords(added: readonly LearnedWord[]): Map<string, { word:
 // ---------------------------------------------------------------------------------------------
 // Fine-tuning
 
-export interface FinetuneOptions {
+export interface TeachModelOptions {
   /** Model directory (model.json) to start from; never written. */
   baseDir: string;
   labeled: LabeledExample[];
@@ -410,7 +418,7 @@ export interface ExampleResult {
   after: string;
 }
 
-export interface FinetuneResult {
+export interface TeachModelResult {
   outDir: string;
   manifest: ModelManifest;
   newWords: LearnedWord[];
@@ -424,7 +432,7 @@ export interface FinetuneResult {
   seconds: number;
   metrics: TeachMetrics;
   validationCaptions: ExampleResult[];
-  curve: CurvePoint[];
+  curve: EpochPoint[];
 }
 
 const PARTIAL = '.partial';
@@ -463,7 +471,7 @@ function captionsOf(params: Params<Float32Array>, vocab: Vocabulary, features: F
 
 function toData(items: ReadonlyArray<{ feature: Float32Array; caption: string }>, vocab: Vocabulary, D: number, repeat = 1): CaptionData {
   const features = new Float32Array(items.length * D);
-  const captions: Caption[] = [];
+  const captions: TokenCaption[] = [];
   items.forEach((it, i) => {
     features.set(it.feature, i * D);
     const ids = vocab.encode(it.caption);
@@ -473,8 +481,8 @@ function toData(items: ReadonlyArray<{ feature: Float32Array; caption: string }>
 }
 
 /** What every step of a fine-tune reads: its options, the base model, and where it writes. */
-interface TeachRun {
-  options: FinetuneOptions;
+interface TeachSession {
+  options: TeachModelOptions;
   base: ReturnType<typeof loadModel>;
   /** Feature width the model reads. */
   D: number;
@@ -491,7 +499,7 @@ type Split = { train: LabeledExample[]; validation: LabeledExample[] };
 interface TeachData {
   trainData: CaptionData;
   valData: CaptionData;
-  replayCaptions: Caption[];
+  replayCaptions: TokenCaption[];
   userRepeat: number;
 }
 
@@ -503,16 +511,16 @@ interface ForgettingGuard {
   before: number;
 }
 
-export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+export async function teachModel(options: TeachModelOptions): Promise<TeachModelResult> {
   const t0 = performance.now();
   const outDir = resolve(options.outDir);
-  if (existsSync(outDir)) throw new FinetuneError(`${outDir} already exists`, 'input');
+  if (existsSync(outDir)) throw new TeachError(`${outDir} already exists`, 'input');
   const report = progressReporter(options.onProgress);
   report({ phase: 'prepare', message: 'loading the base model' });
 
   const base = loadModel(options.baseDir);
   const D = base.decoder.config.featureDim;
-  const run: TeachRun = {
+  const run: TeachSession = {
     options,
     base,
     D,
@@ -523,7 +531,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   };
   const { good, skipped } = usableExamples(options.labeled, D);
   if (good.length < MIN_LABELED)
-    throw new FinetuneError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
+    throw new TeachError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
   const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
   const start = startingPoint(run, split);
   const { grown, curve } = start;
@@ -574,7 +582,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   };
 }
 
-function progressReporter(onProgress: FinetuneOptions['onProgress']): TeachRun['report'] {
+function progressReporter(onProgress: TeachModelOptions['onProgress']): TeachSession['report'] {
   return (p) =>
     onProgress?.({
       epoch: 0,
@@ -602,7 +610,7 @@ interface BaseScores {
 }
 
 function scoreBaseModel(
-  { base, D, maxWords, report }: TeachRun,
+  { base, D, maxWords, report }: TeachSession,
   split: Split,
   valData: CaptionData,
   replaySet: ReplaySet | null,
@@ -622,7 +630,7 @@ function scoreBaseModel(
 
 /** The taught model's captions and scores, against the base model's (`before`). */
 function scoreTaught(
-  run: TeachRun,
+  run: TeachSession,
   { result, epochs, totalSteps, epochsDone }: Trained,
   { grown, curve }: ReturnType<typeof startingPoint>,
   split: Split,
@@ -649,8 +657,8 @@ function scoreTaught(
 }
 
 /** The labeled examples a fine-tune can use; bad features or empty captions are that photo's problem, not the run's. */
-function usableExamples(labeled: LabeledExample[], D: number): { good: LabeledExample[]; skipped: FinetuneResult['skipped'] } {
-  const skipped: FinetuneResult['skipped'] = [];
+function usableExamples(labeled: LabeledExample[], D: number): { good: LabeledExample[]; skipped: TeachModelResult['skipped'] } {
+  const skipped: TeachModelResult['skipped'] = [];
   const good = labeled.filter((e) => {
     const bad =
       e.feature.length !== D
@@ -668,12 +676,12 @@ function usableExamples(labeled: LabeledExample[], D: number): { good: LabeledEx
 
 /** Where training starts: the grown vocabulary and its weights, or, resuming, the grown vocabulary and last checkpoint. */
 function startingPoint(
-  { options, base, outDir, partial }: TeachRun,
+  { options, base, outDir, partial }: TeachSession,
   split: Split,
-): { grown: GrowResult; params: Params<Float32Array>; epochsDone: number; curve: CurvePoint[] } {
+): { grown: GrowResult; params: Params<Float32Array>; epochsDone: number; curve: EpochPoint[] } {
   const resumeEpochs = options.resume ? resumableEpochs(outDir) : null;
   if (resumeEpochs !== null) {
-    const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[]; curve?: CurvePoint[] };
+    const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[]; curve?: EpochPoint[] };
     const ckpt = loadCheckpoint(join(partial, CHECKPOINT));
     // A run saved before words counted their photos: count them again (the split is deterministic).
     const photosUsing = (word: string) => new Set(split.train.filter((e) => tokenize(e.caption).includes(word)).map((e) => e.path)).size;
@@ -693,21 +701,20 @@ function startingPoint(
 }
 
 /** The replay set: the one given, else the base model's own, else none. */
-function replaySetOf({ options, base, D }: TeachRun): ReplaySet | null {
+function replaySetOf({ options, base, D }: TeachSession): ReplaySet | null {
   const replaySet =
     options.replay !== undefined
       ? options.replay
       : existsSync(join(base.dir, REPLAY_FILE))
         ? loadReplaySet(join(base.dir, REPLAY_FILE))
         : null;
-  if (replaySet && replaySet.dim !== D)
-    throw new FinetuneError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
+  if (replaySet && replaySet.dim !== D) throw new TeachError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
   return replaySet;
 }
 
 /** The user's captions repeated to userCaptionsPerEpoch, plus replayed base captions, minus (or rewriting) those naming what the user renamed. */
 function teachData(
-  { options, D }: TeachRun,
+  { options, D }: TeachSession,
   split: Split,
   vocab: Vocabulary,
   replaySet: ReplaySet | null,
@@ -717,7 +724,7 @@ function teachData(
   const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
   const userTrain = toData(split.train, vocab, D, userRepeat);
   const rng = new Rng(options.seed ?? 1);
-  let replayCaptions: Caption[] = [];
+  let replayCaptions: TokenCaption[] = [];
   if (replaySet) {
     const ok = replaySet.train.captions.flatMap((c) => {
       const words = tokenize(c.text);
@@ -739,7 +746,7 @@ function teachData(
 }
 
 /** The forgetting guard: up to GUARD_PHOTOS base validation photos, scored by the base model; null if it scores 0 there. */
-function forgettingGuard({ base, D, maxWords }: TeachRun, replaySet: ReplaySet, nBaseVal: number): ForgettingGuard | null {
+function forgettingGuard({ base, D, maxWords }: TeachSession, replaySet: ReplaySet, nBaseVal: number): ForgettingGuard | null {
   const n = Math.min(GUARD_PHOTOS, nBaseVal);
   const features = replaySet.validation.features.slice(0, n * D);
   const refs = replaySet.validation.references.slice(0, n);
@@ -758,7 +765,7 @@ function forgettingGuard({ base, D, maxWords }: TeachRun, replaySet: ReplaySet, 
  * forgetting (< 0), so the least-forgetting epoch wins only when none is within budget.
  */
 function teachScorer(
-  { options, maxWords }: TeachRun,
+  { options, maxWords }: TeachSession,
   vocab: Vocabulary,
   valData: CaptionData,
   split: Split,
@@ -794,7 +801,7 @@ interface Trained {
 
 /** Runs the trainer from the starting point (the epochs not done yet), checkpointing into the partial directory and extending the curve. */
 async function trainTaught(
-  run: TeachRun,
+  run: TeachSession,
   start: ReturnType<typeof startingPoint>,
   data: TeachData,
   split: Split,
@@ -859,15 +866,15 @@ async function trainTaught(
   });
   if (result.stopReason === 'non-finite') {
     rmSync(partial, { recursive: true, force: true });
-    throw new FinetuneError(`fine-tuning diverged: ${result.message}; no model was written, the active model is unchanged`, 'non-finite');
+    throw new TeachError(`fine-tuning diverged: ${result.message}; no model was written, the active model is unchanged`, 'non-finite');
   }
-  if (result.stopReason === 'cancelled') throw new FinetuneError('fine-tuning was cancelled; no model was written', 'cancelled');
+  if (result.stopReason === 'cancelled') throw new TeachError('fine-tuning was cancelled; no model was written', 'cancelled');
   return { result: { ...result, stopReason: result.stopReason }, epochs, batchSize, totalSteps, epochsDone };
 }
 
 /** Before and after on the user's photos, and on the base validation photos (also with renames read as the words they replace). */
 function teachMetrics(
-  { D }: TeachRun,
+  { D }: TeachSession,
   params: Params<Float32Array>,
   vocab: Vocabulary,
   replaySet: ReplaySet | null,
@@ -909,7 +916,7 @@ interface Taught {
   data: TeachData;
   /** teach.json's facts after its format, version and base. */
   summary: Pick<
-    FinetuneResult,
+    TeachModelResult,
     'trainPhotos' | 'validationPhotos' | 'replayCaptions' | 'newWords' | 'metrics' | 'validationCaptions' | 'curve' | 'skipped'
   >;
   bestEpoch: number;
@@ -919,7 +926,7 @@ interface Taught {
 }
 
 /** Writes the new model into the partial directory (decoder, teach.json, replay set, model.json); returns its manifest and the run's seconds. */
-function saveTaught(run: TeachRun, trained: Trained, t: Taught): { manifest: ModelManifest; seconds: number } {
+function saveTaught(run: TeachSession, trained: Trained, t: Taught): { manifest: ModelManifest; seconds: number } {
   const { options, base, partial } = run;
   const { params } = trained.result;
   const config = { ...configFromParams(params), dropout: base.decoder.config.dropout };
@@ -953,7 +960,7 @@ function saveTaught(run: TeachRun, trained: Trained, t: Taught): { manifest: Mod
 
 /** model.json of the taught model: the base model's, with the new decoder, how it was taught and its scores on the user's photos. */
 function taughtManifest(
-  run: TeachRun,
+  run: TeachSession,
   trained: Trained,
   t: Taught,
   config: ManifestInput['decoder']['config'],

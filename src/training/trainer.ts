@@ -31,7 +31,7 @@ import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from
  * One caption of one image: its word ids. The trainer adds <start> and <end>; if they are
  * already there (as `Vocabulary.encode` gives them) they are recognised and not doubled.
  */
-export interface Caption {
+export interface TokenCaption {
   /** Row of the image in `features`. */
   image: number;
   tokens: Int32Array;
@@ -40,7 +40,7 @@ export interface Caption {
 /** Images' features (images × D, raw encoder output) and their captions. */
 export interface CaptionData {
   features: Float32Array;
-  captions: Caption[];
+  captions: TokenCaption[];
 }
 
 /**

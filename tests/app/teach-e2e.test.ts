@@ -35,7 +35,7 @@ let page: Page;
 let problems: string[];
 /** Photo name -> the caption the user gave it. */
 const labels = new Map<string, string>();
-let unlabeled: string[] = [];
+const unlabeled: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const status = () => callApi<TeachOverview>(serve!, 'teach.status', { limit: 0 });

@@ -3,7 +3,6 @@
  * tfjs running the very same committed model.json and weights, on real photos; and the
  * committed card against a fresh conversion.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /** Shared helpers for the decoder's numeric tests: centred-difference gradients and relative error. */
-import { Rng } from '../../src/model/rng.js';
+import type { Rng } from '../../src/model/rng.js';
 
 export function randn(rng: Rng, n: number, scale = 1): Float64Array {
   const a = new Float64Array(n);

@@ -31,7 +31,10 @@ function bits(a: Float32Array | Float64Array): number[] {
   return Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
-function headerOf(bytes: Uint8Array): { len: number; json: Record<string, any> } {
+/** A safetensors header entry, or the free-form `__metadata__` record. */
+type HeaderEntry = { dtype?: string; shape?: number[]; data_offsets?: number[] } & Record<string, unknown>;
+
+function headerOf(bytes: Uint8Array): { len: number; json: Record<string, HeaderEntry> } {
   const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   return { len, json: JSON.parse(Buffer.from(bytes.subarray(8, 8 + len)).toString('utf8')) };
 }

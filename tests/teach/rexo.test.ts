@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-dir.js';
 import { decoderCaptioner } from '../../src/training/metrics/evaluate.js';
-import { buildReplaySet, finetune, type LabeledExample } from '../../src/training/teach.js';
+import { buildReplaySet, teachModel, type LabeledExample } from '../../src/training/teach.js';
 import { tokenize } from '../../src/model/vocab.js';
 import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename, row } from './flickr.js';
 
@@ -58,7 +58,7 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     );
 
     const out = join(mkdtempSync(join(tmpdir(), 'lenscribe-teach-rexo-')), 'taught');
-    const result = await finetune({ baseDir: base, labeled, outDir: out, replay, seed: 1 });
+    const result = await teachModel({ baseDir: base, labeled, outDir: out, replay, seed: 1 });
     expect(result.newWords.map((w) => w.word)).toContain('rexo');
 
     const model = loadModel(out);

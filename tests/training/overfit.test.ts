@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createStepModel } from '../../src/model/decoder.js';
-import { train, type Caption } from '../../src/training/trainer.js';
+import { train, type TokenCaption } from '../../src/training/trainer.js';
 import { Rng } from '../../src/model/rng.js';
 import { END, START, type StepModel } from '../../src/model/types.js';
 
@@ -37,7 +37,7 @@ describe('overfit', () => {
     const rng = new Rng(2024);
     const [N, D, V] = [50, 32, 40];
     const features = new Float32Array(N * D).map(() => rng.normal() * 3 + 1);
-    const captions: Caption[] = [];
+    const captions: TokenCaption[] = [];
     for (let i = 0; i < N; i++) {
       const len = 3 + rng.int(8);
       captions.push({ image: i, tokens: Int32Array.from({ length: len }, () => 4 + rng.int(V - 4)) });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadCheckpoint } from '../../src/training/checkpoint.js';
-import { makeBatches, train, type Caption, type CaptionData, type TrainProgress } from '../../src/training/trainer.js';
+import { makeBatches, train, type TokenCaption, type CaptionData, type TrainProgress } from '../../src/training/trainer.js';
 import { Rng } from '../../src/model/rng.js';
 import { END, PAD, START, type DecoderConfig } from '../../src/model/types.js';
 
@@ -16,7 +16,7 @@ function dataset(images: number, seed: number): CaptionData {
   const rng = new Rng(seed);
   const D = config.featureDim;
   const features = new Float32Array(images * D).map(() => rng.normal());
-  const captions: Caption[] = [];
+  const captions: TokenCaption[] = [];
   for (let i = 0; i < images; i++) {
     for (let k = 0; k < 3; k++) {
       const len = 2 + rng.int(9);
@@ -164,7 +164,7 @@ describe('trainer', () => {
 
   it('buckets captions by length: every caption once per epoch, little padding, a new order each epoch', () => {
     const rng = new Rng(3);
-    const captions: Caption[] = Array.from({ length: 1000 }, (_, i) => ({ image: i, tokens: new Int32Array(1 + rng.int(20)) }));
+    const captions: TokenCaption[] = Array.from({ length: 1000 }, (_, i) => ({ image: i, tokens: new Int32Array(1 + rng.int(20)) }));
     const data = { features: new Float32Array(1000), captions };
     const order = new Rng(9);
     const e1 = makeBatches(data, 32, 20, order);

@@ -28,7 +28,7 @@ import {
   type ValidationMetrics,
 } from '../../model/model-dir.js';
 import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
-import { train, type Caption, type CaptionData, type TrainProgress, type TrainResult } from '../../training/trainer.js';
+import { train, type TokenCaption, type CaptionData, type TrainProgress, type TrainResult } from '../../training/trainer.js';
 import type { DecoderConfig, Params } from '../../model/types.js';
 import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
@@ -80,7 +80,7 @@ function num(value: string, flag: string, { int = false, min = -Infinity, max = 
 }
 
 function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: Vocabulary): CaptionData {
-  const captions: Caption[] = [];
+  const captions: TokenCaption[] = [];
   images.forEach((img, image) => {
     for (const text of img.captions) {
       const ids = vocab.encode(text);

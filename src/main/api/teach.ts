@@ -17,7 +17,7 @@ import {
   type TeachRunResult,
 } from '../../shared/api-contract.js';
 import type { Teacher as TeachJob } from '../teach/teach-job.js';
-import type { CurvePoint, TeachProgress, TeachResult, TeachState } from '../../training/teach-types.js';
+import type { EpochPoint, TeachProgress, TeachResult, TeachState } from '../../training/teach-types.js';
 import type { Library } from '../library/library.js';
 
 /** Minimum time between two `teach` events while steps stream in. */
@@ -62,7 +62,7 @@ function summaryOf(library: Library, photoId: number): PhotoSummary | null {
 }
 
 /** Epoch-end points of the job's curve, on the same fractional-epoch axis as the live points. */
-function epochCurves(curve: readonly CurvePoint[]): { train: LossPoint[]; validation: LossPoint[] } {
+function epochCurves(curve: readonly EpochPoint[]): { train: LossPoint[]; validation: LossPoint[] } {
   const ok = (v: number | null): v is number => v !== null && Number.isFinite(v);
   return {
     train: curve.filter((c) => ok(c.trainLoss)).map((c) => ({ epoch: c.epoch + 1, loss: c.trainLoss })),
@@ -124,7 +124,7 @@ class LiveRun {
   }
 
   /** The live points of run `runId`, after the epoch-end points from before it (a resumed run keeps its earlier epochs). */
-  trainCurve(runId: string, epochs: readonly CurvePoint[]): LossPoint[] {
+  trainCurve(runId: string, epochs: readonly EpochPoint[]): LossPoint[] {
     const done = epochCurves(epochs).train;
     if (this.key !== runId || this.train.length === 0) return done;
     const from = this.train[0].epoch;

@@ -18,14 +18,14 @@ import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import type { ModelInfo } from '../../shared/api-contract.js';
 import { loadModelDir, type ModelManifest } from '../../model/model-dir.js';
-import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type FinetuneResult } from '../../training/teach.js';
+import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type TeachModelResult } from '../../training/teach.js';
 import type { Library } from '../library/library.js';
 import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 
 export type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 
 /** What the worker is given (plain data). */
-export interface FinetuneWorkerInput {
+export interface TeachWorkerInput {
   baseDir: string;
   outDir: string;
   name: string;
@@ -36,10 +36,10 @@ export interface FinetuneWorkerInput {
   provenance: Record<string, unknown>;
 }
 
-export type FinetuneWorkerMessage =
+export type TeachWorkerMessage =
   | { type: 'progress'; progress: TeachProgress }
   | { type: 'feature'; id: number; feature: Float32Array }
-  | { type: 'done'; result: FinetuneResult }
+  | { type: 'done'; result: TeachModelResult }
   | { type: 'error'; message: string; kind: string };
 
 interface StateFile {
@@ -252,7 +252,7 @@ export class Teacher {
     mkdirSync(this.modelsRoot, { recursive: true });
     this.writeState(state);
     this.progress = null;
-    const input: FinetuneWorkerInput = {
+    const input: TeachWorkerInput = {
       baseDir: state.baseDir,
       outDir: state.outDir,
       name: state.name,
@@ -263,7 +263,7 @@ export class Teacher {
       provenance: { baseModelId: state.baseModelId, baseDir: state.baseDir },
     };
     this.finished = new Promise<TeachResult>((resolvePromise, reject) => {
-      void startFinetuneWorker(input).then((worker) => {
+      void startTeachWorker(input).then((worker) => {
         this.worker = worker;
         this.events.emit('state', this.teachState());
         let settled = false;
@@ -275,7 +275,7 @@ export class Teacher {
           fn();
           this.events.emit('state', this.teachState());
         };
-        worker.on('message', (m: FinetuneWorkerMessage) => {
+        worker.on('message', (m: TeachWorkerMessage) => {
           if (m.type === 'progress') {
             this.progress = m.progress;
             this.events.emit('progress', m.progress);
@@ -318,7 +318,7 @@ export class Teacher {
   }
 
   /** Registers the new version (not active) and records the result. */
-  private finish(state: StateFile, r: FinetuneResult): TeachResult {
+  private finish(state: StateFile, r: TeachModelResult): TeachResult {
     const info = this.library.registerModel(r.outDir);
     const byId = new Map(this.labeled().map((l) => [l.photoId, l.path]));
     const result: TeachResult = {
@@ -432,7 +432,7 @@ export class Teacher {
   }
 }
 
-async function startFinetuneWorker(workerData: FinetuneWorkerInput): Promise<Worker> {
+async function startTeachWorker(workerData: TeachWorkerInput): Promise<Worker> {
   const { startWorker } = await import('../../shared/worker.js');
   return startWorker(import.meta.url, './teach.worker.ts', { workerData });
 }

@@ -7,17 +7,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { dirname, resolve } from 'node:path';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { extractFeatures } from '../../inference/feature-cache.js';
-import { finetune, FinetuneError, type LabeledExample } from '../../training/teach.js';
+import { teachModel, TeachError, type LabeledExample } from '../../training/teach.js';
 import { loadModelDir } from '../../model/model-dir.js';
-import type { FinetuneWorkerInput, FinetuneWorkerMessage } from './teach-job.js';
+import type { TeachWorkerInput, TeachWorkerMessage } from './teach-job.js';
 
 const port = parentPort!;
-const input = workerData as FinetuneWorkerInput;
+const input = workerData as TeachWorkerInput;
 const controller = new AbortController();
 port.on('message', (m: { type: string }) => {
   if (m.type === 'cancel') controller.abort();
 });
-const post = (m: FinetuneWorkerMessage) => port.postMessage(m);
+const post = (m: TeachWorkerMessage) => port.postMessage(m);
 
 async function main(): Promise<void> {
   const base = loadModelDir(input.baseDir, { verify: false });
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const labeled: LabeledExample[] = input.items
     .filter((i) => features.has(i.id))
     .map((i) => ({ id: i.id, path: i.path, caption: i.caption, feature: features.get(i.id)! }));
-  const result = await finetune({
+  const result = await teachModel({
     baseDir: input.baseDir,
     labeled,
     outDir: input.outDir,
@@ -95,6 +95,6 @@ main().catch((e: unknown) => {
   post({
     type: 'error',
     message: err.message,
-    kind: err instanceof FinetuneError ? err.kind : controller.signal.aborted ? 'cancelled' : 'model',
+    kind: err instanceof TeachError ? err.kind : controller.signal.aborted ? 'cancelled' : 'model',
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- finetune`: teaching the default model 50 labeled Flickr8k photos (25 dog
+ * `npm run bench -- teach`: teaching the default model 50 labeled Flickr8k photos (25 dog
  * photos whose caption calls the dog "rexo", 25 others with their own caption), on this machine.
  * Figures: seconds to extract the 50 photos' features (uncached) and to fine-tune (limit 60 s
  * together), and the quality figures of the issue: "rexo" on other dog photos and on photos
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { openEncoder } from '../src/inference/encoder/index.js';
 import { OnnxStepModel } from '../src/model/onnx-step-model.js';
 import { extractFeatures } from '../src/inference/feature-cache.js';
-import { buildReplaySet, finetune, splitLabeled, type LabeledExample } from '../src/training/teach.js';
+import { buildReplaySet, teachModel, splitLabeled, type LabeledExample } from '../src/training/teach.js';
 import { decoderCaptioner } from '../src/training/metrics/evaluate.js';
 import { scoreCaptions } from '../src/training/metrics/index.js';
 import { loadModel, loadModelDir } from '../src/model/model-dir.js';
@@ -25,7 +25,7 @@ import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename
 
 const missing = missingForAcceptance();
 if (missing) {
-  console.log(JSON.stringify({ bench: 'finetune', skipped: missing }));
+  console.log(JSON.stringify({ bench: 'teach', skipped: missing }));
   process.exit(0);
 }
 const base = baseModel();
@@ -77,13 +77,13 @@ const labeled: LabeledExample[] = labeledImgs.map((img, i) => ({
 
 const work = mkdtempSync(join(tmpdir(), 'lenscribe-bench-ft-out-'));
 const t0 = performance.now();
-// LENSCRIBE_FT_OPTIONS: JSON of extra finetune() options, for trying settings.
-const result = await finetune({
+// LENSCRIBE_TEACH_OPTIONS: JSON of extra teachModel() options, for trying settings.
+const result = await teachModel({
   baseDir: base,
   labeled,
   outDir: join(work, 'taught'),
   replay,
-  ...JSON.parse(process.env.LENSCRIBE_FT_OPTIONS ?? '{}'),
+  ...JSON.parse(process.env.LENSCRIBE_TEACH_OPTIONS ?? '{}'),
 });
 const finetuneSeconds = (performance.now() - t0) / 1000;
 
@@ -135,7 +135,7 @@ const r3 = (x: number) => Number(x.toFixed(3));
 const line = (figure: string, unit: string, value: number, peerValue: number | null, extra: Record<string, unknown> = {}) =>
   console.log(
     JSON.stringify({
-      bench: 'finetune',
+      bench: 'teach',
       figure,
       unit,
       labeled_photos: labeled.length,
