@@ -582,21 +582,25 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
   };
 }
 
+/** A progress report with every figure not yet known left empty: what the run says before training starts. */
+export function progressAt(p: Partial<TeachProgress> & Pick<TeachProgress, 'phase'>): TeachProgress {
+  return {
+    epoch: 0,
+    epochs: 0,
+    step: 0,
+    totalSteps: 0,
+    loss: null,
+    epochLoss: null,
+    validationLoss: null,
+    etaSeconds: null,
+    curve: [],
+    message: null,
+    ...p,
+  };
+}
+
 function progressReporter(onProgress: TeachModelOptions['onProgress']): TeachSession['report'] {
-  return (p) =>
-    onProgress?.({
-      epoch: 0,
-      epochs: 0,
-      step: 0,
-      totalSteps: 0,
-      loss: null,
-      epochLoss: null,
-      validationLoss: null,
-      etaSeconds: null,
-      curve: [],
-      message: null,
-      ...p,
-    });
+  return (p) => onProgress?.(progressAt(p));
 }
 
 /** The base model's captions and scores before teaching: the user's validation photos, and the base validation photos. */

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { dirname, resolve } from 'node:path';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { extractFeatures } from '../../inference/feature-cache.js';
-import { teachModel, TeachError, type LabeledExample } from '../../training/teach.js';
+import { progressAt, teachModel, TeachError, type LabeledExample } from '../../training/teach.js';
 import { loadModelDir } from '../../model/model-dir.js';
 import type { TeachWorkerInput, TeachWorkerMessage } from './teach-job.js';
 
@@ -28,19 +28,7 @@ async function main(): Promise<void> {
   if (missing.length > 0) {
     post({
       type: 'progress',
-      progress: {
-        phase: 'features',
-        epoch: 0,
-        epochs: input.options.epochs ?? 8,
-        step: 0,
-        totalSteps: 0,
-        loss: null,
-        epochLoss: null,
-        validationLoss: null,
-        etaSeconds: null,
-        curve: [],
-        message: `reading ${missing.length} photos`,
-      },
+      progress: progressAt({ phase: 'features', epochs: input.options.epochs ?? 8, message: `reading ${missing.length} photos` }),
     });
     const encDir = dirname(base.encoderPath);
     const encoder = await openEncoder({ name: base.manifest.encoder.name, modelsDir: resolve(encDir, '..', '..'), threads: 1 });
