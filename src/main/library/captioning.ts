@@ -62,10 +62,19 @@ export class Captioning {
     return this.stores.models.info(this.stores.models.register(dir, opts))!;
   }
 
-  /** Make a model the active one and, unless told not to, queue re-captioning of every photo with it. */
+  /**
+   * Make a model the active one and, unless told not to, queue re-captioning of every photo
+   * whose shown model caption is not this model's (JobStore.enqueue), so after the job every
+   * non-user caption shown is the active model's. A photo that has an older caption from this
+   * model (a rollback) is captioned again rather than given the old row back: the features are
+   * cached, so it costs only the decoder, and there is one way a caption enters the history.
+   * Unfinished jobs of other models are cancelled first: they would otherwise keep writing the
+   * discarded model's captions, and their photos are then free to join the new job.
+   */
   activate(id: string, opts: { recaption?: boolean }): { model: ModelInfo; jobId: number | null } {
     if (!this.stores.models.get(id)) noSuch(`model ${id}`);
     this.stores.models.activate(id);
+    for (const job of this.jobs.unfinished()) if (job.modelId !== id) this.jobs.cancel(job.id);
     const jobId = opts.recaption === false ? null : this.queue({ recaption: true });
     return { model: this.stores.models.info(id)!, jobId };
   }

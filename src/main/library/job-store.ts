@@ -45,9 +45,10 @@ export class JobStore {
 
   /**
    * Queue captioning of photos. recaption = false: photos still pending. recaption = true:
-   * every photo that has no caption from `modelId` yet (user captions stay shown).
-   * Photos already waiting in an unfinished job are not queued twice. Returns null when
-   * there is nothing to do.
+   * every photo whose newest model caption is missing or not from `modelId` (an older caption
+   * from `modelId` deeper in the history does not count: the newest model caption is the one
+   * shown when there is no user caption). User captions stay shown. Photos already waiting in
+   * an unfinished job are not queued twice. Returns null when there is nothing to do.
    */
   enqueue(opts: EnqueueOptions): number | null {
     const now = Date.now();
@@ -55,7 +56,8 @@ export class JobStore {
     const params: Record<string, unknown> = { modelId: opts.modelId };
     conds.push(
       opts.recaption
-        ? `p.status IN ('pending', 'captioned') AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.source = @modelId)`
+        ? `p.status IN ('pending', 'captioned') AND (SELECT c.source FROM captions c WHERE c.photo_id = p.id AND c.is_user = 0
+             ORDER BY c.id DESC LIMIT 1) IS NOT @modelId`
         : `p.status = 'pending'`,
     );
     if (opts.folderId !== undefined) {

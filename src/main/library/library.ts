@@ -35,6 +35,8 @@ import { toDetail, toSummary, type ExportRow, type PhotoListOptions } from './ph
 import { dateBound, type SearchOptions } from './search.js';
 import { openStores, type LibraryStores } from './stores.js';
 
+/** The library's database file inside its folder. */
+const LIBRARY_DB_FILE = 'library.db';
 export type { JobInfo, PhotoCaptioned } from './jobs.js';
 export type { ScanProgress } from './folder-scan.js';
 export type { ModelRecord } from './model-registry.js';
@@ -68,7 +70,7 @@ export class Library {
     private readonly options: LibraryOptions,
   ) {
     this.dir = resolve(dir);
-    this.dbPath = join(this.dir, 'library.db');
+    this.dbPath = join(this.dir, LIBRARY_DB_FILE);
     this.thumbs = join(this.dir, 'thumbs');
     mkdirSync(this.thumbs, { recursive: true });
     this.db = openDatabase(this.dbPath);
@@ -100,6 +102,11 @@ export class Library {
   /** Open (creating if needed) the library in `dir`. */
   static open(dir: string, options: LibraryOptions = {}): Library {
     return new Library(dir, options);
+  }
+
+  /** Whether `dir` holds a library (its database), without creating one. */
+  static existsIn(dir: string): boolean {
+    return existsSync(join(dir, LIBRARY_DB_FILE));
   }
 
   on<K extends keyof LibraryEvents>(event: K, listener: (payload: LibraryEvents[K]) => void): () => void {
@@ -267,16 +274,16 @@ export class Library {
   }
 
   /**
-   * Make a model the active one and queue re-captioning of every photo with it (user
-   * captions stay shown; the model's captions join the history).
+   * Make a model the active one and queue re-captioning of every photo whose shown model
+   * caption is not its own (user captions stay shown; the model's captions join the history).
    */
   activateModel(id: string, opts: { recaption?: boolean } = {}): { model: ModelInfo; jobId: number | null } {
     return this.captioning.activate(id, opts);
   }
 
   /**
-   * Queue captioning (pending photos; with recaption, all photos lacking a caption from the
-   * active model) and start the queue. Null when there is nothing to caption or no model.
+   * Queue captioning (pending photos; with recaption, all photos whose newest model caption
+   * is missing or from another model) and start the queue. Null when there is nothing to caption or no model.
    */
   queueCaptioning(opts: QueueOptions = {}): number | null {
     return this.captioning.queue(opts);
