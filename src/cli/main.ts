@@ -6,6 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../shared/errors.js';
 import { commands } from './commands/index.js';
 
+/** The reader of our stdout went away (`lenscribe export | head`): by Unix convention, a quiet success. */
+export function isClosedPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
 export function buildProgram(): Command {
   const program = new Command()
     .name('lenscribe')
@@ -26,9 +31,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      process.stderr.write(`lenscribe: ${err.message.replace(/^error: /, '')}\n`);
+      const hint = err.code === 'commander.unknownCommand' ? ' (see lenscribe --help)' : '';
+      process.stderr.write(`lenscribe: ${err.message.replace(/^error: /, '')}${hint}\n`);
       return 1;
     }
+    if (isClosedPipe(err)) return 0;
     if (err instanceof UserError) {
       process.stderr.write(`lenscribe: ${err.message}\n`);
       return err.exitCode;

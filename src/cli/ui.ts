@@ -1,14 +1,27 @@
 /** What the CLI commands share: opening the library, the one progress line, durations, error summaries, flag parsing. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { UserError } from '../shared/errors.js';
 import { defaultLibraryDir, Library, type LibraryOptions } from '../main/library/library.js';
 
 export function addLibraryOption(cmd: Command): Command {
   return cmd.option('--library <dir>', 'library folder (database and thumbnails)', undefined);
 }
 
+function libraryDirFromCli(opts: { library?: string }): string {
+  return opts.library ? resolve(opts.library) : defaultLibraryDir();
+}
+
+/** For commands that add to the library: opens it, creating it when there is none yet. */
 export function openLibraryFromCli(opts: { library?: string }, options: LibraryOptions = {}): Library {
-  return Library.open(opts.library ? resolve(opts.library) : defaultLibraryDir(), options);
+  return Library.open(libraryDirFromCli(opts), options);
+}
+
+/** For commands that only read the library: a missing one is an error, never a new empty library. */
+export function openExistingLibraryFromCli(opts: { library?: string }, options: LibraryOptions = {}): Library {
+  const dir = libraryDirFromCli(opts);
+  if (!Library.existsIn(dir)) throw new UserError(`no Lenscribe library at ${dir}`);
+  return Library.open(dir, options);
 }
 
 /** Minimum time between two redraws on a terminal. */

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli } from '../ui.js';
 import type { ExportRow } from '../../main/library/library.js';
 import type { ExportOnly } from '../../main/metadata/library-sync.js';
 import { exportMetadataAction, oneOf } from './metadata.js';
@@ -70,7 +70,7 @@ export function registerExport(program: Command): void {
         throw new UserError(`--format must be csv, json, xmp, txt or embedded, got ${JSON.stringify(opts.format)}`);
       const keep = (r: ExportRow): boolean =>
         only === 'all' || (only === 'user' ? r.userCaption !== null : r.userCaption === null && r.modelCaption !== null);
-      const lib = openLibraryFromCli(opts, { autoCaption: false });
+      const lib = openExistingLibraryFromCli(opts, { autoCaption: false });
       const stream = opts.out ? createWriteStream(opts.out) : process.stdout;
       const write = (s: string) => new Promise<void>((res, rej) => (stream.write(s, (e) => (e ? rej(e) : res())) ? undefined : undefined));
       try {

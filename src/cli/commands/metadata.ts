@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli, StatusLine } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine } from '../ui.js';
 import { endExiftool } from '../../main/metadata/exiftool.js';
 import { exportCaptions, importDescriptions, type ExportOnly } from '../../main/metadata/library-sync.js';
 import type { SidecarNaming, WriteTarget } from '../../main/metadata/types.js';
@@ -69,7 +69,7 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
     throw new UserError(`--format must be xmp, txt or embedded, got ${JSON.stringify(opts.format)} (csv and json: lenscribe export)`);
   const only = oneOf<ExportOnly>(opts.only ?? 'all', ['user', 'model', 'all'], '--only');
   const naming = oneOf<SidecarNaming | 'auto'>(opts.naming ?? 'auto', ['auto', 'basename', 'fullname'], '--naming');
-  const lib = openLibraryFromCli(opts, { autoCaption: false });
+  const lib = openExistingLibraryFromCli(opts, { autoCaption: false });
   const bar = new StatusLine({ quietWhenPiped: true });
   try {
     const s = await exportCaptions(lib, {

@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openLibraryFromCli, StatusLine } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine } from '../ui.js';
 import { Teacher } from '../../main/teach/teach-job.js';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash } from '../../training/datasets.js';
@@ -93,8 +93,8 @@ async function runReplay(dir: string, opts: ReplayCliOptions): Promise<void> {
 export function registerModels(program: Command): void {
   const models = program.command('models').description('list, activate, roll back or discard caption model versions');
   const withLib = (name: string, desc: string) => addLibraryOption(models.command(name).description(desc).option('--json', 'print JSON'));
-  const open = async (opts: { library?: string }, fn: (t: Teacher) => Promise<void>) => {
-    const lib = openLibraryFromCli(opts, { autoCaption: false });
+  const open = async (opts: { library?: string }, fn: (t: Teacher) => Promise<void>, openLibrary = openLibraryFromCli) => {
+    const lib = openLibrary(opts, { autoCaption: false });
     const teacher = new Teacher(lib);
     try {
       await fn(teacher);
@@ -105,20 +105,24 @@ export function registerModels(program: Command): void {
   };
 
   withLib('list', 'the model versions in the library').action(async (opts: { library?: string; json?: boolean }) =>
-    open(opts, async (t) => {
-      const list = t.library.listModels();
-      if (opts.json) process.stdout.write(`${JSON.stringify(list)}\n`);
-      else {
-        if (list.length === 0) process.stdout.write('no caption models\n');
-        for (const m of list) {
-          const figures = Object.entries(m.metrics)
-            .filter(([k]) => /cider|bleu4|loss/i.test(k))
-            .map(([k, v]) => `${k} ${Math.round(v * 1e4) / 1e4}`)
-            .join(', ');
-          process.stdout.write(`${m.active ? '*' : ' '} ${m.id}  ${m.createdAt ?? ''}${figures ? `  ${figures}` : ''}\n`);
+    open(
+      opts,
+      async (t) => {
+        const list = t.library.listModels();
+        if (opts.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+        else {
+          if (list.length === 0) process.stdout.write('no caption models\n');
+          for (const m of list) {
+            const figures = Object.entries(m.metrics)
+              .filter(([k]) => /cider|bleu4|loss/i.test(k))
+              .map(([k, v]) => `${k} ${Math.round(v * 1e4) / 1e4}`)
+              .join(', ');
+            process.stdout.write(`${m.active ? '*' : ' '} ${m.id}  ${m.createdAt ?? ''}${figures ? `  ${figures}` : ''}\n`);
+          }
         }
-      }
-    }),
+      },
+      openExistingLibraryFromCli,
+    ),
   );
   withLib('activate', 'make a model version active and re-caption photos without your own caption')
     .argument('<id>', 'model id (see `lenscribe models list`)')

@@ -1,7 +1,7 @@
 /** `lenscribe search "<query>"`: full-text search over the library's captions and file names. */
 import type { Command } from 'commander';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-contract.js';
-import { addLibraryOption, openLibraryFromCli, parsePositiveInt } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, parsePositiveInt } from '../ui.js';
 
 export function registerSearch(program: Command): void {
   addLibraryOption(
@@ -17,7 +17,7 @@ export function registerSearch(program: Command): void {
     const limit = parsePositiveInt(opts.limit, '--limit');
     const offset = Number(opts.offset);
     if (!Number.isInteger(offset) || offset < 0) throw new Error('--offset must be a non-negative integer');
-    const lib = openLibraryFromCli(opts, { autoCaption: false });
+    const lib = openExistingLibraryFromCli(opts, { autoCaption: false });
     try {
       if (opts.similar !== false) await lib.expansionReady();
       const res = lib.search(query, { limit, offset, similarWords: opts.similar !== false });

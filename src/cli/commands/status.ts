@@ -1,11 +1,11 @@
 /** `lenscribe status`: folders, photo counts, errors per kind, jobs and the active model. */
 import type { Command } from 'commander';
-import { addLibraryOption, errorSummary, openLibraryFromCli } from '../ui.js';
+import { addLibraryOption, errorSummary, openExistingLibraryFromCli } from '../ui.js';
 
 export function registerStatus(program: Command): void {
   addLibraryOption(program.command('status').description('show what the library holds').option('--json', 'one JSON object')).action(
     async (opts: { library?: string; json?: boolean }) => {
-      const lib = openLibraryFromCli(opts, { autoCaption: false });
+      const lib = openExistingLibraryFromCli(opts, { autoCaption: false });
       try {
         const s = lib.status();
         if (opts.json) {
