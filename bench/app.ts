@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { openApiHost } from '../src/main/api/host.js';
 import { Library } from '../src/main/library/library.js';
+import { CHROMIUM_ARGS } from '../tests/app/browser.js';
 import { startServer } from '../src/main/server/http-server.js';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -92,15 +93,7 @@ async function measure(n: number, texts: string[]): Promise<Figures> {
   const ctx = await chromium.launchPersistentContext(join(work, `profile-${n}`), {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
   });
   try {

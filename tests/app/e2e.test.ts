@@ -14,20 +14,12 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../src/shared/paths.js';
+import { CHROMIUM_ARGS } from './browser.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
 const needsModel = hasModel ? '' : ' [SKIPPED: needs the default caption model in models/default — re-run when it lands]';
 const SHOTS = resolve('test-output', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const USER_CAPTION = 'Biscuit chasing a ball on Brighton beach';
 const STOPWORDS = new Set(
   'a an the in on of is are with and to at his her its their it into from for by while near some two three four one other over under up down out as or'.split(
