@@ -101,9 +101,14 @@ export function errorSummary(byKind: Record<string, number>): string | null {
   return `${total} file${total === 1 ? '' : 's'} failed: ${entries.map(([k, n]) => `${n} ${k}`).join(', ')}`;
 }
 
-export function parsePositiveInt(value: string, name: string): number {
+/** A numeric flag's value, or a one-line error naming the flag, what it must be and what it got. */
+export function parseNumber(value: string, flag: string, { int = false, min = -Infinity, max = Infinity } = {}): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UserError(
+      `${flag} must be ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}; got "${value}"`,
+    );
+  }
   return n;
 }
 

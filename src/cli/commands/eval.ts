@@ -15,7 +15,7 @@ import { loadDataset, splitByHash, splitDeclared } from '../../training/datasets
 import { decoderCaptioner, evaluateCaptioner } from '../../training/metrics/evaluate.js';
 import { loadModel } from '../../model/model-dir.js';
 import { featuresFor, logDatasetProblems } from '../dataset-features.js';
-import { formatScores, StatusLine } from '../ui.js';
+import { formatScores, parseNumber, StatusLine } from '../ui.js';
 
 interface EvalCliOptions {
   data: string;
@@ -42,8 +42,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   const noRepeatNgram = opts.blockNgram !== undefined ? Number(opts.blockNgram) : (m.decoding.noRepeatNgram ?? 0);
   if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0 || noRepeatNgram > 10)
     throw new UserError(`--block-ngram must be an integer from 0 to 10; got "${opts.blockNgram}"`);
-  const limit = opts.limit !== undefined ? Number(opts.limit) : Infinity;
-  if (!(limit >= 1)) throw new UserError(`--limit must be a positive integer; got "${opts.limit}"`);
+  const limit = opts.limit !== undefined ? parseNumber(opts.limit, '--limit', { int: true, min: 1 }) : Infinity;
 
   // The photos: the whole dataset, or one side of a split.
   const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});

@@ -1,7 +1,7 @@
 /** `lenscribe search "<query>"`: full-text search over the library's captions and file names. */
 import type { Command } from 'commander';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-contract.js';
-import { addLibraryOption, openExistingLibraryFromCli, parsePositiveInt } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, parseNumber } from '../ui.js';
 
 export function registerSearch(program: Command): void {
   addLibraryOption(
@@ -14,7 +14,7 @@ export function registerSearch(program: Command): void {
       .option('--offset <n>', 'hits to skip', '0')
       .option('--no-similar', 'do not also match similar words (query expansion)'),
   ).action(async (query: string, opts: { library?: string; json?: boolean; limit: string; offset: string; similar?: boolean }) => {
-    const limit = parsePositiveInt(opts.limit, '--limit');
+    const limit = parseNumber(opts.limit, '--limit', { int: true, min: 1 });
     const offset = Number(opts.offset);
     if (!Number.isInteger(offset) || offset < 0) throw new Error('--offset must be a non-negative integer');
     const lib = openExistingLibraryFromCli(opts, { autoCaption: false });

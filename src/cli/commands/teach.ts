@@ -10,7 +10,7 @@ import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
 import { Teacher as TeachJob } from '../../main/teach/teach-job.js';
 import type { TeachProgress, TeachResult, TeachStatus } from '../../training/teach-types.js';
-import { addLibraryOption, bar, formatDuration, openLibraryFromCli, StatusLine } from '../ui.js';
+import { addLibraryOption, bar, formatDuration, openLibraryFromCli, parseNumber, StatusLine } from '../ui.js';
 
 interface TeachCliOptions {
   library?: string;
@@ -24,14 +24,6 @@ interface TeachCliOptions {
 }
 
 type Recaptioned = { jobId: number | null; done: number; failed: number };
-
-function num(v: string | undefined, flag: string, min: number, max: number, int = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n)))
-    throw new UserError(`${flag} must be ${int ? 'an integer' : 'a number'} in [${min}, ${max}]; got "${v}"`);
-  return n;
-}
 
 /** Refuses to start over a run going on elsewhere, or over an interrupted one without --resume. */
 function checkCanStart(st: TeachStatus, opts: TeachCliOptions, status: StatusLine): void {
@@ -131,9 +123,9 @@ function resultJson(result: TeachResult, activated: boolean, recaptioned: Recapt
 }
 
 export async function runTeach(opts: TeachCliOptions): Promise<void> {
-  const epochs = num(opts.epochs, '--epochs', 1, 200, true);
-  const learningRate = num(opts.lr, '--lr', 1e-7, 1);
-  const seed = num(opts.seed, '--seed', 0, 2 ** 31, true);
+  const epochs = opts.epochs === undefined ? undefined : parseNumber(opts.epochs, '--epochs', { int: true, min: 1, max: 200 });
+  const learningRate = opts.lr === undefined ? undefined : parseNumber(opts.lr, '--lr', { min: 1e-7, max: 1 });
+  const seed = opts.seed === undefined ? undefined : parseNumber(opts.seed, '--seed', { int: true, min: 0, max: 2 ** 31 });
   if (opts.resume && opts.discard) throw new UserError('--resume and --discard exclude each other');
   const lib = openLibraryFromCli(opts, { autoCaption: false });
   const job = new TeachJob(lib);

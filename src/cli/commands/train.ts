@@ -33,7 +33,7 @@ import type { DecoderConfig, Params } from '../../model/types.js';
 import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
 import { logDatasetProblems, splitFeatures, type PhotoFeatures } from '../dataset-features.js';
-import { bar, formatDuration, formatScores, StatusLine } from '../ui.js';
+import { bar, formatDuration, formatScores, parseNumber, StatusLine } from '../ui.js';
 
 export interface TrainCliOptions {
   data: string;
@@ -67,16 +67,6 @@ export interface TrainCliOptions {
   exportOnly?: boolean;
   flipAverage?: boolean;
   json?: boolean;
-}
-
-function num(value: string, flag: string, { int = false, min = -Infinity, max = Infinity } = {}): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-    throw new UserError(
-      `${flag} must be ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}; got "${value}"`,
-    );
-  }
-  return n;
 }
 
 function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: Vocabulary): CaptionData {
@@ -115,24 +105,24 @@ interface TrainSettings {
 
 function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
   const settings: TrainSettings = {
-    valFraction: num(opts.valFraction, '--val-fraction', { min: 0, max: 0.9 }),
-    epochs: num(opts.epochs, '--epochs', { int: true, min: 1 }),
-    embed: num(opts.embed, '--embed', { int: true, min: 1 }),
-    hidden: num(opts.hidden, '--hidden', { int: true, min: 1 }),
-    layers: num(opts.layers, '--layers', { int: true, min: 1, max: 8 }),
-    dropout: num(opts.dropout, '--dropout', { min: 0, max: 0.95 }),
-    minCount: num(opts.minCount, '--min-count', { int: true, min: 1 }),
-    lr: num(opts.lr, '--lr', { min: 1e-7, max: 1 }),
-    lrDecay: opts.lrDecay !== undefined ? num(opts.lrDecay, '--lr-decay', { min: 0.01, max: 1 }) : undefined,
-    batch: num(opts.batch, '--batch', { int: true, min: 1 }),
-    seed: num(opts.seed, '--seed', { int: true, min: 0 }),
-    clip: num(opts.clip, '--clip', { min: 0 }),
-    maxWords: num(opts.maxWords, '--max-words', { int: true, min: 1 }),
-    patience: num(opts.patience, '--patience', { int: true, min: 1 }),
-    tbptt: opts.tbptt !== undefined ? num(opts.tbptt, '--tbptt', { int: true, min: 1 }) : undefined,
-    beam: num(opts.beam, '--beam', { int: true, min: 1, max: 20 }),
-    noRepeatNgram: num(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 }),
-    threads: opts.threads !== undefined ? num(opts.threads, '--threads', { int: true, min: 0 }) : undefined,
+    valFraction: parseNumber(opts.valFraction, '--val-fraction', { min: 0, max: 0.9 }),
+    epochs: parseNumber(opts.epochs, '--epochs', { int: true, min: 1 }),
+    embed: parseNumber(opts.embed, '--embed', { int: true, min: 1 }),
+    hidden: parseNumber(opts.hidden, '--hidden', { int: true, min: 1 }),
+    layers: parseNumber(opts.layers, '--layers', { int: true, min: 1, max: 8 }),
+    dropout: parseNumber(opts.dropout, '--dropout', { min: 0, max: 0.95 }),
+    minCount: parseNumber(opts.minCount, '--min-count', { int: true, min: 1 }),
+    lr: parseNumber(opts.lr, '--lr', { min: 1e-7, max: 1 }),
+    lrDecay: opts.lrDecay !== undefined ? parseNumber(opts.lrDecay, '--lr-decay', { min: 0.01, max: 1 }) : undefined,
+    batch: parseNumber(opts.batch, '--batch', { int: true, min: 1 }),
+    seed: parseNumber(opts.seed, '--seed', { int: true, min: 0 }),
+    clip: parseNumber(opts.clip, '--clip', { min: 0 }),
+    maxWords: parseNumber(opts.maxWords, '--max-words', { int: true, min: 1 }),
+    patience: parseNumber(opts.patience, '--patience', { int: true, min: 1 }),
+    tbptt: opts.tbptt !== undefined ? parseNumber(opts.tbptt, '--tbptt', { int: true, min: 1 }) : undefined,
+    beam: parseNumber(opts.beam, '--beam', { int: true, min: 1, max: 20 }),
+    noRepeatNgram: parseNumber(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 }),
+    threads: opts.threads !== undefined ? parseNumber(opts.threads, '--threads', { int: true, min: 0 }) : undefined,
   };
   if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
     throw new UserError(
