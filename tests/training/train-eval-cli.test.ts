@@ -91,7 +91,7 @@ describe.skipIf(!hasData)('lenscribe train / eval on real photos', () => {
     expect(e.status, e.stderr).toBe(0);
     const last = e.stdout.trim().split('\n').at(-1)!;
     expect(last).toMatch(
-      /^\{"images":\d+,"bleu1":[-\d.e]+,"bleu2":[-\d.e]+,"bleu3":[-\d.e]+,"bleu4":[-\d.e]+,"rouge_l":[-\d.e]+,"cider":[-\d.e]+\}$/,
+      /^\{"images":\d+,"bleu1":[-\d.e]+,"bleu2":[-\d.e]+,"bleu3":[-\d.e]+,"bleu4":[-\d.e]+,"rouge_l":[-\d.e]+,"cider":[-\d.e]+,"chair_s":[-\d.e]+,"chair_i":[-\d.e]+,"consensus_recall":([-\d.e]+|null)\}$/,
     );
     const scores = JSON.parse(last);
     expect(scores.images).toBe(summary.val_images);

@@ -1,9 +1,12 @@
 /**
  * `lenscribe eval --data <captions> [--model <dir>] [--beam k] [--json]`: captions every photo of
- * a captioned dataset with a model and scores the captions against the human ones, as the
- * coco-caption toolkit defines the metrics (src/training/metrics). With --json the last line is
- * exactly {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider"}; BLEU and ROUGE-L on a
- * 0–1 scale, CIDEr-D on coco's scale (can exceed 1).
+ * a captioned dataset with a model and scores the captions against the human ones: BLEU-1..4,
+ * ROUGE-L and CIDEr-D as the coco-caption toolkit defines them, and object hallucination
+ * (CHAIR-s, CHAIR-i) with consensus-object recall over the 80 COCO categories
+ * (src/training/metrics). With --json the last line is exactly
+ * {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider","chair_s","chair_i","consensus_recall"};
+ * all on a 0–1 scale except CIDEr-D (coco's scale, can exceed 1); consensus_recall is null when
+ * no photo has an object 3 references name.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,11 +14,15 @@ import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { defaultModelDir } from '../../shared/paths.js';
 import { encoderDir, openEncoder, ENCODER_NAMES } from '../../inference/encoder/index.js';
-import { loadDataset, splitByHash, splitDeclared } from '../../training/datasets.js';
-import { decoderCaptioner, evaluateCaptioner } from '../../training/metrics/evaluate.js';
+import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
+import { decoderCaptioner, evaluateCaptioner, type EvaluationResult } from '../../training/metrics/evaluate.js';
+import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js';
 import { loadModel } from '../../model/model-dir.js';
-import { featuresFor, logDatasetProblems } from '../dataset-features.js';
+import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
 import { formatScores, parseNumber, StatusLine } from '../ui.js';
+
+/** A model directory with its decoder, as loadModel returns it (files and sha256 checked). */
+type LoadedModel = ReturnType<typeof loadModel>;
 
 interface EvalCliOptions {
   data: string;
@@ -32,35 +39,31 @@ interface EvalCliOptions {
   json?: boolean;
 }
 
-export async function runEval(opts: EvalCliOptions): Promise<void> {
-  const status = new StatusLine();
-  const modelDir = resolve(opts.model ?? defaultModelDir);
-  const model = loadModel(modelDir);
-  const m = model.manifest;
-  const beam = opts.beam !== undefined ? Number(opts.beam) : m.decoding.beam;
-  if (!Number.isInteger(beam) || beam < 1 || beam > 20) throw new UserError(`--beam must be an integer from 1 to 20; got "${opts.beam}"`);
-  const noRepeatNgram = opts.blockNgram !== undefined ? Number(opts.blockNgram) : (m.decoding.noRepeatNgram ?? 0);
-  if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0 || noRepeatNgram > 10)
-    throw new UserError(`--block-ngram must be an integer from 0 to 10; got "${opts.blockNgram}"`);
-  const limit = opts.limit !== undefined ? parseNumber(opts.limit, '--limit', { int: true, min: 1 }) : Infinity;
-
-  // The photos: the whole dataset, or one side of a split.
-  const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
-  logDatasetProblems(ds, status);
+/** The photos to evaluate: the whole dataset, or one side of a split, at most `limit`. */
+export function selectImages(ds: { images: CaptionedImage[] }, split: string, valFraction: number, limit = Infinity): CaptionedImage[] {
   let images = ds.images;
-  if (opts.split === 'val' || opts.split === 'train') {
-    const s = splitByHash(images, Number(opts.valFraction));
-    images = opts.split === 'val' ? s.val : s.train;
-  } else if (opts.split === 'declared-val' || opts.split === 'declared-test') {
+  if (split === 'val' || split === 'train') {
+    const s = splitByHash(images, valFraction);
+    images = split === 'val' ? s.val : s.train;
+  } else if (split === 'declared-val' || split === 'declared-test') {
     const s = splitDeclared(images);
-    images = opts.split === 'declared-val' ? s.val : s.test;
-  } else if (opts.split !== 'all') {
-    throw new UserError(`--split must be all, val, train, declared-val or declared-test; got "${opts.split}"`);
+    images = split === 'declared-val' ? s.val : s.test;
+  } else if (split !== 'all') {
+    throw new UserError(`--split must be all, val, train, declared-val or declared-test; got "${split}"`);
   }
   if (Number.isFinite(limit)) images = images.slice(0, limit);
   if (images.length === 0) throw new UserError('no photos to evaluate');
+  return images;
+}
 
-  // The encoder the model was trained with (its sha256 was checked by loadModel).
+/** Features of the photos with the encoder the model was trained with (its sha256 was checked by loadModel). */
+async function modelFeatures(
+  model: LoadedModel,
+  modelDir: string,
+  images: CaptionedImage[],
+  options: { cache?: string | undefined; threads?: number | undefined; status: StatusLine },
+): Promise<PhotoFeatures> {
+  const m = model.manifest;
   const encName = m.encoder.name;
   const cardPath = join(encoderDir(encName), 'card.json');
   const card = existsSync(cardPath) ? (JSON.parse(readFileSync(cardPath, 'utf8')) as { file?: string }) : undefined;
@@ -69,49 +72,125 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
       `model ${modelDir} uses encoder ${m.encoder.file}; the encoder runtime opens encoders from models/encoders/<name>/ with a card.json (bundled: ${ENCODER_NAMES.join(', ')}); see docs/model-format.md`,
     );
   }
-  const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
-  const encoder = await openEncoder({ name: encName, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });
+  const { status } = options;
+  const encoder = await openEncoder({
+    name: encName,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    log: (line) => status.log(line),
+  });
   let f;
   try {
-    f = await featuresFor(
-      encoder,
-      images,
-      m.features.outputs.map((o) => o.name),
-      opts.cache,
-      status,
-      'features',
-      m.features.flipAverage ? 'average' : 'none',
-    );
+    const outputs = m.features.outputs.map((o) => o.name);
+    f = await featuresFor(encoder, images, outputs, options.cache, status, 'features', m.features.flipAverage ? 'average' : 'none');
   } finally {
     await encoder.close();
   }
   if (f.dim !== m.features.dim) throw new UserError(`features are ${f.dim}-d but the model expects ${m.features.dim}`);
   if (f.kept.length === 0) throw new UserError('no photo could be read');
+  return f;
+}
 
+export interface ModelEvaluation {
+  model: LoadedModel;
+  beam: number;
+  noRepeatNgram: number;
+  /** The photos' features (rows aligned to `features.kept`, the photos that could be read). */
+  features: PhotoFeatures;
+  result: EvaluationResult;
+}
+
+/** Caption the photos with a loaded model (its encoder, its decoding unless overridden) and score every metric. */
+export async function evaluateModel(options: {
+  model: LoadedModel;
+  modelDir: string;
+  images: CaptionedImage[];
+  beam?: number | undefined;
+  noRepeatNgram?: number | undefined;
+  cache?: string | undefined;
+  threads?: number | undefined;
+  status: StatusLine;
+}): Promise<ModelEvaluation> {
+  const { model, modelDir, status } = options;
+  const m = model.manifest;
+  const beam = options.beam ?? m.decoding.beam;
+  const noRepeatNgram = options.noRepeatNgram ?? m.decoding.noRepeatNgram ?? 0;
+  const f = await modelFeatures(model, modelDir, options.images, options);
   status.update(`captioning ${f.kept.length} photos (beam ${beam}) …`, true);
   const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, {
     beam,
     maxWords: m.decoder.maxLength,
     noRepeatNgram,
   });
-  const result = await evaluateCaptioner(
-    captioner,
-    f.features,
-    f.kept.length,
-    f.kept.map((i) => i.captions),
-  );
+  const references = f.kept.map((i) => i.captions);
+  const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references);
   status.done();
-  if (opts.captions) {
-    const lines = f.kept.map((img, i) => JSON.stringify({ file: img.path, caption: result.captions[i], references: img.captions }));
-    writeFileSync(opts.captions, `${lines.join('\n')}\n`);
-  }
+  return { model, beam, noRepeatNgram, features: f, result };
+}
+
+/** The object figures under the coco-caption ones, with the counts behind each. */
+export function formatObjectScores(o: ObjectScores): string {
+  const recall = o.consensus_recall === null ? 'n/a   ' : o.consensus_recall.toFixed(4);
+  return (
+    `  CHAIR-s ${o.chair_s.toFixed(4)}  (captions naming an object no reference names: ${o.hallucinating_captions} of ${o.images})\n` +
+    `  CHAIR-i ${o.chair_i.toFixed(4)}  (object mentions no reference names: ${o.hallucinated_mentions} of ${o.object_mentions})\n` +
+    `  consensus-object recall ${recall}  (objects >= 3 references name, named: ${o.consensus_named} of ${o.consensus_objects})\n`
+  );
+}
+
+/** --captions: each photo's caption, references, and the COCO objects read from them. */
+function writeCaptionsFile(file: string, kept: CaptionedImage[], captions: string[]): void {
+  const lines = kept.map((img, i) => {
+    const p = photoObjects(captions[i]!, img.captions);
+    return JSON.stringify({
+      file: img.path,
+      caption: captions[i],
+      references: img.captions,
+      objects: p.named,
+      hallucinated: p.hallucinated,
+      consensus: p.consensus,
+    });
+  });
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+export async function runEval(opts: EvalCliOptions): Promise<void> {
+  const status = new StatusLine();
+  const beam = opts.beam !== undefined ? Number(opts.beam) : undefined;
+  if (beam !== undefined && (!Number.isInteger(beam) || beam < 1 || beam > 20))
+    throw new UserError(`--beam must be an integer from 1 to 20; got "${opts.beam}"`);
+  const noRepeatNgram = opts.blockNgram !== undefined ? Number(opts.blockNgram) : undefined;
+  if (noRepeatNgram !== undefined && (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0 || noRepeatNgram > 10))
+    throw new UserError(`--block-ngram must be an integer from 0 to 10; got "${opts.blockNgram}"`);
+  const limit = opts.limit !== undefined ? parseNumber(opts.limit, '--limit', { int: true, min: 1 }) : Infinity;
+  const modelDir = resolve(opts.model ?? defaultModelDir);
+  const model = loadModel(modelDir); // a broken model is reported before the dataset is read
+
+  const ds = loadDataset(opts.data, opts.images ? { imagesDir: opts.images } : {});
+  logDatasetProblems(ds, status);
+  const images = selectImages(ds, opts.split, Number(opts.valFraction), limit);
+  const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
+  const e = await evaluateModel({ model, modelDir, images, beam, noRepeatNgram, cache: opts.cache, threads, status });
+  const { result, features: f } = e;
+  if (opts.captions) writeCaptionsFile(opts.captions, f.kept, result.captions);
   const s = result.scores;
+  const o = result.objects;
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify({ images: s.images, bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4, rouge_l: s.rouge_l, cider: s.cider })}\n`,
-    );
+    const { images: n, bleu1, bleu2, bleu3, bleu4, rouge_l, cider } = s;
+    const line = {
+      images: n,
+      bleu1,
+      bleu2,
+      bleu3,
+      bleu4,
+      rouge_l,
+      cider,
+      chair_s: o.chair_s,
+      chair_i: o.chair_i,
+      consensus_recall: o.consensus_recall,
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   } else {
-    process.stdout.write(formatScores(s, `${m.name}: ${s.images} photos, beam ${beam}`));
+    process.stdout.write(formatScores(s, `${e.model.manifest.name}: ${s.images} photos, beam ${e.beam}`) + formatObjectScores(o));
   }
   if (f.failures > 0) process.exitCode = 2;
 }
@@ -119,7 +198,9 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('caption every photo of a captioned dataset and score against its captions (BLEU-1..4, ROUGE-L, CIDEr-D)')
+    .description(
+      'caption every photo of a captioned dataset and score against its captions (BLEU-1..4, ROUGE-L, CIDEr-D, CHAIR-s, CHAIR-i, consensus-object recall)',
+    )
     .requiredOption('--data <file>', 'captions: our .jsonl ({"file","captions"}), Flickr8k.token.txt, or a Karpathy-split JSON')
     .option('--model <dir>', 'model directory (default: the bundled models/default)')
     .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
@@ -133,8 +214,8 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'only the first n photos')
     .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
     .option('--threads <n>', 'encoder threads (0 = all cores)')
-    .option('--captions <file>', "also write each photo's caption and references as jsonl")
-    .option('--json', 'last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider"}')
+    .option('--captions <file>', "also write each photo's caption, references and COCO objects (named, hallucinated, consensus) as jsonl")
+    .option('--json', 'last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider","chair_s","chair_i","consensus_recall"}')
     .action(async (opts: EvalCliOptions) => {
       await runEval(opts);
     });

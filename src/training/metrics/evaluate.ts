@@ -4,6 +4,7 @@
  */
 import { captionFeatures, type TokenDecoder } from '../../model/decode.js';
 import type { StepModel } from '../../model/types.js';
+import { scoreObjects, type ObjectScores } from './chair.js';
 import { ciderD, scoreCaptions, type CaptionScores } from './index.js';
 
 /** Captions for n images whose features are rows of `features` (n×D). */
@@ -39,6 +40,8 @@ export function decoderCaptioner(
 
 export interface EvaluationResult {
   scores: CaptionScores;
+  /** Object hallucination (CHAIR-s, CHAIR-i) and consensus-object recall (chair.ts). */
+  objects: ObjectScores;
   captions: string[];
 }
 
@@ -51,7 +54,7 @@ export async function evaluateCaptioner(
 ): Promise<EvaluationResult> {
   if (references.length !== n) throw new Error(`evaluateCaptioner: ${references.length} reference lists for ${n} images`);
   const captions = await captioner(features, n);
-  return { scores: scoreCaptions(captions, references), captions };
+  return { scores: scoreCaptions(captions, references), objects: scoreObjects(captions, references), captions };
 }
 
 /** Validation CIDEr-D of a captioner (coco scale). */

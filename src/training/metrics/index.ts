@@ -1,5 +1,6 @@
 /**
- * Caption metrics as the coco-caption toolkit defines them: corpus BLEU-1..4, ROUGE-L, CIDEr-D.
+ * Caption metrics as the coco-caption toolkit defines them: corpus BLEU-1..4, ROUGE-L, CIDEr-D;
+ * and object hallucination (CHAIR-s, CHAIR-i) with consensus-object recall (chair.ts, `scoreObjects`).
  * `scoreCaptions` takes raw captions, tokenises them (lowercase, punctuation removed, see
  * tokenize.ts) and returns every figure. BLEU and ROUGE-L lie in [0, 1]; CIDEr-D is on coco's
  * scale (0–10; it can exceed 1).
@@ -12,6 +13,7 @@ import { normaliseCaption } from './tokenize.js';
 export { corpusBleu, addBleuStats, bleuFromStats, emptyBleuStats, type BleuStats } from './bleu.js';
 export { CiderD, corpusCiderD } from './cider.js';
 export { corpusRougeL, rougeL, lcsLength } from './rouge.js';
+export { captionObjects, photoObjects, scoreObjects, CONSENSUS_REFERENCES, type ObjectScores, type PhotoObjects } from './chair.js';
 export { normaliseCaption, tokenizeCaption } from './tokenize.js';
 
 export interface CaptionScores {
