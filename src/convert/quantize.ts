@@ -2,10 +2,12 @@
  * Static int8 quantization of a converted float32 encoder, as an ONNX QDQ graph that
  * onnxruntime fuses into QLinearConv / QLinearAdd (VNNI kernels on x86 CPUs that have them):
  *  - Conv weights: int8 holding 7 bits (±63, see WEIGHT_MAX), symmetric, per output channel; biases int32 at scale s_in·s_w.
- *  - Activations (every Conv input, Conv/Clip/Add output): uint8, asymmetric, per tensor,
+ *  - Activations (every Conv and Add input, Conv/Clip/Relu/Add/Pad/MaxPool output): uint8, asymmetric, per tensor,
  *    with the min–max ranges measured on calibration photos (calibrate.ts).
- * A Conv whose only consumer is its ReLU6 Clip is quantized after the Clip, so onnxruntime
- * drops the Clip into the uint8 range and fuses the Conv.
+ * A Conv (or Add) whose only consumer is its ReLU6 Clip or ReLU is quantized after the
+ * activation, so onnxruntime drops the activation into the uint8 range and fuses the Conv (Add).
+ * Zero padding and max pooling commute with quantization, so their outputs keep their input's
+ * scale and zero point (then onnxruntime runs them on uint8 without dequantizing).
  * Pooled and grid outputs stay float32 (dequantized before the pooling).
  * Pure arithmetic on the graph: the same float model and ranges give the same bytes.
  */
@@ -50,9 +52,10 @@ export function quantizeEncoder(
   const dequantized = new Map<string, string>();
   let convs = 0;
 
+  const sameAs = passThroughInputs(nodes);
   const qdq = (tensor: string) => {
-    const [min, max] = ranges[tensor];
-    const p = uint8Params(min, max);
+    const from = sameAs.get(tensor);
+    const p = from !== undefined && params.has(from) ? params.get(from)! : uint8Params(...ranges[tensor]);
     params.set(tensor, p);
     const s = scalarFloat(`${tensor}_scale`, p.scale);
     const z = { name: `${tensor}_zero_point`, dataType: DataType.UINT8, dims: [], rawData: Uint8Array.of(p.zeroPoint) };
@@ -102,25 +105,36 @@ export function quantizeEncoder(
   return { bytes: onnx.ModelProto.encode(model).finish(), convs };
 }
 
+const ACTIVATIONS = new Set(['Clip', 'Relu']);
+/** Ops whose output is quantized with their input's parameters (see the file comment). */
+const PASS_THROUGH = new Set(['Pad', 'MaxPool']);
+
 /**
- * Tensors that get a uint8 range: each Conv's data input, and each Conv, Clip and Add output,
- * except a Conv output consumed only by a Clip (its range is taken after the Clip).
+ * Tensors that get a uint8 range: each Conv's data input, each Add input, and each Conv, Clip,
+ * Relu, Add, Pad and MaxPool output that something reads, except a Conv or Add output
+ * consumed only by a Clip or Relu (its range is taken after the activation).
  */
 function activationsToQuantize(nodes: OnnxTypes.INodeProto[]): Set<string> {
   const consumers = new Map<string, OnnxTypes.INodeProto[]>();
   for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const set = new Set<string>();
   for (const n of nodes) {
-    if (n.opType === 'Conv') set.add(n.input![0]);
-    if (n.opType === 'Add') for (const i of n.input!) set.add(i);
-    if (n.opType === 'Conv' || n.opType === 'Clip' || n.opType === 'Add') {
+    const op = n.opType!;
+    if (op === 'Conv') set.add(n.input![0]);
+    if (op === 'Add') for (const i of n.input!) set.add(i);
+    if (op === 'Conv' || op === 'Add' || ACTIVATIONS.has(op) || PASS_THROUGH.has(op)) {
       const o = n.output![0];
       const next = consumers.get(o) ?? [];
-      if (n.opType === 'Conv' && next.length === 1 && next[0].opType === 'Clip') continue;
+      if ((op === 'Conv' || op === 'Add') && next.length === 1 && ACTIVATIONS.has(next[0].opType!)) continue;
       if (next.length > 0) set.add(o);
     }
   }
   return set;
+}
+
+/** Output → data input of each Pad and MaxPool (whose output reuses the input's quantization). */
+function passThroughInputs(nodes: OnnxTypes.INodeProto[]): Map<string, string> {
+  return new Map(nodes.filter((n) => PASS_THROUGH.has(n.opType!)).map((n) => [n.output![0], n.input![0]]));
 }
 
 /** uint8 scale and zero point covering [min, max] and always 0 (so zero padding is exact). */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
 
-export type OutputRole = 'final' | 'imagenet' | 'grid' | 'objects' | 'detector';
+export type OutputRole = 'final' | 'imagenet' | 'grid' | 'objects' | 'detector' | 'classes';
 
 export interface EncoderOutput {
   /** ONNX output name, e.g. `out_relu`. */
@@ -36,11 +36,20 @@ export interface EncoderCard {
   preprocessing: { orientation: string; colour: string; resize: string; scaling: string; note?: string };
   outputs: EncoderOutput[];
   opset: number;
+  /** Classifiers: the class names of the `classes` output, a JSON array in class-index order, beside card.json. */
+  labels?: { file: string; count: number; output: string };
   /** int8 encoders: how they were quantized from their float32 network, and how close they stay. */
   quantization?: { from: string; scheme: string; calibration: string; fidelity: string };
 }
 
-export const ENCODER_NAMES = ['mobilenet_v2', 'mobilenet_v2_int8', 'inception_v3', 'mobilenet_v3_centernet'] as const;
+export const ENCODER_NAMES = [
+  'mobilenet_v2',
+  'mobilenet_v2_int8',
+  'inception_v3',
+  'mobilenet_v3_centernet',
+  'resnet50',
+  'resnet50_int8',
+] as const;
 /** The encoder openEncoder opens when no name is given. */
 export const DEFAULT_ENCODER_NAME = 'mobilenet_v3_centernet';
 export type EncoderName = (typeof ENCODER_NAMES)[number];
