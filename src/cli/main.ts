@@ -5,21 +5,33 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../shared/errors.js';
 import { commands } from './commands/index.js';
+import { withExample } from './ui.js';
 
 /** The reader of our stdout went away (`lenscribe export | head`): by Unix convention, a quiet success. */
 export function isClosedPipe(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
+/** Defaults print as values to type (`default: 20`, not `default: "20"`), in options and arguments alike. */
+function unquoteDefaults(cmd: Command): void {
+  for (const o of [...cmd.options, ...cmd.registeredArguments])
+    if (typeof o.defaultValue === 'string' && o.defaultValueDescription === undefined) o.defaultValueDescription = o.defaultValue;
+  for (const sub of cmd.commands) unquoteDefaults(sub);
+}
+
 export function buildProgram(): Command {
   const program = new Command()
     .name('lenscribe')
-    .description('Caption, search and teach: local photo captioning that learns your words.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .description('Caption, search and teach: local photo captioning that learns your words')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version', 'Print the version number')
+    .helpOption('-h, --help', 'Show help for the command')
+    .helpCommand('help [command]', 'Show help for a command')
     .exitOverride()
     .configureOutput({ outputError: () => {} })
     .showHelpAfterError(false);
+  withExample(program, 'lenscribe caption ~/Pictures');
   for (const register of commands) register(program);
+  unquoteDefaults(program);
   return program;
 }
 

@@ -5,7 +5,12 @@ import { UserError } from '../shared/errors.js';
 import { defaultLibraryDir, Library, type LibraryOptions } from '../main/library/library.js';
 
 export function addLibraryOption(cmd: Command): Command {
-  return cmd.option('--library <dir>', 'library folder (database and thumbnails)', undefined);
+  return cmd.option('--library <dir>', 'Library folder: database and thumbnails (default: the per-user app-data folder)');
+}
+
+/** A command's one example, printed after its options by --help (the help style: DEVELOPERS.md). */
+export function withExample(cmd: Command, example: string): Command {
+  return cmd.addHelpText('after', `\nExample:\n  $ ${example}`);
 }
 
 function libraryDirFromCli(opts: { library?: string }): string {

@@ -14,6 +14,7 @@ import { ToolView } from './components/ToolView.js';
 import { focusGrid } from './focus.js';
 import { useDropZone } from './useDropZone.js';
 import { useFolderActions } from './useFolderActions.js';
+import { useFolderSelection } from './useFolderSelection.js';
 import { useLibrary } from './useLibrary.js';
 import { usePhotoBrowser } from './usePhotoBrowser.js';
 import { useSearchShortcut } from './useSearchShortcut.js';
@@ -21,16 +22,11 @@ import { useSearchShortcut } from './useSearchShortcut.js';
 export function App({ client }: { client: ApiClient }) {
   const [toast, setToast] = useState<string | null>(null);
   const showError = useCallback((message: string) => setToast(message), []);
-  const [folderId, setFolderId] = useState<number | null>(null);
   const [query, setQuery] = useState('');
-  // An added folder is selected, and the search cleared.
-  const onFolderAdded = useCallback((id: number) => {
-    setFolderId(id);
-    setQuery('');
-  }, []);
+  const { folderId, under, selectFolder, onFolderAdded } = useFolderSelection(setQuery);
   const lib = useLibrary(client, showError, onFolderAdded);
   const { folders, settings, refresh } = lib;
-  const b = usePhotoBrowser(client, folderId, query, settings.searchSimilarWords, refresh, showError);
+  const b = usePhotoBrowser(client, folderId, query, settings.searchSimilarWords, refresh, showError, under);
   const [view, setView] = useState<View>('photos');
   /** A photo opened from outside the grid (the Teach view's labeled photos). */
   const [openById, setOpenById] = useState<number | null>(null);
@@ -38,7 +34,7 @@ export function App({ client }: { client: ApiClient }) {
   const searchInput = useRef<HTMLInputElement>(null);
   useSearchShortcut(searchInput);
   const drop = useDropZone(client, lib.addFolder, showError);
-  const folderActions = useFolderActions(client, lib.setFolders, setFolderId, showError);
+  const folderActions = useFolderActions(client, lib.setFolders, selectFolder, showError);
   const jobList = [...lib.jobs.values()].sort((x, y) => y.id - x.id).slice(0, 5);
 
   return (
@@ -53,13 +49,14 @@ export function App({ client }: { client: ApiClient }) {
         folders={folders ?? []}
         jobs={jobList}
         selected={folderId}
+        selectedUnder={under}
         settings={settings}
         view={view}
         onView={setView}
         teachRun={lib.teachRun}
-        onSelect={(id) => {
+        onSelect={(id, subfolder) => {
           setView('photos');
-          setFolderId(id);
+          selectFolder(id, subfolder ?? null);
           focusGrid(gridWrap);
         }}
         onAdd={lib.addFolder}
@@ -90,6 +87,7 @@ export function App({ client }: { client: ApiClient }) {
         onCloseById={() => setOpenById(null)}
         browser={view === 'photos' ? b : null}
         refresh={refresh}
+        pausedFolders={new Set((lib.folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id))}
         onClosed={() => focusGrid(gridWrap)}
         showError={showError}
       />

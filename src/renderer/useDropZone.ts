@@ -2,7 +2,7 @@
 import { useState, type DragEvent } from 'react';
 import type { ApiClient } from '../shared/api-contract.js';
 
-export function useDropZone(client: ApiClient, addFolder: (path: string) => Promise<void>, showError: (message: string) => void) {
+export function useDropZone(client: ApiClient, addFolder: (path: string) => Promise<boolean>, showError: (message: string) => void) {
   const [dragging, setDragging] = useState(false);
   const onDragOver = (e: DragEvent) => {
     if (!e.dataTransfer.types.includes('Files')) return;

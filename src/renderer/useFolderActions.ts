@@ -1,4 +1,4 @@
-/** Rescan and remove, from a folder's buttons in the sidebar. */
+/** Rescan, remove and resume captioning, from a folder's buttons in the sidebar. */
 import type { ApiClient, Folder } from '../shared/api-contract.js';
 
 export function useFolderActions(
@@ -8,13 +8,22 @@ export function useFolderActions(
   showError: (message: string) => void,
 ) {
   const onRescan = (id: number) => client.call('folders.rescan', { id }).catch((e: Error) => showError(e.message));
-  const onRemove = (f: Folder) => {
-    if (!window.confirm(`Remove ${f.path} from the library? The photos stay on disk; their captions are forgotten.`)) return;
-    client
-      .call('folders.remove', { id: f.id })
-      .then(() => client.call('folders.list').then(setFolders))
-      .then(() => setFolderId(null))
-      .catch((e: Error) => showError(e.message));
+  /** The core says what removing takes away (how many of the user's own captions, and that they are kept); the user agrees first. */
+  const onRemove = async (f: Folder) => {
+    try {
+      const ask = await client.call('folders.remove', { id: f.id });
+      if (ask.outcome === 'needs-confirmation' && !window.confirm(ask.message)) return;
+      await client.call('folders.remove', { id: f.id, confirm: true });
+      setFolders(await client.call('folders.list'));
+      setFolderId(null);
+    } catch (e) {
+      showError((e as Error).message);
+    }
   };
-  return { onRescan, onRemove };
+  const onResume = (id: number) =>
+    client
+      .call('folders.resume', { id })
+      .then(() => client.call('folders.list').then(setFolders))
+      .catch((e: Error) => showError(e.message));
+  return { onRescan, onRemove, onResume };
 }

@@ -8,17 +8,31 @@ const REFRESH_MS = 500;
 
 export type Library = ReturnType<typeof useLibrary>;
 
-export function useLibrary(client: ApiClient, showError: (message: string) => void, onFolderAdded: (folderId: number) => void) {
+/** Where an added folder is shown: its library folder, and the subfolder there when it lay inside one. */
+export type FolderAdded = (folderId: number, subfolder: string | null) => void;
+
+export function useLibrary(client: ApiClient, showError: (message: string) => void, onFolderAdded: FolderAdded) {
   const [info, setInfo] = useState<LibraryInfo | null>(null);
   const [folders, setFolders] = useState<Folder[] | null>(null);
+  /**
+   * Add a folder; when that reshapes the library (it holds library folders, or lies inside one)
+   * the core says what will happen and the user is asked first. True once added.
+   */
   const addFolder = useCallback(
-    async (path: string) => {
+    async (path: string): Promise<boolean> => {
       try {
-        const res = await client.call('folders.add', { path });
+        let res = await client.call('folders.add', { path });
+        if (res.outcome === 'needs-confirmation') {
+          if (!window.confirm(res.message)) return false;
+          res = await client.call('folders.add', { path, confirm: true });
+          if (res.outcome === 'needs-confirmation') return false;
+        }
         setFolders(await client.call('folders.list'));
-        onFolderAdded(res.folder.id);
+        onFolderAdded(res.folder.id, res.subfolder);
+        return true;
       } catch (err) {
         showError((err as Error).message);
+        return false;
       }
     },
     [client, showError, onFolderAdded],

@@ -23,6 +23,12 @@ export interface Paged<T, M> {
   /** Extra data from the latest page (e.g. a search's expanded words). */
   meta: M | null;
   get(index: number): T | undefined;
+  /**
+   * Where an item is now among the pages in memory (looked for at `near` first: usually it has not
+   * moved), or null. Items shift when the list changes (a new file sorts before them), so what
+   * the user chose is followed by identity, not by index.
+   */
+  locate(match: (item: T) => boolean, near: number): number | null;
   ensure(start: number, end: number): void;
   error: string | null;
 }
@@ -35,6 +41,17 @@ interface ListState<M> {
   error: string | null;
 }
 const EMPTY: ListState<never> = { key: null, total: null, meta: null, error: null };
+
+/** Paged.locate over the pages in memory. */
+function locateIn<T>(pages: Map<number, T[]>, pageSize: number, match: (item: T) => boolean, near: number): number | null {
+  const at = near >= 0 ? pages.get(Math.floor(near / pageSize))?.[near % pageSize] : undefined;
+  if (at !== undefined && match(at)) return near;
+  for (const [page, items] of pages) {
+    const i = items.findIndex(match);
+    if (i >= 0) return page * pageSize + i;
+  }
+  return null;
+}
 
 export function usePaged<T, M = undefined>(
   key: string | null,
@@ -108,6 +125,7 @@ export function usePaged<T, M = undefined>(
   }, [refreshToken, key, load]);
 
   const get = useCallback((index: number) => pages.current.get(Math.floor(index / pageSize))?.[index % pageSize], [pageSize]);
+  const locate = useCallback((match: (item: T) => boolean, near: number) => locateIn(pages.current, pageSize, match, near), [pageSize]);
   const ensure = useCallback(
     (start: number, end: number) => {
       if (key === null) return;
@@ -121,6 +139,6 @@ export function usePaged<T, M = undefined>(
     },
     [key, load, pageSize],
   );
-  const current = state.key === key;
-  return { key, total: current ? state.total : null, meta: current ? state.meta : null, get, ensure, error: current ? state.error : null };
+  const { total, meta, error } = state.key === key ? state : EMPTY;
+  return { key, total, meta, get, locate, ensure, error };
 }

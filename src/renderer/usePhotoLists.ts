@@ -8,10 +8,18 @@ const SEARCH_PAGE = 100;
 /** What a search's pages carry besides hits: the query as run and the words it expanded to. */
 export type SearchMeta = Pick<SearchResult, 'query' | 'expanded'>;
 
-export function usePhotoLists(client: ApiClient, folderId: number | null, debounced: string, similarWords: boolean, refresh: number) {
+/** `under`: with a folder, one subfolder's tree (a Subfolder path). */
+export function usePhotoLists(
+  client: ApiClient,
+  folderId: number | null,
+  debounced: string,
+  similarWords: boolean,
+  refresh: number,
+  under: string | null = null,
+) {
   const photos = usePaged<PhotoSummary>(
-    `folder:${folderId ?? 'all'}`,
-    (offset, limit) => client.call('photos.list', { folderId: folderId ?? undefined, offset, limit }),
+    `folder:${folderId ?? 'all'}:${under ?? ''}`,
+    (offset, limit) => client.call('photos.list', { folderId: folderId ?? undefined, under: under ?? undefined, offset, limit }),
     PHOTO_PAGE,
     refresh,
   );

@@ -47,15 +47,19 @@ export const CaptionText = z
   .transform((s) => s.replace(/\s+/g, ' ').trim())
   .pipe(z.string().min(1, 'A caption cannot be empty.').max(500, 'A caption is at most 500 characters.'));
 
-/** An absolute folder path on the machine that runs the core (no NUL, bounded). */
+/**
+ * An absolute folder path on the machine that runs the core (no NUL, bounded). A leading `~` is
+ * the home folder there; a relative path is refused (it would resolve against the server's working folder).
+ */
 export const FolderPath = z
   .string()
   .min(1, 'Give a folder path.')
   .max(4096)
-  .refine((p) => !p.includes('\0'), 'A path cannot contain NUL characters.');
+  .refine((p) => !p.includes('\0'), 'A path cannot contain NUL characters.')
+  .refine((p) => /^(\/|~([/\\]|$)|[A-Za-z]:[/\\]|\\\\)/.test(p), 'Use a full path, e.g. /home/you/Pictures');
 
 export const PhotoStatus = z.enum(['pending', 'captioned', 'error', 'missing']);
-export const FolderStatus = z.enum(['scanning', 'captioning', 'ready', 'missing', 'error']);
+export const FolderStatus = z.enum(['scanning', 'captioning', 'paused', 'ready', 'missing', 'error']);
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
 export const Theme = z.enum(themeValues);
 export const PhotoSort = z.enum(['path', 'taken', 'added']);
@@ -95,6 +99,22 @@ export interface Folder {
   errorCount: number;
 }
 
+/** A folder under a library folder that holds photos (`folders.subfolders`); counts are of its whole tree. */
+export interface Subfolder {
+  /** Relative to the library folder, '/'-separated. */
+  path: string;
+  photoCount: number;
+  captionedCount: number;
+  pendingCount: number;
+}
+
+/** A folder change the user should agree to first: the same call again with `confirm: true` goes ahead. */
+export interface NeedsConfirmation {
+  outcome: 'needs-confirmation';
+  /** What will happen, in the user's words (the question's text). */
+  message: string;
+}
+
 /** One cell of the grid: enough to draw a thumbnail and its caption. */
 export interface PhotoSummary {
   id: number;
@@ -111,12 +131,28 @@ export interface PhotoSummary {
   height: number | null;
 }
 
+/**
+ * Who a caption is from: the model; the user's own words; a description imported from the photo's
+ * metadata; or one of the model's alternatives the user picked ("chosen from the model's
+ * alternatives": shown like the user's, but the model's words, so not a teaching label).
+ */
+export type CaptionKind = 'model' | 'user' | 'imported' | 'alternative';
+
+/** Where an imported description was read: the place (an XMP sidecar, the photo's IPTC caption, …) and the program that wrote it, when the file says. */
+export interface ImportedFrom {
+  place: 'xmp-sidecar' | 'xmp' | 'iptc' | 'exif' | 'exif-xpcomment' | 'png' | 'caption-sidecar' | 'txt-sidecar' | (string & {});
+  app: string | null;
+}
+
 /** One caption of a photo's history (PhotoDetail.history, `captions.history`). */
 export interface CaptionEntry {
   id: number;
   text: string;
-  /** A model id, or 'user' for the user's own words. */
+  /** A model id (for the model's captions and picked alternatives), 'user' for the user's own words, 'import:<place>' for imported ones. */
   source: string;
+  kind: CaptionKind;
+  /** For kind 'imported'. */
+  importedFrom: ImportedFrom | null;
   score: number | null;
   createdAt: string;
 }
@@ -129,6 +165,12 @@ export interface PhotoDetail extends PhotoSummary {
   error: string | null;
   /** Newest first. The shown caption is the newest user caption, else the newest model caption. */
   history: CaptionEntry[];
+  /** The history entry shown as the caption (null: no caption). */
+  captionId: number | null;
+  /** Who the shown caption is from (null: no caption). */
+  captionKind: CaptionKind | null;
+  /** Where the shown caption was imported from, when it was. */
+  captionImportedFrom: ImportedFrom | null;
 }
 
 export interface PhotoPage {
@@ -258,6 +300,16 @@ export interface TeachMetrics {
   baseCiderChangeRenamed: number | null;
 }
 
+/**
+ * Whether a finished run's new version beats the model it was taught from (src/training/teach-verdict.ts):
+ * 'worse' makes Discard the primary action and activating it needs `teach.activate { confirmWorse: true }`.
+ */
+export interface TeachVerdict {
+  kind: 'better' | 'mixed' | 'worse';
+  /** One sentence with the figures, e.g. "Worse: on your 4 held-back photos CIDEr-D fell from 1.27 to 0.94 …". */
+  reason: string;
+}
+
 /** A validation photo's caption before (active model) and after (the new version). */
 export interface BeforeAfter {
   photoId: number | null;
@@ -282,6 +334,8 @@ export interface TeachRunResult {
   stopReason: 'completed' | 'early-stopped';
   seconds: number;
   metrics: TeachMetrics;
+  /** Better, mixed or worse than the model it was taught from, and why. */
+  verdict: TeachVerdict;
   beforeAfter: BeforeAfter[];
 }
 
@@ -356,13 +410,20 @@ export const apiInputs = {
   'library.info': Empty,
 
   'folders.list': Empty,
-  'folders.add': z.object({ path: FolderPath }).strict(),
-  'folders.remove': z.object({ id: Id }).strict(),
+  /** Adding a parent or a child of library folders answers NeedsConfirmation unless `confirm`. */
+  'folders.add': z.object({ path: FolderPath, confirm: z.boolean().optional() }).strict(),
+  /** Answers NeedsConfirmation (how many of the user's captions it holds, kept) unless `confirm`. */
+  'folders.remove': z.object({ id: Id, confirm: z.boolean().optional() }).strict(),
   'folders.rescan': z.object({ id: Id }).strict(),
+  'folders.subfolders': z.object({ id: Id }).strict(),
+  /** Caption the folder's waiting photos again after its job was paused or cancelled. */
+  'folders.resume': z.object({ id: Id }).strict(),
 
   'photos.list': z
     .object({
       folderId: Id.optional(),
+      /** With folderId: one subfolder's tree (Subfolder.path). */
+      under: z.string().max(4096).optional(),
       status: PhotoStatus.optional(),
       sort: PhotoSort.optional().default('path'),
       offset: z.number().int().min(0).max(100_000_000).default(0),
@@ -376,6 +437,12 @@ export const apiInputs = {
   'captions.clearUser': z.object({ photoId: Id }).strict(),
   'captions.history': z.object({ photoId: Id }).strict(),
   'captions.alternatives': z.object({ photoId: Id, beam: z.number().int().min(2).max(10).optional() }).strict(),
+  /** Show one of the model's alternatives as the caption (not a teaching label unless the user edits it). */
+  'captions.choose': z.object({ photoId: Id, text: CaptionText }).strict(),
+  /** Undo `captions.choose`: the picked alternative leaves the history and the caption before it shows again. */
+  'captions.undoChoice': z.object({ photoId: Id, captionId: Id }).strict(),
+  /** Show an earlier caption of the history again (a model's caption comes back as a picked alternative). */
+  'captions.restore': z.object({ photoId: Id, captionId: Id }).strict(),
 
   search: z
     .object({
@@ -414,8 +481,11 @@ export const apiInputs = {
   'teach.resume': Empty,
   /** …or throw the interrupted run, or a finished version the user does not want, away. */
   'teach.discard': Empty,
-  /** Make the finished version the active model; re-captions every photo without a user caption. */
-  'teach.activate': Empty,
+  /**
+   * Make the finished version the active model; re-captions every photo without a user caption.
+   * A version whose verdict is 'worse' is refused unless `confirmWorse` is true (the UI's second confirmation).
+   */
+  'teach.activate': z.object({ confirmWorse: z.boolean().optional() }).strict().optional().default({}),
 
   'metadata.import': Empty,
   'metadata.export': z
@@ -445,9 +515,13 @@ export const apiInputs = {
 export interface ApiResults {
   'library.info': LibraryInfo;
   'folders.list': Folder[];
-  'folders.add': { folder: Folder; jobId: number | null };
-  'folders.remove': { removed: boolean };
+  /** `subfolder`: where in `folder` the added path is shown, when it lies inside a library folder. */
+  'folders.add': { outcome: 'added'; folder: Folder; jobId: number | null; subfolder: string | null } | NeedsConfirmation;
+  /** `keptCaptions`: photos whose user captions are kept for when the folder comes back. */
+  'folders.remove': { outcome: 'removed'; removed: boolean; keptCaptions: number } | NeedsConfirmation;
   'folders.rescan': { jobId: number | null };
+  'folders.subfolders': Subfolder[];
+  'folders.resume': { jobId: number | null };
   'photos.list': PhotoPage;
   'photos.get': PhotoDetail;
   'photos.retry': { jobId: number | null };
@@ -455,6 +529,9 @@ export interface ApiResults {
   'captions.clearUser': PhotoDetail;
   'captions.history': CaptionEntry[];
   'captions.alternatives': Alternative[];
+  'captions.choose': PhotoDetail;
+  'captions.undoChoice': PhotoDetail;
+  'captions.restore': PhotoDetail;
   search: SearchResult;
   'jobs.list': Job[];
   'jobs.pause': Job;

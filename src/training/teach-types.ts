@@ -4,9 +4,9 @@
  * Produced by src/main/teach/teach-job.ts, computed by src/training/teach.ts. Plain data only
  * (stored as JSON). The scores and metrics are the contract's own (one definition each).
  */
-import type { TeachMetrics, TeachScores } from '../shared/api-contract.js';
+import type { TeachMetrics, TeachScores, TeachVerdict } from '../shared/api-contract.js';
 
-export type { TeachMetrics, TeachScores };
+export type { TeachMetrics, TeachScores, TeachVerdict };
 
 /** A photo the user captioned, and which side of the deterministic split it is on. */
 export interface LabeledPhoto {
@@ -32,6 +32,13 @@ export interface EpochPoint {
   step: number;
   trainLoss: number;
   validationLoss: number | null;
+  /** CIDEr-D of the epoch's greedy captions of the user's held-back photos (absent in runs saved before it was kept). */
+  heldBackCider?: number | null;
+  /**
+   * The held-back score the kept epoch is chosen by: heldBackCider within the forgetting budget,
+   * minus the general-photos drop beyond it (so it is negative then).
+   */
+  score?: number | null;
 }
 
 /** Live progress of a running fine-tune. */
@@ -81,10 +88,13 @@ export interface TeachResult {
   replayCaptions: number;
   newWords: LearnedWord[];
   epochsRun: number;
+  /** 0-based epoch whose weights the new version keeps: the best held-back score, not the last epoch. */
   bestEpoch: number;
   stopReason: 'completed' | 'early-stopped';
   seconds: number;
   metrics: TeachMetrics;
+  /** Better, mixed or worse than the base (absent in state files written before verdicts: computed from the metrics then). */
+  verdict?: TeachVerdict;
   validationCaptions: ValidationCaption[];
   curve: EpochPoint[];
 }

@@ -2,8 +2,11 @@
  * Teach Lenscribe: fine-tune a trained caption decoder on the user's own captioned photos.
  *
  *   labeled photos (feature + the user's caption)
+ *     -> labels that cannot teach anything end the run here (too few, nearly one sentence, nearly
+ *        what the base model already says of those photos: teach-labels.ts)
  *     -> deterministic split: validation = the photos whose path hashes lowest (at least 3)
- *     -> vocabulary growth: words the model lacks get new ids (old ids never change). Each new
+ *     -> vocabulary growth: words the model lacks get new ids (old ids never change), function
+ *        words never (function-words.ts: "our" is not a name, and would be learned as a noun). Each new
  *        word starts as the words the base model expects where the user wrote it: the base
  *        model's next-word distribution at every occurrence (function words left out) gives
  *        anchor words; the new embedding row and output column are their weighted mean, the
@@ -18,8 +21,10 @@
  *        those would teach the old name back
  *     -> the project's trainer from the base weights: small learning rate, early stopping on
  *        the CIDEr-D of the user's validation photos, checkpoint after every epoch (resume after a kill)
+ *        and of the best epoch: the new version keeps the best epoch's weights, not the last's, also
+ *        when the best came before an interruption
  *     -> metrics before/after: user-validation loss, BLEU-4, CIDEr-D; base-validation CIDEr-D
- *        (forgetting) from the replay set's validation photos
+ *        (forgetting) from the replay set's validation photos; the verdict from them (teach-verdict.ts)
  *     -> a new model directory, written as `<out>.partial` and renamed into place complete.
  *        Nothing of the base model is ever written; a NaN, a crash or a cancel leaves no model.
  */
@@ -54,7 +59,10 @@ import {
 } from './trainer.js';
 import { END, UNK, type Params } from '../model/types.js';
 import { tokenize, Vocabulary } from '../model/vocab.js';
-import type { EpochPoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores } from './teach-types.js';
+import type { EpochPoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores, TeachVerdict } from './teach-types.js';
+import { isFunctionWord } from './function-words.js';
+import { nothingNewProblem, tooAlikeProblem } from './teach-labels.js';
+import { teachVerdict } from './teach-verdict.js';
 
 export const REPLAY_FILE = 'replay.safetensors';
 export const TEACH_FILE = 'teach.json';
@@ -64,15 +72,6 @@ export const NEW_WORD_BIAS_OFFSET = 2;
 const GUARD_PHOTOS = 400;
 /** Fewest labeled photos a fine-tune accepts (3 validation + 3 training). */
 export const MIN_LABELED = 6;
-
-/** Words that never serve as a new word's anchor (they fit any position, not a meaning). */
-const FUNCTION_WORDS = new Set(
-  (
-    'a an the is are was were be being been it its this that these those there here and or but of in on at to for from by with without into onto ' +
-    'through over under up down out off near next behind while as his her their its my our your he she they we you i him them one two three four ' +
-    'some several other another each very has have having does do doing'
-  ).split(' '),
-);
 
 export class TeachError extends Error {
   constructor(
@@ -224,7 +223,8 @@ export function growVocabulary(
   const { embedDim: W, hiddenDim: H, vocabSize: V } = configFromParams(params);
   const grown = Vocabulary.fromJSON(vocab.toJSON());
   // Words only in `extraCaptions` (e.g. validation captions) get ids too, without anchors.
-  const added = grown.addWords([...examples.map((e) => e.caption), ...extraCaptions]);
+  // Function words never do ("our dog": "our" is not a name); one the vocabulary lacks stays <unk>.
+  const added = grown.addWords(newWordsOf([...examples.map((e) => e.caption), ...extraCaptions], vocab));
   const out = cloneParams(params);
   if (added.length === 0) return { params: out, vocab: grown, added: [] };
   const V2 = grown.size;
@@ -280,6 +280,13 @@ export function growVocabulary(
   return { params: out, vocab: grown, added: learned };
 }
 
+/** The words of `captions` a vocabulary lacks, in order of first use, function words left out. */
+export function newWordsOf(captions: readonly string[], vocab: Vocabulary): string[] {
+  const words = new Set<string>();
+  for (const c of captions) for (const w of tokenize(c)) if (!vocab.has(w) && !isFunctionWord(w)) words.add(w);
+  return [...words];
+}
+
 /** Where the new words occur: the base model's next-word distributions summed per new word (mass), how often (hits) and in how many photos. */
 interface NewWordContexts {
   mass: Map<number, Float64Array>;
@@ -316,8 +323,8 @@ function newWordContexts(
         let acc = mass.get(target);
         if (!acc) mass.set(target, (acc = new Float64Array(V)));
         let z = 0;
-        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) z += Math.exp(logp[n * V + j]);
-        for (let j = 4; j < V; j++) if (!FUNCTION_WORDS.has(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]) / Math.max(z, 1e-30);
+        for (let j = 4; j < V; j++) if (!isFunctionWord(vocab.word(j))) z += Math.exp(logp[n * V + j]);
+        for (let j = 4; j < V; j++) if (!isFunctionWord(vocab.word(j))) acc[j] += Math.exp(logp[n * V + j]) / Math.max(z, 1e-30);
         hits.set(target, (hits.get(target) ?? 0) + 1);
         if (!photosWith.has(target)) photosWith.set(target, new Set());
         photosWith.get(target)!.add(withNew[n].path ?? String(n)); // several captions of one photo count once
@@ -431,12 +438,16 @@ export interface TeachModelResult {
   stopReason: 'completed' | 'early-stopped';
   seconds: number;
   metrics: TeachMetrics;
+  /** Better, mixed or worse than the base model, from the metrics (teach-verdict.ts). */
+  verdict: TeachVerdict;
   validationCaptions: ExampleResult[];
   curve: EpochPoint[];
 }
 
 const PARTIAL = '.partial';
 const CHECKPOINT = 'checkpoint.safetensors';
+/** The weights of the run's best epoch so far (by held-back score), so a resumed run still keeps it. */
+const BEST_CHECKPOINT = 'best.safetensors';
 const GROWN = 'grown.json';
 
 export function partialDirOf(outDir: string): string {
@@ -530,8 +541,7 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
     report,
   };
   const { good, skipped } = usableExamples(options.labeled, D);
-  if (good.length < MIN_LABELED)
-    throw new TeachError(`teaching needs at least ${MIN_LABELED} photos with your own captions; ${good.length} usable`, 'input');
+  checkLabels(run, good);
   const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
   const start = startingPoint(run, split);
   const { grown, curve } = start;
@@ -545,19 +555,20 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
   const guard = replaySet && before.nBaseVal > 0 ? forgettingGuard(run, replaySet, before.nBaseVal) : null;
 
   const trained = await trainTaught(run, start, data, split, before.refsUser, guard, back);
-  const { result, epochs, totalSteps, epochsDone } = trained;
+  const { result, epochs, totalSteps, epochsDone, bestEpoch } = trained;
 
   const { metrics, validationCaptions, afterUserScores } = scoreTaught(run, trained, start, split, data, replaySet, back, before);
 
   // Save: everything into the partial directory, then one rename.
   report({ phase: 'save', epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'saving the new model' });
-  const bestEpoch = result.bestEpoch >= 0 ? result.bestEpoch + epochsDone : epochsDone - 1;
+  const verdict = teachVerdict(metrics);
   const summary = {
     trainPhotos: split.train.length,
     validationPhotos: split.validation.length,
     replayCaptions: data.replayCaptions.length,
     newWords: grown.added,
     metrics,
+    verdict,
     validationCaptions,
     curve,
     skipped,
@@ -577,9 +588,30 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
     stopReason: result.stopReason,
     seconds,
     metrics,
+    verdict,
     validationCaptions,
     curve,
   };
+}
+
+/**
+ * Ends the run before training when the labels cannot teach anything: too few, (nearly) one
+ * sentence, or (nearly) what the model already says of those photos (teach-labels.ts).
+ */
+function checkLabels({ base, D, report }: TeachSession, good: readonly LabeledExample[]): void {
+  if (good.length < MIN_LABELED)
+    throw new TeachError(
+      `Your ${good.length} usable label${good.length === 1 ? ' is' : 's are'} too few: teaching needs at least ${MIN_LABELED} photos with your own captions.`,
+      'input',
+    );
+  const captions = good.map((e) => e.caption);
+  const alike = tooAlikeProblem(captions);
+  if (alike) throw new TeachError(alike, 'input');
+  report({ phase: 'prepare', message: "comparing your captions with the model's" });
+  const features = new Float32Array(good.length * D);
+  good.forEach((e, i) => features.set(e.feature, i * D));
+  const echo = nothingNewProblem(captions, captionsOf(base.decoder.params, base.decoder.vocab, features, good.length, D));
+  if (echo) throw new TeachError(echo, 'input');
 }
 
 /** A progress report with every figure not yet known left empty: what the run says before training starts. */
@@ -635,7 +667,7 @@ function scoreBaseModel(
 /** The taught model's captions and scores, against the base model's (`before`). */
 function scoreTaught(
   run: TeachSession,
-  { result, epochs, totalSteps, epochsDone }: Trained,
+  { result, params, epochs, totalSteps, epochsDone }: Trained,
   { grown, curve }: ReturnType<typeof startingPoint>,
   split: Split,
   data: TeachData,
@@ -647,9 +679,9 @@ function scoreTaught(
   const { vocab } = grown;
   const epoch = epochsDone + result.epochsRun - 1;
   run.report({ phase: 'evaluate', epoch, epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'scoring the new model' });
-  const afterUser = captionsOf(result.params, vocab, data.valData.features, split.validation.length, D);
-  const afterUserScores = scores(afterUser, before.refsUser, round4(meanLoss(result.params, data.valData, 64, maxWords, D)));
-  const metrics = teachMetrics(run, result.params, vocab, replaySet, before.nBaseVal, back, before.user, afterUserScores, before.base);
+  const afterUser = captionsOf(params, vocab, data.valData.features, split.validation.length, D);
+  const afterUserScores = scores(afterUser, before.refsUser, round4(meanLoss(params, data.valData, 64, maxWords, D)));
+  const metrics = teachMetrics(run, params, vocab, replaySet, before.nBaseVal, back, before.user, afterUserScores, before.base);
   const validationCaptions = split.validation.map((e, i) => ({
     id: e.id,
     path: e.path,
@@ -776,13 +808,15 @@ function teachScorer(
   refsUser: string[][],
   guard: ForgettingGuard | null,
   back: Map<string, string>,
+  heldBackCider: Map<number, number>,
 ): ValidationScorer {
   const maxForgetting = options.maxForgetting ?? 0.1;
-  return ({ model }) => {
+  return ({ model, epoch }) => {
     const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map(
       (c) => c.text,
     );
     const user = ciderD(caps, refsUser);
+    heldBackCider.set(epoch, user);
     if (!guard) return user;
     const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) =>
       tokenize(c.text)
@@ -797,45 +831,53 @@ function teachScorer(
 interface Trained {
   /** Finished: diverged and cancelled runs throw. */
   result: TrainResult & { stopReason: 'completed' | 'early-stopped' };
+  /** The kept weights: the best held-back score's epoch over the whole run (before a resume too), not the last epoch. */
+  params: Params<Float32Array>;
+  /** 0-based epoch of `params` counted over the whole run. */
+  bestEpoch: number;
   epochs: number;
   batchSize: number;
   totalSteps: number;
   epochsDone: number;
 }
 
-/** Runs the trainer from the starting point (the epochs not done yet), checkpointing into the partial directory and extending the curve. */
-async function trainTaught(
+/** The best epoch an interrupted run kept before this session (its best checkpoint), or null. */
+function priorBest(partial: string, epochsDone: number): { params: Params<Float32Array>; epoch: number; score: number } | null {
+  if (epochsDone === 0 || !existsSync(join(partial, BEST_CHECKPOINT))) return null;
+  const { params, info } = loadCheckpoint(join(partial, BEST_CHECKPOINT));
+  return info.score !== undefined && Number.isFinite(info.score) ? { params, epoch: info.epoch, score: info.score } : null;
+}
+
+/** The trainer's progress as the run's: epochs and steps counted over the whole run, each finished epoch added to the curve (and grown.json). */
+function epochReporter(
   run: TeachSession,
   start: ReturnType<typeof startingPoint>,
-  data: TeachData,
-  split: Split,
-  refsUser: string[][],
-  guard: ForgettingGuard | null,
-  back: Map<string, string>,
-): Promise<Trained> {
-  const { options, base, partial } = run;
+  epochs: number,
+  stepsPerEpoch: number,
+  heldBackCider: Map<number, number>,
+): (p: TrainProgress) => void {
   const { grown, curve, epochsDone } = start;
-  const epochs = options.epochs ?? 8;
   const remaining = Math.max(0, epochs - epochsDone);
-  const batchSize = options.batchSize ?? 64;
-  const stepsPerEpoch = Math.ceil(data.trainData.captions.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const tTrain = performance.now();
   let lastValLoss: number | null = curve.length ? curve[curve.length - 1].validationLoss : null;
-  const onTrain = (p: TrainProgress) => {
+  return (p) => {
     const epoch = p.epoch + epochsDone;
     const step = p.step + epochsDone * stepsPerEpoch;
     const elapsed = (performance.now() - tTrain) / 1000;
     const eta = p.step > 0 ? (elapsed / p.step) * (remaining * stepsPerEpoch - p.step) : null;
     if (p.phase === 'epoch') {
       lastValLoss = p.validationLoss ?? null;
+      const cider = heldBackCider.get(p.epoch);
       curve.push({
         epoch,
         step,
         trainLoss: round4(p.loss),
         validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null,
+        heldBackCider: cider !== undefined ? round4(cider) : null,
+        score: p.validationScore !== undefined ? round4(p.validationScore) : null,
       });
-      writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added, curve }));
+      writeFileSync(join(run.partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added, curve }));
     }
     const phase = p.phase === 'validate' ? 'validate' : 'train';
     run.report({
@@ -851,21 +893,46 @@ async function trainTaught(
       curve: [...curve],
     });
   };
+}
+
+/** Runs the trainer from the starting point (the epochs not done yet), checkpointing into the partial directory and extending the curve. */
+async function trainTaught(
+  run: TeachSession,
+  start: ReturnType<typeof startingPoint>,
+  data: TeachData,
+  split: Split,
+  refsUser: string[][],
+  guard: ForgettingGuard | null,
+  back: Map<string, string>,
+): Promise<Trained> {
+  const { options, base, partial } = run;
+  const { grown, epochsDone } = start;
+  const epochs = options.epochs ?? 8;
+  const batchSize = options.batchSize ?? 64;
+  const stepsPerEpoch = Math.ceil(data.trainData.captions.length / batchSize);
+  const heldBackCider = new Map<number, number>();
+  // A resumed run competes with the best epoch before the interruption, whose weights the best checkpoint keeps.
+  const prior = priorBest(partial, epochsDone);
   const result = await train({
     config: { ...configFromParams(start.params), dropout: base.decoder.config.dropout },
     initialParams: start.params,
     train: data.trainData,
     validation: data.valData,
-    epochs: remaining,
+    epochs: Math.max(0, epochs - epochsDone),
     batchSize,
     maxWords: run.maxWords,
     learningRate: options.learningRate ?? 1e-3,
     patience: options.patience ?? 3,
-    validationScorer: teachScorer(run, grown.vocab, data.valData, split, refsUser, guard, back),
+    validationScorer: teachScorer(run, grown.vocab, data.valData, split, refsUser, guard, back, heldBackCider),
     seed: (options.seed ?? 1) + epochsDone,
     checkpointPath: join(partial, CHECKPOINT),
-    writeCheckpoint: (path, params, config, info) => saveCheckpoint(path, params, config, { ...info, epoch: info.epoch + epochsDone }),
-    onProgress: onTrain,
+    bestCheckpointPath: join(partial, BEST_CHECKPOINT),
+    writeCheckpoint: (path, params, config, info) => {
+      // The best checkpoint is the run's best, not this session's.
+      if (path.endsWith(BEST_CHECKPOINT) && prior && !((info.score ?? -Infinity) > prior.score)) return;
+      saveCheckpoint(path, params, config, { ...info, epoch: info.epoch + epochsDone });
+    },
+    onProgress: epochReporter(run, start, epochs, stepsPerEpoch, heldBackCider),
     signal: options.signal,
   });
   if (result.stopReason === 'non-finite') {
@@ -873,7 +940,16 @@ async function trainTaught(
     throw new TeachError(`fine-tuning diverged: ${result.message}; no model was written, the active model is unchanged`, 'non-finite');
   }
   if (result.stopReason === 'cancelled') throw new TeachError('fine-tuning was cancelled; no model was written', 'cancelled');
-  return { result: { ...result, stopReason: result.stopReason }, epochs, batchSize, totalSteps, epochsDone };
+  const priorWins = prior !== null && (result.bestEpoch < 0 || prior.score > (result.bestScore ?? -Infinity));
+  return {
+    result: { ...result, stopReason: result.stopReason },
+    params: priorWins ? prior.params : result.params,
+    bestEpoch: priorWins ? prior.epoch : result.bestEpoch >= 0 ? result.bestEpoch + epochsDone : epochsDone - 1,
+    epochs,
+    batchSize,
+    totalSteps: stepsPerEpoch * epochs,
+    epochsDone,
+  };
 }
 
 /** Before and after on the user's photos, and on the base validation photos (also with renames read as the words they replace). */
@@ -921,7 +997,7 @@ interface Taught {
   /** teach.json's facts after its format, version and base. */
   summary: Pick<
     TeachModelResult,
-    'trainPhotos' | 'validationPhotos' | 'replayCaptions' | 'newWords' | 'metrics' | 'validationCaptions' | 'curve' | 'skipped'
+    'trainPhotos' | 'validationPhotos' | 'replayCaptions' | 'newWords' | 'metrics' | 'verdict' | 'validationCaptions' | 'curve' | 'skipped'
   >;
   bestEpoch: number;
   /** When the run started (performance.now()). */
@@ -932,7 +1008,7 @@ interface Taught {
 /** Writes the new model into the partial directory (decoder, teach.json, replay set, model.json); returns its manifest and the run's seconds. */
 function saveTaught(run: TeachSession, trained: Trained, t: Taught): { manifest: ModelManifest; seconds: number } {
   const { options, base, partial } = run;
-  const { params } = trained.result;
+  const { params } = trained;
   const config = { ...configFromParams(params), dropout: base.decoder.config.dropout };
   saveDecoder(partial, {
     config,
@@ -958,6 +1034,7 @@ function saveTaught(run: TeachSession, trained: Trained, t: Taught): { manifest:
     extra.push(REPLAY_FILE);
   }
   rmSync(join(partial, CHECKPOINT), { force: true });
+  rmSync(join(partial, BEST_CHECKPOINT), { force: true });
   rmSync(join(partial, GROWN), { force: true });
   return { manifest: writeModelDir(partial, taughtManifest(run, trained, t, config, seconds), extra), seconds };
 }

@@ -24,8 +24,10 @@ export interface Serve {
   stderr(): string;
 }
 
-export async function startServe(library: string, env: Record<string, string> = {}): Promise<Serve> {
-  const proc = spawn(process.execPath, ['bin/lenscribe.js', 'serve', '--library', library, '--json', '--no-watch'], {
+/** `watch`: let serve watch the library's folders (off by default: most tests want a still library). */
+export async function startServe(library: string, env: Record<string, string> = {}, options: { watch?: boolean } = {}): Promise<Serve> {
+  const args = ['bin/lenscribe.js', 'serve', '--library', library, '--json', ...(options.watch ? [] : ['--no-watch'])];
+  const proc = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

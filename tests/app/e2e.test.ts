@@ -229,7 +229,7 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
   );
 
   it(
-    `offers beam-search alternatives and picking one makes it the user's caption${needsModel}`,
+    `offers beam-search alternatives; picking one shows it, marked as chosen from the model's alternatives (not a label)${needsModel}`,
     { skip: !hasModel, timeout: 60_000 },
     async () => {
       await page.fill('[data-testid=search]', '');
@@ -243,7 +243,10 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
       await shot('06b-alternatives');
       await alts.first().click();
       await expect.poll(() => page.locator('[data-testid=photo-caption]').textContent()).toBe(pick);
-      expect(await api<{ captionSource: string }>('photos.get', { id: target.id })).toMatchObject({ caption: pick, captionSource: 'user' });
+      expect(await api<{ captionKind: string }>('photos.get', { id: target.id })).toMatchObject({
+        caption: pick,
+        captionKind: 'alternative',
+      });
       await closePhoto();
     },
   );

@@ -103,11 +103,19 @@ describe.skipIf(!modelDir)('teach calls over a library', () => {
       expect(row.after.length).toBeGreaterThan(0);
     }
     expect(s.activeModel).toBe(base);
+    // Every finished run carries its verdict, with the figures (src/training/teach-verdict.ts).
+    expect(['better', 'mixed', 'worse']).toContain(r.verdict.kind);
+    expect(r.verdict.reason).toMatch(new RegExp(`^(Better|Mixed|Worse): on your ${s.validationCount} held-back photos CIDEr-D `));
+    const bad = await call('teach.activate', { confirmWorse: 'yes' }).catch((e) => e);
+    expect((bad as ApiError).code).toBe('invalid_input');
+    expect((await status()).activeModel).toBe(base);
   });
 
   it('activates the new version and rolls back to the base', { timeout: 120_000 }, async () => {
     const { result } = (await status()).run;
     const base = result!.baseModel;
+    // A worse version needs the explicit confirmation (tests/app/teach-verdict-e2e.test.ts); this one is not worse.
+    expect(result!.verdict.kind).not.toBe('worse');
     const a = await call<{ model: { id: string }; jobId: number | null }>('teach.activate');
     expect(a.model.id).toBe(result!.versionId);
     expect(a.jobId).not.toBeNull();

@@ -52,9 +52,11 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout)).toEqual([{ imported: 2, unchanged: 0, notInLibrary: 0, problems: 0 }]);
     // Adding the folder already read p2.txt (descriptions other tools wrote are imported on ingest).
+    // `label --from <folder>` is the old name of `import-metadata <folder>`: it says so and does that.
     r = cli(['label', '--from', photos, '--library', lib]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^0 captions imported, 1 already there/);
+    expect(r.stderr.trimEnd()).toBe(`lenscribe: label --from <folder> is now \`import-metadata ${photos}\``);
+    expect(r.stdout).toMatch(/^4 photos read: 0 imported/);
     r = cli(['label', '--from', join(lib, '..', 'captions.jsonl'), '--library', lib, '--json']);
     expect(jsonLines(r.stdout)).toEqual([{ imported: 0, unchanged: 2, notInLibrary: 0, problems: 0 }]);
   });

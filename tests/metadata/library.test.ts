@@ -142,9 +142,9 @@ describe('after a scan', () => {
 describe('CLI', () => {
   const cli = (args: string[]) => spawnSync(process.execPath, ['bin/lenscribe.js', ...args], { encoding: 'utf8' });
 
-  it('export-metadata --format embedded writes into the photos; import-metadata --json reports; bad flags are one-line errors', async () => {
+  it('export --format embedded writes into the photos; import-metadata --json reports; bad flags are one-line errors', async () => {
     await lib.close();
-    const r = cli(['export-metadata', '--format', 'embedded', '--only', 'user', '--library', libDir, '--json']);
+    const r = cli(['export', '--format', 'embedded', '--only', 'user', '--library', libDir, '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const s = JSON.parse(r.stdout);

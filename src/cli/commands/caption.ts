@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
-import { addLibraryOption, errorSummary, formatDuration, openLibraryFromCli, StatusLine } from '../ui.js';
+import { addLibraryOption, errorSummary, formatDuration, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
 
 interface CaptionCliOptions {
   library?: string;
@@ -131,15 +131,11 @@ export async function runCaption(folders: string[], opts: CaptionCliOptions): Pr
 }
 
 export function registerCaption(program: Command): void {
-  addLibraryOption(
-    program
-      .command('caption')
-      .description('add folders to the library and caption their photos')
-      .argument('<folder...>', 'folders of photos (scanned recursively)')
-      .option('--json', 'one JSON line per photo')
-      .option(
-        '--no-recaption',
-        'only caption photos that have no caption yet (default: also photos lacking a caption from the active model)',
-      ),
-  ).action(runCaption);
+  const caption = program
+    .command('caption')
+    .description('Add folders to the library and caption their photos')
+    .argument('<folder...>', 'Folders of photos (scanned recursively)')
+    .option('--json', 'One JSON line per photo')
+    .option('--no-recaption', 'Only caption photos that have no caption yet, not also those without one from the active model');
+  withExample(addLibraryOption(caption), 'lenscribe caption ~/Pictures/2024').action(runCaption);
 }

@@ -19,7 +19,7 @@ import { decoderCaptioner, evaluateCaptioner, type EvaluationResult } from '../.
 import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js';
 import { loadModel } from '../../model/model-dir.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
-import { formatScores, parseNumber, StatusLine } from '../ui.js';
+import { formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
 
 /** A model directory with its decoder, as loadModel returns it (files and sha256 checked). */
 type LoadedModel = ReturnType<typeof loadModel>;
@@ -196,27 +196,27 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
 }
 
 export function registerEval(program: Command): void {
-  program
+  const evalCmd = program
     .command('eval')
     .description(
-      'caption every photo of a captioned dataset and score against its captions (BLEU-1..4, ROUGE-L, CIDEr-D, CHAIR-s, CHAIR-i, consensus-object recall)',
+      'Caption every photo of a captioned dataset and score against its captions (BLEU-1..4, ROUGE-L, CIDEr-D, CHAIR-s, CHAIR-i, consensus-object recall)',
     )
-    .requiredOption('--data <file>', 'captions: our .jsonl ({"file","captions"}), Flickr8k.token.txt, or a Karpathy-split JSON')
-    .option('--model <dir>', 'model directory (default: the bundled models/default)')
-    .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
-    .option('--beam <k>', "beam width (default: the model's)")
+    .requiredOption('--data <file>', 'Captions: our .jsonl ({"file","captions"}), Flickr8k.token.txt, or a Karpathy-split JSON')
+    .option('--model <dir>', 'Model directory (default: the bundled models/default)')
+    .option('--images <dir>', 'Folder holding the photos (default: next to the captions file)')
+    .option('--beam <k>', "Beam width (default: the model's)")
     .option(
       '--block-ngram <n>',
-      "block repeated n-grams (and one word on both sides of and/or) while decoding, 0 = off (default: the model's)",
+      "Block repeated n-grams (and one word on both sides of and/or) while decoding, 0 = off (default: the model's)",
     )
-    .option('--split <which>', 'all | val | train (hash split, --val-fraction) | declared-val | declared-test (Karpathy JSON)', 'all')
-    .option('--val-fraction <f>', 'for --split val/train: the fraction used in training', '0.05')
-    .option('--limit <n>', 'only the first n photos')
-    .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
-    .option('--threads <n>', 'encoder threads (0 = all cores)')
-    .option('--captions <file>', "also write each photo's caption, references and COCO objects (named, hallucinated, consensus) as jsonl")
-    .option('--json', 'last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider","chair_s","chair_i","consensus_recall"}')
-    .action(async (opts: EvalCliOptions) => {
-      await runEval(opts);
-    });
+    .option('--split <which>', 'All | val | train (hash split, --val-fraction) | declared-val | declared-test (Karpathy JSON)', 'all')
+    .option('--val-fraction <f>', 'For --split val/train: the fraction used in training', '0.05')
+    .option('--limit <n>', 'Only the first n photos')
+    .option('--cache <dir>', 'Feature cache folder (default: the user cache folder)')
+    .option('--threads <n>', 'Encoder threads (0 = all cores)')
+    .option('--captions <file>', "Also write each photo's caption, references and COCO objects (named, hallucinated, consensus) as jsonl")
+    .option('--json', 'Last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider","chair_s","chair_i","consensus_recall"}');
+  withExample(evalCmd, 'lenscribe eval --data flickr8k/captions.jsonl --split val').action(async (opts: EvalCliOptions) => {
+    await runEval(opts);
+  });
 }

@@ -1,12 +1,12 @@
 /**
  * `lenscribe export --format csv|json|xmp|txt|embedded [--only user|model|all]`: csv/json list every
  * photo with its captions (stdout or --out); xmp, txt and embedded write the captions where other
- * photo apps read them (src/main/metadata, the same as `lenscribe export-metadata`).
+ * photo apps read them (src/main/metadata; `lenscribe export-metadata` is this command's old name).
  */
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openExistingLibraryFromCli } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, withExample } from '../ui.js';
 import type { ExportRow } from '../../main/library/library.js';
 import type { ExportOnly } from '../../main/metadata/library-sync.js';
 import { exportMetadataAction, oneOf } from './metadata.js';
@@ -35,21 +35,20 @@ function csvCell(v: unknown): string {
 }
 
 export function registerExport(program: Command): void {
-  addLibraryOption(
-    program
-      .command('export')
-      .description('export captions: a CSV or JSON listing, or written beside or into the photos (XMP or .txt sidecars, embedded)')
-      .requiredOption('--format <format>', 'csv, json, xmp (sidecar), txt (sidecar) or embedded (in the photo file)')
-      .option('--only <which>', 'user, model or all (user captions, else model captions)', 'all')
-      .option('--out <file>', 'csv/json: write to a file instead of stdout')
-      .option('--naming <naming>', 'xmp: sidecar name auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
-      .option('--keep-mtime', "embedded: keep the photos' modification times")
-      .option(
-        '--overwrite-others',
-        'xmp/txt/embedded: let your own captions replace descriptions other apps wrote that Lenscribe has not imported',
-      )
-      .option('--json', 'xmp/txt/embedded: print the summary as JSON'),
-  ).action(
+  const exp = program
+    .command('export')
+    .description('Export captions: a CSV or JSON listing, or written beside or into the photos (XMP or .txt sidecars, embedded)')
+    .requiredOption('--format <format>', 'One of csv, json, xmp (sidecar), txt (sidecar) or embedded (in the photo file)')
+    .option('--only <which>', 'Which captions: user, model or all (user captions, else model captions)', 'all')
+    .option('--out <file>', 'For csv and json: write to a file instead of stdout')
+    .option('--naming <naming>', 'For xmp: sidecar name auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
+    .option('--keep-mtime', "For embedded: keep the photos' modification times")
+    .option(
+      '--overwrite-others',
+      'For xmp, txt and embedded: let your captions replace descriptions other apps wrote that Lenscribe has not imported',
+    )
+    .option('--json', 'For xmp, txt and embedded: print the summary as JSON');
+  withExample(addLibraryOption(exp), 'lenscribe export --format csv --out captions.csv').action(
     async (opts: {
       library?: string;
       format: string;

@@ -1,10 +1,13 @@
 /**
- * `lenscribe import-metadata` and `lenscribe export-metadata --format xmp|txt|embedded`:
- * captions that travel with the photos (src/main/metadata). CSV/JSON export is `lenscribe export`.
+ * `lenscribe import-metadata [folder]`: descriptions that travel with the photos (src/main/metadata)
+ * become user captions; `label --from <folder>` is its old name. Writing them is `lenscribe export
+ * --format xmp|txt|embedded` (exportMetadataAction); `export-metadata` is that command's old name.
  */
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
 import { endExiftool } from '../../main/metadata/exiftool.js';
 import { exportCaptions, importDescriptions, type ExportOnly } from '../../main/metadata/library-sync.js';
 import type { SidecarNaming, WriteTarget } from '../../main/metadata/types.js';
@@ -37,12 +40,25 @@ export interface ExportMetadataFlags {
   json?: boolean;
 }
 
-/** `lenscribe import-metadata`. */
-export async function importMetadataAction(opts: ImportMetadataFlags): Promise<void> {
-  const lib = openLibraryFromCli(opts, { autoCaption: false });
+/** An old command name still works and says, on one stderr line, what to type instead. */
+export function aliasNotice(old: string, now: string): void {
+  process.stderr.write(`lenscribe: ${old} is now \`${now}\`\n`);
+}
+
+/** `lenscribe import-metadata [folder]`: with a folder, add it first (no captioning) and read only its photos. */
+export async function importMetadataAction(folder: string | undefined, opts: ImportMetadataFlags): Promise<void> {
+  const root = folder === undefined ? undefined : resolve(folder);
+  if (root !== undefined && !(existsSync(root) && statSync(root).isDirectory())) throw new UserError(`not a folder: ${root}`);
+  // Adding a folder imports what it finds; here the import itself does that, so its summary counts every photo.
+  const lib = openLibraryFromCli(opts, { autoCaption: false, ...(root !== undefined ? { importMetadata: false } : {}) });
   const bar = new StatusLine({ quietWhenPiped: true });
   try {
-    const s = await importDescriptions(lib, undefined, (d, t) => bar.progress(d, t));
+    let paths: string[] | undefined;
+    if (root !== undefined) {
+      await lib.addFolder(root, { caption: false });
+      paths = [...lib.exportRows()].map((r) => r.path).filter((p) => p.startsWith(root.endsWith(sep) ? root : `${root}${sep}`));
+    }
+    const s = await importDescriptions(lib, paths, (d, t) => bar.progress(d, t));
     bar.done();
     if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else {
@@ -62,7 +78,7 @@ export async function importMetadataAction(opts: ImportMetadataFlags): Promise<v
   }
 }
 
-/** `lenscribe export-metadata --format xmp|txt|embedded`; `lenscribe export` can delegate these formats here. */
+/** `lenscribe export --format xmp|txt|embedded` (and its old name, `export-metadata`). */
 export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<void> {
   const target = FORMATS[opts.format.toLowerCase()];
   if (!target)
@@ -105,22 +121,26 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
 }
 
 export function registerMetadata(program: Command): void {
-  addLibraryOption(
-    program
-      .command('import-metadata')
-      .description('import descriptions already in the photos and their sidecars (XMP, IPTC, EXIF, .txt) as user captions')
-      .option('--json', 'print the summary as JSON'),
-  ).action(importMetadataAction);
+  const imp = program
+    .command('import-metadata')
+    .description('Import the descriptions already in the photos and their sidecars (XMP, IPTC, EXIF, .txt) as your captions')
+    .argument('[folder]', 'Add this folder first (without captioning) and read only its photos (default: every photo in the library)')
+    .option('--json', 'Print the summary as JSON');
+  withExample(addLibraryOption(imp), 'lenscribe import-metadata ~/Pictures/2024').action(importMetadataAction);
 
-  addLibraryOption(
-    program
-      .command('export-metadata')
-      .description('write captions where other photo apps read them: XMP sidecars, .txt sidecars or embedded metadata')
-      .requiredOption('--format <format>', 'xmp (sidecar), txt (sidecar) or embedded (in the photo file)')
-      .option('--only <which>', 'user, model or all (user captions, else model captions)', 'all')
-      .option('--naming <naming>', 'XMP sidecar name: auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
-      .option('--keep-mtime', "embedded: keep the photos' modification times")
-      .option('--overwrite-others', 'let your own captions replace descriptions other apps wrote that Lenscribe has not imported')
-      .option('--json', 'print the summary as JSON'),
-  ).action(exportMetadataAction);
+  // The old name of `export --format xmp|txt|embedded`, kept for scripts.
+  const old = program
+    .command('export-metadata')
+    .description('Old name of export --format xmp|txt|embedded; works the same and says so')
+    .requiredOption('--format <format>', 'One of xmp (sidecar), txt (sidecar) or embedded (in the photo file)')
+    .option('--only <which>', 'Which captions: user, model or all (user captions, else model captions)', 'all')
+    .option('--naming <naming>', 'For xmp: sidecar name auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
+    .option('--keep-mtime', "For embedded: keep the photos' modification times")
+    .option('--overwrite-others', 'Let your captions replace descriptions other apps wrote that Lenscribe has not imported')
+    .option('--json', 'Print the summary as JSON');
+  withExample(addLibraryOption(old), 'lenscribe export --format xmp').action(async (opts: ExportMetadataFlags) => {
+    // A format export-metadata never took gets its error alone, not a pointer to `export --format csv`.
+    if (FORMATS[opts.format.toLowerCase()]) aliasNotice('export-metadata', `export --format ${opts.format.toLowerCase()}`);
+    return exportMetadataAction(opts);
+  });
 }

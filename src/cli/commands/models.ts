@@ -9,9 +9,11 @@
  * with the same hash split `lenscribe train` used, and list it in model.json.
  */
 import type { Command } from 'commander';
+import type { ModelInfo } from '../../shared/api-contract.js';
+import type { ScoreSet } from '../../main/library/model-registry.js';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine } from '../ui.js';
+import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
 import { Teacher } from '../../main/teach/teach-job.js';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash } from '../../training/datasets.js';
@@ -20,8 +22,14 @@ import { loadModelDir, writeModelDir } from '../../model/model-dir.js';
 import { CONFIG_FILE } from '../../model/decoder-io.js';
 import { featuresFor } from '../dataset-features.js';
 
-async function activateAndWait(teacher: Teacher, json: boolean, how: 'activate' | 'rollback', id?: string): Promise<void> {
-  const { model, jobId } = how === 'activate' ? teacher.activate(id) : teacher.rollback();
+async function activateAndWait(
+  teacher: Teacher,
+  json: boolean,
+  how: 'activate' | 'rollback',
+  id?: string,
+  confirmWorse = false,
+): Promise<void> {
+  const { model, jobId } = how === 'activate' ? teacher.activate(id, { confirmWorse }) : teacher.rollback();
   const lib = teacher.library;
   let done = 0;
   let failed = 0;
@@ -90,9 +98,26 @@ async function runReplay(dir: string, opts: ReplayCliOptions): Promise<void> {
   );
 }
 
+/** The models, then one block of scores per set of photos: a figure is only ever next to figures on the same photos. */
+export function modelListText(models: ModelInfo[], sets: ScoreSet[]): string {
+  if (models.length === 0) return 'no caption models\n';
+  const width = Math.max(...models.map((m) => m.id.length));
+  let out = models.map((m) => `${m.active ? '*' : ' '} ${m.id.padEnd(width)}  ${m.createdAt ?? ''}\n`).join('');
+  for (const set of sets) {
+    out += `\nCIDEr-D and BLEU-4 on ${set.photos} (${set.decoding}):\n`;
+    for (const s of set.scores)
+      out += `  ${s.modelId.padEnd(width)}  CIDEr-D ${s.cider.toFixed(4)}${s.bleu4 === null ? '' : `  BLEU-4 ${s.bleu4.toFixed(4)}`}\n`;
+  }
+  return out;
+}
+
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('list, activate, roll back or discard caption model versions');
-  const withLib = (name: string, desc: string) => addLibraryOption(models.command(name).description(desc).option('--json', 'print JSON'));
+  const models = withExample(
+    program.command('models').description('List, activate, roll back or discard caption model versions'),
+    'lenscribe models list',
+  );
+  const withLib = (name: string, desc: string, example: string) =>
+    withExample(addLibraryOption(models.command(name).description(desc).option('--json', 'Print JSON')), example);
   const open = async (opts: { library?: string }, fn: (t: Teacher) => Promise<void>, openLibrary = openLibraryFromCli) => {
     const lib = openLibrary(opts, { autoCaption: false });
     const teacher = new Teacher(lib);
@@ -104,50 +129,54 @@ export function registerModels(program: Command): void {
     }
   };
 
-  withLib('list', 'the model versions in the library').action(async (opts: { library?: string; json?: boolean }) =>
+  withLib(
+    'list',
+    'Show the model versions, with scores side by side only where measured on the same photos',
+    'lenscribe models list',
+  ).action(async (opts: { library?: string; json?: boolean }) =>
     open(
       opts,
       async (t) => {
-        const list = t.library.listModels();
-        if (opts.json) process.stdout.write(`${JSON.stringify(list)}\n`);
-        else {
-          if (list.length === 0) process.stdout.write('no caption models\n');
-          for (const m of list) {
-            const figures = Object.entries(m.metrics)
-              .filter(([k]) => /cider|bleu4|loss/i.test(k))
-              .map(([k, v]) => `${k} ${Math.round(v * 1e4) / 1e4}`)
-              .join(', ');
-            process.stdout.write(`${m.active ? '*' : ' '} ${m.id}  ${m.createdAt ?? ''}${figures ? `  ${figures}` : ''}\n`);
-          }
-        }
+        const models = t.library.listModels();
+        const scores = t.library.stores.models.scoreSets();
+        process.stdout.write(opts.json ? `${JSON.stringify({ models, scores })}\n` : modelListText(models, scores));
       },
       openExistingLibraryFromCli,
     ),
   );
-  withLib('activate', 'make a model version active and re-caption photos without your own caption')
-    .argument('<id>', 'model id (see `lenscribe models list`)')
-    .action(async (id: string, opts: { library?: string; json?: boolean }) =>
-      open(opts, (t) => activateAndWait(t, !!opts.json, 'activate', id)),
+  withLib(
+    'activate',
+    'Make a model version active and re-caption photos without your own caption',
+    'lenscribe models activate mine@6f6f3ff45f24',
+  )
+    .argument('<id>', 'Model id (see `lenscribe models list`)')
+    .option('--confirm-worse', 'Activate a just-taught version even though its verdict is worse')
+    .action(async (id: string, opts: { library?: string; json?: boolean; confirmWorse?: boolean }) =>
+      open(opts, (t) => activateAndWait(t, !!opts.json, 'activate', id, !!opts.confirmWorse)),
     );
-  withLib('rollback', 'go back to the model the active version was taught from').action(
+  withLib('rollback', 'Go back to the model the active version was taught from', 'lenscribe models rollback').action(
     async (opts: { library?: string; json?: boolean }) => open(opts, (t) => activateAndWait(t, !!opts.json, 'rollback')),
   );
-  withLib('discard', 'remove a version that is not active (and its folder, if the library made it)')
-    .argument('<id>', 'model id')
+  withLib(
+    'discard',
+    'Remove a version that is not active (and its folder, if the library made it)',
+    'lenscribe models discard mine@6f6f3ff45f24',
+  )
+    .argument('<id>', 'Model id')
     .action(async (id: string, opts: { library?: string; json?: boolean }) =>
       open(opts, async (t) => {
         t.discardModel(id);
         process.stdout.write(opts.json ? `${JSON.stringify({ discarded: id })}\n` : `discarded ${id}\n`);
       }),
     );
-  models
+  const replay = models
     .command('replay')
-    .description('write the replay set fine-tuning uses against forgetting into a model directory')
-    .argument('<modelDir>', 'model directory (model.json) trained on --data')
-    .requiredOption('--data <file>', 'the captions the model was trained on (as given to lenscribe train)')
-    .option('--images <dir>', 'folder holding the photos')
-    .option('--train-images <n>', 'training photos to sample', '1500')
-    .option('--validation-images <n>', 'validation photos to keep (at most)', '400')
-    .option('--cache <dir>', 'feature cache folder (as for lenscribe train)')
-    .action(runReplay);
+    .description('Write the replay set fine-tuning uses against forgetting into a model directory')
+    .argument('<modelDir>', 'Model directory (model.json) trained on --data')
+    .requiredOption('--data <file>', 'The captions the model was trained on (as given to lenscribe train)')
+    .option('--images <dir>', 'Folder holding the photos')
+    .option('--train-images <n>', 'Training photos to sample', '1500')
+    .option('--validation-images <n>', 'Validation photos to keep (at most)', '400')
+    .option('--cache <dir>', 'Feature cache folder (as for lenscribe train)');
+  withExample(replay, 'lenscribe models replay models/default --data flickr8k/captions.jsonl').action(runReplay);
 }

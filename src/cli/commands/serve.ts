@@ -12,6 +12,7 @@ import { defaultLibraryDir } from '../../main/library/library.js';
 import { startServer } from '../../main/server/http-server.js';
 import { UserError } from '../../shared/errors.js';
 import { projectRoot } from '../../shared/paths.js';
+import { addLibraryOption, withExample } from '../ui.js';
 
 export function rendererDir(): string {
   return process.env.LENSCRIBE_RENDERER_DIR ? resolve(process.env.LENSCRIBE_RENDERER_DIR) : join(projectRoot, 'dist', 'renderer');
@@ -30,16 +31,16 @@ function openInBrowser(url: string): void {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
-    .description('serve the app to a browser on this machine (127.0.0.1, with a token)')
-    .option('--library <dir>', 'library folder (default: the per-user app-data folder)')
-    .option('--port <n>', 'port (default: a free one)', '0')
-    .option('--host <address>', 'interface to listen on; anything but loopback exposes the library to your network', '127.0.0.1')
-    .option('--open', 'open the URL in the default browser')
-    .option('--no-watch', 'do not watch the folders for changes')
-    .option('--json', 'print one JSON line {"url", "port", "library"} instead of text')
-    .action(async (opts: { library?: string; port: string; host: string; open?: boolean; watch: boolean; json?: boolean }) => {
+    .description('Serve the app to a browser on this machine (127.0.0.1, with a token)')
+    .option('--port <n>', 'Port to listen on; 0 picks a free one', '0')
+    .option('--host <address>', 'Interface to listen on; anything but loopback exposes the library to your network', '127.0.0.1')
+    .option('--open', 'Open the URL in the default browser')
+    .option('--no-watch', 'Do not watch the folders for changes')
+    .option('--json', 'Print one JSON line {"url", "port", "library"} instead of text');
+  withExample(addLibraryOption(serve), 'lenscribe serve --open').action(
+    async (opts: { library?: string; port: string; host: string; open?: boolean; watch: boolean; json?: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`not a port number: ${opts.port}`);
       const dir = rendererDir();
@@ -84,5 +85,6 @@ export function registerServe(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-    });
+    },
+  );
 }

@@ -1,16 +1,19 @@
 /**
- * `lenscribe teach [--library <dir>] [--epochs n] [--lr r] [--activate] [--resume | --discard] [--json]`
+ * `lenscribe teach [--library <dir>] [--epochs n] [--lr r] [--activate [--confirm-worse]] [--resume | --discard] [--json]`
  * (also `lenscribe finetune`, its former name): teach the active model the user's own captions
- * (src/main/teach/teach-job.ts). Progress goes to stderr; `--activate` makes the new version
- * active and runs the re-captioning of every photo without a user caption to the end; `--json`
- * ends with one JSON line of the run's metrics.
+ * (src/main/teach/teach-job.ts). Progress goes to stderr; the result starts with its verdict
+ * (better / mixed / worse, and why); `--activate` makes the new version active and runs the
+ * re-captioning of every photo without a user caption to the end — a worse version only with
+ * `--confirm-worse` (else it waits, not active, and the command exits 2); `--json` ends with one
+ * JSON line of the run's metrics and verdict.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
 import { Teacher as TeachJob } from '../../main/teach/teach-job.js';
 import type { TeachProgress, TeachResult, TeachStatus } from '../../training/teach-types.js';
-import { addLibraryOption, bar, formatDuration, openLibraryFromCli, parseNumber, StatusLine } from '../ui.js';
+import { teachVerdict } from '../../training/teach-verdict.js';
+import { addLibraryOption, bar, formatDuration, openLibraryFromCli, parseNumber, StatusLine, withExample } from '../ui.js';
 
 interface TeachCliOptions {
   library?: string;
@@ -18,12 +21,16 @@ interface TeachCliOptions {
   lr?: string;
   seed?: string;
   activate?: boolean;
+  confirmWorse?: boolean;
   resume?: boolean;
   discard?: boolean;
   json?: boolean;
 }
 
 type Recaptioned = { jobId: number | null; done: number; failed: number };
+
+/** The run's verdict (computed from its metrics for a result stored before verdicts). */
+const verdictOf = (result: TeachResult) => result.verdict ?? teachVerdict(result.metrics);
 
 /** Refuses to start over a run going on elsewhere, or over an interrupted one without --resume. */
 function checkCanStart(st: TeachStatus, opts: TeachCliOptions, status: StatusLine): void {
@@ -64,7 +71,8 @@ async function waitForRun(job: TeachJob, status: StatusLine): Promise<TeachResul
 function printResult(result: TeachResult): void {
   const m = result.metrics;
   process.stdout.write(
-    `new model ${result.modelId} (${result.epochsRun} epochs, best ${result.bestEpoch + 1}, ${result.stopReason}, ${formatDuration(result.seconds)})\n` +
+    `${verdictOf(result).reason}\n` +
+      `new model ${result.modelId} (${result.epochsRun} epochs, best ${result.bestEpoch + 1}, ${result.stopReason}, ${formatDuration(result.seconds)})\n` +
       (result.newWords.length
         ? `new words: ${result.newWords.map((w) => `${w.word}${w.anchors[0] ? ` (like "${w.anchors[0].word}")` : ''}`).join(', ')}\n`
         : '') +
@@ -78,8 +86,14 @@ function printResult(result: TeachResult): void {
 }
 
 /** Activates the new version and runs its re-captioning job to the end (exit 2 if it stops early). */
-async function activateAndRecaption(job: TeachJob, lib: Library, modelId: string, status: StatusLine): Promise<Recaptioned> {
-  const { jobId } = job.activate(modelId);
+async function activateAndRecaption(
+  job: TeachJob,
+  lib: Library,
+  modelId: string,
+  status: StatusLine,
+  confirmWorse: boolean,
+): Promise<Recaptioned> {
+  const { jobId } = job.activate(modelId, { confirmWorse });
   if (jobId === null) return { jobId: null, done: 0, failed: 0 };
   lib.on('job', (j) => {
     if (j.id === jobId) status.update(`re-captioning ${bar(j.total ? (j.done + j.failed) / j.total : 0)} ${j.done + j.failed}/${j.total}`);
@@ -107,6 +121,8 @@ function resultJson(result: TeachResult, activated: boolean, recaptioned: Recapt
     best_epoch: result.bestEpoch + 1,
     stop: result.stopReason,
     seconds: result.seconds,
+    verdict: verdictOf(result).kind,
+    verdict_reason: verdictOf(result).reason,
     user_loss_before: m.user.before.loss,
     user_loss_after: m.user.after.loss,
     user_bleu4_before: m.user.before.bleu4,
@@ -127,6 +143,7 @@ export async function runTeach(opts: TeachCliOptions): Promise<void> {
   const learningRate = opts.lr === undefined ? undefined : parseNumber(opts.lr, '--lr', { min: 1e-7, max: 1 });
   const seed = opts.seed === undefined ? undefined : parseNumber(opts.seed, '--seed', { int: true, min: 0, max: 2 ** 31 });
   if (opts.resume && opts.discard) throw new UserError('--resume and --discard exclude each other');
+  if (opts.confirmWorse && !opts.activate) throw new UserError('--confirm-worse goes with --activate');
   const lib = openLibraryFromCli(opts, { autoCaption: false });
   const job = new TeachJob(lib);
   const status = new StatusLine();
@@ -145,8 +162,15 @@ export async function runTeach(opts: TeachCliOptions): Promise<void> {
     const result = await waitForRun(job, status);
     if (!opts.json) printResult(result);
     let recaptioned: Recaptioned | null = null;
+    if (opts.activate && verdictOf(result).kind === 'worse' && !opts.confirmWorse) {
+      if (opts.json) process.stdout.write(`${resultJson(result, false, null)}\n`);
+      throw new UserError(
+        `not activated: the new version ${result.modelId} is worse than the model it was taught from; discard it with \`lenscribe teach --discard\`, or teach again with --activate --confirm-worse to use a worse version anyway`,
+        2,
+      );
+    }
     if (opts.activate) {
-      recaptioned = await activateAndRecaption(job, lib, result.modelId, status);
+      recaptioned = await activateAndRecaption(job, lib, result.modelId, status, !!opts.confirmWorse);
       if (!opts.json) process.stdout.write(`activated ${result.modelId}; re-captioned ${recaptioned.done} photos\n`);
     }
     if (opts.json) process.stdout.write(`${resultJson(result, !!opts.activate, recaptioned)}\n`);
@@ -157,19 +181,19 @@ export async function runTeach(opts: TeachCliOptions): Promise<void> {
 }
 
 export function registerTeach(program: Command): void {
-  addLibraryOption(
-    program
-      .command('teach')
-      .alias('finetune')
-      .description(
-        'teach the active caption model your own captions (photos you captioned or imported with `lenscribe label`); `lenscribe finetune` is an alias',
-      )
-      .option('--epochs <n>', 'maximum epochs (early stopping on your held-back photos)')
-      .option('--lr <rate>', 'Adam learning rate (default 1e-3)')
-      .option('--seed <n>', 'random seed (batch order, dropout, replay sample)')
-      .option('--activate', 'activate the new version and re-caption every photo without your own caption before exiting')
-      .option('--resume', 'continue an interrupted run from its last epoch')
-      .option('--discard', 'drop an interrupted run (or a version never activated)')
-      .option('--json', "end with one JSON line of the run's metrics"),
-  ).action(runTeach);
+  const teach = program
+    .command('teach')
+    .alias('finetune')
+    .description(
+      'Teach the active caption model your own captions (the photos you captioned, labelled or imported); finetune is its old name',
+    )
+    .option('--epochs <n>', 'Maximum epochs, stopping early on your held-back photos (default: 8)')
+    .option('--lr <rate>', 'Adam learning rate (default: 1e-3)')
+    .option('--seed <n>', 'Random seed (batch order, dropout, replay sample)')
+    .option('--activate', 'Activate the new version and re-caption every photo without your own caption before exiting')
+    .option('--confirm-worse', 'With --activate: activate the new version even when its verdict is worse')
+    .option('--resume', 'Continue an interrupted run from its last epoch')
+    .option('--discard', 'Drop an interrupted run (or a version never activated)')
+    .option('--json', "End with one JSON line of the run's metrics");
+  withExample(addLibraryOption(teach), 'lenscribe teach --activate').action(runTeach);
 }

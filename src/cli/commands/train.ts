@@ -33,7 +33,7 @@ import type { DecoderConfig, Params } from '../../model/types.js';
 import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
 import { logDatasetProblems, splitFeatures, type PhotoFeatures } from '../dataset-features.js';
-import { bar, formatDuration, formatScores, parseNumber, StatusLine } from '../ui.js';
+import { bar, formatDuration, formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
 
 export interface TrainCliOptions {
   data: string;
@@ -535,48 +535,48 @@ function exportTrainingData(
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const train = program
     .command('train')
-    .description('train a caption decoder on captioned photos and write a model directory')
-    .requiredOption('--data <file>', 'captions: our .jsonl ({"file","captions"}), Flickr8k.token.txt, or a Karpathy-split JSON')
-    .requiredOption('--out <dir>', 'model directory to write (e.g. models/default)')
-    .option('--images <dir>', 'folder holding the photos (default: next to the captions file)')
-    .option('--val-fraction <f>', 'share of photos held out for validation, chosen by a hash of the file name', '0.05')
-    .option('--val-split <how>', '"hash" (by --val-fraction) or "declared" (the Karpathy JSON\'s own val split)', 'hash')
-    .option('--encoder <name>', `image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v3_centernet')
+    .description('Train a caption decoder on captioned photos and write a model directory')
+    .requiredOption('--data <file>', 'Captions: our .jsonl ({"file","captions"}), Flickr8k.token.txt, or a Karpathy-split JSON')
+    .requiredOption('--out <dir>', 'Model directory to write (e.g. models/default)')
+    .option('--images <dir>', 'Folder holding the photos (default: next to the captions file)')
+    .option('--val-fraction <f>', 'Share of photos held out for validation, chosen by a hash of the file name', '0.05')
+    .option('--val-split <how>', "Either hash (by --val-fraction) or declared (the Karpathy JSON's own val split)", 'hash')
+    .option('--encoder <name>', `Image encoder in models/encoders/ (bundled: ${ENCODER_NAMES.join(', ')})`, 'mobilenet_v3_centernet')
     .option(
       '--feature <names>',
-      'encoder outputs to concatenate (names or roles such as final/imagenet/objects), comma-separated (default: every pooled output of the encoder, in card order)',
+      'Encoder outputs to concatenate (names or roles such as final/imagenet/objects), comma-separated (default: every pooled output of the encoder, in card order)',
     )
-    .option('--flip-average', "features are the mean of the photo's and its mirror image's (training and captioning)")
-    .option('--epochs <n>', 'maximum epochs', '20')
-    .option('--embed <n>', 'word embedding size', '256')
+    .option('--flip-average', "Features are the mean of the photo's and its mirror image's (training and captioning)")
+    .option('--epochs <n>', 'Maximum epochs', '20')
+    .option('--embed <n>', 'Word embedding size', '256')
     .option('--hidden <n>', 'LSTM hidden size', '512')
-    .option('--layers <n>', 'stacked LSTM layers', '1')
-    .option('--dropout <p>', 'dropout in training', '0.5')
-    .option('--min-count <n>', 'words seen fewer times become <unk>', '5')
+    .option('--layers <n>', 'Stacked LSTM layers', '1')
+    .option('--dropout <p>', 'Dropout in training', '0.5')
+    .option('--min-count <n>', 'Words seen fewer times become <unk>', '5')
     .option('--lr <rate>', 'Adam learning rate', '2e-3')
-    .option('--lr-decay <factor>', 'multiply the learning rate by this after every epoch')
-    .option('--batch <n>', 'captions per batch', '128')
-    .option('--seed <n>', 'random seed (initialisation, batch order, dropout)', '1')
-    .option('--clip <norm>', 'gradient clipping by global L2 norm', '5')
-    .option('--max-words <n>', 'longest caption trained and generated, in words', '20')
-    .option('--patience <n>', 'stop after this many epochs without a better validation CIDEr-D', '3')
-    .option('--tbptt <steps>', 'truncated backpropagation window (default: full BPTT)')
-    .option('--beam <k>', "beam width for the final validation figures and the model's default", '3')
+    .option('--lr-decay <factor>', 'Multiply the learning rate by this after every epoch')
+    .option('--batch <n>', 'Captions per batch', '128')
+    .option('--seed <n>', 'Random seed (initialisation, batch order, dropout)', '1')
+    .option('--clip <norm>', 'Gradient clipping by global L2 norm', '5')
+    .option('--max-words <n>', 'Longest caption trained and generated, in words', '20')
+    .option('--patience <n>', 'Stop after this many epochs without a better validation CIDEr-D', '3')
+    .option('--tbptt <steps>', 'Truncated backpropagation window (default: full BPTT)')
+    .option('--beam <k>', "Beam width for the final validation figures and the model's default", '3')
     .option(
       '--block-ngram <n>',
-      "the model's default repeat blocking: no n-gram twice in a caption, no word on both sides of and/or (0 = off)",
+      "The model's default repeat blocking: no n-gram twice in a caption, no word on both sides of and/or (0 = off)",
       '3',
     )
-    .option('--cache <dir>', 'feature cache folder (default: the user cache folder)')
-    .option('--threads <n>', 'encoder threads (0 = all cores)')
-    .option('--name <name>', 'model name in model.json (default: the folder name)')
-    .option('--credit <dataset>', 'credit the training data as this dataset (flickr8k)')
-    .option('--export-data <dir>', 'also write the exact training tensors there (for tools/pytorch-parity.py)')
-    .option('--export-only', 'stop after --export-data (no training)')
-    .option('--json', 'print a one-line JSON summary at the end')
-    .action(async (opts: TrainCliOptions) => {
-      await runTrain(opts);
-    });
+    .option('--cache <dir>', 'Feature cache folder (default: the user cache folder)')
+    .option('--threads <n>', 'Encoder threads (0 = all cores)')
+    .option('--name <name>', 'Model name in model.json (default: the folder name)')
+    .option('--credit <dataset>', 'Credit the training data as this dataset (flickr8k)')
+    .option('--export-data <dir>', 'Also write the exact training tensors there (for tools/pytorch-parity.py)')
+    .option('--export-only', 'Stop after --export-data (no training)')
+    .option('--json', 'Print a one-line JSON summary at the end');
+  withExample(train, 'lenscribe train --data flickr8k/captions.jsonl --out models/mine').action(async (opts: TrainCliOptions) => {
+    await runTrain(opts);
+  });
 }

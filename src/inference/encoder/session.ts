@@ -63,7 +63,7 @@ function precheck(p: ProviderName): string | undefined {
     // The CUDA provider library is installed by onnxruntime-node's install script (skipped here).
     const binDir = ortBinDir();
     if (!binDir || !readdirSync(binDir).some((f) => f.includes('providers_cuda')))
-      return 'libonnxruntime_providers_cuda not installed (onnxruntime-node-install=skip)';
+      return 'libonnxruntime_providers_cuda not installed (its install step is skipped: allowScripts in package.json)';
   }
   return undefined;
 }

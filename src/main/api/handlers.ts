@@ -3,11 +3,10 @@
  * here already validated (dispatch.ts); this file only maps contract calls to library methods
  * and library answers to contract shapes. Transport-independent: IPC and HTTP share it.
  */
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ApiError, type Folder, type Job, type LibraryInfo } from '../../shared/api-contract.js';
+import { ApiError, type Job, type LibraryInfo } from '../../shared/api-contract.js';
 import type { JobInfo, Library } from '../library/library.js';
 import type { Handlers } from './dispatch.js';
+import { folderHandlers } from './folders.js';
 import { exportMetadata, importMetadata, type CaptionWriter } from './metadata.js';
 import type { TeachApi } from './teach.js';
 
@@ -39,46 +38,8 @@ export interface HandlerContext {
   teach: TeachApi | null;
 }
 
-/** How long folders.add / rescan wait for their scan before answering (the scan goes on). */
-const SCAN_ANSWER_MS = 1500;
-
 function notFound(what: string): never {
   throw new ApiError('not_found', what);
-}
-
-function findFolderByPath(library: Library, path: string): Folder | null {
-  let real: string;
-  try {
-    real = realpathSync(resolve(path));
-  } catch {
-    return null;
-  }
-  const folders = library.listFolders();
-  return (
-    folders.find((f) => f.path === real) ??
-    folders.find((f) => real.startsWith(f.path.endsWith('/') || f.path.endsWith('\\') ? f.path : `${f.path}/`)) ??
-    null
-  );
-}
-
-/** Wait for a long call up to `ms`; null on timeout (the work continues, failures go to notice). */
-async function answerWithin<T>(work: Promise<T>, ms: number, onLateError: (err: unknown) => void): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const timeout = new Promise<null>((r) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      r(null);
-    }, ms);
-  });
-  work.catch((err) => {
-    if (timedOut) onLateError(err);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function createHandlers(ctx: HandlerContext): Handlers {
@@ -91,26 +52,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     'library.info': () => ({ ...lib.info(), capabilities: ctx.capabilities }),
 
-    'folders.list': () => lib.listFolders(),
-    'folders.add': async ({ path }) => {
-      const work = lib.addFolder(path);
-      const done = await answerWithin(work, SCAN_ANSWER_MS, (err) =>
-        ctx.notice('error', `Adding ${path} failed: ${(err as Error).message}`),
-      );
-      if (done) return { folder: done.folder, jobId: done.jobId };
-      // Still scanning a big folder: answer with the folder as it stands; captioning follows.
-      const folder = findFolderByPath(lib, path);
-      if (!folder) return { folder: (await work).folder, jobId: null };
-      return { folder, jobId: null };
-    },
-    'folders.remove': ({ id }) => ({ removed: lib.removeFolder(id) }),
-    'folders.rescan': async ({ id }) => {
-      if (!lib.folderRoot(id)) notFound(`No library folder with id ${id}.`);
-      const done = await answerWithin(lib.rescan(id), SCAN_ANSWER_MS, (err) =>
-        ctx.notice('error', `Rescan failed: ${(err as Error).message}`),
-      );
-      return { jobId: done?.jobId ?? null };
-    },
+    ...folderHandlers(ctx),
 
     'photos.list': (input) => lib.listPhotos(input),
     'photos.get': ({ id }) => lib.getPhoto(id) ?? notFound(`No photo with id ${id}.`),
@@ -127,6 +69,18 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return lib.captionHistory(photoId);
     },
     'captions.alternatives': ({ photoId, beam }) => lib.alternatives(photoId, beam),
+    'captions.choose': ({ photoId, text }) => {
+      const photo = lib.chooseAlternative(photoId, text);
+      ctx.captionWriter.modelCaptions([photo.path]); // the model's words: written where model captions are
+      return photo;
+    },
+    'captions.undoChoice': ({ photoId, captionId }) => lib.undoChoice(photoId, captionId),
+    'captions.restore': ({ photoId, captionId }) => {
+      const photo = lib.restoreCaption(photoId, captionId);
+      if (photo.captionKind === 'alternative') ctx.captionWriter.modelCaptions([photo.path]);
+      else ctx.captionWriter.userCaption(photo.path);
+      return photo;
+    },
 
     search: (input) => lib.search(input.query, input),
 
@@ -144,7 +98,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'teach.cancel': () => teach().cancel(),
     'teach.resume': () => teach().resume(),
     'teach.discard': () => teach().discard(),
-    'teach.activate': () => teach().activate(),
+    'teach.activate': ({ confirmWorse }) => teach().activate({ confirmWorse: confirmWorse === true }),
 
     'metadata.import': () => importMetadata(lib),
     'metadata.export': ({ format, only }) => exportMetadata(lib, { format, only }),

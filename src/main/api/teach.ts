@@ -19,6 +19,7 @@ import {
 import type { Teacher as TeachJob } from '../teach/teach-job.js';
 import type { EpochPoint, TeachProgress, TeachResult, TeachState } from '../../training/teach-types.js';
 import type { Library } from '../library/library.js';
+import { teachVerdict } from '../../training/teach-verdict.js';
 
 /** Minimum time between two `teach` events while steps stream in. */
 const EVENT_MS = 200;
@@ -38,7 +39,8 @@ export interface TeachApi {
   cancel(): Promise<TeachRun>;
   resume(): Promise<TeachRun>;
   discard(): Promise<TeachRun>;
-  activate(): Promise<Activated>;
+  /** The waiting version; a 'worse' one only with confirmWorse. */
+  activate(options?: { confirmWorse?: boolean }): Promise<Activated>;
   activateModel(id: string): Promise<Activated>;
   rollback(): Promise<Activated>;
   close(): void;
@@ -82,6 +84,7 @@ function runResultOf(library: Library, r: TeachResult): TeachRunResult {
     stopReason: r.stopReason,
     seconds: r.seconds,
     metrics: r.metrics,
+    verdict: r.verdict ?? teachVerdict(r.metrics),
     beforeAfter: r.validationCaptions.map((v): BeforeAfter => {
       const photo = summaryOf(library, v.photoId);
       return {
@@ -278,7 +281,7 @@ export function createTeachApi(library: Library, job: TeachJob, emit: (run: Teac
       job.discard();
       return current();
     },
-    activate: async () => job.activate(),
+    activate: async (options = {}) => job.activate(undefined, options),
     activateModel: async (id) => job.activate(id),
     rollback: async () => job.rollback(),
     close() {

@@ -1,9 +1,13 @@
 /**
- * The caption history: rows are only ever added (or removed with their photo, or when the
- * user clears their own). Which caption a photo shows is kept by triggers on this table
- * (migrations.ts), so every write of a caption goes through here.
+ * The caption history: rows are only ever added (or removed with their photo, when the user
+ * clears their own, or when they undo picking an alternative). Which caption a photo shows is
+ * kept by triggers on this table (migrations.ts), so every write of a caption goes through here.
+ *
+ * Each row has a kind: the model's, the user's own words, a description imported from the
+ * photo's metadata, or one of the model's alternatives the user picked. All but the model's are
+ * shown over the model's captions (is_user); only the user's and imported ones are teaching labels.
  */
-import type { Alternative, CaptionEntry } from '../../shared/api-contract.js';
+import type { Alternative, CaptionEntry, CaptionKind } from '../../shared/api-contract.js';
 import type { DB } from './db.js';
 
 export interface ModelCaption {
@@ -13,11 +17,24 @@ export interface ModelCaption {
   alternatives: Alternative[];
 }
 
+/** A caption row, as restore and undo need it. */
+export interface CaptionRow {
+  id: number;
+  photoId: number;
+  text: string;
+  source: string;
+  kind: CaptionKind;
+  app: string | null;
+}
+
 export interface ImportOutcome {
   imported: number;
   unchanged: number;
   notInLibrary: string[];
 }
+
+/** The kind of a caption the user gave: 'import:<where>' sources are descriptions found in the photo's metadata. */
+const kindOfSource = (source: string): CaptionKind => (source.startsWith('import:') ? 'imported' : 'user');
 
 /** Captions are one line: runs of whitespace become one space. */
 export function cleanCaption(text: string): string {
@@ -30,15 +47,77 @@ export class CaptionStore {
   /** Newest first. */
   history(photoId: number): CaptionEntry[] {
     const rows = this.db
-      .prepare('SELECT id, text, source, score, created_at FROM captions WHERE photo_id = ? ORDER BY id DESC')
-      .all(photoId) as Array<{ id: number; text: string; source: string; score: number | null; created_at: number }>;
-    return rows.map((r) => ({ id: r.id, text: r.text, source: r.source, score: r.score, createdAt: new Date(r.created_at).toISOString() }));
+      .prepare('SELECT id, text, source, kind, app, score, created_at FROM captions WHERE photo_id = ? ORDER BY id DESC')
+      .all(photoId) as Array<{
+      id: number;
+      text: string;
+      source: string;
+      kind: CaptionKind;
+      app: string | null;
+      score: number | null;
+      created_at: number;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      text: r.text,
+      source: r.source,
+      kind: r.kind,
+      importedFrom: r.kind === 'imported' ? { place: r.source.slice('import:'.length), app: r.app } : null,
+      score: r.score,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
   }
 
-  addUser(photoId: number, text: string, source: string): void {
-    this.db
-      .prepare('INSERT INTO captions (photo_id, text, source, is_user, created_at) VALUES (?, ?, ?, 1, ?)')
-      .run(photoId, text, source, Date.now());
+  /** A caption the user gave (`source` 'user', or 'import:<where>' for a description found in the photo's metadata). */
+  addUser(photoId: number, text: string, source: string): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO captions (photo_id, text, source, kind, is_user, created_at) VALUES (?, ?, ?, ?, 1, ?)')
+        .run(photoId, text, source, kindOfSource(source), Date.now()).lastInsertRowid,
+    );
+  }
+
+  /** One of `modelId`'s alternatives, picked by the user: shown over the model's captions, but the model's words, not a label. */
+  addAlternative(photoId: number, text: string, modelId: string): number {
+    return Number(
+      this.db
+        .prepare(`INSERT INTO captions (photo_id, text, source, kind, is_user, created_at) VALUES (?, ?, ?, 'alternative', 1, ?)`)
+        .run(photoId, text, modelId, Date.now()).lastInsertRowid,
+    );
+  }
+
+  /**
+   * Show an earlier caption again: a copy of it joins the history as the newest. A model's caption
+   * brought back is the user's pick of the model's words (kind 'alternative'), so still no label.
+   */
+  restore(row: CaptionRow): number {
+    const kind: CaptionKind = row.kind === 'model' ? 'alternative' : row.kind;
+    return Number(
+      this.db
+        .prepare('INSERT INTO captions (photo_id, text, source, kind, app, is_user, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)')
+        .run(row.photoId, row.text, row.source, kind, row.app, Date.now()).lastInsertRowid,
+    );
+  }
+
+  row(captionId: number): CaptionRow | undefined {
+    return this.db.prepare('SELECT id, photo_id AS photoId, text, source, kind, app FROM captions WHERE id = ?').get(captionId) as
+      CaptionRow | undefined;
+  }
+
+  /** Id of the photo's newest caption row, or null. */
+  newestId(photoId: number): number | null {
+    return (this.db.prepare('SELECT max(id) AS id FROM captions WHERE photo_id = ?').get(photoId) as { id: number | null }).id;
+  }
+
+  /** Source (model id) of the photo's newest model caption, or null. */
+  newestModelSource(photoId: number): string | null {
+    const r = this.db.prepare('SELECT source FROM captions WHERE photo_id = ? AND is_user = 0 ORDER BY id DESC LIMIT 1').get(photoId) as
+      { source: string } | undefined;
+    return r?.source ?? null;
+  }
+
+  remove(captionId: number): void {
+    this.db.prepare('DELETE FROM captions WHERE id = ?').run(captionId);
   }
 
   addModel(photoId: number, caption: ModelCaption, now: number): void {
@@ -53,18 +132,21 @@ export class CaptionStore {
 
   /**
    * Add user captions in one transaction, skipping empty texts and photos whose newest user
-   * caption already says the same. `photoIdOf` finds a path's photo. Returns the photos changed.
+   * caption already says the same. `photoIdOf` finds a path's photo; `app` is the program that
+   * wrote an imported description, when its file says. Returns the photos changed.
    */
   importUser(
-    items: Iterable<{ path: string; text: string }>,
+    items: Iterable<{ path: string; text: string; app?: string | null }>,
     source: string,
     photoIdOf: (path: string) => number | null,
   ): ImportOutcome & { changed: number[] } {
     const out = { imported: 0, unchanged: 0, notInLibrary: [] as string[], changed: [] as number[] };
     const newest = this.db.prepare('SELECT text FROM captions WHERE photo_id = ? AND is_user = 1 ORDER BY id DESC LIMIT 1');
-    const insert = this.db.prepare('INSERT INTO captions (photo_id, text, source, is_user, created_at) VALUES (?, ?, ?, 1, ?)');
+    const insert = this.db.prepare(
+      'INSERT INTO captions (photo_id, text, source, kind, app, is_user, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)',
+    );
     this.db.transaction(() => {
-      for (const { path, text } of items) {
+      for (const { path, text, app } of items) {
         const clean = cleanCaption(text);
         if (!clean) continue;
         const id = photoIdOf(path);
@@ -77,7 +159,7 @@ export class CaptionStore {
           out.unchanged++;
           continue;
         }
-        insert.run(id, clean, source, Date.now());
+        insert.run(id, clean, source, kindOfSource(source), app ?? null, Date.now());
         out.changed.push(id);
         out.imported++;
       }
@@ -95,12 +177,17 @@ export class CaptionStore {
     return stored ? (JSON.parse(stored.alternatives) as Alternative[]) : null;
   }
 
-  /** Present photos with a user caption, with the newest one, by photo id (what teaching learns from). */
+  /**
+   * Present photos whose newest user-given caption is a label (the user's words or an imported
+   * description), with it, by photo id: what teaching learns from. A photo whose newest one is an
+   * alternative the user picked is left out — the model would learn its own output.
+   */
   newestUserCaptions(): Array<{ id: number; path: string; caption: string }> {
     return this.db
       .prepare(
-        `SELECT p.id, p.path, (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1 ORDER BY c.id DESC LIMIT 1) AS caption
-         FROM photos p WHERE p.status != 'missing' AND EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1) ORDER BY p.id`,
+        `SELECT p.id, p.path, c.text AS caption FROM photos p
+         JOIN captions c ON c.id = (SELECT n.id FROM captions n WHERE n.photo_id = p.id AND n.is_user = 1 ORDER BY n.id DESC LIMIT 1)
+         WHERE p.status != 'missing' AND c.kind IN ('user', 'imported') ORDER BY p.id`,
       )
       .all() as Array<{ id: number; path: string; caption: string }>;
   }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { IngestOutcome, PhotoWriter } from './ingest.js';
+import type { KeptCaptions } from './kept-captions.js';
 import type { PhotoStore } from './photos.js';
 import { scanFolder } from './scanner.js';
 
@@ -24,6 +25,8 @@ export interface ScanProgress {
 export interface ScanContext {
   writer: PhotoWriter;
   photos: PhotoStore;
+  /** A photo new to the library gets back the captions kept from a removed folder. */
+  kept: KeptCaptions;
   /** Concurrent file probes. */
   concurrency: number;
   /** True once the library is closing: the scan stops early. */
@@ -73,6 +76,7 @@ export async function scanIntoFolder(
     const p = ctx.writer
       .ingest(folderId, entry.path, entry, buf)
       .then((r) => {
+        if (r.outcome === 'added') ctx.kept.restore(r.photoId);
         if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') changedPaths.push(entry.path);
         done(r.outcome);
       })

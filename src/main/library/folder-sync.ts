@@ -9,14 +9,14 @@ import { UserError } from '../../shared/errors.js';
 import type { MetadataLibrary } from '../metadata/library-sync.js';
 import { scanIntoFolder, type ScanProgress } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
-import { isInside, realFolder } from './folders.js';
+import { realFolder, type FolderPlan } from './folders.js';
 import type { LibraryEvents, LibraryOptions } from './library-types.js';
 import type { LibraryStores } from './stores.js';
 
 export interface FolderSyncContext {
   /** The library, for src/main/metadata's import of descriptions. */
   library: MetadataLibrary;
-  stores: Pick<LibraryStores, 'folders' | 'photos' | 'writer'>;
+  stores: Pick<LibraryStores, 'folders' | 'photos' | 'writer' | 'kept'>;
   options: Pick<LibraryOptions, 'scanConcurrency' | 'importMetadata'>;
   events: Emitter<LibraryEvents>;
   /** The watcher found new or changed files in these folders. */
@@ -44,28 +44,35 @@ export class FolderSync {
     });
   }
 
-  /**
-   * Add a folder (recursively) and ingest its photos. A folder inside one already in the
-   * library is that folder; a folder containing library folders absorbs them.
-   */
-  async add(path: string): Promise<{ folderId: number; scan: ScanProgress }> {
-    const root = realFolder(path);
-    const parent = this.ctx.stores.folders.all().find((f) => isInside(root, f.path));
-    const folderId = parent ? parent.id : this.ctx.stores.folders.add(root);
-    if (!parent) this.watch.add(root);
-    this.ctx.events.emit('folders', null);
-    return { folderId, scan: await this.scan(folderId, root) };
+  /** What adding the folder at `path` would do (FolderStore.plan); a UserError when it is no folder. */
+  plan(path: string): FolderPlan {
+    return this.ctx.stores.folders.plan(realFolder(path));
   }
 
-  /** Remove a folder and its photos (and their captions) from the library. Files are not touched. */
-  remove(id: number): boolean {
+  /**
+   * Add a folder (recursively) and ingest its photos. A folder inside one already in the
+   * library is that folder (rescanned there); a folder containing library folders absorbs them.
+   */
+  async add(path: string): Promise<{ folderId: number; scan: ScanProgress }> {
+    const plan = this.plan(path);
+    const folderId = plan.kind === 'new' ? this.ctx.stores.folders.add(plan.root) : plan.folder.id;
+    if (plan.kind === 'new') this.watch.add(plan.root);
+    this.ctx.events.emit('folders', null);
+    return { folderId, scan: await this.scan(folderId, plan.root) };
+  }
+
+  /**
+   * Remove a folder and its photos from the library; the user's captions of them are kept and
+   * return when the photos do. Files (photos, sidecars, metadata) are not touched. Null: no such folder.
+   */
+  remove(id: number): { keptCaptions: number } | null {
     const path = this.ctx.stores.folders.root(id);
-    if (!path) return false;
-    this.ctx.stores.folders.remove(id);
+    if (!path) return null;
+    const keptCaptions = this.ctx.stores.folders.remove(id, this.ctx.stores.kept);
     this.watch.unwatch(path);
     this.ctx.events.emit('folders', null);
     this.ctx.events.emit('photos', null);
-    return true;
+    return { keptCaptions };
   }
 
   /** Walk the folder again: new, changed, moved and deleted files are reflected. */
@@ -85,6 +92,7 @@ export class FolderSync {
       const scanContext = {
         writer,
         photos,
+        kept: this.ctx.stores.kept,
         concurrency,
         stopped: this.ctx.stopped,
         onProgress: (p: ScanProgress) => events.emit('scan', p),

@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
 import type { FolderStore } from './folders.js';
+import type { KeptCaptions } from './kept-captions.js';
 import { hasPhotoExtension } from './formats.js';
 import type { PhotoWriter } from './ingest.js';
 import type { PhotoStore } from './photos.js';
@@ -21,6 +22,8 @@ export interface WatchContext {
   folders: FolderStore;
   photos: PhotoStore;
   writer: PhotoWriter;
+  /** A photo new to the library gets back the captions kept from a removed folder. */
+  kept: KeptCaptions;
   stopped: () => boolean;
   /** Read the descriptions of new and changed photos (and of photos whose sidecar changed). */
   importMetadata: (paths: string[]) => Promise<void>;
@@ -133,6 +136,7 @@ export class FolderWatch {
         known = undefined;
       }
       const r = await this.ctx.writer.ingest(folderId, e.path, known);
+      if (r.outcome === 'added') this.ctx.kept.restore(r.photoId);
       if (r.photoId) round.changed.push(r.photoId);
       if (r.outcome !== 'unchanged') round.folders.add(folderId);
       if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') round.fresh.push(e.path);

@@ -1,28 +1,45 @@
 /**
  * The folders table: which folders on disk the library holds, with their photo counts. A store
  * of its own because adding a folder can absorb the library folders inside it (their photos and
- * jobs move over in one transaction), which no other table's code should need to know.
+ * jobs move over in one transaction), which no other table's code should need to know. What an
+ * add would do is told first (planFolder), so the user can be asked before folders merge.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import type { Folder } from '../../shared/api-contract.js';
+import { homedir } from 'node:os';
+import { basename, relative, resolve, sep } from 'node:path';
+import type { Folder, Subfolder } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import type { DB } from './db.js';
+import type { KeptCaptions } from './kept-captions.js';
 
 export interface FolderRef {
   id: number;
   path: string;
 }
 
+/**
+ * What adding a folder does: `new` adds it (absorbing the library folders it `contains`), `same`
+ * is a folder already in the library, `inside` lies under library folder `folder` (it is rescanned there).
+ */
+export type FolderPlan =
+  | { kind: 'new'; root: string; contains: FolderRef[] }
+  | { kind: 'same'; root: string; folder: FolderRef }
+  | { kind: 'inside'; root: string; folder: FolderRef };
+
 /** `child` is `parent` or lies under it. */
 export function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 }
 
+/** A leading `~` is the home folder of the user the core runs as (a shell would expand it; an API call has no shell). */
+export function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') || path.startsWith(`~${sep}`) ? homedir() + path.slice(1) : path;
+}
+
 /** The real path of a folder the user named, or a UserError saying why it cannot be added. */
 export function realFolder(path: string): string {
   if (typeof path !== 'string' || !path || path.includes('\0')) throw new UserError('give a folder path');
-  const abs = resolve(path);
+  const abs = resolve(expandHome(path));
   let st;
   try {
     st = statSync(abs);
@@ -31,6 +48,29 @@ export function realFolder(path: string): string {
   }
   if (!st.isDirectory()) throw new UserError(`not a folder: ${abs}`);
   return realpathSync(abs);
+}
+
+/** "A", "A and B", "A, B and C"; past six names, "A, B, C, D, E and 3 more". */
+function listOf(names: string[]): string {
+  if (names.length > 6) return `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** One sentence of what adding the folder does, for the user to agree to (null: nothing to ask). */
+export function describePlan(plan: FolderPlan): string | null {
+  const name = basename(plan.root) || plan.root;
+  if (plan.kind === 'same') return `${name} is already in the library.`;
+  if (plan.kind === 'inside') {
+    const parent = basename(plan.folder.path) || plan.folder.path;
+    return `${name} is already in the library, inside ${parent}, where it is shown as a subfolder. Adding it rescans it there.`;
+  }
+  if (plan.contains.length === 0) return null;
+  const inner = plan.contains.map((f) => relative(plan.root, f.path).split(sep).join('/'));
+  const them = inner.length === 1 ? 'it' : 'they';
+  return (
+    `${name} contains ${listOf(inner)}, already in the library; ${them} will be shown as ${inner.length === 1 ? 'a subfolder' : 'subfolders'} ` +
+    `of ${name}, and ${inner.length === 1 ? 'its' : 'their'} captions are kept.`
+  );
 }
 
 export class FolderStore {
@@ -70,16 +110,67 @@ export class FolderStore {
     })();
   }
 
-  /** Remove a folder; its photos and their captions go with it (ON DELETE CASCADE). */
-  remove(id: number): void {
-    this.db.prepare('DELETE FROM folders WHERE id = ?').run(id);
+  /** What adding the folder at real path `root` would do. */
+  plan(root: string): FolderPlan {
+    const all = this.all();
+    const same = all.find((f) => f.path === root);
+    if (same) return { kind: 'same', root, folder: same };
+    const outer = all.find((f) => isInside(root, f.path));
+    if (outer) return { kind: 'inside', root, folder: outer };
+    return { kind: 'new', root, contains: all.filter((f) => isInside(f.path, root)).sort((a, b) => a.path.localeCompare(b.path)) };
+  }
+
+  /**
+   * Remove a folder; its photos and their model captions go with it (ON DELETE CASCADE), the
+   * user's captions are kept first (kept-captions.ts). Returns the photos whose captions were kept.
+   */
+  remove(id: number, kept: KeptCaptions): number {
+    return this.db.transaction(() => {
+      const n = kept.keepFolder(id, Date.now());
+      this.db.prepare('DELETE FROM folders WHERE id = ?').run(id);
+      return n;
+    })();
+  }
+
+  /**
+   * The folders under a library folder that hold photos, each with the counts of its whole
+   * subtree, as '/'-separated paths relative to the root, sorted. Derived from the photos' paths
+   * (the folder part of each path: rtrim drops the file name's characters), so a folder the
+   * library absorbed stays browsable.
+   */
+  subfolders(id: number): Subfolder[] {
+    const root = this.root(id);
+    if (root === null) return [];
+    const start = (root.endsWith(sep) ? root.length : root.length + 1) + 1;
+    const rows = this.db
+      .prepare(
+        `SELECT rtrim(substr(path, @start), replace(substr(path, @start), @sep, '')) AS dir, count(*) AS photoCount,
+           count(*) FILTER (WHERE status = 'captioned') AS captionedCount, count(*) FILTER (WHERE status = 'pending') AS pendingCount
+         FROM photos WHERE folder_id = @id AND status != 'missing' GROUP BY dir`,
+      )
+      .all({ id, start, sep }) as Array<{ dir: string; photoCount: number; captionedCount: number; pendingCount: number }>;
+    const tree = new Map<string, Subfolder>();
+    for (const r of rows) {
+      const parts = r.dir.split(sep).filter(Boolean);
+      for (let i = 1; i <= parts.length; i++) {
+        const path = parts.slice(0, i).join('/');
+        const node = tree.get(path) ?? { path, photoCount: 0, captionedCount: 0, pendingCount: 0 };
+        node.photoCount += r.photoCount;
+        node.captionedCount += r.captionedCount;
+        node.pendingCount += r.pendingCount;
+        tree.set(path, node);
+      }
+    }
+    return [...tree.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /**
    * Every folder with its counts and status: missing (gone from disk), scanning, captioning
-   * (pending photos and an unfinished job for it, or for the whole library: folder null), ready.
+   * (pending photos and a queued or running job for it, or for the whole library: folder null),
+   * paused (pending photos, a model to caption them, and no job at work on them: the job was
+   * paused or cancelled, or none was started), ready.
    */
-  list(scanning: ReadonlySet<number>, busy: ReadonlySet<number | null>): Folder[] {
+  list(scanning: ReadonlySet<number>, busy: ReadonlySet<number | null>, canCaption: boolean): Folder[] {
     const rows = this.db
       .prepare(
         `SELECT f.id, f.path,
@@ -98,7 +189,9 @@ export class FolderStore {
           ? 'scanning'
           : r.pendingCount > 0 && (busy.has(r.id) || busy.has(null))
             ? 'captioning'
-            : 'ready',
+            : r.pendingCount > 0 && canCaption
+              ? 'paused'
+              : 'ready',
     }));
   }
 }

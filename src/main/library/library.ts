@@ -7,7 +7,7 @@
  * step with the disk, Captioning runs the models, Searcher ranks; this class wires them.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type {
   Alternative,
   CaptionEntry,
@@ -17,6 +17,7 @@ import type {
   PhotoPage,
   SearchResult,
   Settings,
+  Subfolder,
 } from '../../shared/api-contract.js';
 import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
@@ -27,6 +28,7 @@ import { openDatabase, type DB } from './db.js';
 import { ActiveModelNeighbours } from './expansion.js';
 import type { ScanProgress } from './folder-scan.js';
 import { FolderSync } from './folder-sync.js';
+import type { FolderPlan } from './folders.js';
 import type { WatchOptions } from './folder-watch.js';
 import type { JobInfo, JobRunner } from './jobs.js';
 import type { LibraryEvents, LibraryOptions, LibraryStatus } from './library-types.js';
@@ -39,6 +41,7 @@ import { openStores, type LibraryStores } from './stores.js';
 const LIBRARY_DB_FILE = 'library.db';
 export type { JobInfo, PhotoCaptioned } from './jobs.js';
 export type { ScanProgress } from './folder-scan.js';
+export type { FolderPlan } from './folders.js';
 export type { ModelRecord } from './model-registry.js';
 export type { ExportRow } from './photos.js';
 export type { SearchOptions } from './search.js';
@@ -124,7 +127,14 @@ export class Library {
   }
 
   listFolders(): Folder[] {
-    return this.stores.folders.list(this.sync.scanning, new Set(this.jobs.unfinished().map((j) => j.folderId)));
+    const atWork = this.jobs.unfinished().filter((j) => j.status !== 'paused');
+    return this.stores.folders.list(this.sync.scanning, new Set(atWork.map((j) => j.folderId)), this.activeModel() !== null);
+  }
+
+  /** The folders under a library folder that hold photos (its subfolder tree, flat and sorted). */
+  subfolders(id: number): Subfolder[] {
+    if (!this.folderRoot(id)) noSuch(`library folder with id ${id}`);
+    return this.stores.folders.subfolders(id);
   }
 
   getFolder(id: number): Folder | null {
@@ -145,9 +155,23 @@ export class Library {
     return { folder: this.getFolder(folderId)!, jobId: this.captionFound(folderId, opts), scan };
   }
 
-  /** Remove a folder and its photos (and their captions) from the library. Files are not touched. */
+  /** What adding the folder at `path` would do, to ask the user first (FolderStore.plan). */
+  planFolder(path: string): FolderPlan {
+    return this.sync.plan(path);
+  }
+
+  /** What removing a folder would take away: how many of its photos have the user's own captions (those are kept). */
+  folderRemoval(id: number): { folder: Folder; userCaptions: number } {
+    const folder = this.getFolder(id) ?? noSuch(`library folder with id ${id}`);
+    return { folder, userCaptions: this.stores.kept.userCaptionedIn(id) };
+  }
+
+  /**
+   * Remove a folder and its photos from the library; the user's captions of them are kept and
+   * come back when the folder is added again. Files, sidecars and metadata are not touched.
+   */
   removeFolder(id: number): boolean {
-    return this.sync.remove(id);
+    return this.sync.remove(id) !== null;
   }
 
   /** Walk the folder again: new, changed, moved and deleted files are reflected. */
@@ -178,8 +202,13 @@ export class Library {
     return this.stores.writer.get(resolve(path))?.id ?? null;
   }
 
-  listPhotos(opts: PhotoListOptions = {}): PhotoPage {
-    return this.stores.photos.page(opts);
+  /** A page of photos; `under` (with folderId) keeps to one subfolder's tree ('/'-separated, relative to the folder). */
+  listPhotos(opts: PhotoListOptions & { under?: string } = {}): PhotoPage {
+    const { under, ...rest } = opts;
+    const root = under && opts.folderId !== undefined ? this.folderRoot(opts.folderId) : null;
+    if (!root || !under) return this.stores.photos.page(rest);
+    const rel = under.split('/').filter(Boolean).join(sep);
+    return this.stores.photos.page({ ...rest, pathPrefix: join(root, rel) + sep });
   }
 
   getPhoto(id: number): PhotoDetail | null {
@@ -215,10 +244,49 @@ export class Library {
   }
 
   /**
+   * Show one of the model's alternatives as the caption: shown over the model's captions like the
+   * user's, but kept as the model's words (kind 'alternative'), so teaching does not learn from it.
+   */
+  chooseAlternative(photoId: number, text: string): PhotoDetail {
+    const clean = cleanCaption(text);
+    if (!clean) throw new UserError('a caption cannot be empty');
+    this.mustGet(photoId);
+    const modelId = this.stores.captions.newestModelSource(photoId);
+    if (modelId === null) throw new UserError(`photo ${photoId} has no model caption to choose an alternative of`);
+    this.stores.captions.addAlternative(photoId, clean, modelId);
+    this.events.emit('photos', [photoId]);
+    return this.mustGet(photoId);
+  }
+
+  /** Take back a picked alternative while it is still the photo's newest caption: what was shown before shows again. */
+  undoChoice(photoId: number, captionId: number): PhotoDetail {
+    this.mustGet(photoId);
+    const row = this.stores.captions.row(captionId);
+    if (!row || row.photoId !== photoId) noSuch(`caption ${captionId} of photo ${photoId}`);
+    if (row.kind !== 'alternative') throw new UserError(`caption ${captionId} was not chosen from the model's alternatives`);
+    if (this.stores.captions.newestId(photoId) !== captionId) {
+      throw new UserError(`caption ${captionId} is no longer the photo's newest caption; restore another one from the history instead`);
+    }
+    this.stores.captions.remove(captionId);
+    this.events.emit('photos', [photoId]);
+    return this.mustGet(photoId);
+  }
+
+  /** Show an earlier caption of the photo's history again (see CaptionStore.restore). */
+  restoreCaption(photoId: number, captionId: number): PhotoDetail {
+    this.mustGet(photoId);
+    const row = this.stores.captions.row(captionId);
+    if (!row || row.photoId !== photoId) noSuch(`caption ${captionId} of photo ${photoId}`);
+    this.stores.captions.restore(row);
+    this.events.emit('photos', [photoId]);
+    return this.mustGet(photoId);
+  }
+
+  /**
    * Import user captions (from a dataset file or sidecars). Paths are matched against photos
    * in the library; a photo whose newest user caption already has this text is left alone.
    */
-  importUserCaptions(items: Iterable<{ path: string; text: string }>, source = 'user'): ImportOutcome {
+  importUserCaptions(items: Iterable<{ path: string; text: string; app?: string | null }>, source = 'user'): ImportOutcome {
     const { changed, ...outcome } = this.stores.captions.importUser(items, source, (path) => this.photoIdByPath(path));
     if (changed.length) this.events.emit('photos', changed);
     return outcome;
@@ -296,6 +364,20 @@ export class Library {
   /** Run every queued job (resuming ones a killed process left) until the queue is empty. */
   runJobs(): Promise<void> {
     return this.jobs.start();
+  }
+
+  /**
+   * Caption a folder's waiting photos again after its job was paused or cancelled: paused jobs
+   * covering it resume, and the photos no job holds are queued. The job that does it, or null.
+   */
+  resumeCaptioning(folderId: number): number | null {
+    if (!this.folderRoot(folderId)) noSuch(`library folder with id ${folderId}`);
+    let resumed: number | null = null;
+    for (const job of this.jobs.unfinished()) {
+      if (job.status === 'paused' && (job.folderId === folderId || job.folderId === null))
+        resumed = this.jobs.resume(job.id)?.id ?? resumed;
+    }
+    return this.queueCaptioning({ folderId }) ?? resumed;
   }
 
   pauseJob(id: number): JobInfo {

@@ -178,6 +178,33 @@ CREATE TABLE IF NOT EXISTS metadata_ledger (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Who a caption is from, beyond shown-over-the-model (is_user): the user's words, a description
+    // imported from the photo's metadata (with the program that wrote it, when the file says), or
+    // one of the model's alternatives the user picked — shown like the user's, but not a teaching label.
+    version: 3,
+    sql: `
+ALTER TABLE captions ADD COLUMN kind TEXT NOT NULL DEFAULT 'model' CHECK (kind IN ('model', 'user', 'imported', 'alternative'));
+ALTER TABLE captions ADD COLUMN app TEXT;
+UPDATE captions SET kind = CASE WHEN source LIKE 'import:%' THEN 'imported' WHEN is_user = 1 THEN 'user' ELSE 'model' END;
+`,
+  },
+  {
+    // The user's captions of photos whose folder was removed (kept-captions.ts): by path and
+    // content hash, each a JSON copy of its caption row, back in the history when the photo returns.
+    version: 4,
+    sql: `
+CREATE TABLE kept_captions (
+  id         INTEGER PRIMARY KEY,
+  path       TEXT NOT NULL,
+  hash       TEXT,
+  caption    TEXT NOT NULL,
+  removed_at INTEGER NOT NULL
+);
+CREATE INDEX kept_captions_path ON kept_captions(path);
+CREATE INDEX kept_captions_hash ON kept_captions(hash);
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -25,6 +25,7 @@ export interface PhotoRow {
   thumb: string | null;
   caption: string | null;
   caption_source: string | null;
+  caption_id: number | null;
 }
 
 export interface ExportRow {
@@ -53,6 +54,8 @@ export interface PhotoCounts {
 
 export interface PhotoListOptions {
   folderId?: number;
+  /** Only photos whose path starts with this (a subfolder's tree: its absolute path and a separator). */
+  pathPrefix?: string;
   status?: PhotoSummary['status'];
   sort?: 'path' | 'taken' | 'added';
   offset?: number;
@@ -60,7 +63,7 @@ export interface PhotoListOptions {
 }
 
 const SELECT_PHOTOS = `SELECT p.id, p.folder_id, f.path AS folder_path, p.path, p.name, p.size, p.mtime_ms, p.hash, p.width, p.height,
-  p.taken_at, p.status, p.error_kind, p.error, p.thumb, p.caption, p.caption_source FROM photos p JOIN folders f ON f.id = p.folder_id`;
+  p.taken_at, p.status, p.error_kind, p.error, p.thumb, p.caption, p.caption_source, p.caption_id FROM photos p JOIN folders f ON f.id = p.folder_id`;
 
 export function toIso(ms: number | null): string | null {
   return ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
@@ -82,6 +85,7 @@ export function toSummary(r: PhotoRow): PhotoSummary {
 }
 
 export function toDetail(r: PhotoRow, history: CaptionEntry[]): PhotoDetail {
+  const shown = history.find((c) => c.id === r.caption_id);
   return {
     ...toSummary(r),
     path: r.path,
@@ -90,6 +94,9 @@ export function toDetail(r: PhotoRow, history: CaptionEntry[]): PhotoDetail {
     takenAt: toIso(r.taken_at),
     error: r.error ? (r.error_kind ? `${r.error_kind}: ${r.error}` : r.error) : null,
     history,
+    captionId: shown?.id ?? null,
+    captionKind: shown?.kind ?? null,
+    captionImportedFrom: shown?.importedFrom ?? null,
   };
 }
 
@@ -115,6 +122,10 @@ export class PhotoStore {
     if (opts.folderId !== undefined) {
       where.push('p.folder_id = @folderId');
       params.folderId = opts.folderId;
+    }
+    if (opts.pathPrefix) {
+      where.push('substr(p.path, 1, @prefixLength) = @pathPrefix');
+      Object.assign(params, { pathPrefix: opts.pathPrefix, prefixLength: opts.pathPrefix.length });
     }
     if (opts.status) {
       where.push('p.status = @status');
@@ -176,7 +187,7 @@ export class PhotoStore {
         `SELECT count(*) FILTER (WHERE status != 'missing') AS total, count(*) FILTER (WHERE status = 'pending') AS pending,
            count(*) FILTER (WHERE status = 'captioned') AS captioned, count(*) FILTER (WHERE status = 'error') AS error,
            count(*) FILTER (WHERE status = 'missing') AS missing,
-           count(*) FILTER (WHERE caption_source IS NOT NULL AND caption_id IN (SELECT id FROM captions WHERE is_user = 1)) AS userCaptioned
+           count(*) FILTER (WHERE caption_source IS NOT NULL AND caption_id IN (SELECT id FROM captions WHERE is_user = 1 AND kind != 'alternative')) AS userCaptioned
          FROM photos`,
       )
       .get() as PhotoCounts;
@@ -194,12 +205,15 @@ export class PhotoStore {
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
-  /** Every photo (not missing) with its shown, newest user and newest model caption. */
+  /**
+   * Every photo (not missing) with its shown, newest user and newest model caption. A model
+   * alternative the user picked travels as the model's caption (it is the model's words), ahead of the model's own.
+   */
   *exportRows(): Generator<ExportRow> {
     const stmt = this.db.prepare(
       `SELECT p.path, f.path AS folder, p.caption, p.caption_source, p.status, p.error_kind, p.error, p.taken_at, p.width, p.height, p.hash,
-         (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1 ORDER BY c.id DESC LIMIT 1) AS user_caption,
-         (SELECT text FROM captions c WHERE c.photo_id = p.id AND c.is_user = 0 ORDER BY c.id DESC LIMIT 1) AS model_caption
+         (SELECT iif(c.kind = 'alternative', NULL, c.text) FROM captions c WHERE c.photo_id = p.id AND c.is_user = 1 ORDER BY c.id DESC LIMIT 1) AS user_caption,
+         (SELECT text FROM captions c WHERE c.photo_id = p.id AND (c.is_user = 0 OR c.kind = 'alternative') ORDER BY c.is_user DESC, c.id DESC LIMIT 1) AS model_caption
        FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.status != 'missing' ORDER BY p.path`,
     );
     for (const r of stmt.iterate() as IterableIterator<Record<string, unknown>>) {

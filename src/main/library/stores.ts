@@ -4,6 +4,7 @@
  *   folders.ts          folders (adding one absorbs the library folders inside it)
  *   photos.ts           photos as the API reads them; ingest.ts writes rows for files on disk
  *   captions.ts         the caption history (triggers keep the shown caption)
+ *   kept-captions.ts    kept_captions (the user's captions of photos whose folder was removed)
  *   model-registry.ts   models and which one is active
  *   settings.ts         settings
  *   feature-table.ts    encoder outputs by content hash
@@ -18,6 +19,7 @@ import { FeatureTable } from './feature-table.js';
 import { FolderStore } from './folders.js';
 import { PhotoWriter } from './ingest.js';
 import { JobStore } from './job-store.js';
+import { KeptCaptions } from './kept-captions.js';
 import { MetadataLedger } from './metadata-ledger.js';
 import { ModelRegistry } from './model-registry.js';
 import { PhotoStore } from './photos.js';
@@ -29,6 +31,7 @@ export interface LibraryStores {
   readonly photos: PhotoStore;
   readonly writer: PhotoWriter;
   readonly captions: CaptionStore;
+  readonly kept: KeptCaptions;
   readonly models: ModelRegistry;
   readonly settings: SettingsStore;
   readonly features: FeatureTable;
@@ -43,6 +46,7 @@ export function openStores(db: DB): LibraryStores {
     photos: new PhotoStore(db),
     writer: new PhotoWriter(db),
     captions: new CaptionStore(db),
+    kept: new KeptCaptions(db),
     models: new ModelRegistry(db),
     settings: new SettingsStore(db),
     features: new FeatureTable(db),

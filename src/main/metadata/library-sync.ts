@@ -18,7 +18,7 @@ import { sameText, writeCaption } from './write.js';
 export interface MetadataLibrary {
   readonly stores: { readonly ledger: MetadataLedger };
   importUserCaptions(
-    items: Iterable<{ path: string; text: string }>,
+    items: Iterable<{ path: string; text: string; app?: string | null }>,
     source?: string,
   ): { imported: number; unchanged: number; notInLibrary: string[] };
   exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
@@ -112,7 +112,7 @@ export async function importDescriptions(
     };
     const candidate = report.descriptions.find((d) => !wroteAsModel(d) && changed(d) && whyNotADescription(d.text) === null);
     if (candidate) {
-      const r = library.importUserCaptions([{ path, text: candidate.text }], `import:${candidate.source}`);
+      const r = library.importUserCaptions([{ path, text: candidate.text, app: candidate.app ?? null }], `import:${candidate.source}`);
       if (r.imported > 0) {
         summary.imported++;
         item.imported = { text: candidate.text, source: candidate.source, file: candidate.file };

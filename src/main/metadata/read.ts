@@ -41,7 +41,28 @@ const READ_ARGS = [
   '-EXIF:Make',
   '-EXIF:Model',
   '-PNG:Description',
+  // Which program wrote a sidecar, to say where an imported caption came from.
+  '-XMP-xmp:CreatorTool',
+  '-XMP-digiKam:all',
 ];
+
+/** Programs whose XMP CreatorTool we name (the rest stay unnamed: a version string says little to a person). */
+const KNOWN_APPS: ReadonlyArray<[RegExp, string]> = [
+  [/digikam/i, 'digiKam'],
+  [/darktable/i, 'darktable'],
+  [/lightroom/i, 'Lightroom'],
+  [/capture one/i, 'Capture One'],
+  [/bridge/i, 'Adobe Bridge'],
+  [/photoshop/i, 'Photoshop'],
+  [/rawtherapee/i, 'RawTherapee'],
+  [/shotwell/i, 'Shotwell'],
+  [/immich/i, 'Immich'],
+  [/lenscribe/i, 'Lenscribe'],
+];
+
+export function appFromCreatorTool(creatorTool: string): string | null {
+  return KNOWN_APPS.find(([re]) => re.test(creatorTool))?.[1] ?? null;
+}
 
 /** The hash Lenscribe stores in XMP-lenscribe:CaptionHash for the text it wrote. */
 export function captionHash(text: string): string {
@@ -54,6 +75,8 @@ export interface RawDescription {
   file: string;
   tag?: string;
   lang?: string;
+  /** The program that wrote the file, when it says (XMP sidecars). */
+  app?: string;
 }
 
 export interface FileDescriptions {
@@ -65,6 +88,8 @@ export interface FileDescriptions {
   iptcUtf8: boolean;
   /** Which description tags are present (even if empty or boilerplate), to keep them in step on write. */
   presentTags: Set<string>;
+  /** The program that wrote the file: digiKam's own namespace, else a known XMP CreatorTool. */
+  app?: string;
 }
 
 const asText = (v: unknown): string | undefined => (v == null ? undefined : Array.isArray(v) ? v.map(String).join('\n') : String(v));
@@ -77,6 +102,7 @@ export async function readFileDescriptions(file: string, sidecar: boolean): Prom
   const errors = (raw.errors as string[] | undefined) ?? [];
   if (errors.length > 0) throw new Error(`${file}: ${errors.join('; ')}`);
   const out: FileDescriptions = { file, found: [], camera: {}, mark: {}, iptcUtf8: false, presentTags: new Set() };
+  let creatorTool: string | undefined;
   for (const [key, value] of Object.entries(raw)) {
     const text = asText(value);
     if (text === undefined) continue;
@@ -100,7 +126,10 @@ export async function readFileDescriptions(file: string, sidecar: boolean): Prom
     else if (group.startsWith('PNG') && tag === 'Description') push('png');
     else if (tag === 'Make') out.camera.make = text;
     else if (tag === 'Model') out.camera.model = text;
+    else if (group === 'XMP-digiKam') out.app = 'digiKam';
+    else if (group === 'XMP-xmp' && tag === 'CreatorTool') creatorTool = text;
   }
+  out.app ??= (creatorTool && appFromCreatorTool(creatorTool)) || undefined;
   return out;
 }
 
@@ -129,6 +158,7 @@ function attribute(raw: RawDescription, fd: FileDescriptions | undefined): Found
   const mine = fd?.mark.hash !== undefined && fd.mark.hash === captionHash(raw.text);
   return {
     ...raw,
+    ...(raw.source === 'xmp-sidecar' && fd?.app ? { app: fd.app } : {}),
     writer: mine ? 'lenscribe' : 'other',
     ...(mine && fd?.mark.kind ? { lenscribeKind: fd.mark.kind } : {}),
   };

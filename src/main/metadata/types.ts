@@ -22,6 +22,8 @@ export interface FoundDescription {
   tag?: string;
   /** XMP language alternative: `x-default`, `de`, `en-GB`…; absent for non-XMP sources. */
   lang?: string;
+  /** For XMP sidecars: the program that wrote it (digiKam, darktable, Lightroom…), when the file says. */
+  app?: string;
   /**
    * Who wrote it: `lenscribe` when Lenscribe's XMP namespace in the same file marks exactly this
    * text as ours (hash matches), otherwise `other` (the user, or another app).

@@ -21,6 +21,8 @@ import { loadModelDir, type ModelManifest } from '../../model/model-dir.js';
 import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type TeachModelResult } from '../../training/teach.js';
 import type { Library } from '../library/library.js';
 import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
+import { tooAlikeProblem } from '../../training/teach-labels.js';
+import { teachVerdict } from '../../training/teach-verdict.js';
 
 export type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 
@@ -185,6 +187,8 @@ export class Teacher {
     const labeled = this.labeled();
     if (labeled.length < MIN_LABELED)
       throw new UserError(`teaching needs at least ${MIN_LABELED} photos with your own captions; there are ${labeled.length}`);
+    const alike = tooAlikeProblem(labeled.map((l) => l.caption));
+    if (alike) throw new UserError(alike);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
     const baseName = basename(base.path).replace(/-taught-\d{8}-\d{6}$/, '');
     const name = `${baseName}-taught-${stamp}`;
@@ -335,6 +339,7 @@ export class Teacher {
       stopReason: r.stopReason,
       seconds: r.seconds,
       metrics: r.metrics,
+      verdict: r.verdict,
       validationCaptions: r.validationCaptions.map((v) => ({
         photoId: v.id,
         path: byId.get(v.id) ?? v.path,
@@ -386,14 +391,20 @@ export class Teacher {
 
   /**
    * Make a model active (default: the version the last fine-tune made) and queue re-captioning
-   * of every photo without a user caption; the job is resumable like any captioning job.
+   * of every photo without a user caption; the job is resumable like any captioning job. The
+   * waiting version, when its verdict is 'worse', only with `confirmWorse` (a second, explicit yes).
    */
-  activate(modelId?: string): { model: ModelInfo; jobId: number | null } {
+  activate(modelId?: string, { confirmWorse = false }: { confirmWorse?: boolean } = {}): { model: ModelInfo; jobId: number | null } {
     let id = modelId;
     const s = this.readState();
     if (!id) {
       if (s?.status !== 'ready' || !s.result) throw new UserError('no new model version is waiting to be activated');
       id = s.result.modelId;
+    }
+    if (s?.status === 'ready' && s.result?.modelId === id && !confirmWorse) {
+      const verdict = s.result.verdict ?? teachVerdict(s.result.metrics);
+      if (verdict.kind === 'worse')
+        throw new UserError(`${verdict.reason} The new version was not activated: confirm to use it anyway, or discard it.`);
     }
     const { model } = this.library.activateModel(id, { recaption: false });
     const ids = this.library.stores.photos.withoutUserCaption();

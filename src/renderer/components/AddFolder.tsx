@@ -1,11 +1,12 @@
 /**
  * Adding a folder: the system picker in the desktop app; in a browser (serve mode) the folder
- * lives on the server's disk, so its path is typed.
+ * lives on the server's disk, so its path is typed. The typed path stays when the add fails or
+ * is declined, to be corrected rather than typed again.
  */
 import { useState, type FormEvent } from 'react';
 import type { ApiClient } from '../../shared/api-contract.js';
 
-export function AddFolder({ client, onAdd, large }: { client: ApiClient; onAdd(path: string): Promise<void>; large?: boolean }) {
+export function AddFolder({ client, onAdd, large }: { client: ApiClient; onAdd(path: string): Promise<boolean>; large?: boolean }) {
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState(false);
   if (client.pickFolder) {
@@ -26,8 +27,7 @@ export function AddFolder({ client, onAdd, large }: { client: ApiClient; onAdd(p
     if (!path.trim()) return;
     setBusy(true);
     try {
-      await onAdd(path.trim());
-      setPath('');
+      if (await onAdd(path.trim())) setPath('');
     } finally {
       setBusy(false);
     }
@@ -41,7 +41,7 @@ export function AddFolder({ client, onAdd, large }: { client: ApiClient; onAdd(p
         <input
           id={large ? 'folder-path-large' : 'folder-path'}
           type="text"
-          placeholder="/home/me/Pictures"
+          placeholder="/home/you/Pictures"
           value={path}
           onChange={(e) => setPath(e.target.value)}
           spellCheck={false}

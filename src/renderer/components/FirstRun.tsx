@@ -2,7 +2,7 @@
 import type { ApiClient } from '../../shared/api-contract.js';
 import { AddFolder } from './AddFolder.js';
 
-export function FirstRun({ client, onAdd }: { client: ApiClient; onAdd(path: string): Promise<void> }) {
+export function FirstRun({ client, onAdd }: { client: ApiClient; onAdd(path: string): Promise<boolean> }) {
   return (
     <div className="first-run" data-testid="first-run">
       <h1>Caption your photos, then find them by what is in them</h1>

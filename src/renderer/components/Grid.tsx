@@ -23,7 +23,16 @@ export interface GridProps {
   onOpen(index: number): void;
   /** Caption content for a cell (search results pass highlighted snippets). */
   renderCaption?(index: number, photo: PhotoSummary): ReactNode;
+  /** Folders whose captioning is paused or cancelled: their waiting photos say so instead of "Waiting for a caption…". */
+  pausedFolders?: ReadonlySet<number>;
   label: string;
+}
+
+/** A waiting photo of a paused folder says it is paused (its caption is not on its way). */
+function pausedCaption(photo: PhotoSummary, paused: ReadonlySet<number> | undefined): ReactNode | undefined {
+  return photo.status === 'pending' && !photo.caption && paused?.has(photo.folderId) ? (
+    <span className="muted">Caption paused</span>
+  ) : undefined;
 }
 
 export function Grid(props: GridProps) {
@@ -145,7 +154,7 @@ function GridRow(props: { row: VirtualItem; columns: number; rowHeight: number; 
         selected={index === selected}
         thumbUrl={grid.thumbUrl}
         photoUrl={grid.photoUrl}
-        caption={photo && grid.renderCaption ? grid.renderCaption(index, photo) : undefined}
+        caption={photo && grid.renderCaption ? grid.renderCaption(index, photo) : photo && pausedCaption(photo, grid.pausedFolders)}
         onClick={() => onSelect(index)}
         onDoubleClick={() => onOpen(index)}
       />,

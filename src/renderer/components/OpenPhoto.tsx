@@ -1,4 +1,4 @@
-/** The photo view over everything: a photo opened by id (from the Teach view), or the one opened from the grid. */
+/** The photo view over everything: a photo opened by id (from the Teach view), or the one opened from the grid (followed by its id too). */
 import type { ApiClient } from '../../shared/api-contract.js';
 import type { PhotoBrowser } from '../usePhotoBrowser.js';
 import { PhotoView } from './PhotoView.js';
@@ -10,6 +10,8 @@ export function OpenPhoto(props: {
   /** The grid's browser while the photos view is shown. */
   browser: PhotoBrowser | null;
   refresh: number;
+  /** Folders whose captioning is paused or cancelled (their waiting photos say so). */
+  pausedFolders: ReadonlySet<number>;
   onClosed(): void;
   showError(message: string): void;
 }) {
@@ -21,24 +23,25 @@ export function OpenPhoto(props: {
           client={client}
           photoId={openById}
           refreshToken={refresh}
+          pausedFolders={props.pausedFolders}
           onClose={props.onCloseById}
           onPrev={() => {}}
           onNext={() => {}}
           onError={showError}
         />
       )}
-      {b && b.openIndex !== null && b.openedPhoto && (
+      {b && b.openId !== null && (
         <PhotoView
           client={client}
-          photoId={b.openedPhoto.id}
+          photoId={b.openId}
           refreshToken={refresh}
+          pausedFolders={props.pausedFolders}
           onClose={() => {
-            b.setOpenIndex(null);
-            b.setSelected(b.openIndex ?? 0);
+            b.close();
             props.onClosed();
           }}
-          onPrev={() => b.setOpenIndex((i) => (i === null ? i : Math.max(0, i - 1)))}
-          onNext={() => b.setOpenIndex((i) => (i === null ? i : Math.min(b.count - 1, i + 1)))}
+          onPrev={() => b.step(-1)}
+          onNext={() => b.step(1)}
           onError={showError}
         />
       )}

@@ -1,27 +1,38 @@
 /**
- * One photo, large: its caption (edit in place — Enter saves it as the user's caption, Esc
- * cancels), beam-search alternatives to pick from, the caption history, file facts, and for a
- * file that failed, the reason and a retry.
+ * One photo, large: its caption and who it is from (edit in place — Enter saves it as the user's
+ * caption, Esc cancels), beam-search alternatives to pick from (with undo), the caption history
+ * (each entry restorable), file facts, and for a file that failed, the reason and a retry.
+ * A photo that leaves the library while it is open stays on screen with a notice, and the text
+ * being typed stays in the editor to copy.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { Alternative, ApiClient, PhotoDetail } from '../../shared/api-contract.js';
+import { captionLabel } from '../captionOrigin.js';
 import { formatBytes, formatDate } from '../format.js';
+import { CaptionHistory } from './CaptionHistory.js';
+import { Toast } from './Toast.js';
 
 export interface PhotoViewProps {
   client: ApiClient;
   photoId: number;
   /** Bumped when the library reports changes, so the view refreshes. */
   refreshToken: number;
+  /** Folders whose captioning is paused or cancelled: a waiting photo there says its caption is paused. */
+  pausedFolders?: ReadonlySet<number>;
   onClose(): void;
   onPrev(): void;
   onNext(): void;
   onError(message: string): void;
 }
 
-/** The photo's details, reloaded when it changes or the library reports changes. */
+/**
+ * The photo's details, reloaded when it changes or the library reports changes. `gone`: its file
+ * was deleted (status 'missing') or its row left the library; the last details stay shown.
+ */
 function usePhotoDetail(client: ApiClient, photoId: number, refreshToken: number) {
   const [photo, setPhoto] = useState<PhotoDetail | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [removed, setRemoved] = useState(false);
   useEffect(() => {
     let live = true;
     client
@@ -30,15 +41,19 @@ function usePhotoDetail(client: ApiClient, photoId: number, refreshToken: number
         if (!live) return;
         setPhoto(p);
         setLoadError(null);
+        setRemoved(false);
       })
-      .catch((err: Error) => {
-        if (live) setLoadError(err.message);
+      .catch((err: Error & { code?: string }) => {
+        if (!live) return;
+        if (err.code === 'not_found') setRemoved(true);
+        else setLoadError(err.message);
       });
     return () => {
       live = false;
     };
   }, [client, photoId, refreshToken]);
-  return { photo, setPhoto, loadError };
+  const gone = removed || photo?.status === 'missing';
+  return { photo, setPhoto, loadError, gone };
 }
 
 /** Beam-search alternatives of the shown photo; an answer for a photo no longer shown is dropped. */
@@ -79,6 +94,24 @@ function useAlternatives(client: ApiClient, photoId: number) {
 }
 
 /** Tab and Shift+Tab cycle through the dialog's enabled buttons and inputs (a modal keeps focus inside). */
+/** Alternatives are stored with the model's caption, so fetching them is cheap: a captioned photo shows them at once. */
+function useAlternativesAtOnce(alts: ReturnType<typeof useAlternatives>, captioned: boolean): void {
+  const { alternatives, altState, loadAlternatives } = alts;
+  useEffect(() => {
+    if (captioned && alternatives === null && altState === 'idle') loadAlternatives();
+  }, [captioned, alternatives, altState, loadAlternatives]);
+}
+
+/** The dialog takes focus when a photo opens, and again when a pick, an undo or a restore removed the focused button (Esc must still close it). */
+function useDialogFocus(dialogRef: RefObject<HTMLDivElement | null>, photoId: number, photo: PhotoDetail | null): void {
+  useEffect(() => {
+    dialogRef.current?.focus();
+  }, [dialogRef, photoId]);
+  useLayoutEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) dialogRef.current?.focus();
+  }, [dialogRef, photo]);
+}
+
 function trapTab(e: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement | null): void {
   const focusable = [...(dialog?.querySelectorAll<HTMLElement>('button:not(:disabled), input:not(:disabled)') ?? [])];
   if (focusable.length === 0) return;
@@ -127,18 +160,40 @@ interface CaptionEditor {
   startEditing(): void;
 }
 
+function GoneNotice({ editing }: { editing: boolean }) {
+  return (
+    <div className="error-box" role="alert" data-testid="photo-gone">
+      <h3>This photo is no longer in the library</h3>
+      <p>
+        Its file was deleted or moved away.
+        {editing ? ' Your text was not saved: it stays in the box below to copy.' : ''}
+      </p>
+    </div>
+  );
+}
+
+/** What a photo without a caption says: on its way, paused with its folder, or none. */
+function waitingText(photo: PhotoDetail, paused: ReadonlySet<number> | undefined): string {
+  if (photo.status !== 'pending') return 'No caption.';
+  return paused?.has(photo.folderId) ? 'Caption paused: resume the folder in the sidebar' : 'Waiting for a caption…';
+}
+
 function CaptionBox(props: {
   photo: PhotoDetail;
+  gone: boolean;
   editor: CaptionEditor;
   inputRef: RefObject<HTMLInputElement | null>;
+  pausedFolders: ReadonlySet<number> | undefined;
   onClearUser(): void;
 }) {
-  const { photo, editor, inputRef, onClearUser } = props;
-  const isUser = photo.captionSource === 'user';
+  const { photo, gone, editor, inputRef, onClearUser } = props;
   return (
     <section className="caption-box">
       <h3>
-        Caption <span className="source-tag">{photo.captionSource === null ? '' : isUser ? 'yours' : 'by the model'}</span>
+        Caption{' '}
+        <span className="source-tag" data-testid="caption-source">
+          {captionLabel(photo.captionKind, photo.captionImportedFrom)}
+        </span>
       </h3>
       {editor.editing ? (
         <div>
@@ -153,19 +208,23 @@ function CaptionBox(props: {
             onKeyDown={editor.onEditKey}
             data-testid="caption-input"
           />
-          <p className="hint">Enter saves it as your caption · Esc cancels</p>
+          <p className="hint">
+            {gone
+              ? 'Not saved: the photo is gone. Select the text to copy it · Esc closes the editor'
+              : 'Enter saves it as your caption · Esc cancels'}
+          </p>
         </div>
       ) : (
         <p className="caption-text" data-testid="photo-caption">
-          {photo.caption ?? <span className="muted">{photo.status === 'pending' ? 'Waiting for a caption…' : 'No caption.'}</span>}
+          {photo.caption ?? <span className="muted">{waitingText(photo, props.pausedFolders)}</span>}
         </p>
       )}
-      {!editor.editing && (
+      {!editor.editing && !gone && (
         <div className="button-row">
           <button onClick={editor.startEditing} data-testid="edit-caption">
             Edit caption <kbd>E</kbd>
           </button>
-          {isUser && photo.history.some((c) => c.source !== 'user' && !c.source.startsWith('import')) && (
+          {photo.captionKind === 'user' && photo.history.some((c) => c.kind === 'model') && (
             <button onClick={onClearUser}>Use the model's caption</button>
           )}
         </div>
@@ -206,24 +265,6 @@ function Alternatives({
         </ul>
       )}
       {altState === 'error' && <p className="error-text">{altError}</p>}
-    </section>
-  );
-}
-
-function History({ photo }: { photo: PhotoDetail }) {
-  return (
-    <section>
-      <h3>History</h3>
-      <ol className="history" data-testid="history">
-        {photo.history.map((c) => (
-          <li key={c.id}>
-            <span>{c.text}</span>
-            <span className="muted small">
-              {c.source === 'user' ? 'you' : c.source} · {formatDate(c.createdAt)}
-            </span>
-          </li>
-        ))}
-      </ol>
     </section>
   );
 }
@@ -303,13 +344,52 @@ function useCaptionEditor(
   return { editor, inputRef, saveText };
 }
 
-export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNext, onError }: PhotoViewProps) {
-  const { photo, setPhoto, loadError } = usePhotoDetail(client, photoId, refreshToken);
+/** What the user does to the caption besides typing: pick an alternative (with undo), restore a history entry, go back to the model's, retry. */
+function useCaptionActions(client: ApiClient, photoId: number, setPhoto: (p: PhotoDetail) => void, report: (err: unknown) => void) {
+  /** The last pick of an alternative, while it can be taken back. */
+  const [undoable, setUndoable] = useState<{ captionId: number; message: string } | null>(null);
+  const [undoFor, setUndoFor] = useState(photoId);
+  if (undoFor !== photoId) {
+    setUndoFor(photoId);
+    setUndoable(null);
+  }
+  const picked = (p: PhotoDetail, message: string) => {
+    setPhoto(p);
+    setUndoable(p.captionKind === 'alternative' && p.captionId !== null ? { captionId: p.captionId, message } : null);
+  };
+  return {
+    undoable,
+    dismissUndo: () => setUndoable(null),
+    choose: (text: string) =>
+      client.call('captions.choose', { photoId, text }).then((p) => picked(p, "Caption chosen from the model's alternatives."), report),
+    restore: (captionId: number) =>
+      client.call('captions.restore', { photoId, captionId }).then((p) => picked(p, 'Earlier caption restored.'), report),
+    undo: () => {
+      if (!undoable) return;
+      setUndoable(null);
+      client.call('captions.undoChoice', { photoId, captionId: undoable.captionId }).then(setPhoto, report);
+    },
+    clearUser: () => client.call('captions.clearUser', { photoId }).then(setPhoto, report),
+    retry: async () => {
+      try {
+        await client.call('photos.retry', { id: photoId });
+        setPhoto(await client.call('photos.get', { id: photoId }));
+      } catch (err) {
+        report(err);
+      }
+    },
+  };
+}
+
+export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClose, onPrev, onNext, onError }: PhotoViewProps) {
+  const { photo, setPhoto, loadError, gone } = usePhotoDetail(client, photoId, refreshToken);
   const alts = useAlternatives(client, photoId);
   const dialogRef = useRef<HTMLDivElement>(null);
   const report = (err: unknown) => onError((err as Error).message);
+  const act = useCaptionActions(client, photoId, setPhoto, report);
 
-  const { editor, inputRef, saveText } = useCaptionEditor(photo, photoId, dialogRef, async (text) => {
+  const { editor, inputRef } = useCaptionEditor(photo, photoId, dialogRef, async (text) => {
+    if (gone) return false; // nowhere to save it: the text stays in the editor
     try {
       setPhoto(await client.call('captions.set', { photoId, text }));
       return true;
@@ -319,26 +399,9 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
     }
   });
 
-  useEffect(() => {
-    dialogRef.current?.focus();
-  }, [photoId]);
+  useDialogFocus(dialogRef, photoId, photo);
 
-  // Alternatives are stored with the model's caption, so fetching them is cheap: show them at once.
-  const captioned = photo?.id === photoId && photo.status === 'captioned';
-  const { alternatives, altState, loadAlternatives } = alts;
-  useEffect(() => {
-    if (captioned && alternatives === null && altState === 'idle') loadAlternatives();
-  }, [captioned, alternatives, altState, loadAlternatives]);
-
-  const clearUser = () => client.call('captions.clearUser', { photoId }).then(setPhoto, report);
-  const retry = async () => {
-    try {
-      await client.call('photos.retry', { id: photoId });
-      setPhoto(await client.call('photos.get', { id: photoId }));
-    } catch (err) {
-      report(err);
-    }
-  };
+  useAlternativesAtOnce(alts, photo?.id === photoId && photo.status === 'captioned');
 
   const onDialogKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Tab') return trapTab(e, dialogRef.current);
@@ -347,7 +410,7 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
       Escape: onClose,
       ArrowLeft: onPrev,
       ArrowRight: onNext,
-      ...(photo && photo.status !== 'error' ? { e: editor.startEditing, F2: editor.startEditing } : {}),
+      ...(photo && photo.status !== 'error' && !gone ? { e: editor.startEditing, F2: editor.startEditing } : {}),
     };
     const run = action[e.key];
     if (!run) return;
@@ -366,6 +429,7 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
         ref={dialogRef}
         onKeyDown={onDialogKey}
         data-testid="photo-view"
+        data-photo-id={photoId}
       >
         <PhotoStage client={client} photo={photo} onPrev={onPrev} onNext={onNext} />
         <aside className="photo-side">
@@ -375,13 +439,26 @@ export function PhotoView({ client, photoId, refreshToken, onClose, onPrev, onNe
               ✕
             </button>
           </div>
+          {gone && <GoneNotice editing={editor.editing} />}
           {loadError && <p className="error-text">{loadError}</p>}
-          {photo && photo.status === 'error' && <CaptionFailure photo={photo} onRetry={retry} />}
-          {photo && photo.status !== 'error' && <CaptionBox photo={photo} editor={editor} inputRef={inputRef} onClearUser={clearUser} />}
-          {photo && photo.status === 'captioned' && <Alternatives photo={photo} alts={alts} onPick={(text) => void saveText(text)} />}
-          {photo && photo.history.length > 0 && <History photo={photo} />}
+          {photo && photo.status === 'error' && <CaptionFailure photo={photo} onRetry={act.retry} />}
+          {photo && photo.status !== 'error' && (
+            <CaptionBox
+              photo={photo}
+              gone={gone}
+              editor={editor}
+              inputRef={inputRef}
+              pausedFolders={pausedFolders}
+              onClearUser={act.clearUser}
+            />
+          )}
+          {photo && photo.status === 'captioned' && !gone && <Alternatives photo={photo} alts={alts} onPick={act.choose} />}
+          {photo && photo.history.length > 0 && <CaptionHistory photo={photo} canRestore={!gone} onRestore={act.restore} />}
           {photo && <FileFacts photo={photo} />}
         </aside>
+        {act.undoable && (
+          <Toast message={act.undoable.message} action={{ label: 'Undo', run: act.undo }} onDismiss={act.dismissUndo} testId="undo-toast" />
+        )}
       </div>
     </div>
   );

@@ -21,7 +21,7 @@ interface PhotosPaneProps {
   onSettings(patch: Partial<Settings>): void;
   query: string;
   onQuery(query: string): void;
-  onAdd(path: string): Promise<void>;
+  onAdd(path: string): Promise<boolean>;
 }
 
 /** Search hits show their snippet, matched words marked. */
@@ -57,8 +57,9 @@ export function PhotosPane({
       showCaptions={p.settings.captionsUnderThumbnails}
       selected={p.browser.selected}
       onSelect={p.browser.setSelected}
-      onOpen={p.browser.setOpenIndex}
+      onOpen={p.browser.openAt}
       renderCaption={inSearch ? snippetRenderer(search) : undefined}
+      pausedFolders={new Set((p.folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id))}
       label={inSearch ? 'Search results' : 'Photos'}
     />
   );

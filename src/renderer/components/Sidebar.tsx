@@ -1,13 +1,16 @@
-/** Library folders with counts and status, the add-folder control, jobs, and display settings. */
-import type { ApiClient, Folder, Job, Settings, TeachRun } from '../../shared/api-contract.js';
+/** Library folders with counts, status and their subfolder trees, the add-folder control, jobs, and display settings. */
+import { useState } from 'react';
+import type { ApiClient, Folder, Job, Settings, Subfolder, TeachRun } from '../../shared/api-contract.js';
 import { basename, plural } from '../format.js';
 import { AddFolder } from './AddFolder.js';
+import { FolderTree, useSubfolders } from './FolderTree.js';
 import { JobsPanel } from './JobsPanel.js';
 import { ThemeSelect } from './ThemeSelect.js';
 
 const statusLabel: Record<Folder['status'], string> = {
   scanning: 'Scanning',
   captioning: 'Captioning',
+  paused: 'Paused',
   ready: 'Ready',
   missing: 'Missing',
   error: 'Error',
@@ -23,11 +26,15 @@ export interface SidebarProps {
   folders: Folder[];
   jobs: Job[];
   selected: number | null;
+  /** The subfolder of the selected folder shown now, or null for the whole folder. */
+  selectedUnder: string | null;
   settings: Settings;
-  onSelect(folderId: number | null): void;
-  onAdd(path: string): Promise<void>;
+  onSelect(folderId: number | null, under?: string): void;
+  onAdd(path: string): Promise<boolean>;
   onRescan(id: number): void;
   onRemove(folder: Folder): void;
+  /** Caption a paused folder's waiting photos again. */
+  onResume(id: number): void;
   onSettings(patch: Partial<Settings>): void;
   onError(message: string): void;
 }
@@ -71,11 +78,23 @@ function ViewTabs({ view, onView, teachRun }: Pick<SidebarProps, 'view' | 'onVie
   );
 }
 
-function FolderItem({ folder: f, p }: { folder: Folder; p: SidebarProps }) {
+function FolderItem({ folder: f, subfolders, p }: { folder: Folder; subfolders: Subfolder[]; p: SidebarProps }) {
+  const [open, setOpen] = useState(true);
+  const here = p.view === 'photos' && p.selected === f.id;
   return (
     <li className="folder-item">
+      {subfolders.length > 0 && (
+        <button
+          className="tree-toggle icon-button folder-toggle"
+          onClick={() => setOpen(!open)}
+          aria-expanded={open}
+          aria-label={`${open ? 'Collapse' : 'Expand'} ${basename(f.path)}`}
+        >
+          {open ? '▾' : '▸'}
+        </button>
+      )}
       <button
-        className={`folder${p.view === 'photos' && p.selected === f.id ? ' active' : ''}`}
+        className={`folder${here && p.selectedUnder === null ? ' active' : ''}`}
         onClick={() => p.onSelect(f.id)}
         title={f.path}
         aria-current={p.selected === f.id}
@@ -86,7 +105,12 @@ function FolderItem({ folder: f, p }: { folder: Folder; p: SidebarProps }) {
         </span>
         <span className="folder-counts small muted">
           {plural(f.photoCount, 'photo')} · {f.captionedCount.toLocaleString()} captioned
-          {f.pendingCount > 0 && <> · {f.pendingCount.toLocaleString()} waiting</>}
+          {f.pendingCount > 0 && (
+            <span data-testid="folder-waiting">
+              {f.status === 'paused' ? ' — ' : ' · '}
+              {f.pendingCount.toLocaleString()} waiting
+            </span>
+          )}
           {f.errorCount > 0 && <span className="error-text"> · {f.errorCount.toLocaleString()} failed</span>}
         </span>
       </button>
@@ -103,12 +127,24 @@ function FolderItem({ folder: f, p }: { folder: Folder; p: SidebarProps }) {
           ✕
         </button>
       </div>
+      {f.status === 'paused' && (
+        <div className="folder-resume small">
+          <span className="muted">Captioning paused or cancelled</span>
+          <button onClick={() => p.onResume(f.id)} aria-label={`Resume captioning ${basename(f.path)}`} data-testid="folder-resume">
+            Resume
+          </button>
+        </div>
+      )}
+      {open && (
+        <FolderTree folder={f} subfolders={subfolders} selected={here ? p.selectedUnder : null} onSelect={(u) => p.onSelect(f.id, u)} />
+      )}
     </li>
   );
 }
 
 export function Sidebar(p: SidebarProps) {
   const total = p.folders.reduce((n, f) => n + f.photoCount, 0);
+  const trees = useSubfolders(p.client, p.folders);
   return (
     <nav className="sidebar" aria-label="Library">
       <div className="brand">Lenscribe</div>
@@ -125,7 +161,7 @@ export function Sidebar(p: SidebarProps) {
           </button>
         </li>
         {p.folders.map((f) => (
-          <FolderItem key={f.id} folder={f} p={p} />
+          <FolderItem key={f.id} folder={f} subfolders={trees.get(f.id) ?? []} p={p} />
         ))}
       </ul>
       <div className="sidebar-add">

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ApiClient, ModelInfo, TeachOverview, TeachRun, TeachRunResult, TeachScores } from '../../shared/api-contract.js';
 import { formatDuration, plural } from '../format.js';
 import { LossChart } from './LossChart.js';
+import { VerdictBanner, VersionChoice } from './TeachVerdict.js';
 
 export interface TeachViewProps {
   client: ApiClient;
@@ -256,7 +257,15 @@ function MetricsTable({ metrics }: { metrics: TeachRunResult['metrics'] }) {
                 <span className="muted small">
                   {' '}
                   ({metrics.baseCiderChange >= 0 ? '+' : ''}
-                  {(metrics.baseCiderChange * 100).toFixed(1)} %)
+                  {(metrics.baseCiderChange * 100).toFixed(1)} %
+                  {metrics.baseCiderChangeRenamed !== null &&
+                    Math.abs(metrics.baseCiderChangeRenamed - metrics.baseCiderChange) >= 0.01 && (
+                      <>
+                        ; {metrics.baseCiderChangeRenamed >= 0 ? '+' : ''}
+                        {(metrics.baseCiderChangeRenamed * 100).toFixed(1)} % reading your new words as the ones they replace
+                      </>
+                    )}
+                  )
                 </span>
               )}
             </td>
@@ -294,9 +303,9 @@ function BeforeAfterTable({ client, rows }: { client: ApiClient; rows: TeachRunR
 
 function RunResult(props: { client: ApiClient; result: TeachRunResult; busy: string | null; act: Act; onNote(note: string): void }) {
   const { client, result, busy, act } = props;
-  const activate = () =>
+  const activate = (confirmWorse: boolean) =>
     act('activate', async () => {
-      const r = await client.call('teach.activate');
+      const r = await client.call('teach.activate', confirmWorse ? { confirmWorse: true } : {});
       props.onNote(
         `Now captioning with ${r.model.name}.${r.jobId !== null ? ' Photos without your own caption are being re-captioned (see Jobs).' : ''}`,
       );
@@ -304,10 +313,13 @@ function RunResult(props: { client: ApiClient; result: TeachRunResult; busy: str
   return (
     <section className="teach-section" data-testid="teach-result">
       <h2>A new version is ready</h2>
+      <VerdictBanner verdict={result.verdict} />
       <p>
-        Trained on {plural(result.trainPhotos, 'photo')} for {plural(result.epochsRun, 'epoch')}
-        {result.stopReason === 'early-stopped' ? ` (stopped early: best after epoch ${result.bestEpoch + 1})` : ''} in{' '}
-        {formatDuration(result.seconds)}.
+        Trained on {plural(result.trainPhotos, 'photo')} for {plural(result.epochsRun, 'epoch')} in {formatDuration(result.seconds)}
+        <span data-testid="teach-kept-epoch">
+          {result.epochsRun > 1 ? `; it keeps epoch ${result.bestEpoch + 1}, the best on your held-back photos` : ''}
+        </span>
+        .
         {result.newWords.length > 0 && (
           <>
             {' '}
@@ -318,14 +330,12 @@ function RunResult(props: { client: ApiClient; result: TeachRunResult; busy: str
       <MetricsTable metrics={result.metrics} />
       <h3>Your held-back photos, captioned before and after</h3>
       <BeforeAfterTable client={client} rows={result.beforeAfter} />
-      <div className="button-row">
-        <button className="primary large" disabled={busy !== null} onClick={activate} data-testid="teach-activate">
-          Use the new version
-        </button>
-        <button disabled={busy !== null} onClick={() => act('discard', () => client.call('teach.discard'))} data-testid="teach-discard">
-          Discard
-        </button>
-      </div>
+      <VersionChoice
+        verdict={result.verdict}
+        busy={busy !== null}
+        onUse={(confirmWorse) => void activate(confirmWorse)}
+        onDiscard={() => void act('discard', () => client.call('teach.discard'))}
+      />
     </section>
   );
 }

@@ -1,8 +1,39 @@
-/** The latest error, until dismissed. */
-export function Toast({ message, onDismiss }: { message: string; onDismiss(): void }) {
+/** The latest error (or a notice with an action, such as Undo), until dismissed; an error goes by itself after a few seconds. */
+import { useEffect, useRef } from 'react';
+
+/** How long an error toast stays (long enough to read a sentence twice). */
+export const ERROR_TOAST_MS = 6000;
+
+export function Toast({
+  message,
+  onDismiss,
+  action,
+  testId = 'toast',
+}: {
+  message: string;
+  onDismiss(): void;
+  action?: { label: string; run(): void };
+  testId?: string;
+}) {
+  const dismiss = useRef(onDismiss);
+  useEffect(() => {
+    dismiss.current = onDismiss;
+  }, [onDismiss]);
+  // Only errors go by themselves: a toast with an action waits for the user. A new message starts the time again.
+  const waits = action !== undefined;
+  useEffect(() => {
+    if (waits) return;
+    const timer = setTimeout(() => dismiss.current(), ERROR_TOAST_MS);
+    return () => clearTimeout(timer);
+  }, [message, waits]);
   return (
-    <div className="toast" role="alert" data-testid="toast">
+    <div className={`toast${action ? ' toast-action' : ''}`} role={action ? 'status' : 'alert'} data-testid={testId}>
       <span>{message}</span>
+      {action && (
+        <button onClick={action.run} data-testid={`${testId}-action`}>
+          {action.label}
+        </button>
+      )}
       <button className="icon-button" onClick={onDismiss} aria-label="Dismiss">
         ✕
       </button>
