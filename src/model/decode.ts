@@ -3,7 +3,8 @@
  * search and temperature sampling over any `StepModel` (src/model/types.ts).
  *
  * Common rules for all three:
- *  - The search starts every image from <start> and its own initial state.
+ *  - The search starts every image from <start> and its own initial state (from its feature, and
+ *    for a decoder with concept input, from its concept scores `concepts`, n×K; absent: all 0).
  *  - <pad>, <start> and <unk> are never emitted (their log-probabilities are masked to −∞),
  *    nor any `bannedTokens`; <end> is masked until `minLength` words have been produced;
  *    with `noRepeatNgram` = n, no n-gram occurs twice in a caption, and no word stands on both
@@ -53,6 +54,11 @@ export interface DecodeOptions {
    * "and"/"or" right after it (stops "a white and white dog"). Default 0 (off).
    */
   noRepeatNgram?: number;
+  /**
+   * Concept scores of the n images (n×K, image i is row i) for a decoder that reads K > 0
+   * concepts (`StepModel.conceptDim`); absent: no concept detected (all scores 0).
+   */
+  concepts?: Float32Array;
 }
 
 export interface BeamOptions extends DecodeOptions {
@@ -157,6 +163,21 @@ function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[
   return echo.length ? [...out, ...echo] : out;
 }
 
+/** The model's initial state, passing concept scores only when there are some (a StepModel without concept input takes two arguments). */
+function initialState(model: StepModel, features: Float32Array, n: number, concepts: Float32Array | undefined): RecurrentState {
+  if (!concepts) return model.initState(features, n);
+  conceptWidth(model, concepts, n);
+  return model.initState(features, n, concepts);
+}
+
+/** K, after checking that `concepts` holds n×K scores for the model's K > 0 concept inputs. */
+function conceptWidth(model: StepModel, concepts: Float32Array, n: number): number {
+  const K = model.conceptDim ?? 0;
+  if (K === 0) throw new RangeError('decode: concept scores given, but the decoder has no concept input');
+  if (concepts.length !== n * K) throw new RangeError(`decode: ${concepts.length} concept scores for ${n} images × ${K} concepts`);
+  return K;
+}
+
 function checkFeatures(features: Float32Array, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`decode: n must be a non-negative integer, got ${n}`);
   if (n > 0 && features.length % n !== 0) throw new RangeError(`decode: ${features.length} feature values do not split into ${n} images`);
@@ -177,7 +198,7 @@ export function greedyDecode(
   const r = resolve(model, vocab, options);
   const V = model.vocabSize;
   if (n === 0) return new Array<DecodedCaption>(0);
-  return decodeRows(model, vocab, r, model.initState(features, n), n, (logp, off, t, blocked) =>
+  return decodeRows(model, vocab, r, initialState(model, features, n, options.concepts), n, (logp, off, t, blocked) =>
     argmaxAllowed(logp, off, V, r, t, blocked),
   );
 }
@@ -269,7 +290,7 @@ export function beamSearch(
 
   // Live beams per image; images with none left are done. The first step has one beam each.
   let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i }]);
-  let state = model.initState(features, n);
+  let state = initialState(model, features, n, options.concepts);
   let input = new Int32Array(n).fill(START);
 
   // Scratch for the top-m candidate extensions of one image, sorted by logProb, best first.
@@ -368,7 +389,7 @@ export function sampleCaptions(
 
   // Row j draws sample (j mod samples) of image floor(j / samples).
   const total = n * samples;
-  let state = model.initState(features, n);
+  let state = initialState(model, features, n, options.concepts);
   if (samples > 1)
     state = model.selectRows(
       state,
@@ -485,30 +506,42 @@ export function captionFeatures(
       `captionFeatures: features have ${D} values per image but the decoder reads ${expected} (features from a different encoder?)`,
     );
   }
-  // An image whose feature holds NaN/Infinity gets its own error; the others are captioned.
+  const concepts = options.concepts;
+  const K = concepts ? conceptWidth(model, concepts, n) : 0;
+  // An image whose feature (or concept scores) holds NaN/Infinity gets its own error; the others are captioned.
+  const errors: Array<string | undefined> = Array.from({ length: n }, (_, i) =>
+    !finiteRow(features, i, D)
+      ? 'the image feature contains NaN or Infinity'
+      : concepts && !finiteRow(concepts, i, K)
+        ? 'the concept scores contain NaN or Infinity'
+        : undefined,
+  );
   const good: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let finite = true;
-    for (let j = i * D; j < (i + 1) * D; j++)
-      if (!Number.isFinite(features[j])) {
-        finite = false;
-        break;
-      }
-    if (finite) good.push(i);
-  }
-  const batch = good.length === n ? features : new Float32Array(good.length * D);
-  if (batch !== features) good.forEach((i, row) => batch.set(features.subarray(i * D, (i + 1) * D), row * D));
-  const decoded = decodeLists(model, vocab, batch, good.length, options);
-  const results: CaptionResult[] = Array.from({ length: n }, () => ({
+  for (let i = 0; i < n; i++) if (errors[i] === undefined) good.push(i);
+  const batch = good.length === n ? features : pickRows(features, good, D);
+  const batchConcepts = !concepts || good.length === n ? concepts : pickRows(concepts, good, K);
+  const decoded = decodeLists(model, vocab, batch, good.length, { ...options, concepts: batchConcepts });
+  const results: CaptionResult[] = errors.map((error) => ({
     text: '',
     score: -Infinity,
     logProb: -Infinity,
     tokens: [],
     alternatives: [],
-    error: 'the image feature contains NaN or Infinity',
+    error,
   }));
   good.forEach((i, row) => (results[i] = decoded[row]));
   return results;
+}
+
+function finiteRow(x: Float32Array, i: number, width: number): boolean {
+  for (let j = i * width; j < (i + 1) * width; j++) if (!Number.isFinite(x[j])) return false;
+  return true;
+}
+
+function pickRows(x: Float32Array, rows: number[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((i, row) => out.set(x.subarray(i * width, (i + 1) * width), row * width));
+  return out;
 }
 
 function decodeLists(model: StepModel, vocab: TokenDecoder, features: Float32Array, n: number, options: CaptionOptions): CaptionResult[] {

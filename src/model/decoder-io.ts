@@ -6,6 +6,11 @@
  *   vocab.json           the vocabulary (see vocab.ts)
  *   weights.safetensors  every parameter of decoder.ts's `paramShapes(config)`, float32
  *
+ * A decoder with concept input records `conceptDim` (K > 0) in its config and stores W_concept;
+ * one without has neither (its files are exactly what they were before concepts existed, and
+ * an old one loads with K = 0). Lenscribe versions from before concepts refuse a K > 0 decoder
+ * with "unexpected tensor W_concept".
+ *
  * Saving is crash-safe without touching anything else in the directory. Each file is first
  * written completely as `<name>.partial` and fsynced, config.json.partial last; it holds the
  * hashes of the other two, so its complete presence is the commit record. Then the files are
@@ -24,7 +29,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OnnxStepModel } from './onnx-step-model.js';
-import { DecoderStepModel, paramShapes, validateConfig } from './decoder.js';
+import { canonicalConfig, DecoderStepModel, paramShapes, validateConfig } from './decoder.js';
 import { decodeSafetensors, encodeSafetensors, ModelFileError, type TensorInput } from './safetensors.js';
 import type { DecoderConfig, Params, StepModel } from './types.js';
 import { Vocabulary } from './vocab.js';
@@ -190,13 +195,13 @@ export function saveDecoder(dir: string, bundle: DecoderBundle): void {
   const weights = encodeSafetensors(tensors, {
     format: DECODER_FORMAT,
     format_version: String(DECODER_FORMAT_VERSION),
-    decoder_config: JSON.stringify(bundle.config),
+    decoder_config: JSON.stringify(canonicalConfig(bundle.config)),
   });
   const vocab = Buffer.from(bundle.vocab.serialize(), 'utf8');
   const config: DecoderConfigJson = {
     format: DECODER_FORMAT,
     formatVersion: DECODER_FORMAT_VERSION,
-    decoder: { ...bundle.config },
+    decoder: canonicalConfig(bundle.config),
     feature: bundle.feature,
     ...(bundle.training !== undefined ? { training: bundle.training } : {}),
     files: { [VOCAB_FILE]: fileRecord(vocab), [WEIGHTS_FILE]: fileRecord(weights) },
@@ -394,6 +399,7 @@ function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): Loa
     layers: cfg.decoder.layers,
     vocabSize: cfg.decoder.vocabSize,
     dropout: cfg.decoder.dropout,
+    ...(cfg.decoder.conceptDim ? { conceptDim: cfg.decoder.conceptDim } : {}),
   };
 
   const vocabPath = view.files[VOCAB_FILE];

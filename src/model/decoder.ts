@@ -7,6 +7,17 @@
  *     -> h0 = tanh(f·W_proj + b_proj)          (L·H: layer l's initial hidden state is columns
  *                                               l·H … (l+1)·H; every layer starts from the image)
  *     c0 = 0 for every layer
+ *
+ *   with concepts (conceptDim K > 0; Yao et al. 2017, "Boosting Image Captioning with
+ *   Attributes", here image and attributes initialise the LSTM together, summed in one projection):
+ *     h0 = tanh(m·f·W_proj + s·W_concept + b_proj)
+ *       s (K): concept scores in [0, 1] (a detector's for a photo, or read from a caption's words)
+ *       m ∈ {0, 1}: 1 for a photo, 0 for a text-only caption (`CaptionBatch.hasImage`): the
+ *         standardised feature of a missing image is zero, so such a row reaches h0 only through
+ *         its concepts, and W_proj gets no gradient from it. That is what lets captions without
+ *         photos train the concept path.
+ *     Feeding s only into h0 (not at every step) is the simplest variant that works and keeps the
+ *     step unchanged; K = 0 is exactly the model without concepts (same parameters, same file).
  *   caption tokens w_0 … w_{T−1} = <start> words <end> <pad>…
  *     -> embedding (W) -> dropout -> L LSTM layers (dropout between layers) -> dropout
  *     -> scores = h·W_vocab + b_vocab (V) -> softmax cross-entropy against w_1 … w_{T−1}
@@ -15,6 +26,7 @@
  * Parameters (all row-major, names are what the weights file stores):
  *   feature_mean (D), feature_std (D)          non-trainable
  *   W_proj (D×L·H), b_proj (L·H)
+ *   W_concept (K×L·H)                          only when K > 0
  *   W_embed (V×W)
  *   Wx_l (In_l×4H), Wh_l (H×4H), b_l (4H)      In_0 = W, In_l = H; gates i,f,o,g; forget bias 1
  *   W_vocab (H×V), b_vocab (V)
@@ -46,14 +58,27 @@ export function isTrainable(name: string): boolean {
   return !NON_TRAINABLE.has(name);
 }
 
+/** K, the number of concept scores the model reads (0 when the config has none). */
+export function conceptDimOf(config: DecoderConfig): number {
+  return config.conceptDim ?? 0;
+}
+
+/** The config as saved: `conceptDim` only when K > 0, so a model without concepts is written exactly as before. */
+export function canonicalConfig(config: DecoderConfig): DecoderConfig {
+  const { conceptDim, ...rest } = config;
+  return conceptDim ? { ...rest, conceptDim } : rest;
+}
+
 /** Every tensor's shape, in the canonical order the weights are written. */
 export function paramShapes(config: DecoderConfig): Shapes {
   const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = config;
+  const K = conceptDimOf(config);
   const shapes: Shapes = {
     feature_mean: [D],
     feature_std: [D],
     W_proj: [D, L * H],
     b_proj: [L * H],
+    ...(K > 0 ? { W_concept: [K, L * H] } : {}),
     W_embed: [V, W],
   };
   for (let l = 0; l < L; l++) {
@@ -67,13 +92,16 @@ export function paramShapes(config: DecoderConfig): Shapes {
 }
 
 export function validateConfig(config: DecoderConfig): void {
-  const ints: Array<keyof DecoderConfig> = ['featureDim', 'embedDim', 'hiddenDim', 'layers', 'vocabSize'];
+  const ints = ['featureDim', 'embedDim', 'hiddenDim', 'layers', 'vocabSize'] as const;
   for (const k of ints) {
     const v = config[k];
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`decoder config: ${k} must be a positive integer, got ${v}`);
   }
   if (!(config.dropout >= 0 && config.dropout < 1))
     throw new RangeError(`decoder config: dropout must be in [0, 1), got ${config.dropout}`);
+  const K = config.conceptDim;
+  if (K !== undefined && !(Number.isInteger(K) && K >= 0))
+    throw new RangeError(`decoder config: conceptDim must be a non-negative integer, got ${K}`);
 }
 
 /** Per-dimension mean and standard deviation of n feature vectors (n×D). */
@@ -142,6 +170,9 @@ export function initParams(config: DecoderConfig, seed: number, options: InitOpt
   }
   p.W_vocab = normal(H * V, 1 / Math.sqrt(H));
   p.b_vocab = new Float32Array(V);
+  // Drawn last, so the other weights are the same for any K with the same seed.
+  const K = conceptDimOf(config);
+  if (K > 0) p.W_concept = normal(K * L * H, 1 / Math.sqrt(K));
   return p;
 }
 
@@ -159,6 +190,12 @@ export function configFromParams(params: Params, dropout = 0): DecoderConfig {
   let L = 0;
   while (params[`b_${L}`]) L++;
   const config: DecoderConfig = { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V, dropout };
+  if (params.W_concept) {
+    const K = params.W_concept.length / (L * H);
+    if (!(Number.isInteger(K) && K >= 1))
+      throw new Error(`decoder parameters: W_concept has ${params.W_concept.length} elements, not a multiple of ${L * H}`);
+    config.conceptDim = K;
+  }
   const shapes = paramShapes(config);
   for (const [k, shape] of Object.entries(shapes)) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -186,8 +223,12 @@ export function cloneParams<T extends FloatArray>(params: Params<T>): Params<T> 
 
 /** N captions of T tokens each (<start> … <end> then PAD), with their images' features. */
 export interface CaptionBatch<T extends FloatArray = FloatArray> {
-  /** N×D image features (raw; the model standardises them). */
+  /** N×D image features (raw; the model standardises them). A text-only row's values are ignored. */
   features: T;
+  /** N×K concept scores; required by (and only allowed for) a model with conceptDim K > 0. */
+  concepts?: T;
+  /** Per row: 1 for a photo, 0 for a text-only caption whose feature is masked out (absent: all photos). */
+  hasImage?: Uint8Array;
   /** N×T token ids, row-major, padded with PAD. */
   captions: Int32Array;
   n: number;
@@ -222,6 +263,9 @@ interface Prepared<T extends FloatArray> {
   V: number;
   N: number;
   S: number;
+  /** Concept scores per row (N×K), or null when the model has no concept input. */
+  concepts: T | null;
+  K: number;
   ids: Int32Array;
   targets: Int32Array;
   mask: Uint8Array;
@@ -231,10 +275,13 @@ interface Prepared<T extends FloatArray> {
 }
 
 function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>): Prepared<T> {
-  const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = configFromParams(params);
+  const config = configFromParams(params);
+  const { featureDim: D, embedDim: W, hiddenDim: H, layers: L, vocabSize: V } = config;
+  const K = conceptDimOf(config);
   const { n: N, t: Tcap, captions, features } = batch;
   if (captions.length < N * Tcap) throw new RangeError(`caption batch: ${captions.length} ids for ${N}×${Tcap}`);
   if (features.length < N * D) throw new RangeError(`caption batch: ${features.length} feature values for ${N}×${D}`);
+  checkBatchConditioning(batch, N, K);
   const S = Math.max(Tcap - 1, 0);
   // Time-major inputs and targets: row s·N + n is caption n at step s.
   const ids = new Int32Array(S * N);
@@ -258,12 +305,26 @@ function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>
     std = params.feature_std;
   const standardized = zerosLike(params.W_proj, N * D);
   for (let n = 0; n < N; n++) {
+    if (batch.hasImage && batch.hasImage[n] === 0) continue; // a missing image standardises to zero
     const off = n * D;
     for (let j = 0; j < D; j++) standardized[off + j] = (features[off + j] - mean[j]) / std[j];
   }
   const layers: LstmParams<T>[] = [];
   for (let l = 0; l < L; l++) layers.push({ Wx: params[`Wx_${l}`], Wh: params[`Wh_${l}`], b: params[`b_${l}`] });
-  return { D, W, H, L, V, N, S, ids, targets, mask, tokens, standardized, layers };
+  const concepts = K > 0 ? (batch.concepts!.subarray(0, N * K) as T) : null;
+  return { D, W, H, L, V, N, S, concepts, K, ids, targets, mask, tokens, standardized, layers };
+}
+
+function checkBatchConditioning(batch: CaptionBatch, N: number, K: number): void {
+  const { concepts, hasImage } = batch;
+  if (hasImage && hasImage.length < N) throw new RangeError(`caption batch: hasImage has ${hasImage.length} entries for ${N} rows`);
+  if (K === 0) {
+    if (concepts && concepts.length > 0) throw new RangeError('caption batch: concept scores given, but the decoder has no concept input');
+    return;
+  }
+  if (!concepts || concepts.length < N * K) {
+    throw new RangeError(`caption batch: the decoder reads ${K} concept scores per row; got ${concepts?.length ?? 0} values for ${N} rows`);
+  }
 }
 
 /**
@@ -315,7 +376,7 @@ function run<T extends FloatArray>(
     return { loss: 0, tokens: 0, grads };
   }
 
-  const [initial, initCache] = initialStateForward(P.standardized, params.W_proj, params.b_proj, N, D, L, H);
+  const [initial, initCache] = initialStateForward(P.standardized, params.W_proj, params.b_proj, N, D, L, H, conceptInput(P, params));
   let hs = initial.h;
   let cs = initial.c;
   let dh0s: T[] | null = null;
@@ -365,23 +426,37 @@ function run<T extends FloatArray>(
     const gp = initialStateBackward(dh0s, initCache);
     add('W_proj', gp.dw);
     add('b_proj', gp.db);
+    if (gp.dConcept) add('W_concept', gp.dConcept);
   }
   if (grads) zeroMissing();
   return { loss, tokens: P.tokens, grads };
 }
 
+/** The concept term of the initial state: scores s (N×K) and W_concept (K×L·H). */
+interface ConceptInput<T extends FloatArray> {
+  s: T;
+  W: T;
+  K: number;
+}
+
+function conceptInput<T extends FloatArray>(P: Prepared<T>, params: Params<T>): ConceptInput<T> | null {
+  return P.concepts ? { s: P.concepts, W: params.W_concept, K: P.K } : null;
+}
+
 interface InitialStateCache<T extends FloatArray> {
-  /** tanh(features·W_proj + b_proj), N×L·H: layer l's h0 is columns l·H … (l+1)·H. */
+  /** tanh(features·W_proj + s·W_concept + b_proj), N×L·H: layer l's h0 is columns l·H … (l+1)·H. */
   proj: T;
   projCache: AffineCache<T>;
+  concept: ConceptInput<T> | null;
   N: number;
   L: number;
   H: number;
 }
 
 /**
- * Image -> initial state of every layer: h0 = tanh(features·W_proj + b_proj) split into L
- * slices of H, c0 = 0. features: N×D standardized. Returns [{ h, c } (L arrays of N×H each), cache].
+ * Image (and concepts) -> initial state of every layer: h0 = tanh(features·W_proj + s·W_concept + b_proj)
+ * split into L slices of H, c0 = 0. features: N×D standardized (text-only rows already zero);
+ * concept: null for a model without concepts. Returns [{ h, c } (L arrays of N×H each), cache].
  */
 function initialStateForward<T extends FloatArray>(
   features: T,
@@ -391,8 +466,10 @@ function initialStateForward<T extends FloatArray>(
   D: number,
   L: number,
   H: number,
+  concept: ConceptInput<T> | null = null,
 ): [{ h: T[]; c: T[] }, InitialStateCache<T>] {
   const [proj, projCache] = affineForward(features, W_proj, b_proj, N, D, L * H);
+  if (concept) gemm(concept.s, concept.W, proj, N, concept.K, L * H, { accumulate: true });
   for (let i = 0; i < proj.length; i++) proj[i] = Math.tanh(proj[i]);
   const h: T[] = [];
   const c: T[] = [];
@@ -404,12 +481,15 @@ function initialStateForward<T extends FloatArray>(
   }
   return [
     { h, c },
-    { proj, projCache, N, L, H },
+    { proj, projCache, concept, N, L, H },
   ];
 }
 
-/** Back through tanh and the projection, from the gradient of every layer's h0 (c0 is the constant 0). */
-function initialStateBackward<T extends FloatArray>(dh0s: T[], cache: InitialStateCache<T>): AffineGrads<T> {
+/**
+ * Back through tanh and the projections, from the gradient of every layer's h0 (c0 is the constant 0):
+ * the affine layer's gradients, and dConcept = sᵀ·dproj (K×L·H) for W_concept when the model has concepts.
+ */
+function initialStateBackward<T extends FloatArray>(dh0s: T[], cache: InitialStateCache<T>): AffineGrads<T> & { dConcept?: T } {
   const { proj, N, L, H } = cache;
   const dproj = zerosLike(proj, N * L * H);
   for (let n = 0; n < N; n++) {
@@ -421,7 +501,12 @@ function initialStateBackward<T extends FloatArray>(dh0s: T[], cache: InitialSta
       }
     }
   }
-  return affineBackward(dproj, cache.projCache);
+  const grads = affineBackward(dproj, cache.projCache);
+  const concept = cache.concept;
+  if (!concept) return grads;
+  const dConcept = zerosLike(proj, concept.K * L * H);
+  gemm(concept.s, dproj, dConcept, concept.K, N, L * H, { transA: true });
+  return { ...grads, dConcept };
 }
 
 // ---------------------------------------------------------------------------
@@ -437,11 +522,14 @@ function initialStateBackward<T extends FloatArray>(dh0s: T[], cache: InitialSta
  */
 export class DecoderStepModel implements StepModel {
   readonly vocabSize: number;
+  readonly conceptDim: number;
   readonly config: DecoderConfig;
   private readonly embed: Float32Array;
   private readonly mean: Float32Array;
   private readonly std: Float32Array;
   private readonly proj: FrozenMatrix;
+  /** W_concept (K×L·H), when the model reads concepts. */
+  private readonly concept: FrozenMatrix | null = null;
   /** Per layer: input weights with the bias, and recurrent weights. */
   private readonly wx: FrozenMatrix[] = [];
   private readonly wh: FrozenMatrix[] = [];
@@ -465,6 +553,8 @@ export class DecoderStepModel implements StepModel {
     this.mean = params.feature_mean.slice();
     this.std = params.feature_std.slice();
     this.proj = freezeMatrix(params.W_proj, D, L * H, params.b_proj);
+    this.conceptDim = conceptDimOf(this.config);
+    if (this.conceptDim > 0) this.concept = freezeMatrix(params.W_concept, this.conceptDim, L * H);
     for (let l = 0; l < L; l++) {
       const q = { int8: options.int8 ?? false };
       this.wx.push(freezeMatrix(params[`Wx_${l}`], l === 0 ? W : H, 4 * H, params[`b_${l}`], q));
@@ -477,13 +567,16 @@ export class DecoderStepModel implements StepModel {
     }
   }
 
-  initState(features: Float32Array, n: number): RecurrentState {
+  initState(features: Float32Array, n: number, concepts?: Float32Array): RecurrentState {
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
+    checkConcepts(concepts, n, this.conceptDim);
     const x = new Float32Array(n * D);
     for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - this.mean[j]) / this.std[j];
     const proj = new Float32Array(n * L * H);
     gemmFrozen(x, this.proj, proj, n);
+    // No concepts given: all scores 0, so the term is 0 and h0 comes from the image alone.
+    if (this.concept && concepts && n > 0) gemmFrozen(concepts, this.concept, proj, n, { accumulate: true });
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     for (let l = 0; l < L; l++) {
@@ -526,6 +619,19 @@ export class DecoderStepModel implements StepModel {
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
     return selectStateRows(state, rows, this.config.hiddenDim);
   }
+}
+
+/**
+ * A StepModel's check of the concept scores given to initState: n×K values for a model with
+ * K > 0 concept inputs (or none at all: all scores 0), and none for a model without.
+ */
+export function checkConcepts(concepts: Float32Array | undefined, n: number, K: number): void {
+  if (!concepts) return;
+  if (K === 0) {
+    if (concepts.length > 0) throw new RangeError('initState: concept scores given, but the decoder has no concept input');
+    return;
+  }
+  if (concepts.length < n * K) throw new RangeError(`initState: ${concepts.length} concept scores for ${n}×${K}`);
 }
 
 /** A StepModel's selectRows: the state of rows `rows` (in that order; a row may repeat), H values per row and layer. */

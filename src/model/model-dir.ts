@@ -20,6 +20,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../shared/errors.js';
 import { modelsDir } from '../shared/paths.js';
 import { CONFIG_FILE, loadDecoder, type LoadedDecoder } from './decoder-io.js';
+import { canonicalConfig } from './decoder.js';
 import type { DecoderConfig } from './types.js';
 
 export const MODEL_FORMAT = 'lenscribe-model';
@@ -225,6 +226,7 @@ export function writeModelDir(dir: string, input: ManifestInput, extraFiles: str
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
     ...input,
+    decoder: { ...input.decoder, config: canonicalConfig(input.decoder.config) },
     date: input.date ?? new Date().toISOString(),
     files,
   };
@@ -361,6 +363,9 @@ export function loadModel(dir: string, options: LoadOptions = {}): LoadedModelDi
       throw new ModelDirError(loaded.dir, `${CONFIG_FILE} has ${k} ${decoder.config[k]} but model.json says ${want[k]}`);
     }
   }
+  // Absent is 0: a manifest written before concepts describes a decoder without them.
+  const [haveK, wantK] = [decoder.config.conceptDim ?? 0, want.conceptDim ?? 0];
+  if (haveK !== wantK) throw new ModelDirError(loaded.dir, `${CONFIG_FILE} has conceptDim ${haveK} but model.json says ${wantK}`);
   return { ...loaded, decoder };
 }
 

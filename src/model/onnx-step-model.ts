@@ -12,6 +12,8 @@
  *
  *   init graph:  features (N×D) -> (f − feature_mean) / feature_std -> ·W_proj + b_proj -> tanh
  *                -> h0 (N×L·H; layer l is columns l·H … (l+1)·H), c0 = 0
+ *                with concepts (K > 0): a second input concepts (N×K), and ·W_concept is added
+ *                before the tanh: h0 = tanh(f·W_proj + s·W_concept + b_proj)
  *   step graph:  tokens (N, int32), h_l, c_l (N×H each)
  *                x = W_embed[tokens]
  *                per layer: a = x·Wx_l + h_l·Wh_l + b_l   (layer 0: x·Wx_0 + b_0 is a row of the
@@ -24,7 +26,7 @@
  */
 import { addRowVector } from './layers/tensor.js';
 import { gemm } from './matmul.js';
-import { configFromParams, selectStateRows } from './decoder.js';
+import { checkConcepts, conceptDimOf, configFromParams, selectStateRows } from './decoder.js';
 import { DataType, OnnxGraph } from './onnx-graph.js';
 import { nativeRuntime, nativeSessionOptions, type NativeRuntime, type NativeSession } from './onnx-runtime.js';
 import type { DecoderConfig, Params, RecurrentState, StepModel } from './types.js';
@@ -42,14 +44,20 @@ function encode(g: OnnxGraph, graphName: string): Uint8Array {
   return g.encode({ producer: 'lenscribe-decoder', graphName });
 }
 
-/** features -> initial hidden state of every layer, concatenated (N×L·H). */
+/** features (and concepts, when K > 0) -> initial hidden state of every layer, concatenated (N×L·H). */
 export function buildInitGraph(params: Params<Float32Array>, c: DecoderConfig): Uint8Array {
   const LH = c.layers * c.hiddenDim;
+  const K = conceptDimOf(c);
   const g = new OnnxGraph();
   const features = g.input('features', FLOAT, ['n', c.featureDim]);
   const centred = g.node('Sub', [features, g.constant('feature_mean', params.feature_mean!, [c.featureDim])], 'centred');
   const standardised = g.node('Div', [centred, g.constant('feature_std', params.feature_std!, [c.featureDim])], 'standardised');
-  const projected = g.node('MatMul', [standardised, g.constant('W_proj', params.W_proj!, [c.featureDim, LH])], 'proj_mm');
+  let projected = g.node('MatMul', [standardised, g.constant('W_proj', params.W_proj!, [c.featureDim, LH])], 'proj_mm');
+  if (K > 0) {
+    const concepts = g.input('concepts', FLOAT, ['n', K]);
+    const fromConcepts = g.node('MatMul', [concepts, g.constant('W_concept', params.W_concept!, [K, LH])], 'concept_mm');
+    projected = g.node('Add', [projected, fromConcepts], 'proj_both');
+  }
   const proj = g.node('Add', [projected, g.constant('b_proj', params.b_proj!, [LH])], 'proj');
   g.output(g.node('Tanh', [proj], 'h0'), 'h0', ['n', LH]);
   return encode(g, 'decoder_init');
@@ -118,6 +126,7 @@ function lstmGates(g: OnnxGraph, a: string, c: string, gateSizes: string, l: num
 /** A `StepModel` running decoder.ts's decoder through two onnxruntime sessions. */
 export class OnnxStepModel implements StepModel {
   readonly vocabSize: number;
+  readonly conceptDim: number;
   readonly config: DecoderConfig;
   private readonly init: NativeSession;
   private readonly stepSession: NativeSession;
@@ -128,6 +137,7 @@ export class OnnxStepModel implements StepModel {
   constructor(params: Params<Float32Array>, options: OnnxStepOptions = {}) {
     this.config = configFromParams(params);
     this.vocabSize = this.config.vocabSize;
+    this.conceptDim = conceptDimOf(this.config);
     this.ort = nativeRuntime();
     const threads = options.threads ?? (Number(process.env.LENSCRIBE_THREADS) || 0);
     const load = (bytes: Uint8Array) => this.ort.createSession(bytes, nativeSessionOptions(threads));
@@ -140,10 +150,11 @@ export class OnnxStepModel implements StepModel {
     }
   }
 
-  initState(features: Float32Array, n: number): RecurrentState {
+  initState(features: Float32Array, n: number, concepts?: Float32Array): RecurrentState {
     if (this.disposed) throw new Error('OnnxStepModel: used after dispose()');
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
+    checkConcepts(concepts, n, this.conceptDim);
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     if (n === 0) {
@@ -154,7 +165,16 @@ export class OnnxStepModel implements StepModel {
       return { n, h, c };
     }
     const x = new this.ort.Tensor('float32', features.length === n * D ? features : features.subarray(0, n * D), [n, D]);
-    const h0 = this.init.run({ features: x }, this.fetchInit, {}).h0!.data;
+    const feeds: Record<string, object> = { features: x };
+    const K = this.conceptDim;
+    // No concepts given: all scores 0 (h0 from the image alone), as in decoder.ts.
+    if (K > 0)
+      feeds.concepts = new this.ort.Tensor(
+        'float32',
+        !concepts ? new Float32Array(n * K) : concepts.length === n * K ? concepts : concepts.subarray(0, n * K),
+        [n, K],
+      );
+    const h0 = this.init.run(feeds, this.fetchInit, {}).h0!.data;
     for (let l = 0; l < L; l++) {
       const hl = new Float32Array(n * H);
       for (let i = 0; i < n; i++) hl.set(h0.subarray(i * L * H + l * H, i * L * H + (l + 1) * H), i * H);

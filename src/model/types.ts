@@ -19,6 +19,11 @@ export interface DecoderConfig {
   vocabSize: number;
   /** Dropout probability used in training (0 disables). */
   dropout: number;
+  /**
+   * K: length of the concept-score vector that conditions the initial state with the image
+   * (src/model/decoder.ts). 0 or absent: no concept input, the plain Show-and-Tell model.
+   */
+  conceptDim?: number;
 }
 
 /**
@@ -42,8 +47,13 @@ export const SPECIAL_TOKENS = ['<pad>', '<start>', '<end>', '<unk>'] as const;
  */
 export interface StepModel {
   readonly vocabSize: number;
-  /** Initial recurrent state for N images; features is N×D. */
-  initState(features: Float32Array, n: number): RecurrentState;
+  /** K, the concept scores per image the initial state reads (0 or absent: none). */
+  readonly conceptDim?: number;
+  /**
+   * Initial recurrent state for N images; features is N×D, concepts N×K (only for a model
+   * with conceptDim K > 0; absent means no concept detected, all scores 0).
+   */
+  initState(features: Float32Array, n: number, concepts?: Float32Array): RecurrentState;
   /**
    * Feed one token per row (tokens: N ids) and return log-probabilities N×V,
    * advancing `state` in place.

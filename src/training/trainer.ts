@@ -9,6 +9,15 @@
  * Runs anywhere Node runs, including worker threads: it only uses typed arrays, node:fs for
  * checkpoints and the matrix module. It yields to the event loop between batches so that an
  * AbortSignal fired from another thread or a message handler is seen promptly.
+ *
+ * Concepts (a decoder with conceptDim K > 0, see src/model/decoder.ts): a photo caption's K
+ * concept scores are its own `concepts` or its image's row of `CaptionData.concepts` (a
+ * detector's output; neither: all 0). A text-only caption (`hasImage: false`) has no feature:
+ * the decoder masks it out, so it trains the concept path and the language; its clean concepts
+ * (read from its words) get fresh detector-like noise every time it enters a batch when
+ * `conceptNoise` is set (src/training/concept-noise.ts). Batches mix both kinds as they come
+ * (shuffled together), text-only captions never go to the held-out validation split, and the
+ * feature statistics come from the photos only.
  */
 import {
   createStepModel,
@@ -20,11 +29,13 @@ import {
   lossAndGrads,
   validateConfig,
   configFromParams,
+  conceptDimOf,
   type CaptionBatch,
 } from '../model/decoder.js';
 import { adamStep, clipGradNorm, createAdamState, learningRate as scheduledRate, type AdamOptions, type LrSchedule } from './optim.js';
 import { saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { Rng } from '../model/rng.js';
+import { noisyConcepts, resolveConceptNoise, type ConceptNoise, type ResolvedConceptNoise } from './concept-noise.js';
 import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from '../model/types.js';
 
 /**
@@ -32,15 +43,30 @@ import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from
  * already there (as `Vocabulary.encode` gives them) they are recognised and not doubled.
  */
 export interface TokenCaption {
-  /** Row of the image in `features`. */
+  /** Row of the image in `features`; ignored (by convention -1) for a text-only caption. */
   image: number;
   tokens: Int32Array;
+  /**
+   * K concept scores for this caption (decoders with conceptDim K > 0): for a text-only caption
+   * the concepts its words name (clean; `conceptNoise` corrupts them per batch); for a photo
+   * caption they replace its image's row of `CaptionData.concepts`.
+   */
+  concepts?: Float32Array;
+  /** False for a caption without a photo (text-only): its image feature is masked out. Default true. */
+  hasImage?: boolean;
 }
 
 /** Images' features (images × D, raw encoder output) and their captions. */
 export interface CaptionData {
   features: Float32Array;
   captions: TokenCaption[];
+  /** Images × K concept scores of each photo (a detector's), for a decoder with conceptDim K > 0. */
+  concepts?: Float32Array;
+}
+
+/** Whether a caption comes with a photo (the default) or is text-only. */
+function hasImage(c: TokenCaption): boolean {
+  return c.hasImage !== false;
 }
 
 /**
@@ -106,6 +132,8 @@ export interface TrainOptions {
   updateParam?: (name: string) => boolean;
   /** Truncated-BPTT window in steps (default: full BPTT). */
   tbpttWindow?: number;
+  /** Detector-like noise on text-only captions' concept scores in training (default: none, clean scores). */
+  conceptNoise?: ConceptNoise;
   /** Epochs without a better validation score before stopping (default 3). */
   patience?: number;
   /** Validation score per epoch; default is minus the validation loss. */
@@ -168,6 +196,9 @@ class TrainingRun {
   private readonly patience: number;
   private readonly schedule: LrSchedule;
   private readonly D: number;
+  /** Concept scores per caption (0: the decoder reads none). */
+  private readonly K: number;
+  private readonly noise: ResolvedConceptNoise | null;
   private readonly trainData: CaptionData;
   /** Undefined or empty: no validation (the last epoch's weights are returned). */
   private readonly validData: CaptionData | undefined;
@@ -175,6 +206,7 @@ class TrainingRun {
   private readonly config: DecoderConfig;
   private readonly shuffleRng: Rng;
   private readonly dropoutRng: Rng;
+  private readonly noiseRng: Rng;
   private readonly adam = createAdamState();
   private readonly stepsPerEpoch: number;
   private readonly totalSteps: number;
@@ -202,12 +234,16 @@ class TrainingRun {
         : { kind: 'constant', base: options.learningRate ?? DEFAULTS.learningRate };
     if (!(this.batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${this.batchSize}`);
 
-    this.D = options.initialParams ? configFromParams(options.initialParams).featureDim : options.config.featureDim;
-    [this.trainData, this.validData] = trainingData(options, this.D, rng);
+    const shape = options.initialParams ? configFromParams(options.initialParams) : options.config;
+    this.D = shape.featureDim;
+    this.K = conceptDimOf(shape);
+    this.noise = options.conceptNoise ? resolveConceptNoise(options.conceptNoise) : null;
+    [this.trainData, this.validData] = trainingData(options, this.D, this.K, rng);
     [this.params, this.config] = startingModel(options, this.trainData, this.D, rng);
 
     this.shuffleRng = rng.fork();
     this.dropoutRng = rng.fork();
+    this.noiseRng = rng.fork(); // after the others, so their streams do not depend on it
     this.stepsPerEpoch = Math.ceil(this.trainData.captions.length / this.batchSize);
     this.totalSteps = this.stepsPerEpoch * this.epochs;
     this.write = options.writeCheckpoint ?? saveCheckpoint;
@@ -269,7 +305,7 @@ class TrainingRun {
         this.stopReason = 'cancelled';
         return null;
       }
-      const batch = buildBatch(trainData, batches[b], this.maxWords, this.D);
+      const batch = buildBatch(trainData, batches[b], this.maxWords, this.D, { K: this.K, noise: this.noise, rng: this.noiseRng });
       const lr = scheduledRate(this.schedule, this.step, epoch);
       const r = lossAndGrads(this.params, batch, {
         train: true,
@@ -365,11 +401,11 @@ class TrainingRun {
 }
 
 /** The training captions (words only) and the validation set: given, or held out by image. */
-function trainingData(options: TrainOptions, D: number, rng: Rng): [CaptionData, CaptionData | undefined] {
-  checkData(options.train, D, 'training');
+function trainingData(options: TrainOptions, D: number, K: number, rng: Rng): [CaptionData, CaptionData | undefined] {
+  checkData(options.train, D, K, 'training');
   let trainData = wordsOnly(options.train);
   let validData = options.validation && wordsOnly(options.validation);
-  if (validData) checkData(validData, D, 'validation');
+  if (validData) checkData(validData, D, K, 'validation');
   else {
     const fraction = options.validationFraction ?? DEFAULTS.validationFraction;
     if (fraction > 0) [trainData, validData] = splitByImage(trainData, fraction, rng.fork());
@@ -390,8 +426,9 @@ function startingModel(options: TrainOptions, trainData: CaptionData, D: number,
     config = options.config;
     validateConfig(config);
     const used = usedImages(trainData);
-    const stats = featureStats(gatherRows(trainData.features, used, D), used.length, D);
-    params = initParams(config, initParamsRng(rng), { featureMean: stats.mean, featureStd: stats.std });
+    // Only text-only captions: no feature to standardise yet, keep mean 0 and std 1.
+    const stats = used.length > 0 ? featureStats(gatherRows(trainData.features, used, D), used.length, D) : null;
+    params = initParams(config, initParamsRng(rng), stats ? { featureMean: stats.mean, featureStd: stats.std } : {});
   }
   const maxId = maxToken(trainData);
   if (maxId >= config.vocabSize) throw new RangeError(`training captions use token id ${maxId}, vocabulary has ${config.vocabSize}`);
@@ -417,17 +454,38 @@ function wordsOnly(data: CaptionData): CaptionData {
       if (t === PAD || t === START || t === END)
         throw new RangeError(`caption of image ${c.image} has a special token (${t}) among its words`);
     }
-    return { image: c.image, tokens };
+    return { ...c, tokens };
   });
-  return { features: data.features, captions };
+  return { ...data, captions };
 }
 
-function checkData(data: CaptionData, D: number, what: string): void {
+function checkData(data: CaptionData, D: number, K: number, what: string): void {
   if (data.features.length % D !== 0) throw new RangeError(`${what} features: ${data.features.length} values is not a multiple of ${D}`);
   const images = data.features.length / D;
   for (const c of data.captions) {
-    if (!(c.image >= 0 && c.image < images)) throw new RangeError(`${what} caption refers to image ${c.image}; there are ${images}`);
+    if (hasImage(c) && !(c.image >= 0 && c.image < images))
+      throw new RangeError(`${what} caption refers to image ${c.image}; there are ${images}`);
   }
+  checkConceptData(data, images, K, what);
+}
+
+/** Every concept vector has K finite scores, and there are none for a decoder without concept input. */
+function checkConceptData(data: CaptionData, images: number, K: number, what: string): void {
+  const bad = (x: Float32Array) => x.findIndex((v) => !Number.isFinite(v));
+  if (data.concepts) {
+    if (K === 0) throw new RangeError(`${what} data has concept scores, but the decoder has no concept input (conceptDim 0)`);
+    if (data.concepts.length !== images * K)
+      throw new RangeError(`${what} concepts: ${data.concepts.length} values for ${images} images × ${K} concepts`);
+    const i = bad(data.concepts);
+    if (i >= 0) throw new RangeError(`${what} concepts of image ${Math.floor(i / K)}: score ${data.concepts[i]} is not finite`);
+  }
+  data.captions.forEach((c, n) => {
+    if (!c.concepts) return;
+    if (K === 0) throw new RangeError(`${what} caption ${n} has concept scores, but the decoder has no concept input (conceptDim 0)`);
+    if (c.concepts.length !== K) throw new RangeError(`${what} caption ${n}: ${c.concepts.length} concept scores, the decoder reads ${K}`);
+    const i = bad(c.concepts);
+    if (i >= 0) throw new RangeError(`${what} caption ${n}: concept score ${i} is ${c.concepts[i]}, not finite`);
+  });
 }
 
 function maxToken(data: CaptionData): number {
@@ -436,8 +494,9 @@ function maxToken(data: CaptionData): number {
   return m;
 }
 
+/** The photos' rows that captions refer to (text-only captions have none). */
 function usedImages(data: CaptionData): number[] {
-  return [...new Set(data.captions.map((c) => c.image))].sort((a, b) => a - b);
+  return [...new Set(data.captions.filter(hasImage).map((c) => c.image))].sort((a, b) => a - b);
 }
 
 function gatherRows(features: Float32Array, rows: number[], D: number): Float32Array {
@@ -452,9 +511,10 @@ function splitByImage(data: CaptionData, fraction: number, rng: Rng): [CaptionDa
   rng.shuffle(images);
   const nValid = images.length >= 2 ? Math.max(1, Math.round(images.length * fraction)) : 0;
   const held = new Set(images.slice(0, nValid));
+  const isHeld = (c: TokenCaption) => hasImage(c) && held.has(c.image);
   return [
-    { features: data.features, captions: data.captions.filter((c) => !held.has(c.image)) },
-    { features: data.features, captions: data.captions.filter((c) => held.has(c.image)) },
+    { ...data, captions: data.captions.filter((c) => !isHeld(c)) },
+    { ...data, captions: data.captions.filter(isHeld) },
   ];
 }
 
@@ -477,8 +537,26 @@ export function makeBatches(data: CaptionData, batchSize: number, maxWords: numb
   return batches;
 }
 
-/** N captions as <start> words <end> <pad>…, with their images' features (N×D). */
-export function buildBatch(data: CaptionData, indices: Int32Array, maxWords: number, D: number): CaptionBatch<Float32Array> {
+/** How a batch's concept scores are made: K per row (0: none), and the noise on text-only captions' ones (training only). */
+export interface BatchConcepts {
+  K: number;
+  noise?: ResolvedConceptNoise | null;
+  /** Required with `noise`. */
+  rng?: Rng;
+}
+
+/**
+ * N captions as <start> words <end> <pad>…, with their images' features (N×D), and for a
+ * decoder with K > 0 concepts their concept scores (N×K) and, when some are text-only, the
+ * photo mask (text-only rows keep a zero feature).
+ */
+export function buildBatch(
+  data: CaptionData,
+  indices: Int32Array,
+  maxWords: number,
+  D: number,
+  conditioning: BatchConcepts = { K: 0 },
+): CaptionBatch<Float32Array> {
   const N = indices.length;
   let longest = 0;
   for (const i of indices) longest = Math.max(longest, Math.min(data.captions[i].tokens.length, maxWords));
@@ -491,9 +569,27 @@ export function buildBatch(data: CaptionData, indices: Int32Array, maxWords: num
     captions[n * T] = START;
     captions.set(c.tokens.subarray(0, words), n * T + 1);
     captions[n * T + words + 1] = END;
-    features.set(data.features.subarray(c.image * D, (c.image + 1) * D), n * D);
+    if (hasImage(c)) features.set(data.features.subarray(c.image * D, (c.image + 1) * D), n * D);
   }
-  return { features, captions, n: N, t: T };
+  const batch: CaptionBatch<Float32Array> = { features, captions, n: N, t: T };
+  if (indices.some((i) => !hasImage(data.captions[i])))
+    batch.hasImage = Uint8Array.from(indices, (i) => (hasImage(data.captions[i]) ? 1 : 0));
+  if (conditioning.K > 0) batch.concepts = batchConcepts(data, indices, conditioning);
+  return batch;
+}
+
+/** Row n: the caption's own scores (noised when text-only and noise is on), else its image's row of data.concepts, else 0. */
+function batchConcepts(data: CaptionData, indices: Int32Array, { K, noise, rng }: BatchConcepts): Float32Array {
+  if (noise && !rng) throw new Error('buildBatch: concept noise needs an rng');
+  const out = new Float32Array(indices.length * K);
+  indices.forEach((i, n) => {
+    const c = data.captions[i];
+    const row = out.subarray(n * K, (n + 1) * K);
+    if (c.concepts && !hasImage(c) && noise) noisyConcepts(c.concepts, noise, rng!, row);
+    else if (c.concepts) row.set(c.concepts);
+    else if (hasImage(c) && data.concepts) row.set(data.concepts.subarray(c.image * K, (c.image + 1) * K));
+  });
+  return out;
 }
 
 /** Mean loss per token over a whole caption set, in evaluation mode. */
@@ -501,8 +597,9 @@ export function meanLoss(params: Params<Float32Array>, data: CaptionData, batchS
   const order = Int32Array.from(data.captions.keys()).sort((a, b) => data.captions[a].tokens.length - data.captions[b].tokens.length);
   let sum = 0;
   let tokens = 0;
+  const conditioning = { K: conceptDimOf(configFromParams(params)) }; // clean scores: evaluation is not augmented
   for (let b = 0; b < order.length; b += batchSize) {
-    const r = evaluateLoss(params, buildBatch(data, order.subarray(b, b + batchSize), maxWords, D));
+    const r = evaluateLoss(params, buildBatch(data, order.subarray(b, b + batchSize), maxWords, D, conditioning));
     sum += r.loss * r.tokens;
     tokens += r.tokens;
   }
