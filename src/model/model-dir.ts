@@ -86,6 +86,12 @@ export interface FeatureSpec {
   dim: number;
   /** Average the features of the photo and its mirror image (test-time augmentation). */
   flipAverage?: boolean;
+  /**
+   * The encoder output holding the photo's concept scores (`concepts`, K wide: src/inference's
+   * derived output), which the caption pipeline stores after the features and passes to a decoder
+   * with conceptDim K > 0. Absent: no concepts (the app cannot caption with a K > 0 decoder then).
+   */
+  conceptOutput?: string;
 }
 
 export interface TrainingData {
@@ -284,6 +290,11 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
     d.config && d.config.featureDim === f.dim,
     dir,
     `"decoder.config.featureDim" (${d.config?.featureDim}) must equal "features.dim" (${f.dim})`,
+  );
+  need(
+    f.conceptOutput === undefined || (typeof f.conceptOutput === 'string' && f.conceptOutput.length > 0),
+    dir,
+    '"features.conceptOutput" must name an encoder output',
   );
   need(typeof d.weights === 'string' && typeof d.vocabulary === 'string', dir, '"decoder" needs "weights" and "vocabulary" file names');
   const dec = x.decoding;

@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
+import { derivedOutputs } from './derived-outputs.js';
 
-export type OutputRole = 'final' | 'imagenet' | 'grid' | 'objects' | 'detector' | 'classes';
+/** `concepts`: a derived output (derived-outputs.ts), never in a card. */
+export type OutputRole = 'final' | 'imagenet' | 'grid' | 'objects' | 'detector' | 'classes' | 'concepts';
 
 export interface EncoderOutput {
   /** ONNX output name, e.g. `out_relu`. */
@@ -19,6 +21,8 @@ export interface EncoderOutput {
   /** Dims per image (batch dimension left out). */
   dims: number[];
   description: string;
+  /** Computed after the graph runs from these graph outputs (derived-outputs.ts); `version` is part of its cache key. */
+  derived?: { from: string[]; version: string };
 }
 
 export interface EncoderCard {
@@ -49,6 +53,7 @@ export const ENCODER_NAMES = [
   'mobilenet_v3_centernet',
   'resnet50',
   'resnet50_int8',
+  'centernet_resnet50',
 ] as const;
 /** The encoder openEncoder opens when no name is given. */
 export const DEFAULT_ENCODER_NAME = 'mobilenet_v3_centernet';
@@ -67,13 +72,21 @@ export function encoderId(card: Pick<EncoderCard, 'name' | 'sha256'>): string {
   return `${card.name}@${card.sha256.slice(0, 16)}`;
 }
 
-/** Resolves output names or roles (`final`, `imagenet`, `grid`) to ONNX output names. */
+/** Every output an encoder offers: its graph's (the card's), then the derived ones (`concepts` when it has both sources). */
+export function encoderOutputs(card: EncoderCard): EncoderOutput[] {
+  return [...card.outputs, ...derivedOutputs(card.outputs)];
+}
+
+/**
+ * Resolves output names or roles (`final`, `imagenet`, `grid`, `concepts`) to the encoder's outputs;
+ * none asked = every pooled graph output (a derived output is only given when asked for).
+ */
 export function resolveOutputs(card: EncoderCard, wanted: readonly string[] | undefined): EncoderOutput[] {
   if (!wanted || wanted.length === 0) return card.outputs.filter((o) => o.kind === 'pooled');
+  const offered = encoderOutputs(card);
   return wanted.map((w) => {
-    const o = card.outputs.find((x) => x.name === w) ?? card.outputs.find((x) => x.role === w);
-    if (!o)
-      throw new Error(`encoder ${card.name} has no output ${w}; it has ${card.outputs.map((x) => `${x.name} (${x.role})`).join(', ')}`);
+    const o = offered.find((x) => x.name === w) ?? offered.find((x) => x.role === w);
+    if (!o) throw new Error(`encoder ${card.name} has no output ${w}; it has ${offered.map((x) => `${x.name} (${x.role})`).join(', ')}`);
     return o;
   });
 }

@@ -9,7 +9,7 @@
  * pipeline's worker (src/inference/caption-pipeline.worker.ts) or behind openEncoderWorker
  * (encoder-client.ts, the same EncoderApi from a worker thread).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnxRuntime, type InferenceSession } from '../../model/onnx-runtime.js';
 import { modelsDir as defaultModelsDir } from '../../shared/paths.js';
@@ -21,7 +21,9 @@ import {
   type PipelineStages,
   type PreparePhotoOptions,
 } from './encode-pipeline.js';
+import { computeDerived, type DerivedOutput } from './derived-outputs.js';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL, preparePhoto, type PreparedPhoto } from './preprocess.js';
+import { OBJECT_COUNTS_OUTPUT, withObjectCounts } from './object-counts.js';
 import { openSession, type ProviderName, type SessionOptions } from './session.js';
 
 /** Images per CNN run at most. */
@@ -41,6 +43,11 @@ export interface OpenEncoderOptions extends SessionOptions {
   maxPixels?: number;
   /** Thumbnail longest side for encodeFiles/preparePhoto, or false (default 320). */
   thumbnail?: number | false;
+  /**
+   * For a detector (an `objects` output): also count its detections scoring at least this, per
+   * class (output OBJECT_COUNTS_OUTPUT, object-counts.ts). Undefined: no counts.
+   */
+  objectCounts?: number;
 }
 
 /** What both the in-thread Encoder and the worker client offer. */
@@ -76,6 +83,8 @@ export class Encoder implements EncoderApi {
     private readonly session: InferenceSession,
     readonly provider: ProviderName,
     private readonly opts: OpenEncoderOptions,
+    /** OBJECT_COUNTS_OUTPUT when the session counts detections (OpenEncoderOptions.objectCounts), else null. */
+    readonly countsOutput: string | null = null,
   ) {
     this.id = encoderId(card);
     this.name = card.name;
@@ -90,27 +99,31 @@ export class Encoder implements EncoderApi {
     const card = loadCard(name, opts.modelsDir ?? defaultModelsDir);
     const file = join(dir, card.file);
     if (!existsSync(file)) throw new Error(`${file} is missing; run \`npm run build\` (scripts/build-encoders.mjs) to generate it`);
-    const { session, provider } = await openSession(file, opts);
-    return new Encoder(card, session, provider, opts);
+    const objects = opts.objectCounts !== undefined ? card.outputs.find((o) => o.role === 'objects') : undefined;
+    const counting = objects ? withObjectCounts(readFileSync(file), objects.name, opts.objectCounts!) : null;
+    const { session, provider } = await openSession(counting ?? file, opts);
+    return new Encoder(card, session, provider, opts, counting ? OBJECT_COUNTS_OUTPUT : null);
   }
 
   async encodeTensors(pixels: Uint8Array, n: number, outputs?: readonly string[]): Promise<Record<string, Float32Array>> {
     const s = this.inputSize;
     if (pixels.length !== n * s * s * 3) throw new RangeError(`encodeTensors: ${pixels.length} bytes is not ${n}×${s}×${s}×3`);
-    const wanted = resolveOutputs(this.card, outputs);
+    const counts = this.countsOutput !== null && outputs?.includes(this.countsOutput) ? [this.countsOutput] : [];
+    const named = outputs?.filter((o) => !counts.includes(o));
+    // Only the counts asked for: no card output (an empty list would mean every pooled one).
+    const resolved = counts.length && named?.length === 0 ? [] : resolveOutputs(this.card, named);
+    const wanted = resolved.map((o) => o.name);
+    // Derived outputs (concepts: derived-outputs.ts) are computed here from graph outputs of the same run.
+    const derived = resolved.filter((o): o is DerivedOutput => o.derived !== undefined);
+    const graphNames = [...new Set([...resolved.filter((o) => !o.derived).map((o) => o.name), ...derived.flatMap((o) => o.derived.from)])];
     const { Tensor } = onnxRuntime();
     const feeds = { [this.card.input.name]: new Tensor('uint8', pixels, [n, s, s, 3]) };
-    const result = await this.session.run(
-      feeds,
-      wanted.map((o) => o.name),
-    );
-    const out: Record<string, Float32Array> = {};
-    for (const o of wanted) {
-      const t = result[o.name];
-      out[o.name] = t.data as Float32Array;
-    }
+    const result = await this.session.run(feeds, [...graphNames, ...counts]);
+    const graph: Record<string, Float32Array> = {};
+    for (const name of [...graphNames, ...counts]) graph[name] = result[name].data as Float32Array;
     for (const t of Object.values(result)) t.dispose?.();
-    return out;
+    const all = { ...graph, ...computeDerived(derived, graph, n) };
+    return Object.fromEntries([...wanted, ...counts].map((name) => [name, all[name]]));
   }
 
   preparePhoto(path: string, opts: PreparePhotoOptions = {}): Promise<PreparedPhoto> {

@@ -7,7 +7,8 @@ export { preparePhoto, prepareBytes, sniffFormat, mirrorPixels, DEFAULT_MAX_PIXE
 export type { PreparedPhoto, PrepareOptions } from './preprocess.js';
 export { PhotoError, isPhotoError } from './errors.js';
 export type { PhotoErrorKind } from './errors.js';
-export { ENCODER_NAMES, encoderId, loadCard, encoderDir, resolveOutputs } from './card.js';
+export { ENCODER_NAMES, encoderId, loadCard, encoderDir, encoderOutputs, resolveOutputs } from './card.js';
+export { CONCEPTS_OUTPUT, CONCEPT_MAP_VERSION } from './derived-outputs.js';
 export type { EncoderCard, EncoderOutput, EncoderName, OutputRole } from './card.js';
 export { openSession, platformProviders, requestedProviders } from './session.js';
 export type { ProviderName, SessionOptions } from './session.js';
