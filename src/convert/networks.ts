@@ -374,7 +374,8 @@ export interface CombinedNetworkSpec {
 export const COMBINED_NETWORKS: Record<string, CombinedNetworkSpec> = {
   centernet_resnet50: {
     name: 'centernet_resnet50',
-    architecture: 'COCO object detector (CenterNet, MobileNetV3) at 320 px and ImageNet-1k classifier (ResNet-50, int8) at its own 224 px, in one graph',
+    architecture:
+      'COCO object detector (CenterNet, MobileNetV3) at 320 px and ImageNet-1k classifier (ResNet-50, int8) at its own 224 px, in one graph',
     inputSize: 320,
     parts: [
       {
