@@ -63,6 +63,9 @@ export function App({ client }: { client: ApiClient }) {
         {...folderActions}
         onSettings={lib.updateSettings}
         onError={showError}
+        refresh={refresh}
+        tag={b.tag}
+        onTag={(t) => (setView('photos'), b.setTag(t))}
       />
       {view !== 'photos' ? (
         <ToolView view={view} client={client} lib={lib} showError={showError} onOpenPhoto={setOpenById} />
@@ -78,6 +81,8 @@ export function App({ client }: { client: ApiClient }) {
           onSettings={lib.updateSettings}
           query={query}
           onQuery={setQuery}
+          folderId={folderId}
+          onSearchEverywhere={() => selectFolder(null)}
           onAdd={lib.addFolder}
         />
       )}

@@ -21,15 +21,17 @@ export function usePhotoBrowser(
   showError: (message: string) => void,
   under: string | null = null,
 ) {
+  /** The sidebar's tag filter (TagFilter.tsx): only photos with this tag. */
+  const [tag, setTag] = useState<string | null>(null);
   const debounced = useDebouncedQuery(query);
-  const lists = usePhotoLists(client, folderId, debounced, similarWords, refresh, under);
+  const lists = usePhotoLists(client, folderId, debounced, similarWords, refresh, under, tag);
   const { photos, search } = lists;
   useShowOnChange(search.error, showError);
   const inSearch = query.trim() !== '';
   const photoAt = (i: number) => (inSearch ? search.get(i)?.photo : photos.get(i));
   const locate = (id: number, near: number) =>
     inSearch ? search.locate((h) => h.photo.id === id, near) : photos.locate((p) => p.id === id, near);
-  const { selected, select, selectChosen } = useSelection(`${folderId}|${search.key}`, locate, (i) => photoAt(i)?.id);
+  const { selected, select, selectChosen } = useSelection(`${folderId}|${tag}|${search.key}`, locate, (i) => photoAt(i)?.id);
   const [open, setOpen] = useState<(Chosen & { id: number }) | null>(null);
   /** A step to a photo whose page is still loading: opened when it arrives. */
   const [pendingStep, setPendingStep] = useState<number | null>(null);
@@ -63,5 +65,5 @@ export function usePhotoBrowser(
     setOpen(null);
     setPendingStep(null);
   };
-  return { lists, inSearch, searching, count, selected, setSelected: select, openId: open?.id ?? null, openAt, step, close };
+  return { lists, inSearch, searching, count, selected, setSelected: select, openId: open?.id ?? null, openAt, step, close, tag, setTag };
 }

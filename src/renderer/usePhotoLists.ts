@@ -6,7 +6,7 @@ const PHOTO_PAGE = 300;
 const SEARCH_PAGE = 100;
 
 /** What a search's pages carry besides hits: the query as run and the words it expanded to. */
-export type SearchMeta = Pick<SearchResult, 'query' | 'expanded'>;
+export type SearchMeta = Pick<SearchResult, 'query' | 'expanded' | 'didYouMean'>;
 
 /** `under`: with a folder, one subfolder's tree (a Subfolder path). */
 export function usePhotoLists(
@@ -16,10 +16,13 @@ export function usePhotoLists(
   similarWords: boolean,
   refresh: number,
   under: string | null = null,
+  /** Only photos with this tag (the sidebar's tag filter). */
+  tag: string | null = null,
 ) {
   const photos = usePaged<PhotoSummary>(
-    `folder:${folderId ?? 'all'}:${under ?? ''}`,
-    (offset, limit) => client.call('photos.list', { folderId: folderId ?? undefined, under: under ?? undefined, offset, limit }),
+    `folder:${folderId ?? 'all'}:${under ?? ''}:${tag ?? ''}`,
+    (offset, limit) =>
+      client.call('photos.list', { folderId: folderId ?? undefined, under: under ?? undefined, tag: tag ?? undefined, offset, limit }),
     PHOTO_PAGE,
     refresh,
   );
@@ -27,7 +30,11 @@ export function usePhotoLists(
     debounced ? JSON.stringify([debounced, folderId, similarWords]) : null,
     async (offset, limit) => {
       const r = await client.call('search', { query: debounced, folderId: folderId ?? undefined, similarWords, offset, limit });
-      return { total: Math.max(r.total, offset + r.hits.length), items: r.hits, meta: { query: r.query, expanded: r.expanded } };
+      return {
+        total: Math.max(r.total, offset + r.hits.length),
+        items: r.hits,
+        meta: { query: r.query, expanded: r.expanded, didYouMean: r.didYouMean },
+      };
     },
     SEARCH_PAGE,
     refresh,

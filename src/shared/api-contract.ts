@@ -58,6 +58,14 @@ export const FolderPath = z
   .refine((p) => !p.includes('\0'), 'A path cannot contain NUL characters.')
   .refine((p) => /^(\/|~([/\\]|$)|[A-Za-z]:[/\\]|\\\\)/.test(p), 'Use a full path, e.g. /home/you/Pictures');
 
+/** A tag the user types: one line, spaces collapsed, not empty, bounded (MAX_TAG_LENGTH in src/main/library/tags.ts). */
+export const TagText = z
+  .string()
+  // eslint-disable-next-line no-control-regex -- control characters have no place in a keyword
+  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'A tag cannot contain control characters.')
+  .transform((s) => s.replace(/\s+/g, ' ').trim())
+  .pipe(z.string().min(1, 'A tag cannot be empty.').max(64, 'A tag is at most 64 characters.'));
+
 export const PhotoStatus = z.enum(['pending', 'captioned', 'error', 'missing']);
 export const FolderStatus = z.enum(['scanning', 'captioning', 'paused', 'ready', 'missing', 'error']);
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
@@ -157,6 +165,25 @@ export interface CaptionEntry {
   createdAt: string;
 }
 
+/**
+ * A tag of a photo (issue 19): a concept the encoders are confident of (kind 'model': source is the
+ * model id, score in [0, 1], count when the encoder counts them) or the user's own (kind 'user':
+ * typed in Lenscribe, source 'user', or a keyword imported from the photo's metadata, 'import:<field>').
+ */
+export interface PhotoTag {
+  tag: string;
+  kind: 'model' | 'user';
+  source: string;
+  score: number | null;
+  count: number | null;
+}
+
+/** A tag of the library and how many photos have it (`tags.list`). */
+export interface TagCount {
+  tag: string;
+  photos: number;
+}
+
 export interface PhotoDetail extends PhotoSummary {
   path: string;
   size: number;
@@ -171,6 +198,8 @@ export interface PhotoDetail extends PhotoSummary {
   captionKind: CaptionKind | null;
   /** Where the shown caption was imported from, when it was. */
   captionImportedFrom: ImportedFrom | null;
+  /** The user's tags first, then the model's by score; tags the user removed are left out. */
+  tags: PhotoTag[];
 }
 
 export interface PhotoPage {
@@ -192,14 +221,28 @@ export interface SearchHit {
   score: number;
   /** True when the photo matched only through similar words, not the words typed. */
   viaSimilar: boolean;
+  /** Why the photo matched (issue 19): caption words, the last word as a prefix, similar words, tags. */
+  matched: SearchMatch;
+}
+
+/** Why a search hit matched: which tier it ranks in, and the evidence. */
+export interface SearchMatch {
+  /** 'words': the words as typed; 'prefix': only with the last word read as a prefix; 'similar': only through expansion. */
+  tier: 'words' | 'prefix' | 'similar';
+  /** Caption (or file-name) words that matched, lowercase. */
+  words: string[];
+  /** Tags that matched, with the model's confidence (null: the user's own tag). */
+  tags: Array<{ tag: string; score: number | null }>;
 }
 
 export interface SearchResult {
   query: string;
   total: number;
   hits: SearchHit[];
-  /** Words added by query expansion, per typed word. */
-  expanded: Array<{ term: string; similar: string[] }>;
+  /** Words added by query expansion, per typed word, and where they came from. */
+  expanded: Array<{ term: string; similar: string[]; source: 'concepts' | 'embeddings' }>;
+  /** When nothing matched: the query with misspelt words replaced by indexed ones ("did you mean dog?"). */
+  didYouMean: string[];
 }
 
 export interface Job {
@@ -425,6 +468,8 @@ export const apiInputs = {
       /** With folderId: one subfolder's tree (Subfolder.path). */
       under: z.string().max(4096).optional(),
       status: PhotoStatus.optional(),
+      /** Only photos with this tag (any case). */
+      tag: z.string().max(200).optional(),
       sort: PhotoSort.optional().default('path'),
       offset: z.number().int().min(0).max(100_000_000).default(0),
       limit: z.number().int().min(1).max(2000).default(200),
@@ -443,6 +488,19 @@ export const apiInputs = {
   'captions.undoChoice': z.object({ photoId: Id, captionId: Id }).strict(),
   /** Show an earlier caption of the history again (a model's caption comes back as a picked alternative). */
   'captions.restore': z.object({ photoId: Id, captionId: Id }).strict(),
+
+  /** Every tag of the library with how many photos have it, most used first. */
+  'tags.list': z
+    .object({ limit: z.number().int().min(1).max(10_000).default(1000) })
+    .strict()
+    .optional()
+    .default({ limit: 1000 }),
+  /** A photo's tags (PhotoDetail.tags). */
+  'tags.forPhoto': z.object({ photoId: Id }).strict(),
+  /** The user's own tag: kept when the model derives tags again; brings back a tag they removed. */
+  'tags.add': z.object({ photoId: Id, tag: TagText }).strict(),
+  /** Take a tag away (the model's or the user's): a removed model tag stays removed. */
+  'tags.remove': z.object({ photoId: Id, tag: TagText }).strict(),
 
   search: z
     .object({
@@ -508,6 +566,7 @@ export const apiInputs = {
       metadataWrite: MetadataWrite.optional(),
       metadataOnly: MetadataOnly.optional(),
       metadataKeepMtime: z.boolean().optional(),
+      metadataTagMinScore: z.number().min(0).max(1).optional(),
     })
     .strict(),
 } as const;
@@ -532,6 +591,10 @@ export interface ApiResults {
   'captions.choose': PhotoDetail;
   'captions.undoChoice': PhotoDetail;
   'captions.restore': PhotoDetail;
+  'tags.list': TagCount[];
+  'tags.forPhoto': PhotoTag[];
+  'tags.add': PhotoDetail;
+  'tags.remove': PhotoDetail;
   search: SearchResult;
   'jobs.list': Job[];
   'jobs.pause': Job;

@@ -79,6 +79,8 @@ export interface Settings {
   metadataOnly: MetadataOnly;
   /** Embedded writes keep the photo file's modification time. */
   metadataKeepMtime: boolean;
+  /** With metadata write-back on, the model's tags scoring at least this go to the keywords too (the user's always do). */
+  metadataTagMinScore: number;
 }
 
 export const defaultSettings: Settings = {
@@ -89,4 +91,5 @@ export const defaultSettings: Settings = {
   metadataWrite: 'off',
   metadataOnly: 'user',
   metadataKeepMtime: false,
+  metadataTagMinScore: 0.5,
 };

@@ -214,7 +214,12 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
       const shown = await page.locator('[role=gridcell]').evaluateAll((els) =>
         els.map((e) => ({
           id: Number(e.getAttribute('data-photo-id')),
-          text: e.querySelector('[data-testid=cell-caption]')?.textContent ?? '',
+          // The snippet without the reasons shown beside it ("tag: dog 0.74").
+          text: [
+            ...(e.querySelector('[data-testid=cell-caption]')?.querySelectorAll(':scope > span > :not([data-testid=match-reason])') ?? []),
+          ]
+            .map((n) => n.textContent)
+            .join(''),
         })),
       );
       for (const { id, text } of shown) {

@@ -66,7 +66,8 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     expect(r.status).toBe(0);
     const hits = jsonLines(r.stdout);
     expect(hits).toHaveLength(1);
-    expect(Object.keys(hits[0])).toEqual(['path', 'caption', 'score', 'snippet']);
+    expect(Object.keys(hits[0])).toEqual(['path', 'caption', 'score', 'snippet', 'tags', 'matched']);
+    expect(hits[0].tags).toEqual([]); // no model ran: no tags
     expect(hits[0].path).toBe(join(photos, 'p0.jpg'));
     expect(hits[0].caption).toBe('A kayak on a misty lake');
     expect(hits[0].snippet).toBe('A [kayak] on a misty lake');
@@ -83,7 +84,7 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     expect(json).toHaveLength(4);
     expect(json.find((r: { path: string }) => r.path.endsWith('p1.jpg')).userCaption).toBe('Grandpa, fishing off the jetty');
     const csv = cli(['export', '--format', 'csv', '--library', lib]).stdout.trim().split('\n');
-    expect(csv[0]).toBe('path,caption,source,userCaption,modelCaption,status,error,takenAt,width,height,hash,folder');
+    expect(csv[0]).toBe('path,caption,source,userCaption,modelCaption,status,error,takenAt,width,height,hash,folder,tags');
     expect(csv).toHaveLength(5);
     expect(csv.find((l) => l.includes('p2.jpg'))).toContain('"a lighthouse, ""quoted"" and, commas"');
     const bad = cli(['export', '--format', 'xml', '--library', lib]);

@@ -106,7 +106,7 @@ describe('search', () => {
 
   it('expands queries with embedding neighbours, ranked below exact matches, and can be switched off', () => {
     const r = lib.search('puppy');
-    expect(r.expanded).toEqual([{ term: 'puppy', similar: expect.arrayContaining(['dog']) }]);
+    expect(r.expanded).toEqual([{ term: 'puppy', similar: expect.arrayContaining(['dog']), source: 'concepts' }]);
     expect(r.hits[0].photo.name).toBe('IMG_0009.jpg');
     expect(r.hits[0].viaSimilar).toBe(false);
     expect(r.hits.length).toBeGreaterThan(1);
@@ -208,14 +208,15 @@ describe('search', () => {
         expect(Array.isArray(r.hits), JSON.stringify(q)).toBe(true);
       }
     }
-    // Operators typed by the user are plain words: "NOT" and "-" do not exclude.
-    expect(lib.search('dog -beach', { similarWords: false }).total).toBe(lib.search('dog beach', { similarWords: false }).total);
+    // "-" and NOT exclude (issue 19; they used to be read as words).
+    const dogs = lib.search('dog', { similarWords: false }).total;
+    expect(lib.search('dog -beach', { similarWords: false }).total).toBe(dogs - lib.search('dog beach', { similarWords: false }).total);
     expect(lib.search("'; DROP TABLE photos; --").hits).toEqual([]);
     expect(lib.listPhotos().total).toBe(CAPTIONS.length);
   });
 
   it('parses queries into quoted FTS5 terms only', () => {
-    expect(matchExpression(parseQuery('NEAR(dog* -beach'))).toBe('"near" AND "dog" AND ("beach"* OR "beach")');
+    expect(matchExpression(parseQuery('NEAR(dog* -beach'))).toBe('("near" AND "dog") NOT ("beach")');
     expect(matchExpression(parseQuery('"red car" pa'))).toBe('"red car" AND ("pa"* OR "pa")');
     expect(matchExpression(parseQuery('"open phrase'))).toBe('("open phrase"* OR "open phrase")');
     expect(matchExpression(parseQuery('***'))).toBeNull();

@@ -24,10 +24,13 @@ const COLUMNS: Array<keyof ExportRow> = [
   'height',
   'hash',
   'folder',
+  'tags',
 ];
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
+  // Tags: their words in one cell, '; '-separated (the JSON export has kind, source and score).
+  if (Array.isArray(v)) return csvCell(v.map((t: { tag: string }) => t.tag).join('; ') || null);
   let s = String(v);
   // Spreadsheet apps run cells starting with = + - @ as formulas; a leading quote defuses them.
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;

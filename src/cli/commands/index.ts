@@ -24,3 +24,5 @@ import { registerTeach } from './teach.js';
 commands.push(registerTeach);
 import { registerModels } from './models.js';
 commands.push(registerModels);
+import { registerTags } from './tags.js';
+commands.push(registerTags);

@@ -3,12 +3,15 @@ import type { Command } from 'commander';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-contract.js';
 import { addLibraryOption, openExistingLibraryFromCli, parseNumber, withExample } from '../ui.js';
 
+/** A tag a hit matched by, as the grid says it: "tag: giraffe 0.93" (the user's own tag has no score). */
+const tagReason = (t: { tag: string; score: number | null }) => `tag: ${t.tag}${t.score === null ? '' : ` ${t.score.toFixed(2)}`}`;
+
 export function registerSearch(program: Command): void {
   const search = program
     .command('search')
-    .description('Search photos by caption (prefix on the last word, "quoted phrases")')
+    .description('Search photos by caption and tag (prefix on the last word, "quoted phrases", -word, OR, tag:name)')
     .argument('<query>', 'Words to look for')
-    .option('--json', 'One JSON line per hit: {"path","caption","score","snippet"}')
+    .option('--json', 'One JSON line per hit: {"path","caption","score","snippet","tags","matched"}')
     .option('--limit <n>', 'Most hits to print', '20')
     .option('--offset <n>', 'Hits to skip', '0')
     .option('--no-similar', 'Do not also match similar words (query expansion)');
@@ -22,19 +25,31 @@ export function registerSearch(program: Command): void {
         if (opts.similar !== false) await lib.expansionReady();
         const res = lib.search(query, { limit, offset, similarWords: opts.similar !== false });
         const plain = (s: string) => s.split(SNIPPET_OPEN).join('[').split(SNIPPET_CLOSE).join(']');
+        const tagsById = lib.tagsOfPhotos(res.hits.map((h) => h.photo.id));
         for (const h of res.hits) {
+          const tags = (tagsById.get(h.photo.id) ?? []).map((t) => t.tag);
           const path = lib.photoPath(h.photo.id)!;
           if (opts.json) {
             process.stdout.write(
-              `${JSON.stringify({ path, caption: h.photo.caption, score: Number(h.score.toFixed(6)), snippet: plain(h.snippet) })}\n`,
+              `${JSON.stringify({ path, caption: h.photo.caption, score: Number(h.score.toFixed(6)), snippet: plain(h.snippet), tags, matched: h.matched })}\n`,
             );
           } else {
-            process.stdout.write(`${path}\t${plain(h.snippet) || h.photo.caption || ''}${h.viaSimilar ? '\t(similar words)' : ''}\n`);
+            const why = [
+              h.viaSimilar ? '(similar words)' : h.matched.tier === 'prefix' ? '(prefix)' : '',
+              ...h.matched.tags.map(tagReason),
+            ];
+            process.stdout.write(
+              `${path}\t${plain(h.snippet) || h.photo.caption || ''}${why
+                .filter(Boolean)
+                .map((w) => `\t${w}`)
+                .join('')}\n`,
+            );
           }
         }
         if (!opts.json) {
           const also = res.expanded.map((e) => `${e.term} ~ ${e.similar.join(', ')}`).join('; ');
           process.stderr.write(`${res.total} match${res.total === 1 ? '' : 'es'}${also ? ` (also matched similar words: ${also})` : ''}\n`);
+          if (res.didYouMean.length) process.stderr.write(`did you mean: ${res.didYouMean.join(' | ')}\n`);
         }
       } finally {
         await lib.close();

@@ -8,6 +8,7 @@ import type { JobInfo, Library } from '../library/library.js';
 import type { Handlers } from './dispatch.js';
 import { folderHandlers } from './folders.js';
 import { exportMetadata, importMetadata, type CaptionWriter } from './metadata.js';
+import { tagHandlers } from './tags.js';
 import type { TeachApi } from './teach.js';
 
 export function toJob(j: JobInfo): Job {
@@ -82,7 +83,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       return photo;
     },
 
-    search: (input) => lib.search(input.query, input),
+    search: (input) => lib.searchWhenReady(input.query, input),
+
+    ...tagHandlers(ctx),
 
     'jobs.list': () => lib.listJobs().map(toJob),
     'jobs.pause': ({ id }) => toJob(lib.pauseJob(id)),

@@ -64,6 +64,8 @@ export async function exportMetadata(
     only: input.only ?? settings.metadataOnly,
     ...(settings.metadataKeepMtime ? { preserveMtime: true } : {}),
     ...(input.paths ? { paths: input.paths } : {}),
+    // Tags go to keywords where keywords live (XMP, the photo file), not to .txt sidecars.
+    ...(format !== 'txt' ? { keywordMinScore: settings.metadataTagMinScore } : {}),
   });
   return toResult(format, s);
 }
@@ -76,6 +78,8 @@ export interface CaptionWriter {
   userCaption(photoPath: string): void;
   /** The model captioned these photos (written only when the settings include model captions). */
   modelCaptions(photoPaths: string[]): void;
+  /** The user added or removed a tag of this photo (its keywords follow). */
+  tags(photoPath: string): void;
   /** Wait for every queued write. */
   drain(): Promise<void>;
 }
@@ -112,6 +116,9 @@ export function createCaptionWriter(library: Library, notice: (level: 'warning' 
 
   return {
     userCaption(photoPath) {
+      write([photoPath], library.getSettings());
+    },
+    tags(photoPath) {
       write([photoPath], library.getSettings());
     },
     modelCaptions(photoPaths) {

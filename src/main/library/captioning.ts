@@ -10,6 +10,7 @@ import { Captioners, type CaptionerFactory } from './captioners.js';
 import { JobRunner } from './jobs.js';
 import type { LibraryEvents } from './library-types.js';
 import type { LibraryStores } from './stores.js';
+import { TagDeriver } from './tag-derivation.js';
 
 export interface CaptioningOptions {
   thumbsDir: string;
@@ -33,17 +34,23 @@ export function noSuch(what: string): never {
 export class Captioning {
   readonly jobs: JobRunner;
   private readonly captioners: Captioners;
+  private readonly deriver = new TagDeriver();
+  private closed = false;
 
   constructor(
     private readonly stores: LibraryStores,
     private readonly options: CaptioningOptions,
   ) {
     this.captioners = new Captioners(stores.models, options.createCaptioner);
-    const { jobs, photos, captions, features } = stores;
+    const { jobs, photos, captions, features, tags } = stores;
     const { thumbsDir, batchSize, events } = options;
     this.jobs = new JobRunner(
-      { jobs, photos, captions, features },
+      { jobs, photos, captions, features, tags },
       {
+        deriveTags: (modelId, feature, objectCounts) => {
+          const model = stores.models.get(modelId);
+          return model ? this.deriver.derive(model, feature, objectCounts) : [];
+        },
         thumbsDir,
         batchSize,
         captioner: (modelId) => this.captioners.get(modelId),
@@ -76,6 +83,8 @@ export class Captioning {
     this.stores.models.activate(id);
     for (const job of this.jobs.unfinished()) if (job.modelId !== id) this.jobs.cancel(job.id);
     const jobId = opts.recaption === false ? null : this.queue({ recaption: true });
+    // The new model's tags from features already cached, before its job reaches each photo.
+    void this.deriveStaleTags().catch((err: Error) => this.options.events.emit('warning', `tags: ${err.message}`));
     return { model: this.stores.models.info(id)!, jobId };
   }
 
@@ -124,8 +133,38 @@ export class Captioning {
     return o.alternatives;
   }
 
+  /**
+   * Derive the active model's tags for captioned photos whose tags another model (or none) derived,
+   * from their cached features: libraries from before tags, and a model change before its
+   * re-captioning job reaches them. In slices between other work, so opening a library stays quick.
+   * Photos without cached features are marked derived with no model tags (their next caption derives them).
+   */
+  async deriveStaleTags(slice = 200): Promise<number> {
+    let derived = 0;
+    for (;;) {
+      const model = this.stores.models.active();
+      if (!model || this.closed) return derived;
+      const layout = this.deriver.layout(model);
+      const stale = this.stores.tags.staleFor(model.id, slice);
+      if (!stale.length) return derived;
+      this.stores.jobs.transaction(() => {
+        for (const p of stale) {
+          const feature = layout ? this.stores.features.get(p.hash, layout.featureKey) : undefined;
+          this.stores.tags.replaceModel(p.id, model.id, feature ? this.deriver.derive(model, feature) : []);
+        }
+      });
+      derived += stale.length;
+      this.options.events.emit(
+        'photos',
+        stale.map((p) => p.id),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Let the batch in flight finish (jobs stay resumable) and close the captioner workers. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.jobs.stop();
     await this.captioners.closeAll();
   }

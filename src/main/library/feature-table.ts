@@ -2,7 +2,9 @@
  * The features table: encoder outputs for the library's photos, keyed by content hash and
  * encoder id, so duplicates and re-captioning (or teaching) never encode a photo twice. Not the
  * dataset feature cache of src/inference/feature-cache.ts: these live in library.db with the
- * photos they describe.
+ * photos they describe. A vector is what the caption pipeline stores for a model (its key is
+ * storedFeatureKey in src/inference/caption-pipeline.ts): the model's feature outputs, then, for a
+ * model with a concept output, the photo's concept scores (the K values after the features).
  */
 import type { DB } from './db.js';
 

@@ -13,6 +13,7 @@ import type { CaptionStore } from './captions.js';
 import type { FeatureTable } from './feature-table.js';
 import type { EnqueueOptions, JobItem, JobRow, JobState, JobStore } from './job-store.js';
 import type { PhotoStore } from './photos.js';
+import type { DerivedTag, TagStore } from './tags.js';
 
 export type { JobState } from './job-store.js';
 
@@ -47,6 +48,7 @@ export interface JobTables {
   photos: PhotoStore;
   captions: CaptionStore;
   features: FeatureTable;
+  tags: TagStore;
 }
 
 export interface JobRunnerOptions {
@@ -56,6 +58,8 @@ export interface JobRunnerOptions {
   captioner: (modelId: string) => Promise<Captioner>;
   onJob: (job: JobInfo) => void;
   onPhotos: (items: PhotoCaptioned[]) => void;
+  /** The model's tags for a photo's features (tag-derivation.ts), replaced with each caption it writes. */
+  deriveTags: (modelId: string, feature: Float32Array, objectCounts?: readonly number[]) => DerivedTag[];
 }
 
 const RATE_WINDOW_MS = 15_000;
@@ -255,7 +259,7 @@ export class JobRunner {
 
   /** One batch's results, in one transaction. Items the captioner did not answer for stay 'todo' and are retried next batch. */
   private recordBatch(id: number, items: JobItem[], skipped: number[], outcomes: CaptionOutcome[], captioner: Captioner): PhotoCaptioned[] {
-    const { photos, captions, features } = this.tables;
+    const { photos, captions, features, tags } = this.tables;
     const byId = new Map(items.map((it) => [it.id, it]));
     const events: PhotoCaptioned[] = [];
     this.store.transaction(() => {
@@ -269,6 +273,9 @@ export class JobRunner {
         if (o.ok) {
           if (o.feature && it.hash) features.put(it.hash, captioner.encoderId, o.feature, now);
           captions.addModel(it.id, { text: o.caption, modelId: captioner.modelId, score: o.score, alternatives: o.alternatives }, now);
+          const feature = o.feature ?? (it.hash ? features.get(it.hash, captioner.encoderId) : undefined);
+          if (feature)
+            tags.replaceModel(it.id, captioner.modelId, this.options.deriveTags(captioner.modelId, feature, o.objectCounts), now);
           const thumb = o.thumbWritten || existsSync(join(this.options.thumbsDir, `${it.hash}.webp`)) ? `${it.hash}.webp` : it.thumb;
           photos.markCaptioned(it.id, thumb, now);
           this.store.setItem(id, it.id, 'done');

@@ -15,9 +15,11 @@ import type {
   ModelInfo,
   PhotoDetail,
   PhotoPage,
+  PhotoTag,
   SearchResult,
   Settings,
   Subfolder,
+  TagCount,
 } from '../../shared/api-contract.js';
 import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
@@ -36,6 +38,7 @@ import type { ModelRecord } from './model-registry.js';
 import { toDetail, toSummary, type ExportRow, type PhotoListOptions } from './photos.js';
 import { dateBound, type SearchOptions } from './search.js';
 import { openStores, type LibraryStores } from './stores.js';
+import { cleanTag } from './tags.js';
 
 /** The library's database file inside its folder. */
 const LIBRARY_DB_FILE = 'library.db';
@@ -100,6 +103,12 @@ export class Library {
         events.emit('warning', `default model not usable: ${(err as Error).message}`);
       }
     }
+    // Tags of photos captioned before tags existed, or by a model no longer active (after this call returns).
+    setImmediate(() => void this.captioning.deriveStaleTags().catch((err: Error) => events.emit('warning', `tags: ${err.message}`)));
+    // Query expansion's embeddings load from the start, so the first search need not wait long for them.
+    setImmediate(() => {
+      if (!this.closed && this.getSettings().searchSimilarWords) this.neighbours.now(this.activeModel());
+    });
   }
 
   /** Open (creating if needed) the library in `dir`. */
@@ -213,7 +222,79 @@ export class Library {
 
   getPhoto(id: number): PhotoDetail | null {
     const r = this.stores.photos.row(id);
-    return r ? toDetail(r, this.stores.captions.history(id)) : null;
+    return r ? toDetail(r, this.stores.captions.history(id), this.stores.tags.forPhoto(id)) : null;
+  }
+
+  /** Every tag of the library with how many photos have it, most used first. */
+  listTags(limit?: number): TagCount[] {
+    return this.stores.tags.list(limit);
+  }
+
+  /** The tags of many photos at once (search hits, the CLI), by photo id. */
+  tagsOfPhotos(photoIds: readonly number[]): Map<number, PhotoTag[]> {
+    return this.stores.tags.ofPhotos(photoIds);
+  }
+
+  /** Present photos inside a folder on disk (any depth), by path order. */
+  photoIdsUnder(dir: string): number[] {
+    const prefix = resolve(dir).replace(/[\\/]+$/, '') + sep;
+    // The range of paths starting with prefix: up to the prefix with its last character's successor.
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    return this.stores.photos
+      .presentInRange(prefix, end)
+      .sort()
+      .map((p) => this.photoIdByPath(p))
+      .filter((id): id is number => id !== null);
+  }
+
+  /** A photo's tags: the user's, then the model's by score (removed ones left out). */
+  photoTags(photoId: number): PhotoTag[] {
+    this.mustGet(photoId);
+    return this.stores.tags.forPhoto(photoId);
+  }
+
+  /** The user's own tag of a photo: kept when the model derives tags again. */
+  addTag(photoId: number, tag: string): PhotoDetail {
+    const clean = cleanTag(tag);
+    this.mustGet(photoId);
+    this.stores.tags.add(photoId, clean);
+    this.events.emit('photos', [photoId]);
+    return this.mustGet(photoId);
+  }
+
+  /** Take a tag away from a photo; a model tag removed stays removed through re-derivations. */
+  removeTag(photoId: number, tag: string): PhotoDetail {
+    const clean = cleanTag(tag);
+    this.mustGet(photoId);
+    if (!this.stores.tags.remove(photoId, clean)) noSuch(`tag "${clean}" on photo ${photoId}`);
+    this.events.emit('photos', [photoId]);
+    return this.mustGet(photoId);
+  }
+
+  /**
+   * Keywords read from a photo's metadata as the user's tags (source `import:<field>`): they take
+   * the place of the model's tag of the same word, never of one the user removed. How many were new.
+   */
+  importTags(path: string, keywords: ReadonlyArray<{ tag: string; field: string }>): number {
+    const id = this.photoIdByPath(path);
+    if (id === null) return 0;
+    let added = 0;
+    for (const { tag, field } of keywords) {
+      let clean: string;
+      try {
+        clean = cleanTag(tag);
+      } catch {
+        continue; // a keyword no tag can be (control characters, too long): left in the file, not imported
+      }
+      added += this.stores.tags.importUser(id, [clean], `import:${field}`);
+    }
+    if (added) this.events.emit('photos', [id]);
+    return added;
+  }
+
+  /** Derive the active model's tags where they are missing or another model's (see Captioning.deriveStaleTags). */
+  deriveStaleTags(): Promise<number> {
+    return this.captioning.deriveStaleTags();
   }
 
   private mustGet(id: number): PhotoDetail {
@@ -314,8 +395,15 @@ export class Library {
       snippet: h.snippet,
       score: h.score,
       viaSimilar: h.viaSimilar,
+      matched: h.matched,
     });
-    return { query, total: raw.total, hits: hits.map(toHit), expanded: raw.expanded };
+    return { query, total: raw.total, hits: hits.map(toHit), expanded: raw.expanded, didYouMean: raw.didYouMean };
+  }
+
+  /** search() once query expansion is loaded (the API's search: the first search answers as later ones do). */
+  async searchWhenReady(query: string, opts: SearchOptions = {}): Promise<SearchResult> {
+    if (opts.similarWords ?? this.getSettings().searchSimilarWords) await this.expansionReady();
+    return this.search(query, opts);
   }
 
   /** Absolute path of a hit (for the CLI). */
@@ -414,9 +502,10 @@ export class Library {
     return this.stores.photos.errorsByKind(photoIds);
   }
 
-  /** Every photo (not missing) with its shown, newest user and newest model caption. */
-  exportRows(): Generator<ExportRow> {
-    return this.stores.photos.exportRows();
+  /** Every photo (not missing) with its shown, newest user and newest model caption, and its tags. */
+  *exportRows(): Generator<ExportRow> {
+    const tags = this.stores.tags.byPath();
+    for (const row of this.stores.photos.exportRows()) yield { ...row, tags: tags.get(row.path) ?? [] };
   }
 
   /** Stop watching, let the batch in flight finish (jobs stay resumable), close workers and the database. */

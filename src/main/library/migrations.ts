@@ -205,6 +205,33 @@ CREATE INDEX kept_captions_path ON kept_captions(path);
 CREATE INDEX kept_captions_hash ON kept_captions(hash);
 `,
   },
+  {
+    // Tags per photo (tags.ts): what the encoders are confident of (kind 'model', source = the
+    // model id), the user's own or imported keywords ('user'), and tags the user took away
+    // ('removed': a re-derivation must not bring them back). One row per photo and tag, any case.
+    // tag_derivations: which model last derived a photo's tags, so a model change re-derives them.
+    version: 5,
+    sql: `
+CREATE TABLE tags (
+  photo_id   INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+  tag        TEXT NOT NULL COLLATE NOCASE,
+  kind       TEXT NOT NULL CHECK (kind IN ('model', 'user', 'removed')),
+  source     TEXT NOT NULL,
+  score      REAL,
+  count      INTEGER,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (photo_id, tag)
+) WITHOUT ROWID;
+-- Search walks one tag's photos best first and stops after a page's worth (tags.ts bestPhotos);
+-- removed rows are never searched or listed. photo_id last: PHOTO_HAS_TAG_SQL reads it from here.
+CREATE INDEX tags_by_tag ON tags(tag, coalesce(score, 1) DESC, photo_id) WHERE kind != 'removed';
+CREATE TABLE tag_derivations (
+  photo_id   INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+  source     TEXT NOT NULL,
+  derived_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -4,8 +4,9 @@
  * files found on disk is PhotoWriter's (ingest.ts); captions are CaptionStore's.
  */
 import { relative, sep } from 'node:path';
-import type { CaptionEntry, PhotoDetail, PhotoPage, PhotoSummary } from '../../shared/api-contract.js';
+import type { CaptionEntry, PhotoDetail, PhotoPage, PhotoSummary, PhotoTag } from '../../shared/api-contract.js';
 import type { DB } from './db.js';
+import { PHOTO_HAS_TAG_SQL } from './tags.js';
 
 export interface PhotoRow {
   id: number;
@@ -41,6 +42,8 @@ export interface ExportRow {
   width: number | null;
   height: number | null;
   hash: string | null;
+  /** Filled in by the Library from the tags store (photos.ts reads no tags). */
+  tags?: PhotoTag[];
 }
 
 export interface PhotoCounts {
@@ -57,6 +60,8 @@ export interface PhotoListOptions {
   /** Only photos whose path starts with this (a subfolder's tree: its absolute path and a separator). */
   pathPrefix?: string;
   status?: PhotoSummary['status'];
+  /** Only photos with this tag (any case; tags.ts). */
+  tag?: string;
   sort?: 'path' | 'taken' | 'added';
   offset?: number;
   limit?: number;
@@ -84,7 +89,7 @@ export function toSummary(r: PhotoRow): PhotoSummary {
   };
 }
 
-export function toDetail(r: PhotoRow, history: CaptionEntry[]): PhotoDetail {
+export function toDetail(r: PhotoRow, history: CaptionEntry[], tags: PhotoTag[]): PhotoDetail {
   const shown = history.find((c) => c.id === r.caption_id);
   return {
     ...toSummary(r),
@@ -97,6 +102,7 @@ export function toDetail(r: PhotoRow, history: CaptionEntry[]): PhotoDetail {
     captionId: shown?.id ?? null,
     captionKind: shown?.kind ?? null,
     captionImportedFrom: shown?.importedFrom ?? null,
+    tags,
   };
 }
 
@@ -126,6 +132,10 @@ export class PhotoStore {
     if (opts.pathPrefix) {
       where.push('substr(p.path, 1, @prefixLength) = @pathPrefix');
       Object.assign(params, { pathPrefix: opts.pathPrefix, prefixLength: opts.pathPrefix.length });
+    }
+    if (opts.tag !== undefined) {
+      where.push(PHOTO_HAS_TAG_SQL);
+      params.tag = opts.tag.replace(/\s+/g, ' ').trim();
     }
     if (opts.status) {
       where.push('p.status = @status');

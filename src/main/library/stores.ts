@@ -11,6 +11,7 @@
  *   job-store.ts        jobs and job_items (the captioning queue)
  *   metadata-ledger.ts  metadata_ledger (what Lenscribe knows of each photo's metadata)
  *   search.ts           the full-text index photos_fts
+ *   tags.ts             tags and tag_derivations (what is in each photo, the model's and the user's)
  * Nothing outside src/main/library touches library.db; it calls these.
  */
 import { CaptionStore } from './captions.js';
@@ -25,6 +26,7 @@ import { ModelRegistry } from './model-registry.js';
 import { PhotoStore } from './photos.js';
 import { Searcher } from './search.js';
 import { SettingsStore } from './settings.js';
+import { TagStore } from './tags.js';
 
 export interface LibraryStores {
   readonly folders: FolderStore;
@@ -38,6 +40,7 @@ export interface LibraryStores {
   readonly jobs: JobStore;
   readonly ledger: MetadataLedger;
   readonly searcher: Searcher;
+  readonly tags: TagStore;
 }
 
 export function openStores(db: DB): LibraryStores {
@@ -53,5 +56,6 @@ export function openStores(db: DB): LibraryStores {
     jobs: new JobStore(db),
     ledger: new MetadataLedger(db),
     searcher: new Searcher(db),
+    tags: new TagStore(db),
   };
 }

@@ -12,7 +12,8 @@ export const LENSCRIBE_XMP_NS = 'https://lenscribe.app/ns/xmp/1.0/';
 
 /**
  * XMP-lenscribe tags: CaptionSource (user|model), CaptionHash (sha256 of the dc:description
- * x-default we wrote: a later edit by another app no longer matches), CaptionModel, CaptionWritten.
+ * x-default we wrote: a later edit by another app no longer matches), CaptionModel, CaptionWritten,
+ * and Keywords (the dc:subject / IPTC keywords Lenscribe put there, so it only ever takes back its own).
  */
 const CONFIG = `# Lenscribe's XMP namespace (generated; do not edit)
 %Image::ExifTool::UserDefined = (
@@ -28,6 +29,7 @@ const CONFIG = `# Lenscribe's XMP namespace (generated; do not edit)
     CaptionHash => { },
     CaptionModel => { },
     CaptionWritten => { },
+    Keywords => { List => 'Bag' },
 );
 1;
 `;

@@ -12,6 +12,7 @@ import { whyNotADescription } from './boilerplate.js';
 import { readDescriptions } from './read.js';
 import { chooseXmpSidecar, removeStaleTemps, txtSidecarPath } from './sidecars.js';
 import type { DescriptionReport, DescriptionSource, FoundDescription, SidecarNaming, WriteOutcome, WriteTarget } from './types.js';
+import { writeKeywords } from './keywords.js';
 import { sameText, writeCaption } from './write.js';
 
 /** What this module needs of the library (the `Library` class satisfies it). */
@@ -21,7 +22,15 @@ export interface MetadataLibrary {
     items: Iterable<{ path: string; text: string; app?: string | null }>,
     source?: string,
   ): { imported: number; unchanged: number; notInLibrary: string[] };
-  exportRows(): Iterable<{ path: string; userCaption: string | null; modelCaption: string | null; source: string | null }>;
+  exportRows(): Iterable<{
+    path: string;
+    userCaption: string | null;
+    modelCaption: string | null;
+    source: string | null;
+    tags?: ReadonlyArray<{ tag: string; kind: 'model' | 'user'; score: number | null }>;
+  }>;
+  /** Keywords other apps wrote, as the user's tags (source `import:<field>`); how many were new. */
+  importTags?(path: string, keywords: ReadonlyArray<{ tag: string; field: string }>): number;
 }
 
 export { MetadataLedger } from '../library/metadata-ledger.js';
@@ -62,6 +71,8 @@ export interface ImportItem {
   path: string;
   /** The description imported as a user caption, with where it came from. */
   imported?: { text: string; source: DescriptionSource; file: string };
+  /** Keywords newly imported as the user's tags. */
+  importedTags?: number;
   problems: string[];
 }
 
@@ -110,6 +121,7 @@ export async function importDescriptions(
       }
       return !ledger.get(path, 'xmp-sidecar') && !ledger.get(path, 'embedded'); // other places: new unless we looked before
     };
+    if (report.keywords.length && library.importTags) item.importedTags = library.importTags(path, report.keywords);
     const candidate = report.descriptions.find((d) => !wroteAsModel(d) && changed(d) && whyNotADescription(d.text) === null);
     if (candidate) {
       const r = library.importUserCaptions([{ path, text: candidate.text, app: candidate.app ?? null }], `import:${candidate.source}`);
@@ -131,7 +143,7 @@ export async function importDescriptions(
       ledger.put(path, target, s.file, { text, ...(kind ? { lenscribeKind: kind } : {}) });
     }
     if (item.problems.length) summary.withProblems++;
-    if (item.imported || item.problems.length) summary.items.push(item);
+    if (item.imported || item.importedTags || item.problems.length) summary.items.push(item);
     onProgress?.(++done, list.length);
   });
   return summary;
@@ -162,11 +174,25 @@ export interface ExportOptions {
   /** Limit to these photo paths (default: the whole library). */
   paths?: Iterable<string>;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Also write the photos' tags as keywords (XMP and embedded targets): the user's always, the
+   * model's scoring at least this. Undefined: no keywords.
+   */
+  keywordMinScore?: number;
 }
 
 export interface ExportSummary extends MetadataExportCounts {
-  /** Every outcome other than written/unchanged, and every one with a notice. */
+  /** Every outcome other than written/unchanged, and every one with a notice (keyword writes too). */
   items: WriteOutcome[];
+  /** Photos whose keywords were written. */
+  keywordsWritten: number;
+}
+
+type ExportRowOf = ReturnType<MetadataLibrary['exportRows']> extends Iterable<infer R> ? R : never;
+
+/** The tags of a row that go to keywords: the user's, and the model's scoring at least `minScore`. */
+export function keywordsOf(row: ExportRowOf, minScore: number): string[] {
+  return (row.tags ?? []).filter((t) => t.kind === 'user' || (t.score ?? 0) >= minScore).map((t) => t.tag);
 }
 
 /**
@@ -189,6 +215,7 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
     failed: 0,
     skipped: 0,
     items: [],
+    keywordsWritten: 0,
   };
   let done = 0;
   // photo.jpg and photo.cr2 may share photo.xmp (and photo.txt): one group, written one after the other.
@@ -228,9 +255,17 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
     else summary.failed++;
     if ((out.status !== 'written' && out.status !== 'unchanged') || out.notice) summary.items.push(out);
   };
+  const keywordsOne = async (row: (typeof rows)[number]) => {
+    if (options.keywordMinScore === undefined || options.target === 'txt') return;
+    const target = options.target;
+    const out = await writeKeywords(row.path, keywordsOf(row, options.keywordMinScore), { target, preserveMtime: options.preserveMtime });
+    if (out.status === 'written') summary.keywordsWritten++;
+    else if (out.status !== 'unchanged') summary.items.push(out);
+  };
   await pool([...groups.values()], CONCURRENCY, async (group) => {
     for (const row of group) {
       await exportOne(row);
+      await keywordsOne(row);
       options.onProgress?.(++done, rows.length);
     }
   });

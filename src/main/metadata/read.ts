@@ -44,6 +44,10 @@ const READ_ARGS = [
   // Which program wrote a sidecar, to say where an imported caption came from.
   '-XMP-xmp:CreatorTool',
   '-XMP-digiKam:all',
+  // Keywords other apps wrote, imported as the user's tags (keywords.ts).
+  '-XMP-dc:Subject',
+  '-IPTC:Keywords',
+  '-XMP-lr:HierarchicalSubject',
 ];
 
 /** Programs whose XMP CreatorTool we name (the rest stay unnamed: a version string says little to a person). */
@@ -90,6 +94,42 @@ export interface FileDescriptions {
   presentTags: Set<string>;
   /** The program that wrote the file: digiKam's own namespace, else a known XMP CreatorTool. */
   app?: string;
+  /** Keywords in the file, by field, as written (hierarchical ones whole). */
+  keywords: RawKeyword[];
+  /** Keywords Lenscribe wrote into this file (XMP-lenscribe:Keywords): not another app's. */
+  lenscribeKeywords: string[];
+}
+
+/** A keyword field other apps write: XMP dc:subject, IPTC Keywords, Lightroom's and digiKam's hierarchies. */
+export type KeywordField = 'dc:subject' | 'iptc:keywords' | 'lr:hierarchicalSubject' | 'digikam:tagsList';
+
+export interface RawKeyword {
+  /** As written: a hierarchical one whole ("Animals|Dog", "Animals/Dog"). */
+  text: string;
+  field: KeywordField;
+}
+
+const KEYWORD_FIELDS: Readonly<Record<string, KeywordField>> = {
+  'XMP-dc:Subject': 'dc:subject',
+  'IPTC:Keywords': 'iptc:keywords',
+  'XMP-lr:HierarchicalSubject': 'lr:hierarchicalSubject',
+  'XMP-digiKam:TagsList': 'digikam:tagsList',
+};
+
+/** A list-valued tag's items (ExifTool gives one item as a scalar). */
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x) => x != null).map((x) => String(x));
+
+/** Takes a keyword tag into `out`; false when the tag is none. */
+function readKeywordTag(out: FileDescriptions, group: string, tag: string, value: unknown): boolean {
+  if (group === 'XMP-lenscribe' && tag === 'Keywords') {
+    out.lenscribeKeywords.push(...asList(value));
+    return true;
+  }
+  const field = KEYWORD_FIELDS[`${group}:${tag}`];
+  if (!field) return false;
+  if (field === 'digikam:tagsList') out.app = 'digiKam';
+  for (const text of asList(value)) if (text.trim()) out.keywords.push({ text: text.trim(), field });
+  return true;
 }
 
 const asText = (v: unknown): string | undefined => (v == null ? undefined : Array.isArray(v) ? v.map(String).join('\n') : String(v));
@@ -101,13 +141,23 @@ export async function readFileDescriptions(file: string, sidecar: boolean): Prom
   const raw = (await exiftool().readRaw(file, { readArgs: READ_ARGS })) as unknown as Record<string, unknown>;
   const errors = (raw.errors as string[] | undefined) ?? [];
   if (errors.length > 0) throw new Error(`${file}: ${errors.join('; ')}`);
-  const out: FileDescriptions = { file, found: [], camera: {}, mark: {}, iptcUtf8: false, presentTags: new Set() };
+  const out: FileDescriptions = {
+    file,
+    found: [],
+    camera: {},
+    mark: {},
+    iptcUtf8: false,
+    presentTags: new Set(),
+    keywords: [],
+    lenscribeKeywords: [],
+  };
   let creatorTool: string | undefined;
   for (const [key, value] of Object.entries(raw)) {
     const text = asText(value);
     if (text === undefined) continue;
     const [group, tag] = key.split(':', 2) as [string, string | undefined];
     if (!tag) continue;
+    if (readKeywordTag(out, group, tag, value)) continue;
     const push = (source: DescriptionSource, lang?: string) => {
       out.presentTags.add(key);
       out.found.push({ text: cleanDescription(text), source, file, tag: lang ? `${group}:Description` : key, ...(lang ? { lang } : {}) });
@@ -203,7 +253,7 @@ async function quickJpegLook(path: string): Promise<{ camera: FileDescriptions['
   }
   if (!out) return { camera: {}, ignored: [] };
   if (out.iptc !== undefined) return null;
-  if (out.xmp !== undefined && (typeof out.xmp !== 'string' || /description|lenscribe/i.test(out.xmp))) return null;
+  if (out.xmp !== undefined && (typeof out.xmp !== 'string' || /description|lenscribe|subject|TagsList/i.test(out.xmp))) return null;
   const ifd0 = (out.ifd0 ?? {}) as Record<string, unknown>;
   if (ifd0.XPComment !== undefined) return null;
   const camera = {
@@ -230,7 +280,7 @@ export interface ReadOptions {
  * caption. Never throws for a bad photo or sidecar: each problem is reported in `problems`.
  */
 export async function readDescriptions(photoPath: string, options: ReadOptions = {}): Promise<DescriptionReport> {
-  const report: DescriptionReport = { photoPath, descriptions: [], primary: null, ignored: [], problems: [] };
+  const report: DescriptionReport = { photoPath, descriptions: [], primary: null, ignored: [], problems: [], keywords: [] };
   // The photo and its XMP sidecars are read at the same time (the pool has two ExifTool processes).
   const xmpFiles: Array<{ path: string; sidecar: boolean }> = [];
   let quick: Awaited<ReturnType<typeof quickJpegLook>> = null;
@@ -255,6 +305,7 @@ export async function readDescriptions(photoPath: string, options: ReadOptions =
     }
     if (r.fd.file === photoPath) camera = r.fd.camera;
     for (const raw of r.fd.found) raws.push({ raw, fd: r.fd });
+    addKeywords(report, r.fd);
   }
   if (options.sidecars !== false) {
     for (const [path, source] of [
@@ -286,6 +337,29 @@ export async function readDescriptions(photoPath: string, options: ReadOptions =
   }
   report.primary = report.descriptions.find((d) => d.writer === 'other' || d.lenscribeKind === 'user') ?? null;
   return report;
+}
+
+/**
+ * The leaf of a hierarchical keyword ("Animals|Mammals|Dog" -> "Dog"; digiKam "Places/Paris" ->
+ * "Paris"): the word a tag is; the hierarchy stays in the file.
+ */
+export function keywordLeaf(k: RawKeyword): string {
+  const sep = k.field === 'lr:hierarchicalSubject' ? '|' : k.field === 'digikam:tagsList' ? '/' : null;
+  const leaf = sep ? (k.text.split(sep).pop() ?? '') : k.text;
+  return leaf.replace(/\s+/g, ' ').trim();
+}
+
+/** A file's keywords other apps wrote (not Lenscribe's own), once each whatever the case, into the report. */
+function addKeywords(report: DescriptionReport, fd: FileDescriptions): void {
+  const ours = new Set(fd.lenscribeKeywords.map((k) => k.toLowerCase()));
+  const seen = new Set(report.keywords.map((k) => k.tag.toLowerCase()));
+  for (const k of fd.keywords) {
+    const tag = keywordLeaf(k);
+    const key = tag.toLowerCase();
+    if (!tag || ours.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    report.keywords.push({ tag, field: k.field, file: fd.file });
+  }
 }
 
 export function describeError(err: unknown, path: string): string {

@@ -55,6 +55,11 @@ export interface DescriptionReport {
   ignored: IgnoredDescription[];
   /** Specific per-file problems (corrupt sidecar, unreadable photo); reading went on. */
   problems: string[];
+  /**
+   * Keywords other apps wrote (XMP dc:subject, IPTC Keywords, Lightroom lr:hierarchicalSubject,
+   * digiKam TagsList; hierarchies as their leaf), once each, Lenscribe's own left out: the user's tags to import.
+   */
+  keywords: Array<{ tag: string; field: string; file: string }>;
 }
 
 /** Enough of a file's state to tell later whether someone else changed it. */

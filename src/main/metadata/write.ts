@@ -19,11 +19,11 @@ import type { CaptionKind, CaptionToWrite, FileSnapshot, WriteOptions, WriteOutc
 /** Formats ExifTool rewrites without touching image data, that we let users embed into. */
 export const EMBEDDABLE_EXTENSIONS = new Set(['jpg', 'jpeg', 'jpe', 'tif', 'tiff', 'png', 'webp', 'heic', 'heif', 'avif']);
 /** Formats with an IPTC block worth keeping in step (ExifTool writes IPTC in these). */
-const IPTC_EXTENSIONS = new Set(['jpg', 'jpeg', 'jpe', 'tif', 'tiff']);
+export const IPTC_EXTENSIONS = new Set(['jpg', 'jpeg', 'jpe', 'tif', 'tiff']);
 
 const extOf = (p: string) => extname(p).slice(1).toLowerCase();
 
-async function writable(path: string): Promise<boolean> {
+export async function writable(path: string): Promise<boolean> {
   try {
     await access(path, constants.W_OK);
     return true;
@@ -235,7 +235,7 @@ function notWritten(
   };
 }
 
-async function exiftoolWrite(source: string | null, tmp: string, tags: Record<string, string | null>): Promise<void> {
+export async function exiftoolWrite(source: string | null, tmp: string, tags: Record<string, string | string[] | null>): Promise<void> {
   try {
     if (source === null) await exiftool().write(tmp, tags as WriteTags);
     else await exiftool().write(source, tags as WriteTags, { writeArgs: ['-o', tmp] });

@@ -10,6 +10,7 @@ import type { Alternative, ApiClient, PhotoDetail } from '../../shared/api-contr
 import { captionLabel } from '../captionOrigin.js';
 import { formatBytes, formatDate } from '../format.js';
 import { CaptionHistory } from './CaptionHistory.js';
+import { PhotoTags } from './PhotoTags.js';
 import { Toast } from './Toast.js';
 
 export interface PhotoViewProps {
@@ -453,6 +454,9 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
             />
           )}
           {photo && photo.status === 'captioned' && !gone && <Alternatives photo={photo} alts={alts} onPick={act.choose} />}
+          {photo && photo.status !== 'error' && (
+            <PhotoTags client={client} photo={photo} gone={gone} onChange={setPhoto} onError={onError} />
+          )}
           {photo && photo.history.length > 0 && <CaptionHistory photo={photo} canRestore={!gone} onRestore={act.restore} />}
           {photo && <FileFacts photo={photo} />}
         </aside>

@@ -10,6 +10,7 @@ import { FirstRun } from './FirstRun.js';
 import { Grid } from './Grid.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
+import { useTagNames } from '../useTagNames.js';
 import { Toolbar } from './Toolbar.js';
 
 interface PhotosPaneProps {
@@ -21,7 +22,20 @@ interface PhotosPaneProps {
   onSettings(patch: Partial<Settings>): void;
   query: string;
   onQuery(query: string): void;
+  /** The selected folder (null: the whole library): searches run in it. */
+  folderId: number | null;
+  /** Search the whole library instead of the selected folder. */
+  onSearchEverywhere(): void;
   onAdd(path: string): Promise<boolean>;
+}
+
+/** The last part of a folder's path ("Pets" for /home/me/Pets). */
+const folderName = (path: string) => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+
+/** Why a hit matched, besides its highlighted caption words: "tag: giraffe 0.93", "similar words". */
+function matchReasons(hit: SearchHit): string[] {
+  const tags = hit.matched.tags.map((t) => `tag: ${t.tag}${t.score === null ? '' : ` ${t.score.toFixed(2)}`}`);
+  return [...(hit.viaSimilar ? ['similar words'] : []), ...tags];
 }
 
 /** Search hits show their snippet, matched words marked. */
@@ -32,6 +46,12 @@ function snippetRenderer(search: Paged<SearchHit, SearchMeta>): (i: number) => R
     return (
       <span className={hit.viaSimilar ? 'via-similar' : undefined}>
         {snippetRuns(hit.snippet).map((r, k) => (r.match ? <mark key={k}>{r.text}</mark> : <span key={k}>{r.text}</span>))}
+        {matchReasons(hit).map((r) => (
+          <span key={r} className="match-reason" data-testid="match-reason">
+            {' '}
+            {r}
+          </span>
+        ))}
       </span>
     );
   };
@@ -47,6 +67,9 @@ export function PhotosPane({
   const { photos, search } = lists;
   const empty = p.folders !== null && p.folders.length === 0;
   const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
+  const tagNames = useTagNames(p.client, p.info);
+  const scopeFolder = p.folderId === null ? null : (p.folders?.find((f) => f.id === p.folderId) ?? null);
+  const scope = scopeFolder ? { name: folderName(scopeFolder.path), onEverywhere: p.onSearchEverywhere } : null;
   const grid = (
     <Grid
       count={count}
@@ -72,19 +95,23 @@ export function PhotosPane({
         onLeaveSearch={() => focusGrid(gridWrapRef)}
         settings={p.settings}
         onSettings={p.onSettings}
+        tagNames={tagNames}
       />
       {modelMissing && (
         <div className="notice" role="status">
           No caption model is installed, so photos are listed but not captioned yet.
         </div>
       )}
-      {inSearch && search.meta && !searching && <SearchSummary total={search.total ?? 0} meta={search.meta} />}
+      {inSearch && search.meta && !searching && <SearchSummary total={search.total ?? 0} meta={search.meta} scope={scope} />}
       <div className="grid-wrap" ref={gridWrapRef}>
         {empty ? (
           <FirstRun client={p.client} onAdd={p.onAdd} />
         ) : inSearch && search.meta && search.total === 0 && !searching ? (
           <NoMatches
             query={search.meta.query}
+            didYouMean={search.meta.didYouMean}
+            onQuery={p.onQuery}
+            scope={scope}
             similarWords={p.settings.searchSimilarWords}
             nothingCaptioned={photos.total === 0 || !!p.folders?.every((f) => f.captionedCount === 0)}
           />

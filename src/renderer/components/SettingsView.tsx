@@ -97,6 +97,24 @@ function MetadataChoices({ settings, onSettings }: { settings: Settings; onSetti
         />
         <span>Keep the photo files' modification dates when writing inside them</span>
       </label>
+      <label className="choice">
+        <span>Tags go to the keywords too: yours always, the model's when it is at least</span>{' '}
+        <input
+          type="number"
+          min={0}
+          max={100}
+          step={5}
+          value={Math.round(settings.metadataTagMinScore * 100)}
+          disabled={settings.metadataWrite === 'off' || settings.metadataWrite === 'txt'}
+          onChange={(e) => {
+            const percent = Number(e.target.value);
+            if (Number.isFinite(percent) && percent >= 0 && percent <= 100) onSettings({ metadataTagMinScore: percent / 100 });
+          }}
+          aria-label="Lowest model tag score written to keywords, in percent"
+          data-testid="settings-tag-min-score"
+        />{' '}
+        <span>% sure</span>
+      </label>
     </>
   );
 }

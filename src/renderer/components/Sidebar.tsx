@@ -5,6 +5,7 @@ import { basename, plural } from '../format.js';
 import { AddFolder } from './AddFolder.js';
 import { FolderTree, useSubfolders } from './FolderTree.js';
 import { JobsPanel } from './JobsPanel.js';
+import { TagFilter } from './TagFilter.js';
 import { ThemeSelect } from './ThemeSelect.js';
 
 const statusLabel: Record<Folder['status'], string> = {
@@ -37,6 +38,11 @@ export interface SidebarProps {
   onResume(id: number): void;
   onSettings(patch: Partial<Settings>): void;
   onError(message: string): void;
+  /** Bumped when the library reports changes (the tag list refreshes). */
+  refresh: number;
+  /** The grid's tag filter, or null. */
+  tag: string | null;
+  onTag(tag: string | null): void;
 }
 
 /** The Teach tab's one-line state. */
@@ -167,6 +173,7 @@ export function Sidebar(p: SidebarProps) {
       <div className="sidebar-add">
         <AddFolder client={p.client} onAdd={p.onAdd} />
       </div>
+      <TagFilter client={p.client} refresh={p.refresh} tag={p.tag} onTag={p.onTag} />
       <JobsPanel client={p.client} jobs={p.jobs} onError={p.onError} />
       <div className="sidebar-footer">
         <label className="small">

@@ -1,6 +1,25 @@
-/** Above the grid: the search box and the Similar words / Captions toggles. */
+/** Above the grid: the search box (with tag suggestions and its syntax), and the Similar words / Captions toggles. */
 import type { RefObject } from 'react';
 import type { Settings } from '../../shared/api-contract.js';
+
+/** The search syntax, as the search box's help shows it (src/main/library/query.ts reads it). */
+const SYNTAX =
+  'dog beach: both words · "black dog": the phrase · -snow or NOT snow: leave out · dog OR cat: either · tag:giraffe: that tag · the last word matches as you type';
+
+/** Most tags suggested at once. */
+const MAX_SUGGESTIONS = 8;
+
+/** Tags starting with the word being typed, each as the whole query with that word completed. */
+function tagSuggestions(query: string, tagNames: readonly string[]): Array<{ value: string; label: string }> {
+  const m = /(^|\s)(-?)(tag:)?([^\s"]{1,64})$/iu.exec(query);
+  if (!m) return [];
+  const typed = m[4].toLowerCase();
+  const head = query.slice(0, m.index + m[1].length) + m[2];
+  return tagNames
+    .filter((t) => t.toLowerCase().startsWith(typed) && t.toLowerCase() !== typed)
+    .slice(0, MAX_SUGGESTIONS)
+    .map((t) => ({ value: `${head}tag:${/\s/.test(t) ? `"${t}"` : t} `, label: `tag: ${t}` }));
+}
 
 export function Toolbar({
   inputRef,
@@ -9,6 +28,7 @@ export function Toolbar({
   onLeaveSearch,
   settings,
   onSettings,
+  tagNames,
 }: {
   inputRef: RefObject<HTMLInputElement | null>;
   query: string;
@@ -16,14 +36,17 @@ export function Toolbar({
   onLeaveSearch(): void;
   settings: Settings;
   onSettings(patch: Partial<Settings>): void;
+  /** The library's tags, offered as the last word is typed. */
+  tagNames: string[];
 }) {
+  const suggestions = tagSuggestions(query, tagNames);
   return (
     <header className="toolbar">
       <div className="search" role="search">
         <input
           ref={inputRef}
           type="search"
-          placeholder="Search captions and file names  ( / )"
+          placeholder="Search captions, tags and file names  ( / )"
           aria-label="Search photos by caption"
           value={query}
           onChange={(e) => onQuery(e.target.value)}
@@ -35,7 +58,18 @@ export function Toolbar({
             }
           }}
           data-testid="search"
+          list="search-tags"
+          title={SYNTAX}
         />
+        <datalist id="search-tags" data-testid="search-tag-suggestions">
+          {suggestions.map((s) => (
+            <option key={s.value} value={s.value} label={s.label} />
+          ))}
+        </datalist>
+        <details className="search-help">
+          <summary aria-label="Search syntax">?</summary>
+          <p data-testid="search-syntax">{SYNTAX}</p>
+        </details>
       </div>
       <label className="toggle" title="Also find photos captioned with words of similar meaning (puppy → dog)">
         <input
