@@ -19,6 +19,7 @@ import { decoderCaptioner, evaluateCaptioner, type EvaluationResult } from '../.
 import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js';
 import { loadModel } from '../../model/model-dir.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
+import { photoConcepts } from '../train-concepts.js';
 import { formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
 
 /** A model directory with its decoder, as loadModel returns it (files and sha256 checked). */
@@ -90,6 +91,23 @@ async function modelFeatures(
   return f;
 }
 
+/** For a decoder with concept input: the photos' concept scores, from the source the model records. */
+async function modelConcepts(
+  model: LoadedModel,
+  modelDir: string,
+  images: CaptionedImage[],
+  options: { cache?: string | undefined; threads?: number | undefined; status: StatusLine },
+): Promise<Float32Array | undefined> {
+  if (!model.decoder.config.conceptDim) return undefined;
+  const output = model.manifest.features.conceptOutput;
+  if (!output) throw new UserError(`model ${modelDir} reads concept scores but its model.json names no features.conceptOutput`);
+  const { cache: cacheDir, threads, status } = options;
+  status.log(`concepts: ${model.decoder.config.conceptDim} scores per photo, ${model.manifest.encoder.name}'s ${output} output`);
+  const c = await photoConcepts(model.manifest.encoder.name, output, images, { cacheDir, threads, status, label: 'concepts' });
+  if (c.missing > 0) status.log(`lenscribe: ${c.missing} photos have no concept scores; they are captioned with none`);
+  return c.concepts;
+}
+
 export interface ModelEvaluation {
   model: LoadedModel;
   beam: number;
@@ -115,6 +133,7 @@ export async function evaluateModel(options: {
   const beam = options.beam ?? m.decoding.beam;
   const noRepeatNgram = options.noRepeatNgram ?? m.decoding.noRepeatNgram ?? 0;
   const f = await modelFeatures(model, modelDir, options.images, options);
+  const concepts = await modelConcepts(model, modelDir, f.kept, options);
   status.update(`captioning ${f.kept.length} photos (beam ${beam}) …`, true);
   const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, {
     beam,
@@ -122,7 +141,7 @@ export async function evaluateModel(options: {
     noRepeatNgram,
   });
   const references = f.kept.map((i) => i.captions);
-  const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references);
+  const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references, concepts);
   status.done();
   return { model, beam, noRepeatNgram, features: f, result };
 }

@@ -4,8 +4,12 @@
  *
  *   dataset (jsonl | Flickr8k token file | Karpathy JSON) -> validation split (hash of file names)
  *   -> encoder features, extracted once and cached on disk (src/inference/feature-cache.ts)
- *   -> vocabulary from the training captions -> trainer (src/training/trainer.ts), validating
- *      each epoch by CIDEr-D of greedy captions, keeping the best epoch's weights
+ *   -> with --concepts: each photo's K concept scores (src/cli/train-concepts.ts), the decoder's
+ *      concept input; with --text: text-only captions (src/training/text-captions.ts), a sample of
+ *      --text-ratio per photo caption, their concepts read from their words and noised like a
+ *      detector's (src/training/concept-noise.ts)
+ *   -> vocabulary from the training captions (photo and text) -> trainer (src/training/trainer.ts),
+ *      validating each epoch by CIDEr-D of greedy captions, keeping the best epoch's weights
  *   -> decoder saved with model-io, scored on the validation photos with beam search, model.json.
  *
  * The decoder directory is saved whenever an epoch beats the best so far, with a model.json
@@ -16,7 +20,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { ENCODER_NAMES, encoderDir, openEncoder, resolveOutputs, type Encoder } from '../../inference/encoder/index.js';
-import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
+import { describeProblem, loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
 import { OnnxStepModel } from '../../model/onnx-step-model.js';
 import {
@@ -33,6 +37,11 @@ import type { DecoderConfig, Params } from '../../model/types.js';
 import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
 import { logDatasetProblems, splitFeatures, type PhotoFeatures } from '../dataset-features.js';
+import { CONCEPT_COUNT } from '../../model/concepts/visual-concepts.js';
+import { Rng } from '../../model/rng.js';
+import { DEFAULT_CONCEPT_NOISE } from '../../training/concept-noise.js';
+import { loadTextCaptions, sampleTextCaptions, textTokenCaptions } from '../../training/text-captions.js';
+import { CONCEPT_OUTPUT, conceptOutputFor } from '../train-concepts.js';
 import { bar, formatDuration, formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
 
 export interface TrainCliOptions {
@@ -66,10 +75,13 @@ export interface TrainCliOptions {
   exportData?: string;
   exportOnly?: boolean;
   flipAverage?: boolean;
+  concepts?: boolean;
+  text?: string[];
+  textRatio: string;
   json?: boolean;
 }
 
-function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: Vocabulary): CaptionData {
+function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: Vocabulary, concepts?: Float32Array): CaptionData {
   const captions: TokenCaption[] = [];
   images.forEach((img, image) => {
     for (const text of img.captions) {
@@ -78,7 +90,7 @@ function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: 
       captions.push({ image, tokens: ids.slice(1, -1) });
     }
   });
-  return { features, captions };
+  return { features, captions, ...(concepts ? { concepts } : {}) };
 }
 
 /** The numeric flags of `lenscribe train`, checked. */
@@ -101,6 +113,7 @@ interface TrainSettings {
   beam: number;
   noRepeatNgram: number;
   threads: number | undefined;
+  textRatio: number;
 }
 
 function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
@@ -123,7 +136,13 @@ function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
     beam: parseNumber(opts.beam, '--beam', { int: true, min: 1, max: 20 }),
     noRepeatNgram: parseNumber(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 }),
     threads: opts.threads !== undefined ? parseNumber(opts.threads, '--threads', { int: true, min: 0 }) : undefined,
+    textRatio: parseNumber(opts.textRatio, '--text-ratio', { min: 0, max: 100 }),
   };
+  if (opts.text && !opts.concepts)
+    throw new UserError('--text needs --concepts: a text-only caption reaches the decoder only through the concepts its words name');
+  if (opts.exportData && opts.concepts) throw new UserError('--export-data does not write concept scores; leave out --concepts');
+  if (opts.flipAverage && opts.concepts)
+    throw new UserError('--flip-average with --concepts: captioning does not average concept scores over the mirror image; leave one out');
   if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
     throw new UserError(
       `--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`,
@@ -176,36 +195,82 @@ async function trainFeatures(
   const threads = s.threads;
   const encoder = await openEncoder({ name: opts.encoder, ...(threads !== undefined ? { threads } : {}), log: (line) => status.log(line) });
   let outputs: Array<{ name: string; dims: number[] }>;
+  let conceptOutput: string | undefined;
   try {
     outputs = chosenOutputs(encoder, opts.feature);
+    // The concept scores are the decoder's concept input, not part of its feature.
+    if (opts.concepts && !opts.feature) outputs = outputs.filter((o) => o.name !== CONCEPT_OUTPUT);
+    conceptOutput = opts.concepts ? conceptOutputFor(encoder.card) : undefined;
   } catch (err) {
     await encoder.close();
     throw err;
   }
-  const names = outputs.map((o) => o.name);
-  const { train: trainF, val: valF } = await splitFeatures(encoder, split, names, {
-    cacheDir: opts.cache,
-    status,
-    flip: opts.flipAverage ? 'average' : 'none',
-  });
+  // One encoder pass for the features and the concept scores (the last K columns, split off below).
+  const names = [...outputs.map((o) => o.name), ...(conceptOutput ? [conceptOutput] : [])];
+  const both = await splitFeatures(encoder, split, names, { cacheDir: opts.cache, status, flip: opts.flipAverage ? 'average' : 'none' });
+  const K = conceptOutput ? CONCEPT_COUNT : 0;
+  const [train, val] = [splitConcepts(both.train, K), both.val && splitConcepts(both.val, K)];
+  const [trainF, valF] = [train.features, val?.features];
   const featureSeconds = trainF.seconds + (valF?.seconds ?? 0);
   status.log(
     `features: ${outputs.map((o) => `${o.name} (${o.dims.join('×')})`).join(' + ')} = ${trainF.dim}-d, ${trainF.computed + (valF?.computed ?? 0)} computed, ${featureSeconds.toFixed(1)} s`,
   );
-  return { encoder, outputs, trainF, valF, featureSeconds };
+  const concepts = conceptOutput ? { output: conceptOutput, train: train.concepts!, val: val?.concepts } : undefined;
+  if (concepts) status.log(`concepts: ${K} scores per photo, ${opts.encoder}'s ${conceptOutput} output (the decoder's concept input)`);
+  return { encoder, outputs, trainF, valF, featureSeconds, concepts };
 }
 
-/** 3. Vocabulary from the training captions, and every caption as word ids. */
-function captionData(trainF: PhotoFeatures, valF: PhotoFeatures | undefined, minCount: number, status: StatusLine) {
-  const vocab = Vocabulary.build(
-    trainF.kept.flatMap((i) => i.captions),
-    { minCount },
-  );
-  const trainData = toCaptionData(trainF.kept, trainF.features, vocab);
-  const valData = valF ? toCaptionData(valF.kept, valF.features, vocab) : undefined;
+/** Rows of [feature | K concept scores] as the features alone and the concepts alone (K = 0: unchanged, no concepts). */
+function splitConcepts(f: PhotoFeatures, K: number): { features: PhotoFeatures; concepts?: Float32Array } {
+  if (K === 0) return { features: f };
+  const n = f.kept.length;
+  const D = f.dim - K;
+  const features = new Float32Array(n * D);
+  const concepts = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    features.set(f.features.subarray(i * f.dim, i * f.dim + D), i * D);
+    concepts.set(f.features.subarray(i * f.dim + D, (i + 1) * f.dim), i * K);
+  }
+  return { features: { ...f, features, dim: D }, concepts };
+}
+
+/** 2c. With --text: the text-only captions, a seeded sample of --text-ratio per photo caption. */
+function textSample(files: string[], photoCaptions: number, s: TrainSettings, status: StatusLine) {
+  const all: string[] = [];
+  for (const file of files) {
+    const t = loadTextCaptions(file);
+    for (const p of t.problems.slice(0, 5)) status.log(`lenscribe: ${t.source}: ${describeProblem(p)} (skipped)`);
+    if (t.problems.length > 5) status.log(`lenscribe: … and ${t.problems.length - 5} more problems in ${t.source} (skipped)`);
+    for (const c of t.captions) all.push(c.text);
+  }
+  const texts = sampleTextCaptions(all, Math.round(photoCaptions * s.textRatio), new Rng(s.seed).fork());
+  status.log(`text: ${texts.length} of ${all.length} text-only captions (ratio ${s.textRatio} per photo caption, seed ${s.seed})`);
+  return { files: files.map((f) => basename(f)), available: all.length, texts };
+}
+
+type TextSample = ReturnType<typeof textSample>;
+
+/** 3. Vocabulary from the training captions (photo and text), and every caption as word ids. */
+function captionData(
+  trainF: PhotoFeatures,
+  valF: PhotoFeatures | undefined,
+  minCount: number,
+  status: StatusLine,
+  extra: { concepts?: Features['concepts']; text?: TextSample | undefined } = {},
+) {
+  const texts = extra.text?.texts ?? [];
+  const vocab = Vocabulary.build([...trainF.kept.flatMap((i) => i.captions), ...texts], { minCount });
+  const trainData = toCaptionData(trainF.kept, trainF.features, vocab, extra.concepts?.train);
+  const photoCaptions = trainData.captions.length;
+  trainData.captions.push(...textTokenCaptions(texts, vocab));
+  const valData = valF ? toCaptionData(valF.kept, valF.features, vocab, extra.concepts?.val) : undefined;
   const valRefs = valF?.kept.map((i) => i.captions) ?? [];
-  status.log(`vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions`);
-  return { vocab, trainData, valData, valRefs };
+  const textOnly = trainData.captions.length - photoCaptions;
+  status.log(
+    `vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions` +
+      (textOnly > 0 ? ` (${photoCaptions} of photos, ${textOnly} text-only)` : ''),
+  );
+  return { vocab, trainData, photoCaptions, valData, valRefs, concepts: extra.concepts, text: extra.text };
 }
 
 type Features = Awaited<ReturnType<typeof trainFeatures>>;
@@ -220,7 +285,7 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
   const credit: TrainingData = {
     ...(opts.credit === 'flickr8k' || /flickr8k/i.test(opts.data) ? FLICKR8K_CREDIT : { name: basename(opts.data) }),
     trainImages: trainF.kept.length,
-    trainCaptions: data.trainData.captions.length,
+    trainCaptions: data.photoCaptions,
     valImages: valF?.kept.length ?? 0,
   };
   const command = `lenscribe train ${process.argv.slice(process.argv.indexOf('train') + 1).join(' ')}`.trim();
@@ -246,6 +311,7 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
     feature: outputs.map((o) => o.name),
     valFraction: s.valFraction,
     valSplit: opts.valSplit,
+    ...conceptOptions(data),
   };
   const card = encoder.card;
   mkdirSync(out, { recursive: true });
@@ -259,7 +325,12 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
       input: { name: card.input.name, size: card.input.size, layout: card.input.layout, dtype: card.input.dtype },
       preprocessing: card.preprocessing,
     },
-    features: { outputs, dim: D, ...(opts.flipAverage ? { flipAverage: true } : {}) },
+    features: {
+      outputs,
+      dim: D,
+      ...(opts.flipAverage ? { flipAverage: true } : {}),
+      ...(data.concepts ? { conceptOutput: data.concepts.output } : {}),
+    },
     decoder: { architecture: 'show-and-tell-lstm', config, weights: WEIGHTS_FILE, vocabulary: VOCAB_FILE, maxLength: s.maxWords },
     decoding: { beam: s.beam, noRepeatNgram: s.noRepeatNgram },
     training: { data: credit, command, options: trainOptions, ...extra },
@@ -280,6 +351,22 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
       training: { epochs: extra.epochs, bestEpoch: extra.bestEpoch },
     });
     writeModelDir(out, manifestBase(metrics, extra), [CONFIG_FILE]);
+  };
+}
+
+/** What model.json's training options say about concepts and text-only captions. */
+function conceptOptions(data: Data): Record<string, unknown> {
+  if (!data.concepts) return {};
+  return {
+    concepts: CONCEPT_COUNT,
+    ...(data.text
+      ? {
+          text: data.text.files,
+          textCaptions: data.trainData.captions.length - data.photoCaptions,
+          textAvailable: data.text.available,
+          conceptNoise: 'DEFAULT_CONCEPT_NOISE (src/training/concept-noise.ts)',
+        }
+      : {}),
   };
 }
 
@@ -338,6 +425,7 @@ async function trainDecoder(
       clipNorm: s.clip,
       patience: s.patience,
       ...(s.tbptt !== undefined ? { tbpttWindow: s.tbptt } : {}),
+      ...(data.text ? { conceptNoise: DEFAULT_CONCEPT_NOISE } : {}),
       ...(valN > 0
         ? {
             // Greedy captions through the ONNX step model (weights packed once per epoch).
@@ -347,6 +435,7 @@ async function trainDecoder(
                 f.valF!.features,
                 valN,
                 data.valRefs,
+                data.concepts?.val,
               ),
             bestCheckpointPath: resolve(opts.out),
             writeCheckpoint: (_path: string, params: Params<Float32Array>, _config: DecoderConfig, info) =>
@@ -387,7 +476,7 @@ async function finalMetrics(
     maxWords: s.maxWords,
     noRepeatNgram: s.noRepeatNgram,
   });
-  const evalResult = await evaluateCaptioner(captioner, f.valF!.features, valN, data.valRefs);
+  const evalResult = await evaluateCaptioner(captioner, f.valF!.features, valN, data.valRefs, data.concepts?.val);
   const best = result.history.find((h) => h.epoch === result.bestEpoch);
   status.done();
   return {
@@ -415,13 +504,21 @@ function printTrainSummary(
   if (metrics) process.stdout.write(formatScores(metrics, `validation, ${valN} photos, beam ${metrics.beam}`));
 }
 
+/** Steps 1–3: the split, features, concepts, text-only captions, vocabulary and caption data. */
+async function trainingInputs(opts: TrainCliOptions, s: TrainSettings, status: StatusLine) {
+  const split = loadSplit(opts, s.valFraction, status);
+  const f = await trainFeatures(opts, split, s, status);
+  const concepts = f.concepts;
+  const photoCaptions = f.trainF.kept.reduce((n, i) => n + i.captions.length, 0);
+  const text = opts.text ? textSample(opts.text, photoCaptions, s, status) : undefined;
+  return { f, concepts, data: captionData(f.trainF, f.valF, s.minCount, status, { concepts, text }) };
+}
+
 export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const t0 = performance.now();
   const s = parseTrainSettings(opts);
   const status = new StatusLine();
-  const split = loadSplit(opts, s.valFraction, status);
-  const f = await trainFeatures(opts, split, s, status);
-  const data = captionData(f.trainF, f.valF, s.minCount, status);
+  const { f, concepts, data } = await trainingInputs(opts, s, status);
   const D = f.trainF.dim;
 
   if (opts.exportData) {
@@ -447,6 +544,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     layers: s.layers,
     vocabSize: data.vocab.size,
     dropout: s.dropout,
+    ...(concepts ? { conceptDim: CONCEPT_COUNT } : {}),
   };
   const saveModel = modelWriter(opts, s, f, data, config);
   const tTrain = performance.now();
@@ -467,7 +565,11 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     epochs: result.epochsRun,
     bestEpoch: result.bestEpoch + 1,
     history,
-    seconds: { features: round1(f.featureSeconds), training: round1(trainSeconds), total: round1((performance.now() - t0) / 1000) },
+    seconds: {
+      features: round1(f.featureSeconds),
+      training: round1(trainSeconds),
+      total: round1((performance.now() - t0) / 1000),
+    },
   });
   const valN = f.valF?.kept.length ?? 0;
   const summary = {
@@ -549,6 +651,15 @@ export function registerTrain(program: Command): void {
       'Encoder outputs to concatenate (names or roles such as final/imagenet/objects), comma-separated (default: every pooled output of the encoder, in card order)',
     )
     .option('--flip-average', "Features are the mean of the photo's and its mirror image's (training and captioning)")
+    .option(
+      '--concepts',
+      `Condition the decoder on ${CONCEPT_COUNT} visual-concept scores per photo as well (the encoder's ${CONCEPT_OUTPUT} output; recorded as features.conceptOutput)`,
+    )
+    .option(
+      '--text <files...>',
+      'Text-only captions ({"id","captions"} jsonl, photos not needed) to train the language and the concept path (needs --concepts)',
+    )
+    .option('--text-ratio <r>', 'Text-only captions sampled (once, by --seed) per photo caption', '1')
     .option('--epochs <n>', 'Maximum epochs', '20')
     .option('--embed <n>', 'Word embedding size', '256')
     .option('--hidden <n>', 'LSTM hidden size', '512')

@@ -7,8 +7,11 @@ import type { StepModel } from '../../model/types.js';
 import { scoreObjects, type ObjectScores } from './chair.js';
 import { ciderD, scoreCaptions, type CaptionScores } from './index.js';
 
-/** Captions for n images whose features are rows of `features` (n×D). */
-export type Captioner = (features: Float32Array, n: number) => string[] | Promise<string[]>;
+/**
+ * Captions for n images whose features are rows of `features` (n×D), and for a decoder with
+ * concept input their concept scores, rows of `concepts` (n×K).
+ */
+export type Captioner = (features: Float32Array, n: number, concepts?: Float32Array) => string[] | Promise<string[]>;
 
 /**
  * Captions from a decoder with src/model/decode.ts: greedy search for beam 1, beam search
@@ -21,7 +24,8 @@ export function decoderCaptioner(
   featureDim: number,
   { beam = 1, maxWords = 20, chunk = 512, noRepeatNgram = 0 } = {},
 ): Captioner {
-  return (features, n) => {
+  const K = model.conceptDim ?? 0;
+  return (features, n, concepts) => {
     const out: string[] = [];
     for (let b0 = 0; b0 < n; b0 += chunk) {
       const m = Math.min(chunk, n - b0);
@@ -31,6 +35,7 @@ export function decoderCaptioner(
         beamWidth: beam,
         maxLength: maxWords,
         noRepeatNgram,
+        ...(concepts ? { concepts: concepts.subarray(b0 * K, (b0 + m) * K) } : {}),
       });
       for (const r of results) out.push(r.text);
     }
@@ -51,13 +56,20 @@ export async function evaluateCaptioner(
   features: Float32Array,
   n: number,
   references: string[][],
+  concepts?: Float32Array,
 ): Promise<EvaluationResult> {
   if (references.length !== n) throw new Error(`evaluateCaptioner: ${references.length} reference lists for ${n} images`);
-  const captions = await captioner(features, n);
+  const captions = await captioner(features, n, concepts);
   return { scores: scoreCaptions(captions, references), objects: scoreObjects(captions, references), captions };
 }
 
-/** Validation CIDEr-D of a captioner (coco scale). */
-export async function validationCider(captioner: Captioner, features: Float32Array, n: number, references: string[][]): Promise<number> {
-  return ciderD(await captioner(features, n), references);
+/** Validation CIDEr-D of a captioner (coco scale); `concepts` as in Captioner. */
+export async function validationCider(
+  captioner: Captioner,
+  features: Float32Array,
+  n: number,
+  references: string[][],
+  concepts?: Float32Array,
+): Promise<number> {
+  return ciderD(await captioner(features, n, concepts), references);
 }
