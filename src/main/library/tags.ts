@@ -103,15 +103,22 @@ export class TagStore {
     return this.db.prepare(`SELECT tag FROM tags WHERE photo_id = ? AND kind = 'removed' ORDER BY tag`).pluck().all(photoId) as string[];
   }
 
-  /** The user's tag: kept through re-derivations; a tag they had removed comes back as theirs. */
+  /**
+   * The user's tag: kept through re-derivations; a tag they had removed comes back as theirs. A tag
+   * the user already wrote on another photo keeps its first spelling ("grand canyon" joins "Grand Canyon").
+   */
   add(photoId: number, tag: string, source = 'user', now = Date.now()): void {
+    const spelled = this.db
+      .prepare(`SELECT tag FROM tags WHERE tag = ? AND kind = 'user' AND photo_id != ? ORDER BY created_at LIMIT 1`)
+      .pluck()
+      .get(tag, photoId) as string | undefined;
     this.db
       .prepare(
         `INSERT INTO tags (photo_id, tag, kind, source, score, count, created_at) VALUES (?, ?, 'user', ?, NULL, NULL, ?)
          ON CONFLICT (photo_id, tag) DO UPDATE SET kind = 'user', source = excluded.source, tag = excluded.tag, created_at = excluded.created_at
          WHERE kind != 'user'`,
       )
-      .run(photoId, tag, source, now);
+      .run(photoId, spelled ?? tag, source, now);
   }
 
   /** Take a tag away (the model's or the user's): it stays away when the model derives tags again. */
@@ -183,13 +190,16 @@ export class TagStore {
 
   /**
    * Every tag of the present photos with how many photos have it, most used first; spelt as it was
-   * first written (SQLite gives a bare column the row of min()).
+   * first written (earliest row, then lowest photo id: two tags added in the same millisecond must
+   * not make the spelling depend on the query plan).
    */
   list(limit = 1000): TagCount[] {
     return this.db
       .prepare(
-        `SELECT tag, photos FROM (SELECT t.tag AS tag, min(t.created_at) AS first, count(*) AS photos FROM tags t JOIN photos p ON p.id = t.photo_id
-         WHERE t.kind != 'removed' AND p.status != 'missing' GROUP BY t.tag) ORDER BY photos DESC, tag LIMIT ?`,
+        `SELECT (SELECT f.tag FROM tags f WHERE f.tag = g.tag AND f.kind != 'removed' ORDER BY f.created_at, f.photo_id LIMIT 1) AS tag, photos
+         FROM (SELECT t.tag AS tag, count(*) AS photos FROM tags t JOIN photos p ON p.id = t.photo_id
+               WHERE t.kind != 'removed' AND p.status != 'missing' GROUP BY t.tag) g
+         ORDER BY photos DESC, tag LIMIT ?`,
       )
       .all(limit) as TagCount[];
   }
