@@ -8,7 +8,7 @@ import { describeProblem, type CaptionedImage, type Dataset } from '../training/
 import { bar, formatDuration, type StatusLine } from './ui.js';
 
 /** The first problems of a dataset (skipped lines, missing photos), then how many more. */
-export function logDatasetProblems(ds: Dataset, status: StatusLine): void {
+export function logDatasetProblems(ds: Pick<Dataset, 'source' | 'problems'>, status: StatusLine): void {
   for (const p of ds.problems.slice(0, 5)) status.log(`lenscribe: ${ds.source}: ${describeProblem(p)} (skipped)`);
   if (ds.problems.length > 5) status.log(`lenscribe: … and ${ds.problems.length - 5} more problems in ${ds.source} (skipped)`);
 }

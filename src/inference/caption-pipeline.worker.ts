@@ -216,7 +216,7 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
 
 /** The concept scores of `rows` (each row's values after its features). */
 function conceptRows(m: Loaded, features: Float32Array, rows: number[]): Float32Array {
-  const K = m.width - m.dim;
+  const K = m.concepts!.size;
   const out = new Float32Array(rows.length * K);
   rows.forEach((i, r) => out.set(features.subarray(i * m.width + m.dim, (i + 1) * m.width), r * K));
   return out;

@@ -392,15 +392,15 @@ function loadOnce(dir: string, options: LoadDecoderOptions): LoadedDecoder {
 
 function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): LoadedDecoder {
   const cfg = readDecoderConfig(dir, view.config);
-  const config: DecoderConfig = {
+  const config: DecoderConfig = canonicalConfig({
     featureDim: cfg.decoder.featureDim,
     embedDim: cfg.decoder.embedDim,
     hiddenDim: cfg.decoder.hiddenDim,
     layers: cfg.decoder.layers,
     vocabSize: cfg.decoder.vocabSize,
     dropout: cfg.decoder.dropout,
-    ...(cfg.decoder.conceptDim ? { conceptDim: cfg.decoder.conceptDim } : {}),
-  };
+    conceptDim: cfg.decoder.conceptDim,
+  });
 
   const vocabPath = view.files[VOCAB_FILE];
   const vocabBytes = readChecked(vocabPath, cfg.files[VOCAB_FILE]);

@@ -15,7 +15,7 @@ import { focusGrid } from './focus.js';
 import { useDropZone } from './useDropZone.js';
 import { useFolderActions } from './useFolderActions.js';
 import { useFolderSelection } from './useFolderSelection.js';
-import { useLibrary } from './useLibrary.js';
+import { pausedFolderIds, useLibrary } from './useLibrary.js';
 import { usePhotoBrowser } from './usePhotoBrowser.js';
 import { useSearchShortcut } from './useSearchShortcut.js';
 
@@ -92,7 +92,7 @@ export function App({ client }: { client: ApiClient }) {
         onCloseById={() => setOpenById(null)}
         browser={view === 'photos' ? b : null}
         refresh={refresh}
-        pausedFolders={new Set((lib.folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id))}
+        pausedFolders={pausedFolderIds(folders)}
         onClosed={() => focusGrid(gridWrap)}
         showError={showError}
       />

@@ -11,6 +11,11 @@ export type Library = ReturnType<typeof useLibrary>;
 /** Where an added folder is shown: its library folder, and the subfolder there when it lay inside one. */
 export type FolderAdded = (folderId: number, subfolder: string | null) => void;
 
+/** Folders whose captioning is paused or cancelled: their waiting photos say so (grid and photo view). */
+export function pausedFolderIds(folders: readonly Folder[] | null): ReadonlySet<number> {
+  return new Set((folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id));
+}
+
 export function useLibrary(client: ApiClient, showError: (message: string) => void, onFolderAdded: FolderAdded) {
   const [info, setInfo] = useState<LibraryInfo | null>(null);
   const [folders, setFolders] = useState<Folder[] | null>(null);

@@ -62,7 +62,7 @@ import { tokenize, Vocabulary } from '../model/vocab.js';
 import type { EpochPoint, LearnedWord, TeachMetrics, TeachProgress, TeachScores, TeachVerdict } from './teach-types.js';
 import { isFunctionWord } from './function-words.js';
 import { nothingNewProblem, tooAlikeProblem } from './teach-labels.js';
-import { teachVerdict } from './teach-verdict.js';
+import { GENERAL_TOLERANCE, teachVerdict } from './teach-verdict.js';
 
 export const REPLAY_FILE = 'replay.safetensors';
 export const TEACH_FILE = 'teach.json';
@@ -810,7 +810,7 @@ function teachScorer(
   back: Map<string, string>,
   heldBackCider: Map<number, number>,
 ): ValidationScorer {
-  const maxForgetting = options.maxForgetting ?? 0.1;
+  const maxForgetting = options.maxForgetting ?? GENERAL_TOLERANCE;
   return ({ model, epoch }) => {
     const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map(
       (c) => c.text,

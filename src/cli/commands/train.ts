@@ -20,7 +20,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../shared/errors.js';
 import { ENCODER_NAMES, encoderDir, openEncoder, resolveOutputs, type Encoder } from '../../inference/encoder/index.js';
-import { describeProblem, loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
+import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
 import { OnnxStepModel } from '../../model/onnx-step-model.js';
 import {
@@ -239,8 +239,7 @@ function textSample(files: string[], photoCaptions: number, s: TrainSettings, st
   const all: string[] = [];
   for (const file of files) {
     const t = loadTextCaptions(file);
-    for (const p of t.problems.slice(0, 5)) status.log(`lenscribe: ${t.source}: ${describeProblem(p)} (skipped)`);
-    if (t.problems.length > 5) status.log(`lenscribe: … and ${t.problems.length - 5} more problems in ${t.source} (skipped)`);
+    logDatasetProblems(t, status);
     for (const c of t.captions) all.push(c.text);
   }
   const texts = sampleTextCaptions(all, Math.round(photoCaptions * s.textRatio), new Rng(s.seed).fork());

@@ -114,13 +114,11 @@ export function createCaptionWriter(library: Library, notice: (level: 'warning' 
     if (paths.length && settings.metadataOnly === 'all') write(paths, settings);
   };
 
+  // The user's caption and tags live in the same descriptions: one write serves both.
+  const writeUsers = (photoPath: string) => write([photoPath], library.getSettings());
   return {
-    userCaption(photoPath) {
-      write([photoPath], library.getSettings());
-    },
-    tags(photoPath) {
-      write([photoPath], library.getSettings());
-    },
+    userCaption: writeUsers,
+    tags: writeUsers,
     modelCaptions(photoPaths) {
       const s = library.getSettings();
       if (s.metadataWrite === 'off' || s.metadataOnly !== 'all') return;

@@ -302,9 +302,16 @@ function expansionsOf(parsed: ParsedQuery, expander: QueryExpander, indexed: (wo
   for (const cl of parsed.clauses) {
     for (const t of cl.terms) {
       if (t.kind !== 'word') continue;
+      if (out.some((o) => o.term === t.word)) continue;
       const e = expander.expand(t.word);
-      const similar = (e?.similar.filter(indexed) ?? []).slice(0, MAX_EXPANDED);
-      if (e && similar.length && !out.some((o) => o.term === t.word)) out.push({ ...e, similar });
+      if (!e) continue;
+      // Each probe is an FTS lookup: stop at the first MAX_EXPANDED indexed words ("animal" offers 200).
+      const similar: string[] = [];
+      for (const w of e.similar) {
+        if (similar.length === MAX_EXPANDED) break;
+        if (indexed(w)) similar.push(w);
+      }
+      if (similar.length) out.push({ ...e, similar });
     }
   }
   return out;

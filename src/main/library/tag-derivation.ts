@@ -7,6 +7,7 @@
  * source is one more role read here and one more field of ConceptEvidence.
  */
 import { loadCard } from '../../inference/encoder/card.js';
+import { modelFeatureKey } from '../../inference/caption-pipeline.js';
 import { DETECTION_MIN_SCORE } from '../../inference/encoder/object-counts.js';
 import { conceptScores, DETECTOR_CLASS_COUNT, IMAGENET_CLASS_COUNT, type ConceptEvidence } from '../../model/concepts/concept-scores.js';
 import { VISUAL_CONCEPTS } from '../../model/concepts/visual-concepts.js';
@@ -33,14 +34,13 @@ export interface ConceptLayout {
 export function conceptLayout(modelDir: string): ConceptLayout | null {
   const manifest = readManifest(modelDir);
   const { encoder, features } = manifest;
-  const featureKey = `${encoder.name}@${encoder.sha256.slice(0, 16)}:${features.outputs.map((o) => o.name).join('+')}${features.flipAverage ? ':flip' : ''}`;
   let card;
   try {
-    card = loadCard(manifest.encoder.name);
+    card = loadCard(encoder.name);
   } catch {
     return null; // an encoder this build does not ship: no roles to read
   }
-  const layout: ConceptLayout = { featureKey };
+  const layout: ConceptLayout = { featureKey: modelFeatureKey(manifest, card) };
   let offset = 0;
   for (const o of features.outputs) {
     const size = o.dims.reduce((a, b) => a * b, 1);

@@ -17,7 +17,7 @@
  *  - Every concept found lights its ancestors (a lake is water; a goat is a sheep and an animal).
  * Known limits, as in coco-objects: no part-of-speech tagging (the verb "swings" is a swing).
  */
-import { objectMentions, pluralOf } from './coco-objects.js';
+import { objectMentions, pluralPhrase } from './coco-objects.js';
 import { tokenize } from '../vocab.js';
 import { CONCEPT_COUNT, cocoConcept, isCocoKind, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
 
@@ -33,12 +33,6 @@ interface Lexicon {
   /** Words of kinds of COCO categories -> the kind, looked up on COCO mentions' words. */
   kinds: Map<string, VisualConcept>;
   longest: number;
-}
-
-function pluralPhrase(phrase: string): string {
-  const words = phrase.split(' ');
-  words[words.length - 1] = pluralOf(words[words.length - 1]!);
-  return words.join(' ');
 }
 
 function buildLexicon(): Lexicon {

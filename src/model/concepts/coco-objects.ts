@@ -428,7 +428,8 @@ export function pluralOf(word: string): string {
 }
 
 /** Plural of a phrase: its last word made plural. */
-function pluralPhrase(phrase: string): string {
+/** A phrase with its last word in the plural ("teddy bear" -> "teddy bears"). */
+export function pluralPhrase(phrase: string): string {
   const ws = phrase.split(' ');
   ws[ws.length - 1] = pluralOf(ws[ws.length - 1]!);
   return ws.join(' ');

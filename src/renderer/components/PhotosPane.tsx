@@ -11,6 +11,7 @@ import { Grid } from './Grid.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
 import { useTagNames } from '../useTagNames.js';
+import { pausedFolderIds } from '../useLibrary.js';
 import { Toolbar } from './Toolbar.js';
 
 interface PhotosPaneProps {
@@ -82,7 +83,7 @@ export function PhotosPane({
       onSelect={p.browser.setSelected}
       onOpen={p.browser.openAt}
       renderCaption={inSearch ? snippetRenderer(search) : undefined}
-      pausedFolders={new Set((p.folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id))}
+      pausedFolders={pausedFolderIds(p.folders)}
       label={inSearch ? 'Search results' : 'Photos'}
     />
   );
