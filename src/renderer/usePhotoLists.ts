@@ -27,9 +27,16 @@ export function usePhotoLists(
     refresh,
   );
   const search = usePaged<SearchHit, SearchMeta>(
-    debounced ? JSON.stringify([debounced, folderId, similarWords]) : null,
+    debounced ? JSON.stringify([debounced, folderId, under, similarWords]) : null,
     async (offset, limit) => {
-      const r = await client.call('search', { query: debounced, folderId: folderId ?? undefined, similarWords, offset, limit });
+      const r = await client.call('search', {
+        query: debounced,
+        folderId: folderId ?? undefined,
+        under: under ?? undefined,
+        similarWords,
+        offset,
+        limit,
+      });
       return {
         total: Math.max(r.total, offset + r.hits.length),
         items: r.hits,

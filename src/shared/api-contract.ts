@@ -506,6 +506,8 @@ export const apiInputs = {
     .object({
       query: z.string().max(500, 'A search is at most 500 characters.'),
       folderId: Id.optional(),
+      /** With folderId: one subfolder's tree (Subfolder.path), as in `photos.list`. */
+      under: z.string().max(4096).optional(),
       from: z.iso.date().optional(),
       to: z.iso.date().optional(),
       similarWords: z.boolean().optional(),

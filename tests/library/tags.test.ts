@@ -105,9 +105,11 @@ describe.skipIf(!ready)('tags per photo (real detector, real SQLite)', () => {
     const counts = new Map(lib.listTags().map((t) => [t.tag, t.photos]));
     expect(counts.get('dog')).toBe(2);
     expect(counts.get('bus')).toBe(2);
-    const matched = lib.stores.tags.matchPhotos(['bus', 'Dog']);
-    expect([...matched.keys()].sort()).toEqual(Object.values(id).sort((a, b) => a - b));
-    expect(matched.get(id[`bus-${BUSES[0]}`])![0]).toMatchObject({ tag: 'bus', source: model });
+    const matched = lib.search('tag:bus OR tag:Dog', { similarWords: false }).hits;
+    expect(matched.map((h) => h.photo.id).sort((a, b) => a - b)).toEqual(Object.values(id).sort((a, b) => a - b));
+    expect(matched.find((h) => h.photo.id === id[`bus-${BUSES[0]}`])!.matched.tags).toEqual([
+      { tag: 'bus', score: tag(`bus-${BUSES[0]}`, 'bus')!.score },
+    ]);
   });
 
   it('keeps the user’s tags and removals through a model change and a reopen', async () => {

@@ -2,15 +2,16 @@
  * Tags that travel as keywords, through the real ExifTool: other apps' keywords (XMP dc:subject,
  * IPTC Keywords, Lightroom lr:hierarchicalSubject, digiKam TagsList) come in as the user's tags and
  * are never taken out of the file; the user's tags always go out, the model's only at or above the
- * threshold the user set; a tag removed in Lenscribe leaves the keywords Lenscribe wrote.
+ * threshold the user set; a tag removed in Lenscribe leaves the keywords Lenscribe wrote; keywords
+ * go to the sidecar the caption goes to, under the sidecar naming asked for.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportMetadata } from '../../src/main/api/metadata.js';
 import { Library } from '../../src/main/library/library.js';
 import { endExiftool } from '../../src/main/metadata/exiftool.js';
-import { importDescriptions } from '../../src/main/metadata/library-sync.js';
+import { exportCaptions, importDescriptions } from '../../src/main/metadata/library-sync.js';
 import { decodedPixels, exiftoolCli, exiftoolJson, makeImage, removeDir, tempDir } from './helpers.js';
 
 let root: string;
@@ -113,5 +114,34 @@ describe('keywords <-> tags (real ExifTool)', () => {
     const r = await exportMetadata(lib, {});
     expect(r.failed).toBe(0);
     expect(exiftoolCli(['-XMP-dc:Subject', '-s3', sidecar]).trim()).toBe(exiftoolCli(['-XMP-dc:Subject', '-s3', copy]).trim());
+  });
+});
+
+describe('keywords and the sidecar naming (real ExifTool)', () => {
+  it('writes keywords into the sidecar the caption goes to, not another app’s sidecar of the other naming', async () => {
+    const tmp = tempDir();
+    const dir = join(tmp, 'photos');
+    mkdirSync(dir);
+    const photo = join(dir, 'c.jpg');
+    await makeImage(photo, 'jpeg', 5);
+    // darktable's sidecar (photo.jpg.xmp) is there already; the user exports Lightroom-style (photo.xmp).
+    const theirs = join(dir, 'c.jpg.xmp');
+    exiftoolCli(['-o', theirs, '-XMP-dc:Subject=Other', photo]);
+    const other = Library.open(join(tmp, 'lib'), LIB_OPTIONS);
+    try {
+      await other.addFolder(dir);
+      const id = other.photoIdByPath(photo)!;
+      other.setUserCaption(id, 'a rose in the garden');
+      other.addTag(id, 'Garden');
+      const s = await exportCaptions(other, { target: 'xmp-sidecar', sidecarNaming: 'basename', keywordMinScore: 0.5 });
+      expect([s.written, s.keywordsWritten, s.failed]).toEqual([1, 1, 0]);
+      const ours = exiftoolJson(join(dir, 'c.xmp'), ['XMP-dc:Description', 'XMP-dc:Subject']);
+      expect(ours['XMP-dc:Description']).toBe('a rose in the garden');
+      expect(list(ours['XMP-dc:Subject'])).toEqual(['Garden']);
+      expect(list(exiftoolJson(theirs, ['XMP-dc:Subject'])['XMP-dc:Subject'])).toEqual(['Other']);
+    } finally {
+      await other.close();
+      removeDir(tmp);
+    }
   });
 });

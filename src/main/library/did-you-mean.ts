@@ -84,9 +84,13 @@ export class DidYouMean {
     return best;
   }
 
-  /** Whether the caption index holds `word` (as FTS5 matches it: stemmed). */
+  /** Prepared on first use (search probes expansion words with it on every keystroke). */
+  private probe: ReturnType<DB['prepare']> | null = null;
+
+  /** Whether the caption index holds `word` (as FTS5 matches it: stemmed). Search asks it too (expansion.ts words). */
   indexed(word: string): boolean {
-    return !!this.db.prepare(`SELECT 1 FROM photos_fts WHERE photos_fts MATCH ? LIMIT 1`).get(`caption : "${word.replace(/"/g, '""')}"`);
+    this.probe ??= this.db.prepare(`SELECT 1 FROM photos_fts WHERE photos_fts MATCH ? LIMIT 1`);
+    return this.probe.get(`caption : "${word.replace(/"/g, '""')}"`) !== undefined;
   }
 
   /** Words to offer in place of `word`, best first ([] when it is indexed or nothing is near). */

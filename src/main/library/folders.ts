@@ -121,8 +121,8 @@ export class FolderStore {
   }
 
   /**
-   * Remove a folder; its photos and their model captions go with it (ON DELETE CASCADE), the
-   * user's captions are kept first (kept-captions.ts). Returns the photos whose captions were kept.
+   * Remove a folder; its photos and their model captions and tags go with it (ON DELETE CASCADE),
+   * the user's captions and tags are kept first (kept-captions.ts). Returns the photos whose captions were kept.
    */
   remove(id: number, kept: KeptCaptions): number {
     return this.db.transaction(() => {

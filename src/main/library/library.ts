@@ -176,8 +176,8 @@ export class Library {
   }
 
   /**
-   * Remove a folder and its photos from the library; the user's captions of them are kept and
-   * come back when the folder is added again. Files, sidecars and metadata are not touched.
+   * Remove a folder and its photos from the library; the user's captions and tags of them are kept
+   * and come back when the folder is added again. Files, sidecars and metadata are not touched.
    */
   removeFolder(id: number): boolean {
     return this.sync.remove(id) !== null;
@@ -214,10 +214,15 @@ export class Library {
   /** A page of photos; `under` (with folderId) keeps to one subfolder's tree ('/'-separated, relative to the folder). */
   listPhotos(opts: PhotoListOptions & { under?: string } = {}): PhotoPage {
     const { under, ...rest } = opts;
-    const root = under && opts.folderId !== undefined ? this.folderRoot(opts.folderId) : null;
-    if (!root || !under) return this.stores.photos.page(rest);
-    const rel = under.split('/').filter(Boolean).join(sep);
-    return this.stores.photos.page({ ...rest, pathPrefix: join(root, rel) + sep });
+    const pathPrefix = this.subtreePrefix(opts.folderId, under);
+    return this.stores.photos.page(pathPrefix ? { ...rest, pathPrefix } : rest);
+  }
+
+  /** Where a subfolder's tree starts (its absolute path and a separator); undefined without a folder and subfolder. */
+  private subtreePrefix(folderId: number | undefined, under: string | undefined): string | undefined {
+    const root = under && folderId !== undefined ? this.folderRoot(folderId) : null;
+    const rel = under?.split('/').filter(Boolean).join(sep);
+    return root && rel ? join(root, rel) + sep : undefined;
   }
 
   getPhoto(id: number): PhotoDetail | null {
@@ -386,7 +391,15 @@ export class Library {
   search(query: string, opts: SearchOptions = {}): SearchResult {
     const similarWords = opts.similarWords ?? this.getSettings().searchSimilarWords;
     const neighbours = similarWords ? this.neighbours.now(this.activeModel()) : null;
-    const filters = { ...opts, from: dateBound(opts.from, false), to: dateBound(opts.to, true), similarWords };
+    const { under, ...rest } = opts;
+    const pathPrefix = this.subtreePrefix(opts.folderId, under);
+    const filters = {
+      ...rest,
+      ...(pathPrefix ? { pathPrefix } : {}),
+      from: dateBound(opts.from, false),
+      to: dateBound(opts.to, true),
+      similarWords,
+    };
     const raw = this.stores.searcher.search(query, filters, neighbours);
     const rows = this.stores.photos.rows(raw.hits.map((h) => h.id));
     const hits = raw.hits.filter((h) => rows.has(h.id));

@@ -232,6 +232,25 @@ CREATE TABLE tag_derivations (
 );
 `,
   },
+  {
+    // The user's tags of photos whose folder was removed (kept-captions.ts), beside their captions:
+    // the tags they wrote and the ones they took away, by path and content hash, back when the photo returns.
+    version: 6,
+    sql: `
+CREATE TABLE kept_tags (
+  id         INTEGER PRIMARY KEY,
+  path       TEXT NOT NULL,
+  hash       TEXT,
+  tag        TEXT NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('user', 'removed')),
+  source     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  removed_at INTEGER NOT NULL
+);
+CREATE INDEX kept_tags_path ON kept_tags(path);
+CREATE INDEX kept_tags_hash ON kept_tags(hash);
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -6,7 +6,7 @@
 import { relative, sep } from 'node:path';
 import type { CaptionEntry, PhotoDetail, PhotoPage, PhotoSummary, PhotoTag } from '../../shared/api-contract.js';
 import type { DB } from './db.js';
-import { PHOTO_HAS_TAG_SQL } from './tags.js';
+import { photoHasTag, type PhotoFilter } from './tags.js';
 
 export interface PhotoRow {
   id: number;
@@ -70,6 +70,11 @@ export interface PhotoListOptions {
 const SELECT_PHOTOS = `SELECT p.id, p.folder_id, f.path AS folder_path, p.path, p.name, p.size, p.mtime_ms, p.hash, p.width, p.height,
   p.taken_at, p.status, p.error_kind, p.error, p.thumb, p.caption, p.caption_source, p.caption_id FROM photos p JOIN folders f ON f.id = p.folder_id`;
 
+/** Photos whose path starts with `prefix` (a subfolder's tree): the grid's condition, and search's. */
+export function pathPrefixFilter(prefix: string): PhotoFilter {
+  return { sql: 'substr(p.path, 1, @prefixLength) = @pathPrefix', params: { pathPrefix: prefix, prefixLength: prefix.length } };
+}
+
 export function toIso(ms: number | null): string | null {
   return ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 }
@@ -129,13 +134,10 @@ export class PhotoStore {
       where.push('p.folder_id = @folderId');
       params.folderId = opts.folderId;
     }
-    if (opts.pathPrefix) {
-      where.push('substr(p.path, 1, @prefixLength) = @pathPrefix');
-      Object.assign(params, { pathPrefix: opts.pathPrefix, prefixLength: opts.pathPrefix.length });
-    }
-    if (opts.tag !== undefined) {
-      where.push(PHOTO_HAS_TAG_SQL);
-      params.tag = opts.tag.replace(/\s+/g, ' ').trim();
+    for (const f of [opts.pathPrefix ? pathPrefixFilter(opts.pathPrefix) : null, opts.tag !== undefined ? photoHasTag(opts.tag) : null]) {
+      if (!f) continue;
+      where.push(f.sql);
+      Object.assign(params, f.params);
     }
     if (opts.status) {
       where.push('p.status = @status');

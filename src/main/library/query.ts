@@ -199,8 +199,3 @@ export function matchExpression(q: ParsedQuery, mode: PrefixMode = 'either'): st
 export function hasPrefix(q: ParsedQuery): boolean {
   return q.clauses.some((cl) => cl.terms.some((t) => t.prefix));
 }
-
-/** All plain words of the query's clauses (what expansion looks up). */
-export function queryWords(q: ParsedQuery): string[] {
-  return q.clauses.flatMap((cl) => cl.terms.filter((t): t is Extract<QueryTerm, { kind: 'word' }> => t.kind === 'word').map((t) => t.word));
-}

@@ -1,6 +1,6 @@
 /**
  * Full-text search over shown captions and file names: FTS5 ranked by bm25 (captions weigh
- * more than file names), optional folder and date filters, highlighted snippets.
+ * more than file names), optional folder (or subfolder) and date filters, highlighted snippets.
  *
  * Results come in tiers, each ranked by bm25 within itself, and a tier always ranks below the one
  * before it: (1) the words as typed, whole words; (2) photos that match only because the last word
@@ -17,6 +17,7 @@ import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-values.js';
 import { UserError } from '../../shared/errors.js';
 import type { DB } from './db.js';
 import { DidYouMean } from './did-you-mean.js';
+import { pathPrefixFilter } from './photos.js';
 import type { QueryExpander, WordExpansion } from './expansion.js';
 import {
   clauseExpression,
@@ -34,6 +35,8 @@ import { TagStore, type PhotoFilter, type TagHit } from './tags.js';
 /** A search as the API asks for it. */
 export interface SearchOptions {
   folderId?: number;
+  /** With folderId: one subfolder's tree ('/'-separated, relative to the folder), as `photos.list` reads it. */
+  under?: string;
   /** ISO date (YYYY-MM-DD) or ms since epoch, inclusive; on date taken, else file time. */
   from?: string | number;
   to?: string | number;
@@ -45,7 +48,9 @@ export interface SearchOptions {
 }
 
 /** A search as the index runs it: dates as ms since epoch. */
-export interface IndexSearchOptions extends Omit<SearchOptions, 'from' | 'to'> {
+export interface IndexSearchOptions extends Omit<SearchOptions, 'from' | 'to' | 'under'> {
+  /** Only photos whose path starts with this (`under` resolved: the subfolder's absolute path and a separator). */
+  pathPrefix?: string;
   /** Inclusive range on the date taken (file time when the photo has no EXIF date), ms since epoch. */
   from?: number;
   to?: number;
@@ -262,6 +267,11 @@ function planOf(options: IndexSearchOptions): Plan {
     filters.push('p.folder_id = @folderId');
     params.folderId = options.folderId;
   }
+  if (options.pathPrefix) {
+    const under = pathPrefixFilter(options.pathPrefix);
+    filters.push(under.sql);
+    Object.assign(params, under.params);
+  }
   if (options.from !== undefined) {
     filters.push('coalesce(p.taken_at, p.mtime_ms) >= @from');
     params.from = options.from;
@@ -449,11 +459,6 @@ export class Searcher {
 
   private readonly dym: DidYouMean;
 
-  /** Whether the caption index holds a word (expansions to words no photo says are not offered). */
-  private indexed(word: string): boolean {
-    return !!this.stmt(`SELECT 1 FROM photos_fts WHERE photos_fts MATCH ? LIMIT 1`).get(`caption : "${word.replace(/"/g, '""')}"`);
-  }
-
   /**
    * The first tier with tags: photos whose every clause is said by the caption or named by a tag,
    * ranked by one score: sat(bm25) + mean over clauses of the best matching tag's
@@ -565,7 +570,7 @@ export class Searcher {
     const none: RawSearchResult = { total: 0, hits: [], expanded: [], didYouMean: [], expression: exact, expandedExpression: null };
     if (!parsed.clauses.length) return none;
     try {
-      const expanded = options.similarWords !== false && expander ? expansionsOf(parsed, expander, (w) => this.indexed(w)) : [];
+      const expanded = options.similarWords !== false && expander ? expansionsOf(parsed, expander, (w) => this.dym.indexed(w)) : [];
       const tiers = tiersOf(parsed, expanded);
       const { total, rows } = this.runTiers(planOf(options), parsed, tiers, limit, offset, options.tags !== false);
       const snippets = this.snippets(rows);

@@ -18,20 +18,13 @@ export interface DerivedTag {
   count: number | null;
 }
 
-/** What TagStore.matchPhotos answers per photo: its tags equal to a searched word. */
-export interface TagMatch {
-  tag: string;
-  score: number | null;
-  source: string;
-}
-
 /** A tag as search sees it: the model's confidence, or null for the user's own tag. */
 export interface TagHit {
   tag: string;
   score: number | null;
 }
 
-/** A search's folder/date condition over photos p ('' for none) and its parameters. */
+/** A condition over photos p ('' for none) and its parameters: a search's folder/date filter, the grid's tag filter. */
 export interface PhotoFilter {
   sql: string;
   params: Record<string, unknown>;
@@ -39,6 +32,11 @@ export interface PhotoFilter {
 
 /** Longest tag accepted (a keyword, not a caption). */
 export const MAX_TAG_LENGTH = 64;
+
+/** A tag's spelling as stored and looked up: NFC (a typed "cafe\u0301" is the stored "café"), spaces collapsed. */
+function normalTag(raw: string): string {
+  return raw.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
 
 /**
  * A tag as stored: one line, spaces collapsed, bounded. Throws a UserError saying what is wrong
@@ -48,14 +46,21 @@ export function cleanTag(raw: string): string {
   // eslint-disable-next-line no-control-regex -- control characters have no place in a keyword
   if (/[\u0000-\u001f\u007f]/.test(raw.replace(/[\t\n\r]/g, ' ')))
     throw new UserError(`tag ${JSON.stringify(raw)} contains control characters`);
-  const tag = raw.normalize('NFC').replace(/\s+/g, ' ').trim();
+  const tag = normalTag(raw);
   if (!tag) throw new UserError('a tag cannot be empty');
   if (tag.length > MAX_TAG_LENGTH) throw new UserError(`tag "${tag.slice(0, 20)}…" is longer than ${MAX_TAG_LENGTH} characters`);
   return tag;
 }
 
-/** The condition PhotoStore.page adds for `photos.list { tag }` (the tags SQL stays in this file). */
-export const PHOTO_HAS_TAG_SQL = `p.id IN (SELECT photo_id FROM tags WHERE tag = @tag AND kind != 'removed')`;
+const PHOTO_HAS_TAG_SQL = `p.id IN (SELECT photo_id FROM tags WHERE tag = @tag AND kind != 'removed')`;
+
+/**
+ * The condition PhotoStore.page adds for `photos.list { tag }` (the tags SQL stays in this file),
+ * the tag spelt as tags are stored.
+ */
+export function photoHasTag(raw: string): PhotoFilter {
+  return { sql: PHOTO_HAS_TAG_SQL, params: { tag: normalTag(raw) } };
+}
 
 interface TagRow {
   photo_id: number;
@@ -202,27 +207,6 @@ export class TagStore {
          ORDER BY photos DESC, tag LIMIT ?`,
       )
       .all(limit) as TagCount[];
-  }
-
-  /**
-   * For search: the present photos having a tag equal (any case) to one of `words`, with those
-   * tags (the model's with their score, the user's with null), by photo id.
-   */
-  matchPhotos(words: readonly string[]): Map<number, TagMatch[]> {
-    const out = new Map<number, TagMatch[]>();
-    if (!words.length) return out;
-    const rows = this.db
-      .prepare(
-        `SELECT t.photo_id, t.tag, t.score, t.source FROM tags t JOIN photos p ON p.id = t.photo_id
-         WHERE t.tag IN (SELECT value FROM json_each(?)) AND t.kind != 'removed' AND p.status != 'missing' ORDER BY t.photo_id`,
-      )
-      .all(JSON.stringify(words)) as Array<TagMatch & { photo_id: number }>;
-    for (const { photo_id, ...m } of rows) {
-      const list = out.get(photo_id) ?? [];
-      list.push(m);
-      out.set(photo_id, list);
-    }
-    return out;
   }
 
   /**

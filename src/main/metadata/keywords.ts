@@ -9,11 +9,13 @@ import { dirname, extname } from 'node:path';
 import { describeError, readFileDescriptions, type FileDescriptions } from './read.js';
 import { chooseXmpSidecar } from './sidecars.js';
 import { commitTemp, ConcurrentChangeError, snapshot, tempPathFor } from './snapshot.js';
-import type { WriteOutcome } from './types.js';
+import type { SidecarNaming, WriteOutcome } from './types.js';
 import { EMBEDDABLE_EXTENSIONS, exiftoolWrite, IPTC_EXTENSIONS, writable } from './write.js';
 
 export interface KeywordWriteOptions {
   target: 'xmp-sidecar' | 'embedded';
+  /** Which XMP sidecar (the caption's: the same choice as write.ts makes); default 'auto'. */
+  sidecarNaming?: SidecarNaming | 'auto';
   /** Embedded writes: keep the photo's modification time. */
   preserveMtime?: boolean;
 }
@@ -55,12 +57,20 @@ function keywordTags(fd: FileDescriptions | null, tags: readonly string[], iptc:
   return Object.keys(out).length ? out : null;
 }
 
-/** Where keywords go for this photo: the embedded target falls back to a sidecar where it cannot be written. */
-async function keywordFile(photoPath: string, target: KeywordWriteOptions['target']): Promise<{ file: string; embedded: boolean }> {
+/**
+ * Where keywords go for this photo: the embedded target falls back to a sidecar where it cannot be
+ * written; a sidecar is the one the caption goes to under the same naming.
+ */
+async function keywordFile(photoPath: string, options: KeywordWriteOptions): Promise<{ file: string; embedded: boolean }> {
   const ext = extname(photoPath).slice(1).toLowerCase();
-  if (target === 'embedded' && EMBEDDABLE_EXTENSIONS.has(ext) && (await writable(photoPath)) && (await writable(dirname(photoPath))))
+  if (
+    options.target === 'embedded' &&
+    EMBEDDABLE_EXTENSIONS.has(ext) &&
+    (await writable(photoPath)) &&
+    (await writable(dirname(photoPath)))
+  )
     return { file: await realpath(photoPath), embedded: true };
-  return { file: (await chooseXmpSidecar(photoPath, 'auto')).path, embedded: false };
+  return { file: (await chooseXmpSidecar(photoPath, options.sidecarNaming ?? 'auto')).path, embedded: false };
 }
 
 /**
@@ -71,7 +81,7 @@ export async function writeKeywords(photoPath: string, tags: readonly string[], 
   let file = photoPath;
   let target: WriteOutcome['target'] = options.target;
   try {
-    const where = await keywordFile(photoPath, options.target);
+    const where = await keywordFile(photoPath, options);
     file = where.file;
     target = where.embedded ? 'embedded' : 'xmp-sidecar';
     const before = await snapshot(file);

@@ -257,8 +257,11 @@ export async function exportCaptions(library: MetadataLibrary, options: ExportOp
   };
   const keywordsOne = async (row: (typeof rows)[number]) => {
     if (options.keywordMinScore === undefined || options.target === 'txt') return;
-    const target = options.target;
-    const out = await writeKeywords(row.path, keywordsOf(row, options.keywordMinScore), { target, preserveMtime: options.preserveMtime });
+    const out = await writeKeywords(row.path, keywordsOf(row, options.keywordMinScore), {
+      target: options.target,
+      ...(options.sidecarNaming ? { sidecarNaming: options.sidecarNaming } : {}),
+      ...(options.preserveMtime ? { preserveMtime: true } : {}),
+    });
     if (out.status === 'written') summary.keywordsWritten++;
     else if (out.status !== 'unchanged') summary.items.push(out);
   };
