@@ -22,12 +22,17 @@
  *   decode-greedy-single   one photo at a time
  *   decode-beam3-single-reference-backend   the same through decoder.ts's DecoderStepModel, to
  *                          show what the onnx step model (loadDecoder's default) buys
+ *   decode-beam3-guided-single   the default model's guided decoding (concept models) on the
+ *                          sample photos, against its own plain beam search
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beamSearch, greedyDecode, type DecodedCaption } from '../src/model/decode.js';
+import { join, resolve } from 'node:path';
+import { beamSearch, captionFeatures, greedyDecode, type DecodedCaption } from '../src/model/decode.js';
+import { openEncoder } from '../src/inference/encoder/index.js';
+import { extractFeatures } from '../src/inference/feature-cache.js';
+import { loadModel, storedOutputNames, storedRowInputs } from '../src/model/model-dir.js';
 import { OnnxStepModel } from '../src/model/onnx-step-model.js';
 import { defaultModelDir } from '../src/shared/paths.js';
 import { setGemmThreads } from '../src/model/matmul.js';
@@ -306,6 +311,76 @@ if (existsSync(join(defaultModelDir, 'config.json'))) {
   benchDecoder('models/default', params, config, features, ['beamSingle', 'beamBatched'], false);
 } else {
   console.log(JSON.stringify({ bench: 'decode-default-model', skipped: `no decoder at ${defaultModelDir} yet` }));
+}
+
+// 3. The default decoder's guided decoding (constrained beam search with vetoes, from the concept
+//    scores) on the sample photos, one at a time, against its own plain beam search on the same
+//    photos in the same run: what the guidance costs per caption.
+if (existsSync(join(defaultModelDir, 'model.json'))) await benchGuided();
+
+async function benchGuided(): Promise<void> {
+  const model = loadModel(defaultModelDir);
+  const guidance = model.manifest.decoding.guidance;
+  const K = model.decoder.config.conceptDim ?? 0;
+  if (!guidance || K === 0) {
+    console.log(JSON.stringify({ bench: 'decode-beam3-guided-single', skipped: 'the default model has no guided decoding' }));
+    return;
+  }
+  const samples = readdirSync('samples')
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => resolve('samples', f));
+  const encoder = await openEncoder({ name: model.manifest.encoder.name, threads: 1 });
+  let rows;
+  try {
+    rows = await extractFeatures(encoder, samples, { outputs: storedOutputNames(model.manifest.features) });
+  } finally {
+    await encoder.close();
+  }
+  const D = model.decoder.config.featureDim;
+  const n = samples.length;
+  const x = storedRowInputs(rows.features, n, D, K);
+  const step = new OnnxStepModel(model.decoder.params, { threads: 1 });
+  const decodeEach = (guided: boolean) => {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    const texts: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const [r] = captionFeatures(step, model.decoder.vocab, x.features.subarray(i * D, (i + 1) * D), 1, {
+        beamWidth: BEAM,
+        maxLength: model.manifest.decoder.maxLength,
+        noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0,
+        concepts: x.concepts!.subarray(i * K, (i + 1) * K),
+        ...(guided ? { guideBy: guidance } : {}),
+      });
+      texts.push(r!.text);
+    }
+    const used = process.cpuUsage(c);
+    return { ms: (performance.now() - t) / n, cpuMs: (used.user + used.system) / 1000 / n, texts };
+  };
+  const median = (f: () => { ms: number; cpuMs: number; texts: string[] }) => {
+    f(); // warm-up
+    const runs = Array.from({ length: REPS }, f).sort((a, b) => a.ms - b.ms);
+    return runs[Math.floor(REPS / 2)]!;
+  };
+  const guided = median(() => decodeEach(true));
+  const plain = median(() => decodeEach(false));
+  console.log(
+    JSON.stringify({
+      bench: 'decode-beam3-guided-single',
+      ms_per_caption: round(guided.ms, 2),
+      peer: 'the same decoder, plain beam search (no guidance), same photos and run',
+      peer_ms_per_caption: round(plain.ms, 2),
+      ratio: round(plain.ms / guided.ms, 3),
+      limit_ms: 10,
+      cpu_ms_per_caption: round(guided.cpuMs, 2),
+      peer_cpu_ms_per_caption: round(plain.cpuMs, 2),
+      load_avg_1m: round(loadavg()[0]!, 1),
+      photos: n,
+      guidance,
+      captions_changed: guided.texts.filter((t, i) => t !== plain.texts[i]).length,
+      threads: 1,
+    }),
+  );
 }
 
 function round(x: number, digits = 1): number {

@@ -18,7 +18,7 @@ import { extractFeatures } from '../src/inference/feature-cache.js';
 import { buildReplaySet, teachModel, splitLabeled, type LabeledExample } from '../src/training/teach.js';
 import { decoderCaptioner } from '../src/training/metrics/evaluate.js';
 import { scoreCaptions } from '../src/training/metrics/index.js';
-import { loadModel, loadModelDir } from '../src/model/model-dir.js';
+import { loadModel, loadModelDir, storedOutputNames } from '../src/model/model-dir.js';
 import { train } from '../src/training/trainer.js';
 import { tokenize, Vocabulary } from '../src/model/vocab.js';
 import { baseModel, features, flickr, isDog, missingForAcceptance, noDog, rename, row } from '../tests/teach/flickr.js';
@@ -46,7 +46,7 @@ const tf = performance.now();
 const lf = await extractFeatures(
   encoder,
   labeledImgs.map((i) => i.path),
-  { cacheDir: fresh, outputs: manifest.features.outputs.map((o) => o.name) },
+  { cacheDir: fresh, outputs: storedOutputNames(manifest.features) },
 );
 const featureSeconds = (performance.now() - tf) / 1000;
 await encoder.close();

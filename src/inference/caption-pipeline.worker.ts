@@ -13,6 +13,7 @@ import { PhotoError } from './encoder/errors.js';
 import { DETECTION_MIN_SCORE } from './encoder/object-counts.js';
 import { mirrorPixels, type PreparedPhoto } from './encoder/preprocess.js';
 import { captionFeatures } from '../model/decode.js';
+import type { GuidanceSettings } from '../model/concepts/concept-guidance.js';
 import { loadModel } from '../model/model-dir.js';
 import {
   modelFeatureKey,
@@ -42,6 +43,8 @@ interface Loaded {
   flip: boolean;
   beam: number;
   noRepeatNgram: number;
+  /** Guided decoding from the concept scores (model.json decoding.guidance), or null. */
+  guidance: GuidanceSettings | null;
   maxLength: number;
 }
 
@@ -80,6 +83,7 @@ async function load(): Promise<Loaded> {
     flip: manifest.features.flipAverage === true,
     beam: manifest.decoding?.beam ?? 3,
     noRepeatNgram: manifest.decoding?.noRepeatNgram ?? 0,
+    guidance: concepts ? (manifest.decoding?.guidance ?? null) : null,
     maxLength: manifest.decoder.maxLength ?? 20,
   };
 }
@@ -193,6 +197,7 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
       maxLength: m.maxLength,
       noRepeatNgram: m.noRepeatNgram,
       ...((m.decoder.model.conceptDim ?? 0) > 0 ? { concepts: conceptRows(m, features, rows) } : {}),
+      ...(m.guidance ? { guideBy: m.guidance } : {}),
     });
     rows.forEach((i, r) => {
       const c = caps[r];

@@ -30,6 +30,7 @@
  * image, and width 1 is exactly greedy search. The k finished captions are returned sorted
  * by `score`.
  */
+import { guidanceFromConcepts, type GuidanceSettings } from './concepts/concept-guidance.js';
 import { Rng } from './rng.js';
 import { END, PAD, START, UNK, type RecurrentState, type StepModel } from './types.js';
 
@@ -59,6 +60,13 @@ export interface DecodeOptions {
    * concepts (`StepModel.conceptDim`); absent: no concept detected (all scores 0).
    */
   concepts?: Float32Array;
+  /**
+   * Guided decoding, per image (image i is entry i): `vetoed` token ids this image's captions may
+   * not contain, and `required` constraints, each a list of token ids met by any one of them (at
+   * most MAX_CONSTRAINTS). Beam search honours both; greedy search and sampling only the vetoes.
+   * src/model/concepts/concept-guidance.ts makes them from concept scores.
+   */
+  guidance?: ReadonlyArray<{ readonly required: ReadonlyArray<readonly number[]>; readonly vetoed: readonly number[] }>;
 }
 
 export interface BeamOptions extends DecodeOptions {
@@ -85,11 +93,15 @@ export interface DecodedCaption {
   score: number;
   /** True if the caption ended with <end>, false if cut at maxLength. */
   ended: boolean;
+  /** With constraints (guided beam search): how many of the image's constraints the caption meets. */
+  met?: number;
 }
 
 export const DEFAULT_MAX_LENGTH = 20;
 export const DEFAULT_ALPHA = 0.7;
 export const DEFAULT_BEAM_WIDTH = 3;
+/** Most constraints per image: beam search keeps 2^C groups of beams. */
+export const MAX_CONSTRAINTS = 3;
 
 interface Resolved {
   maxLength: number;
@@ -100,6 +112,12 @@ interface Resolved {
   noRepeatNgram: number;
   /** Ids of "and"/"or", whose two sides may not be the same word (with repeat blocking on). */
   conjunctions: ReadonlySet<number>;
+  /** Per image, when guided: its vetoed ids (1 = may not be emitted), or null. */
+  vetoed: Array<Uint8Array | null>;
+  /** Per image, when guided: bit c of entry w is set when token w meets constraint c; null without constraints. */
+  meets: Array<Uint8Array | null>;
+  /** Per image: its number of constraints. */
+  constraints: number[];
 }
 
 function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resolved {
@@ -120,7 +138,39 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
   for (const id of [PAD, START, UNK, ...(o.bannedTokens ?? [])]) if (id >= 0 && id < V) banned[id] = 1;
   const conjunctions = new Set<number>();
   if (noRepeatNgram > 0) for (let id = 0; id < V; id++) if (CONJUNCTIONS.has(vocab.decode([id]))) conjunctions.add(id);
-  return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions };
+  return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions, ...resolveGuidance(o, V) };
+}
+
+function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' | 'meets' | 'constraints'> {
+  const guidance = o.guidance ?? [];
+  const checkId = (id: number) => {
+    if (!Number.isInteger(id) || id < 0 || id >= V)
+      throw new RangeError(`decode: guidance token id ${id} is not in the vocabulary (0..${V - 1})`);
+  };
+  const vetoed = guidance.map((g) => {
+    if (g.vetoed.length === 0) return null;
+    const v = new Uint8Array(V);
+    for (const id of g.vetoed) {
+      checkId(id);
+      v[id] = 1;
+    }
+    return v;
+  });
+  const meets = guidance.map((g) => {
+    if (g.required.length > MAX_CONSTRAINTS)
+      throw new RangeError(`decode: ${g.required.length} constraints for one image; at most ${MAX_CONSTRAINTS}`);
+    if (g.required.length === 0) return null;
+    const m = new Uint8Array(V);
+    g.required.forEach((ids, c) => {
+      if (ids.length === 0) throw new RangeError('decode: a constraint lists no token');
+      for (const id of ids) {
+        checkId(id);
+        m[id] |= 1 << c;
+      }
+    });
+    return m;
+  });
+  return { vetoed, meets, constraints: guidance.map((g) => g.required.length) };
 }
 const CONJUNCTIONS = new Set(['and', 'or']);
 
@@ -138,9 +188,14 @@ function stuck(vocab: TokenDecoder, tokens: number[]): DecodedCaption {
   return { tokens, text: vocab.decode(tokens), logProb: -Infinity, score: -Infinity, ended: false };
 }
 
-/** May token w be emitted after `words` words, given the words `blocked` by repeat blocking? */
-function allowed(r: Resolved, w: number, words: number, blocked: readonly number[] = NONE): boolean {
-  return r.banned[w] === 0 && (w !== END || words >= r.minLength) && (blocked.length === 0 || !blocked.includes(w));
+/** May token w be emitted after `words` words, given the words `blocked` by repeat blocking and the image's `vetoed` ids? */
+function allowed(r: Resolved, w: number, words: number, blocked: readonly number[] = NONE, vetoed: Uint8Array | null = null): boolean {
+  return (
+    r.banned[w] === 0 &&
+    (vetoed === null || vetoed[w] === 0) &&
+    (w !== END || words >= r.minLength) &&
+    (blocked.length === 0 || !blocked.includes(w))
+  );
 }
 const NONE: readonly number[] = [];
 
@@ -198,17 +253,18 @@ export function greedyDecode(
   const r = resolve(model, vocab, options);
   const V = model.vocabSize;
   if (n === 0) return new Array<DecodedCaption>(0);
-  return decodeRows(model, vocab, r, initialState(model, features, n, options.concepts), n, (logp, off, t, blocked) =>
-    argmaxAllowed(logp, off, V, r, t, blocked),
+  return decodeRows(model, vocab, r, initialState(model, features, n, options.concepts), n, (logp, off, t, blocked, vetoed) =>
+    argmaxAllowed(logp, off, V, r, t, blocked, vetoed),
   );
 }
 
 /** Picks row `off / V`'s next word from its log-probabilities at step t, or −1 when none may be emitted. */
-type ChooseWord = (logp: Float32Array, off: number, t: number, blocked: readonly number[]) => number;
+type ChooseWord = (logp: Float32Array, off: number, t: number, blocked: readonly number[], vetoed: Uint8Array | null) => number;
 
 /**
  * One word per row and step, chosen by `choose`, for `total` rows starting from `state`;
- * a row ends at <end>, at maxLength, or when no word may be emitted. Returns each row's caption.
+ * a row ends at <end>, at maxLength, or when no word may be emitted. Row j captions image
+ * `imageOf(j)` (whose vetoes apply). Returns each row's caption.
  */
 function decodeRows(
   model: StepModel,
@@ -217,6 +273,7 @@ function decodeRows(
   state: RecurrentState,
   total: number,
   choose: ChooseWord,
+  imageOf: (row: number) => number = (j) => j,
 ): DecodedCaption[] {
   const V = model.vocabSize;
   const done: DecodedCaption[] = new Array(total);
@@ -234,7 +291,7 @@ function decodeRows(
     const next: number[] = [];
     rows.forEach((j, row) => {
       const off = row * V;
-      const w = choose(logp, off, t, repeatBlocked(r, words[j]));
+      const w = choose(logp, off, t, repeatBlocked(r, words[j]), r.vetoed[imageOf(j)] ?? null);
       if (w < 0) {
         // Nothing may be emitted (non-finite log-probabilities, or everything masked).
         done[j] = stuck(vocab, words[j]);
@@ -267,11 +324,69 @@ interface Beam {
   logProb: number;
   /** Row of this beam's state in the current batch. */
   row: number;
+  /** Bit c set: the caption meets constraint c (always 0 without constraints). */
+  met: number;
+}
+
+/** Number of bits set (constraints met). */
+function popcount(x: number): number {
+  let c = 0;
+  for (; x; x &= x - 1) c++;
+  return c;
 }
 
 /**
- * The beamWidth best captions of each of the n images (features n×D), best `score` first.
+ * The top-`slots` candidate extensions of one image per group of beams (group = set of
+ * constraints met), sorted by logProb, best first. Scratch reused across images and steps.
+ */
+class Candidates {
+  lp: Float64Array;
+  beam: Int32Array;
+  word: Int32Array;
+  count: Int32Array;
+  constructor(
+    readonly groups: number,
+    readonly k: number,
+  ) {
+    this.lp = new Float64Array(groups * k);
+    this.beam = new Int32Array(groups * k);
+    this.word = new Int32Array(groups * k);
+    this.count = new Int32Array(groups);
+  }
+
+  /** Whether an extension with log-probability lp could enter group g holding `slots` at most. */
+  wants(g: number, slots: number, lp: number): boolean {
+    const m = this.count[g];
+    return slots > 0 && (m < slots || lp > this.lp[g * this.k + m - 1]);
+  }
+
+  /** Insert keeping the group sorted (ties keep the earlier beam and word first). */
+  insert(g: number, slots: number, lp: number, b: number, w: number): void {
+    const base = g * this.k;
+    const m = this.count[g];
+    let j = m < slots ? (this.count[g] = m + 1) - 1 : m - 1;
+    while (j > 0 && this.lp[base + j - 1] < lp) {
+      this.lp[base + j] = this.lp[base + j - 1];
+      this.beam[base + j] = this.beam[base + j - 1];
+      this.word[base + j] = this.word[base + j - 1];
+      j--;
+    }
+    this.lp[base + j] = lp;
+    this.beam[base + j] = b;
+    this.word[base + j] = w;
+  }
+}
+
+/**
+ * The beamWidth best captions of each of the n images (features n×D), best first.
  * Returns n arrays of exactly beamWidth captions (fewer only if fewer words may be emitted).
+ *
+ * With constraints (options.guidance, C per image), this is constrained beam search (Anderson
+ * et al. 2017): an image's beams are kept in 2^C groups, one per set of constraints met, each
+ * group its own beam of width k (an extension goes to the group of the constraints it meets
+ * then). The captions of the group meeting the most constraints come first (then the next
+ * groups as alternatives), each group by `score`. Without constraints there is one group, and
+ * this is plain beam search.
  */
 export function beamSearch(
   model: StepModel,
@@ -287,16 +402,14 @@ export function beamSearch(
   const V = model.vocabSize;
   const finished: DecodedCaption[][] = Array.from({ length: n }, () => []);
   if (n === 0) return finished;
+  // Finished captions per image and group (they take their group's slots for good).
+  const finishedIn: Int32Array[] = Array.from({ length: n }, (_, i) => new Int32Array(1 << (r.constraints[i] ?? 0)));
+  const scratch = new Map<number, Candidates>();
 
   // Live beams per image; images with none left are done. The first step has one beam each.
-  let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i }]);
+  let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i, met: 0 }]);
   let state = initialState(model, features, n, options.concepts);
   let input = new Int32Array(n).fill(START);
-
-  // Scratch for the top-m candidate extensions of one image, sorted by logProb, best first.
-  const candLp = new Float64Array(k);
-  const candBeam = new Int32Array(k);
-  const candWord = new Int32Array(k);
 
   for (let t = 0; ; t++) {
     const logp = model.step(state, input);
@@ -309,44 +422,34 @@ export function beamSearch(
         nextLive.push(beams);
         continue;
       }
-      const slots = k - finished[i].length;
-      let m = 0; // candidates held
-      for (let b = 0; b < beams.length; b++) {
-        const beam = beams[b];
-        const off = beam.row * V;
-        const blocked = repeatBlocked(r, beam.tokens);
-        for (let w = 0; w < V; w++) {
-          const lp = beam.logProb + logp[off + w];
-          if (m === slots && !(lp > candLp[m - 1])) continue;
-          if (!allowed(r, w, t, blocked) || lp === -Infinity || Number.isNaN(lp)) continue;
-          // Insert keeping candidates sorted (ties keep the earlier beam and word first).
-          let j = m < slots ? m++ : m - 1;
-          while (j > 0 && candLp[j - 1] < lp) {
-            candLp[j] = candLp[j - 1];
-            candBeam[j] = candBeam[j - 1];
-            candWord[j] = candWord[j - 1];
-            j--;
-          }
-          candLp[j] = lp;
-          candBeam[j] = b;
-          candWord[j] = w;
-        }
-      }
+      const groups = finishedIn[i].length;
+      let cand = scratch.get(groups);
+      if (!cand) scratch.set(groups, (cand = new Candidates(groups, k)));
+      cand.count.fill(0);
+      const slots = Array.from(finishedIn[i], (f) => k - f);
+      const meets = r.meets[i] ?? null;
+      collectCandidates(cand, beams, logp, V, r, t, slots, r.vetoed[i] ?? null, meets);
       const kept: Beam[] = [];
-      for (let j = 0; j < m; j++) {
-        const parent = beams[candBeam[j]];
-        const w = candWord[j];
-        if (w === END) {
-          finished[i].push(caption(vocab, parent.tokens, candLp[j], true, r.alpha));
-        } else if (t + 1 === r.maxLength) {
-          finished[i].push(caption(vocab, [...parent.tokens, w], candLp[j], false, r.alpha));
-        } else {
-          kept.push({ tokens: [...parent.tokens, w], logProb: candLp[j], row: rows.length });
-          rows.push(parent.row);
-          words.push(w);
+      let any = false;
+      for (let g = 0; g < groups; g++) {
+        for (let j = 0; j < cand.count[g]; j++) {
+          any = true;
+          const parent = beams[cand.beam[g * k + j]];
+          const w = cand.word[g * k + j];
+          const lp = cand.lp[g * k + j];
+          if (w === END || t + 1 === r.maxLength) {
+            const c = caption(vocab, w === END ? parent.tokens : [...parent.tokens, w], lp, w === END, r.alpha);
+            if (meets !== null) c.met = popcount(g);
+            finished[i].push(c);
+            finishedIn[i][g]++;
+          } else {
+            kept.push({ tokens: [...parent.tokens, w], logProb: lp, row: rows.length, met: g });
+            rows.push(parent.row);
+            words.push(w);
+          }
         }
       }
-      if (m === 0) {
+      if (!any) {
         // Nothing may be emitted (non-finite log-probabilities, or everything masked).
         for (const beam of beams) finished[i].push(stuck(vocab, beam.tokens));
       }
@@ -357,8 +460,39 @@ export function beamSearch(
     state = model.selectRows(state, Int32Array.from(rows));
     input = Int32Array.from(words);
   }
-  for (const list of finished) list.sort((a, b) => b.score - a.score);
+  for (const list of finished) list.sort(byConstraintsThenScore);
   return finished;
+}
+
+/** Every allowed extension of an image's beams at step t into `cand`, each in the group of the constraints it then meets. */
+function collectCandidates(
+  cand: Candidates,
+  beams: readonly Beam[],
+  logp: Float32Array,
+  V: number,
+  r: Resolved,
+  t: number,
+  slots: readonly number[],
+  vetoed: Uint8Array | null,
+  meets: Uint8Array | null,
+): void {
+  for (let b = 0; b < beams.length; b++) {
+    const beam = beams[b];
+    const off = beam.row * V;
+    const blocked = repeatBlocked(r, beam.tokens);
+    for (let w = 0; w < V; w++) {
+      const lp = beam.logProb + logp[off + w];
+      const g = meets === null ? 0 : beam.met | meets[w];
+      if (!cand.wants(g, slots[g], lp)) continue;
+      if (!allowed(r, w, t, blocked, vetoed) || lp === -Infinity || Number.isNaN(lp)) continue;
+      cand.insert(g, slots[g], lp, b, w);
+    }
+  }
+}
+
+/** Captions meeting more constraints first, then higher score. */
+function byConstraintsThenScore(a: DecodedCaption, b: DecodedCaption): number {
+  return (b.met ?? 0) - (a.met ?? 0) || b.score - a.score;
 }
 
 // ---------------------------------------------------------------------------
@@ -396,19 +530,36 @@ export function sampleCaptions(
       Int32Array.from({ length: total }, (_, j) => Math.floor(j / samples)),
     );
   const weights = new Float64Array(V);
-  const done = decodeRows(model, vocab, r, state, total, (logp, off, t, blocked) =>
-    temperature === 0 ? argmaxAllowed(logp, off, V, r, t, blocked) : drawAllowed(logp, off, V, r, t, blocked, temperature, rng, weights),
+  const done = decodeRows(
+    model,
+    vocab,
+    r,
+    state,
+    total,
+    (logp, off, t, blocked, vetoed) =>
+      temperature === 0
+        ? argmaxAllowed(logp, off, V, r, t, blocked, vetoed)
+        : drawAllowed(logp, off, V, r, t, blocked, vetoed, temperature, rng, weights),
+    (j) => Math.floor(j / samples),
   );
   for (let j = 0; j < total; j++) out[Math.floor(j / samples)].push(done[j]);
   return out;
 }
 
-function argmaxAllowed(logp: Float32Array, off: number, V: number, r: Resolved, t: number, blocked: readonly number[]): number {
+function argmaxAllowed(
+  logp: Float32Array,
+  off: number,
+  V: number,
+  r: Resolved,
+  t: number,
+  blocked: readonly number[],
+  vetoed: Uint8Array | null,
+): number {
   let best = -1;
   let bestLp = -Infinity;
   for (let w = 0; w < V; w++) {
     const lp = logp[off + w];
-    if (lp > bestLp && allowed(r, w, t, blocked)) {
+    if (lp > bestLp && allowed(r, w, t, blocked, vetoed)) {
       best = w;
       bestLp = lp;
     }
@@ -423,6 +574,7 @@ function drawAllowed(
   r: Resolved,
   t: number,
   blocked: readonly number[],
+  vetoed: Uint8Array | null,
   temperature: number,
   rng: Rng,
   weights: Float64Array,
@@ -430,13 +582,13 @@ function drawAllowed(
   let max = -Infinity;
   for (let w = 0; w < V; w++) {
     const lp = logp[off + w];
-    if (lp > max && allowed(r, w, t, blocked)) max = lp;
+    if (lp > max && allowed(r, w, t, blocked, vetoed)) max = lp;
   }
   if (max === -Infinity) return -1;
   let sum = 0;
   for (let w = 0; w < V; w++) {
     const lp = logp[off + w];
-    const x = allowed(r, w, t, blocked) && lp > -Infinity ? Math.exp((lp - max) / temperature) : 0;
+    const x = allowed(r, w, t, blocked, vetoed) && lp > -Infinity ? Math.exp((lp - max) / temperature) : 0;
     weights[w] = x;
     sum += x;
   }
@@ -457,6 +609,12 @@ function drawAllowed(
 export interface CaptionOptions extends DecodeOptions {
   /** Default 'beam'. */
   method?: 'beam' | 'greedy' | 'sample';
+  /**
+   * Guided decoding from the concept scores (`concepts`, required with it): the objects the
+   * encoders are confident of must be named, the ones they are confident are absent may not be
+   * (concept-guidance.ts). Replaces `guidance`.
+   */
+  guideBy?: GuidanceSettings;
   /** Beam width (beam), or captions drawn per image (sample). Default 3. */
   beamWidth?: number;
   /** Sampling only. Default 1. */
@@ -520,7 +678,10 @@ export function captionFeatures(
   for (let i = 0; i < n; i++) if (errors[i] === undefined) good.push(i);
   const batch = good.length === n ? features : pickRows(features, good, D);
   const batchConcepts = !concepts || good.length === n ? concepts : pickRows(concepts, good, K);
-  const decoded = decodeLists(model, vocab, batch, good.length, { ...options, concepts: batchConcepts });
+  if (options.guideBy && !concepts) throw new RangeError('captionFeatures: guided decoding (guideBy) needs the concept scores');
+  const guidance =
+    options.guideBy && batchConcepts ? guidanceFromConcepts(vocab, batchConcepts, good.length, options.guideBy) : options.guidance;
+  const decoded = decodeLists(model, vocab, batch, good.length, { ...options, concepts: batchConcepts, guidance });
   const results: CaptionResult[] = errors.map((error) => ({
     text: '',
     score: -Infinity,
@@ -557,7 +718,7 @@ function decodeLists(model: StepModel, vocab: TokenDecoder, features: Float32Arr
     throw new RangeError(`captionFeatures: unknown method ${JSON.stringify(method)}`);
   }
   return lists.map((list) => {
-    const sorted = [...list].sort((a, b) => b.score - a.score);
+    const sorted = [...list].sort(byConstraintsThenScore);
     const seen = new Set<string>();
     const alternatives: CaptionAlternative[] = [];
     for (const c of sorted) {

@@ -14,6 +14,7 @@
  * encoder — and fails with a ModelDirError naming the file and both hashes on a mismatch.
  * docs/model-format.md is the user-facing description; keep the two in step.
  */
+import { checkGuidanceSettings, type GuidanceSettings } from './concepts/concept-guidance.js';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -129,6 +130,33 @@ export interface FileEntry {
   bytes: number;
 }
 
+/**
+ * The encoder outputs of a model's stored vector, in order: its feature outputs, then its concept
+ * output if it reads concept scores. What the library caches per photo and the replay set holds.
+ */
+export function storedOutputNames(features: Pick<FeatureSpec, 'outputs' | 'conceptOutput'>): string[] {
+  return [...features.outputs.map((o) => o.name), ...(features.conceptOutput ? [features.conceptOutput] : [])];
+}
+
+/** Photos as a decoder reads them: features (n×D) and, for a decoder with concept input, concept scores (n×K). */
+export interface StoredInputs {
+  features: Float32Array;
+  concepts?: Float32Array;
+}
+
+/** n stored vectors (n×(D+K), row-major: features then concepts) split into what the decoder reads. */
+export function storedRowInputs(rows: Float32Array, n: number, D: number, K: number): StoredInputs {
+  if (rows.length < n * (D + K)) throw new RangeError(`storedRowInputs: ${rows.length} values for ${n} photos of ${D + K}`);
+  if (K === 0) return { features: rows.length === n * D ? rows : rows.slice(0, n * D) };
+  const features = new Float32Array(n * D);
+  const concepts = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    features.set(rows.subarray(i * (D + K), i * (D + K) + D), i * D);
+    concepts.set(rows.subarray(i * (D + K) + D, (i + 1) * (D + K)), i * K);
+  }
+  return { features, concepts };
+}
+
 export interface ModelManifest {
   format: typeof MODEL_FORMAT;
   version: number;
@@ -150,9 +178,10 @@ export interface ModelManifest {
   /**
    * Default decoding for captions: beam width, and `noRepeatNgram` = n blocks a word that would
    * repeat an n-gram ("a black hat and a black hat") or stand on both sides of "and"/"or"
-   * ("a white and white dog"); absent or 0 = off.
+   * ("a white and white dog"); absent or 0 = off. `guidance` (concept models only): guided
+   * decoding from the concept scores, src/model/concepts/concept-guidance.ts; absent = off.
    */
-  decoding: { beam: number; noRepeatNgram?: number };
+  decoding: { beam: number; noRepeatNgram?: number; guidance?: GuidanceSettings };
   training: {
     data: TrainingData;
     /** The command that produced this model, for reproducing it. */
@@ -304,6 +333,14 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
     dir,
     '"decoding.noRepeatNgram" must be an integer from 0 to 10',
   );
+  if (dec.guidance !== undefined) {
+    need(f.conceptOutput !== undefined && (d.config?.conceptDim ?? 0) > 0, dir, '"decoding.guidance" needs a decoder with concept input');
+    try {
+      checkGuidanceSettings(dec.guidance);
+    } catch (e) {
+      need(false, dir, `"decoding.guidance": ${(e as Error).message}`);
+    }
+  }
   need(x.files && typeof x.files === 'object', dir, '"files" missing');
   need(x.files[d.weights] && x.files[d.vocabulary], dir, '"files" must list the decoder weights and vocabulary');
   for (const name of Object.keys(x.files)) {

@@ -36,14 +36,16 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { decoderCaptioner } from './metrics/evaluate.js';
 import { ciderD, scoreCaptions } from './metrics/index.js';
 import { captionFeatures } from '../model/decode.js';
-import { cloneParams, configFromParams, DecoderStepModel } from '../model/decoder.js';
+import { cloneParams, conceptDimOf, configFromParams, DecoderStepModel } from '../model/decoder.js';
 import {
   encoderFileRef,
   loadModel,
   resolveEncoderPath,
+  storedRowInputs,
   writeModelDir,
   type ManifestInput,
   type ModelManifest,
+  type StoredInputs,
 } from '../model/model-dir.js';
 import { CONFIG_FILE, saveDecoder } from '../model/decoder-io.js';
 import { Rng } from '../model/rng.js';
@@ -180,8 +182,18 @@ export interface LabeledExample {
   /** Photo path: the split hashes it, so a photo stays on its side. */
   path: string;
   caption: string;
-  /** Encoder feature (dim values, as the model's features spec makes them). */
+  /**
+   * The photo's stored vector, as the library keeps it: the encoder feature (the model's featureDim
+   * values), then for a decoder with concept input its K concept scores.
+   */
   feature: Float32Array;
+}
+
+/** Examples' stored vectors side by side (n×(D+K)). */
+function rowsOf(items: ReadonlyArray<{ feature: Float32Array }>, width: number): Float32Array {
+  const rows = new Float32Array(items.length * width);
+  items.forEach((e, i) => rows.set(e.feature, i * width));
+  return rows;
 }
 
 /**
@@ -301,7 +313,9 @@ function newWordContexts(
   grown: Vocabulary,
   examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
 ): NewWordContexts {
-  const { vocabSize: V, featureDim: D } = configFromParams(params);
+  const config = configFromParams(params);
+  const { vocabSize: V, featureDim: D } = config;
+  const K = conceptDimOf(config);
   const mass = new Map<number, Float64Array>();
   const hits = new Map<number, number>();
   const photosWith = new Map<number, Set<string>>();
@@ -310,9 +324,8 @@ function newWordContexts(
     const model = new DecoderStepModel(params);
     const seqs = withNew.map((e) => Array.from(grown.encode(e.caption, { maxLength: 22 })));
     const N = seqs.length;
-    const features = new Float32Array(N * D);
-    withNew.forEach((e, i) => features.set(e.feature, i * D));
-    const state = model.initState(features, N);
+    const x = storedRowInputs(rowsOf(withNew, D + K), N, D, K);
+    const state = model.initState(x.features, N, x.concepts);
     const T = Math.max(...seqs.map((s) => s.length));
     for (let t = 0; t + 1 < T; t++) {
       const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t] >= V ? UNK : s[t]) : END));
@@ -470,25 +483,28 @@ function scores(captions: string[], references: string[][], loss: number | null)
   return { images: captions.length, loss, bleu4: round4(s.bleu4), cider: round4(s.cider) };
 }
 
-function captionsOf(params: Params<Float32Array>, vocab: Vocabulary, features: Float32Array, n: number, D: number): string[] {
+function captionsOf(params: Params<Float32Array>, vocab: Vocabulary, x: StoredInputs, n: number, D: number): string[] {
   if (n === 0) return [];
   const model = new OnnxStepModel(params);
   try {
-    return decoderCaptioner(model, vocab, D, { beam: 1 })(features, n) as string[];
+    return decoderCaptioner(model, vocab, D, { beam: 1 })(x.features, n, x.concepts) as string[];
   } finally {
     model.dispose();
   }
 }
 
-function toData(items: ReadonlyArray<{ feature: Float32Array; caption: string }>, vocab: Vocabulary, D: number, repeat = 1): CaptionData {
-  const features = new Float32Array(items.length * D);
+function toData(
+  items: ReadonlyArray<{ feature: Float32Array; caption: string }>,
+  vocab: Vocabulary,
+  { D, K }: Pick<TeachSession, 'D' | 'K'>,
+  repeat = 1,
+): CaptionData {
   const captions: TokenCaption[] = [];
   items.forEach((it, i) => {
-    features.set(it.feature, i * D);
     const ids = vocab.encode(it.caption);
     if (ids.length > 2) for (let r = 0; r < repeat; r++) captions.push({ image: i, tokens: ids });
   });
-  return { features, captions };
+  return { ...storedRowInputs(rowsOf(items, D + K), items.length, D, K), captions };
 }
 
 /** What every step of a fine-tune reads: its options, the base model, and where it writes. */
@@ -497,6 +513,8 @@ interface TeachSession {
   base: ReturnType<typeof loadModel>;
   /** Feature width the model reads. */
   D: number;
+  /** Concept scores it reads after them (0: none); examples and replay rows are D + K wide. */
+  K: number;
   maxWords: number;
   outDir: string;
   /** `<outDir>.partial`: the checkpoint and grown vocabulary while running, the new model before its rename. */
@@ -516,7 +534,7 @@ interface TeachData {
 
 /** A fixed subset of the base validation photos and the base model's CIDEr-D on them. */
 interface ForgettingGuard {
-  features: Float32Array;
+  inputs: StoredInputs;
   n: number;
   refs: string[][];
   before: number;
@@ -531,16 +549,18 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
 
   const base = loadModel(options.baseDir);
   const D = base.decoder.config.featureDim;
+  const K = conceptDimOf(base.decoder.config);
   const run: TeachSession = {
     options,
     base,
     D,
+    K,
     maxWords: base.manifest.decoder.maxLength ?? 20,
     outDir,
     partial: partialDirOf(outDir),
     report,
   };
-  const { good, skipped } = usableExamples(options.labeled, D);
+  const { good, skipped } = usableExamples(options.labeled, D + K);
   checkLabels(run, good);
   const split = splitLabeled(good, { fraction: options.validationFraction ?? 0.2 });
   const start = startingPoint(run, split);
@@ -598,7 +618,7 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
  * Ends the run before training when the labels cannot teach anything: too few, (nearly) one
  * sentence, or (nearly) what the model already says of those photos (teach-labels.ts).
  */
-function checkLabels({ base, D, report }: TeachSession, good: readonly LabeledExample[]): void {
+function checkLabels({ base, D, K, report }: TeachSession, good: readonly LabeledExample[]): void {
   if (good.length < MIN_LABELED)
     throw new TeachError(
       `Your ${good.length} usable label${good.length === 1 ? ' is' : 's are'} too few: teaching needs at least ${MIN_LABELED} photos with your own captions.`,
@@ -608,9 +628,8 @@ function checkLabels({ base, D, report }: TeachSession, good: readonly LabeledEx
   const alike = tooAlikeProblem(captions);
   if (alike) throw new TeachError(alike, 'input');
   report({ phase: 'prepare', message: "comparing your captions with the model's" });
-  const features = new Float32Array(good.length * D);
-  good.forEach((e, i) => features.set(e.feature, i * D));
-  const echo = nothingNewProblem(captions, captionsOf(base.decoder.params, base.decoder.vocab, features, good.length, D));
+  const inputs = storedRowInputs(rowsOf(good, D + K), good.length, D, K);
+  const echo = nothingNewProblem(captions, captionsOf(base.decoder.params, base.decoder.vocab, inputs, good.length, D));
   if (echo) throw new TeachError(echo, 'input');
 }
 
@@ -646,7 +665,7 @@ interface BaseScores {
 }
 
 function scoreBaseModel(
-  { base, D, maxWords, report }: TeachSession,
+  { base, D, K, maxWords, report }: TeachSession,
   split: Split,
   valData: CaptionData,
   replaySet: ReplaySet | null,
@@ -654,12 +673,16 @@ function scoreBaseModel(
   report({ phase: 'evaluate', message: 'scoring the base model' });
   const baseParams = base.decoder.params;
   const refsUser = split.validation.map((e) => [e.caption]);
-  const userCaptions = captionsOf(baseParams, base.decoder.vocab, valData.features, split.validation.length, D);
-  const baseValData = toData(split.validation, base.decoder.vocab, D);
+  const userCaptions = captionsOf(baseParams, base.decoder.vocab, valData, split.validation.length, D);
+  const baseValData = toData(split.validation, base.decoder.vocab, { D, K });
   const user = scores(userCaptions, refsUser, round4(meanLoss(baseParams, baseValData, 64, maxWords, D)));
   const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
   const baseScores = replaySet
-    ? scores(captionsOf(baseParams, base.decoder.vocab, replaySet.validation.features, nBaseVal, D), replaySet.validation.references, null)
+    ? scores(
+        captionsOf(baseParams, base.decoder.vocab, storedRowInputs(replaySet.validation.features, nBaseVal, D, K), nBaseVal, D),
+        replaySet.validation.references,
+        null,
+      )
     : null;
   return { refsUser, userCaptions, user, base: baseScores, nBaseVal };
 }
@@ -679,7 +702,7 @@ function scoreTaught(
   const { vocab } = grown;
   const epoch = epochsDone + result.epochsRun - 1;
   run.report({ phase: 'evaluate', epoch, epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'scoring the new model' });
-  const afterUser = captionsOf(params, vocab, data.valData.features, split.validation.length, D);
+  const afterUser = captionsOf(params, vocab, data.valData, split.validation.length, D);
   const afterUserScores = scores(afterUser, before.refsUser, round4(meanLoss(params, data.valData, 64, maxWords, D)));
   const metrics = teachMetrics(run, params, vocab, replaySet, before.nBaseVal, back, before.user, afterUserScores, before.base);
   const validationCaptions = split.validation.map((e, i) => ({
@@ -693,12 +716,12 @@ function scoreTaught(
 }
 
 /** The labeled examples a fine-tune can use; bad features or empty captions are that photo's problem, not the run's. */
-function usableExamples(labeled: LabeledExample[], D: number): { good: LabeledExample[]; skipped: TeachModelResult['skipped'] } {
+function usableExamples(labeled: LabeledExample[], width: number): { good: LabeledExample[]; skipped: TeachModelResult['skipped'] } {
   const skipped: TeachModelResult['skipped'] = [];
   const good = labeled.filter((e) => {
     const bad =
-      e.feature.length !== D
-        ? `feature has ${e.feature.length} values, the model reads ${D}`
+      e.feature.length !== width
+        ? `feature has ${e.feature.length} values, the model reads ${width}`
         : e.feature.some((v) => !Number.isFinite(v))
           ? 'feature holds a non-finite value'
           : tokenize(e.caption).length === 0
@@ -737,20 +760,21 @@ function startingPoint(
 }
 
 /** The replay set: the one given, else the base model's own, else none. */
-function replaySetOf({ options, base, D }: TeachSession): ReplaySet | null {
+function replaySetOf({ options, base, D, K }: TeachSession): ReplaySet | null {
   const replaySet =
     options.replay !== undefined
       ? options.replay
       : existsSync(join(base.dir, REPLAY_FILE))
         ? loadReplaySet(join(base.dir, REPLAY_FILE))
         : null;
-  if (replaySet && replaySet.dim !== D) throw new TeachError(`replay set has ${replaySet.dim}-d features, the model reads ${D}`, 'model');
+  if (replaySet && replaySet.dim !== D + K)
+    throw new TeachError(`replay set has ${replaySet.dim}-d features, the model reads ${D}${K ? ` and ${K} concept scores` : ''}`, 'model');
   return replaySet;
 }
 
 /** The user's captions repeated to userCaptionsPerEpoch, plus replayed base captions, minus (or rewriting) those naming what the user renamed. */
 function teachData(
-  { options, D }: TeachSession,
+  { options, D, K }: TeachSession,
   split: Split,
   vocab: Vocabulary,
   replaySet: ReplaySet | null,
@@ -758,7 +782,7 @@ function teachData(
 ): TeachData {
   const rewrite = (options.renamedReplay ?? 'rewrite') === 'rewrite';
   const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
-  const userTrain = toData(split.train, vocab, D, userRepeat);
+  const userTrain = toData(split.train, vocab, { D, K }, userRepeat);
   const rng = new Rng(options.seed ?? 1);
   let replayCaptions: TokenCaption[] = [];
   if (replaySet) {
@@ -774,24 +798,38 @@ function teachData(
       .map((c) => ({ image: c.image + split.train.length, tokens: vocab.encode(c.text) }))
       .filter((c) => c.tokens.length > 2);
   }
-  const trainFeatures = new Float32Array((split.train.length + (replaySet ? replaySet.train.features.length / D : 0)) * D);
-  trainFeatures.set(userTrain.features);
-  if (replaySet) trainFeatures.set(replaySet.train.features, userTrain.features.length);
-  const trainData: CaptionData = { features: trainFeatures, captions: [...userTrain.captions, ...replayCaptions] };
-  return { trainData, valData: toData(split.validation, vocab, D), replayCaptions, userRepeat };
+  const replayed = replaySet ? storedRowInputs(replaySet.train.features, replaySet.train.features.length / (D + K), D, K) : null;
+  const trainData: CaptionData = {
+    features: concat(userTrain.features, replayed?.features),
+    ...(K > 0 ? { concepts: concat(userTrain.concepts!, replayed?.concepts) } : {}),
+    captions: [...userTrain.captions, ...replayCaptions],
+  };
+  return { trainData, valData: toData(split.validation, vocab, { D, K }), replayCaptions, userRepeat };
+}
+
+function concat(a: Float32Array, b: Float32Array | undefined): Float32Array {
+  if (!b) return a;
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** The forgetting guard: up to GUARD_PHOTOS base validation photos, scored by the base model; null if it scores 0 there. */
-function forgettingGuard({ base, D, maxWords }: TeachSession, replaySet: ReplaySet, nBaseVal: number): ForgettingGuard | null {
+function forgettingGuard({ base, D, K, maxWords }: TeachSession, replaySet: ReplaySet, nBaseVal: number): ForgettingGuard | null {
   const n = Math.min(GUARD_PHOTOS, nBaseVal);
-  const features = replaySet.validation.features.slice(0, n * D);
+  const inputs = storedRowInputs(replaySet.validation.features, n, D, K);
   const refs = replaySet.validation.references.slice(0, n);
   const model = new DecoderStepModel(base.decoder.params);
   const before = ciderD(
-    captionFeatures(model, base.decoder.vocab, features, n, { method: 'greedy', maxLength: maxWords }).map((c) => c.text),
+    captionFeatures(model, base.decoder.vocab, inputs.features, n, {
+      method: 'greedy',
+      maxLength: maxWords,
+      concepts: inputs.concepts,
+    }).map((c) => c.text),
     refs,
   );
-  return before > 0 ? { features, n, refs, before } : null;
+  return before > 0 ? { inputs, n, refs, before } : null;
 }
 
 /**
@@ -812,13 +850,19 @@ function teachScorer(
 ): ValidationScorer {
   const maxForgetting = options.maxForgetting ?? GENERAL_TOLERANCE;
   return ({ model, epoch }) => {
-    const caps = captionFeatures(model, vocab, valData.features, split.validation.length, { method: 'greedy', maxLength: maxWords }).map(
-      (c) => c.text,
-    );
+    const caps = captionFeatures(model, vocab, valData.features, split.validation.length, {
+      method: 'greedy',
+      maxLength: maxWords,
+      concepts: valData.concepts,
+    }).map((c) => c.text);
     const user = ciderD(caps, refsUser);
     heldBackCider.set(epoch, user);
     if (!guard) return user;
-    const said = captionFeatures(model, vocab, guard.features, guard.n, { method: 'greedy', maxLength: maxWords }).map((c) =>
+    const said = captionFeatures(model, vocab, guard.inputs.features, guard.n, {
+      method: 'greedy',
+      maxLength: maxWords,
+      concepts: guard.inputs.concepts,
+    }).map((c) =>
       tokenize(c.text)
         .map((w) => back.get(w) ?? w)
         .join(' '),
@@ -952,9 +996,17 @@ async function trainTaught(
   };
 }
 
+/** The base model's decoding; with guided decoding, the words the user taught meet its constraints (concept-guidance.ts). */
+function taughtDecoding(decoding: ModelManifest['decoding'], newWords: readonly LearnedWord[]): ModelManifest['decoding'] {
+  const g = decoding.guidance;
+  if (!g || newWords.length === 0) return decoding;
+  const taughtWords = [...new Set([...(g.taughtWords ?? []), ...newWords.map((w) => w.word)])];
+  return { ...decoding, guidance: { ...g, taughtWords } };
+}
+
 /** Before and after on the user's photos, and on the base validation photos (also with renames read as the words they replace). */
 function teachMetrics(
-  { D }: TeachSession,
+  { D, K }: TeachSession,
   params: Params<Float32Array>,
   vocab: Vocabulary,
   replaySet: ReplaySet | null,
@@ -964,7 +1016,9 @@ function teachMetrics(
   afterUser: TeachScores,
   beforeBase: TeachScores | null,
 ): TeachMetrics {
-  const afterBaseCaptions = replaySet ? captionsOf(params, vocab, replaySet.validation.features, nBaseVal, D) : [];
+  const afterBaseCaptions = replaySet
+    ? captionsOf(params, vocab, storedRowInputs(replaySet.validation.features, nBaseVal, D, K), nBaseVal, D)
+    : [];
   const afterBase = replaySet ? scores(afterBaseCaptions, replaySet.validation.references, null) : null;
   const afterBaseRenamed = replaySet
     ? scores(
@@ -1057,7 +1111,7 @@ function taughtManifest(
     encoder: { ...m.encoder, file: encoderFileRef(outDir, resolveEncoderPath(base.dir, m.encoder.file)) },
     features: m.features,
     decoder: { ...m.decoder, config },
-    decoding: m.decoding,
+    decoding: taughtDecoding(m.decoding, newWords),
     training: {
       data: m.training.data,
       command: 'lenscribe finetune',

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { openEncoder } from '../../src/inference/encoder/index.js';
 import { loadDataset, splitByHash, type CaptionedImage } from '../../src/training/datasets.js';
 import { extractFeatures } from '../../src/inference/feature-cache.js';
-import { loadModelDir } from '../../src/model/model-dir.js';
+import { loadModelDir, storedOutputNames } from '../../src/model/model-dir.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
 import { tokenize } from '../../src/model/vocab.js';
 
@@ -66,7 +66,7 @@ export async function features(modelDir: string, paths: string[]): Promise<{ fea
     if (!existsSync(join(cacheDir, encoder.id)) && existsSync(lead)) cpSync(lead, join(cacheDir, encoder.id), { recursive: true });
     const r = await extractFeatures(encoder, paths, {
       cacheDir,
-      outputs: manifest.features.outputs.map((o) => o.name),
+      outputs: storedOutputNames(manifest.features),
       flip: manifest.features.flipAverage ? 'average' : 'none',
     });
     return { features: r.features, dim: r.dim, rowOf: r.rowOf };

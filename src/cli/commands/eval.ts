@@ -17,9 +17,9 @@ import { encoderDir, openEncoder, ENCODER_NAMES } from '../../inference/encoder/
 import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner, type EvaluationResult } from '../../training/metrics/evaluate.js';
 import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js';
-import { loadModel } from '../../model/model-dir.js';
+import { loadModel, storedOutputNames, storedRowInputs } from '../../model/model-dir.js';
+import { checkGuidanceSettings, MAX_REQUIRED, type GuidanceSettings } from '../../model/concepts/concept-guidance.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
-import { photoConcepts } from '../train-concepts.js';
 import { formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
 
 /** A model directory with its decoder, as loadModel returns it (files and sha256 checked). */
@@ -38,6 +38,40 @@ interface EvalCliOptions {
   threads?: string;
   captions?: string;
   json?: boolean;
+  /** false with --no-guide. */
+  guide?: boolean;
+  requireAbove?: string;
+  maxRequired?: string;
+  vetoBelow?: string;
+}
+
+/**
+ * Guided decoding for eval: the model's (decoding.guidance), changed by --require-above,
+ * --max-required and --veto-below (which turn it on for a concept model without it), or off with
+ * --no-guide. null: unguided.
+ */
+export function evalGuidance(opts: EvalCliOptions, model: LoadedModel): GuidanceSettings | null {
+  if (opts.guide === false) return null;
+  const given = opts.requireAbove ?? opts.maxRequired ?? opts.vetoBelow;
+  const base = model.manifest.decoding.guidance;
+  if (given === undefined) return base ?? null;
+  if (!model.decoder.config.conceptDim)
+    throw new UserError('--require-above, --max-required and --veto-below need a model with concept input');
+  const s: GuidanceSettings = {
+    requireAbove:
+      opts.requireAbove !== undefined ? parseNumber(opts.requireAbove, '--require-above', { min: 0, max: 1 }) : (base?.requireAbove ?? 1),
+    maxRequired:
+      opts.maxRequired !== undefined
+        ? parseNumber(opts.maxRequired, '--max-required', { int: true, min: 0, max: MAX_REQUIRED })
+        : (base?.maxRequired ?? 0),
+    vetoBelow: opts.vetoBelow !== undefined ? parseNumber(opts.vetoBelow, '--veto-below', { min: 0, max: 1 }) : (base?.vetoBelow ?? 0),
+  };
+  try {
+    checkGuidanceSettings(s);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  return s;
 }
 
 /** The photos to evaluate: the whole dataset, or one side of a split, at most `limit`. */
@@ -57,13 +91,17 @@ export function selectImages(ds: { images: CaptionedImage[] }, split: string, va
   return images;
 }
 
-/** Features of the photos with the encoder the model was trained with (its sha256 was checked by loadModel). */
+/**
+ * The photos' stored vectors with the encoder the model was trained with (its sha256 was checked
+ * by loadModel), read once: the features, and for a decoder with concept input the concept scores
+ * of the output the model records.
+ */
 async function modelFeatures(
   model: LoadedModel,
   modelDir: string,
   images: CaptionedImage[],
   options: { cache?: string | undefined; threads?: number | undefined; status: StatusLine },
-): Promise<PhotoFeatures> {
+): Promise<{ features: PhotoFeatures; concepts?: Float32Array }> {
   const m = model.manifest;
   const encName = m.encoder.name;
   const cardPath = join(encoderDir(encName), 'card.json');
@@ -73,7 +111,11 @@ async function modelFeatures(
       `model ${modelDir} uses encoder ${m.encoder.file}; the encoder runtime opens encoders from models/encoders/<name>/ with a card.json (bundled: ${ENCODER_NAMES.join(', ')}); see docs/model-format.md`,
     );
   }
+  const K = model.decoder.config.conceptDim ?? 0;
+  if (K > 0 && !m.features.conceptOutput)
+    throw new UserError(`model ${modelDir} reads concept scores but its model.json names no features.conceptOutput`);
   const { status } = options;
+  if (K > 0) status.log(`concepts: ${K} scores per photo, ${encName}'s ${m.features.conceptOutput} output`);
   const encoder = await openEncoder({
     name: encName,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
@@ -81,37 +123,23 @@ async function modelFeatures(
   });
   let f;
   try {
-    const outputs = m.features.outputs.map((o) => o.name);
+    const outputs = storedOutputNames(m.features);
     f = await featuresFor(encoder, images, outputs, options.cache, status, 'features', m.features.flipAverage ? 'average' : 'none');
   } finally {
     await encoder.close();
   }
-  if (f.dim !== m.features.dim) throw new UserError(`features are ${f.dim}-d but the model expects ${m.features.dim}`);
+  if (f.dim !== m.features.dim + K) throw new UserError(`features are ${f.dim - K}-d but the model expects ${m.features.dim}`);
   if (f.kept.length === 0) throw new UserError('no photo could be read');
-  return f;
-}
-
-/** For a decoder with concept input: the photos' concept scores, from the source the model records. */
-async function modelConcepts(
-  model: LoadedModel,
-  modelDir: string,
-  images: CaptionedImage[],
-  options: { cache?: string | undefined; threads?: number | undefined; status: StatusLine },
-): Promise<Float32Array | undefined> {
-  if (!model.decoder.config.conceptDim) return undefined;
-  const output = model.manifest.features.conceptOutput;
-  if (!output) throw new UserError(`model ${modelDir} reads concept scores but its model.json names no features.conceptOutput`);
-  const { cache: cacheDir, threads, status } = options;
-  status.log(`concepts: ${model.decoder.config.conceptDim} scores per photo, ${model.manifest.encoder.name}'s ${output} output`);
-  const c = await photoConcepts(model.manifest.encoder.name, output, images, { cacheDir, threads, status, label: 'concepts' });
-  if (c.missing > 0) status.log(`lenscribe: ${c.missing} photos have no concept scores; they are captioned with none`);
-  return c.concepts;
+  if (K === 0) return { features: f };
+  const x = storedRowInputs(f.features, f.kept.length, m.features.dim, K);
+  return { features: { ...f, features: x.features, dim: m.features.dim }, ...(x.concepts ? { concepts: x.concepts } : {}) };
 }
 
 export interface ModelEvaluation {
   model: LoadedModel;
   beam: number;
   noRepeatNgram: number;
+  guidance: GuidanceSettings | null;
   /** The photos' features (rows aligned to `features.kept`, the photos that could be read). */
   features: PhotoFeatures;
   result: EvaluationResult;
@@ -124,6 +152,8 @@ export async function evaluateModel(options: {
   images: CaptionedImage[];
   beam?: number | undefined;
   noRepeatNgram?: number | undefined;
+  /** Guided decoding; undefined: the model's (decoding.guidance), null: none. */
+  guidance?: GuidanceSettings | null | undefined;
   cache?: string | undefined;
   threads?: number | undefined;
   status: StatusLine;
@@ -132,18 +162,19 @@ export async function evaluateModel(options: {
   const m = model.manifest;
   const beam = options.beam ?? m.decoding.beam;
   const noRepeatNgram = options.noRepeatNgram ?? m.decoding.noRepeatNgram ?? 0;
-  const f = await modelFeatures(model, modelDir, options.images, options);
-  const concepts = await modelConcepts(model, modelDir, f.kept, options);
-  status.update(`captioning ${f.kept.length} photos (beam ${beam}) …`, true);
+  const { features: f, concepts } = await modelFeatures(model, modelDir, options.images, options);
+  const guidance = concepts ? (options.guidance === undefined ? (m.decoding.guidance ?? null) : options.guidance) : null;
+  status.update(`captioning ${f.kept.length} photos (beam ${beam}${guidance ? ', guided' : ''}) …`, true);
   const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, {
     beam,
     maxWords: m.decoder.maxLength,
     noRepeatNgram,
+    guidance,
   });
   const references = f.kept.map((i) => i.captions);
   const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references, concepts);
   status.done();
-  return { model, beam, noRepeatNgram, features: f, result };
+  return { model, beam, noRepeatNgram, guidance, features: f, result };
 }
 
 /** The object figures under the coco-caption ones, with the counts behind each. */
@@ -188,7 +219,8 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
   logDatasetProblems(ds, status);
   const images = selectImages(ds, opts.split, Number(opts.valFraction), limit);
   const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
-  const e = await evaluateModel({ model, modelDir, images, beam, noRepeatNgram, cache: opts.cache, threads, status });
+  const guidance = evalGuidance(opts, model);
+  const e = await evaluateModel({ model, modelDir, images, beam, noRepeatNgram, guidance, cache: opts.cache, threads, status });
   const { result, features: f } = e;
   if (opts.captions) writeCaptionsFile(opts.captions, f.kept, result.captions);
   const s = result.scores;
@@ -209,7 +241,10 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } else {
-    process.stdout.write(formatScores(s, `${e.model.manifest.name}: ${s.images} photos, beam ${e.beam}`) + formatObjectScores(o));
+    const guided = e.guidance
+      ? `, guided (require >= ${e.guidance.requireAbove} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow})`
+      : '';
+    process.stdout.write(formatScores(s, `${e.model.manifest.name}: ${s.images} photos, beam ${e.beam}${guided}`) + formatObjectScores(o));
   }
   if (f.failures > 0) process.exitCode = 2;
 }
@@ -233,6 +268,10 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'Only the first n photos')
     .option('--cache <dir>', 'Feature cache folder (default: the user cache folder)')
     .option('--threads <n>', 'Encoder threads (0 = all cores)')
+    .option('--no-guide', "Decode without the model's guided decoding (concept models)")
+    .option('--require-above <s>', "Guided decoding: require objects whose concept score is at least s (default: the model's)")
+    .option('--max-required <n>', `Guided decoding: at most n required objects per photo, 0-${MAX_REQUIRED} (default: the model's)`)
+    .option('--veto-below <s>', "Guided decoding: veto object words whose concept score is below s, 0 = none (default: the model's)")
     .option('--captions <file>', "Also write each photo's caption, references and COCO objects (named, hallucinated, consensus) as jsonl")
     .option('--json', 'Last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider","chair_s","chair_i","consensus_recall"}');
   withExample(evalCmd, 'lenscribe eval --data flickr8k/captions.jsonl --split val').action(async (opts: EvalCliOptions) => {

@@ -18,7 +18,7 @@ import { Teacher } from '../../main/teach/teach-job.js';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash } from '../../training/datasets.js';
 import { buildReplaySet, REPLAY_FILE, saveReplaySet } from '../../training/teach.js';
-import { loadModelDir, writeModelDir } from '../../model/model-dir.js';
+import { loadModelDir, storedOutputNames, writeModelDir } from '../../model/model-dir.js';
 import { CONFIG_FILE } from '../../model/decoder-io.js';
 import { featuresFor } from '../dataset-features.js';
 
@@ -66,7 +66,7 @@ async function runReplay(dir: string, opts: ReplayCliOptions): Promise<void> {
   const split = splitByHash(ds.images, valFraction);
   const status = new StatusLine();
   const encoder = await openEncoder({ name: m.encoder.name, log: (l) => status.log(l) });
-  const names = m.features.outputs.map((o) => o.name);
+  const names = storedOutputNames(m.features);
   const flip = m.features.flipAverage ? 'average' : 'none';
   const nTrain = Number(opts.trainImages);
   // Sample before extracting: only the photos kept are encoded.

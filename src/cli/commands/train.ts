@@ -26,6 +26,8 @@ import { OnnxStepModel } from '../../model/onnx-step-model.js';
 import {
   encoderFileRef,
   FLICKR8K_CREDIT,
+  storedOutputNames,
+  storedRowInputs,
   writeModelDir,
   type ManifestInput,
   type TrainingData,
@@ -206,7 +208,7 @@ async function trainFeatures(
     throw err;
   }
   // One encoder pass for the features and the concept scores (the last K columns, split off below).
-  const names = [...outputs.map((o) => o.name), ...(conceptOutput ? [conceptOutput] : [])];
+  const names = storedOutputNames(conceptOutput ? { outputs, conceptOutput } : { outputs });
   const both = await splitFeatures(encoder, split, names, { cacheDir: opts.cache, status, flip: opts.flipAverage ? 'average' : 'none' });
   const K = conceptOutput ? CONCEPT_COUNT : 0;
   const [train, val] = [splitConcepts(both.train, K), both.val && splitConcepts(both.val, K)];
@@ -223,15 +225,8 @@ async function trainFeatures(
 /** Rows of [feature | K concept scores] as the features alone and the concepts alone (K = 0: unchanged, no concepts). */
 function splitConcepts(f: PhotoFeatures, K: number): { features: PhotoFeatures; concepts?: Float32Array } {
   if (K === 0) return { features: f };
-  const n = f.kept.length;
-  const D = f.dim - K;
-  const features = new Float32Array(n * D);
-  const concepts = new Float32Array(n * K);
-  for (let i = 0; i < n; i++) {
-    features.set(f.features.subarray(i * f.dim, i * f.dim + D), i * D);
-    concepts.set(f.features.subarray(i * f.dim + D, (i + 1) * f.dim), i * K);
-  }
-  return { features: { ...f, features, dim: D }, concepts };
+  const { features, concepts } = storedRowInputs(f.features, f.kept.length, f.dim - K, K);
+  return { features: { ...f, features, dim: f.dim - K }, ...(concepts ? { concepts } : {}) };
 }
 
 /** 2c. With --text: the text-only captions, a seeded sample of --text-ratio per photo caption. */

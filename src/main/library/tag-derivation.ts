@@ -2,15 +2,17 @@
  * A photo's tags from its encoder outputs, the features the library already stores: the
  * concepts the encoders are confident of, each with its score (src/model/concepts). Which
  * outputs a model's feature vector holds, and where, comes from its manifest and its encoder's
- * card: the COCO detector's `objects` (80 per-class scores, role 'objects') and, when an encoder
- * with an ImageNet head is used, its 1000 class probabilities (role 'classes'). A new concept
- * source is one more role read here and one more field of ConceptEvidence.
+ * card: for a model with concept input, the concept scores stored after its features (the encoder's
+ * concept output, already combined from the detector and ImageNet); otherwise the COCO detector's
+ * `objects` (80 per-class scores, role 'objects') and, when an encoder with an ImageNet head is used,
+ * its 1000 class probabilities (role 'classes'). A new concept source is one more role read here
+ * and one more field of ConceptEvidence.
  */
 import { loadCard } from '../../inference/encoder/card.js';
 import { modelFeatureKey } from '../../inference/caption-pipeline.js';
 import { DETECTION_MIN_SCORE } from '../../inference/encoder/object-counts.js';
 import { conceptScores, DETECTOR_CLASS_COUNT, IMAGENET_CLASS_COUNT, type ConceptEvidence } from '../../model/concepts/concept-scores.js';
-import { VISUAL_CONCEPTS } from '../../model/concepts/visual-concepts.js';
+import { CONCEPT_COUNT, VISUAL_CONCEPTS } from '../../model/concepts/visual-concepts.js';
 import { readManifest, type ModelRecord } from './model-registry.js';
 import type { DerivedTag } from './tags.js';
 
@@ -26,6 +28,8 @@ export const TAG_MIN_SCORE = DETECTION_MIN_SCORE;
 export interface ConceptLayout {
   detector?: number;
   imagenet?: number;
+  /** Offset of the stored concept scores (CONCEPT_COUNT of them), for a model with concept input. */
+  concepts?: number;
   /** The features table's key for this model's vectors (as the caption pipeline's worker makes it). */
   featureKey: string;
 }
@@ -41,6 +45,7 @@ export function conceptLayout(modelDir: string): ConceptLayout | null {
     return null; // an encoder this build does not ship: no roles to read
   }
   const layout: ConceptLayout = { featureKey: modelFeatureKey(manifest, card) };
+  if (features.conceptOutput !== undefined) layout.concepts = features.dim;
   let offset = 0;
   for (const o of features.outputs) {
     const size = o.dims.reduce((a, b) => a * b, 1);
@@ -49,7 +54,7 @@ export function conceptLayout(modelDir: string): ConceptLayout | null {
     if (role === 'classes' && size === IMAGENET_CLASS_COUNT) layout.imagenet = offset;
     offset += size;
   }
-  return layout.detector === undefined && layout.imagenet === undefined ? null : layout;
+  return layout.detector === undefined && layout.imagenet === undefined && layout.concepts === undefined ? null : layout;
 }
 
 /** Clamp to [0, 1]: flip-averaged or quantized outputs may stray by a rounding error. */
@@ -70,8 +75,12 @@ export function deriveTags(
     evidence.detector = unit(feature.subarray(layout.detector, layout.detector + DETECTOR_CLASS_COUNT));
   if (layout.imagenet !== undefined && feature.length >= layout.imagenet + IMAGENET_CLASS_COUNT)
     evidence.imagenet = unit(feature.subarray(layout.imagenet, layout.imagenet + IMAGENET_CLASS_COUNT));
-  if (!evidence.detector && !evidence.imagenet) return [];
-  const scores = conceptScores(evidence);
+  const stored =
+    layout.concepts !== undefined && feature.length >= layout.concepts + CONCEPT_COUNT
+      ? unit(feature.subarray(layout.concepts, layout.concepts + CONCEPT_COUNT))
+      : null;
+  if (!stored && !evidence.detector && !evidence.imagenet) return [];
+  const scores = stored ?? conceptScores(evidence);
   const out: DerivedTag[] = [];
   for (let k = 0; k < scores.length; k++) {
     if (scores[k] < minScore) continue;

@@ -18,6 +18,8 @@ import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import type { ModelInfo } from '../../shared/api-contract.js';
 import { loadModelDir, type ModelManifest } from '../../model/model-dir.js';
+import { modelFeatureKey } from '../../inference/caption-pipeline.js';
+import { loadCard } from '../../inference/encoder/index.js';
 import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type TeachModelResult } from '../../training/teach.js';
 import type { Library } from '../library/library.js';
 import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
@@ -355,11 +357,11 @@ export class Teacher {
 
   // ---------------------------------------------------------------- features the library caches
 
-  /** The library's features table key for a model's encoder and feature layers (as the caption pipeline computes it). */
+  /** The library's features table key for a model's stored vectors: the caption pipeline's (features, then concept scores). */
   private featureKey(baseDir: string): string | null {
     try {
       const m = manifestOf(baseDir);
-      return `${m.encoder.name}@${m.encoder.sha256.slice(0, 16)}:${m.features.outputs.map((o) => o.name).join('+')}${m.features.flipAverage ? ':flip' : ''}`;
+      return modelFeatureKey(m, loadCard(m.encoder.name));
     } catch {
       return null;
     }

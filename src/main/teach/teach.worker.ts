@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { extractFeatures } from '../../inference/feature-cache.js';
 import { progressAt, teachModel, TeachError, type LabeledExample } from '../../training/teach.js';
-import { loadModelDir } from '../../model/model-dir.js';
+import { loadModelDir, storedOutputNames } from '../../model/model-dir.js';
 import type { TeachWorkerInput, TeachWorkerMessage } from './teach-job.js';
 
 const port = parentPort!;
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
         missing.map((i) => i.path),
         {
           cacheDir: input.featureCacheDir,
-          outputs: base.manifest.features.outputs.map((o) => o.name),
+          outputs: storedOutputNames(base.manifest.features),
           flip: base.manifest.features.flipAverage ? 'average' : 'none',
           signal: controller.signal,
         },

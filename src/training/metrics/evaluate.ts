@@ -3,6 +3,7 @@
  * what `lenscribe eval` prints and what training validates with each epoch.
  */
 import { captionFeatures, type TokenDecoder } from '../../model/decode.js';
+import type { GuidanceSettings } from '../../model/concepts/concept-guidance.js';
 import type { StepModel } from '../../model/types.js';
 import { scoreObjects, type ObjectScores } from './chair.js';
 import { ciderD, scoreCaptions, type CaptionScores } from './index.js';
@@ -16,13 +17,20 @@ export type Captioner = (features: Float32Array, n: number, concepts?: Float32Ar
 /**
  * Captions from a decoder with src/model/decode.ts: greedy search for beam 1, beam search
  * (length-normalised, its default alpha) otherwise. Images go through in chunks so the beam's
- * N·k rows stay a modest matrix. `noRepeatNgram` as in decode.ts (0 = off).
+ * N·k rows stay a modest matrix. `noRepeatNgram` as in decode.ts (0 = off); `guidance`: guided
+ * decoding from the concept scores (concept-guidance.ts), for concept decoders given scores.
  */
 export function decoderCaptioner(
   model: StepModel,
   vocab: TokenDecoder,
   featureDim: number,
-  { beam = 1, maxWords = 20, chunk = 512, noRepeatNgram = 0 } = {},
+  {
+    beam = 1,
+    maxWords = 20,
+    chunk = 512,
+    noRepeatNgram = 0,
+    guidance = null as GuidanceSettings | null,
+  }: { beam?: number; maxWords?: number; chunk?: number; noRepeatNgram?: number; guidance?: GuidanceSettings | null } = {},
 ): Captioner {
   const K = model.conceptDim ?? 0;
   return (features, n, concepts) => {
@@ -36,6 +44,7 @@ export function decoderCaptioner(
         maxLength: maxWords,
         noRepeatNgram,
         ...(concepts ? { concepts: concepts.subarray(b0 * K, (b0 + m) * K) } : {}),
+        ...(concepts && guidance ? { guideBy: guidance } : {}),
       });
       for (const r of results) out.push(r.text);
     }

@@ -1,0 +1,169 @@
+/**
+ * Guided decoding from a photo's concept scores (Anderson et al. 2017, "Guided Open Vocabulary Image
+ * Captioning with Constrained Beam Search"): which words a caption of this photo must contain and
+ * which it may not, as token ids of the decoder's vocabulary. decode.ts's beam search enforces them.
+ *
+ *  - **Required** (constraints): the objects the encoders are confident of (score >= requireAbove),
+ *    the `maxRequired` most confident first. A constraint is met by any one-word name of the concept
+ *    or of a kind of it, singular or plural ("giraffe", "giraffes"; a required bird is met by "duck").
+ *  - **Vetoed**: the names of objects the encoders are confident are absent (score < vetoBelow).
+ *    Only one-word names are vetoed, and only when every concept whose names contain the word is
+ *    vetoed: "dog" stays allowed while a hot dog is plausible, "bear" while a teddy bear is, and
+ *    "animal" (a hypernym's word, in "stuffed animal") always. "orange" is never vetoed (a colour).
+ *
+ * Only objects are guided: the 80 COCO categories and the animals and kinds of COCO categories
+ * (duck, goat, lion). Hypernyms (animal, food) are never required nor vetoed (a hypernym is a safe
+ * word), nor scenes and clothing, which the encoders see too weakly to veto (ImageNet has no
+ * "street" class; a shirt is rarely the main subject).
+ */
+import { COCO_OBJECTS, COCO_SYNONYMS, pluralPhrase } from './coco-objects.js';
+import { CONCEPT_COUNT, VISUAL_CONCEPTS, conceptParent, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
+
+/** The thresholds a model's decoding records (model.json `decoding.guidance`). */
+export interface GuidanceSettings {
+  /** Objects scoring at least this are required (one of their names must appear). */
+  requireAbove: number;
+  /** At most this many required objects per photo (the most confident). 0 = none. */
+  maxRequired: number;
+  /** Objects scoring below this are vetoed (their names may not appear). 0 = no vetoes. */
+  vetoBelow: number;
+  /**
+   * Words that meet every constraint: the names a user taught (a taught model records them), so
+   * "biscuit runs on the grass" is not forced to say "dog" as well.
+   */
+  taughtWords?: readonly string[];
+}
+
+/** Per photo: constraints (each a list of token ids, met by any one of them) and vetoed token ids. */
+export interface PhotoGuidance {
+  required: number[][];
+  vetoed: number[];
+}
+
+/** Most constraints a photo may get: beam search keeps 2^C states per photo. */
+export const MAX_REQUIRED = 3;
+
+const ANIMAL = VISUAL_CONCEPTS.indexOf('animal');
+
+/** Whether a concept is an object guidance may require or veto: a COCO category, or an animal or kind of one. */
+function isGuidedObject(i: number): boolean {
+  if (i < COCO_OBJECTS.length) return true;
+  const ancestors = withAncestors(VISUAL_CONCEPTS[i]!).slice(1);
+  return ancestors.some((a) => a < COCO_OBJECTS.length || a === ANIMAL);
+}
+
+/** The phrases (singular and plural) naming concept i itself. */
+function phrasesOf(i: number, own: ReadonlyMap<VisualConcept, readonly string[]>): string[] {
+  const words = i < COCO_OBJECTS.length ? COCO_SYNONYMS[COCO_OBJECTS[i]!] : (own.get(VISUAL_CONCEPTS[i]!) ?? []);
+  return [...new Set(words.flatMap((w) => [w, pluralPhrase(w)]))];
+}
+
+interface ConceptLexicon {
+  /** Concept -> its guided objects' one-word names and its kinds' (token ids); empty for unguided concepts. */
+  names: number[][];
+  /** Token id -> every concept with a phrase containing it (guided or not), for the one-word names of guided objects only. */
+  namedBy: Map<number, number[]>;
+  /** Word -> token id. */
+  id: ReadonlyMap<string, number>;
+}
+
+/** Object names with a common sense that is no object: never vetoed ("an orange shirt"). */
+const NOT_VETOED = new Set(['orange']);
+
+function buildLexicon(words: readonly string[]): ConceptLexicon {
+  const id = new Map(words.map((w, i) => [w, i]));
+  const own = ownConceptWords();
+  const direct: number[][] = Array.from({ length: CONCEPT_COUNT }, () => []);
+  const namedBy = new Map<number, number[]>();
+  for (let c = 0; c < CONCEPT_COUNT; c++) {
+    for (const phrase of phrasesOf(c, own)) {
+      const parts = phrase.split(' ');
+      for (const part of parts) {
+        const t = id.get(part);
+        if (t === undefined) continue;
+        const by = namedBy.get(t) ?? [];
+        if (!by.includes(c)) by.push(c);
+        namedBy.set(t, by);
+      }
+      const t = parts.length === 1 ? id.get(phrase) : undefined;
+      if (t !== undefined && !direct[c]!.includes(t)) direct[c]!.push(t);
+    }
+  }
+  const vetoable = new Set<number>();
+  for (let c = 0; c < CONCEPT_COUNT; c++)
+    if (isGuidedObject(c)) for (const t of direct[c]!) if (!NOT_VETOED.has(words[t]!)) vetoable.add(t);
+  for (const t of [...namedBy.keys()]) if (!vetoable.has(t)) namedBy.delete(t);
+  const names: number[][] = Array.from({ length: CONCEPT_COUNT }, () => []);
+  for (let c = 0; c < CONCEPT_COUNT; c++) {
+    if (!isGuidedObject(c)) continue;
+    // A kind's names meet its category's constraint: walk up from every concept to c.
+    for (let d = 0; d < CONCEPT_COUNT; d++)
+      if (isDescendant(d, c)) for (const t of direct[d]!) if (!names[c]!.includes(t)) names[c]!.push(t);
+  }
+  return { names, namedBy, id };
+}
+
+/** Whether concept d is c or a kind of c. */
+function isDescendant(d: number, c: number): boolean {
+  for (let x: VisualConcept | undefined = VISUAL_CONCEPTS[d]; x !== undefined; x = conceptParent(x))
+    if (VISUAL_CONCEPTS.indexOf(x) === c) return true;
+  return false;
+}
+
+/** A decoder's vocabulary, as decode.ts sees it (token id -> word). */
+export interface GuidedVocabulary {
+  readonly size: number;
+  decode(ids: ArrayLike<number>): string;
+}
+
+const LEXICONS = new WeakMap<GuidedVocabulary, { size: number; lexicon: ConceptLexicon }>();
+
+/** The vocabulary's lexicon, built once per vocabulary object (again if it has grown since). */
+function lexiconFor(vocab: GuidedVocabulary): ConceptLexicon {
+  const cached = LEXICONS.get(vocab);
+  if (cached && cached.size === vocab.size) return cached.lexicon;
+  const words = Array.from({ length: vocab.size }, (_, id) => vocab.decode([id]));
+  const lexicon = buildLexicon(words);
+  LEXICONS.set(vocab, { size: vocab.size, lexicon });
+  return lexicon;
+}
+
+/** Throws a specific error unless the settings are usable. */
+export function checkGuidanceSettings(s: GuidanceSettings): void {
+  if (!(s.requireAbove > 0 && s.requireAbove <= 1)) throw new RangeError(`guidance: requireAbove must be in (0, 1], got ${s.requireAbove}`);
+  if (!(s.vetoBelow >= 0 && s.vetoBelow < s.requireAbove))
+    throw new RangeError(`guidance: vetoBelow must be in [0, requireAbove), got ${s.vetoBelow}`);
+  if (!Number.isInteger(s.maxRequired) || s.maxRequired < 0 || s.maxRequired > MAX_REQUIRED)
+    throw new RangeError(`guidance: maxRequired must be an integer from 0 to ${MAX_REQUIRED}, got ${s.maxRequired}`);
+  if (s.taughtWords !== undefined && !(Array.isArray(s.taughtWords) && s.taughtWords.every((w) => typeof w === 'string' && w.length > 0)))
+    throw new RangeError('guidance: taughtWords must be a list of words');
+}
+
+/** Each of n photos' guidance from its concept scores (n×K, K = CONCEPT_COUNT), in the decoder vocabulary's token ids. */
+export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32Array, n: number, s: GuidanceSettings): PhotoGuidance[] {
+  checkGuidanceSettings(s);
+  const K = CONCEPT_COUNT;
+  if (concepts.length !== n * K) throw new RangeError(`guidance: ${concepts.length} concept scores for ${n} photos × ${K} concepts`);
+  const { names, namedBy, id } = lexiconFor(vocab);
+  const taught = (s.taughtWords ?? []).flatMap((w) => id.get(w) ?? []);
+  const out: PhotoGuidance[] = [];
+  for (let p = 0; p < n; p++) {
+    const score = (c: number) => concepts[p * K + c]!;
+    const confident: number[] = [];
+    for (let c = 0; c < K; c++) if (names[c]!.length > 0 && score(c) >= s.requireAbove) confident.push(c);
+    confident.sort((a, b) => score(b) - score(a) || a - b);
+    // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.
+    const required = confident
+      .filter((c) => !confident.some((d) => d !== c && isDescendant(d, c)))
+      .slice(0, s.maxRequired)
+      .map((c) => [...names[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
+    const vetoed: number[] = [];
+    if (s.vetoBelow > 0) {
+      const absent = (c: number) => isGuidedObject(c) && score(c) < s.vetoBelow;
+      for (const [t, by] of namedBy) if (by.every(absent)) vetoed.push(t);
+      vetoed.sort((a, b) => a - b);
+    }
+    out.push({ required, vetoed });
+  }
+  return out;
+}

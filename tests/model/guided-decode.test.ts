@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { beamSearch, captionFeatures, greedyDecode, sampleCaptions } from '../../src/model/decode.js';
+import { guidanceFromConcepts, type GuidanceSettings } from '../../src/model/concepts/concept-guidance.js';
+import { CONCEPT_COUNT, VISUAL_CONCEPTS, type VisualConcept } from '../../src/model/concepts/visual-concepts.js';
+import { END } from '../../src/model/types.js';
+import { Vocabulary } from '../../src/model/vocab.js';
+import { TableModel } from './table-model.js';
+
+// words a b c d = ids 4 5 6 7
+const vocab = Vocabulary.fromWords(['a', 'b', 'c', 'd']);
+const [A, B, C, D] = [4, 5, 6, 7];
+const noFeatures = (n: number) => new Float32Array(n);
+// "a" is the likely first word; "c" and "d" are unlikely everywhere.
+const table = {
+  '': { [A]: 0.6, [B]: 0.3, [C]: 0.04, [D]: 0.03 },
+  [`${A}`]: { [END]: 0.7, [B]: 0.2, [C]: 0.05, [D]: 0.03 },
+  [`${B}`]: { [END]: 0.7, [A]: 0.2, [C]: 0.05, [D]: 0.03 },
+};
+const none = { required: [], vetoed: [] };
+
+describe('guided decoding: vetoes', () => {
+  it('a vetoed word is never emitted for its image, and only for its image, by every search', () => {
+    const model = () => new TableModel(8, table, { [END]: 0.9 });
+    const guidance = [{ required: [], vetoed: [A] }, none];
+    const [g0, g1] = greedyDecode(model(), vocab, noFeatures(2), 2, { guidance });
+    expect(g0!.text).toBe('b');
+    expect(g1!.text).toBe('a');
+    const [b0, b1] = beamSearch(model(), vocab, noFeatures(2), 2, { beamWidth: 3, guidance });
+    expect(b0!.every((c) => !c.tokens.includes(A))).toBe(true);
+    expect(b1![0]!.text).toBe('a');
+    const [s0, s1] = sampleCaptions(model(), vocab, noFeatures(2), 2, { samples: 20, seed: 3, guidance });
+    expect(s0!.every((c) => !c.tokens.includes(A))).toBe(true);
+    expect(s1!.some((c) => c.tokens.includes(A))).toBe(true);
+  });
+});
+
+describe('guided decoding: constrained beam search', () => {
+  it('without constraints it is plain beam search', () => {
+    const plain = beamSearch(new TableModel(8, table), vocab, noFeatures(2), 2, { beamWidth: 3 });
+    const guided = beamSearch(new TableModel(8, table), vocab, noFeatures(2), 2, { beamWidth: 3, guidance: [none, none] });
+    expect(guided).toEqual(plain);
+    expect(plain[0]!.every((c) => c.met === undefined)).toBe(true);
+  });
+
+  it('puts a required word the model finds unlikely into the best caption', () => {
+    const [plain] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, { beamWidth: 2 });
+    expect(plain!.some((c) => c.tokens.includes(C))).toBe(false);
+    const [guided] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      guidance: [{ required: [[C]], vetoed: [] }],
+    });
+    expect(guided![0]!.tokens).toContain(C);
+    expect(guided![0]!.met).toBe(1);
+    // The unconstrained captions follow as alternatives, after every caption meeting the constraint.
+    const mets = guided!.map((c) => c.met);
+    expect([...mets].sort((x, y) => y! - x!)).toEqual(mets);
+    expect(guided!.some((c) => c.met === 0)).toBe(true);
+  });
+
+  it('a constraint met by any of its words, and two constraints met in either order', () => {
+    const [one] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      guidance: [{ required: [[C, D]], vetoed: [] }],
+    });
+    expect(one![0]!.tokens.some((w) => w === C || w === D)).toBe(true);
+    const [two] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      guidance: [{ required: [[C], [D]], vetoed: [] }],
+    });
+    expect(two![0]!.met).toBe(2);
+    expect(two![0]!.tokens).toEqual(expect.arrayContaining([C, D]));
+  });
+
+  it('an unmeetable constraint falls back to the best caption, and bad guidance is refused', () => {
+    const [c] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      bannedTokens: [C],
+      guidance: [{ required: [[C]], vetoed: [] }],
+    });
+    expect(c![0]!.text).toBe('a');
+    expect(c![0]!.met).toBe(0);
+    const m = new TableModel(8, table);
+    expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: [{ required: [[99]], vetoed: [] }] })).toThrow(/not in the vocabulary/);
+    expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: [{ required: [[]], vetoed: [] }] })).toThrow(/lists no token/);
+    expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: [{ required: [[C], [C], [C], [C]], vetoed: [] }] })).toThrow(
+      /at most 3/,
+    );
+  });
+});
+
+describe('guidance from concept scores', () => {
+  const words = Vocabulary.fromWords([
+    'a',
+    'dog',
+    'dogs',
+    'puppy',
+    'hot',
+    'giraffe',
+    'giraffes',
+    'bird',
+    'duck',
+    'ducks',
+    'orange',
+    'animal',
+    'beach',
+    'man',
+    'of',
+    'glass',
+    'wine',
+  ]);
+  const id = (w: string) => words.encode(w)[1]!; // [<start>, w, <end>]
+  const settings: GuidanceSettings = { requireAbove: 0.6, maxRequired: 2, vetoBelow: 0.05 };
+  /** Scores: 0.3 (neither required nor vetoed) except the listed concepts. */
+  const scores = (set: Partial<Record<VisualConcept, number>>) => {
+    const v = new Float32Array(CONCEPT_COUNT).fill(0.3);
+    for (const [c, s] of Object.entries(set)) v[VISUAL_CONCEPTS.indexOf(c as VisualConcept)] = s!;
+    return v;
+  };
+
+  it('requires the confident objects by all their one-word names, the most specific kind only, the most confident first', () => {
+    const [g] = guidanceFromConcepts(words, scores({ giraffe: 0.9, bird: 0.95, duck: 0.8, person: 0.7 }), 1, settings);
+    expect(g!.required).toEqual([
+      [id('giraffe'), id('giraffes')],
+      [id('duck'), id('ducks')],
+    ]);
+    const [bird] = guidanceFromConcepts(words, scores({ bird: 0.95 }), 1, settings);
+    // A required bird is met by a duck too.
+    expect(bird!.required[0]).toEqual(expect.arrayContaining([id('bird'), id('duck'), id('ducks')]));
+  });
+
+  it('a taught word meets every constraint (a pet\'s name need not come with "dog")', () => {
+    const taught = Vocabulary.fromWords([...words.words.slice(4), 'biscuit']);
+    const tid = (w: string) => taught.encode(w)[1]!;
+    const [g] = guidanceFromConcepts(taught, scores({ dog: 0.9, giraffe: 0.9 }), 1, { ...settings, taughtWords: ['biscuit', 'unknown'] });
+    for (const r of g!.required) expect(r).toContain(tid('biscuit'));
+    expect(g!.required[0]).toContain(tid('dog'));
+  });
+
+  it('vetoes the names of absent objects, unless another plausible concept or a colour uses the word', () => {
+    const [g] = guidanceFromConcepts(
+      words,
+      scores({ dog: 0.01, 'hot dog': 0.01, orange: 0.01, 'wine glass': 0.01, animal: 0.01 }),
+      1,
+      settings,
+    );
+    expect(g!.vetoed).toEqual(expect.arrayContaining([id('dog'), id('dogs'), id('puppy')]));
+    for (const w of ['orange', 'animal', 'of', 'a', 'hot', 'beach', 'man']) expect(g!.vetoed).not.toContain(id(w));
+    const [hot] = guidanceFromConcepts(words, scores({ dog: 0.01, 'hot dog': 0.5 }), 1, settings);
+    expect(hot!.vetoed).not.toContain(id('dog'));
+    expect(hot!.vetoed).toContain(id('puppy'));
+  });
+
+  it('captionFeatures guides a real search from the scores, and refuses guidance without them', () => {
+    const model = new TableModel(words.size, { '': { [id('dog')]: 0.5, [id('a')]: 0.3 } }, { [END]: 0.9 });
+    model.conceptDim = CONCEPT_COUNT;
+    const plain = captionFeatures(model, words, noFeatures(1), 1, { method: 'greedy', concepts: scores({}) });
+    expect(plain[0]!.text).toBe('dog');
+    const vetoed = captionFeatures(model, words, noFeatures(1), 1, {
+      method: 'greedy',
+      concepts: scores({ dog: 0.01, 'hot dog': 0.01 }),
+      guideBy: settings,
+    });
+    expect(vetoed[0]!.text).not.toMatch(/dog|puppy/);
+    expect(() => captionFeatures(model, words, noFeatures(1), 1, { guideBy: settings })).toThrow(/needs the concept scores/);
+  });
+});
