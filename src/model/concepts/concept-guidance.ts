@@ -17,7 +17,7 @@
  * "street" class; a shirt is rarely the main subject).
  */
 import { COCO_OBJECTS, COCO_SYNONYMS, pluralPhrase } from './coco-objects.js';
-import { CONCEPT_COUNT, VISUAL_CONCEPTS, conceptParent, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
+import { CONCEPT_COUNT, VISUAL_CONCEPTS, conceptIndex, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
 
 /** The thresholds a model's decoding records (model.json `decoding.guidance`). */
 export interface GuidanceSettings {
@@ -43,7 +43,7 @@ export interface PhotoGuidance {
 /** Most constraints a photo may get: beam search keeps 2^C states per photo. */
 export const MAX_REQUIRED = 3;
 
-const ANIMAL = VISUAL_CONCEPTS.indexOf('animal');
+const ANIMAL = conceptIndex('animal');
 
 /** Whether a concept is an object guidance may require or veto: a COCO category, or an animal or kind of one. */
 function isGuidedObject(i: number): boolean {
@@ -105,9 +105,7 @@ function buildLexicon(words: readonly string[]): ConceptLexicon {
 
 /** Whether concept d is c or a kind of c. */
 function isDescendant(d: number, c: number): boolean {
-  for (let x: VisualConcept | undefined = VISUAL_CONCEPTS[d]; x !== undefined; x = conceptParent(x))
-    if (VISUAL_CONCEPTS.indexOf(x) === c) return true;
-  return false;
+  return withAncestors(VISUAL_CONCEPTS[d]!).includes(c);
 }
 
 /** A decoder's vocabulary, as decode.ts sees it (token id -> word). */
