@@ -56,7 +56,9 @@ export const FolderPath = z
   .min(1, 'Give a folder path.')
   .max(4096)
   .refine((p) => !p.includes('\0'), 'A path cannot contain NUL characters.')
-  .refine((p) => /^(\/|~([/\\]|$)|[A-Za-z]:[/\\]|\\\\)/.test(p), 'Use a full path, e.g. /home/you/Pictures');
+  .refine((p) => /^(\/|~([/\\]|$)|[A-Za-z]:[/\\]|\\\\)/.test(p), {
+    error: (issue) => `${JSON.stringify(String(issue.input)).slice(0, 120)} is a relative path. Use a full path, e.g. /home/you/Pictures`,
+  });
 
 /** A tag the user types: one line, spaces collapsed, not empty, bounded (MAX_TAG_LENGTH in src/main/library/tags.ts). */
 export const TagText = z

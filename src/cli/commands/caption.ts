@@ -4,6 +4,7 @@
  * Exit 2 when some files failed (the rest are captioned), 1 for usage errors.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
 import { addLibraryOption, errorSummary, formatDuration, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
@@ -95,7 +96,7 @@ export async function runCaption(folders: string[], opts: CaptionCliOptions): Pr
   try {
     const folderIds: number[] = [];
     for (const f of folders) {
-      const { folder } = await lib.addFolder(f, { caption: false });
+      const { folder } = await lib.addFolder(resolve(f), { caption: false });
       folderIds.push(folder.id);
     }
     const photoIds = photoIdsIn(lib, folderIds);

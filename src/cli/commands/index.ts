@@ -26,3 +26,5 @@ import { registerModels } from './models.js';
 commands.push(registerModels);
 import { registerTags } from './tags.js';
 commands.push(registerTags);
+import { registerFolders } from './folders.js';
+commands.push(registerFolders);

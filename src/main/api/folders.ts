@@ -2,12 +2,14 @@
  * The contract's `folders.*` calls over the library. Changes that reshape what the user sees —
  * adding a folder that contains library folders or lies inside one, removing a folder — first
  * answer what will happen (NeedsConfirmation), and go ahead only when called again with confirm.
+ * Adding the user's whole home folder asks first too, with how many photo files it holds.
  * A folder already in the library is refused with that said.
  */
 import { basename, relative, sep } from 'node:path';
 import { ApiError, type Folder, type NeedsConfirmation } from '../../shared/api-contract.js';
-import { describePlan, type FolderPlan } from '../library/folders.js';
+import { describePlan, isHomeFolder, type FolderPlan } from '../library/folders.js';
 import type { Library } from '../library/library.js';
+import { countPhotoFiles } from '../library/scanner.js';
 import type { Handlers } from './dispatch.js';
 
 type FolderCalls = 'folders.list' | 'folders.add' | 'folders.remove' | 'folders.rescan' | 'folders.subfolders' | 'folders.resume';
@@ -55,6 +57,20 @@ export function removalMessage(folder: Folder, userCaptions: number): string {
   return `${head} ${name} holds ${captions} kept and come${userCaptions === 1 ? 's' : ''} back if you add the folder again.`;
 }
 
+/** How many of the home folder's photo files are counted before asking, at most, and for how long (ms). */
+const HOME_COUNT_LIMIT = 10_000;
+const HOME_COUNT_MS = 3000;
+
+/** The question before adding the user's whole home: how many photo files it would bring in (or a bound). */
+export async function homeQuestion(root: string): Promise<string> {
+  const { count, complete } = await countPhotoFiles(root, HOME_COUNT_LIMIT, HOME_COUNT_MS);
+  const files = `${complete ? '' : 'at least '}${count.toLocaleString('en')} photo file${count === 1 ? '' : 's'}`;
+  return (
+    `Add your whole home folder ${root}? It holds ${files}${complete ? '' : ' (counting stopped there)'}, downloads and app files included, ` +
+    'and all of them are added and watched. A folder inside it, such as Pictures, may be what you want.'
+  );
+}
+
 /** Where in its library folder an added path is shown ('/'-separated), for a path inside one. */
 function subfolderOf(plan: FolderPlan): string | null {
   return plan.kind === 'inside' ? relative(plan.folder.path, plan.root).split(sep).join('/') : null;
@@ -63,9 +79,12 @@ function subfolderOf(plan: FolderPlan): string | null {
 async function addFolder(ctx: FolderHandlerContext, path: string, confirm: boolean) {
   const lib = ctx.library;
   const plan = lib.planFolder(path);
-  const message = describePlan(plan);
   if (plan.kind === 'same') throw new ApiError('conflict', `${plan.root} is already in the library.`);
-  if (message && !confirm) return confirmFirst(message);
+  if (!confirm) {
+    const home = plan.kind === 'new' && isHomeFolder(plan.root) ? await homeQuestion(plan.root) : null;
+    const message = [home, describePlan(plan)].filter(Boolean).join(' ');
+    if (message) return confirmFirst(message);
+  }
   const work = lib.addFolder(plan.root);
   const done = await answerWithin(work, SCAN_ANSWER_MS, (err) => ctx.notice('error', `Adding ${path} failed: ${(err as Error).message}`));
   // Still scanning a big folder: answer with the folder as it stands; captioning follows.

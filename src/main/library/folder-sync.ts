@@ -10,18 +10,29 @@ import type { MetadataLibrary } from '../metadata/library-sync.js';
 import { scanIntoFolder, type ScanProgress } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
 import { realFolder, type FolderPlan } from './folders.js';
+import { libraryAround } from './library-layout.js';
 import type { LibraryEvents, LibraryOptions } from './library-types.js';
 import type { LibraryStores } from './stores.js';
 
 export interface FolderSyncContext {
   /** The library, for src/main/metadata's import of descriptions. */
   library: MetadataLibrary;
+  /** The library's own folder: never scanned or watched. */
+  libraryDir: string;
   stores: Pick<LibraryStores, 'folders' | 'photos' | 'writer' | 'kept'>;
   options: Pick<LibraryOptions, 'scanConcurrency' | 'importMetadata'>;
   events: Emitter<LibraryEvents>;
   /** The watcher found new or changed files in these folders. */
   changedFolders: (folderIds: Set<number>) => void;
   stopped: () => boolean;
+}
+
+/** A folder that is or lies in a Lenscribe library holds its database and thumbnails, not photos. */
+function notALibrary(root: string): void {
+  const library = libraryAround(root);
+  if (library === root)
+    throw new UserError(`${root} holds a Lenscribe library, whose thumbnails are not photos: keep the library outside your photo folders`);
+  if (library) throw new UserError(`${root} is inside the Lenscribe library at ${library}: its thumbnails are not photos`);
 }
 
 export class FolderSync {
@@ -33,6 +44,7 @@ export class FolderSync {
   constructor(private readonly ctx: FolderSyncContext) {
     this.watch = new FolderWatch({
       ...ctx.stores,
+      libraryDir: ctx.libraryDir,
       stopped: ctx.stopped,
       importMetadata: (paths) => this.importMetadata(paths),
       applied: (changed, folders) => {
@@ -44,9 +56,11 @@ export class FolderSync {
     });
   }
 
-  /** What adding the folder at `path` would do (FolderStore.plan); a UserError when it is no folder. */
+  /** What adding the folder at `path` would do (FolderStore.plan); a UserError when it is no folder or a library's. */
   plan(path: string): FolderPlan {
-    return this.ctx.stores.folders.plan(realFolder(path));
+    const root = realFolder(path);
+    notALibrary(root);
+    return this.ctx.stores.folders.plan(root);
   }
 
   /**
@@ -83,6 +97,7 @@ export class FolderSync {
   }
 
   private async scan(folderId: number, root: string): Promise<ScanProgress> {
+    notALibrary(root);
     const { events } = this.ctx;
     const { writer, photos } = this.ctx.stores;
     this.scanning.add(folderId);

@@ -13,12 +13,14 @@ import type { PhotoWriter } from './ingest.js';
 import type { PhotoStore } from './photos.js';
 import { FolderWatcher, type FolderWatcherOptions, type WatchEvent } from './watcher.js';
 
-export interface WatchOptions extends FolderWatcherOptions {
+export interface WatchOptions extends Omit<FolderWatcherOptions, 'libraryDir'> {
   /** Quiet time before collected changes are applied (ms, default 200). */
   debounceMs?: number;
 }
 
 export interface WatchContext {
+  /** The library's own folder (never watched). */
+  libraryDir: string;
   folders: FolderStore;
   photos: PhotoStore;
   writer: PhotoWriter;
@@ -66,7 +68,7 @@ export class FolderWatch {
         }, debounce);
       },
       (err) => this.ctx.warn(`folder watcher: ${err.message}`),
-      options,
+      { ...options, libraryDir: this.ctx.libraryDir },
     );
     await this.watcher.whenReady();
   }

@@ -6,7 +6,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import type { Folder, Subfolder } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import type { DB } from './db.js';
@@ -36,10 +36,45 @@ export function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') || path.startsWith(`~${sep}`) ? homedir() + path.slice(1) : path;
 }
 
-/** The real path of a folder the user named, or a UserError saying why it cannot be added. */
+/** Folders of the system, never a photo collection: adding one would scan and watch most of the machine. */
+const SYSTEM_FOLDERS = new Set(
+  // prettier-ignore
+  ['/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/media', '/mnt', '/opt', '/private', '/proc', '/root', '/run',
+    '/sbin', '/snap', '/srv', '/sys', '/usr', '/var', '/Applications', '/Library', '/System', '/Users', '/Volumes'],
+);
+/** The kernel's and the devices' virtual file systems: nothing anywhere under them is a photo. */
+const VIRTUAL_FOLDERS = ['/proc', '/sys', '/dev'];
+
+/** Windows' own folders (C:\Windows, Program Files, ProgramData), where the environment names them. */
+function windowsSystemFolders(): string[] {
+  if (process.platform !== 'win32') return [];
+  const env = process.env;
+  return [env.SystemRoot, env.ProgramFiles, env['ProgramFiles(x86)'], env.ProgramData]
+    .filter((d): d is string => !!d)
+    .map((d) => resolve(d).toLowerCase());
+}
+
+/** A UserError when `abs` is a drive's root or a system folder. */
+function refuseSystemFolder(abs: string): void {
+  if (parse(abs).root === abs)
+    throw new UserError(`${abs} is the root of a drive, not a photo folder: add the folders that hold your photos`);
+  const system =
+    SYSTEM_FOLDERS.has(abs) || VIRTUAL_FOLDERS.some((v) => isInside(abs, v)) || windowsSystemFolders().includes(abs.toLowerCase());
+  if (system) throw new UserError(`${abs} is a system folder, not a photo folder: add the folders that hold your photos`);
+}
+
+/**
+ * The real path of a folder the user named, or a UserError saying why it cannot be added: a
+ * relative path (relative to what? the server's working folder is no place the user chose), no
+ * folder, a drive's root or a system folder (checked as named and once symlinks are resolved).
+ */
 export function realFolder(path: string): string {
   if (typeof path !== 'string' || !path || path.includes('\0')) throw new UserError('give a folder path');
-  const abs = resolve(expandHome(path));
+  const expanded = expandHome(path);
+  if (!isAbsolute(expanded))
+    throw new UserError(`"${path}" is a relative path: give the folder's full path, e.g. ${join(homedir(), 'Pictures')}`);
+  const abs = resolve(expanded);
+  refuseSystemFolder(abs);
   let st;
   try {
     st = statSync(abs);
@@ -47,7 +82,18 @@ export function realFolder(path: string): string {
     throw new UserError(`folder not found: ${abs}`);
   }
   if (!st.isDirectory()) throw new UserError(`not a folder: ${abs}`);
-  return realpathSync(abs);
+  const real = realpathSync(abs);
+  refuseSystemFolder(real);
+  return real;
+}
+
+/** `root` (a real path) is the whole home folder of the user the core runs as. */
+export function isHomeFolder(root: string): boolean {
+  try {
+    return root === realpathSync(homedir());
+  } catch {
+    return false;
+  }
 }
 
 /** "A", "A and B", "A, B and C"; past six names, "A, B, C, D, E and 3 more". */

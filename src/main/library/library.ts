@@ -6,7 +6,7 @@
  * A façade: the stores own the tables (stores.ts lists them), FolderSync keeps the library in
  * step with the disk, Captioning runs the models, Searcher ranks; this class wires them.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type {
   Alternative,
@@ -30,6 +30,7 @@ import { openDatabase, type DB } from './db.js';
 import { ActiveModelNeighbours } from './expansion.js';
 import type { ScanProgress } from './folder-scan.js';
 import { FolderSync } from './folder-sync.js';
+import { LIBRARY_DB_FILE, THUMBS_DIR } from './library-layout.js';
 import type { FolderPlan } from './folders.js';
 import type { WatchOptions } from './folder-watch.js';
 import type { JobInfo, JobRunner } from './jobs.js';
@@ -40,8 +41,6 @@ import { dateBound, type SearchOptions } from './search.js';
 import { openStores, type LibraryStores } from './stores.js';
 import { cleanTag } from './tags.js';
 
-/** The library's database file inside its folder. */
-const LIBRARY_DB_FILE = 'library.db';
 export type { JobInfo, PhotoCaptioned } from './jobs.js';
 export type { ScanProgress } from './folder-scan.js';
 export type { FolderPlan } from './folders.js';
@@ -77,7 +76,7 @@ export class Library {
   ) {
     this.dir = resolve(dir);
     this.dbPath = join(this.dir, LIBRARY_DB_FILE);
-    this.thumbs = join(this.dir, 'thumbs');
+    this.thumbs = join(this.dir, THUMBS_DIR);
     mkdirSync(this.thumbs, { recursive: true });
     this.db = openDatabase(this.dbPath);
     const stores = (this.stores = openStores(this.db));
@@ -88,6 +87,7 @@ export class Library {
     this.neighbours = new ActiveModelNeighbours(options.loadEmbeddings, (message) => events.emit('warning', message));
     this.sync = new FolderSync({
       library: this,
+      libraryDir: realpathSync(this.dir), // as the watcher sees paths (real, under real roots)
       stores,
       options,
       events,

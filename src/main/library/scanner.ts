@@ -1,11 +1,13 @@
 /**
  * Recursive folder scan for photo files. Follows symlinks but visits each real directory
- * once (so symlink loops end), skips hidden and system folders, and keeps only files
- * with a photo extension (their bytes are checked later, while hashing).
+ * once (so symlink loops end), skips hidden and system folders and every folder holding a
+ * Lenscribe library (library-layout.ts), and keeps only files with a photo extension (their
+ * bytes are checked later, while hashing).
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasPhotoExtension } from './formats.js';
+import { holdsLibrary } from './library-layout.js';
 
 export type ScanEntry =
   | { type: 'file'; path: string; size: number; mtimeMs: number }
@@ -54,6 +56,7 @@ export async function* scanFolder(root: string, visited: Set<string> = new Set()
     return;
   }
   visited.add(real);
+  if (holdsLibrary(real)) return;
   let dir;
   try {
     dir = await opendir(root);
@@ -102,4 +105,18 @@ export async function* scanFolder(root: string, visited: Set<string> = new Set()
   }
   subdirs.sort();
   for (const sub of subdirs) yield* scanFolder(sub, visited);
+}
+
+/**
+ * How many photo files a scan of `root` would find, counting at most `limit` of them and for at
+ * most `ms` (a whole home folder can hold millions): `complete` false when the count stopped early.
+ */
+export async function countPhotoFiles(root: string, limit: number, ms: number): Promise<{ count: number; complete: boolean }> {
+  const end = Date.now() + ms;
+  let count = 0;
+  for await (const entry of scanFolder(root)) {
+    if (entry.type === 'file') count++;
+    if (count >= limit || Date.now() > end) return { count, complete: false };
+  }
+  return { count, complete: true };
 }

@@ -6,6 +6,8 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { isInside } from './folders.js';
+import { holdsLibrary } from './library-layout.js';
 import { isSkippedFileName, isSkippedFolderName } from './scanner.js';
 
 /** `sidecar`: an .xmp, .txt or .caption file beside photos was written (another app described them). */
@@ -21,6 +23,11 @@ export interface FolderWatcherOptions {
   settleMs?: number;
   /** Use polling (network drives, some containers). */
   polling?: boolean;
+  /**
+   * The library's own folder: never watched. Folders holding a library are recognised on disk
+   * too, but a library being created is not one until both its files exist.
+   */
+  libraryDir?: string;
 }
 
 export class FolderWatcher {
@@ -38,6 +45,8 @@ export class FolderWatcher {
       awaitWriteFinish: { stabilityThreshold: options.settleMs ?? 300, pollInterval: 50 },
       ignored: (path, stats) => {
         const name = basename(path);
+        if (options.libraryDir && isInside(path, options.libraryDir)) return true;
+        if ((!stats || stats.isDirectory()) && holdsLibrary(path)) return true;
         if (roots.includes(path)) return false;
         if (stats?.isDirectory()) return isSkippedFolderName(name);
         if (stats?.isFile()) return isSkippedFileName(name) && !isSidecarName(name);
