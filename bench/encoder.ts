@@ -25,7 +25,7 @@ import { NETWORKS } from '../src/convert/networks.js';
 import { loadTfjsModel, tfjsFeatures } from '../tests/inference/encoder-tfjs.js';
 
 const PHOTOS = Number(process.argv[2] ?? 48);
-// mobilenet_v3_centernet is the default model's encoder; the nsfwjs networks are measured beside it.
+// The default model's encoder (centernet_resnet50) and its parts are measured, the nsfwjs networks beside them.
 const ENCODERS = process.argv[4]?.split(',') ?? [
   'mobilenet_v3_centernet',
   'centernet_resnet50',

@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/model/model-dir.js';
+import { loadModel, storedRowInputs } from '../../src/model/model-dir.js';
 import { decoderCaptioner } from '../../src/training/metrics/evaluate.js';
 import { buildReplaySet, teachModel, type LabeledExample } from '../../src/training/teach.js';
 import { tokenize } from '../../src/model/vocab.js';
@@ -62,28 +62,25 @@ describe.skipIf(!!missing)('teaching a new word on real photos', () => {
     expect(result.newWords.map((w) => w.word)).toContain('rexo');
 
     const model = loadModel(out);
-    const D = model.decoder.config.featureDim;
-    const caption = (imgs: typeof val) => {
-      const feats = new Float32Array(imgs.length * D);
-      imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
-      return decoderCaptioner(model.decoder.model, model.decoder.vocab, D, {
-        beam: model.manifest.decoding.beam,
-        noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0,
-      })(feats, imgs.length) as string[];
+    const baseModelLoaded = loadModel(base);
+    // Decoded as the app decodes: the stored row is features then concept scores; guidance as shipped.
+    const captioner = (m: typeof model, imgs: typeof val) => {
+      const { featureDim: D, conceptDim: K = 0 } = m.decoder.config;
+      const rows = new Float32Array(imgs.length * f.dim);
+      imgs.forEach((img, i) => rows.set(at(offV + val.indexOf(img)), i * f.dim));
+      const { features: feats, concepts } = storedRowInputs(rows, imgs.length, D, K);
+      return decoderCaptioner(m.decoder.model, m.decoder.vocab, D, {
+        beam: m.manifest.decoding.beam,
+        noRepeatNgram: m.manifest.decoding.noRepeatNgram ?? 0,
+        guidance: m.manifest.decoding.guidance ?? null,
+      })(feats, imgs.length, concepts) as string[];
     };
+    const caption = (imgs: typeof val) => captioner(model, imgs);
     const says = (cs: string[]) => cs.filter((c) => tokenize(c).includes('rexo')).length / cs.length;
     const dogCaptions = caption(dogs);
     const otherCaptions = caption(others);
     // The base model's own recognition bounds what a new name can reach: how often it says "dog".
-    const baseModelLoaded = loadModel(base);
-    const baseCaption = (imgs: typeof val) => {
-      const feats = new Float32Array(imgs.length * D);
-      imgs.forEach((img, i) => feats.set(at(offV + val.indexOf(img)), i * D));
-      return decoderCaptioner(baseModelLoaded.decoder.model, baseModelLoaded.decoder.vocab, D, {
-        beam: baseModelLoaded.manifest.decoding.beam,
-        noRepeatNgram: baseModelLoaded.manifest.decoding.noRepeatNgram ?? 0,
-      })(feats, imgs.length) as string[];
-    };
+    const baseCaption = (imgs: typeof val) => captioner(baseModelLoaded, imgs);
     const saysDog = (cs: string[]) => cs.filter((c) => /\bdogs?\b/.test(c)).length / cs.length;
     const figures = {
       base: model.manifest.training.options?.finetunedFrom,
