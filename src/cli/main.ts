@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../shared/errors.js';
+import { lastOpenedDatabase } from '../main/library/db.js';
+import { isCorruption, LibraryDamagedError } from '../main/library/db-health.js';
 import { commands } from './commands/index.js';
-import { withExample } from './ui.js';
+import { printable, withExample } from './ui.js';
 
 /** The reader of our stdout went away (`lenscribe export | head`): by Unix convention, a quiet success. */
 export function isClosedPipe(err: unknown): boolean {
@@ -35,6 +37,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A query that met a damaged page, as the error naming the library and `lenscribe repair`. */
+function damageMet(err: unknown): LibraryDamagedError | null {
+  const file = lastOpenedDatabase();
+  return isCorruption(err) && file && !(err instanceof UserError) ? new LibraryDamagedError(file, [(err as Error).message]) : null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -44,16 +52,18 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       const hint = err.code === 'commander.unknownCommand' ? ' (see lenscribe --help)' : '';
-      process.stderr.write(`lenscribe: ${err.message.replace(/^error: /, '')}${hint}\n`);
+      process.stderr.write(`lenscribe: ${printable(err.message.replace(/^error: /, ''))}${hint}\n`);
       return 1;
     }
     if (isClosedPipe(err)) return 0;
-    if (err instanceof UserError) {
-      process.stderr.write(`lenscribe: ${err.message}\n`);
-      return err.exitCode;
+    // SQLite's "database disk image is malformed" names no file and no way out.
+    const known = damageMet(err) ?? err;
+    if (known instanceof UserError) {
+      process.stderr.write(`lenscribe: ${printable(known.message)}\n`);
+      return known.exitCode;
     }
     const e = err as Error;
-    process.stderr.write(`lenscribe: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(`lenscribe: ${printable(e?.message ?? String(err))}\n`);
     if (process.env.LENSCRIBE_DEBUG) process.stderr.write(`${e?.stack}\n`);
     return 1;
   }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { UserError } from '../shared/errors.js';
+import { damageSummary } from '../main/library/db-health.js';
 import { defaultLibraryDir, Library, type LibraryOptions } from '../main/library/library.js';
 
 export function addLibraryOption(cmd: Command): Command {
@@ -26,7 +27,34 @@ export function openLibraryFromCli(opts: { library?: string }, options: LibraryO
 export function openExistingLibraryFromCli(opts: { library?: string }, options: LibraryOptions = {}): Library {
   const dir = libraryDirFromCli(opts);
   if (!Library.existsIn(dir)) throw new UserError(`no Lenscribe library at ${dir}`);
-  return Library.open(dir, options);
+  const lib = Library.open(dir, { mode: 'read', ...options });
+  // Damage is said before any answer: one read from a damaged database may be wrong or missing.
+  if (lib.health.problems.length)
+    process.stderr.write(
+      `lenscribe: warning: ${damageSummary(lib.dbPath, lib.health.problems)}; answers may be incomplete and nothing is written until \`lenscribe repair --library ${dir}\`\n`,
+    );
+  return lib;
+}
+
+/**
+ * What a terminal acts on instead of showing: C0 controls (tab and newline too: they would split a
+ * field or fake a line), DEL, C1 controls, and the bidirectional controls that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text the user, a file or another app wrote, safe to print: each character a terminal would act on
+ * (an ESC sequence can clear the screen, retitle the window or hide text) becomes its visible
+ * `\uXXXX` escape. JSON's own escape, so a JSON line passed through stays valid JSON with the same value.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A value as one JSON line, safe to print (JSON.stringify leaves C1 and bidirectional controls raw). */
+export function jsonLine(value: unknown): string {
+  return `${printable(JSON.stringify(value))}\n`;
 }
 
 /** Minimum time between two redraws on a terminal. */
@@ -47,8 +75,9 @@ export class StatusLine {
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
 
-  update(text: string, force = false): void {
+  update(line: string, force = false): void {
     const now = Date.now();
+    const text = printable(line);
     if (this.stream.isTTY) {
       if (!force && now - this.last < REDRAW_MS) return;
       const cols = this.stream.columns || 100;
@@ -76,7 +105,7 @@ export class StatusLine {
   /** A permanent line above the progress line. */
   log(text: string): void {
     this.done();
-    this.stream.write(`${text}\n`);
+    this.stream.write(`${printable(text)}\n`);
   }
 }
 

@@ -4,12 +4,12 @@
  * on the photos without cached features, concatenate the model's feature outputs (averaged
  * with the mirror image when the model says so), and beam-search the captions.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEncoder, resolveOutputs, type Encoder } from './encoder/index.js';
 import { intraOpThreads, pipelineThreads } from './encoder/session.js';
 import { PhotoError } from './encoder/errors.js';
+import { writeThumbnailFile } from './thumbnail-file.js';
 import { DETECTION_MIN_SCORE } from './encoder/object-counts.js';
 import { mirrorPixels, type PreparedPhoto } from './encoder/preprocess.js';
 import { captionFeatures } from '../model/decode.js';
@@ -107,18 +107,6 @@ function conceptOutputOf(encoder: Encoder, name: string | undefined, K: number):
   return { name: o.name, size };
 }
 
-function writeThumb(path: string, bytes: Buffer): boolean {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-    return true;
-  } catch {
-    return false; // a thumbnail is a convenience: the caption still counts
-  }
-}
-
 /** The CNN over the decoded photos `todo` (and their mirror images if wanted): their features (and detection counts) in place. */
 async function encodeDecoded(
   m: Loaded,
@@ -170,7 +158,7 @@ async function captionBatch(m: Loaded, items: CaptionRequest[], beam: number): P
       if (!needFeature && !it.thumbPath) return null;
       try {
         const p = await m.encoder.preparePhoto(it.path, { thumbnail: it.thumbPath ? undefined : false });
-        if (it.thumbPath && p.thumbnail) thumbWritten[i] = writeThumb(it.thumbPath, p.thumbnail);
+        if (it.thumbPath && p.thumbnail) thumbWritten[i] = writeThumbnailFile(it.thumbPath, p.thumbnail);
         return needFeature ? p : null;
       } catch (e) {
         const err = e as PhotoError;

@@ -3,6 +3,13 @@
  * shuffling and dropout masks are reproducible from one seed on every platform.
  * Math.random cannot be seeded; this can, and it is cheap enough for dropout masks.
  */
+
+/** Where a generator is in its stream (plain data: a resumed training run continues it). */
+export interface RngState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -24,6 +31,23 @@ export class Rng {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next() | 1;
+  }
+
+  /** This generator's position, to continue the same stream later (fromState). */
+  state(): RngState {
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /** A generator that continues where `state` was taken. */
+  static fromState(state: RngState): Rng {
+    const words = state.words;
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32))
+      throw new RangeError('random generator state: expected four 32-bit words');
+    if (words.every((w) => w === 0)) throw new RangeError('random generator state: all words are 0');
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = words;
+    rng.spareNormal = typeof state.spareNormal === 'number' ? state.spareNormal : null;
+    return rng;
   }
 
   /** A uniformly distributed 32-bit unsigned integer. */

@@ -353,6 +353,8 @@ export interface TeachVerdict {
   kind: 'better' | 'mixed' | 'worse';
   /** One sentence with the figures, e.g. "Worse: on your 4 held-back photos CIDEr-D fell from 1.27 to 0.94 …". */
   reason: string;
+  /** Why it cannot be used at all, whatever the verdict (it forgot beyond the budget): the UI offers only Discard. */
+  blocked?: string;
 }
 
 /** A validation photo's caption before (active model) and after (the new version). */

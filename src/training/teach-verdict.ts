@@ -64,6 +64,17 @@ function generalPhrase(change: number | null): string {
   return `general photos held steady (${signedPct(change)})`;
 }
 
+/**
+ * Why a version may not be activated whatever its verdict: general photos dropped beyond the
+ * forgetting budget (GENERAL_TOLERANCE, the same budget the engine picks its epoch within). Null
+ * when within it or not measured (no replay set).
+ */
+export function forgettingProblem(m: TeachMetrics): string | null {
+  const change = generalChange(m);
+  if (change === null || change >= -GENERAL_TOLERANCE) return null;
+  return `it forgot too much: general photos dropped ${(-change * 100).toFixed(1)} %, beyond the ${pct(GENERAL_TOLERANCE)} allowed`;
+}
+
 /** Better, mixed or worse, with the reason in one sentence quoting the figures. */
 export function teachVerdict(m: TeachMetrics): TeachVerdict {
   if (m.user.after.images === 0) return { kind: 'mixed', reason: 'Mixed: there were no held-back photos to check the new version on.' };
@@ -74,5 +85,10 @@ export function teachVerdict(m: TeachMetrics): TeachVerdict {
     held === 'down' || (general !== null && general < -GENERAL_WORSE) ? 'worse' : held === 'up' && !generalDown ? 'better' : 'mixed';
   const conflict = (held === 'up' && generalDown) || (held === 'down' && general !== null && general > GENERAL_STEADY);
   const label = kind === 'better' ? 'Better' : kind === 'worse' ? 'Worse' : 'Mixed';
-  return { kind, reason: `${label}: ${heldBackPhrase(m, held)}, ${conflict ? 'but' : 'and'} ${generalPhrase(general)}.` };
+  const blocked = forgettingProblem(m);
+  return {
+    kind,
+    reason: `${label}: ${heldBackPhrase(m, held)}, ${conflict ? 'but' : 'and'} ${generalPhrase(general)}.`,
+    ...(blocked ? { blocked } : {}),
+  };
 }

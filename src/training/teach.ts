@@ -20,9 +20,11 @@
  *        writes "rexo" where the model says "dog", in at least MIN_RENAME_PHOTOS photos) — replaying
  *        those would teach the old name back
  *     -> the project's trainer from the base weights: small learning rate, early stopping on
- *        the CIDEr-D of the user's validation photos, checkpoint after every epoch (resume after a kill)
- *        and of the best epoch: the new version keeps the best epoch's weights, not the last's, also
- *        when the best came before an interruption
+ *        the CIDEr-D of the user's validation photos, the whole training state saved atomically
+ *        after every epoch (weights, best epoch and its weights, early-stopping count, Adam's
+ *        moments, random streams, the curve), so a run resumed after a kill continues as if never
+ *        stopped: the new version keeps the best epoch's weights, not the last's, also when the
+ *        best came before an interruption
  *     -> metrics before/after: user-validation loss, BLEU-4, CIDEr-D; base-validation CIDEr-D
  *        (forgetting) from the replay set's validation photos; the verdict from them (teach-verdict.ts)
  *     -> a new model directory, written as `<out>.partial` and renamed into place complete.
@@ -32,14 +34,16 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { OnnxStepModel } from '../model/onnx-step-model.js';
 import { splitHash } from './datasets.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadTrainingState, readTrainingStateSummary, writeFileAtomic, type TrainingState } from './checkpoint.js';
 import { decoderCaptioner } from './metrics/evaluate.js';
 import { ciderD, scoreCaptions } from './metrics/index.js';
 import { captionFeatures } from '../model/decode.js';
 import { cloneParams, conceptDimOf, configFromParams, DecoderStepModel } from '../model/decoder.js';
 import {
+  MANIFEST_FILE,
   encoderFileRef,
   loadModel,
+  loadModelDir,
   resolveEncoderPath,
   storedRowInputs,
   writeModelDir,
@@ -458,24 +462,20 @@ export interface TeachModelResult {
 }
 
 const PARTIAL = '.partial';
-const CHECKPOINT = 'checkpoint.safetensors';
-/** The weights of the run's best epoch so far (by held-back score), so a resumed run still keeps it. */
-const BEST_CHECKPOINT = 'best.safetensors';
+/** The trainer's whole state after the last finished epoch (checkpoint.ts: saveTrainingState), with the run's curve. */
+const TRAINING_STATE = 'training-state.safetensors';
+/** The grown vocabulary and its new words, written once before training. */
 const GROWN = 'grown.json';
 
 export function partialDirOf(outDir: string): string {
   return `${resolve(outDir)}${PARTIAL}`;
 }
 
-/** Epochs a partial run finished (from its checkpoint), or null when there is nothing to resume. */
+/** Epochs a partial run finished (from its training state's header), or null when there is nothing to resume. */
 export function resumableEpochs(outDir: string): number | null {
   const p = partialDirOf(outDir);
-  if (!existsSync(join(p, CHECKPOINT)) || !existsSync(join(p, GROWN))) return null;
-  try {
-    return loadCheckpoint(join(p, CHECKPOINT)).info.epoch + 1;
-  } catch {
-    return null;
-  }
+  if (!existsSync(join(p, GROWN))) return null;
+  return readTrainingStateSummary(join(p, TRAINING_STATE))?.epochsDone ?? null;
 }
 
 function scores(captions: string[], references: string[][], loss: number | null): TeachScores {
@@ -575,7 +575,7 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
   const guard = replaySet && before.nBaseVal > 0 ? forgettingGuard(run, replaySet, before.nBaseVal) : null;
 
   const trained = await trainTaught(run, start, data, split, before.refsUser, guard, back);
-  const { result, epochs, totalSteps, epochsDone, bestEpoch } = trained;
+  const { result, epochs, totalSteps, bestEpoch } = trained;
 
   const { metrics, validationCaptions, afterUserScores } = scoreTaught(run, trained, start, split, data, replaySet, back, before);
 
@@ -594,7 +594,10 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
     skipped,
   };
   const { manifest, seconds } = saveTaught(run, trained, { vocab: grown.vocab, replaySet, data, summary, bestEpoch, t0, afterUserScores });
+  // The training state stays until the model is complete: a kill while saving resumes from it.
   renameSync(run.partial, outDir);
+  rmSync(join(outDir, TRAINING_STATE), { force: true });
+  rmSync(join(outDir, GROWN), { force: true });
   return {
     outDir,
     manifest,
@@ -603,7 +606,7 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
     validationPhotos: split.validation.length,
     replayCaptions: data.replayCaptions.length,
     skipped,
-    epochsRun: result.epochsRun + epochsDone,
+    epochsRun: result.epochsRun,
     bestEpoch,
     stopReason: result.stopReason,
     seconds,
@@ -690,8 +693,8 @@ function scoreBaseModel(
 /** The taught model's captions and scores, against the base model's (`before`). */
 function scoreTaught(
   run: TeachSession,
-  { result, params, epochs, totalSteps, epochsDone }: Trained,
-  { grown, curve }: ReturnType<typeof startingPoint>,
+  { result, params, epochs, totalSteps }: Trained,
+  { grown, curve }: StartingPoint,
   split: Split,
   data: TeachData,
   replaySet: ReplaySet | null,
@@ -700,7 +703,7 @@ function scoreTaught(
 ): { metrics: TeachMetrics; validationCaptions: ExampleResult[]; afterUserScores: TeachScores } {
   const { D, maxWords } = run;
   const { vocab } = grown;
-  const epoch = epochsDone + result.epochsRun - 1;
+  const epoch = result.epochsRun - 1;
   run.report({ phase: 'evaluate', epoch, epochs, step: totalSteps, totalSteps, curve: [...curve], message: 'scoring the new model' });
   const afterUser = captionsOf(params, vocab, data.valData, split.validation.length, D);
   const afterUserScores = scores(afterUser, before.refsUser, round4(meanLoss(params, data.valData, 64, maxWords, D)));
@@ -733,20 +736,27 @@ function usableExamples(labeled: LabeledExample[], width: number): { good: Label
   return { good, skipped };
 }
 
-/** Where training starts: the grown vocabulary and its weights, or, resuming, the grown vocabulary and last checkpoint. */
-function startingPoint(
-  { options, base, outDir, partial }: TeachSession,
-  split: Split,
-): { grown: GrowResult; params: Params<Float32Array>; epochsDone: number; curve: EpochPoint[] } {
+/** Where training starts: the grown vocabulary and its weights, or, resuming, the grown vocabulary and the saved training state. */
+interface StartingPoint {
+  grown: GrowResult;
+  params: Params<Float32Array>;
+  /** The saved state a resumed run continues (null: a new run). */
+  state: TrainingState | null;
+  epochsDone: number;
+  curve: EpochPoint[];
+}
+
+function startingPoint({ options, base, outDir, partial }: TeachSession, split: Split): StartingPoint {
   const resumeEpochs = options.resume ? resumableEpochs(outDir) : null;
   if (resumeEpochs !== null) {
-    const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[]; curve?: EpochPoint[] };
-    const ckpt = loadCheckpoint(join(partial, CHECKPOINT));
+    const g = JSON.parse(readFileSync(join(partial, GROWN), 'utf8')) as { vocab: unknown; added: LearnedWord[] };
+    const state = loadTrainingState(join(partial, TRAINING_STATE));
     // A run saved before words counted their photos: count them again (the split is deterministic).
     const photosUsing = (word: string) => new Set(split.train.filter((e) => tokenize(e.caption).includes(word)).map((e) => e.path)).size;
     const added = g.added.map((w) => ({ ...w, photos: w.photos ?? photosUsing(w.word) }));
     const grown = { params: base.decoder.params, vocab: Vocabulary.fromJSON(g.vocab), added };
-    return { grown, params: ckpt.params, epochsDone: resumeEpochs, curve: g.curve ?? [] };
+    const curve = Array.isArray(state.extra.curve) ? (state.extra.curve as EpochPoint[]).slice(0, state.epochsDone) : [];
+    return { grown, params: state.params, state, epochsDone: state.epochsDone, curve };
   }
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -755,8 +765,8 @@ function startingPoint(
   const grown = growVocabulary(base.decoder.params, base.decoder.vocab, split.train, {
     extraCaptions: split.validation.map((e) => e.caption),
   });
-  writeFileSync(join(partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added }));
-  return { grown, params: grown.params, epochsDone: 0, curve: [] };
+  writeFileAtomic(join(partial, GROWN), new TextEncoder().encode(JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added })));
+  return { grown, params: grown.params, state: null, epochsDone: 0, curve: [] };
 }
 
 /** The replay set: the one given, else the base model's own, else none. */
@@ -873,62 +883,51 @@ function teachScorer(
 }
 
 interface Trained {
-  /** Finished: diverged and cancelled runs throw. */
+  /** Finished: diverged and cancelled runs throw. Epochs and steps count the whole run (before a resume too). */
   result: TrainResult & { stopReason: 'completed' | 'early-stopped' };
   /** The kept weights: the best held-back score's epoch over the whole run (before a resume too), not the last epoch. */
   params: Params<Float32Array>;
-  /** 0-based epoch of `params` counted over the whole run. */
+  /** 0-based epoch of `params`. */
   bestEpoch: number;
   epochs: number;
   batchSize: number;
   totalSteps: number;
-  epochsDone: number;
 }
 
-/** The best epoch an interrupted run kept before this session (its best checkpoint), or null. */
-function priorBest(partial: string, epochsDone: number): { params: Params<Float32Array>; epoch: number; score: number } | null {
-  if (epochsDone === 0 || !existsSync(join(partial, BEST_CHECKPOINT))) return null;
-  const { params, info } = loadCheckpoint(join(partial, BEST_CHECKPOINT));
-  return info.score !== undefined && Number.isFinite(info.score) ? { params, epoch: info.epoch, score: info.score } : null;
-}
-
-/** The trainer's progress as the run's: epochs and steps counted over the whole run, each finished epoch added to the curve (and grown.json). */
+/** The trainer's progress as the run's, each finished epoch added to the curve (saved with the training state). */
 function epochReporter(
   run: TeachSession,
-  start: ReturnType<typeof startingPoint>,
+  start: StartingPoint,
   epochs: number,
   stepsPerEpoch: number,
   heldBackCider: Map<number, number>,
 ): (p: TrainProgress) => void {
-  const { grown, curve, epochsDone } = start;
-  const remaining = Math.max(0, epochs - epochsDone);
+  const { curve, epochsDone } = start;
   const totalSteps = stepsPerEpoch * epochs;
+  const stepsBefore = start.state?.step ?? 0;
   const tTrain = performance.now();
   let lastValLoss: number | null = curve.length ? curve[curve.length - 1].validationLoss : null;
   return (p) => {
-    const epoch = p.epoch + epochsDone;
-    const step = p.step + epochsDone * stepsPerEpoch;
     const elapsed = (performance.now() - tTrain) / 1000;
-    const eta = p.step > 0 ? (elapsed / p.step) * (remaining * stepsPerEpoch - p.step) : null;
+    const stepsNow = p.step - stepsBefore;
+    const eta = stepsNow > 0 ? (elapsed / stepsNow) * (Math.max(0, epochs - epochsDone) * stepsPerEpoch - stepsNow) : null;
     if (p.phase === 'epoch') {
       lastValLoss = p.validationLoss ?? null;
       const cider = heldBackCider.get(p.epoch);
       curve.push({
-        epoch,
-        step,
+        epoch: p.epoch,
+        step: p.step,
         trainLoss: round4(p.loss),
         validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null,
         heldBackCider: cider !== undefined ? round4(cider) : null,
         score: p.validationScore !== undefined ? round4(p.validationScore) : null,
       });
-      writeFileSync(join(run.partial, GROWN), JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added, curve }));
     }
-    const phase = p.phase === 'validate' ? 'validate' : 'train';
     run.report({
-      phase,
-      epoch,
+      phase: p.phase === 'validate' ? 'validate' : 'train',
+      epoch: p.epoch,
       epochs,
-      step,
+      step: p.step,
       totalSteps,
       loss: p.loss,
       epochLoss: p.epochLoss,
@@ -939,10 +938,10 @@ function epochReporter(
   };
 }
 
-/** Runs the trainer from the starting point (the epochs not done yet), checkpointing into the partial directory and extending the curve. */
+/** Runs the trainer from the starting point (a resumed run from its saved state), saving the training state into the partial directory. */
 async function trainTaught(
   run: TeachSession,
-  start: ReturnType<typeof startingPoint>,
+  start: StartingPoint,
   data: TeachData,
   split: Split,
   refsUser: string[][],
@@ -950,32 +949,26 @@ async function trainTaught(
   back: Map<string, string>,
 ): Promise<Trained> {
   const { options, base, partial } = run;
-  const { grown, epochsDone } = start;
+  const { grown } = start;
   const epochs = options.epochs ?? 8;
   const batchSize = options.batchSize ?? 64;
   const stepsPerEpoch = Math.ceil(data.trainData.captions.length / batchSize);
   const heldBackCider = new Map<number, number>();
-  // A resumed run competes with the best epoch before the interruption, whose weights the best checkpoint keeps.
-  const prior = priorBest(partial, epochsDone);
   const result = await train({
     config: { ...configFromParams(start.params), dropout: base.decoder.config.dropout },
     initialParams: start.params,
     train: data.trainData,
     validation: data.valData,
-    epochs: Math.max(0, epochs - epochsDone),
+    epochs,
     batchSize,
     maxWords: run.maxWords,
     learningRate: options.learningRate ?? 1e-3,
     patience: options.patience ?? 3,
     validationScorer: teachScorer(run, grown.vocab, data.valData, split, refsUser, guard, back, heldBackCider),
-    seed: (options.seed ?? 1) + epochsDone,
-    checkpointPath: join(partial, CHECKPOINT),
-    bestCheckpointPath: join(partial, BEST_CHECKPOINT),
-    writeCheckpoint: (path, params, config, info) => {
-      // The best checkpoint is the run's best, not this session's.
-      if (path.endsWith(BEST_CHECKPOINT) && prior && !((info.score ?? -Infinity) > prior.score)) return;
-      saveCheckpoint(path, params, config, { ...info, epoch: info.epoch + epochsDone });
-    },
+    seed: options.seed ?? 1,
+    statePath: join(partial, TRAINING_STATE),
+    stateExtra: () => ({ curve: start.curve }),
+    resumeFrom: start.state ?? undefined,
     onProgress: epochReporter(run, start, epochs, stepsPerEpoch, heldBackCider),
     signal: options.signal,
   });
@@ -984,15 +977,13 @@ async function trainTaught(
     throw new TeachError(`fine-tuning diverged: ${result.message}; no model was written, the active model is unchanged`, 'non-finite');
   }
   if (result.stopReason === 'cancelled') throw new TeachError('fine-tuning was cancelled; no model was written', 'cancelled');
-  const priorWins = prior !== null && (result.bestEpoch < 0 || prior.score > (result.bestScore ?? -Infinity));
   return {
     result: { ...result, stopReason: result.stopReason },
-    params: priorWins ? prior.params : result.params,
-    bestEpoch: priorWins ? prior.epoch : result.bestEpoch >= 0 ? result.bestEpoch + epochsDone : epochsDone - 1,
+    params: result.params,
+    bestEpoch: result.bestEpoch,
     epochs,
     batchSize,
     totalSteps: stepsPerEpoch * epochs,
-    epochsDone,
   };
 }
 
@@ -1069,7 +1060,7 @@ function saveTaught(run: TeachSession, trained: Trained, t: Taught): { manifest:
     params,
     vocab: t.vocab,
     feature: base.decoder.feature,
-    training: { finetunedFrom: base.manifest.name, epochs: trained.result.epochsRun + trained.epochsDone },
+    training: { finetunedFrom: base.manifest.name, epochs: trained.result.epochsRun },
   });
   const seconds = round1((performance.now() - t.t0) / 1000);
   const teach = {
@@ -1087,9 +1078,6 @@ function saveTaught(run: TeachSession, trained: Trained, t: Taught): { manifest:
     saveReplaySet(join(partial, REPLAY_FILE), t.replaySet);
     extra.push(REPLAY_FILE);
   }
-  rmSync(join(partial, CHECKPOINT), { force: true });
-  rmSync(join(partial, BEST_CHECKPOINT), { force: true });
-  rmSync(join(partial, GROWN), { force: true });
   return { manifest: writeModelDir(partial, taughtManifest(run, trained, t, config, seconds), extra), seconds };
 }
 
@@ -1102,7 +1090,7 @@ function taughtManifest(
   seconds: number,
 ): ManifestInput {
   const { options, base, outDir } = run;
-  const { result, epochs, batchSize, epochsDone } = trained;
+  const { result, epochs, batchSize } = trained;
   const m = base.manifest;
   const { trainPhotos, validationPhotos, metrics, curve, newWords } = t.summary;
   return {
@@ -1125,7 +1113,7 @@ function taughtManifest(
         newWords: newWords.map((w) => w.word),
         ...(options.provenance ?? {}),
       },
-      epochs: result.epochsRun + epochsDone,
+      epochs: result.epochsRun,
       bestEpoch: t.bestEpoch + 1,
       history: curve.map((c) => ({
         epoch: c.epoch + 1,
@@ -1144,6 +1132,36 @@ function taughtManifest(
       ...(metrics.base ? { baseCider: metrics.base.after.cider, baseCiderBefore: metrics.base.before.cider } : {}),
     } as ModelManifest['metrics'],
   };
+}
+
+/**
+ * The result of a run that was killed after its model directory was complete (renamed into
+ * place) but before the library registered it, read back from its model.json and teach.json;
+ * null when `outDir` holds no complete taught model.
+ */
+export function finishedRunOf(outDir: string): TeachModelResult | null {
+  if (!existsSync(join(outDir, MANIFEST_FILE)) || !existsSync(join(outDir, TEACH_FILE))) return null;
+  try {
+    const { manifest } = loadModelDir(outDir);
+    const teach = JSON.parse(readFileSync(join(outDir, TEACH_FILE), 'utf8')) as Omit<
+      TeachModelResult,
+      'outDir' | 'manifest' | 'epochsRun' | 'bestEpoch' | 'stopReason' | 'seconds'
+    >;
+    const epochsRun = manifest.training.epochs ?? teach.curve.length;
+    const maxEpochs = Number(manifest.training.options?.epochs ?? epochsRun);
+    return {
+      ...teach,
+      skipped: teach.skipped ?? [],
+      outDir: resolve(outDir),
+      manifest,
+      epochsRun,
+      bestEpoch: (manifest.training.bestEpoch ?? epochsRun) - 1,
+      stopReason: epochsRun < maxEpochs ? 'early-stopped' : 'completed',
+      seconds: manifest.training.seconds?.total ?? 0,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** Removes what an interrupted run left (`<outDir>.partial`). */

@@ -2,6 +2,9 @@
  * Trains the caption decoder: minibatches bucketed by caption length, Adam with global-norm
  * clipping and a learning-rate schedule, truncated BPTT, early stopping on a validation split,
  * an atomic checkpoint every epoch, and a stop on NaN/Inf that keeps the last good weights.
+ * With `statePath`, the whole training state (best epoch and early-stopping count, Adam's
+ * moments, the random streams) is saved atomically after every epoch, and `resumeFrom` continues
+ * it: a run killed and resumed ends as the same run uninterrupted would.
  *
  * Deterministic: one seed drives initialisation, the validation split, batch order and dropout
  * (the fast matrix backend is deterministic for a fixed thread count).
@@ -33,7 +36,7 @@ import {
   type CaptionBatch,
 } from '../model/decoder.js';
 import { adamStep, clipGradNorm, createAdamState, learningRate as scheduledRate, type AdamOptions, type LrSchedule } from './optim.js';
-import { saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import { saveCheckpoint, saveTrainingState, type CheckpointInfo, type EpochRecord, type TrainingState } from './checkpoint.js';
 import { Rng } from '../model/rng.js';
 import { noisyConcepts, resolveConceptNoise, type ConceptNoise, type ResolvedConceptNoise } from './concept-noise.js';
 import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from '../model/types.js';
@@ -142,6 +145,19 @@ export interface TrainOptions {
   checkpointPath?: string;
   /** Written atomically whenever an epoch is the best so far. */
   bestCheckpointPath?: string;
+  /**
+   * Written atomically after every epoch's 'epoch' report (so it holds what that report's handler
+   * recorded in `stateExtra`): everything `resumeFrom` needs to continue the run.
+   */
+  statePath?: string;
+  /** The caller's own record of the run, saved in the training state (read back as its `extra`). */
+  stateExtra?: () => Record<string, unknown>;
+  /**
+   * Continue this run from a saved state (loadTrainingState): its epochs, weights, best epoch,
+   * early-stopping count, Adam's moments and random streams. The data and options must be the
+   * run's own; `epochs` stays the run's total.
+   */
+  resumeFrom?: TrainingState;
   /** Replaces the default checkpoint writer (e.g. to save a full model with its vocabulary). */
   writeCheckpoint?: (path: string, params: Params<Float32Array>, config: DecoderConfig, info: CheckpointInfo) => void | Promise<void>;
   onProgress?: (p: TrainProgress) => void;
@@ -150,14 +166,7 @@ export interface TrainOptions {
 
 export type StopReason = 'completed' | 'early-stopped' | 'cancelled' | 'non-finite';
 
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  validationLoss?: number;
-  validationScore?: number;
-  seconds: number;
-  tokens: number;
-}
+export type { EpochRecord };
 
 export interface TrainResult {
   /** The best weights (by validation score; the last epoch's without validation). */
@@ -204,17 +213,17 @@ class TrainingRun {
   private readonly validData: CaptionData | undefined;
   private params: Params<Float32Array>;
   private readonly config: DecoderConfig;
-  private readonly shuffleRng: Rng;
-  private readonly dropoutRng: Rng;
-  private readonly noiseRng: Rng;
-  private readonly adam = createAdamState();
+  private shuffleRng: Rng;
+  private dropoutRng: Rng;
+  private noiseRng: Rng;
+  private adam = createAdamState();
   private readonly stepsPerEpoch: number;
   private readonly totalSteps: number;
   private readonly write: NonNullable<TrainOptions['writeCheckpoint']>;
 
   private best: { params: Params<Float32Array>; epoch: number; score: number };
   private lastGood: Params<Float32Array>;
-  private readonly history: EpochRecord[] = [];
+  private history: EpochRecord[] = [];
   private step = 0;
   private sinceBest = 0;
   private stopReason: StopReason = 'completed';
@@ -250,6 +259,25 @@ class TrainingRun {
     this.best = { params: cloneParams(this.params), epoch: -1, score: -Infinity };
     this.lastGood = this.best.params;
     this.startTime = performance.now();
+    if (options.resumeFrom) this.restore(options.resumeFrom);
+  }
+
+  /** Continues a saved run: where it stood after its last finished epoch. */
+  private restore(state: TrainingState): void {
+    for (const k of ['featureDim', 'embedDim', 'hiddenDim', 'layers', 'vocabSize'] as const) {
+      if (state.config[k] !== this.config[k])
+        throw new RangeError(`the saved training state has ${k} ${state.config[k]}, this run ${this.config[k]}: not the same run`);
+    }
+    this.params = cloneParams(state.params);
+    this.lastGood = cloneParams(state.params);
+    this.best = { params: cloneParams(state.best.params), epoch: state.best.epoch, score: state.best.score };
+    this.sinceBest = state.sinceBest;
+    this.step = state.step;
+    this.adam = { t: state.adam.t, m: { ...state.adam.m }, v: { ...state.adam.v } };
+    this.shuffleRng = Rng.fromState(state.rngs.shuffle);
+    this.dropoutRng = Rng.fromState(state.rngs.dropout);
+    this.noiseRng = Rng.fromState(state.rngs.noise);
+    this.history = [...state.history];
   }
 
   private get validating(): boolean {
@@ -257,7 +285,11 @@ class TrainingRun {
   }
 
   async run(): Promise<TrainResult> {
-    for (let epoch = 0; epoch < this.epochs; epoch++) {
+    if (this.validating && this.history.length > 0 && this.sinceBest >= this.patience) {
+      this.stopReason = 'early-stopped'; // a resumed run that had already stopped early
+      return this.finish();
+    }
+    for (let epoch = this.history.length; epoch < this.epochs; epoch++) {
       const totals = await this.trainEpoch(epoch);
       if (!totals) return this.finish();
       let validation: { loss: number; score: number } | undefined;
@@ -379,6 +411,23 @@ class TrainingRun {
       validationScore: validation?.score,
       best: isBest,
     });
+    if (options.statePath) saveTrainingState(options.statePath, this.state());
+  }
+
+  /** Everything the next epoch starts from (saved for a resume). */
+  private state(): TrainingState {
+    return {
+      config: this.config,
+      epochsDone: this.history.length,
+      step: this.step,
+      params: this.lastGood,
+      best: this.best,
+      sinceBest: this.sinceBest,
+      adam: this.adam,
+      rngs: { shuffle: this.shuffleRng.state(), dropout: this.dropoutRng.state(), noise: this.noiseRng.state() },
+      history: this.history,
+      extra: this.options.stateExtra?.() ?? {},
+    };
   }
 
   /** A progress report as of now; 'train' reports override the ETA, rate and norm with the step's. */

@@ -86,7 +86,14 @@ describe('path confinement', () => {
   });
 
   it('routes media and thumbnails to their own roots only', async () => {
-    const roots = { folderRoot: (id: number) => (id === 1 ? root : null), thumbsDir: () => thumbs };
+    // The index holds a.jpg and the link escape.jpg (a file swapped for a link after scanning), and thumbnail t1.webp.
+    const indexed = new Set([join(root, 'a.jpg'), join(root, 'escape.jpg')]);
+    const roots = {
+      folderRoot: (id: number) => (id === 1 ? root : null),
+      thumbsDir: () => thumbs,
+      hasPhoto: (id: number, path: string) => id === 1 && indexed.has(path),
+      hasThumbnail: (name: string) => name === 't1.webp',
+    };
     expect(await resolveMedia(roots, 'media/1/a.jpg')).toBe(join(root, 'a.jpg'));
     expect(await resolveMedia(roots, 'thumbs/t1.webp')).toBe(join(thumbs, 't1.webp'));
     await refused(resolveMedia(roots, 'media/2/a.jpg'), 404);
@@ -96,5 +103,7 @@ describe('path confinement', () => {
     await refused(resolveMedia(roots, 'thumbs/sub/t1.webp'), 400);
     await refused(resolveMedia(roots, 'media/1/..%2F..%2Fsecret.txt'), 400);
     await refused(resolveMedia(roots, 'etc/passwd'), 404);
+    await refused(resolveMedia(roots, 'media/1/escape.jpg'), 403);
+    await refused(resolveMedia(roots, 'media/1/sub%20dir/b%20c%25.jpg'), 404);
   });
 });

@@ -181,7 +181,7 @@ describe('lenscribe serve: API', () => {
     expect(r.status).toBe(409);
     expect(json(r.body).error.message).toMatch(/not found/);
     r = await post('captions.set', JSON.stringify({ photoId: 1, text: 'x'.repeat(2 << 20) }));
-    expect(r.status).toBe(400);
+    expect(r.status).toBe(413);
   });
 
   it('pushes events over SSE', async () => {
@@ -237,7 +237,8 @@ describe('lenscribe serve: media confinement', () => {
       [`/media/${folderId}/..%2f..%2fsecret.txt`, [400]],
       [`/media/${folderId}/%2E%2E%5Csecret.txt`, [400]],
       [`/media/${folderId}/escape.jpg`, [403]],
-      [`/media/${folderId}/uplink/secret.txt`, [403]],
+      // Not a photo the library indexes: refused before the disk is looked at.
+      [`/media/${folderId}/uplink/secret.txt`, [404]],
       [`/media/${folderId}/%252e%252e/secret.txt`, [404]],
       [`/media/${folderId}/${names[0]}%00.txt`, [400]],
       [`/media/999/${names[0]}`, [404]],

@@ -51,12 +51,15 @@ describe('teach verdict', () => {
     expect(v.reason).toBe(
       'Better: on your 4 held-back photos CIDEr-D rose from 0.74 to 1.21 (loss fell from 3.45 to 3.14), and general photos dropped 9 %, within the 10 % allowed.',
     );
+    expect(v.blocked).toBeUndefined();
   });
 
   it('mixed: held-back rose but general photos dropped beyond the allowance, or nothing moved', () => {
     const v = teachVerdict(metrics([0.41, 0.88], [null, null], -0.12));
     expect(v.kind).toBe('mixed');
     expect(v.reason).toBe('Mixed: on your 4 held-back photos CIDEr-D rose from 0.41 to 0.88, but general photos dropped 12 %.');
+    // Beyond the forgetting budget it cannot be used at all (the UI offers only Discard).
+    expect(v.blocked).toBe('it forgot too much: general photos dropped 12.0 %, beyond the 10 % allowed');
     const same = teachVerdict(metrics([0.5, 0.505], [2.5, 2.4], 0, { images: 1 }));
     expect(same.kind).toBe('mixed');
     expect(same.reason).toBe(

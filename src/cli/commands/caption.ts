@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
-import { addLibraryOption, errorSummary, formatDuration, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
+import { addLibraryOption, errorSummary, formatDuration, jsonLine, openLibraryFromCli, printable, StatusLine, withExample } from '../ui.js';
 
 interface CaptionCliOptions {
   library?: string;
@@ -51,7 +51,7 @@ function photoReporter(json: boolean): { reported: Set<number>; report: (p: Phot
       p.status === 'captioned'
         ? { path: p.path, status: 'captioned', caption: p.caption, error: null }
         : { path: p.path, status: 'error', caption: null, error: p.kind ? `${p.kind}: ${p.error}` : p.error };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    process.stdout.write(jsonLine(line));
   };
   return { reported, report };
 }
@@ -83,7 +83,9 @@ function printResults(lib: Library, photoIds: Set<number>, json: boolean): void 
     for (const id of [...photoIds].sort((a, b) => a - b)) {
       const p = lib.getPhoto(id);
       if (!p || p.status === 'missing') continue;
-      process.stdout.write(p.status === 'error' ? `${p.path}\tERROR ${p.error}\n` : `${p.path}\t${p.caption ?? ''}\n`);
+      process.stdout.write(
+        `${printable(p.path)}\t${p.status === 'error' ? `ERROR ${printable(p.error ?? '')}` : printable(p.caption ?? '')}\n`,
+      );
     }
   }
   process.stderr.write(`${total - failed} of ${total} photos captioned${summary ? `; ${summary}` : ''}\n`);

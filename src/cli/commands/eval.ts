@@ -20,7 +20,7 @@ import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js
 import { loadModel, storedOutputNames, storedRowInputs } from '../../model/model-dir.js';
 import { checkGuidanceSettings, MAX_REQUIRED, type GuidanceSettings } from '../../model/concepts/concept-guidance.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
-import { formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
+import { formatScores, jsonLine, parseNumber, printable, StatusLine, withExample } from '../ui.js';
 
 /** A model directory with its decoder, as loadModel returns it (files and sha256 checked). */
 type LoadedModel = ReturnType<typeof loadModel>;
@@ -239,12 +239,14 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
       chair_i: o.chair_i,
       consensus_recall: o.consensus_recall,
     };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    process.stdout.write(jsonLine(line));
   } else {
     const guided = e.guidance
       ? `, guided (require >= ${e.guidance.requireAbove} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow})`
       : '';
-    process.stdout.write(formatScores(s, `${e.model.manifest.name}: ${s.images} photos, beam ${e.beam}${guided}`) + formatObjectScores(o));
+    process.stdout.write(
+      formatScores(s, `${printable(e.model.manifest.name)}: ${s.images} photos, beam ${e.beam}${guided}`) + formatObjectScores(o),
+    );
   }
   if (f.failures > 0) process.exitCode = 2;
 }

@@ -4,7 +4,8 @@
  * photo apps read them (src/main/metadata; `lenscribe export-metadata` is this command's old name).
  */
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { addLibraryOption, openExistingLibraryFromCli, withExample } from '../ui.js';
 import type { ExportRow } from '../../main/library/library.js';
@@ -26,6 +27,67 @@ const COLUMNS: Array<keyof ExportRow> = [
   'folder',
   'tags',
 ];
+
+/** Why `--out <file>` cannot be written, in one line naming the file (EISDIR, ENOENT, ... as words). */
+function outProblem(file: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'EISDIR':
+      return `--out ${file} is a folder: give a file name, e.g. --out ${join(file, 'captions.csv')}`;
+    case 'ENOENT':
+      return `--out ${file}: the folder ${dirname(file)} does not exist`;
+    case 'ENOTDIR':
+      return `--out ${file}: part of that path is a file, not a folder`;
+    case 'EACCES':
+    case 'EPERM':
+      return `--out ${file}: no permission to write there`;
+    case 'EROFS':
+      return `--out ${file}: the disk is read-only`;
+    case 'ENOSPC':
+      return `--out ${file}: the disk is full`;
+    default:
+      return `--out ${file}: cannot write it (${err.code ?? err.message})`;
+  }
+}
+
+/** The `--out` file, open for writing; a UserError saying why when it cannot be opened. */
+function openOutFile(file: string): Promise<WriteStream> {
+  return new Promise((resolvePromise, reject) => {
+    const stream = createWriteStream(file);
+    stream.once('error', (err) => reject(new UserError(outProblem(file, err))));
+    stream.once('open', () => {
+      stream.removeAllListeners('error');
+      // Later failures (a full disk) reach each write's callback; without a listener they would also crash the process.
+      stream.on('error', () => {});
+      resolvePromise(stream);
+    });
+  });
+}
+
+/** The csv or json listing of the rows `keep` accepts, to `out` (closed at the end) or stdout. */
+async function writeListing(rows: Iterable<ExportRow>, keep: (r: ExportRow) => boolean, format: 'csv' | 'json', out: WriteStream | null) {
+  const stream = out ?? process.stdout;
+  const write = (s: string) =>
+    new Promise<void>((res, rej) =>
+      stream.write(s, (e) => (!e ? res() : rej(out ? new UserError(outProblem(out.path.toString(), e as NodeJS.ErrnoException)) : e))),
+    );
+  try {
+    if (format === 'csv') {
+      await write(`${COLUMNS.join(',')}\n`);
+      for (const r of rows) if (keep(r)) await write(`${COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`);
+    } else {
+      await write('[');
+      let first = true;
+      for (const r of rows) {
+        if (!keep(r)) continue;
+        await write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
+        first = false;
+      }
+      await write(first ? ']\n' : '\n]\n');
+    }
+  } finally {
+    if (out) await new Promise<void>((res) => out.end(() => res()));
+  }
+}
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -73,24 +135,10 @@ export function registerExport(program: Command): void {
       const keep = (r: ExportRow): boolean =>
         only === 'all' || (only === 'user' ? r.userCaption !== null : r.userCaption === null && r.modelCaption !== null);
       const lib = openExistingLibraryFromCli(opts, { autoCaption: false });
-      const stream = opts.out ? createWriteStream(opts.out) : process.stdout;
-      const write = (s: string) => new Promise<void>((res, rej) => (stream.write(s, (e) => (e ? rej(e) : res())) ? undefined : undefined));
       try {
-        if (format === 'csv') {
-          await write(`${COLUMNS.join(',')}\n`);
-          for (const r of lib.exportRows()) if (keep(r)) await write(`${COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`);
-        } else {
-          await write('[');
-          let first = true;
-          for (const r of lib.exportRows()) {
-            if (!keep(r)) continue;
-            await write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
-            first = false;
-          }
-          await write(first ? ']\n' : '\n]\n');
-        }
+        const out = opts.out ? await openOutFile(resolve(opts.out)) : null;
+        await writeListing(lib.exportRows(), keep, format, out);
       } finally {
-        if (opts.out) await new Promise<void>((res) => (stream as NodeJS.WritableStream).end(() => res()));
         await lib.close();
       }
     },

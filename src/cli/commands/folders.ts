@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Folder } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
-import { addLibraryOption, openExistingLibraryFromCli, withExample } from '../ui.js';
+import { addLibraryOption, jsonLine, openExistingLibraryFromCli, printable, withExample } from '../ui.js';
 
 interface FoldersFlags {
   library?: string;
@@ -18,7 +18,7 @@ interface FoldersFlags {
 
 /** "12 photos, 10 captioned, 2 pending, 0 failed [ready]" */
 function folderLine(f: Folder): string {
-  return `${f.id}\t${f.path}\t${f.photoCount} photos, ${f.captionedCount} captioned, ${f.pendingCount} pending, ${f.errorCount} failed [${f.status}]`;
+  return `${f.id}\t${printable(f.path)}\t${f.photoCount} photos, ${f.captionedCount} captioned, ${f.pendingCount} pending, ${f.errorCount} failed [${f.status}]`;
 }
 
 /** The library folder at `path` as typed or once symlinks are resolved (a folder gone from disk is still found by its path). */
@@ -57,7 +57,7 @@ export function registerFolders(program: Command): void {
     .action((opts: FoldersFlags) =>
       withLibrary(opts, (lib) => {
         const list = lib.listFolders();
-        if (opts.json) for (const f of list) process.stdout.write(`${JSON.stringify(f)}\n`);
+        if (opts.json) for (const f of list) process.stdout.write(jsonLine(f));
         else process.stdout.write(list.length ? list.map((f) => `${folderLine(f)}\n`).join('') : 'no folders in the library\n');
       }),
     );
@@ -72,8 +72,8 @@ export function registerFolders(program: Command): void {
         lib.removeFolder(folder.id);
         process.stdout.write(
           opts.json
-            ? `${JSON.stringify({ removed: folder.path, keptCaptions: userCaptions })}\n`
-            : `removed ${folder.path} from the library (${folder.photoCount} photos; the files stay on disk)` +
+            ? jsonLine({ removed: folder.path, keptCaptions: userCaptions })
+            : `removed ${printable(folder.path)} from the library (${folder.photoCount} photos; the files stay on disk)` +
                 `${userCaptions ? `; ${userCaptions} of your own captions kept, back when you add the folder again` : ''}\n`,
         );
       }),

@@ -28,3 +28,5 @@ import { registerTags } from './tags.js';
 commands.push(registerTags);
 import { registerFolders } from './folders.js';
 commands.push(registerFolders);
+import { registerRepair } from './repair.js';
+commands.push(registerRepair);

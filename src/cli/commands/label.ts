@@ -15,7 +15,7 @@ import { isInside } from '../../main/library/folders.js';
 import { hasPhotoExtension } from '../../main/library/formats.js';
 import type { Library } from '../../main/library/library.js';
 import { loadDataset, type Dataset } from '../../training/datasets.js';
-import { addLibraryOption, openLibraryFromCli, withExample } from '../ui.js';
+import { addLibraryOption, openLibraryFromCli, printable, withExample } from '../ui.js';
 import { aliasNotice, importMetadataAction } from './metadata.js';
 
 interface LabelFlags {
@@ -114,9 +114,9 @@ async function labelFromFile(from: string, opts: LabelFlags): Promise<void> {
         : `${res.imported} captions imported, ${res.unchanged} already there${missing ? `, ${missing} photos not found` : ''}` +
             `${problems.length ? `, ${problems.length} lines skipped` : ''}\n`,
     );
-    for (const p of problems.slice(0, 20)) process.stderr.write(`lenscribe: ${p}\n`);
+    for (const p of problems.slice(0, 20)) process.stderr.write(`lenscribe: ${printable(p)}\n`);
     if (problems.length > 20) process.stderr.write(`lenscribe: … and ${problems.length - 20} more\n`);
-    for (const p of res.notInLibrary.slice(0, 20)) process.stderr.write(`lenscribe: not a photo in the library: ${p}\n`);
+    for (const p of res.notInLibrary.slice(0, 20)) process.stderr.write(`lenscribe: not a photo in the library: ${printable(p)}\n`);
     if (items.length === 0) throw new UserError(`no photos under ${root} to label in ${from}`);
     if (missing > 0 || problems.length > 0) process.exitCode = 2;
   } finally {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
+import { addLibraryOption, jsonLine, openExistingLibraryFromCli, openLibraryFromCli, printable, StatusLine, withExample } from '../ui.js';
 import { endExiftool } from '../../main/metadata/exiftool.js';
 import { exportCaptions, importDescriptions, type ExportOnly } from '../../main/metadata/library-sync.js';
 import type { SidecarNaming, WriteTarget } from '../../main/metadata/types.js';
@@ -60,12 +60,14 @@ export async function importMetadataAction(folder: string | undefined, opts: Imp
     }
     const s = await importDescriptions(lib, paths, (d, t) => bar.progress(d, t));
     bar.done();
-    if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    if (opts.json) process.stdout.write(jsonLine(s));
     else {
       for (const item of s.items) {
         if (item.imported)
-          process.stdout.write(`imported  ${item.path}  [${item.imported.source}]  ${item.imported.text.replace(/\s+/g, ' ')}\n`);
-        for (const p of item.problems) process.stderr.write(`problem   ${p}\n`);
+          process.stdout.write(
+            `imported  ${printable(item.path)}  [${printable(item.imported.source)}]  ${printable(item.imported.text.replace(/\s+/g, ' '))}\n`,
+          );
+        for (const p of item.problems) process.stderr.write(`problem   ${printable(p)}\n`);
       }
       process.stdout.write(
         `${s.photos} photos read: ${s.imported} imported, ${s.unchanged} already there, ${s.withProblems} with problems\n`,
@@ -97,17 +99,19 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
       onProgress: (d, t) => bar.progress(d, t),
     });
     bar.done();
-    if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    if (opts.json) process.stdout.write(jsonLine(s));
     else {
       for (const o of s.items) {
-        if (o.notice) process.stderr.write(`notice    ${o.notice}\n`);
+        if (o.notice) process.stderr.write(`notice    ${printable(o.notice)}\n`);
         if (o.status === 'kept-theirs')
-          process.stdout.write(`kept      ${o.file}  (already describes the photo: ${JSON.stringify(o.theirs ?? '')})\n`);
+          process.stdout.write(
+            `kept      ${printable(o.file)}  (already describes the photo: ${printable(JSON.stringify(o.theirs ?? ''))})\n`,
+          );
         else if (o.status === 'conflict')
           process.stdout.write(
-            `conflict  ${o.file}  changed by another program since Lenscribe read it (${JSON.stringify(o.theirs ?? '')}); run lenscribe import-metadata\n`,
+            `conflict  ${printable(o.file)}  changed by another program since Lenscribe read it (${printable(JSON.stringify(o.theirs ?? ''))}); run lenscribe import-metadata\n`,
           );
-        else if (o.status === 'failed') process.stderr.write(`failed    ${o.error?.code}: ${o.error?.message}\n`);
+        else if (o.status === 'failed') process.stderr.write(`failed    ${o.error?.code}: ${printable(o.error?.message ?? '')}\n`);
       }
       process.stdout.write(
         `${s.photos} photos: ${s.written} written, ${s.unchanged} unchanged, ${s.keptTheirs} kept (described elsewhere), ${s.conflicts} conflicts, ${s.failed} failed, ${s.skipped} without a caption to export\n`,

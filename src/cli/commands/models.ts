@@ -13,7 +13,7 @@ import type { ModelInfo } from '../../shared/api-contract.js';
 import type { ScoreSet } from '../../main/library/model-registry.js';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openExistingLibraryFromCli, openLibraryFromCli, StatusLine, withExample } from '../ui.js';
+import { addLibraryOption, jsonLine, openExistingLibraryFromCli, openLibraryFromCli, printable, StatusLine, withExample } from '../ui.js';
 import { Teacher } from '../../main/teach/teach-job.js';
 import { openEncoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash } from '../../training/datasets.js';
@@ -41,8 +41,8 @@ async function activateAndWait(
   }
   process.stdout.write(
     json
-      ? `${JSON.stringify({ active: model.id, recaptioned: done, failed })}\n`
-      : `active model: ${model.id} (re-captioned ${done} photos${failed ? `, ${failed} failed` : ''})\n`,
+      ? jsonLine({ active: model.id, recaptioned: done, failed })
+      : `active model: ${printable(model.id)} (re-captioned ${done} photos${failed ? `, ${failed} failed` : ''})\n`,
   );
 }
 
@@ -101,12 +101,13 @@ async function runReplay(dir: string, opts: ReplayCliOptions): Promise<void> {
 /** The models, then one block of scores per set of photos: a figure is only ever next to figures on the same photos. */
 export function modelListText(models: ModelInfo[], sets: ScoreSet[]): string {
   if (models.length === 0) return 'no caption models\n';
-  const width = Math.max(...models.map((m) => m.id.length));
-  let out = models.map((m) => `${m.active ? '*' : ' '} ${m.id.padEnd(width)}  ${m.createdAt ?? ''}\n`).join('');
+  // Ids carry the names the user gave their versions.
+  const width = Math.max(...models.map((m) => printable(m.id).length));
+  let out = models.map((m) => `${m.active ? '*' : ' '} ${printable(m.id).padEnd(width)}  ${m.createdAt ?? ''}\n`).join('');
   for (const set of sets) {
-    out += `\nCIDEr-D and BLEU-4 on ${set.photos} (${set.decoding}):\n`;
+    out += `\nCIDEr-D and BLEU-4 on ${printable(set.photos)} (${printable(set.decoding)}):\n`;
     for (const s of set.scores)
-      out += `  ${s.modelId.padEnd(width)}  CIDEr-D ${s.cider.toFixed(4)}${s.bleu4 === null ? '' : `  BLEU-4 ${s.bleu4.toFixed(4)}`}\n`;
+      out += `  ${printable(s.modelId).padEnd(width)}  CIDEr-D ${s.cider.toFixed(4)}${s.bleu4 === null ? '' : `  BLEU-4 ${s.bleu4.toFixed(4)}`}\n`;
   }
   return out;
 }
@@ -139,7 +140,7 @@ export function registerModels(program: Command): void {
       async (t) => {
         const models = t.library.listModels();
         const scores = t.library.stores.models.scoreSets();
-        process.stdout.write(opts.json ? `${JSON.stringify({ models, scores })}\n` : modelListText(models, scores));
+        process.stdout.write(opts.json ? jsonLine({ models, scores }) : modelListText(models, scores));
       },
       openExistingLibraryFromCli,
     ),
@@ -166,7 +167,7 @@ export function registerModels(program: Command): void {
     .action(async (id: string, opts: { library?: string; json?: boolean }) =>
       open(opts, async (t) => {
         t.discardModel(id);
-        process.stdout.write(opts.json ? `${JSON.stringify({ discarded: id })}\n` : `discarded ${id}\n`);
+        process.stdout.write(opts.json ? jsonLine({ discarded: id }) : `discarded ${printable(id)}\n`);
       }),
     );
   const replay = models

@@ -1,7 +1,7 @@
 /** `lenscribe search "<query>"`: full-text search over the library's captions and file names. */
 import type { Command } from 'commander';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-contract.js';
-import { addLibraryOption, openExistingLibraryFromCli, parseNumber, withExample } from '../ui.js';
+import { addLibraryOption, jsonLine, openExistingLibraryFromCli, parseNumber, printable, withExample } from '../ui.js';
 
 /** A tag a hit matched by, as the grid says it: "tag: giraffe 0.93" (the user's own tag has no score). */
 const tagReason = (t: { tag: string; score: number | null }) => `tag: ${t.tag}${t.score === null ? '' : ` ${t.score.toFixed(2)}`}`;
@@ -31,7 +31,14 @@ export function registerSearch(program: Command): void {
           const path = lib.photoPath(h.photo.id)!;
           if (opts.json) {
             process.stdout.write(
-              `${JSON.stringify({ path, caption: h.photo.caption, score: Number(h.score.toFixed(6)), snippet: plain(h.snippet), tags, matched: h.matched })}\n`,
+              jsonLine({
+                path,
+                caption: h.photo.caption,
+                score: Number(h.score.toFixed(6)),
+                snippet: plain(h.snippet),
+                tags,
+                matched: h.matched,
+              }),
             );
           } else {
             const why = [
@@ -39,17 +46,19 @@ export function registerSearch(program: Command): void {
               ...h.matched.tags.map(tagReason),
             ];
             process.stdout.write(
-              `${path}\t${plain(h.snippet) || h.photo.caption || ''}${why
+              `${printable(path)}\t${printable(plain(h.snippet) || h.photo.caption || '')}${why
                 .filter(Boolean)
-                .map((w) => `\t${w}`)
+                .map((w) => `\t${printable(w)}`)
                 .join('')}\n`,
             );
           }
         }
         if (!opts.json) {
           const also = res.expanded.map((e) => `${e.term} ~ ${e.similar.join(', ')}`).join('; ');
-          process.stderr.write(`${res.total} match${res.total === 1 ? '' : 'es'}${also ? ` (also matched similar words: ${also})` : ''}\n`);
-          if (res.didYouMean.length) process.stderr.write(`did you mean: ${res.didYouMean.join(' | ')}\n`);
+          process.stderr.write(
+            `${res.total} match${res.total === 1 ? '' : 'es'}${also ? ` (also matched similar words: ${printable(also)})` : ''}\n`,
+          );
+          if (res.didYouMean.length) process.stderr.write(`did you mean: ${printable(res.didYouMean.join(' | '))}\n`);
         }
       } finally {
         await lib.close();

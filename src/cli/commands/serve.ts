@@ -12,7 +12,7 @@ import { defaultLibraryDir } from '../../main/library/library.js';
 import { startServer } from '../../main/server/http-server.js';
 import { UserError } from '../../shared/errors.js';
 import { projectRoot } from '../../shared/paths.js';
-import { addLibraryOption, withExample } from '../ui.js';
+import { addLibraryOption, jsonLine, printable, withExample } from '../ui.js';
 
 export function rendererDir(): string {
   return process.env.LENSCRIBE_RENDERER_DIR ? resolve(process.env.LENSCRIBE_RENDERER_DIR) : join(projectRoot, 'dist', 'renderer');
@@ -61,10 +61,10 @@ export function registerServe(program: Command): void {
         );
       }
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, library: libraryDir })}\n`);
+        process.stdout.write(jsonLine({ url: server.url, port: server.port, library: libraryDir }));
       } else {
         process.stdout.write(
-          `Lenscribe is serving the library in ${libraryDir}\n  ${server.url}\nOpen that URL (it carries the access token). Press Ctrl+C to stop.\n`,
+          `Lenscribe is serving the library in ${printable(libraryDir)}\n  ${server.url}\nOpen that URL (it carries the access token). Press Ctrl+C to stop.\n`,
         );
       }
       if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {

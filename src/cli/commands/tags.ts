@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PhotoTag } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
-import { addLibraryOption, openExistingLibraryFromCli, withExample } from '../ui.js';
+import { addLibraryOption, jsonLine, openExistingLibraryFromCli, printable, withExample } from '../ui.js';
 
 /** "dog ×2 0.74", "Rexo (yours)". */
 function plainTag(t: PhotoTag): string {
@@ -35,8 +35,8 @@ export function registerTags(program: Command): void {
         for (const id of ids) {
           const photoPath = lib.photoPath(id)!;
           const list = byId.get(id) ?? [];
-          if (opts.json) process.stdout.write(`${JSON.stringify({ path: photoPath, tags: list })}\n`);
-          else process.stdout.write(`${photoPath}\t${list.map(plainTag).join(', ') || '(no tags)'}\n`);
+          if (opts.json) process.stdout.write(jsonLine({ path: photoPath, tags: list }));
+          else process.stdout.write(`${printable(photoPath)}\t${printable(list.map(plainTag).join(', ')) || '(no tags)'}\n`);
         }
       } finally {
         await lib.close();

@@ -44,7 +44,7 @@ import { Rng } from '../../model/rng.js';
 import { DEFAULT_CONCEPT_NOISE } from '../../training/concept-noise.js';
 import { loadTextCaptions, sampleTextCaptions, textTokenCaptions } from '../../training/text-captions.js';
 import { CONCEPT_OUTPUT, conceptOutputFor } from '../train-concepts.js';
-import { bar, formatDuration, formatScores, parseNumber, StatusLine, withExample } from '../ui.js';
+import { bar, formatDuration, formatScores, jsonLine, parseNumber, printable, StatusLine, withExample } from '../ui.js';
 
 export interface TrainCliOptions {
   data: string;
@@ -489,11 +489,11 @@ function printTrainSummary(
   valN: number,
 ): void {
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.stdout.write(jsonLine(summary));
     return;
   }
   process.stdout.write(
-    `model written to ${summary.out} (best epoch ${summary.best_epoch} of ${summary.epochs}, ${summary.stop}, ${formatDuration(summary.seconds)})\n`,
+    `model written to ${printable(summary.out)} (best epoch ${summary.best_epoch} of ${summary.epochs}, ${summary.stop}, ${formatDuration(summary.seconds)})\n`,
   );
   if (metrics) process.stdout.write(formatScores(metrics, `validation, ${valN} photos, beam ${metrics.beam}`));
 }

@@ -4,8 +4,10 @@
  * Messages: see remote-host.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ConfinementError } from './confine.js';
 import { replyTo } from './dispatch.js';
 import type { ApiHostOptions } from './host.js';
+import type { MediaReply } from './remote-host.js';
 import { useSqliteBinding } from './sqlite-binding.js';
 
 interface Data {
@@ -14,7 +16,17 @@ interface Data {
 }
 
 type Message =
-  { type: 'call'; id: number; method: unknown; input: unknown } | { type: 'root'; id: number; folderId: number } | { type: 'close' };
+  { type: 'call'; id: number; method: unknown; input: unknown } | { type: 'media'; id: number; tail: string } | { type: 'close' };
+
+/** A media request answered here, where the library (its index) and the disk checks are. */
+async function mediaReply(resolve: (tail: string) => Promise<string>, tail: string): Promise<MediaReply> {
+  try {
+    return { file: await resolve(tail) };
+  } catch (err) {
+    const status = err instanceof ConfinementError ? err.status : 500;
+    return { refused: { status, message: (err as Error)?.message ?? String(err) } };
+  }
+}
 
 const port = parentPort!;
 const data = workerData as Data;
@@ -27,14 +39,8 @@ try {
   port.on('message', (msg: Message) => {
     if (msg.type === 'call') {
       void replyTo(host, msg.method, msg.input).then((reply) => port.postMessage({ type: 'reply', id: msg.id, reply }));
-    } else if (msg.type === 'root') {
-      let root: string | null = null;
-      try {
-        root = host.folderRoot(msg.folderId) as string | null;
-      } catch {
-        root = null;
-      }
-      port.postMessage({ type: 'root', id: msg.id, root });
+    } else if (msg.type === 'media') {
+      void mediaReply((tail) => host.media(tail), msg.tail).then((reply) => port.postMessage({ type: 'media', id: msg.id, reply }));
     } else if (msg.type === 'close') {
       void host
         .close()
@@ -45,7 +51,7 @@ try {
         });
     }
   });
-  port.postMessage({ type: 'ready', thumbsDir: host.thumbsDir() });
+  port.postMessage({ type: 'ready' });
 } catch (err) {
   port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) });
 }

@@ -14,13 +14,14 @@ import {
   type ApiResult,
 } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
-import type { MediaRoots } from './media.js';
 
 export type Handlers = { [M in ApiMethod]: (input: ApiParsed<M>) => Promise<ApiResult<M>> | ApiResult<M> };
 
-/** What a transport needs from the core: calls, events, media roots, shutdown. */
-export interface ApiHost extends MediaRoots {
+/** What a transport needs from the core: calls, events, media files, shutdown. */
+export interface ApiHost {
   dispatch(method: unknown, input: unknown): Promise<unknown>;
+  /** The file a media URL tail names (media.ts: resolveMedia), or a ConfinementError. */
+  media(tail: string): Promise<string>;
   onEvent(listener: (event: ApiEvent) => void): () => void;
   close(): Promise<void>;
 }

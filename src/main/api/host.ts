@@ -9,6 +9,7 @@ import { Emitter } from '../../shared/emitter.js';
 import { Library, type LibraryOptions } from '../library/library.js';
 import { endExiftool } from '../metadata/index.js';
 import { dispatch, type ApiHost } from './dispatch.js';
+import { resolveMedia } from './media.js';
 import { createCaptionWriter } from './metadata.js';
 import { createTeachApi } from './teach.js';
 import { Teacher as TeachJob } from '../teach/teach-job.js';
@@ -87,8 +88,7 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
     library,
     dispatch: (method, input) => dispatch(handlers, method, input),
     onEvent: (listener) => events.on('event', listener),
-    folderRoot: (id) => library.folderRoot(id),
-    thumbsDir: () => library.thumbsDir(),
+    media: (tail) => resolveMedia(library, tail),
     async close() {
       closed = true;
       if (foldersTimer) clearTimeout(foldersTimer);

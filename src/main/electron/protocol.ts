@@ -1,15 +1,15 @@
 /**
  * The `lenscribe://` protocol: the only origin the window loads. `lenscribe://app/` serves the
  * built renderer; `lenscribe://app/media/<folderId>/<relPath>` and `lenscribe://app/thumbs/<file>`
- * serve photos and thumbnails through the same confinement code as the HTTP server, so nothing
- * outside the library's folders (or the thumbnail cache) can be read.
+ * serve the library's photos and their thumbnails through the same code as the HTTP server
+ * (media.ts), so nothing else in the library's folders or the thumbnail cache can be read.
  */
 import { protocol } from 'electron';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
-import { resolveMedia, type MediaRoots } from '../api/media.js';
+import type { ApiHost } from '../api/dispatch.js';
 import { CONTENT_SECURITY_POLICY } from '../csp.js';
 import { APP_ORIGIN, SCHEME } from './trust.js';
 
@@ -29,8 +29,8 @@ function errorResponse(status: number, message: string): Response {
   });
 }
 
-/** Serve requests for `lenscribe://…` from the renderer folder and the library's media roots. */
-export function handleProtocol(rendererDir: string, roots: () => MediaRoots | null): void {
+/** Serve requests for `lenscribe://…` from the renderer folder and the library's media (the host, once open). */
+export function handleProtocol(rendererDir: string, host: () => Pick<ApiHost, 'media'> | null): void {
   protocol.handle(SCHEME, async (request) => {
     try {
       const url = new URL(request.url);
@@ -40,9 +40,9 @@ export function handleProtocol(rendererDir: string, roots: () => MediaRoots | nu
       const rawPath = request.url.slice(APP_ORIGIN.length).split(/[?#]/)[0] || '/';
       let file: string;
       if (rawPath.startsWith('/media/') || rawPath.startsWith('/thumbs/')) {
-        const r = roots();
-        if (!r) return errorResponse(503, 'library not open');
-        file = await resolveMedia(r, rawPath.slice(1));
+        const opened = host();
+        if (!opened) return errorResponse(503, 'library not open');
+        file = await opened.media(rawPath.slice(1));
       } else {
         file = await resolveUrlPathInRoot(rendererDir, rawPath === '/' ? 'index.html' : rawPath.slice(1));
       }

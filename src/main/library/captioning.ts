@@ -6,8 +6,10 @@
 import type { Alternative, ModelInfo } from '../../shared/api-contract.js';
 import type { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
+import { removeStaleThumbnailTemps } from '../../inference/thumbnail-file.js';
 import { Captioners, type CaptionerFactory } from './captioners.js';
 import { JobRunner } from './jobs.js';
+import { ACTIVATION_JOB_KIND } from './job-store.js';
 import type { LibraryEvents } from './library-types.js';
 import type { LibraryStores } from './stores.js';
 import { TagDeriver } from './tag-derivation.js';
@@ -24,6 +26,13 @@ export interface QueueOptions {
   folderId?: number;
   photoIds?: number[];
   recaption?: boolean;
+}
+
+export interface ActivateOptions {
+  /** False: only make the model active (no re-captioning job). */
+  recaption?: boolean;
+  /** Re-caption only these photos (default: every photo whose shown model caption is another model's). */
+  photoIds?: number[];
 }
 
 /** The error a call gets for an id that names nothing (the API answers 404). */
@@ -44,6 +53,8 @@ export class Captioning {
     this.captioners = new Captioners(stores.models, options.createCaptioner);
     const { jobs, photos, captions, features, tags } = stores;
     const { thumbsDir, batchSize, events } = options;
+    // Thumbnail writes a full disk or a kill cut short left temporary files; old ones go now.
+    void removeStaleThumbnailTemps(thumbsDir);
     this.jobs = new JobRunner(
       { jobs, photos, captions, features, tags },
       {
@@ -62,6 +73,39 @@ export class Captioning {
         },
       },
     );
+    this.retargetStaleJobs();
+  }
+
+  /**
+   * Unfinished jobs pinned to a model that is no longer active (a process killed between an
+   * activation and its job, or a library from before activations were one transaction) would
+   * write a discarded model's captions: each is cancelled and its photos move to a job of the
+   * active model, with a warning saying so (after the constructor returns, when listeners are on).
+   */
+  private retargetStaleJobs(): void {
+    const active = this.stores.models.active();
+    const stale = active ? this.jobs.unfinished().filter((job) => job.modelId !== active.id) : [];
+    if (!active || stale.length === 0) return;
+    let notes: string[] = [];
+    try {
+      this.stores.jobs.transaction(() => {
+        for (const job of stale) {
+          const photoIds = this.jobs.todoPhotoIds(job.id);
+          this.jobs.cancel(job.id, `model ${job.modelId} is no longer active; ${active.id} is`);
+          const moved = photoIds.length ? this.jobs.enqueue({ modelId: active.id, kind: job.kind, recaption: true, photoIds }) : null;
+          notes.push(
+            `job ${job.id} was pinned to model ${job.modelId}, which is no longer active: cancelled` +
+              (moved !== null ? `; its ${photoIds.length} photos moved to job ${moved} for ${active.id}` : ''),
+          );
+        }
+      });
+    } catch (err) {
+      // A library opened read-only: the jobs stay as they are (and do not run: nothing is written).
+      notes = stale.map(
+        (job) => `job ${job.id} is pinned to model ${job.modelId}, no longer active; left as it is: ${(err as Error).message}`,
+      );
+    }
+    setImmediate(() => notes.forEach((n) => this.options.events.emit('warning', n)));
   }
 
   /** Add a model directory (holding model.json) to the registry. */
@@ -77,12 +121,22 @@ export class Captioning {
    * cached, so it costs only the decoder, and there is one way a caption enters the history.
    * Unfinished jobs of other models are cancelled first: they would otherwise keep writing the
    * discarded model's captions, and their photos are then free to join the new job.
+   * One transaction: a kill leaves the old model active with its jobs, or the new one with its
+   * re-captioning job (kind ACTIVATION_JOB_KIND, model id = the new model), which resumes like
+   * any job at the next start.
    */
-  activate(id: string, opts: { recaption?: boolean }): { model: ModelInfo; jobId: number | null } {
+  activate(id: string, opts: ActivateOptions): { model: ModelInfo; jobId: number | null } {
     if (!this.stores.models.get(id)) noSuch(`model ${id}`);
-    this.stores.models.activate(id);
-    for (const job of this.jobs.unfinished()) if (job.modelId !== id) this.jobs.cancel(job.id);
-    const jobId = opts.recaption === false ? null : this.queue({ recaption: true });
+    const jobId = this.stores.jobs.transaction(() => {
+      this.stores.models.activate(id);
+      for (const job of this.jobs.unfinished()) if (job.modelId !== id) this.jobs.cancel(job.id, `model ${id} was activated`);
+      if (opts.recaption === false) return null;
+      return this.jobs.enqueue({ modelId: id, kind: ACTIVATION_JOB_KIND, recaption: true, photoIds: opts.photoIds });
+    });
+    if (jobId !== null) {
+      this.options.events.emit('job', this.jobs.get(jobId)!);
+      void this.jobs.start();
+    }
     // The new model's tags from features already cached, before its job reaches each photo.
     void this.deriveStaleTags().catch((err: Error) => this.options.events.emit('warning', `tags: ${err.message}`));
     return { model: this.stores.models.info(id)!, jobId };

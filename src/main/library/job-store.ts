@@ -3,7 +3,7 @@
  * runner (jobs.ts) so the queue's SQL — what "queued", "todo" and "resumable" mean — is in one
  * place, and the runner only decides what to do next.
  */
-import type { DB } from './db.js';
+import { isReadOnly, type DB } from './db.js';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 
@@ -28,8 +28,13 @@ export interface JobItem {
   thumb: string | null;
 }
 
+/** The kind of the job that activating a model queues: re-captioning with it (resumable like any job). */
+export const ACTIVATION_JOB_KIND = 'recaption';
+
 export interface EnqueueOptions {
   modelId: string;
+  /** 'caption' (default) or ACTIVATION_JOB_KIND. */
+  kind?: string;
   folderId?: number;
   photoIds?: number[];
   recaption?: boolean;
@@ -40,6 +45,7 @@ export class JobStore {
 
   /** A job that was running when the process died resumes: its finished batches are committed. */
   requeueRunning(): void {
+    if (isReadOnly(this.db)) return; // a library opened read-only is only read
     this.db.prepare(`UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`).run(Date.now());
   }
 
@@ -73,9 +79,9 @@ export class JobStore {
     return this.db.transaction(() => {
       const job = this.db
         .prepare(
-          `INSERT INTO jobs (kind, state, model_id, folder_id, created_at, updated_at) VALUES ('caption', 'queued', @modelId, @folderId, @now, @now)`,
+          `INSERT INTO jobs (kind, state, model_id, folder_id, created_at, updated_at) VALUES (@kind, 'queued', @modelId, @folderId, @now, @now)`,
         )
-        .run({ modelId: opts.modelId, folderId: opts.folderId ?? null, now });
+        .run({ kind: opts.kind ?? 'caption', modelId: opts.modelId, folderId: opts.folderId ?? null, now });
       const id = Number(job.lastInsertRowid);
       const n = this.db
         .prepare(`INSERT INTO job_items (job_id, photo_id) SELECT @id, p.id FROM photos p WHERE ${conds.join(' AND ')} ORDER BY p.id`)

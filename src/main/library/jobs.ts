@@ -152,10 +152,15 @@ export class JobRunner {
     return out;
   }
 
-  cancel(id: number): JobInfo | null {
+  cancel(id: number, message: string | null = null): JobInfo | null {
     const job = this.get(id);
     if (!job || isFinal(job.status)) return job;
-    return this.setState(id, 'cancelled');
+    return this.setState(id, 'cancelled', message);
+  }
+
+  /** The photos a job still has to caption. */
+  todoPhotoIds(id: number): number[] {
+    return this.store.todo(id, -1).map((it) => it.id); // SQLite: a negative LIMIT is none
   }
 
   /** Resolves when the job reaches done, cancelled or failed. */

@@ -39,6 +39,12 @@ export interface LibraryOptions {
    * captions when photos are added or changed (default true; src/main/metadata does the reading).
    */
   importMetadata?: boolean;
+  /**
+   * 'write' (default): a damaged or unwritable library.db is an error. 'read' (commands that only
+   * read): opened read-only when it cannot be written, and a damaged one is opened to read, with
+   * its problems in Library.health and nothing written to it.
+   */
+  mode?: 'write' | 'read';
 }
 
 export interface LibraryStatus {

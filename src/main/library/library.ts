@@ -6,7 +6,7 @@
  * A façade: the stores own the tables (stores.ts lists them), FolderSync keeps the library in
  * step with the disk, Captioning runs the models, Searcher ranks; this class wires them.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type {
   Alternative,
@@ -24,9 +24,11 @@ import type {
 import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import { defaultModelDir, userFolder } from '../../shared/paths.js';
-import { Captioning, noSuch, type QueueOptions } from './captioning.js';
+import { Captioning, noSuch, type ActivateOptions, type QueueOptions } from './captioning.js';
 import { cleanCaption, type ImportOutcome } from './captions.js';
-import { openDatabase, type DB } from './db.js';
+import { isReadOnly, openDatabase, type DB } from './db.js';
+import { backupInSteps, backupNow, dailyBackupDue } from './db-backup.js';
+import { integrityProblems, LibraryDamagedError, recordChecked, unchangedSinceCheck } from './db-health.js';
 import { ActiveModelNeighbours } from './expansion.js';
 import type { ScanProgress } from './folder-scan.js';
 import { FolderSync } from './folder-sync.js';
@@ -35,6 +37,7 @@ import type { FolderPlan } from './folders.js';
 import type { WatchOptions } from './folder-watch.js';
 import type { JobInfo, JobRunner } from './jobs.js';
 import type { LibraryEvents, LibraryOptions, LibraryStatus } from './library-types.js';
+import { makeDir } from './make-dir.js';
 import type { ModelRecord } from './model-registry.js';
 import { toDetail, toSummary, type ExportRow, type PhotoListOptions } from './photos.js';
 import { dateBound, type SearchOptions } from './search.js';
@@ -63,7 +66,14 @@ export class Library {
   /** The tables (stores.ts), for src/main/teach and src/main/metadata: nothing outside the library runs SQL. */
   readonly stores: LibraryStores;
   readonly jobs: JobRunner;
+  /**
+   * How the database was opened: read-only (it cannot be written, or is damaged and opened to
+   * read: options.mode 'read'), and what the integrity check at open found ([] = nothing).
+   */
+  readonly health: { readOnly: boolean; problems: string[] };
   private readonly thumbs: string;
+  /** The day's backup, copying while the library works; close() waits for it. */
+  private backup: Promise<unknown> = Promise.resolve();
   private readonly events = new Emitter<LibraryEvents>();
   private readonly sync: FolderSync;
   private readonly captioning: Captioning;
@@ -77,8 +87,8 @@ export class Library {
     this.dir = resolve(dir);
     this.dbPath = join(this.dir, LIBRARY_DB_FILE);
     this.thumbs = join(this.dir, THUMBS_DIR);
-    mkdirSync(this.thumbs, { recursive: true });
-    this.db = openDatabase(this.dbPath);
+    const { db, health, backupDue } = this.openChecked(options.mode ?? 'write');
+    [this.db, this.health] = [db, health];
     const stores = (this.stores = openStores(this.db));
     const events = this.events;
     const captioning = { thumbsDir: this.thumbs, batchSize: options.batchSize ?? 16, createCaptioner: options.createCaptioner, events };
@@ -96,6 +106,9 @@ export class Library {
       },
       stopped: () => this.closed,
     });
+    if (backupDue)
+      this.backup = backupInSteps(db, this.dir, 'daily').catch((err: Error) => events.emit('warning', `backup: ${err.message}`));
+    if (health.readOnly) return; // a read-only library gets no model registered and no tags derived
     if (options.registerDefaultModel !== false && existsSync(join(defaultModelDir, 'model.json'))) {
       try {
         this.registerModel(defaultModelDir, { activateIfNone: true });
@@ -109,6 +122,29 @@ export class Library {
     setImmediate(() => {
       if (!this.closed && this.getSettings().searchSimilarWords) this.neighbours.now(this.activeModel());
     });
+  }
+
+  /**
+   * The database, checked: the search index at every open unless the file is as a checked session
+   * left it (db-health.ts), every page at the first open to write of the day (before the day's
+   * backup). Damage refuses opening to write (LibraryDamagedError); opened to read, the library
+   * stays readable, writes nothing, and says what is wrong in `health`.
+   */
+  private openChecked(mode: 'write' | 'read'): { db: DB; health: Library['health']; backupDue: boolean } {
+    if (mode === 'write') makeDir(this.thumbs, 'thumbnail folder');
+    const unchanged = unchangedSinceCheck(this.dbPath); // before connecting, which makes a -wal file
+    const db = openDatabase(this.dbPath, { mode, beforeMigrate: (d) => backupNow(d, this.dir, 'before-migration') });
+    let readOnly = isReadOnly(db);
+    const full = mode === 'write' && !readOnly && dailyBackupDue(this.dir);
+    const problems = full || !unchanged ? integrityProblems(db, { full }) : [];
+    if (problems.length && mode === 'write') {
+      db.close();
+      throw new LibraryDamagedError(this.dbPath, problems);
+    }
+    if (problems.length) db.pragma('query_only = ON');
+    readOnly ||= problems.length > 0;
+    if (!readOnly) makeDir(this.thumbs, 'thumbnail folder');
+    return { db, health: { readOnly, problems }, backupDue: full && !readOnly };
   }
 
   /** Open (creating if needed) the library in `dir`. */
@@ -153,6 +189,16 @@ export class Library {
   /** Absolute path of a library folder, or null (for media routes). */
   folderRoot(id: number): string | null {
     return this.stores.folders.root(id);
+  }
+
+  /** Whether library folder `folderId` holds a photo at `path` (absolute): the media routes serve nothing else. */
+  hasPhoto(folderId: number, path: string): boolean {
+    return this.stores.photos.isIndexed(folderId, path);
+  }
+
+  /** Whether `name` (a file name in thumbsDir) is the thumbnail of a photo in the library. */
+  hasThumbnail(name: string): boolean {
+    return this.stores.photos.isThumbnail(name);
   }
 
   /**
@@ -446,8 +492,18 @@ export class Library {
    * Make a model the active one and queue re-captioning of every photo whose shown model
    * caption is not its own (user captions stay shown; the model's captions join the history).
    */
-  activateModel(id: string, opts: { recaption?: boolean } = {}): { model: ModelInfo; jobId: number | null } {
+  activateModel(id: string, opts: ActivateOptions = {}): { model: ModelInfo; jobId: number | null } {
+    this.backupBeforeActivation();
     return this.captioning.activate(id, opts);
+  }
+
+  /** A backup before the library's captions start turning into another model's (repair can go back to it). */
+  private backupBeforeActivation(): void {
+    try {
+      backupNow(this.db, this.dir, 'before-activation');
+    } catch (err) {
+      this.events.emit('warning', `backup before activation: ${(err as Error).message}`);
+    }
   }
 
   /**
@@ -528,6 +584,8 @@ export class Library {
     await this.unwatch();
     await this.captioning.close();
     await this.sync.endExiftool();
+    await this.backup;
     this.db.close();
+    if (!this.health.readOnly) recordChecked(this.dbPath);
   }
 }

@@ -7,6 +7,12 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * SQLite's application_id of a Lenscribe library ('LnSc'), set by migration 7: db.ts opens only
+ * databases carrying it, or, from builds before it, holding Lenscribe's own tables.
+ */
+export const LENSCRIBE_APPLICATION_ID = 0x4c6e5363;
+
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -250,6 +256,11 @@ CREATE TABLE kept_tags (
 CREATE INDEX kept_tags_path ON kept_tags(path);
 CREATE INDEX kept_tags_hash ON kept_tags(hash);
 `,
+  },
+  {
+    // Mark the file as a Lenscribe library (db.ts refuses another application's library.db).
+    version: 7,
+    sql: `PRAGMA application_id = ${LENSCRIBE_APPLICATION_ID};`,
   },
 ];
 

@@ -158,6 +158,21 @@ export class PhotoStore {
     return (this.db.prepare('SELECT path FROM photos WHERE id = ?').get(id) as { path: string } | undefined)?.path ?? null;
   }
 
+  /** Whether folder `folderId` holds a photo row for the file at `path` (a missing file's row too: the media routes check the disk). */
+  isIndexed(folderId: number, path: string): boolean {
+    return this.db.prepare('SELECT 1 FROM photos WHERE path = ? AND folder_id = ?').get(path, folderId) !== undefined;
+  }
+
+  /**
+   * Whether `name` is some photo's thumbnail file. Thumbnails are named `<content hash>.webp`, so
+   * the hash index answers for them; any other name is looked for row by row.
+   */
+  isThumbnail(name: string): boolean {
+    const hash = name.endsWith('.webp') ? name.slice(0, -'.webp'.length) : null;
+    if (hash && this.db.prepare('SELECT 1 FROM photos WHERE hash = ? AND thumb = ?').get(hash, name) !== undefined) return true;
+    return this.db.prepare('SELECT 1 FROM photos WHERE thumb = ? LIMIT 1').get(name) !== undefined;
+  }
+
   /** The caption shown for a photo now (the triggers on captions keep it). */
   shownCaption(id: number): string | null {
     return (this.db.prepare('SELECT caption FROM photos WHERE id = ?').get(id) as { caption: string | null }).caption;

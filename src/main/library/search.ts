@@ -16,6 +16,7 @@ import type { SearchMatch } from '../../shared/api-contract.js';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/api-values.js';
 import { UserError } from '../../shared/errors.js';
 import type { DB } from './db.js';
+import { damagedError, isCorruption } from './db-health.js';
 import { DidYouMean } from './did-you-mean.js';
 import { pathPrefixFilter } from './photos.js';
 import type { QueryExpander, WordExpansion } from './expansion.js';
@@ -587,6 +588,7 @@ export class Searcher {
     } catch (err) {
       // The parser only emits quoted words, so this is not expected; a search must still never throw.
       if (process.env.LENSCRIBE_DEBUG) console.error(err);
+      if (isCorruption(err)) throw damagedError(this.db, err); // a damaged index must not answer "0 matches"
       if ((err as { code?: string }).code?.startsWith('SQLITE_')) return none;
       throw err;
     }

@@ -5,8 +5,9 @@
  * Security: bound to 127.0.0.1 unless told otherwise; a random token is required on every
  * request (header `x-lenscribe-token`, `Authorization: Bearer`, or the HttpOnly SameSite=Strict
  * cookie set when the printed URL's `?token=` is first opened); the Host header must name this
- * server (DNS rebinding); API calls must be JSON POSTs from this origin; strict CSP on every
- * response; file access confined to the library's folders; every error is JSON.
+ * server (DNS rebinding); API calls must be JSON POSTs from this origin, at most 1 MB and 32
+ * levels deep; strict CSP on every response; only the library's photos and their thumbnails are
+ * served (media.ts); every error is JSON.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -16,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiError, type ApiErrorBody } from '../../shared/api-contract.js';
 import { ConfinementError, contentTypeFor, resolveUrlPathInRoot } from '../api/confine.js';
 import { replyTo, toApiError, type ApiHost } from '../api/dispatch.js';
-import { resolveMedia } from '../api/media.js';
+import { checkJsonTextDepth, MAX_BODY_BYTES } from '../api/input-limits.js';
 import { CONTENT_SECURITY_POLICY } from '../csp.js';
 
 export interface ServeOptions {
@@ -42,7 +43,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 1 << 20;
+/** An API error answered with its own HTTP status (413) rather than its code's. */
+class HttpRefusal extends ApiError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super('invalid_input', message);
+  }
+}
 
 function securityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
@@ -105,12 +114,12 @@ function readBody(req: IncomingMessage): Promise<string> {
       size += c.length;
       // Over the limit: keep draining (so the client gets our answer), drop the bytes,
       // and give up on the connection only when it goes on far too long.
-      if (size > MAX_BODY * 16) req.destroy();
-      else if (size <= MAX_BODY) chunks.push(c);
+      if (size > MAX_BODY_BYTES * 16) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
     req.on('end', () =>
-      size > MAX_BODY
-        ? reject(new ApiError('invalid_input', 'Request body too large (1 MB at most).'))
+      size > MAX_BODY_BYTES
+        ? reject(new HttpRefusal(413, `Request body too large: ${size} bytes (1 MB at most).`))
         : resolve(Buffer.concat(chunks).toString('utf8')),
     );
     req.on('error', reject);
@@ -184,6 +193,7 @@ async function readCall(req: IncomingMessage, rawPath: string): Promise<{ method
   const text = await readBody(req);
   let input: unknown = undefined;
   if (text.trim() !== '') {
+    checkJsonTextDepth(text);
     try {
       input = JSON.parse(text);
     } catch {
@@ -208,7 +218,7 @@ async function handleApi(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     return sendJson(res, reply.ok ? 200 : httpStatus[reply.error.code], reply);
   } catch (err) {
     const e = toApiError(err);
-    return sendJson(res, httpStatus[e.code], { ok: false, error: e.toBody() });
+    return sendJson(res, e instanceof HttpRefusal ? e.status : httpStatus[e.code], { ok: false, error: e.toBody() });
   }
 }
 
@@ -228,7 +238,7 @@ function openEventStream(ctx: ServerContext, req: IncomingMessage, res: ServerRe
 async function serveFiles(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
   try {
     if (rawPath.startsWith('/media/') || rawPath.startsWith('/thumbs/')) {
-      const file = await resolveMedia(ctx.host, rawPath.slice(1));
+      const file = await ctx.host.media(rawPath.slice(1));
       return await sendFile(req, res, file, 'private, max-age=300');
     }
     const tail = rawPath === '/' || rawPath === '/index.html' ? 'index.html' : rawPath.slice(1);

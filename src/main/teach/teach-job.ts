@@ -2,7 +2,8 @@
  * Teach Lenscribe, the library side: which photos are labeled, fine-tuning in a worker thread
  * (teach.worker.ts) with live progress, cancel, resume after a kill, and the model versions
  * it makes: activate (re-captions every photo without a user caption, as a resumable captioning
- * job), roll back to the model a version was taught from, discard.
+ * job; never a version that forgot more than the budget allows), roll back to the model a
+ * version was taught from, discard.
  *
  * Persistence: `<library>/teach/state.json` (written atomically) says which run is going on, by
  * which process. New versions are written to `<library>/models/<name>.partial/` and renamed into
@@ -20,11 +21,23 @@ import type { ModelInfo } from '../../shared/api-contract.js';
 import { loadModelDir, type ModelManifest } from '../../model/model-dir.js';
 import { modelFeatureKey } from '../../inference/caption-pipeline.js';
 import { loadCard } from '../../inference/encoder/index.js';
-import { MIN_LABELED, discardPartial, partialDirOf, resumableEpochs, splitLabeled, type TeachModelResult } from '../../training/teach.js';
+import {
+  MIN_LABELED,
+  TEACH_FILE,
+  discardPartial,
+  finishedRunOf,
+  partialDirOf,
+  resumableEpochs,
+  splitLabeled,
+  type TeachModelResult,
+} from '../../training/teach.js';
+import type { TeachMetrics } from '../../shared/api-contract.js';
+import { ACTIVATION_JOB_KIND } from '../library/job-store.js';
+import type { JobInfo } from '../library/jobs.js';
 import type { Library } from '../library/library.js';
 import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 import { tooAlikeProblem } from '../../training/teach-labels.js';
-import { teachVerdict } from '../../training/teach-verdict.js';
+import { forgettingProblem, teachVerdict } from '../../training/teach-verdict.js';
 
 export type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 
@@ -142,18 +155,24 @@ export class Teacher {
   private teachState(): TeachState {
     const s = this.readState();
     if (!s || s.status === 'idle') return { state: 'idle', last: s?.result ?? null, lastError: s?.lastError ?? null };
-    if (s.status === 'ready' && s.result) return { state: 'ready', runId: s.runId, result: s.result };
+    if (s.status === 'ready' && s.result) {
+      // Activated, but killed before the state file said so: nothing is waiting.
+      if (this.library.activeModel()?.id === s.result.modelId) return { state: 'idle', last: s.result, lastError: null };
+      return { state: 'ready', runId: s.runId, result: s.result };
+    }
     if (s.status === 'running' && ((s.pid === process.pid && this.worker) || (s.pid !== process.pid && alive(s.pid)))) {
       return { state: 'running', runId: s.runId, startedAt: s.startedAt, baseModelId: s.baseModelId, progress: this.progress };
     }
     const epochs = resumableEpochs(s.outDir);
+    // Killed after its model was complete, before the library registered it: resuming registers it.
+    const complete = existsSync(join(s.outDir, TEACH_FILE));
     return {
       state: 'interrupted',
       runId: s.runId,
       startedAt: s.startedAt,
       baseModelId: s.baseModelId,
       epochsDone: epochs ?? 0,
-      canResume: epochs !== null && existsSync(s.baseDir),
+      canResume: (epochs !== null || complete) && existsSync(s.baseDir),
     };
   }
 
@@ -214,6 +233,12 @@ export class Teacher {
     const st = this.teachState();
     if (st.state !== 'interrupted') throw new UserError('there is no interrupted fine-tune to resume');
     const s = this.readState()!;
+    const finished = finishedRunOf(s.outDir);
+    if (finished) {
+      this.finished = Promise.resolve(this.finish(s, finished));
+      this.events.emit('state', this.teachState());
+      return { runId: s.runId };
+    }
     if (!st.canResume) {
       // Died before its first epoch finished: start the same run over.
       discardPartial(s.outDir);
@@ -403,26 +428,59 @@ export class Teacher {
       if (s?.status !== 'ready' || !s.result) throw new UserError('no new model version is waiting to be activated');
       id = s.result.modelId;
     }
-    if (s?.status === 'ready' && s.result?.modelId === id && !confirmWorse) {
-      const verdict = s.result.verdict ?? teachVerdict(s.result.metrics);
+    const waiting = s?.status === 'ready' && s.result?.modelId === id ? s.result : null;
+    if (waiting && !confirmWorse) {
+      const verdict = waiting.verdict ?? teachVerdict(waiting.metrics);
       if (verdict.kind === 'worse')
         throw new UserError(`${verdict.reason} The new version was not activated: confirm to use it anyway, or discard it.`);
     }
-    const { model } = this.library.activateModel(id, { recaption: false });
-    const ids = this.library.stores.photos.withoutUserCaption();
-    const jobId = ids.length ? this.library.queueCaptioning({ photoIds: ids, recaption: true }) : null;
-    if (s && s.status === 'ready' && s.result?.modelId === id) this.writeState({ ...s, status: 'idle' });
-    this.events.emit('state', this.teachState());
-    return { model, jobId };
+    // The forgetting budget holds for whatever is activated; confirming a worse verdict does not lift it.
+    const metrics = waiting?.metrics ?? this.taughtMetrics(id);
+    const forgot = metrics ? forgettingProblem(metrics) : null;
+    if (forgot) throw new UserError(`${id} was not activated: ${forgot}. Discard it, or teach again with fewer epochs or a lower --lr.`, 2);
+    return this.makeActive(id, s);
   }
 
-  /** Go back to the model the active version was taught from (re-captioning like activate). */
+  /** Go back to the model the active version was taught from (re-captioning like activate; it was in use before, so no budget check). */
   rollback(): { model: ModelInfo; jobId: number | null } {
     const active = this.library.activeModel();
     if (!active) throw new UserError('no model is active');
     const base = this.baseOf(active.path);
     if (!base) throw new UserError(`the active model ${active.id} was not made by teaching: there is nothing to roll back to`);
-    return this.activate(base);
+    return this.makeActive(base, this.readState());
+  }
+
+  /**
+   * One step (Captioning.activate's transaction): the model becomes active and an activation job
+   * records it, re-captioning every photo without a user caption whose caption is another
+   * model's. A kill after it leaves that job queued: pendingActivation() finds it, and the next
+   * run of the queue (any start of the app, `lenscribe caption`, `teach`) finishes it.
+   */
+  private makeActive(id: string, s: StateFile | null): { model: ModelInfo; jobId: number | null } {
+    const photoIds = this.library.stores.photos.withoutUserCaption();
+    const { model, jobId } = this.library.activateModel(id, { photoIds });
+    if (s && s.status === 'ready' && s.result?.modelId === id) this.writeState({ ...s, status: 'idle' });
+    this.events.emit('state', this.teachState());
+    return { model, jobId };
+  }
+
+  /** The activation job still re-captioning for the active model (a kill stopped it), or null. */
+  pendingActivation(): JobInfo | null {
+    const active = this.library.activeModel();
+    if (!active) return null;
+    return this.library.jobs.unfinished().find((j) => j.kind === ACTIVATION_JOB_KIND && j.modelId === active.id) ?? null;
+  }
+
+  /** The before/after figures a taught version recorded (teach.json), or null for a model not made by teaching. */
+  private taughtMetrics(id: string): TeachMetrics | null {
+    const row = this.library.stores.models.get(id);
+    if (!row) return null;
+    try {
+      const teach = JSON.parse(readFileSync(join(row.path, TEACH_FILE), 'utf8')) as { metrics?: TeachMetrics };
+      return teach.metrics ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** Remove a version that is not active from the registry and delete its directory (only versions this library made). */

@@ -34,7 +34,7 @@ export function VersionChoice(props: { verdict: TeachVerdict; busy: boolean; onU
   const discard = (
     <button
       key="discard"
-      className={worse ? 'primary large' : undefined}
+      className={worse || verdict.blocked ? 'primary large' : undefined}
       disabled={busy}
       onClick={props.onDiscard}
       data-testid="teach-discard"
@@ -53,6 +53,15 @@ export function VersionChoice(props: { verdict: TeachVerdict; busy: boolean; onU
       Use the new version
     </button>
   );
+  if (verdict.blocked)
+    return (
+      <>
+        <p className="teach-blocked" data-testid="teach-blocked">
+          This version cannot be used: {verdict.blocked}. Discard it; teaching again with more of your photos usually helps.
+        </p>
+        <div className="button-row">{discard}</div>
+      </>
+    );
   return (
     <>
       <div className="button-row">{worse ? [discard, use] : [use, discard]}</div>
