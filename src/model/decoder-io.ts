@@ -116,7 +116,7 @@ function writeAndSync(path: string, data: string | Uint8Array): void {
 }
 
 /** Makes a rename durable. Directories cannot be opened for fsync on Windows; skip there. */
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

@@ -16,6 +16,7 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync
 import { basename, dirname, join } from 'node:path';
 import { encodeSafetensors, readSafetensors, ModelFileError, type TensorInput } from '../model/safetensors.js';
 import { configFromParams, paramShapes } from '../model/decoder.js';
+import { syncDir } from '../model/decoder-io.js';
 import type { DecoderConfig, Params } from '../model/types.js';
 import type { RngState } from '../model/rng.js';
 import type { AdamState } from './optim.js';
@@ -66,20 +67,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     rmSync(tmp, { force: true });
     throw e;
   }
-  syncDirectory(dirname(path));
-}
-
-/** Flushes a folder's entries (the rename) to disk; not every platform can open a folder for it. */
-function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot fsync a directory; its renames are durable enough once the file is flushed.
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
+  syncDir(dirname(path));
 }
 
 export function saveCheckpoint(path: string, params: Params<Float32Array>, config: DecoderConfig, info: CheckpointInfo): void {
