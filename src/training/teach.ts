@@ -894,14 +894,8 @@ interface Trained {
   totalSteps: number;
 }
 
-/** The trainer's progress as the run's, each finished epoch added to the curve (saved with the training state). */
-function epochReporter(
-  run: TeachSession,
-  start: StartingPoint,
-  epochs: number,
-  stepsPerEpoch: number,
-  heldBackCider: Map<number, number>,
-): (p: TrainProgress) => void {
+/** The trainer's progress as the run's (each finished epoch is on the curve already: onEpochRecorded). */
+function epochReporter(run: TeachSession, start: StartingPoint, epochs: number, stepsPerEpoch: number): (p: TrainProgress) => void {
   const { curve, epochsDone } = start;
   const totalSteps = stepsPerEpoch * epochs;
   const stepsBefore = start.state?.step ?? 0;
@@ -911,18 +905,7 @@ function epochReporter(
     const elapsed = (performance.now() - tTrain) / 1000;
     const stepsNow = p.step - stepsBefore;
     const eta = stepsNow > 0 ? (elapsed / stepsNow) * (Math.max(0, epochs - epochsDone) * stepsPerEpoch - stepsNow) : null;
-    if (p.phase === 'epoch') {
-      lastValLoss = p.validationLoss ?? null;
-      const cider = heldBackCider.get(p.epoch);
-      curve.push({
-        epoch: p.epoch,
-        step: p.step,
-        trainLoss: round4(p.loss),
-        validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null,
-        heldBackCider: cider !== undefined ? round4(cider) : null,
-        score: p.validationScore !== undefined ? round4(p.validationScore) : null,
-      });
-    }
+    if (p.phase === 'epoch') lastValLoss = p.validationLoss ?? null;
     run.report({
       phase: p.phase === 'validate' ? 'validate' : 'train',
       epoch: p.epoch,
@@ -969,7 +952,18 @@ async function trainTaught(
     statePath: join(partial, TRAINING_STATE),
     stateExtra: () => ({ curve: start.curve }),
     resumeFrom: start.state ?? undefined,
-    onProgress: epochReporter(run, start, epochs, stepsPerEpoch, heldBackCider),
+    onEpochRecorded: (p) => {
+      const cider = heldBackCider.get(p.epoch);
+      start.curve.push({
+        epoch: p.epoch,
+        step: p.step,
+        trainLoss: round4(p.loss),
+        validationLoss: p.validationLoss !== undefined ? round4(p.validationLoss) : null,
+        heldBackCider: cider !== undefined ? round4(cider) : null,
+        score: p.validationScore !== undefined ? round4(p.validationScore) : null,
+      });
+    },
+    onProgress: epochReporter(run, start, epochs, stepsPerEpoch),
     signal: options.signal,
   });
   if (result.stopReason === 'non-finite') {

@@ -161,6 +161,8 @@ export interface TrainOptions {
   /** Replaces the default checkpoint writer (e.g. to save a full model with its vocabulary). */
   writeCheckpoint?: (path: string, params: Params<Float32Array>, config: DecoderConfig, info: CheckpointInfo) => void | Promise<void>;
   onProgress?: (p: TrainProgress) => void;
+  /** Called with each finished epoch before the training state is saved (what `stateExtra` records), then onProgress. */
+  onEpochRecorded?: (p: TrainProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -404,14 +406,18 @@ class TrainingRun {
     const info: CheckpointInfo = { epoch, step: this.step, score: validation?.score, trainLoss: record.trainLoss };
     if (options.checkpointPath) await this.write(options.checkpointPath, this.lastGood, config, info);
     if (isBest && options.bestCheckpointPath) await this.write(options.bestCheckpointPath, this.lastGood, config, info);
-    options.onProgress?.({
+    const done: TrainProgress = {
       ...this.progress('epoch', epoch, totals, record.trainLoss),
       tokensPerSecond: totals.tokenSum / Math.max(record.seconds, 1e-9),
       validationLoss: validation?.loss,
       validationScore: validation?.score,
       best: isBest,
-    });
+    };
+    // The caller records the epoch, the state is saved with that record, and only then is the epoch
+    // reported: whoever sees an epoch finished (a UI, then a kill) finds it in the saved state.
+    options.onEpochRecorded?.(done);
     if (options.statePath) saveTrainingState(options.statePath, this.state());
+    options.onProgress?.(done);
   }
 
   /** Everything the next epoch starts from (saved for a resume). */
