@@ -302,7 +302,8 @@ async function benchIngest(n: number): Promise<void> {
 try {
   for (const n of SIZES) {
     const dir = join(work, `search-${n}`);
-    const gen = generate(dir, n);
+    // KEEP_DIR keeps the generated libraries, and a later run with it measures them again (generate_s 0).
+    const gen = process.env.KEEP_DIR && existsSync(join(dir, 'library.db')) ? 0 : generate(dir, n);
     benchSearch(dir, n, gen);
     if (!process.env.KEEP_DIR) rmSync(dir, { recursive: true, force: true });
   }

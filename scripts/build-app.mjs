@@ -20,7 +20,7 @@ await build({
   format: 'cjs',
   target: 'node22',
   // Native and CJS packages stay in node_modules (asarUnpack'd when packaged); ESM-only ones
-  // (chokidar) are bundled, since this bundle is CommonJS.
+  // are bundled, since this bundle is CommonJS.
   external: ['electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'onnx-proto', 'exiftool-vendored', 'exifr', 'zod'],
   sourcemap: true,
   logLevel: 'warning',

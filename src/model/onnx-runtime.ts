@@ -14,6 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
+import { disableOrtTelemetry } from '../shared/ort-telemetry.js';
 
 export type OnnxRuntime = typeof Ort;
 export type InferenceSession = Ort.InferenceSession;
@@ -39,6 +40,7 @@ let ort: OnnxRuntime | undefined;
 let native: NativeRuntime | undefined;
 
 export function onnxRuntime(): OnnxRuntime {
+  if (!ort) disableOrtTelemetry();
   ort ??= require('onnxruntime-node') as OnnxRuntime;
   return ort;
 }

@@ -1,6 +1,6 @@
 /**
- * The app shell: sidebar (folders, jobs), toolbar (search, captions toggle), the grid of the
- * selected folder or of search results, the photo view, the first-run screen and the drop zone.
+ * The app shell: skip link, toolbar (search, captions toggle), sidebar (folders, jobs), the grid of the
+ * selected folder or of search results, the photo view, the first-run screen, the drop zone and the "?" overlay.
  * All state comes from the core through the ApiClient; core events keep it live.
  */
 import { useCallback, useRef, useState } from 'react';
@@ -8,8 +8,11 @@ import type { ApiClient } from '../shared/api-contract.js';
 import { DropHint } from './components/DropHint.js';
 import { OpenPhoto } from './components/OpenPhoto.js';
 import { PhotosPane } from './components/PhotosPane.js';
+import { ShortcutsHelp } from './components/ShortcutsHelp.js';
 import { Sidebar, type View } from './components/Sidebar.js';
+import { SkipLink } from './components/SkipLink.js';
 import { Toast } from './components/Toast.js';
+import { Toolbar } from './components/Toolbar.js';
 import { ToolView } from './components/ToolView.js';
 import { focusGrid } from './focus.js';
 import { useDropZone } from './useDropZone.js';
@@ -17,11 +20,12 @@ import { useFolderActions } from './useFolderActions.js';
 import { useFolderSelection } from './useFolderSelection.js';
 import { pausedFolderIds, useLibrary } from './useLibrary.js';
 import { usePhotoBrowser } from './usePhotoBrowser.js';
-import { useSearchShortcut } from './useSearchShortcut.js';
+import { useGlobalShortcuts } from './useGlobalShortcuts.js';
 
 export function App({ client }: { client: ApiClient }) {
-  const [toast, setToast] = useState<string | null>(null);
-  const showError = useCallback((message: string) => setToast(message), []);
+  const [toast, setToast] = useState<{ message: string; level: 'warning' | 'error' } | null>(null);
+  // A core notice may be a warning (a folder rescanned instead of watched): it reads as one, not as an error.
+  const showError = useCallback((message: string, level: 'warning' | 'error' = 'error') => setToast({ message, level }), []);
   const [query, setQuery] = useState('');
   const { folderId, under, selectFolder, onFolderAdded } = useFolderSelection(setQuery);
   const lib = useLibrary(client, showError, onFolderAdded);
@@ -32,7 +36,9 @@ export function App({ client }: { client: ApiClient }) {
   const [openById, setOpenById] = useState<number | null>(null);
   const gridWrap = useRef<HTMLDivElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
-  useSearchShortcut(searchInput);
+  const [shortcutsShown, setShortcutsShown] = useState(false);
+  const showShortcuts = useCallback(() => setShortcutsShown(true), []);
+  useGlobalShortcuts(searchInput, showShortcuts);
   const drop = useDropZone(client, lib.addFolder, showError);
   const folderActions = useFolderActions(client, lib.setFolders, selectFolder, showError);
   const jobList = [...lib.jobs.values()].sort((x, y) => y.id - x.id).slice(0, 5);
@@ -44,6 +50,20 @@ export function App({ client }: { client: ApiClient }) {
       onDragLeave={drop.onDragLeave}
       onDrop={drop.onDrop}
     >
+      <SkipLink />
+      {/* Before the sidebar in the DOM (the grid puts it above the photos), so Tab reaches search second. */}
+      {view === 'photos' && (
+        <Toolbar
+          inputRef={searchInput}
+          query={query}
+          onQuery={setQuery}
+          onLeaveSearch={() => focusGrid(gridWrap)}
+          settings={settings}
+          onSettings={lib.updateSettings}
+          client={client}
+          info={lib.info}
+        />
+      )}
       <Sidebar
         client={client}
         folders={folders ?? []}
@@ -62,6 +82,7 @@ export function App({ client }: { client: ApiClient }) {
         onAdd={lib.addFolder}
         {...folderActions}
         onSettings={lib.updateSettings}
+        onShortcuts={showShortcuts}
         onError={showError}
         refresh={refresh}
         tag={b.tag}
@@ -73,12 +94,10 @@ export function App({ client }: { client: ApiClient }) {
         <PhotosPane
           client={client}
           gridWrapRef={gridWrap}
-          searchInputRef={searchInput}
           browser={b}
           folders={folders}
           info={lib.info}
           settings={settings}
-          onSettings={lib.updateSettings}
           query={query}
           onQuery={setQuery}
           folderId={folderId}
@@ -96,8 +115,9 @@ export function App({ client }: { client: ApiClient }) {
         onClosed={() => focusGrid(gridWrap)}
         showError={showError}
       />
+      {shortcutsShown && <ShortcutsHelp onClose={() => setShortcutsShown(false)} />}
       {drop.dragging && <DropHint />}
-      {toast && <Toast message={toast} onDismiss={() => setToast(null)} />}
+      {toast && <Toast message={toast.message} level={toast.level} onDismiss={() => setToast(null)} />}
     </div>
   );
 }

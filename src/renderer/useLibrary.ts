@@ -16,7 +16,11 @@ export function pausedFolderIds(folders: readonly Folder[] | null): ReadonlySet<
   return new Set((folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id));
 }
 
-export function useLibrary(client: ApiClient, showError: (message: string) => void, onFolderAdded: FolderAdded) {
+export function useLibrary(
+  client: ApiClient,
+  showError: (message: string, level?: 'warning' | 'error') => void,
+  onFolderAdded: FolderAdded,
+) {
   const [info, setInfo] = useState<LibraryInfo | null>(null);
   const [folders, setFolders] = useState<Folder[] | null>(null);
   /**
@@ -75,7 +79,7 @@ export function useLibrary(client: ApiClient, showError: (message: string) => vo
       else if (event.kind === 'photos') bump();
       else if (event.kind === 'settings') setSettings(event.settings);
       else if (event.kind === 'teach') setTeachRun(event.run);
-      else if (event.kind === 'notice') showError(event.message);
+      else if (event.kind === 'notice') showError(event.message, event.level);
     });
     const offMenu = window.lenscribe?.onMenuAddFolder((path) => void addFolder(path));
     return () => {

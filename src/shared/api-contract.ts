@@ -68,9 +68,27 @@ export const TagText = z
   .transform((s) => s.replace(/\s+/g, ' ').trim())
   .pipe(z.string().min(1, 'A tag cannot be empty.').max(64, 'A tag is at most 64 characters.'));
 
+/** A subfolder of a library folder, '/'-separated and relative to it (Subfolder.path): never above it. */
+export const SubfolderPath = z
+  .string()
+  .max(4096)
+  .refine((p) => !p.split(/[\\/]/).some((seg) => seg === '..' || seg === '.') && !p.includes('\0'), {
+    message: 'A subfolder is a path inside the folder ("Trips/2024"), without "." or ".." parts.',
+  });
 export const PhotoStatus = z.enum(['pending', 'captioned', 'error', 'missing']);
 export const FolderStatus = z.enum(['scanning', 'captioning', 'paused', 'ready', 'missing', 'error']);
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
+/**
+ * How changes on disk reach a library folder: `events` (its folders are watched), `rescans` (it is
+ * too big to watch, or the system ran out of watches: it is walked again every `rescanEveryMs`),
+ * `off` (nothing is watching the library now). `reason` says why it is not `events`.
+ */
+export const WatchMode = z.enum(['events', 'rescans', 'off']);
+export const WatchState = z.object({
+  mode: WatchMode,
+  reason: z.string().max(1000).nullable(),
+  rescanEveryMs: z.number().int().positive().nullable(),
+});
 export const Theme = z.enum(themeValues);
 export const PhotoSort = z.enum(['path', 'taken', 'added']);
 export const MetadataWrite = z.enum(metadataWriteValues);
@@ -79,6 +97,8 @@ export const MetadataFormat = z.enum(['xmp', 'txt', 'embedded']);
 
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
 export type FolderStatus = z.infer<typeof FolderStatus>;
+export type WatchMode = z.infer<typeof WatchMode>;
+export type WatchState = z.infer<typeof WatchState>;
 export type JobStatus = z.infer<typeof JobStatus>;
 export type Theme = ThemeValue;
 export type MetadataWrite = MetadataWriteValue;
@@ -107,6 +127,8 @@ export interface Folder {
   captionedCount: number;
   pendingCount: number;
   errorCount: number;
+  /** How changes on disk reach it (WatchState); listed by the core, absent where a folder is only described. */
+  watch?: WatchState;
 }
 
 /** A folder under a library folder that holds photos (`folders.subfolders`); counts are of its whole tree. */
@@ -470,7 +492,7 @@ export const apiInputs = {
     .object({
       folderId: Id.optional(),
       /** With folderId: one subfolder's tree (Subfolder.path). */
-      under: z.string().max(4096).optional(),
+      under: SubfolderPath.optional(),
       status: PhotoStatus.optional(),
       /** Only photos with this tag (any case). */
       tag: z.string().max(200).optional(),
@@ -511,7 +533,7 @@ export const apiInputs = {
       query: z.string().max(500, 'A search is at most 500 characters.'),
       folderId: Id.optional(),
       /** With folderId: one subfolder's tree (Subfolder.path), as in `photos.list`. */
-      under: z.string().max(4096).optional(),
+      under: SubfolderPath.optional(),
       from: z.iso.date().optional(),
       to: z.iso.date().optional(),
       similarWords: z.boolean().optional(),

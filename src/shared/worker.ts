@@ -6,8 +6,10 @@
 import { existsSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { disableOrtTelemetry } from './ort-telemetry.js';
 
 export function startWorker(callerUrl: string, relativeTs: string, options: WorkerOptions = {}): Worker {
+  disableOrtTelemetry(); // workers load onnxruntime, and cannot set the variable themselves
   const tsUrl = new URL(relativeTs, callerUrl);
   if (callerUrl.endsWith('.ts') && existsSync(fileURLToPath(tsUrl))) {
     // Running from source. Node 20 does not apply a worker's `execArgv: ['--import', 'tsx']` to a

@@ -111,6 +111,17 @@ describe('folders over the API', () => {
     ]);
     const cats = (await call('photos.list', { folderId: id, under: 'Pets/Cats' })).result;
     expect([cats.total, (cats.items as Array<{ id: number }>)[0].id]).toEqual([1, pets.id]);
+    // A subfolder never climbs out of its folder: the call is refused, for the grid and for search.
+    for (const under of ['..', '../..', 'Pets/../..', './Pets', 'Pets\\..\\..']) {
+      for (const [method, input] of [
+        ['photos.list', { folderId: id, under }],
+        ['search', { query: 'cat', folderId: id, under }],
+      ] as const) {
+        const r = await call(method, input);
+        expect(r.error?.code, `${method} ${under}`).toBe('invalid_input');
+        expect(r.error!.message).toContain('without "." or ".." parts');
+      }
+    }
   });
 
   it('asks before adding a folder inside a library folder, saying it is already covered', async () => {

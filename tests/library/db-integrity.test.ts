@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { backupNow, listBackups, BACKUPS_KEPT } from '../../src/main/library/db-
 import { openDatabase } from '../../src/main/library/db.js';
 import { Library } from '../../src/main/library/library.js';
 import { LENSCRIBE_APPLICATION_ID, migrations } from '../../src/main/library/migrations.js';
+import { damage } from './db-damage.js';
 import { tempDir } from './fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from './model.js';
 
@@ -31,24 +32,6 @@ function cli(args: string[], spawnOpts: { uid?: number; gid?: number; env?: Reco
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const lines = (s: string) => s.split('\n').filter(Boolean);
-
-/**
- * Write bytes into the `leaf`-th leaf page of `table`: 'content' overwrites cells at the page's end
- * (the b-tree walks, its data is garbage), 'header' overwrites the page header (the page is unreadable).
- */
-function damage(dbFile: string, table: string, how: 'content' | 'header', leaf = 0): number {
-  const db = new Database(dbFile, { readonly: true });
-  const pages = db.prepare(`SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno`).pluck().all(table) as number[];
-  const size = db.pragma('page_size', { simple: true }) as number;
-  db.close();
-  expect(pages.length).toBeGreaterThan(leaf);
-  const at = (pages[leaf] - 1) * size;
-  const fd = openSync(dbFile, 'r+');
-  if (how === 'content') writeSync(fd, Buffer.alloc(1500, 0x5a), 0, 1500, at + size - 1600);
-  else writeSync(fd, Buffer.alloc(64, 0xff), 0, 64, at);
-  closeSync(fd);
-  return pages.length;
-}
 
 /** A library holding `n` Flickr8k photos captioned by the test model; closed, its WAL folded in. */
 async function captionedLibrary(n: number, skip: number): Promise<{ libDir: string; photos: string }> {
@@ -180,7 +163,7 @@ describe.skipIf(!modelDir)('a damaged photo table', () => {
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.done.join('\n')).toMatch(/1 of your captions/);
-    expect(report.done.join('\n')).toMatch(/could not read up to \d+ photos rows/);
+    expect(report.done.join('\n')).toMatch(/could not read \d+ photos rows/);
     lib = Library.open(libDir, { registerDefaultModel: false });
     try {
       expect(lib.getPhoto(first.id)!.caption).toBe('Uncle Tomasz on his red tractor');

@@ -113,6 +113,22 @@ describe('tag lookups for search', () => {
     expect(got.has(89)).toBe(false);
   });
 
+  it('counts every photo a tag alone finds, past the first page’s candidates, and pages to the last of them', () => {
+    const withPerson = new Set(
+      allRows()
+        .filter((r) => r.tag.toLowerCase() === 'person' && r.kind !== 'removed' && r.status !== 'missing')
+        .map((r) => r.id),
+    );
+    expect(withPerson.size).toBeGreaterThan(400); // more than one page's candidates (200)
+    const first = lib.search('tag:person', { similarWords: false, limit: 100 });
+    expect(first.total).toBe(withPerson.size);
+    const seen = new Set<number>();
+    for (let offset = 0; offset < first.total; offset += 100) {
+      for (const h of lib.search('tag:person', { similarWords: false, limit: 100, offset }).hits) seen.add(h.photo.id);
+    }
+    expect(seen).toEqual(withPerson);
+  });
+
   it('walks an index in every statement search runs on the tags table, after ANALYZE', () => {
     const db = lib.db;
     const seen = new Set<string>();

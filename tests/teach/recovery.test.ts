@@ -9,7 +9,7 @@
  *    budget is not activated even with --confirm-worse.
  */
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
 import { readTrainingStateSummary } from '../../src/training/checkpoint.js';
+import { runKilled } from '../faults/processes.js';
 import { tempDir } from '../library/fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from '../library/model.js';
 
@@ -30,17 +31,9 @@ const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!) as R
 
 /** Starts the CLI and SIGKILLs it the moment `ready()` holds (polled every few ms); resolves with what it printed. */
 async function killWhen(args: string[], ready: () => boolean, what: string): Promise<{ stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<string>((res) => child.on('exit', (code, signal) => res(signal ?? `exit ${code}`)));
-  let ended = false;
-  void exited.then(() => (ended = true));
-  const until = Date.now() + 90_000;
-  while (!ended && Date.now() < until && !ready()) await new Promise((r) => setTimeout(r, 3));
-  child.kill('SIGKILL');
-  expect(await exited, `the CLI ended before ${what}: ${stderr}`).toBe('SIGKILL');
-  return { stderr };
+  const run = await runKilled([CLI, ...args], ready);
+  expect(run.ended, `the CLI ended before ${what}: ${run.stderr}`).toBe('SIGKILL');
+  return { stderr: run.stderr };
 }
 
 /** A private copy of the test model with a replay set, shared by the tests of this file. */

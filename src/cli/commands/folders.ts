@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Folder } from '../../shared/api-contract.js';
+import type { Folder, WatchState } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
 import { addLibraryOption, jsonLine, openExistingLibraryFromCli, printable, withExample } from '../ui.js';
@@ -16,9 +16,18 @@ interface FoldersFlags {
   json?: boolean;
 }
 
-/** "12 photos, 10 captioned, 2 pending, 0 failed [ready]" */
+/** "watched", "not watched now", or "rescanned every 5 min, not watched: <why>" */
+function watchText(w: WatchState | undefined): string {
+  if (!w || w.mode === 'events') return 'watched';
+  if (w.mode === 'off') return 'not watched now';
+  const every = w.rescanEveryMs ?? 0;
+  const when = every >= 60_000 ? `${+(every / 60_000).toFixed(1)} min` : `${+(every / 1000).toFixed(1)} s`;
+  return `rescanned every ${when}, not watched: ${printable(w.reason ?? '')}`;
+}
+
+/** "12 photos, 10 captioned, 2 pending, 0 failed [ready] watched" */
 function folderLine(f: Folder): string {
-  return `${f.id}\t${printable(f.path)}\t${f.photoCount} photos, ${f.captionedCount} captioned, ${f.pendingCount} pending, ${f.errorCount} failed [${f.status}]`;
+  return `${f.id}\t${printable(f.path)}\t${f.photoCount} photos, ${f.captionedCount} captioned, ${f.pendingCount} pending, ${f.errorCount} failed [${f.status}] ${watchText(f.watch)}`;
 }
 
 /** The library folder at `path` as typed or once symlinks are resolved (a folder gone from disk is still found by its path). */
@@ -53,7 +62,7 @@ export function registerFolders(program: Command): void {
     withExample(addLibraryOption(folders.command(name).description(desc)), example);
 
   sub('list', 'Show the library folders with their photo counts and status', 'lenscribe folders list --json')
-    .option('--json', 'One JSON line per folder: {"id","path","status","photoCount","captionedCount","pendingCount","errorCount"}')
+    .option('--json', 'One JSON line per folder: {"id","path","status","photoCount","captionedCount","pendingCount","errorCount","watch"}')
     .action((opts: FoldersFlags) =>
       withLibrary(opts, (lib) => {
         const list = lib.listFolders();

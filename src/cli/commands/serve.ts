@@ -46,8 +46,18 @@ export function registerServe(program: Command): void {
       const dir = rendererDir();
       if (!existsSync(join(dir, 'index.html'))) throw new UserError(`the app is not built (${dir} has no index.html): run npm run build`);
       const libraryDir = resolve(opts.library ?? defaultLibraryDir());
-      // The library runs in a worker thread: the HTTP server never waits on SQLite or a scan.
-      const host = await openApiHostInWorker({ libraryDir, capabilities: { pickFolder: false, dropFolders: false }, watch: opts.watch });
+      // The library runs in a worker thread: the HTTP server never waits on SQLite or a scan. A
+      // worker that keeps dying ends the server (with the reason) rather than answering 503 forever.
+      let gaveUp: (reason: string) => void = () => {};
+      const stopped = new Promise<string>((resolveStopped) => (gaveUp = resolveStopped));
+      const host = await openApiHostInWorker(
+        { libraryDir, capabilities: { pickFolder: false, dropFolders: false }, watch: opts.watch },
+        { onGiveUp: (reason) => gaveUp(reason) },
+      );
+      if (process.env.LENSCRIBE_KILL_WORKER_ON_SIGUSR2 === '1') {
+        // Fault tests: the library's thread dies from outside, as a crash would end it.
+        process.on('SIGUSR2', () => void host.worker?.terminate());
+      }
       let server;
       try {
         server = await startServer({ host, rendererDir: dir, bind: opts.host, port });
@@ -73,18 +83,24 @@ export function registerServe(program: Command): void {
         );
       }
       if (opts.open) openInBrowser(server.url);
-      await new Promise<void>((resolveStop) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+      const failure = await new Promise<string | null>((resolveStop) => {
+        let stopping = false;
+        const stop = (reason: string | null) => {
+          if (stopping) return;
+          stopping = true;
+          process.off('SIGINT', interrupted);
+          process.off('SIGTERM', interrupted);
           void server
             .close()
             .then(() => host.close())
-            .finally(resolveStop);
+            .finally(() => resolveStop(reason));
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        const interrupted = () => stop(null);
+        process.on('SIGINT', interrupted);
+        process.on('SIGTERM', interrupted);
+        void stopped.then(stop);
       });
+      if (failure) throw new Error(`serve stopped: ${failure}`);
     },
   );
 }

@@ -75,8 +75,8 @@ export async function openApiHost(options: ApiHostOptions): Promise<ApiHost & { 
   });
 
   if (options.watch !== false) {
-    // Not awaited: chokidar's 'ready' can take long on big folders (and never comes for an
-    // empty library); changes seen before then are still queued.
+    // Not awaited: setting up the watches walks every folder's directories, long for big trees;
+    // changes seen before then are still queued.
     void library
       .watch()
       .catch((err: Error) => emit({ kind: 'notice', level: 'warning', message: `Folder watching is off: ${err.message}` }));

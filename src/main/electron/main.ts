@@ -153,7 +153,14 @@ async function start(): Promise<void> {
   // The library (SQLite, scans, captioning jobs) runs in a worker thread; this thread only routes.
   host = await openApiHostInWorker(
     { libraryDir, capabilities: { pickFolder: true, dropFolders: true } },
-    { sqliteBinding: electronSqliteBinding() },
+    {
+      sqliteBinding: electronSqliteBinding(),
+      // The worker died past its restart budget: a window whose every call fails helps no one.
+      onGiveUp: (reason) => {
+        dialog.showErrorBox('Lenscribe stopped', reason);
+        app.exit(1);
+      },
+    },
   );
   const opened = host;
   handleProtocol(rendererDir, () => opened);

@@ -7,26 +7,10 @@
  * so damage found here or met by a query becomes LibraryDamagedError, naming the file and the fix.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { UserError } from '../../shared/errors.js';
+import { LibraryDamagedError } from './db-damaged.js';
 import { databaseFile, isReadOnly, type DB } from './db.js';
 
-/** The library database is damaged: what was found, and how to repair it. */
-export class LibraryDamagedError extends UserError {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${damageSummary(file, problems)}; run \`lenscribe repair --library ${dirname(file)}\` (until then nothing is written to it)`);
-    this.name = 'LibraryDamagedError';
-  }
-}
-
-/** "library database /x/library.db is damaged (search index: …)". */
-export function damageSummary(file: string, problems: string[]): string {
-  const shown = problems.slice(0, 2).join('; ') + (problems.length > 2 ? `; and ${problems.length - 2} more` : '');
-  return `library database ${file} is damaged (${shown})`;
-}
+export { damageSummary, LibraryDamagedError } from './db-damaged.js';
 
 /** An error SQLite raises on a damaged file. */
 export function isCorruption(err: unknown): boolean {

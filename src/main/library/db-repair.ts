@@ -7,7 +7,7 @@
  * tags written after the backup stay. Every step taken is reported, in words.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { listBackups, fileStamp } from './db-backup.js';
@@ -42,6 +42,8 @@ function rebuildSearchIndex(db: DB): void {
 export function repairLibrary(libraryDir: string, opts: { checkOnly?: boolean } = {}): RepairReport {
   const file = join(libraryDir, LIBRARY_DB_FILE);
   if (!existsSync(file)) throw new UserError(`no Lenscribe library at ${libraryDir}`);
+  const short = cutShort(file);
+  if (short) return repairCutShort(libraryDir, file, short, opts);
   const db = new Database(file, { timeout: 10_000 });
   try {
     assertLenscribeDatabase(db, file);
@@ -57,6 +59,62 @@ export function repairLibrary(libraryDir: string, opts: { checkOnly?: boolean } 
   } finally {
     if (db.open) db.close();
   }
+}
+
+export interface CutShort {
+  pageSize: number;
+  /** Whole pages in the file, and how many its header says it has. */
+  has: number;
+  should: number;
+}
+
+/** A file shorter than its header says (a copy cut off, a full disk): SQLite refuses it at the first read. Null otherwise. */
+export function cutShort(file: string): CutShort | null {
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  const read = readSync(fd, header, 0, 100, 0);
+  closeSync(fd);
+  if (read < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return null;
+  const pageSize = header.readUInt16BE(16) === 1 ? 65_536 : header.readUInt16BE(16);
+  const should = header.readUInt32BE(28);
+  // The header's page count is used only when it was written with the change counter beside it.
+  const counted = should > 0 && header.readUInt32BE(92) === header.readUInt32BE(24);
+  const has = Math.floor(statSync(file).size / pageSize);
+  return counted && has < should ? { pageSize, has, should } : null;
+}
+
+/** A copy of a cut-short file at `to` whose header counts only the pages it has: SQLite opens it, and meets the missing pages as damage. */
+export function readableCopy(file: string, short: CutShort, to: string): string {
+  copyFileSync(file, to);
+  truncateSync(to, short.has * short.pageSize);
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(short.has);
+  const fd = openSync(to, 'r+');
+  writeSync(fd, count, 0, 4, 28);
+  closeSync(fd);
+  return to;
+}
+
+/**
+ * A cut-short file: the damaged copy is kept, a second copy whose header counts only the pages it
+ * has (so SQLite reads it, and meets the missing pages as damaged b-trees) is what the newest backup
+ * is restored with, as for damaged tables; then that second copy goes.
+ */
+function repairCutShort(libraryDir: string, file: string, short: CutShort, opts: { checkOnly?: boolean }): RepairReport {
+  const found = [`library.db is cut short: ${short.has} of its ${short.should} pages are in the file`];
+  const report: RepairReport = { file, ok: false, found, done: [], damagedCopy: null };
+  if (opts.checkOnly) return report;
+  report.damagedCopy = `${file}.damaged-${fileStamp()}`;
+  copyFileSync(file, report.damagedCopy);
+  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${report.damagedCopy}-wal`);
+  report.done.push(`kept a copy of the damaged database as ${report.damagedCopy}`);
+  const readable = readableCopy(file, short, `${file}.salvage`);
+  try {
+    restore(libraryDir, file, report, readable);
+  } finally {
+    for (const f of [readable, `${readable}-wal`, `${readable}-shm`]) rmSync(f, { force: true });
+  }
+  return { ...report, ok: true };
 }
 
 /** Copy library.db (with its WAL, when a checkpoint cannot fold it in) to library.db.damaged-<time>. */
@@ -112,7 +170,7 @@ function goodBackup(libraryDir: string, done: string[]): { file: string; takenAt
 }
 
 /** Restore the newest good backup (or a new database), merge in what the damaged copy still holds, and put it in place. */
-function restore(libraryDir: string, file: string, report: RepairReport): void {
+function restore(libraryDir: string, file: string, report: RepairReport, readFrom = report.damagedCopy!): void {
   const { done } = report;
   const work = `${file}.restoring`;
   for (const f of [work, `${work}-wal`, `${work}-shm`]) rmSync(f, { force: true });
@@ -120,7 +178,7 @@ function restore(libraryDir: string, file: string, report: RepairReport): void {
   if (backup) copyFileSync(backup.file, work);
   const target = openDatabase(work);
   // Read-write only so that closing it folds its WAL in and leaves no -wal/-shm beside the copy; nothing is written.
-  const source = new Database(report.damagedCopy!);
+  const source = new Database(readFrom);
   source.pragma('query_only = ON');
   let counts: MergeCounts;
   try {
@@ -146,14 +204,21 @@ function restore(libraryDir: string, file: string, report: RepairReport): void {
 }
 
 function describeMerge(c: MergeCounts, fromBackup: boolean): string[] {
+  const fromPhotos = c.userCaptionsFromPhotos ? ` (${c.userCaptionsFromPhotos} read from the caption their photo shows)` : '';
   const lines = [
     `merged from the damaged database what was newer or missing: ${c.folders} folders, ${c.photos} photos (${c.photosUpdated} updated), ` +
-      `${c.userCaptions} of your captions, ${c.modelCaptions} model captions, ${c.userTags} of your tags, ${c.kept} kept captions and tags of removed folders`,
+      `${c.userCaptions} of your captions${fromPhotos}, ${c.modelCaptions} model captions, ${c.userTags} of your tags, ${c.kept} kept captions and tags of removed folders`,
   ];
-  const lost = Object.entries(c.unreadable).filter(([, n]) => n > 0);
+  // Counted are the rows an index still lists; where no index could count them, the number is not guessed.
+  const lost = [
+    ...Object.entries(c.unreadable)
+      .filter(([t, n]) => n > 0 && !c.uncounted.includes(t))
+      .map(([t, n]) => `${n} ${t} rows`),
+    ...c.uncounted.map((t) => `an unknown number of ${t} rows`),
+  ];
   if (lost.length) {
     const where = fromBackup ? "the backup's copy of them stays" : 'a rescan of the folders finds their photos again';
-    lines.push(`could not read up to ${lost.map(([t, n]) => `${n} ${t} rows`).join(', ')} of the damaged database (${where})`);
+    lines.push(`could not read ${lost.join(', ')} of the damaged database (${where})`);
   }
   if (c.unplaced)
     lines.push(`${c.unplaced} of your captions and tags belong to photos whose rows are unreadable; they remain in the damaged copy`);

@@ -2,54 +2,118 @@
  * Reading what can still be read from a damaged library.db and merging it into another library
  * database (a backup being restored, or a new one): folders and photos by path, the caption
  * history, tags, the kept captions and tags of removed folders, settings, models, the metadata
- * ledger and cached features. Rows are read in ranges of their key; a range that hits a damaged
- * page is read again row by row, so one bad page costs only the rows on it.
+ * ledger and cached features. A table is walked in key order until a damaged page stops the walk;
+ * the next readable key is found by galloping and bisection (a few dozen b-tree seeks, whatever the
+ * keys), so one bad page costs only the rows on it and the time spent is proportional to what is there.
  */
 import { isCorruption } from './db-health.js';
 import type { DB } from './db.js';
 
 type Row = Record<string, unknown>;
 
-/** Rows per range read; a damaged range is read again one key at a time. */
-const RANGE = 500;
-/** When even max(key) cannot be read: probe keys up to this. */
-const KEY_CEILING = 1 << 22;
-
 export interface Salvaged {
   rows: Row[];
-  /** Keys (or, for scans, reads) that hit damage. */
+  /** Rows known to exist (an index lists their keys) that could not be read. */
   unreadable: number;
+  /** Damage was met where no index says how many rows were lost: there may be more than `unreadable`. */
+  uncounted: boolean;
 }
 
-/** A table's readable rows, by ranges of an integer key (`id`, or `photo_id` of tags). */
-export function readByKey(db: DB, table: string, key: string): Salvaged {
-  let max: number;
+/** Runs `read`; false when it met a damaged page (what it collected before that stays collected). */
+function tolerate(read: () => void): boolean {
   try {
-    max = ((db.prepare(`SELECT max(${key}) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0) as number;
+    read();
+    return true;
   } catch (err) {
     if (!isCorruption(err)) throw err;
-    max = KEY_CEILING;
+    return false;
   }
-  const range = db.prepare(`SELECT * FROM ${table} WHERE ${key} BETWEEN ? AND ? ORDER BY ${key}`);
-  const one = db.prepare(`SELECT * FROM ${table} WHERE ${key} = ?`);
+}
+
+/**
+ * The rowids an index of `table` lists, read from the index alone (every index of a rowid table holds
+ * them): which rows exist, though their table pages are damaged. Null when no index could be read whole.
+ */
+function indexedKeys(db: DB, table: string, key: string): Set<number> | null {
+  const indexes = db.prepare(`SELECT name FROM pragma_index_list(?) WHERE partial = 0`).pluck().all(table) as string[];
+  let best: Set<number> | null = null;
+  for (const index of indexes) {
+    const keys = new Set<number>();
+    const whole = tolerate(() => {
+      for (const k of db.prepare(`SELECT ${key} FROM ${table} INDEXED BY "${index}"`).pluck().iterate()) keys.add(k as number);
+    });
+    if (whole && (!best || keys.size > best.size)) best = keys;
+  }
+  return best;
+}
+
+/**
+ * The smallest x past `x0` from which the b-tree seek works, or null: gallop (x0 + 1, 2, 4, …; a seek
+ * costs a few page reads, and a cut-off tail fails every one, ~53 up to 2^53), then bisect back.
+ * `tryX0`: x0 itself may work (a composite key, whose rows past x0's first column were not tried).
+ */
+function nextReadable(seeks: (x: number) => boolean, x0: number, tryX0: boolean): number | null {
+  let bad = x0 - 1;
+  let good: number | null = null;
+  for (let step = tryX0 ? 0 : 1; x0 + step <= Number.MAX_SAFE_INTEGER; step = step ? step * 2 : 1) {
+    if (seeks(x0 + step)) {
+      good = x0 + step;
+      break;
+    }
+    bad = x0 + step;
+  }
+  if (good === null) return null;
+  while (good - bad > 1) {
+    const mid: number = bad + Math.floor((good - bad) / 2);
+    if (seeks(mid)) good = mid;
+    else bad = mid;
+  }
+  return good;
+}
+
+/**
+ * A table's readable rows in the order of its key: `id` (the rowid), or tags' (photo_id, tag), whose
+ * first column is an integer. Rows on damaged pages are skipped; rows an index lists that the walk
+ * skipped are tried one by one, and those that stay unreadable are counted.
+ */
+export function readByKey(db: DB, table: string, key: string | string[]): Salvaged {
+  const cols = typeof key === 'string' ? [key] : key;
+  const first = cols[0]!;
+  const walk = db.prepare(`SELECT * FROM ${table} WHERE ${first} > ? ORDER BY ${cols.join(', ')}`);
+  const probe = db.prepare(`SELECT * FROM ${table} WHERE ${first} > ? ORDER BY ${cols.join(', ')} LIMIT 1`);
+  /** Do the b-tree seek to the first row past `x`, and reading that row, work? */
+  const seeks = (x: number) => tolerate(() => probe.get(x));
   const rows: Row[] = [];
-  let unreadable = 0;
-  for (let lo = 0; lo <= max; lo += RANGE) {
+  let damaged = false;
+  // The keys Lenscribe gives start at 1.
+  let past = -1;
+  for (;;) {
+    let last: Row | undefined;
     try {
-      rows.push(...(range.all(lo, lo + RANGE - 1) as Row[]));
+      for (const r of walk.iterate(past)) rows.push((last = r as Row));
+      break;
     } catch (err) {
       if (!isCorruption(err)) throw err;
-      for (let k = lo; k < lo + RANGE && k <= max; k++) {
-        try {
-          rows.push(...(one.all(k) as Row[]));
-        } catch (e) {
-          if (!isCorruption(e)) throw e;
-          unreadable++;
-        }
-      }
     }
+    // What follows `last` is on a damaged page: go on from the next key whose seek works.
+    damaged = true;
+    const next = nextReadable(seeks, last ? (last[first] as number) : past, cols.length > 1 && last !== undefined);
+    if (next === null) break;
+    past = next;
   }
-  return { rows, unreadable };
+  if (!damaged || cols.length > 1) return { rows, unreadable: 0, uncounted: damaged };
+  // Rows that the index lists and the walk did not read: on readable pages the gallop stepped over, or lost.
+  const listed = indexedKeys(db, table, first);
+  if (!listed) return { rows, unreadable: 0, uncounted: true };
+  const read = new Set(rows.map((r) => r[first] as number));
+  const one = db.prepare(`SELECT * FROM ${table} WHERE ${first} = ?`);
+  let unreadable = 0;
+  for (const k of listed) {
+    if (read.has(k)) continue;
+    if (!tolerate(() => rows.push(...(one.all(k) as Row[])))) unreadable++;
+  }
+  rows.sort((a, b) => (a[first] as number) - (b[first] as number));
+  return { rows, unreadable, uncounted: false };
 }
 
 /** A table's rows in storage order, up to the first damaged page (small tables and caches). */
@@ -57,10 +121,12 @@ export function readScan(db: DB, table: string): Salvaged {
   const rows: Row[] = [];
   try {
     for (const r of db.prepare(`SELECT * FROM ${table}`).iterate()) rows.push(r as Row);
-    return { rows, unreadable: 0 };
+    return { rows, unreadable: 0, uncounted: false };
   } catch (err) {
-    if (!isCorruption(err) && !/no such table/.test((err as Error).message)) throw err;
-    return { rows, unreadable: 1 };
+    // An older library without the table has lost nothing.
+    if (/no such table/.test((err as Error).message)) return { rows, unreadable: 0, uncounted: false };
+    if (!isCorruption(err)) throw err;
+    return { rows, unreadable: 0, uncounted: true };
   }
 }
 
@@ -87,18 +153,27 @@ export interface MergeCounts {
   kept: number;
   /** Your captions and tags read from the damaged file whose photo could not be placed. */
   unplaced: number;
-  /** Rows that could not be read at all, by table. */
+  /** Of `userCaptions`, those read from a photo's row (the caption it shows) because their history row is unreadable. */
+  userCaptionsFromPhotos: number;
+  /** Rows that could not be read at all, by table (those an index still lists). */
   unreadable: Record<string, number>;
+  /** Tables where damage was met that no index could count: more rows than `unreadable` says may be lost. */
+  uncounted: string[];
+}
+
+function note(counts: MergeCounts, table: string, got: Salvaged): void {
+  counts.unreadable[table] = got.unreadable;
+  if (got.uncounted) counts.uncounted.push(table);
 }
 
 /** The photo columns a newer row of the damaged file brings over (not the shown caption: triggers keep it). */
 const PHOTO_STATE = ['size', 'mtime_ms', 'hash', 'width', 'height', 'format', 'taken_at', 'orientation', 'gps_lat', 'gps_lon'];
 const PHOTO_STATUS = ['status', 'error_kind', 'error', 'thumb', 'updated_at'];
 
-/** Folders by path, then photos by path: the damaged file's ids mapped to the target's. */
-function mergePhotos(source: DB, target: DB, counts: MergeCounts): Map<number, number> {
+/** Folders by path, then photos by path: the damaged file's ids mapped to the target's, and the photo rows read. */
+function mergePhotos(source: DB, target: DB, counts: MergeCounts): { photoOf: Map<number, number>; rows: Row[] } {
   const folders = readScan(source, 'folders');
-  counts.unreadable.folders = folders.unreadable;
+  note(counts, 'folders', folders);
   const folderByPath = new Map(
     (target.prepare('SELECT id, path FROM folders').all() as Array<{ id: number; path: string }>).map((f) => [f.path, f.id]),
   );
@@ -115,7 +190,7 @@ function mergePhotos(source: DB, target: DB, counts: MergeCounts): Map<number, n
   const inFolder = (path: string) =>
     [...folderByPath].filter(([p]) => path.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0]?.[1];
   const photos = readByKey(source, 'photos', 'id');
-  counts.unreadable.photos = photos.unreadable;
+  note(counts, 'photos', photos);
   const existing = target.prepare('SELECT id, updated_at FROM photos WHERE path = ?');
   const photoOf = new Map<number, number>();
   for (const p of photos.rows) {
@@ -141,13 +216,38 @@ function mergePhotos(source: DB, target: DB, counts: MergeCounts): Map<number, n
     photoOf.set(p.id as number, id);
     counts.photos++;
   }
-  return photoOf;
+  return { photoOf, rows: photos.rows };
+}
+
+/**
+ * A photo row of the damaged file that shows a caption the user gave, which the merged history does
+ * not show: its history row is on a damaged page (the newest rows are on the last page, the first a
+ * cut-off file loses), but the photo row still holds the words. They go back into the history as the
+ * newest of the photo's captions, so they are shown again. When they were written is lost with the row:
+ * the photo's last change or its newest caption, whichever is later, stands for it.
+ */
+function keepShownUserCaptions(target: DB, photos: Row[], photoOf: Map<number, number>, counts: MergeCounts): void {
+  const shown = target.prepare('SELECT caption, caption_source AS source FROM photos WHERE id = ?');
+  const newest = target.prepare('SELECT max(created_at) FROM captions WHERE photo_id = ?').pluck();
+  for (const p of photos) {
+    const source = p.caption_source as string | null;
+    if (p.caption == null || !(source === 'user' || source?.startsWith('import:'))) continue;
+    const photoId = photoOf.get(p.id as number);
+    if (photoId === undefined) continue;
+    const now = shown.get(photoId) as { caption: string | null; source: string | null };
+    if (now.caption === p.caption && now.source === source) continue;
+    const createdAt = Math.max(p.updated_at as number, (newest.get(photoId) as number | null) ?? 0);
+    const kind = source === 'user' ? 'user' : 'imported';
+    insert(target, 'captions', { photo_id: photoId, text: p.caption, source, kind, is_user: 1, created_at: createdAt });
+    counts.userCaptions++;
+    counts.userCaptionsFromPhotos++;
+  }
 }
 
 /** The caption history: rows the target does not have (same photo, text, source and time), oldest first. */
 function mergeCaptions(source: DB, target: DB, photoOf: Map<number, number>, counts: MergeCounts): void {
   const captions = readByKey(source, 'captions', 'id');
-  counts.unreadable.captions = captions.unreadable;
+  note(counts, 'captions', captions);
   const have = target.prepare('SELECT 1 FROM captions WHERE photo_id = ? AND text = ? AND source = ? AND created_at = ?');
   for (const c of captions.rows) {
     const photoId = photoOf.get(c.photo_id as number);
@@ -165,8 +265,8 @@ function mergeCaptions(source: DB, target: DB, photoOf: Map<number, number>, cou
 
 /** Tags: the user's own and removed ones replace the target's; the model's fill in. */
 function mergeTags(source: DB, target: DB, photoOf: Map<number, number>, counts: MergeCounts): void {
-  const tags = readByKey(source, 'tags', 'photo_id');
-  counts.unreadable.tags = tags.unreadable;
+  const tags = readByKey(source, 'tags', ['photo_id', 'tag']);
+  note(counts, 'tags', tags);
   for (const t of tags.rows) {
     const photoId = photoOf.get(t.photo_id as number);
     const theirs = t.kind !== 'model';
@@ -185,7 +285,7 @@ function mergeTheRest(source: DB, target: DB, counts: MergeCounts): void {
     ['kept_tags', 'path = ? AND tag = ? AND kind = ? AND removed_at = ?'],
   ] as const) {
     const got = readByKey(source, table, 'id');
-    counts.unreadable[table] = got.unreadable;
+    note(counts, table, got);
     const keys = match.split(' AND ').map((c) => c.split(' ')[0]);
     const have = target.prepare(`SELECT 1 FROM ${table} WHERE ${match}`);
     for (const r of got.rows) {
@@ -201,7 +301,7 @@ function mergeTheRest(source: DB, target: DB, counts: MergeCounts): void {
     ['features', 'OR IGNORE'],
   ] as const) {
     const got = readScan(source, table);
-    counts.unreadable[table] = got.unreadable;
+    note(counts, table, got);
     for (const r of got.rows) insert(target, table, table === 'models' ? { ...r, active: 0 } : r, { verb });
   }
   const active = readScan(source, 'models').rows.find((m) => m.active === 1);
@@ -226,16 +326,19 @@ export function mergeReadable(source: DB, target: DB): MergeCounts {
     userTags: 0,
     kept: 0,
     unplaced: 0,
+    userCaptionsFromPhotos: 0,
     unreadable: {},
+    uncounted: [],
   };
   target.transaction(() => {
     const restoredIds = target.prepare('SELECT id FROM photos').pluck().all() as number[];
-    const photoOf = mergePhotos(source, target, counts);
+    const { photoOf, rows: photos } = mergePhotos(source, target, counts);
     // A photo whose row is unreadable in the damaged file but is in the restored backup keeps its id
     // there (the backup is the same database, earlier), unless a readable row now claims that id.
     const claimed = new Set(photoOf.values());
     for (const id of restoredIds) if (!photoOf.has(id) && !claimed.has(id)) photoOf.set(id, id);
     mergeCaptions(source, target, photoOf, counts);
+    keepShownUserCaptions(target, photos, photoOf, counts);
     mergeTags(source, target, photoOf, counts);
     mergeTheRest(source, target, counts);
     target.prepare(`UPDATE photos SET status = 'pending' WHERE status = 'captioned' AND caption_id IS NULL`).run();

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../../shared/errors.js';
+import { LibraryDamagedError } from './db-damaged.js';
 import { LENSCRIBE_APPLICATION_ID, latestVersion, migrations, type Migration } from './migrations.js';
 import { makeDir } from './make-dir.js';
 
@@ -80,9 +81,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): DB {
     db.close();
     if (err instanceof UserError) throw err;
     const e = err as Error & { code?: string };
-    if (e.code === 'SQLITE_NOTADB' || e.code?.startsWith('SQLITE_CORRUPT')) {
-      throw new UserError(`${file} is not a Lenscribe library database (${e.message})`);
-    }
+    if (e.code === 'SQLITE_NOTADB') throw new UserError(`${file} is not a Lenscribe library database (${e.message})`);
+    // A Lenscribe library SQLite cannot read (a file cut short is refused at the first read): repair can restore it.
+    if (e.code?.startsWith('SQLITE_CORRUPT')) throw new LibraryDamagedError(file, [e.message]);
     throw err;
   }
 }

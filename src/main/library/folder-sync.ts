@@ -52,7 +52,10 @@ export class FolderSync {
         ctx.events.emit('folders', null);
         ctx.changedFolders(folders);
       },
+      rescan: (folderId) => this.rescan(folderId),
+      scanning: (folderId) => this.scanning.has(folderId),
       warn: (message) => ctx.events.emit('warning', message),
+      watchChanged: () => ctx.events.emit('folders', null),
     });
   }
 

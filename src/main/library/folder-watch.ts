@@ -1,25 +1,65 @@
 /**
- * Watching the library's folders: the watcher's events (watcher.ts) are collected, debounced,
- * and applied in order — deletions first, so a move finds its missing row — one file at a
- * time, one file's trouble never stopping the others. Separate from the scan: it works on
- * single paths as they change, not on a walk of a folder.
+ * Watching the library's folders: each folder's tree is watched by directory (watcher.ts), its
+ * events collected, debounced, and applied in order — deletions first, so a move finds its
+ * missing row — one file at a time, one file's trouble never stopping the others.
+ *
+ * Bounded (issue 17): the directories watched, all folders together, stay within a budget (a cap,
+ * and on Linux half of fs.inotify.max_user_watches). A folder over it, or one the system runs out
+ * of watches for, falls back to periodic rescans (the scanner skips unchanged files) and says so:
+ * a warning, and its WatchState in folders.list, recorded for other processes (watch-state.ts).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
+import type { Folder, WatchState } from '../../shared/api-contract.js';
+import type { ScanProgress } from './folder-scan.js';
 import type { FolderStore } from './folders.js';
 import type { KeptCaptions } from './kept-captions.js';
 import { hasPhotoExtension } from './formats.js';
 import type { PhotoWriter } from './ingest.js';
 import type { PhotoStore } from './photos.js';
-import { FolderWatcher, type FolderWatcherOptions, type WatchEvent } from './watcher.js';
+import { clearWatchStates, readWatchStates, writeWatchStates } from './watch-state.js';
+import { FolderWatcher, WatchLimitError, type FolderWatcherOptions, type WatchBudget, type WatchEvent } from './watcher.js';
+
+/** Directories one library watches at most by default, all its folders together. */
+export const DEFAULT_MAX_WATCHED_DIRS = 20_000;
+/** How often a folder too big to watch is walked again, at least (ms). */
+export const DEFAULT_RESCAN_EVERY_MS = 5 * 60_000;
 
 export interface WatchOptions extends Omit<FolderWatcherOptions, 'libraryDir'> {
   /** Quiet time before collected changes are applied (ms, default 200). */
   debounceMs?: number;
+  /**
+   * Directories watched at most, all folders together; a folder that does not fit is rescanned
+   * periodically instead. Default $LENSCRIBE_WATCH_MAX_DIRS, else DEFAULT_MAX_WATCHED_DIRS; on
+   * Linux never more than half of fs.inotify.max_user_watches. Tests lower it.
+   */
+  maxDirs?: number;
+  /** How often such a folder is rescanned (ms, default 5 min); never more often than ten times a rescan's length. */
+  rescanEveryMs?: number;
+}
+
+/** The directory budget for these options, and the limit that set it (for the fallback's message). */
+export function watchBudget(maxDirs?: number): WatchBudget {
+  const fromEnv = Number(process.env.LENSCRIBE_WATCH_MAX_DIRS);
+  const cap = maxDirs ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_WATCHED_DIRS);
+  const budget: WatchBudget = { used: 0, max: cap, limit: `the limit of ${cap.toLocaleString('en')} watched folders` };
+  if (process.platform === 'linux') {
+    // Other apps (editors, sync clients) share the user's inotify watches: take half at most.
+    let system = NaN;
+    try {
+      system = Number(readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
+    } catch {
+      // not readable: the cap alone
+    }
+    const share = Math.floor(system / 2);
+    if (share < cap)
+      Object.assign(budget, { max: share, limit: `half the system's file watches (fs.inotify.max_user_watches = ${system})` });
+  }
+  return budget;
 }
 
 export interface WatchContext {
-  /** The library's own folder (never watched). */
+  /** The library's own folder (never watched; the watch states are recorded there). */
   libraryDir: string;
   folders: FolderStore;
   photos: PhotoStore;
@@ -31,7 +71,13 @@ export interface WatchContext {
   importMetadata: (paths: string[]) => Promise<void>;
   /** After every applied round: the photos that changed, and the folders with new or changed files. */
   applied: (photoIds: number[], folderIds: Set<number>) => void;
+  /** Walk a folder again (FolderSync.rescan), for folders watched by periodic rescans. */
+  rescan: (folderId: number) => Promise<ScanProgress>;
+  /** Whether a scan of the folder is running now (a periodic one then waits for its next turn). */
+  scanning: (folderId: number) => boolean;
   warn: (message: string) => void;
+  /** A folder's WatchState changed (folders.list then says something new). */
+  watchChanged: () => void;
 }
 
 /** What one round of changes did. */
@@ -41,53 +87,76 @@ interface Round {
   folders: Set<number>;
 }
 
+/** One library folder being kept in step: by its tree's events, or by rescans every so often. */
+interface Watched {
+  id: number;
+  path: string;
+  tree: FolderWatcher | null;
+  timer: NodeJS.Timeout | null;
+  state: WatchState;
+}
+
+const EVENTS: WatchState = { mode: 'events', reason: null, rescanEveryMs: null };
+const OFF: WatchState = {
+  mode: 'off',
+  reason: 'nothing is watching the library now (the app and lenscribe serve do while they run)',
+  rescanEveryMs: null,
+};
+
+function minutes(ms: number): string {
+  return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
+}
+
 export class FolderWatch {
-  private watcher: FolderWatcher | null = null;
+  private options: WatchOptions | null = null;
+  private budget: WatchBudget = { used: 0, max: 0, limit: '' };
+  private readonly roots = new Map<number, Watched>();
   private readonly queue = new Map<string, WatchEvent>();
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<void> = Promise.resolve();
+  /** Periodic rescans, one at a time. */
+  private rescans: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: WatchContext) {}
 
-  /** Watch every library folder until stop(). */
+  /** Watch every library folder until stop(); resolves once each is watched or rescanned. */
   async start(options: WatchOptions = {}): Promise<void> {
-    if (this.watcher) return;
-    const roots = this.ctx.folders.all().map((f) => f.path);
-    const debounce = options.debounceMs ?? 200;
-    this.watcher = new FolderWatcher(
-      roots,
-      (e) => {
-        this.queue.set(e.path, e);
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          // A failure must not reject the chain: every later change would be silently dropped.
-          this.busy = this.busy
-            .then(() => this.apply())
-            .catch((err: Error) => this.ctx.warn(`applying folder changes failed: ${err.message}`));
-        }, debounce);
-      },
-      (err) => this.ctx.warn(`folder watcher: ${err.message}`),
-      { ...options, libraryDir: this.ctx.libraryDir },
-    );
-    await this.watcher.whenReady();
+    if (this.options) return;
+    this.options = options;
+    this.budget = watchBudget(options.maxDirs);
+    for (const f of this.ctx.folders.all()) {
+      if (this.options !== options) return; // stopped meanwhile
+      await this.watchRoot(f.id, f.path, options);
+    }
+    this.record();
   }
 
+  /** A folder new to the library (FolderSync.add); folders it absorbed are watched through it. */
   add(root: string): void {
-    this.watcher?.add(root);
+    if (!this.options) return;
+    const folders = this.ctx.folders.all();
+    for (const w of [...this.roots.values()]) if (!folders.some((f) => f.id === w.id)) this.drop(w);
+    const folder = folders.find((f) => f.path === root);
+    if (folder && !this.roots.has(folder.id))
+      void this.watchRoot(folder.id, folder.path, this.options)
+        .then(() => this.record())
+        .catch((err: Error) => this.ctx.warn(`watching ${root}: ${err.message}`));
   }
 
   unwatch(root: string): void {
-    this.watcher?.unwatch(root);
+    for (const w of [...this.roots.values()]) if (w.path === root) this.drop(w);
+    if (this.options) this.record();
   }
 
   async stop(): Promise<void> {
+    const watching = this.options !== null;
+    this.options = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const w = this.watcher;
-    this.watcher = null;
-    await w?.close();
+    for (const w of [...this.roots.values()]) this.drop(w);
     await this.busy;
+    await this.rescans;
+    if (watching) clearWatchStates(this.ctx.libraryDir);
   }
 
   /** Resolves once every change seen so far has been applied. */
@@ -97,6 +166,97 @@ export class FolderWatch {
       await this.busy;
     }
     await this.busy;
+  }
+
+  /** The folders with how changes reach each: this process's states, else those of the process watching the library. */
+  describe(folders: Folder[]): Folder[] {
+    const elsewhere = this.options ? null : readWatchStates(this.ctx.libraryDir);
+    return folders.map((f) => ({ ...f, watch: this.roots.get(f.id)?.state ?? elsewhere?.get(f.path) ?? OFF }));
+  }
+
+  private async watchRoot(id: number, path: string, options: WatchOptions): Promise<void> {
+    const w: Watched = { id, path, tree: null, timer: null, state: EVENTS };
+    this.roots.set(id, w);
+    const tree = new FolderWatcher(
+      path,
+      this.budget,
+      (e) => this.enqueue(e),
+      (err) => this.fallBack(w, err, true),
+      { settleMs: options.settleMs, libraryDir: this.ctx.libraryDir },
+    );
+    w.tree = tree;
+    try {
+      await tree.start();
+    } catch (err) {
+      if (!(err instanceof WatchLimitError)) throw err;
+      if (this.roots.get(id) === w) this.fallBack(w, err, false);
+      return;
+    }
+    if (this.roots.get(id) !== w) tree.close(); // stopped or removed meanwhile
+  }
+
+  /** `w` cannot be watched by events: rescan it every so often (at once when changes may have been missed). */
+  private fallBack(w: Watched, err: WatchLimitError, missedSome: boolean): void {
+    w.tree?.close();
+    w.tree = null;
+    const every = this.options?.rescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
+    w.state = { mode: 'rescans', reason: err.message, rescanEveryMs: every };
+    this.ctx.warn(`watching ${w.path}: ${err.message}; it is rescanned every ${minutes(every)} instead`);
+    this.schedule(w, missedSome ? 0 : every);
+    if (missedSome) this.record();
+  }
+
+  private schedule(w: Watched, delay: number): void {
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = setTimeout(() => {
+      w.timer = null;
+      this.rescans = this.rescans
+        .then(() => this.rescanOnce(w))
+        .catch((err: Error) => this.ctx.warn(`rescanning ${w.path}: ${err.message}`));
+    }, delay);
+  }
+
+  private async rescanOnce(w: Watched): Promise<void> {
+    const current = () => this.options !== null && this.roots.get(w.id) === w && !this.ctx.stopped();
+    if (!current()) return;
+    const every = this.options!.rescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
+    if (this.ctx.scanning(w.id)) return this.schedule(w, every); // someone's scan is walking it now
+    const t0 = Date.now();
+    try {
+      const p = await this.ctx.rescan(w.id);
+      if (p.added + p.updated + p.moved > 0) this.ctx.applied([], new Set([w.id]));
+    } catch (err) {
+      this.ctx.warn(`rescanning ${w.path}: ${(err as Error).message}`);
+    }
+    if (!current()) return;
+    // A tree that takes long to walk is walked less often: rescans take a tenth of the time at most.
+    const next = Math.max(every, 10 * (Date.now() - t0));
+    if (next !== w.state.rescanEveryMs) {
+      w.state = { ...w.state, rescanEveryMs: next };
+      this.record();
+    }
+    this.schedule(w, next);
+  }
+
+  private drop(w: Watched): void {
+    w.tree?.close();
+    if (w.timer) clearTimeout(w.timer);
+    this.roots.delete(w.id);
+  }
+
+  private record(): void {
+    writeWatchStates(this.ctx.libraryDir, new Map([...this.roots.values()].map((w) => [w.path, w.state])));
+    this.ctx.watchChanged();
+  }
+
+  private enqueue(e: WatchEvent): void {
+    this.queue.set(e.path, e);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      // A failure must not reject the chain: every later change would be silently dropped.
+      this.busy = this.busy.then(() => this.apply()).catch((err: Error) => this.ctx.warn(`applying folder changes failed: ${err.message}`));
+    }, this.options?.debounceMs ?? 200);
   }
 
   private async apply(): Promise<void> {
@@ -123,6 +283,14 @@ export class FolderWatch {
       if (existsSync(e.path)) return;
       const id = this.ctx.writer.markMissing(e.path);
       if (id !== null) round.changed.push(id);
+      else {
+        // No photo there: it may have been a folder, whose photos went with it.
+        const after = String.fromCharCode(sep.charCodeAt(0) + 1);
+        for (const path of this.ctx.photos.presentInRange(e.path + sep, e.path + after)) {
+          const gone = this.ctx.writer.markMissing(path);
+          if (gone !== null) round.changed.push(gone);
+        }
+      }
     } else if (e.type === 'sidecar') {
       // Another app described photos in a sidecar: read their descriptions again (only a changed
       // one is imported, as a user caption; the caption history keeps what was there).

@@ -173,7 +173,8 @@ export class Library {
 
   listFolders(): Folder[] {
     const atWork = this.jobs.unfinished().filter((j) => j.status !== 'paused');
-    return this.stores.folders.list(this.sync.scanning, new Set(atWork.map((j) => j.folderId)), this.activeModel() !== null);
+    const folders = this.stores.folders.list(this.sync.scanning, new Set(atWork.map((j) => j.folderId)), this.activeModel() !== null);
+    return this.sync.watch.describe(folders);
   }
 
   /** The folders under a library folder that hold photos (its subfolder tree, flat and sorted). */
@@ -267,7 +268,10 @@ export class Library {
   /** Where a subfolder's tree starts (its absolute path and a separator); undefined without a folder and subfolder. */
   private subtreePrefix(folderId: number | undefined, under: string | undefined): string | undefined {
     const root = under && folderId !== undefined ? this.folderRoot(folderId) : null;
-    const rel = under?.split('/').filter(Boolean).join(sep);
+    const parts = under?.split('/').filter(Boolean) ?? [];
+    // "." and ".." would climb out of the folder (the API refuses them; other callers get no photo).
+    if (parts.some((p) => p === '.' || p === '..' || p.includes(sep))) return root ? join(root, '\0') : undefined;
+    const rel = parts.join(sep);
     return root && rel ? join(root, rel) + sep : undefined;
   }
 

@@ -118,11 +118,15 @@ export class PhotoStore {
     return this.db.prepare(`${SELECT_PHOTOS} WHERE p.id = ?`).get(id) as PhotoRow | undefined;
   }
 
+  /** rows()' statement, prepared once: every search page runs it. */
+  private rowsStmt: ReturnType<DB['prepare']> | null = null;
+
   /** The rows of these photos, by id (ids not in the library are left out). */
   rows(ids: number[]): Map<number, PhotoRow> {
     const out = new Map<number, PhotoRow>();
     if (!ids.length) return out;
-    const found = this.db.prepare(`${SELECT_PHOTOS} WHERE p.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as PhotoRow[];
+    this.rowsStmt ??= this.db.prepare(`${SELECT_PHOTOS} WHERE p.id IN (SELECT value FROM json_each(?))`);
+    const found = this.rowsStmt.all(JSON.stringify(ids)) as PhotoRow[];
     for (const r of found) out.set(r.id, r);
     return out;
   }

@@ -28,10 +28,10 @@ import {
   queryTokens,
   withExclusions,
   type ParsedQuery,
-  type QueryClause,
+  type QueryTerm,
 } from './query.js';
 import { clauseTagNames, excludedTagNames } from './search-tags.js';
-import { TagStore, type PhotoFilter, type TagHit } from './tags.js';
+import { TagStore, type PhotoFilter, type TaggedPhoto, type TagHit } from './tags.js';
 
 /** A search as the API asks for it. */
 export interface SearchOptions {
@@ -165,62 +165,121 @@ function foldedToken(token: string): FoldedToken {
   return f;
 }
 
-function tokenMatches({ lower, stem: st }: FoldedToken, words: MatchWord[], stems: string[]): string | null {
-  for (let i = 0; i < words.length; i++) {
-    if (st === stems[i] || lower === words[i].word || (words[i].prefix && lower.startsWith(words[i].word))) return words[i].word;
-  }
-  return null;
-}
-
 /** Snippets longer than this many words are cut around the first match. */
 const SNIPPET_WORDS = 24;
 
+/** The word pattern for a text: plain ASCII, the common case, takes the much cheaper ASCII pattern. */
+function wordPattern(text: string): RegExp {
+  const re = ASCII.test(text) ? ASCII_WORDS : WORDS;
+  re.lastIndex = 0;
+  return re;
+}
+
 /**
- * BM25 (k1 1.2, b 0.75; caption weighted 1, file name 0.4) of one document for the query
- * words, and its caption with the matched words marked. Document frequencies are left out:
- * every candidate matches every query term, so they would scale all candidates alike.
+ * BM25 (k1 1.2, b 0.75; caption weighted 1, file name 0.4) of documents for one query's words,
+ * and a caption with the matched words marked. Document frequencies are left out: every candidate
+ * matches every query term, so they would scale all candidates alike. Which query word a caption
+ * token matches is remembered for the query: captions share a small vocabulary, and a search
+ * scores hundreds of them.
  */
-export function scoreDocument(
-  caption: string,
-  name: string,
-  words: MatchWord[],
-  avg: { caption: number; name: number },
-): { score: number; snippet: string; words: string[] } {
-  const stems = words.map((w) => stemish(w.word));
-  let score = 0;
-  let snippet = '';
-  const found = new Set<string>();
-  for (const [text, weight, mean, isCaption] of [
-    [caption, WEIGHTS.caption, avg.caption, true],
-    [name, WEIGHTS.name, avg.name, false],
-  ] as const) {
-    const tf = new Map<string, number>();
+export class DocumentScorer {
+  private readonly stems: string[];
+  /** Per query word, the first query word spelt the same (a repeated word counts once). */
+  private readonly canonical: number[];
+  /** Caption token → index of the query word it matches, -1 for none. */
+  private readonly matchOf = new Map<string, number>();
+  private readonly tf: Float64Array;
+  /**
+   * The query words' first letters (ASCII, lowercase), or null when one is not ASCII: a token
+   * matches a word only if it starts with the word's letter (stems keep it), so most tokens are
+   * told apart without a lookup.
+   */
+  private readonly initials: Uint8Array | null;
+
+  constructor(
+    private readonly words: readonly MatchWord[],
+    private readonly avg: { caption: number; name: number },
+  ) {
+    this.stems = words.map((w) => stemish(w.word));
+    this.canonical = words.map((w) => words.findIndex((x) => x.word === w.word));
+    this.tf = new Float64Array(words.length);
+    const initials = new Uint8Array(128);
+    this.initials = words.every((w) => w.word.charCodeAt(0) < 128) ? initials : null;
+    for (const w of words) initials[w.word.charCodeAt(0) & 127] = 1;
+  }
+
+  private match(token: string): number {
+    const c = token.charCodeAt(0);
+    // ASCII letters fold to lowercase by setting 0x20 (digits already have it).
+    if (this.initials && c < 128 && !this.initials[c | 0x20]) return -1;
+    let i = this.matchOf.get(token);
+    if (i === undefined) {
+      const { lower, stem } = foldedToken(token);
+      const words = this.words;
+      i = words.findIndex((w, j) => stem === this.stems[j] || lower === w.word || (w.prefix && lower.startsWith(w.word)));
+      if (i >= 0) i = this.canonical[i];
+      this.matchOf.set(token, i);
+    }
+    return i;
+  }
+
+  /** The document's score (0: it says none of the words). */
+  score(caption: string, name: string): number {
+    return this.field(caption, WEIGHTS.caption, this.avg.caption) + this.field(name, WEIGHTS.name, this.avg.name);
+  }
+
+  private field(text: string, weight: number, mean: number): number {
+    const tf = this.tf;
+    tf.fill(0);
     let length = 0;
-    let out = '';
-    let last = 0;
-    let firstMatch = -1;
-    // exec on a shared regex (matchAll would clone and recompile it for every document);
-    // plain ASCII text, the common case, takes the much cheaper ASCII word pattern.
-    const re = ASCII.test(text) ? ASCII_WORDS : WORDS;
-    re.lastIndex = 0;
+    let any = false;
+    // exec on a shared regex (matchAll would clone and recompile it for every document).
+    const re = wordPattern(text);
     for (let m = re.exec(text); m; m = re.exec(text)) {
       length++;
-      const token = foldedToken(m[0]);
-      const hit = tokenMatches(token, words, stems);
-      if (!hit) continue;
-      tf.set(hit, (tf.get(hit) ?? 0) + 1);
-      found.add(token.lower);
-      if (isCaption) {
-        if (firstMatch < 0) firstMatch = length - 1;
-        out += `${text.slice(last, m.index)}${SNIPPET_OPEN}${m[0]}${SNIPPET_CLOSE}`;
-        last = m.index + m[0].length;
-      }
+      const i = this.match(m[0]);
+      if (i < 0) continue;
+      tf[i]++;
+      any = true;
     }
-    if (isCaption) snippet = trimSnippet(out + text.slice(last), firstMatch, length);
+    if (!any) return 0;
     const norm = K1 * (1 - B + (B * length) / mean);
-    for (const f of tf.values()) score += (weight * (f * (K1 + 1))) / (f + norm);
+    let score = 0;
+    for (const f of tf) if (f > 0) score += (weight * (f * (K1 + 1))) / (f + norm);
+    return score;
   }
-  return { score, snippet, words: [...found] };
+
+  /** The words of a document that matched (lowercase, caption first), for a hit's `matched`. */
+  matchedWords(caption: string, name: string): string[] {
+    const found = new Set<string>();
+    for (const text of [caption, name]) {
+      const re = wordPattern(text);
+      for (let m = re.exec(text); m; m = re.exec(text)) if (this.match(m[0]) >= 0) found.add(foldedToken(m[0]).lower);
+    }
+    return [...found];
+  }
+
+  /** What a page shows of a hit: its caption with the matched words marked, and those words. */
+  explain(caption: string, name: string): { snippet: string; found: string[] } {
+    return { snippet: this.snippet(caption), found: this.matchedWords(caption, name) };
+  }
+
+  /** The caption with its matched words marked, cut around the first match when long. */
+  snippet(caption: string): string {
+    let out = '';
+    let last = 0;
+    let length = 0;
+    let firstMatch = -1;
+    const re = wordPattern(caption);
+    for (let m = re.exec(caption); m; m = re.exec(caption)) {
+      length++;
+      if (this.match(m[0]) < 0) continue;
+      if (firstMatch < 0) firstMatch = length - 1;
+      out += `${caption.slice(last, m.index)}${SNIPPET_OPEN}${m[0]}${SNIPPET_CLOSE}`;
+      last = m.index + m[0].length;
+    }
+    return trimSnippet(out + caption.slice(last), firstMatch, length);
+  }
 }
 
 function trimSnippet(marked: string, firstMatch: number, words: number): string {
@@ -239,7 +298,6 @@ interface Plan {
   filterSql: string;
   countSql: string;
   candidatesSql: string;
-  rowsSql: string;
   fullSql: string;
 }
 
@@ -294,14 +352,25 @@ function planOf(options: IndexSearchOptions): Plan {
     countSql: `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${COUNT_CAP})`,
     // The index's rowids put short captions first (photos.fts_key), and bm25 ranks a term in a
     // short caption above the same term in a long one; so the first K matches in rowid order
-    // hold the best-ranked ones, and FTS5 stops after K. They are scored here (scoreDocument:
+    // hold the best-ranked ones, and FTS5 stops after K. They are scored here (DocumentScorer:
     // BM25 over the matched words), not with FTS5's bm25(), whose first call reads every match of
     // every term to count documents — the very cost early termination avoids.
     candidatesSql: `SELECT photos_fts.rowid AS key ${from} ORDER BY photos_fts.rowid LIMIT @k`,
-    rowsSql: `SELECT fts_key AS key, coalesce(caption, '') AS caption, name FROM photos WHERE fts_key IN (SELECT value FROM json_each(?))`,
     // Pages past the first CANDIDATES/2 hits score every match.
     fullSql: `SELECT photos_fts.rowid AS key, ${BM25} AS rank ${from} ORDER BY rank LIMIT @limit OFFSET @offset`,
   };
+}
+
+/** Captions and file names of photos by fts key. */
+const ROWS_SQL = `SELECT fts_key AS key, coalesce(caption, '') AS caption, name FROM photos WHERE fts_key IN (SELECT value FROM json_each(?))`;
+
+/** A candidate of the tag tier: `said`, the caption index brought it (its caption or file name says every clause). */
+interface CandidateDoc {
+  key: number;
+  id: number;
+  caption: string;
+  name: string;
+  said: boolean;
 }
 
 /** Most expansion words per query word (FTS5 ORs them all in the similar tier). */
@@ -405,7 +474,22 @@ export class Searcher {
     return this.avg;
   }
 
-  /** One page from one tier (exact or expanded matches), and how many matches that tier has (capped). */
+  /** The photos' fts keys matching `match`, in index order, at most `k` (a plucked statement: no row objects). */
+  private keys(plan: Plan, match: string, k: number): number[] {
+    return this.stmt(plan.candidatesSql)
+      .pluck()
+      .all({ ...plan.params, match, k }) as number[];
+  }
+
+  /** Captions and file names by fts key. */
+  private docsByKey(keys: readonly number[]): Array<{ key: number; caption: string; name: string }> {
+    return keys.length ? (this.stmt(ROWS_SQL).all(JSON.stringify(keys)) as Array<{ key: number; caption: string; name: string }>) : [];
+  }
+
+  /**
+   * One page from one tier (exact or expanded matches), and how many matches that tier has
+   * (capped). lim 0: the count alone (a full page came from the tiers before).
+   */
   private tier(
     plan: Plan,
     match: string,
@@ -419,25 +503,21 @@ export class Searcher {
       // One walk gives both the total (up to COUNT_CAP rowids, cheap without ranking) and the
       // K candidates (the first K of them), so a prefix term's doclists are merged once.
       // `taken`: photos an earlier tier brought through their tags alone (listed once, there).
-      const all = (this.stmt(plan.candidatesSql).all({ ...params, match, k: COUNT_CAP }) as Array<{ key: number }>)
-        .map((r) => r.key)
-        .filter((key) => !taken.has(key % KEY_SPAN));
-      const total = all.length;
-      const keys = all.slice(0, CANDIDATES);
-      const docs = keys.length
-        ? (this.stmt(plan.rowsSql).all(JSON.stringify(keys)) as Array<{ key: number; caption: string; name: string }>)
-        : [];
-      const avg = this.averages();
-      const rows = docs.map((d) => {
-        const scored = scoreDocument(d.caption, d.name, words, avg);
-        return { key: d.key, rank: -scored.score, snippet: scored.snippet, found: scored.words };
+      const all = this.keys(plan, match, COUNT_CAP).filter((key) => !taken.has(key % KEY_SPAN));
+      if (lim === 0) return { rows: [], total: all.length };
+      const scorer = new DocumentScorer(words, this.averages());
+      const rows = this.docsByKey(all.slice(0, CANDIDATES)).map((d) => {
+        return { key: d.key, rank: -scorer.score(d.caption, d.name), caption: d.caption, name: d.name };
       });
       rows.sort((a, b) => a.rank - b.rank || a.key - b.key);
-      return { rows: rows.slice(off, off + lim), total };
+      return {
+        rows: rows.slice(off, off + lim).map(({ caption, name, ...r }) => ({ ...r, ...scorer.explain(caption, name) })),
+        total: all.length,
+      };
     }
     const total = (this.stmt(plan.countSql).get({ ...params, match }) as { n: number }).n;
     const fetched =
-      off < total ? (this.stmt(plan.fullSql).all({ ...params, match, limit: lim + taken.size, offset: off }) as TierRow[]) : [];
+      off < total && lim > 0 ? (this.stmt(plan.fullSql).all({ ...params, match, limit: lim + taken.size, offset: off }) as TierRow[]) : [];
     // Photos listed by an earlier tier are left out (the total only loses those seen on this page).
     const rows = fetched.filter((r) => !taken.has(r.key % KEY_SPAN));
     return { rows: rows.slice(0, lim), total: total - (fetched.length - rows.length) };
@@ -480,52 +560,82 @@ export class Searcher {
     const names = clauseTagNames(parsed).map((n) => n.filter((x) => present.has(x)));
     const excluded = excludedTagNames(parsed).filter((x) => present.has(x));
     const k = Math.min(COUNT_CAP, Math.max(CANDIDATES, off + lim));
-    const ftsAll = t.match
-      ? (this.stmt(plan.candidatesSql).all({ ...plan.params, match: t.match, k: COUNT_CAP }) as Array<{ key: number }>).map((r) => r.key)
-      : [];
-    const fromFts = new Set(ftsAll.slice(0, k));
+    const ftsAll = t.match ? this.keys(plan, t.match, COUNT_CAP) : [];
+    const fromFts = ftsAll.slice(0, k);
+    const saidIds = new Set(fromFts.map((key) => key % KEY_SPAN));
     const filter: PhotoFilter = { sql: plan.filterSql, params: plan.params };
-    const tagIds = [...new Set(names.flatMap((n) => this.tags.bestPhotos(n, k, filter)))];
-    const docs = this.stmt(
-      `SELECT coalesce(fts_key, id) AS key, id, coalesce(caption, '') AS caption, name FROM photos
-       WHERE fts_key IN (SELECT value FROM json_each(@keys)) OR id IN (SELECT value FROM json_each(@ids))`,
-    ).all({ keys: JSON.stringify([...fromFts]), ids: JSON.stringify(tagIds) }) as Array<{
-      key: number;
-      id: number;
-      caption: string;
-      name: string;
-    }>;
-    const tagMap = this.tags.hitsOf(
-      docs.map((d) => d.id),
-      [...new Set([...names.flat(), ...excluded])],
-    );
+    // Each photo read once: a tagged photo the caption index brought is not fetched again.
+    const tagged = new Map<number, TaggedPhoto>();
+    let saturated = false;
+    for (const n of names) {
+      const best = this.tags.bestHits(n, k, filter);
+      saturated ||= best.length === k;
+      for (const b of best) if (!saidIds.has(b.id) && !tagged.has(b.id)) tagged.set(b.id, b);
+    }
+    const docs: CandidateDoc[] = [
+      ...this.docsByKey(fromFts).map((d) => ({ ...d, id: d.key % KEY_SPAN, said: true })),
+      ...[...tagged.values()].map((b) => ({ key: b.key, id: b.id, caption: b.caption, name: b.name, said: false })),
+    ];
+    // With one tag name in the query, a tagged photo's one hit is the one its walk found; only the
+    // caption index's photos need their tags looked up.
+    const allNames = [...new Set([...names.flat(), ...excluded])];
+    const tagMap = this.tags.hitsOf(allNames.length === 1 ? [...saidIds] : docs.map((d) => d.id), allNames);
+    if (allNames.length === 1) for (const [id, b] of tagged) tagMap.set(id, [b.hit]);
     const avg = this.averages();
-    const excludeWords = parsed.exclude.flatMap((x) => (x.kind === 'word' ? [x.word] : x.words)).map((w) => ({ word: w, prefix: false }));
-    const rows: TierRow[] = [];
+    const scorer = new DocumentScorer(t.words, avg);
+    const wholeWords = (terms: readonly QueryTerm[]) =>
+      new DocumentScorer(
+        terms.flatMap((x) => (x.kind === 'word' ? [x.word] : x.words)).map((w) => ({ word: w, prefix: false })),
+        avg,
+      );
+    const excludedWords = parsed.exclude.length ? wholeWords(parsed.exclude) : null;
+    // Per clause, whether a photo's caption or file name says one of its terms (built when first needed).
+    const clauseScorers = new Map<number, DocumentScorer>();
+    const says = (d: CandidateDoc, i: number) => {
+      let sc = clauseScorers.get(i);
+      if (!sc) clauseScorers.set(i, (sc = wholeWords(parsed.clauses[i].terms)));
+      return sc.score(d.caption, d.name) > 0;
+    };
+    const rows: Array<TierRow & { caption: string; name: string }> = [];
     const tagOnly: number[] = [];
     for (const d of docs) {
       const tags = tagMap.get(d.id) ?? [];
-      const caption = fromFts.has(d.key);
       if (tags.some((x) => excluded.includes(x.tag))) continue;
-      if (!caption && excludeWords.length && scoreDocument(d.caption, d.name, excludeWords, avg).score > 0) continue;
+      if (!d.said && excludedWords && excludedWords.score(d.caption, d.name) > 0) continue;
       // Per clause, its best tag's confidence (0: none).
-      const best = names.map((n) => Math.max(0, ...tags.filter((x) => n.includes(x.tag)).map((x) => x.score ?? 1)));
+      const best = names.map((n) => {
+        let top = 0;
+        for (const x of tags) if (n.includes(x.tag)) top = Math.max(top, x.score ?? 1);
+        return top;
+      });
       // A clause no tag names must be said by the caption, read only then (scoring text is the costly part).
-      const unsaid = (tag: number, i: number) => tag === 0 && !(parsed.clauses[i].terms.length > 0 && this.says(d, parsed.clauses[i], avg));
-      if (!caption && best.some(unsaid)) continue;
-      if (!caption) tagOnly.push(d.id);
-      const scored = scoreDocument(d.caption, d.name, t.words, avg);
+      const unsaid = (tag: number, i: number) => tag === 0 && !(parsed.clauses[i].terms.length > 0 && says(d, i));
+      if (!d.said && best.some(unsaid)) continue;
+      if (!d.said) tagOnly.push(d.id);
+      const score = scorer.score(d.caption, d.name);
       const tagPart = best.reduce((a, tag) => a + tag, 0) / best.length;
-      rows.push({ key: d.key, rank: -(scored.score / (scored.score + 1) + tagPart), snippet: scored.snippet, found: scored.words, tags });
+      rows.push({ key: d.key, rank: -(score / (score + 1) + tagPart), tags, caption: d.caption, name: d.name });
     }
-    rows.sort((a, b) => a.rank - b.rank || a.key - b.key);
-    return { rows: rows.slice(off, off + lim), total: Math.min(COUNT_CAP, ftsAll.length + tagOnly.length), tagOnly };
+    // Ties by photo id, as the tag walks order them: a longer walk (a later page) then keeps the earlier pages' order.
+    rows.sort((a, b) => a.rank - b.rank || (a.key % KEY_SPAN) - (b.key % KEY_SPAN));
+    return {
+      rows: rows.slice(off, off + lim).map(({ caption, name, ...r }) => ({ ...r, ...scorer.explain(caption, name) })),
+      total: this.tagTierTotal(ftsAll.length + tagOnly.length, saturated, parsed, names, filter),
+      tagOnly,
+    };
   }
 
-  /** Whether a photo's caption or file name says one of a clause's terms (the tag tier's check for photos the index did not bring). */
-  private says(d: { caption: string; name: string }, cl: QueryClause, avg: { caption: number; name: number }): boolean {
-    const words = cl.terms.flatMap((x) => (x.kind === 'word' ? [x.word] : x.words)).map((w) => ({ word: w, prefix: false }));
-    return scoreDocument(d.caption, d.name, words, avg).score > 0;
+  /**
+   * The tag tier's total: its candidates that passed, capped. When a tag's walk stopped at k there
+   * may be more: for one clause and no exclusion every photo with its tag matches, so the tag's
+   * photo count is a lower bound too (else "tag:giraffe" would say 200 of 2,000, and the grid would
+   * stop there).
+   */
+  private tagTierTotal(passed: number, saturated: boolean, parsed: ParsedQuery, names: string[][], filter: PhotoFilter): number {
+    if (passed >= COUNT_CAP || !saturated || parsed.clauses.length !== 1 || parsed.exclude.length || parsed.excludeTags.length) {
+      return Math.min(COUNT_CAP, passed);
+    }
+    return Math.max(passed, this.tags.countPhotos(names[0], COUNT_CAP, filter));
   }
 
   /** Pages through the tiers in order: a tier's hits all come before the next tier's. */
@@ -555,7 +665,7 @@ export class Searcher {
         const tagged = this.tagTier(plan, t, parsed, present, Math.max(1, need), skip);
         for (const id of tagged.tagOnly) taken.add(id);
         got = tagged;
-      } else got = this.tier(plan, t.match!, t.words, Math.max(1, need), skip, taken);
+      } else got = this.tier(plan, t.match!, t.words, need, skip, taken); // need 0: the count alone
       total += got.total;
       if (need > 0) for (const r of got.rows.slice(0, need)) rows.push({ ...r, ...t });
       skip = Math.max(0, skip - got.total);

@@ -24,6 +24,16 @@ export interface TagHit {
   score: number | null;
 }
 
+/** A photo a tag walk found for search: its best matching tag, and the text search scores. */
+export interface TaggedPhoto {
+  id: number;
+  /** Its caption index key (photos.fts_key), or its id when it has none. */
+  key: number;
+  caption: string;
+  name: string;
+  hit: TagHit;
+}
+
 /** A condition over photos p ('' for none) and its parameters: a search's folder/date filter, the grid's tag filter. */
 export interface PhotoFilter {
   sql: string;
@@ -227,23 +237,50 @@ export class TagStore {
    * first k of each name hold the first k overall.
    */
   bestPhotos(names: readonly string[], k: number, filter: PhotoFilter): number[] {
+    return this.bestHits(names, k, filter).map((b) => b.id);
+  }
+
+  /**
+   * bestPhotos with what search scores them by: each photo's best tag among `names` (lowercase, its
+   * score null for the user's own), and its caption index key, caption and file name (read in the
+   * same walk, so search need not fetch the photos again).
+   */
+  bestHits(names: readonly string[], k: number, filter: PhotoFilter): TaggedPhoto[] {
     if (!names.length || k <= 0) return [];
     // tags_by_tag in index order as the outer loop (CROSS JOIN), so LIMIT ends the walk.
     const byName = this.stmt(
-      `SELECT t.photo_id AS id, coalesce(t.score, 1) AS s FROM tags t INDEXED BY tags_by_tag CROSS JOIN photos p ON p.id = t.photo_id
+      `SELECT t.photo_id AS id, coalesce(t.score, 1) AS s, t.score AS score, coalesce(p.fts_key, p.id) AS key,
+              coalesce(p.caption, '') AS caption, p.name AS name
+       FROM tags t INDEXED BY tags_by_tag CROSS JOIN photos p ON p.id = t.photo_id
        WHERE t.tag = @name AND t.kind != 'removed' AND p.status != 'missing' ${filter.sql ? `AND ${filter.sql}` : ''}
        ORDER BY coalesce(t.score, 1) DESC, t.photo_id LIMIT @k`,
     );
-    const best = new Map<number, number>();
+    const best = new Map<number, { s: number; photo: TaggedPhoto }>();
     for (const name of names) {
-      for (const r of byName.all({ ...filter.params, name, k }) as Array<{ id: number; s: number }>) {
-        if (r.s > (best.get(r.id) ?? -Infinity)) best.set(r.id, r.s);
+      const tag = name.toLowerCase();
+      type Row = { id: number; s: number; score: number | null; key: number; caption: string; name: string };
+      for (const r of byName.all({ ...filter.params, name, k }) as Row[]) {
+        if (r.s > (best.get(r.id)?.s ?? -Infinity)) {
+          best.set(r.id, { s: r.s, photo: { id: r.id, key: r.key, caption: r.caption, name: r.name, hit: { tag, score: r.score } } });
+        }
       }
     }
     return [...best]
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .sort((a, b) => b[1].s - a[1].s || a[0] - b[0])
       .slice(0, k)
-      .map(([id]) => id);
+      .map(([, { photo }]) => photo);
+  }
+
+  /**
+   * For search: a lower bound on how many present photos passing the filter have one of `names`
+   * (the most any one name has), counted up to `cap` along tags_by_tag.
+   */
+  countPhotos(names: readonly string[], cap: number, filter: PhotoFilter): number {
+    const count = this.stmt(
+      `SELECT count(*) FROM (SELECT 1 FROM tags t INDEXED BY tags_by_tag CROSS JOIN photos p ON p.id = t.photo_id
+       WHERE t.tag = @name AND t.kind != 'removed' AND p.status != 'missing' ${filter.sql ? `AND ${filter.sql}` : ''} LIMIT @cap)`,
+    ).pluck();
+    return Math.max(0, ...names.map((name) => count.get({ ...filter.params, name, cap }) as number));
   }
 
   /** For search: the tags among `names` (lowercase) of each photo, removed ones left out, by photo id. */

@@ -235,7 +235,16 @@ function notWritten(
   };
 }
 
-export async function exiftoolWrite(source: string | null, tmp: string, tags: Record<string, string | string[] | null>): Promise<void> {
+/**
+ * exiftool-vendored passes values with `-E` (ExifTool decodes HTML entities) but leaves `&` as it is,
+ * so a caption holding `&amp;` or `&#39;` as text was written as `&` or `'` (and the next export
+ * took its own sidecar for another app's edit). Escaping `&` first makes ExifTool write the text as given.
+ */
+const ampersands = (v: string | string[] | null) =>
+  v === null ? null : Array.isArray(v) ? v.map((s) => s.replace(/&/g, '&amp;')) : v.replace(/&/g, '&amp;');
+
+export async function exiftoolWrite(source: string | null, tmp: string, given: Record<string, string | string[] | null>): Promise<void> {
+  const tags = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, ampersands(v)]));
   try {
     if (source === null) await exiftool().write(tmp, tags as WriteTags);
     else await exiftool().write(source, tags as WriteTags, { writeArgs: ['-o', tmp] });

@@ -6,6 +6,7 @@
 import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { PhotoSummary } from '../../shared/api-contract.js';
+import { shortcutFor, type ShortcutId } from '../shortcuts.js';
 
 const MIN_CELL = 190;
 const CAPTION_HEIGHT = 58;
@@ -80,10 +81,10 @@ export function Grid(props: GridProps) {
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight) / rowHeight));
-    const action = keyActions({ count, selected, columns, pageRows, move, open: onOpen })[e.key];
-    if (action) {
+    const id = shortcutFor('grid', e);
+    if (id) {
       e.preventDefault();
-      action();
+      keyActions({ count, selected, columns, pageRows, move, open: onOpen })[id]();
     }
   };
 
@@ -108,7 +109,7 @@ export function Grid(props: GridProps) {
   );
 }
 
-/** What each key does in the grid: move the selection, or open the selected photo. */
+/** What each of the grid's shortcuts (shortcuts.ts) does: move the selection, or open the selected photo. */
 function keyActions(g: {
   count: number;
   selected: number;
@@ -116,22 +117,21 @@ function keyActions(g: {
   pageRows: number;
   move(to: number): void;
   open(index: number): void;
-}): Record<string, () => void> {
+}): Record<ShortcutId<'grid'>, () => void> {
   const { count, selected, columns, pageRows, move } = g;
   const open = () => {
     if (count > 0) g.open(Math.max(0, selected));
   };
   return {
-    ArrowRight: () => move(selected + 1),
-    ArrowLeft: () => move(selected - 1),
-    ArrowDown: () => move(selected + columns),
-    ArrowUp: () => move(selected - columns),
-    PageDown: () => move(selected + columns * pageRows),
-    PageUp: () => move(selected - columns * pageRows),
-    Home: () => move(0),
-    End: () => move(count - 1),
-    Enter: open,
-    ' ': open,
+    next: () => move(selected + 1),
+    previous: () => move(selected - 1),
+    down: () => move(selected + columns),
+    up: () => move(selected - columns),
+    pageDown: () => move(selected + columns * pageRows),
+    pageUp: () => move(selected - columns * pageRows),
+    first: () => move(0),
+    last: () => move(count - 1),
+    open,
   };
 }
 

@@ -8,7 +8,9 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { Alternative, ApiClient, PhotoDetail } from '../../shared/api-contract.js';
 import { captionLabel } from '../captionOrigin.js';
+import { trapTab } from '../focus.js';
 import { formatBytes, formatDate } from '../format.js';
+import { shortcutFor, type ShortcutId } from '../shortcuts.js';
 import { CaptionHistory } from './CaptionHistory.js';
 import { PhotoTags } from './PhotoTags.js';
 import { Toast } from './Toast.js';
@@ -94,7 +96,6 @@ function useAlternatives(client: ApiClient, photoId: number) {
   return { alternatives, altState, altError, loadAlternatives };
 }
 
-/** Tab and Shift+Tab cycle through the dialog's enabled buttons and inputs (a modal keeps focus inside). */
 /** Alternatives are stored with the model's caption, so fetching them is cheap: a captioned photo shows them at once. */
 function useAlternativesAtOnce(alts: ReturnType<typeof useAlternatives>, captioned: boolean): void {
   const { alternatives, altState, loadAlternatives } = alts;
@@ -111,15 +112,6 @@ function useDialogFocus(dialogRef: RefObject<HTMLDivElement | null>, photoId: nu
   useLayoutEffect(() => {
     if (!document.activeElement || document.activeElement === document.body) dialogRef.current?.focus();
   }, [dialogRef, photo]);
-}
-
-function trapTab(e: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement | null): void {
-  const focusable = [...(dialog?.querySelectorAll<HTMLElement>('button:not(:disabled), input:not(:disabled)') ?? [])];
-  if (focusable.length === 0) return;
-  const i = focusable.indexOf(document.activeElement as HTMLElement);
-  const next = e.shiftKey ? (i <= 0 ? focusable.length - 1 : i - 1) : i === -1 || i === focusable.length - 1 ? 0 : i + 1;
-  e.preventDefault();
-  focusable[next].focus();
 }
 
 function CaptionFailure({ photo, onRetry }: { photo: PhotoDetail; onRetry(): void }) {
@@ -332,14 +324,19 @@ function useCaptionEditor(
   };
   const onEditKey = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key !== 'Tab') e.stopPropagation();
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      if (draft.trim()) void saveText(draft);
-    } else if (e.key === 'Escape') {
-      e.preventDefault();
-      setEditing(false);
-      dialogRef.current?.focus();
-    }
+    const id = shortcutFor('caption', e);
+    if (!id) return;
+    e.preventDefault();
+    const actions: Record<ShortcutId<'caption'>, () => void> = {
+      save: () => {
+        if (draft.trim()) void saveText(draft);
+      },
+      cancel: () => {
+        setEditing(false);
+        dialogRef.current?.focus();
+      },
+    };
+    actions[id]();
   };
   const editor: CaptionEditor = { editing, draft, saving, onDraft: setDraft, onEditKey, startEditing };
   return { editor, inputRef, saveText };
@@ -407,13 +404,15 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
   const onDialogKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Tab') return trapTab(e, dialogRef.current);
     if (editor.editing) return;
-    const action: Record<string, (() => void) | undefined> = {
-      Escape: onClose,
-      ArrowLeft: onPrev,
-      ArrowRight: onNext,
-      ...(photo && photo.status !== 'error' && !gone ? { e: editor.startEditing, F2: editor.startEditing } : {}),
+    const canEdit = photo && photo.status !== 'error' && !gone;
+    const actions: Record<ShortcutId<'photo'>, (() => void) | null> = {
+      close: onClose,
+      previous: onPrev,
+      next: onNext,
+      edit: canEdit ? editor.startEditing : null,
     };
-    const run = action[e.key];
+    const id = shortcutFor('photo', e);
+    const run = id && actions[id];
     if (!run) return;
     e.preventDefault();
     run();
@@ -434,6 +433,8 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
       >
         <PhotoStage client={client} photo={photo} onPrev={onPrev} onNext={onNext} />
         <aside className="photo-side">
+          {/* The view's h1 (its title, the file name, stays the h2 other views and tests know). */}
+          <h1 className="visually-hidden">Photo</h1>
           <div className="side-head">
             <h2 title={photo?.path}>{photo?.name ?? '…'}</h2>
             <button className="icon-button" onClick={onClose} aria-label="Close (Esc)">

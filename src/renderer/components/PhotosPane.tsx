@@ -1,7 +1,7 @@
-/** The photos view: toolbar, notices, the search summary and the grid (or what stands in for it). */
+/** The photos view: notices, the search summary and the grid (or what stands in for it); its toolbar (the search box) is App's, first in Tab order. */
 import type { ReactNode, RefObject } from 'react';
 import type { ApiClient, Folder, LibraryInfo, SearchHit, Settings } from '../../shared/api-contract.js';
-import { focusGrid } from '../focus.js';
+import { MAIN_ID } from '../focus.js';
 import { snippetRuns } from '../format.js';
 import type { PhotoBrowser } from '../usePhotoBrowser.js';
 import type { Paged } from '../usePaged.js';
@@ -10,9 +10,7 @@ import { FirstRun } from './FirstRun.js';
 import { Grid } from './Grid.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
-import { useTagNames } from '../useTagNames.js';
 import { pausedFolderIds } from '../useLibrary.js';
-import { Toolbar } from './Toolbar.js';
 
 interface PhotosPaneProps {
   client: ApiClient;
@@ -20,7 +18,6 @@ interface PhotosPaneProps {
   folders: Folder[] | null;
   info: LibraryInfo | null;
   settings: Settings;
-  onSettings(patch: Partial<Settings>): void;
   query: string;
   onQuery(query: string): void;
   /** The selected folder (null: the whole library): searches run in it. */
@@ -58,17 +55,12 @@ function snippetRenderer(search: Paged<SearchHit, SearchMeta>): (i: number) => R
   };
 }
 
-export function PhotosPane({
-  gridWrapRef,
-  searchInputRef,
-  ...p
-}: PhotosPaneProps & { gridWrapRef: RefObject<HTMLDivElement | null>; searchInputRef: RefObject<HTMLInputElement | null> }) {
+export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRef: RefObject<HTMLDivElement | null> }) {
   const { inSearch, searching, lists } = p.browser;
   const modelMissing = p.info !== null && p.info.activeModel === null;
   const { photos, search } = lists;
   const empty = p.folders !== null && p.folders.length === 0;
   const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
-  const tagNames = useTagNames(p.client, p.info);
   const scopeFolder = p.folderId === null ? null : (p.folders?.find((f) => f.id === p.folderId) ?? null);
   const scope = scopeFolder ? { name: folderName(scopeFolder.path), onEverywhere: p.onSearchEverywhere } : null;
   const grid = (
@@ -88,16 +80,13 @@ export function PhotosPane({
     />
   );
   return (
-    <main className="main">
-      <Toolbar
-        inputRef={searchInputRef}
-        query={p.query}
-        onQuery={p.onQuery}
-        onLeaveSearch={() => focusGrid(gridWrapRef)}
-        settings={p.settings}
-        onSettings={p.onSettings}
-        tagNames={tagNames}
-      />
+    <main className="main" id={MAIN_ID} tabIndex={-1}>
+      {/* The view's title for screen readers and the heading list (the first-run screen has its own). */}
+      {!empty && (
+        <h1 id="photos-heading" className="visually-hidden" data-testid="photos-heading">
+          {inSearch ? `Search results for “${p.query.trim()}”${scope ? ` in ${scope.name}` : ''}` : (scope?.name ?? 'All photos')}
+        </h1>
+      )}
       {modelMissing && (
         <div className="notice" role="status">
           No caption model is installed, so photos are listed but not captioned yet.

@@ -4,6 +4,7 @@ import type { ApiClient, Folder, Job, Settings, Subfolder, TeachRun } from '../.
 import { basename, plural } from '../format.js';
 import { AddFolder } from './AddFolder.js';
 import { FolderTree, useSubfolders } from './FolderTree.js';
+import { FolderWatchNote, watchNote } from './FolderWatchNote.js';
 import { JobsPanel } from './JobsPanel.js';
 import { TagFilter } from './TagFilter.js';
 import { ThemeSelect } from './ThemeSelect.js';
@@ -37,6 +38,8 @@ export interface SidebarProps {
   /** Caption a paused folder's waiting photos again. */
   onResume(id: number): void;
   onSettings(patch: Partial<Settings>): void;
+  /** Show the "?" overlay of keyboard shortcuts. */
+  onShortcuts(): void;
   onError(message: string): void;
   /** Bumped when the library reports changes (the tag list refreshes). */
   refresh: number;
@@ -87,6 +90,7 @@ function ViewTabs({ view, onView, teachRun }: Pick<SidebarProps, 'view' | 'onVie
 function FolderItem({ folder: f, subfolders, p }: { folder: Folder; subfolders: Subfolder[]; p: SidebarProps }) {
   const [open, setOpen] = useState(true);
   const here = p.view === 'photos' && p.selected === f.id;
+  const watchNoteId = `folder-watch-${f.id}`;
   return (
     <li className="folder-item">
       {subfolders.length > 0 && (
@@ -104,6 +108,7 @@ function FolderItem({ folder: f, subfolders, p }: { folder: Folder; subfolders: 
         onClick={() => p.onSelect(f.id)}
         title={f.path}
         aria-current={p.selected === f.id}
+        aria-describedby={watchNote(f.watch) ? watchNoteId : undefined}
         data-testid="folder"
       >
         <span className="folder-name">
@@ -133,6 +138,7 @@ function FolderItem({ folder: f, subfolders, p }: { folder: Folder; subfolders: 
           ✕
         </button>
       </div>
+      <FolderWatchNote id={watchNoteId} watch={f.watch} />
       {f.status === 'paused' && (
         <div className="folder-resume small">
           <span className="muted">Captioning paused or cancelled</span>
@@ -179,6 +185,9 @@ export function Sidebar(p: SidebarProps) {
         <label className="small">
           Theme <ThemeSelect theme={p.settings.theme} onSettings={p.onSettings} />
         </label>
+        <button className="link-like small" onClick={p.onShortcuts} data-testid="show-shortcuts">
+          Keyboard shortcuts <kbd>?</kbd>
+        </button>
       </div>
     </nav>
   );

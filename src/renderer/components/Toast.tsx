@@ -8,9 +8,11 @@ export function Toast({
   message,
   onDismiss,
   action,
+  level = 'error',
   testId = 'toast',
 }: {
   message: string;
+  level?: 'warning' | 'error';
   onDismiss(): void;
   action?: { label: string; run(): void };
   testId?: string;
@@ -27,7 +29,11 @@ export function Toast({
     return () => clearTimeout(timer);
   }, [message, waits]);
   return (
-    <div className={`toast${action ? ' toast-action' : ''}`} role={action ? 'status' : 'alert'} data-testid={testId}>
+    <div
+      className={`toast${action ? ' toast-action' : level === 'warning' ? ' toast-warning' : ''}`}
+      role={action || level === 'warning' ? 'status' : 'alert'}
+      data-testid={testId}
+    >
       <span>{message}</span>
       {action && (
         <button onClick={action.run} data-testid={`${testId}-action`}>

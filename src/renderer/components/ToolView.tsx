@@ -1,5 +1,6 @@
 /** The Teach and Settings views (the photos view is PhotosPane). */
 import type { ApiClient } from '../../shared/api-contract.js';
+import { MAIN_ID } from '../focus.js';
 import type { Library } from '../useLibrary.js';
 import { SettingsView } from './SettingsView.js';
 import { TeachView } from './TeachView.js';
@@ -13,7 +14,7 @@ export function ToolView(props: {
 }) {
   const { client, lib, showError } = props;
   return props.view === 'teach' ? (
-    <main className="main main-scroll" aria-label="Teach">
+    <main className="main main-scroll" id={MAIN_ID} tabIndex={-1} aria-label="Teach">
       <TeachView
         client={client}
         run={lib.teachRun}
@@ -24,7 +25,7 @@ export function ToolView(props: {
       />
     </main>
   ) : (
-    <main className="main main-scroll" aria-label="Settings">
+    <main className="main main-scroll" id={MAIN_ID} tabIndex={-1} aria-label="Settings">
       <SettingsView client={client} settings={lib.settings} onSettings={lib.updateSettings} onError={showError} />
     </main>
   );

@@ -1,6 +1,8 @@
 /** Above the grid: the search box (with tag suggestions and its syntax), and the Similar words / Captions toggles. */
 import type { RefObject } from 'react';
-import type { Settings } from '../../shared/api-contract.js';
+import type { ApiClient, LibraryInfo, Settings } from '../../shared/api-contract.js';
+import { shortcutFor } from '../shortcuts.js';
+import { useTagNames } from '../useTagNames.js';
 
 /** The search syntax, as the search box's help shows it (src/main/library/query.ts reads it). */
 const SYNTAX =
@@ -28,7 +30,8 @@ export function Toolbar({
   onLeaveSearch,
   settings,
   onSettings,
-  tagNames,
+  client,
+  info,
 }: {
   inputRef: RefObject<HTMLInputElement | null>;
   query: string;
@@ -36,10 +39,11 @@ export function Toolbar({
   onLeaveSearch(): void;
   settings: Settings;
   onSettings(patch: Partial<Settings>): void;
-  /** The library's tags, offered as the last word is typed. */
-  tagNames: string[];
+  client: ApiClient;
+  /** The library's counts: its tags, offered as the last word is typed, are re-read when they change. */
+  info: LibraryInfo | null;
 }) {
-  const suggestions = tagSuggestions(query, tagNames);
+  const suggestions = tagSuggestions(query, useTagNames(client, info));
   return (
     <header className="toolbar">
       <div className="search" role="search">
@@ -51,8 +55,9 @@ export function Toolbar({
           value={query}
           onChange={(e) => onQuery(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') onQuery('');
-            if (e.key === 'ArrowDown' || e.key === 'Enter') {
+            const id = shortcutFor('search', e);
+            if (id === 'clear') onQuery('');
+            if (id === 'results') {
               e.preventDefault();
               onLeaveSearch();
             }
