@@ -39,9 +39,15 @@ function indexedKeys(db: DB, table: string, key: string): Set<number> | null {
   let best: Set<number> | null = null;
   for (const index of indexes) {
     const keys = new Set<number>();
-    const whole = tolerate(() => {
-      for (const k of db.prepare(`SELECT ${key} FROM ${table} INDEXED BY "${index}"`).pluck().iterate()) keys.add(k as number);
-    });
+    let whole: boolean;
+    try {
+      whole = tolerate(() => {
+        for (const k of db.prepare(`SELECT ${key} FROM ${table} INDEXED BY "${index}"`).pluck().iterate()) keys.add(k as number);
+      });
+    } catch (err) {
+      if (/no query solution/.test((err as Error).message)) continue; // an index SQLite will not scan on its own
+      throw err;
+    }
     if (whole && (!best || keys.size > best.size)) best = keys;
   }
   return best;

@@ -136,15 +136,22 @@ function LabeledPhotos({
         <ul className="labeled-strip" data-testid="labeled-photos">
           {status.labeled.map((p) => (
             <li key={p.id} className={p.validation ? 'held-back' : undefined}>
-              <button
-                className="labeled-photo"
-                onClick={() => onOpenPhoto?.(p.id)}
-                title={p.caption ?? p.name}
-                aria-label={`${p.name}: ${p.caption ?? ''}${p.validation ? ' (held back to check)' : ''}`}
-              >
-                {p.thumb ? <img src={client.thumbUrl(p.thumb)} alt="" loading="lazy" /> : <span className="thumb-placeholder">▧</span>}
-                {p.validation && <span className="badge badge-check">check</span>}
+              {/* Named by what it shows, in the order shown (caption, then the badge), so the name contains the visible text (WCAG 2.5.3). */}
+              <button className="labeled-photo" onClick={() => onOpenPhoto?.(p.id)} title={p.caption ?? p.name}>
+                {p.thumb ? (
+                  <img src={client.thumbUrl(p.thumb)} alt="" loading="lazy" />
+                ) : (
+                  <span className="thumb-placeholder" aria-hidden="true">
+                    ▧
+                  </span>
+                )}
                 <span className="labeled-caption">{p.caption}</span>
+                {p.validation && (
+                  <span className="badge badge-check">
+                    check<span className="visually-hidden">: held back to test the new version</span>
+                  </span>
+                )}
+                <span className="visually-hidden">, {p.name}</span>
               </button>
             </li>
           ))}
