@@ -8,7 +8,7 @@ import type { ApiClient } from '../shared/api-contract.js';
 import { DropHint } from './components/DropHint.js';
 import { OpenPhoto } from './components/OpenPhoto.js';
 import { PhotosPane } from './components/PhotosPane.js';
-import { ShortcutsHelp } from './components/ShortcutsHelp.js';
+import { useShortcutsHelp } from './components/ShortcutsHelp.js';
 import { Sidebar, type View } from './components/Sidebar.js';
 import { SkipLink } from './components/SkipLink.js';
 import { Toast } from './components/Toast.js';
@@ -20,7 +20,6 @@ import { useFolderActions } from './useFolderActions.js';
 import { useFolderSelection } from './useFolderSelection.js';
 import { pausedFolderIds, useLibrary } from './useLibrary.js';
 import { usePhotoBrowser } from './usePhotoBrowser.js';
-import { useGlobalShortcuts } from './useGlobalShortcuts.js';
 
 export function App({ client }: { client: ApiClient }) {
   const [toast, setToast] = useState<{ message: string; level: 'warning' | 'error' } | null>(null);
@@ -36,33 +35,17 @@ export function App({ client }: { client: ApiClient }) {
   const [openById, setOpenById] = useState<number | null>(null);
   const gridWrap = useRef<HTMLDivElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
-  const [shortcutsShown, setShortcutsShown] = useState(false);
-  const showShortcuts = useCallback(() => setShortcutsShown(true), []);
-  useGlobalShortcuts(searchInput, showShortcuts);
+  const shortcuts = useShortcutsHelp(searchInput);
   const drop = useDropZone(client, lib.addFolder, showError);
   const folderActions = useFolderActions(client, lib.setFolders, selectFolder, showError);
   const jobList = [...lib.jobs.values()].sort((x, y) => y.id - x.id).slice(0, 5);
 
   return (
-    <div
-      className={`app${drop.dragging ? ' dragging' : ''}`}
-      onDragOver={drop.onDragOver}
-      onDragLeave={drop.onDragLeave}
-      onDrop={drop.onDrop}
-    >
+    <div className={`app${drop.dragging ? ' dragging' : ''}`} {...drop.handlers}>
       <SkipLink />
       {/* Before the sidebar in the DOM (the grid puts it above the photos), so Tab reaches search second. */}
       {view === 'photos' && (
-        <Toolbar
-          inputRef={searchInput}
-          query={query}
-          onQuery={setQuery}
-          onLeaveSearch={() => focusGrid(gridWrap)}
-          settings={settings}
-          onSettings={lib.updateSettings}
-          client={client}
-          info={lib.info}
-        />
+        <Toolbar client={client} lib={lib} inputRef={searchInput} query={query} onQuery={setQuery} gridWrap={gridWrap} />
       )}
       <Sidebar
         client={client}
@@ -82,7 +65,7 @@ export function App({ client }: { client: ApiClient }) {
         onAdd={lib.addFolder}
         {...folderActions}
         onSettings={lib.updateSettings}
-        onShortcuts={showShortcuts}
+        onShortcuts={shortcuts.show}
         onError={showError}
         refresh={refresh}
         tag={b.tag}
@@ -115,7 +98,7 @@ export function App({ client }: { client: ApiClient }) {
         onClosed={() => focusGrid(gridWrap)}
         showError={showError}
       />
-      {shortcutsShown && <ShortcutsHelp onClose={() => setShortcutsShown(false)} />}
+      {shortcuts.overlay}
       {drop.dragging && <DropHint />}
       {toast && <Toast message={toast.message} level={toast.level} onDismiss={() => setToast(null)} />}
     </div>

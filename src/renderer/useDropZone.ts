@@ -23,5 +23,6 @@ export function useDropZone(client: ApiClient, addFolder: (path: string) => Prom
     }
   };
   const onDragLeave = (e: DragEvent) => e.currentTarget === e.target && setDragging(false);
-  return { dragging, onDragOver, onDrop, onDragLeave };
+  /** `handlers` go on the window's root element. */
+  return { dragging, handlers: { onDragOver, onDrop, onDragLeave } };
 }

@@ -10,10 +10,8 @@ import Database from 'better-sqlite3';
 import { cpSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupNow } from '../../src/main/library/db-backup.js';
-import { isCorruption } from '../../src/main/library/db-health.js';
-import { cutShort, readableCopy } from '../../src/main/library/db-repair.js';
 import { Library } from '../../src/main/library/library.js';
-import { damage } from '../library/db-damage.js';
+import { damage, stillHeld } from '../library/db-damage.js';
 import { photoFolder, userLibrary, type UserCaptions } from './library.js';
 import { cli, cliToEnd, Tally, type CampaignContext, type CampaignLine } from './tally.js';
 
@@ -44,36 +42,10 @@ function damageAt(ctx: CampaignContext, file: string, mode: Mode): string {
   return `${table} leaf ${leaf} of ${leaves} (${how})`;
 }
 
-/**
- * Of the user's captions `written`, the photos whose caption is on no readable page of the cut-short
- * `file`: neither its history row nor its photo row (which holds the shown caption) can be read with
- * those words. Read as the repair reads it, through a copy whose header counts only the pages present.
- */
+/** Of the user's captions `written`, the photos whose caption is on no readable page of the cut-short `file`. */
 function physicallyLost(file: string, written: UserCaptions): number[] {
-  const short = cutShort(file);
-  if (!short) return [];
-  const copy = readableCopy(file, short, `${file}.probe`);
-  const db = new Database(copy, { readonly: true });
-  const holds = (sql: string, id: number, text: string) => {
-    try {
-      return db.prepare(sql).get(id, text) !== undefined;
-    } catch (err) {
-      if (isCorruption(err)) return false;
-      throw err; // a wrong query must fail the campaign, not count as a lost caption
-    }
-  };
-  try {
-    return [...written]
-      .filter(
-        ([id, text]) =>
-          !holds(`SELECT 1 FROM captions WHERE photo_id = ? AND kind = 'user' AND text = ?`, id, text) &&
-          !holds(`SELECT 1 FROM photos WHERE id = ? AND caption = ? AND caption_source = 'user'`, id, text),
-      )
-      .map(([id]) => id);
-  } finally {
-    db.close();
-    rmSync(copy);
-  }
+  const { held } = stillHeld(file, written);
+  return [...written.keys()].filter((id) => !held.has(id));
 }
 
 export async function damageCampaign(ctx: CampaignContext, modes: readonly Mode[] = MODES): Promise<CampaignLine> {

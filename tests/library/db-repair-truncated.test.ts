@@ -6,48 +6,17 @@
  * lost more rows than the library had.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, cpSync, mkdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backupNow } from '../../src/main/library/db-backup.js';
-import { isCorruption } from '../../src/main/library/db-health.js';
-import { cutShort, readableCopy, repairLibrary } from '../../src/main/library/db-repair.js';
+import { repairLibrary } from '../../src/main/library/db-repair.js';
 import { Library } from '../../src/main/library/library.js';
+import { stillHeld } from './db-damage.js';
 import { tempDir } from './fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from './model.js';
 
 const modelDir = testModelDir();
-
-/**
- * Of `written` (photo id -> caption), those the cut-short `file` still holds on a readable page, and
- * of them those only the photo row holds (the history row is lost).
- */
-function stillHeld(file: string, written: Map<number, string>): { held: Set<number>; photoRowOnly: number } {
-  const copy = readableCopy(file, cutShort(file)!, `${file}.probe`);
-  const db = new Database(copy, { readonly: true });
-  const holds = (sql: string, id: number, text: string) => {
-    try {
-      return db.prepare(sql).get(id, text) !== undefined;
-    } catch (err) {
-      if (isCorruption(err)) return false;
-      throw err;
-    }
-  };
-  try {
-    const held = new Set<number>();
-    let photoRowOnly = 0;
-    for (const [id, text] of written) {
-      const inHistory = holds(`SELECT 1 FROM captions WHERE photo_id = ? AND kind = 'user' AND text = ?`, id, text);
-      const inPhotoRow = holds(`SELECT 1 FROM photos WHERE id = ? AND caption = ? AND caption_source = 'user'`, id, text);
-      if (inHistory || inPhotoRow) held.add(id);
-      if (inPhotoRow && !inHistory) photoRowOnly++;
-    }
-    return { held, photoRowOnly };
-  } finally {
-    db.close();
-    rmSync(copy);
-  }
-}
 
 describe.skipIf(!modelDir)('a library.db cut short', () => {
   let template: string;

@@ -379,6 +379,22 @@ function useCaptionActions(client: ApiClient, photoId: number, setPhoto: (p: Pho
   };
 }
 
+/** The photo view's shortcuts (shortcuts.ts, group "photo"), none while the caption is edited; Tab stays in the dialog. */
+function onPhotoKey(
+  e: KeyboardEvent<HTMLDivElement>,
+  dialog: HTMLDivElement | null,
+  editing: boolean,
+  actions: Record<ShortcutId<'photo'>, (() => void) | null>,
+): void {
+  if (e.key === 'Tab') return trapTab(e, dialog);
+  if (editing) return;
+  const id = shortcutFor('photo', e);
+  const run = id && actions[id];
+  if (!run) return;
+  e.preventDefault();
+  run();
+}
+
 export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClose, onPrev, onNext, onError }: PhotoViewProps) {
   const { photo, setPhoto, loadError, gone } = usePhotoDetail(client, photoId, refreshToken);
   const alts = useAlternatives(client, photoId);
@@ -401,22 +417,14 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
 
   useAlternativesAtOnce(alts, photo?.id === photoId && photo.status === 'captioned');
 
-  const onDialogKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Tab') return trapTab(e, dialogRef.current);
-    if (editor.editing) return;
-    const canEdit = photo && photo.status !== 'error' && !gone;
-    const actions: Record<ShortcutId<'photo'>, (() => void) | null> = {
+  const canEdit = !!photo && photo.status !== 'error' && !gone;
+  const onDialogKey = (e: KeyboardEvent<HTMLDivElement>) =>
+    onPhotoKey(e, dialogRef.current, editor.editing, {
       close: onClose,
       previous: onPrev,
       next: onNext,
       edit: canEdit ? editor.startEditing : null,
-    };
-    const id = shortcutFor('photo', e);
-    const run = id && actions[id];
-    if (!run) return;
-    e.preventDefault();
-    run();
-  };
+    });
 
   return (
     <div className="overlay" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>

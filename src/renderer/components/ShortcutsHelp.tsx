@@ -3,9 +3,10 @@
  * A modal dialog: it takes focus, keeps Tab inside, closes on Esc, "?" or a click outside, and gives
  * focus back to where it was.
  */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { trapTab } from '../focus.js';
 import { keyLabel, keyName, SHORTCUTS, type Shortcut } from '../shortcuts.js';
+import { useGlobalShortcuts } from '../useGlobalShortcuts.js';
 
 function Keys({ keys }: { keys: readonly string[] }) {
   return (
@@ -83,4 +84,12 @@ export function ShortcutsHelp({ onClose }: { onClose(): void }) {
       </div>
     </div>
   );
+}
+
+/** The app-wide shortcuts with the overlay they open: `show` for a button, `overlay` to render (null while closed). */
+export function useShortcutsHelp(searchInput: RefObject<HTMLInputElement | null>): { show(): void; overlay: ReactNode } {
+  const [shown, setShown] = useState(false);
+  const show = useCallback(() => setShown(true), []);
+  useGlobalShortcuts(searchInput, show);
+  return { show, overlay: shown ? <ShortcutsHelp onClose={() => setShown(false)} /> : null };
 }

@@ -1,7 +1,9 @@
 /** Above the grid: the search box (with tag suggestions and its syntax), and the Similar words / Captions toggles. */
 import type { RefObject } from 'react';
-import type { ApiClient, LibraryInfo, Settings } from '../../shared/api-contract.js';
+import type { ApiClient } from '../../shared/api-contract.js';
+import { focusGrid } from '../focus.js';
 import { shortcutFor } from '../shortcuts.js';
+import type { Library } from '../useLibrary.js';
 import { useTagNames } from '../useTagNames.js';
 
 /** The search syntax, as the search box's help shows it (src/main/library/query.ts reads it). */
@@ -24,26 +26,24 @@ function tagSuggestions(query: string, tagNames: readonly string[]): Array<{ val
 }
 
 export function Toolbar({
+  client,
+  lib,
   inputRef,
   query,
   onQuery,
-  onLeaveSearch,
-  settings,
-  onSettings,
-  client,
-  info,
+  gridWrap,
 }: {
+  client: ApiClient;
+  /** The settings the toggles change, and the library's counts (its tags, offered as the last word is typed, are re-read when they change). */
+  lib: Pick<Library, 'settings' | 'updateSettings' | 'info'>;
   inputRef: RefObject<HTMLInputElement | null>;
   query: string;
   onQuery(query: string): void;
-  onLeaveSearch(): void;
-  settings: Settings;
-  onSettings(patch: Partial<Settings>): void;
-  client: ApiClient;
-  /** The library's counts: its tags, offered as the last word is typed, are re-read when they change. */
-  info: LibraryInfo | null;
+  /** Where ↓ and Enter in the search box go: the grid inside it. */
+  gridWrap: RefObject<HTMLDivElement | null>;
 }) {
-  const suggestions = tagSuggestions(query, useTagNames(client, info));
+  const { settings, updateSettings: onSettings } = lib;
+  const suggestions = tagSuggestions(query, useTagNames(client, lib.info));
   return (
     <header className="toolbar">
       <div className="search" role="search">
@@ -59,7 +59,7 @@ export function Toolbar({
             if (id === 'clear') onQuery('');
             if (id === 'results') {
               e.preventDefault();
-              onLeaveSearch();
+              focusGrid(gridWrap);
             }
           }}
           data-testid="search"
