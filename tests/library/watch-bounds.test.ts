@@ -84,7 +84,8 @@ describe('bounded folder watching', () => {
     await writeJpeg(fresh, 77);
     await until(() => lib!.photoIdByPath(fresh) !== null, 'the rescan to find the new photo');
     expect(lib!.getPhoto(lib!.photoIdByPath(fresh)!)!.status).toBe('pending');
-    expect(scansAdding).toContain(folder.id);
+    // The scan reports its progress after it wrote the photo: wait for that report too.
+    await until(() => scansAdding.includes(folder.id), 'the rescan to report the photo it added');
     expect(lib!.listPhotos().total).toBe(6);
 
     await lib!.close();
