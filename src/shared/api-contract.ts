@@ -28,6 +28,7 @@ export {
   ApiError,
   defaultSettings,
   mediaRoutes,
+  rescanInterval,
   SNIPPET_CLOSE,
   SNIPPET_OPEN,
   type ApiErrorBody,

@@ -93,3 +93,11 @@ export const defaultSettings: Settings = {
   metadataKeepMtime: false,
   metadataTagMinScore: 0.5,
 };
+
+// ---------------------------------------------------------------------------------------------
+// Folder watching
+
+/** "5 min", "1.5 s": a folder's rescan interval (WatchState.rescanEveryMs), as every surface writes it. */
+export function rescanInterval(ms: number): string {
+  return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
+}

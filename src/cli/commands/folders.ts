@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Folder, WatchState } from '../../shared/api-contract.js';
+import { rescanInterval, type Folder, type WatchState } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import type { Library } from '../../main/library/library.js';
 import { addLibraryOption, jsonLine, openExistingLibraryFromCli, printable, withExample } from '../ui.js';
@@ -20,9 +20,7 @@ interface FoldersFlags {
 function watchText(w: WatchState | undefined): string {
   if (!w || w.mode === 'events') return 'watched';
   if (w.mode === 'off') return 'not watched now';
-  const every = w.rescanEveryMs ?? 0;
-  const when = every >= 60_000 ? `${+(every / 60_000).toFixed(1)} min` : `${+(every / 1000).toFixed(1)} s`;
-  return `rescanned every ${when}, not watched: ${printable(w.reason ?? '')}`;
+  return `rescanned every ${rescanInterval(w.rescanEveryMs ?? 0)}, not watched: ${printable(w.reason ?? '')}`;
 }
 
 /** "12 photos, 10 captioned, 2 pending, 0 failed [ready] watched" */

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
-import type { Folder, WatchState } from '../../shared/api-contract.js';
+import { rescanInterval, type Folder, type WatchState } from '../../shared/api-contract.js';
 import type { ScanProgress } from './folder-scan.js';
 import type { FolderStore } from './folders.js';
 import type { KeptCaptions } from './kept-captions.js';
@@ -102,10 +102,6 @@ const OFF: WatchState = {
   reason: 'nothing is watching the library now (the app and lenscribe serve do while they run)',
   rescanEveryMs: null,
 };
-
-function minutes(ms: number): string {
-  return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
-}
 
 export class FolderWatch {
   private options: WatchOptions | null = null;
@@ -201,7 +197,7 @@ export class FolderWatch {
     w.tree = null;
     const every = this.options?.rescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
     w.state = { mode: 'rescans', reason: err.message, rescanEveryMs: every };
-    this.ctx.warn(`watching ${w.path}: ${err.message}; it is rescanned every ${minutes(every)} instead`);
+    this.ctx.warn(`watching ${w.path}: ${err.message}; it is rescanned every ${rescanInterval(every)} instead`);
     this.schedule(w, missedSome ? 0 : every);
     if (missedSome) this.record();
   }

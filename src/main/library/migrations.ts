@@ -228,7 +228,7 @@ CREATE TABLE tags (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (photo_id, tag)
 ) WITHOUT ROWID;
--- Search walks one tag's photos best first and stops after a page's worth (tags.ts bestPhotos);
+-- Search walks one tag's photos best first and stops after a page's worth (tags.ts bestHits);
 -- removed rows are never searched or listed. photo_id last: PHOTO_HAS_TAG_SQL reads it from here.
 CREATE INDEX tags_by_tag ON tags(tag, coalesce(score, 1) DESC, photo_id) WHERE kind != 'removed';
 CREATE TABLE tag_derivations (

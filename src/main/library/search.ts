@@ -506,9 +506,7 @@ export class Searcher {
       const all = this.keys(plan, match, COUNT_CAP).filter((key) => !taken.has(key % KEY_SPAN));
       if (lim === 0) return { rows: [], total: all.length };
       const scorer = new DocumentScorer(words, this.averages());
-      const rows = this.docsByKey(all.slice(0, CANDIDATES)).map((d) => {
-        return { key: d.key, rank: -scorer.score(d.caption, d.name), caption: d.caption, name: d.name };
-      });
+      const rows = this.docsByKey(all.slice(0, CANDIDATES)).map((d) => ({ ...d, rank: -scorer.score(d.caption, d.name) }));
       rows.sort((a, b) => a.rank - b.rank || a.key - b.key);
       return {
         rows: rows.slice(off, off + lim).map(({ caption, name, ...r }) => ({ ...r, ...scorer.explain(caption, name) })),

@@ -89,6 +89,12 @@ const toTag = (r: TagRow): PhotoTag => ({
   count: r.count,
 });
 
+/** One tag's present photos (@name) passing a search filter, walked along tags_by_tag: search's FROM and WHERE. */
+function tagWalk(filter: PhotoFilter): string {
+  return `FROM tags t INDEXED BY tags_by_tag CROSS JOIN photos p ON p.id = t.photo_id
+       WHERE t.tag = @name AND t.kind != 'removed' AND p.status != 'missing' ${filter.sql ? `AND ${filter.sql}` : ''}`;
+}
+
 /** User tags first (as added), then the model's by score. */
 const ORDER = `ORDER BY kind = 'model', CASE WHEN kind = 'model' THEN -score END, created_at, tag`;
 
@@ -234,16 +240,9 @@ export class TagStore {
    * For search: up to k present photos having one of `names`, best tag first (the user's own count
    * as 1; ties by photo id), passing the search's folder/date filter. Each name walks tags_by_tag
    * in score order and stops after k matches; the photo's best name decides its place, so the
-   * first k of each name hold the first k overall.
-   */
-  bestPhotos(names: readonly string[], k: number, filter: PhotoFilter): number[] {
-    return this.bestHits(names, k, filter).map((b) => b.id);
-  }
-
-  /**
-   * bestPhotos with what search scores them by: each photo's best tag among `names` (lowercase, its
-   * score null for the user's own), and its caption index key, caption and file name (read in the
-   * same walk, so search need not fetch the photos again).
+   * first k of each name hold the first k overall. Each comes with that best tag (lowercase, its
+   * score null for the user's own) and its caption index key, caption and file name, read in the
+   * same walk so that search need not fetch the photos again.
    */
   bestHits(names: readonly string[], k: number, filter: PhotoFilter): TaggedPhoto[] {
     if (!names.length || k <= 0) return [];
@@ -251,9 +250,7 @@ export class TagStore {
     const byName = this.stmt(
       `SELECT t.photo_id AS id, coalesce(t.score, 1) AS s, t.score AS score, coalesce(p.fts_key, p.id) AS key,
               coalesce(p.caption, '') AS caption, p.name AS name
-       FROM tags t INDEXED BY tags_by_tag CROSS JOIN photos p ON p.id = t.photo_id
-       WHERE t.tag = @name AND t.kind != 'removed' AND p.status != 'missing' ${filter.sql ? `AND ${filter.sql}` : ''}
-       ORDER BY coalesce(t.score, 1) DESC, t.photo_id LIMIT @k`,
+       ${tagWalk(filter)} ORDER BY coalesce(t.score, 1) DESC, t.photo_id LIMIT @k`,
     );
     const best = new Map<number, { s: number; photo: TaggedPhoto }>();
     for (const name of names) {
@@ -276,10 +273,7 @@ export class TagStore {
    * (the most any one name has), counted up to `cap` along tags_by_tag.
    */
   countPhotos(names: readonly string[], cap: number, filter: PhotoFilter): number {
-    const count = this.stmt(
-      `SELECT count(*) FROM (SELECT 1 FROM tags t INDEXED BY tags_by_tag CROSS JOIN photos p ON p.id = t.photo_id
-       WHERE t.tag = @name AND t.kind != 'removed' AND p.status != 'missing' ${filter.sql ? `AND ${filter.sql}` : ''} LIMIT @cap)`,
-    ).pluck();
+    const count = this.stmt(`SELECT count(*) FROM (SELECT 1 ${tagWalk(filter)} LIMIT @cap)`).pluck();
     return Math.max(0, ...names.map((name) => count.get({ ...filter.params, name, cap }) as number));
   }
 

@@ -4,11 +4,7 @@
  * nothing when watching is off (`serve --no-watch`, or a failure the UI already reported).
  */
 import type { WatchState } from '../../shared/api-contract.js';
-
-/** "5 min", "1.5 s": the rescan interval as the CLI's `folders list` writes it. */
-export function rescanInterval(ms: number): string {
-  return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
-}
+import { rescanInterval } from '../../shared/api-values.js';
 
 /** What the note says, or null when the folder needs none. */
 export function watchNote(watch: WatchState | undefined): { short: string; why: string } | null {
