@@ -320,6 +320,8 @@ export interface MetadataExportCounts {
   failed: number;
   /** Photos without a caption to write under the chosen 'only'. */
   skipped: number;
+  /** Photos whose keywords (the user's tags, the model's confident ones) were written; a photo without a caption may get these alone. */
+  keywordsWritten: number;
 }
 
 /** Result of writing captions where other apps read them. */

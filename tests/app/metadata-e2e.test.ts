@@ -2,7 +2,8 @@
  * Captions that travel (issue 8), from the app: in Chromium against `lenscribe serve`, a caption
  * the user saves is written to an XMP sidecar only once the setting says so (default: nothing is
  * written), "Write all captions now" exports the rest, and "Import descriptions" picks up a
- * .txt sidecar another tool wrote. Needs no caption model.
+ * .txt sidecar another tool wrote. The default model captions and tags the photos first, so its
+ * confident tags go out as keywords too, with or without a caption.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,12 @@ const sidecarsOf = (name: string) =>
   readdirSync(photos).filter(
     (f) => f.toLowerCase().endsWith('.xmp') && (f === `${name}.xmp` || f === `${name.replace(/\.[^.]+$/, '')}.xmp`),
   );
+
+/** The model's tags of a photo that go to keywords (the setting's default: at least 50 % sure). */
+async function confidentTags(name: string): Promise<string[]> {
+  const tags = await callApi<Array<{ tag: string; score: number | null }>>(serve!, 'tags.forPhoto', { photoId: await photoId(name) });
+  return tags.filter((t) => (t.score ?? 0) >= 0.5).map((t) => t.tag);
+}
 
 async function photoId(name: string): Promise<number> {
   const list = await callApi<PhotoPage>(serve!, 'photos.list', { limit: 100 });
@@ -73,6 +80,13 @@ describe('captions that travel, from the app', () => {
     await page.fill('#folder-path-large', photos);
     await page.click('.first-run [data-testid=add-folder]');
     await expect.poll(() => page.locator('[data-testid=grid] [role=gridcell]').count(), { timeout: 30_000 }).toBe(names.length);
+    // The model's captions and tags first: what goes out as keywords is then settled for the tests below.
+    await expect
+      .poll(async () => (await callApi<PhotoPage>(serve!, 'photos.list', { limit: 100 })).items.filter((p) => p.caption).length, {
+        timeout: 90_000,
+      })
+      .toBe(names.length);
+    for (const name of names) expect((await confidentTags(name)).length).toBeGreaterThan(0);
     expect((await callApi<Settings>(serve!, 'settings.get')).metadataWrite).toBe('off');
     await page.click('[data-testid=nav-settings]');
     await page.waitForSelector('[data-testid=settings]');
@@ -102,14 +116,18 @@ describe('captions that travel, from the app', () => {
     expect(sidecarsOf(names[0])).toEqual([]);
   });
 
-  it('"Write all captions now" exports the user captions not written yet', async () => {
+  it('"Write all captions now" exports the user captions not written yet, and the model\'s confident tags as keywords', async () => {
     await page.click('[data-testid=nav-settings]');
     await page.click('[data-testid=metadata-export]');
+    // names[1]'s keywords went out with its caption; the other three get theirs now.
     await expect
       .poll(() => page.locator('[data-testid=metadata-report]').textContent(), { timeout: 30_000 })
-      .toMatch(/4 photos: 1 written, 1 already up to date.*2 without a caption/);
+      .toMatch(/4 photos: 1 written, 1 already up to date, 2 without a caption to write, keywords written for 3 photos/);
     expect(readFileSync(join(photos, `${names[0]}.xmp`), 'utf8')).toContain('Our tent by the lake at dawn');
-    expect(sidecarsOf(names[2])).toEqual([]);
+    // A photo with no caption of the user's: its keywords alone, no description.
+    const keywordsOnly = readFileSync(join(photos, `${names[2]}.xmp`), 'utf8');
+    expect(keywordsOnly).not.toContain('dc:description');
+    for (const tag of await confidentTags(names[2])) expect(keywordsOnly).toContain(`<rdf:li>${tag}</rdf:li>`);
     await shot('22-settings-export-report');
   });
 
@@ -135,7 +153,11 @@ describe('captions that travel, from the app', () => {
     await editCaption(names[2], 'Two kayaks on the shingle, tide out');
     const txt = join(photos, names[2].replace(/\.jpg$/, '.txt'));
     await expect.poll(() => readFileSync(txt, 'utf8').trim(), { timeout: 20_000 }).toBe('Two kayaks on the shingle, tide out');
-    expect(sidecarsOf(names[3])).toEqual([]);
+    // names[3]'s sidecar holds the keywords the export wrote, not the caption saved while writing was off.
+    expect(sidecarsOf(names[3])).toEqual([`${names[3]}.xmp`]);
+    const xmp = readFileSync(join(photos, `${names[3]}.xmp`), 'utf8');
+    expect(xmp).not.toContain('heron');
+    expect(xmp).not.toContain('dc:description');
     expect(existsSync(join(photos, names[3].replace(/\.jpg$/, '.txt')))).toBe(false);
   });
 

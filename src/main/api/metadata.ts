@@ -36,6 +36,7 @@ function toResult(format: MetadataFormat, s: ExportSummary): MetadataExportResul
     conflicts: s.conflicts,
     failed: s.failed,
     skipped: s.skipped,
+    keywordsWritten: s.keywordsWritten,
     notes: s.items.slice(0, MAX_LINES).map(noteOf),
   };
 }

@@ -184,8 +184,6 @@ export interface ExportOptions {
 export interface ExportSummary extends MetadataExportCounts {
   /** Every outcome other than written/unchanged, and every one with a notice (keyword writes too). */
   items: WriteOutcome[];
-  /** Photos whose keywords were written. */
-  keywordsWritten: number;
 }
 
 type ExportRowOf = ReturnType<MetadataLibrary['exportRows']> extends Iterable<infer R> ? R : never;

@@ -37,6 +37,7 @@ function exportLine(r: MetadataExportResult): string {
   if (r.conflicts) parts.push(`${r.conflicts} changed elsewhere (not overwritten)`);
   if (r.failed) parts.push(`${r.failed} failed`);
   if (r.skipped) parts.push(`${r.skipped} without a caption to write`);
+  if (r.keywordsWritten) parts.push(`keywords written for ${plural(r.keywordsWritten, 'photo')}`);
   return `${plural(r.photos, 'photo')}: ${parts.join(', ')}.`;
 }
 
