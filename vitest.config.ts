@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
+    globalSetup: ['tests/global-tmp.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -14,40 +14,89 @@
  * (A first rule, "the lowest CHAIR-s within 98 % of the CIDEr-D", was replaced after a first look
  * at an early epoch's Flickr8k figures: it ignored that requiring confident objects raised CIDEr-D
  * and recall.)
+ *
+ * The grid also holds per-object veto thresholds (veto-calibration.ts), calibrated on the Flickr8k
+ * TRAINING photos (`--calibrate-photos n`: the first n of the hash split's training photos,
+ * default all): for each COCO object named in enough of their captions, the score below which its
+ * captions name it in at most 3, 5 or 10 % of the photos.
  */
 import { resolve } from 'node:path';
-import { evaluateModel, selectImages } from '../src/cli/commands/eval.js';
+import { evaluateModel, modelFeatures, selectImages } from '../src/cli/commands/eval.js';
 import { StatusLine } from '../src/cli/ui.js';
 import { loadModel, writeModelDir } from '../src/model/model-dir.js';
 import type { GuidanceSettings } from '../src/model/concepts/concept-guidance.js';
+import { COCO_OBJECTS } from '../src/model/concepts/coco-objects.js';
+import { calibrateVetoes } from '../src/model/concepts/veto-calibration.js';
 import { loadDataset } from '../src/training/datasets.js';
+import { captionObjects } from '../src/training/metrics/chair.js';
 
 const argv = process.argv.slice(2);
-const pickAt = argv.indexOf('--pick');
-const pick = (pickAt >= 0 ? argv[pickAt + 1] : 'cider') as 'cider' | 'recall';
+/** The value after a flag, and the arguments without both. */
+function takeFlag(list: string[], flag: string): [string | undefined, string[]] {
+  const at = list.indexOf(flag);
+  return at < 0 ? [undefined, list] : [list[at + 1], list.filter((_, i) => i !== at && i !== at + 1)];
+}
+const [pickArg, rest] = takeFlag(argv, '--pick');
+const [calibrateArg, args0] = takeFlag(rest, '--calibrate-photos');
+const pick = (pickArg ?? 'cider') as 'cider' | 'recall';
 if (pick !== 'cider' && pick !== 'recall') throw new Error('tune-guidance: --pick takes cider or recall');
-const args = argv.filter((a, i) => a !== '--write' && (pickAt < 0 || (i !== pickAt && i !== pickAt + 1)));
+const calibratePhotos = calibrateArg === undefined ? Infinity : Number(calibrateArg);
+if (!(calibratePhotos >= 100)) throw new Error('tune-guidance: --calibrate-photos takes a number of photos, at least 100');
+const args = args0.filter((a) => a !== '--write');
 const write = argv.includes('--write');
 const modelDir = resolve(args[0] ?? 'models/default');
 const data = args[1] ?? '../shared/datasets/flickr8k/captions.jsonl';
 if (/coco-dev/.test(data)) throw new Error('tune-guidance: coco-dev is for evaluation only');
 
-const GRID: Array<GuidanceSettings | null> = [null];
-for (const vetoBelow of [0, 0.03, 0.1, 0.2, 0.3])
-  for (const [requireAbove, maxRequired] of [
-    [1, 0],
-    [0.8, 1],
-    [0.6, 1],
-    [0.6, 2],
-    [0.4, 2],
-  ] as const)
-    if (vetoBelow > 0 || maxRequired > 0) GRID.push({ vetoBelow, requireAbove, maxRequired });
+const REQUIRE = [
+  [1, 0],
+  [0.8, 1],
+  [0.6, 1],
+  [0.6, 2],
+  [0.4, 2],
+] as const;
+/** Calibrated thresholds stay below the grid's lowest requireAbove. */
+const CALIBRATION_CEILING = 0.4;
+const MIN_PRESENT = 30;
+const PRESENT_RATES = [0.03, 0.05, 0.1];
+/** Objects without a calibrated threshold keep this common one in the calibrated rows. */
+const CALIBRATED_COMMON_VETO = 0.1;
+
+function grid(calibrated: ReadonlyArray<Record<string, number>>): Array<GuidanceSettings | null> {
+  const out: Array<GuidanceSettings | null> = [null];
+  for (const vetoBelow of [0, 0.03, 0.1, 0.2, 0.3])
+    for (const [requireAbove, maxRequired] of REQUIRE)
+      if (vetoBelow > 0 || maxRequired > 0) out.push({ vetoBelow, requireAbove, maxRequired });
+  for (const vetoBelowByObject of calibrated)
+    for (const [requireAbove, maxRequired] of REQUIRE)
+      out.push({ vetoBelow: CALIBRATED_COMMON_VETO, vetoBelowByObject, requireAbove, maxRequired });
+  return out;
+}
+
+/** Per-object thresholds at each presence rate, from the training photos' concept scores and captions. */
+async function calibrations(model: ReturnType<typeof loadModel>, status: StatusLine, valFraction: number) {
+  const train = selectImages(loadDataset(data), 'train', valFraction, calibratePhotos);
+  const { features, concepts } = await modelFeatures(model, modelDir, train, { status });
+  if (!concepts) throw new Error('tune-guidance: the model reads no concept scores');
+  const n = features.kept.length;
+  const O = COCO_OBJECTS.length;
+  const present = new Uint8Array(n * O);
+  features.kept.forEach((img, p) => {
+    for (const ref of img.captions) for (const o of captionObjects(ref)) present[p * O + COCO_OBJECTS.indexOf(o)] = 1;
+  });
+  return PRESENT_RATES.map((maxPresentRate) => {
+    const t = calibrateVetoes(concepts, present, n, { maxPresentRate, minPresent: MIN_PRESENT, ceiling: CALIBRATION_CEILING });
+    process.stdout.write(`${JSON.stringify({ calibration: { photos: n, maxPresentRate, minPresent: MIN_PRESENT, thresholds: t } })}\n`);
+    return t;
+  });
+}
 
 async function main(): Promise<void> {
   const model = loadModel(modelDir);
   const valFraction = Number(model.manifest.training.options?.valFraction ?? 0.05);
   const images = selectImages(loadDataset(data), 'val', valFraction);
   const status = new StatusLine();
+  const GRID = grid(await calibrations(model, status, valFraction));
   const rows: Array<{ guidance: GuidanceSettings | null; cider: number; bleu4: number; chair_s: number; recall: number | null }> = [];
   for (const guidance of GRID) {
     const t0 = performance.now();

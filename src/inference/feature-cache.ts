@@ -12,9 +12,26 @@
  * Crash safety and resuming: rows are appended before their index lines, so on opening, a
  * half-written last index line or data rows without an index line are cut off and the store
  * continues from the last complete row. A killed extraction resumes where it stopped.
+ *
+ * Several processes may share a store (a training run and an eval at once): opening and every
+ * append hold `<output>.lock`, and an append first reads the rows others added since, so each
+ * row number is the row's true place in the data file.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
+import { withFileLock } from '../shared/file-lock.js';
 import { userFolder } from '../shared/paths.js';
 import { isPhotoError, mirrorPixels, resolveOutputs, type EncodedItem, type EncoderApi, type PreparedPhoto } from './encoder/index.js';
 
@@ -52,9 +69,12 @@ function safeName(s: string): string {
 export class FeatureStore {
   private readonly rows = new Map<string, { row: number; size: number; mtime: number }>();
   private count = 0;
+  /** Byte offset in the index just after its last complete, valid line. */
+  private indexEnd = 0;
   private data: Float32Array | undefined;
   readonly dataPath: string;
   readonly indexPath: string;
+  readonly lockPath: string;
 
   private constructor(
     readonly dir: string,
@@ -64,6 +84,7 @@ export class FeatureStore {
   ) {
     this.dataPath = join(dir, `${safeName(output)}.f32`);
     this.indexPath = join(dir, `${safeName(output)}.jsonl`);
+    this.lockPath = join(dir, `${safeName(output)}.lock`);
   }
 
   /** Opens (creating if needed) the store of one output; repairs an interrupted append. */
@@ -71,7 +92,7 @@ export class FeatureStore {
     const dir = join(cacheDir, safeName(encoderId));
     mkdirSync(dir, { recursive: true });
     const store = new FeatureStore(dir, encoderId, output, dim);
-    store.load();
+    withFileLock(store.lockPath, () => store.load());
     return store;
   }
 
@@ -81,9 +102,11 @@ export class FeatureStore {
 
   private reset(): void {
     writeFileSync(this.dataPath, new Uint8Array(0));
-    writeFileSync(this.indexPath, this.header());
+    const header = this.header();
+    writeFileSync(this.indexPath, header);
     this.rows.clear();
     this.count = 0;
+    this.indexEnd = Buffer.byteLength(header);
   }
 
   private load(): void {
@@ -106,9 +129,27 @@ export class FeatureStore {
     ) {
       return this.reset();
     }
+    this.indexEnd = firstNl + 1;
+    this.catchUp();
+  }
+
+  /**
+   * Reads the index lines written since `indexEnd` (by this process or another) and cuts off
+   * whatever follows the last complete row in either file. Called with the lock held.
+   */
+  private catchUp(): void {
     const rowBytes = this.dim * 4;
     const available = Math.floor(statSync(this.dataPath).size / rowBytes);
-    let pos = firstNl + 1; // byte offset just after the last complete, valid index line
+    const fd = openSync(this.indexPath, 'r');
+    let bytes: Buffer;
+    try {
+      const size = fstatSync(fd).size;
+      bytes = Buffer.alloc(Math.max(0, size - this.indexEnd));
+      if (bytes.length > 0) readSync(fd, bytes, 0, bytes.length, this.indexEnd);
+    } finally {
+      closeSync(fd);
+    }
+    let pos = 0; // just after the last complete, valid index line read here
     while (pos < bytes.length) {
       const nl = bytes.indexOf(0x0a, pos);
       if (nl < 0) break; // half-written last line
@@ -123,8 +164,9 @@ export class FeatureStore {
       this.count++;
       pos = nl + 1;
     }
+    this.indexEnd += pos;
     // Cut whatever follows the last complete row in either file.
-    if (pos < bytes.length) truncateSync(this.indexPath, pos);
+    if (pos < bytes.length) truncateSync(this.indexPath, this.indexEnd);
     if (statSync(this.dataPath).size !== this.count * rowBytes) truncateSync(this.dataPath, this.count * rowBytes);
   }
 
@@ -145,24 +187,28 @@ export class FeatureStore {
       throw new RangeError(`FeatureStore.append: ${values.length} values for ${keys.length}×${this.dim}`);
     if (keys.length === 0) return;
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    const fd = openSync(this.dataPath, 'a');
-    try {
-      writeSync(fd, bytes);
-    } finally {
-      closeSync(fd);
-    }
-    let lines = '';
-    for (const k of keys) {
-      lines += `${JSON.stringify({ file: k.file, size: k.size, mtime: k.mtime, row: this.count })}\n`;
-      this.rows.set(k.file, { row: this.count, size: k.size, mtime: k.mtime });
-      this.count++;
-    }
-    const ifd = openSync(this.indexPath, 'a');
-    try {
-      writeSync(ifd, lines);
-    } finally {
-      closeSync(ifd);
-    }
+    withFileLock(this.lockPath, () => {
+      this.catchUp();
+      const fd = openSync(this.dataPath, 'r+');
+      try {
+        writeSync(fd, bytes, 0, bytes.length, this.count * this.dim * 4);
+      } finally {
+        closeSync(fd);
+      }
+      let lines = '';
+      for (const k of keys) {
+        lines += `${JSON.stringify({ file: k.file, size: k.size, mtime: k.mtime, row: this.count })}\n`;
+        this.rows.set(k.file, { row: this.count, size: k.size, mtime: k.mtime });
+        this.count++;
+      }
+      const ifd = openSync(this.indexPath, 'a');
+      try {
+        writeSync(ifd, lines);
+      } finally {
+        closeSync(ifd);
+      }
+      this.indexEnd += Buffer.byteLength(lines);
+    });
     this.data = undefined;
   }
 

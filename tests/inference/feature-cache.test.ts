@@ -1,10 +1,12 @@
 import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEncoder, type Encoder } from '../../src/inference/encoder/index.js';
 import { FeatureStore, extractFeatures } from '../../src/inference/feature-cache.js';
 import { mirrorPixels } from '../../src/inference/encoder/preprocess.js';
+import { withFileLock } from '../../src/shared/file-lock.js';
 
 const OUTPUTS = ['block_10_expand_relu', 'out_relu'];
 let encoder: Encoder;
@@ -163,5 +165,51 @@ describe('mirror features (test-time flip averaging)', () => {
     // 2×2 RGB: pixel (y, x) has value 10y + x in every channel.
     const img = new Uint8Array([0, 0, 0, 1, 1, 1, 10, 10, 10, 11, 11, 11]);
     expect([...mirrorPixels(img, 2)]).toEqual([1, 1, 1, 0, 0, 0, 11, 11, 11, 10, 10, 10]);
+  });
+});
+
+describe('a store shared by two processes', () => {
+  const key = (file: string) => ({ file, size: 1, mtime: 1 });
+  const rows = (...xs: number[]) => new Float32Array(xs.flatMap((x) => [x, x + 0.25, x + 0.5, x + 0.75]));
+  const readRow = (s: FeatureStore, file: string) => {
+    const out = new Float32Array(4);
+    return s.read(file, out, 0) ? [...out] : null;
+  };
+
+  it('keeps every row with its own file when two openers append in turns (a training run and an eval at once)', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'lenscribe-features-shared-'));
+    // Two FeatureStore objects on one folder see the files as two processes do: each its own count.
+    const a = FeatureStore.open(cacheDir, 'enc@1', 'pooled', 4);
+    const b = FeatureStore.open(cacheDir, 'enc@1', 'pooled', 4);
+    a.append([key('/a1'), key('/a2')], rows(1, 2));
+    b.append([key('/b1'), key('/b2')], rows(11, 12));
+    a.append([key('/a3')], rows(3));
+    b.append([key('/b3')], rows(13));
+    expect(readRow(a, '/a3')).toEqual([...rows(3)]);
+    expect(readRow(b, '/b1')).toEqual([...rows(11)]);
+    expect(readRow(b, '/b3')).toEqual([...rows(13)]);
+    const c = FeatureStore.open(cacheDir, 'enc@1', 'pooled', 4);
+    expect(c.size).toBe(6);
+    for (const [file, x] of [
+      ['/a1', 1],
+      ['/a2', 2],
+      ['/a3', 3],
+      ['/b1', 11],
+      ['/b2', 12],
+      ['/b3', 13],
+    ] as const)
+      expect(readRow(c, file)).toEqual([...rows(x)]);
+    expect(readdirSync(join(cacheDir, 'enc@1')).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('takes over a lock its dead owner left, and waits for (then gives up on) a live one', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'lenscribe-features-lock-'));
+    const store = FeatureStore.open(cacheDir, 'enc@1', 'pooled', 4);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(store.lockPath, dead);
+    store.append([key('/x')], rows(5));
+    expect(readRow(FeatureStore.open(cacheDir, 'enc@1', 'pooled', 4), '/x')).toEqual([...rows(5)]);
+    writeFileSync(store.lockPath, String(process.ppid)); // alive: the test runner's parent
+    expect(() => withFileLock(store.lockPath, () => 1, { timeoutMs: 150 })).toThrow(/locked by another process/);
   });
 });

@@ -150,6 +150,25 @@ describe('guidance from concept scores', () => {
     expect(hot!.vetoed).toContain(id('puppy'));
   });
 
+  it('an object’s own veto threshold replaces the common one, for that object only, and bad ones are refused', () => {
+    // person at 0.2: above the common 0.05, below its own 0.25; dog at 0.2 keeps the common threshold.
+    const byObject = { ...settings, vetoBelowByObject: { person: 0.25 } };
+    const [g] = guidanceFromConcepts(words, scores({ person: 0.2, dog: 0.2 }), 1, byObject);
+    expect(g!.vetoed).toContain(id('man'));
+    expect(g!.vetoed).not.toContain(id('dog'));
+    const [common] = guidanceFromConcepts(words, scores({ person: 0.2, dog: 0.2 }), 1, settings);
+    expect(common!.vetoed).not.toContain(id('man'));
+    // Per-object thresholds work with no common veto too.
+    const [only] = guidanceFromConcepts(words, scores({ person: 0.2 }), 1, { ...byObject, vetoBelow: 0 });
+    expect(only!.vetoed).toEqual(expect.arrayContaining([id('man')]));
+    expect(() => guidanceFromConcepts(words, scores({}), 1, { ...settings, vetoBelowByObject: { unicorn: 0.2 } })).toThrow(
+      /unicorn.*not a COCO object/,
+    );
+    expect(() => guidanceFromConcepts(words, scores({}), 1, { ...settings, vetoBelowByObject: { person: 0.7 } })).toThrow(
+      /vetoBelowByObject.person must be in/,
+    );
+  });
+
   it('captionFeatures guides a real search from the scores, and refuses guidance without them', () => {
     const model = new TableModel(words.size, { '': { [id('dog')]: 0.5, [id('a')]: 0.3 } }, { [END]: 0.9 });
     model.conceptDim = CONCEPT_COUNT;

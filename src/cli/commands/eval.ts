@@ -96,7 +96,7 @@ export function selectImages(ds: { images: CaptionedImage[] }, split: string, va
  * by loadModel), read once: the features, and for a decoder with concept input the concept scores
  * of the output the model records.
  */
-async function modelFeatures(
+export async function modelFeatures(
   model: LoadedModel,
   modelDir: string,
   images: CaptionedImage[],

@@ -28,6 +28,13 @@ export interface GuidanceSettings {
   /** Objects scoring below this are vetoed (their names may not appear). 0 = no vetoes. */
   vetoBelow: number;
   /**
+   * Per COCO object, its own veto threshold in place of `vetoBelow` (veto-calibration.ts: where
+   * the training photos say a score that low means the object is almost never there). A
+   * detector's scores are not equally sharp for every class: a person scoring 0.2 is rarely there,
+   * a cup scoring 0.2 often is.
+   */
+  vetoBelowByObject?: Readonly<Record<string, number>>;
+  /**
    * Words that meet every constraint: the names a user taught (a taught model records them), so
    * "biscuit runs on the grass" is not forced to say "dog" as well.
    */
@@ -133,6 +140,12 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     throw new RangeError(`guidance: vetoBelow must be in [0, requireAbove), got ${s.vetoBelow}`);
   if (!Number.isInteger(s.maxRequired) || s.maxRequired < 0 || s.maxRequired > MAX_REQUIRED)
     throw new RangeError(`guidance: maxRequired must be an integer from 0 to ${MAX_REQUIRED}, got ${s.maxRequired}`);
+  for (const [object, t] of Object.entries(s.vetoBelowByObject ?? {})) {
+    if (!(COCO_OBJECTS as readonly string[]).includes(object))
+      throw new RangeError(`guidance: vetoBelowByObject names ${JSON.stringify(object)}, not a COCO object`);
+    if (!(t >= 0 && t < s.requireAbove))
+      throw new RangeError(`guidance: vetoBelowByObject.${object} must be in [0, requireAbove), got ${t}`);
+  }
   if (s.taughtWords !== undefined && !(Array.isArray(s.taughtWords) && s.taughtWords.every((w) => typeof w === 'string' && w.length > 0)))
     throw new RangeError('guidance: taughtWords must be a list of words');
 }
@@ -144,6 +157,11 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
   if (concepts.length !== n * K) throw new RangeError(`guidance: ${concepts.length} concept scores for ${n} photos × ${K} concepts`);
   const { names, namedBy, id } = lexiconFor(vocab);
   const taught = (s.taughtWords ?? []).flatMap((w) => id.get(w) ?? []);
+  const vetoBelow = Array.from(
+    { length: K },
+    (_, c) => (c < COCO_OBJECTS.length ? s.vetoBelowByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.vetoBelow,
+  );
+  const anyVeto = vetoBelow.some((t) => t > 0);
   const out: PhotoGuidance[] = [];
   for (let p = 0; p < n; p++) {
     const score = (c: number) => concepts[p * K + c]!;
@@ -156,8 +174,8 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
       .slice(0, s.maxRequired)
       .map((c) => [...names[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
     const vetoed: number[] = [];
-    if (s.vetoBelow > 0) {
-      const absent = (c: number) => isGuidedObject(c) && score(c) < s.vetoBelow;
+    if (anyVeto) {
+      const absent = (c: number) => isGuidedObject(c) && score(c) < vetoBelow[c]!;
       for (const [t, by] of namedBy) if (by.every(absent)) vetoed.push(t);
       vetoed.sort((a, b) => a - b);
     }
