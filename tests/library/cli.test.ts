@@ -110,6 +110,39 @@ describe('lenscribe search / label / status / export (no model needed)', () => {
     expect(existsSync(join(photos, 'p3.txt'))).toBe(false);
   });
 
+  it("export --format xmp writes tags as keywords as the app does: yours, and the model's above the threshold", async () => {
+    const l = Library.open(lib, { autoCaption: false, registerDefaultModel: false, importMetadata: false });
+    try {
+      const p3 = l.photoIdByPath(join(photos, 'p3.jpg'))!;
+      l.addTag(p3, 'Lighthouse keeper');
+      l.stores.tags.replaceModel(p3, 'default@test', [
+        { tag: 'boat', score: 0.9, count: 1 },
+        { tag: 'kite', score: 0.3, count: null },
+      ]);
+    } finally {
+      await l.close();
+    }
+    const subjects = (file: string) => {
+      const bag = /<dc:subject>([\s\S]*?)<\/dc:subject>/.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+      return [...bag.matchAll(/<rdf:li>([^<]*)<\/rdf:li>/g)].map((m) => m[1]);
+    };
+    const none = cli(['export', '--format', 'xmp', '--no-keywords', '--library', lib, '--json']);
+    expect(none.status, none.stderr).toBe(0);
+    expect(jsonLines(none.stdout).pop()).toMatchObject({ keywordsWritten: 0 });
+    expect(existsSync(join(photos, 'p3.jpg.xmp'))).toBe(false); // no caption, no keywords: nothing to write
+    const r = cli(['export', '--format', 'xmp', '--library', lib]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/keywords written for 1\n$/);
+    // p3 has no caption: its keywords alone. The library's default threshold (0.5) keeps the kite out.
+    expect(subjects(join(photos, 'p3.jpg.xmp')).sort()).toEqual(['Lighthouse keeper', 'boat']);
+    const lower = cli(['export', '--format', 'xmp', '--tag-min-score', '0.25', '--library', lib, '--json']);
+    expect(jsonLines(lower.stdout).pop()).toMatchObject({ keywordsWritten: 1 });
+    expect(subjects(join(photos, 'p3.jpg.xmp')).sort()).toEqual(['Lighthouse keeper', 'boat', 'kite']);
+    const bad = cli(['export', '--format', 'xmp', '--tag-min-score', 'high', '--library', lib]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe('lenscribe: --tag-min-score must be a number from 0 to 1, got "high"');
+  });
+
   it('caption without an installed model exits 1 and keeps the photos pending', () => {
     // An empty models folder: as on a machine where the bundled model is missing.
     const r = cli(['caption', photos, '--library', join(lib, '..', 'lib-no-model')], { LENSCRIBE_MODELS: tempDir() });

@@ -112,6 +112,11 @@ export function registerExport(program: Command): void {
       '--overwrite-others',
       'For xmp, txt and embedded: let your captions replace descriptions other apps wrote that Lenscribe has not imported',
     )
+    .option(
+      '--tag-min-score <s>',
+      "For xmp and embedded: the model's tags scoring at least s (0-1) go to the keywords with yours (default: the library's setting)",
+    )
+    .option('--no-keywords', 'For xmp and embedded: write no keywords (tags)')
     .option('--json', 'For xmp, txt and embedded: print the summary as JSON');
   withExample(addLibraryOption(exp), 'lenscribe export --format csv --out captions.csv').action(
     async (opts: {
@@ -122,6 +127,8 @@ export function registerExport(program: Command): void {
       naming?: string;
       keepMtime?: boolean;
       overwriteOthers?: boolean;
+      tagMinScore?: string;
+      keywords: boolean;
       json?: boolean;
     }) => {
       const format = opts.format.toLowerCase();

@@ -37,6 +37,10 @@ export interface ExportMetadataFlags {
   naming?: string;
   keepMtime?: boolean;
   overwriteOthers?: boolean;
+  /** For xmp and embedded: the lowest model tag score written to keywords (default: the library's setting). */
+  tagMinScore?: string;
+  /** false: no keywords (commander's --no-keywords). */
+  keywords?: boolean;
   json?: boolean;
 }
 
@@ -87,12 +91,18 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
     throw new UserError(`--format must be xmp, txt or embedded, got ${JSON.stringify(opts.format)} (csv and json: lenscribe export)`);
   const only = oneOf<ExportOnly>(opts.only ?? 'all', ['user', 'model', 'all'], '--only');
   const naming = oneOf<SidecarNaming | 'auto'>(opts.naming ?? 'auto', ['auto', 'basename', 'fullname'], '--naming');
+  const tagMinScore = opts.tagMinScore === undefined ? undefined : Number(opts.tagMinScore);
+  if (tagMinScore !== undefined && !(tagMinScore >= 0 && tagMinScore <= 1))
+    throw new UserError(`--tag-min-score must be a number from 0 to 1, got ${JSON.stringify(opts.tagMinScore)}`);
   const lib = openExistingLibraryFromCli(opts, { autoCaption: false });
   const bar = new StatusLine({ quietWhenPiped: true });
+  // Tags go to keywords where keywords live (XMP, the photo file), as the app writes them.
+  const keywordMinScore = target === 'txt' || opts.keywords === false ? undefined : (tagMinScore ?? lib.getSettings().metadataTagMinScore);
   try {
     const s = await exportCaptions(lib, {
       target,
       only,
+      ...(keywordMinScore !== undefined ? { keywordMinScore } : {}),
       sidecarNaming: naming,
       ...(opts.keepMtime ? { preserveMtime: true } : {}),
       ...(opts.overwriteOthers ? { overwriteOthers: true } : {}),
@@ -114,7 +124,7 @@ export async function exportMetadataAction(opts: ExportMetadataFlags): Promise<v
         else if (o.status === 'failed') process.stderr.write(`failed    ${o.error?.code}: ${printable(o.error?.message ?? '')}\n`);
       }
       process.stdout.write(
-        `${s.photos} photos: ${s.written} written, ${s.unchanged} unchanged, ${s.keptTheirs} kept (described elsewhere), ${s.conflicts} conflicts, ${s.failed} failed, ${s.skipped} without a caption to export\n`,
+        `${s.photos} photos: ${s.written} written, ${s.unchanged} unchanged, ${s.keptTheirs} kept (described elsewhere), ${s.conflicts} conflicts, ${s.failed} failed, ${s.skipped} without a caption to export${keywordMinScore !== undefined ? `, keywords written for ${s.keywordsWritten}` : ''}\n`,
       );
     }
     if (s.failed > 0 || s.conflicts > 0) process.exitCode = 2;
@@ -141,6 +151,11 @@ export function registerMetadata(program: Command): void {
     .option('--naming <naming>', 'For xmp: sidecar name auto, basename (photo.xmp) or fullname (photo.jpg.xmp)', 'auto')
     .option('--keep-mtime', "For embedded: keep the photos' modification times")
     .option('--overwrite-others', 'Let your captions replace descriptions other apps wrote that Lenscribe has not imported')
+    .option(
+      '--tag-min-score <s>',
+      "For xmp and embedded: the model's tags scoring at least s go to the keywords (default: the library's setting)",
+    )
+    .option('--no-keywords', 'For xmp and embedded: write no keywords (tags)')
     .option('--json', 'Print the summary as JSON');
   withExample(addLibraryOption(old), 'lenscribe export --format xmp').action(async (opts: ExportMetadataFlags) => {
     // A format export-metadata never took gets its error alone, not a pointer to `export --format csv`.
