@@ -7,18 +7,20 @@
  *   node_modules/.bin/tsx tools/tune-guidance.ts <model dir> [captions.jsonl] [--write [--pick cider|recall]]
  *
  * The rule: among the settings that hallucinate no more than the unguided model (CHAIR-s) and keep
- * at least 98 % of its CIDEr-D, two finalists: the highest CIDEr-D and the highest recall of
+ * at least its CIDEr-D (no loss on Flickr8k, the issue's home ground), two finalists: the highest CIDEr-D and the highest recall of
  * consensus objects (ties: lower CHAIR-s). With --write, the one --pick names (default cider) goes
  * into model.json as `decoding.guidance` (none if no setting qualifies). Choosing between the two
  * finished finalists is the one use of coco-dev the issue allows; the model card says which won.
  * (A first rule, "the lowest CHAIR-s within 98 % of the CIDEr-D", was replaced after a first look
  * at an early epoch's Flickr8k figures: it ignored that requiring confident objects raised CIDEr-D
- * and recall.)
+ * and recall. A second, "at least 98 % of its CIDEr-D", admitted a setting whose Flickr8k CIDEr-D fell
+ * to 0.478, under the issue's floor of 0.48, once calibrated vetoes joined the grid.)
  *
  * The grid also holds per-object veto thresholds (veto-calibration.ts), calibrated on the Flickr8k
  * TRAINING photos (`--calibrate-photos n`: the first n of the hash split's training photos,
- * default all): for each COCO object named in enough of their captions, the score below which its
- * captions name it in at most 3, 5 or 10 % of the photos.
+ * default all): for each COCO object named in enough of their captions, the score below which
+ * the probability that they name it stays under 5 or 10 %. They only tighten the common veto
+ * (0.1): an object whose scores are blunt keeps it.
  */
 import { resolve } from 'node:path';
 import { evaluateModel, modelFeatures, selectImages } from '../src/cli/commands/eval.js';
@@ -58,7 +60,7 @@ const REQUIRE = [
 /** Calibrated thresholds stay below the grid's lowest requireAbove. */
 const CALIBRATION_CEILING = 0.4;
 const MIN_PRESENT = 30;
-const PRESENT_RATES = [0.03, 0.05, 0.1];
+const PRESENT_RATES = [0.05, 0.1];
 /** Objects without a calibrated threshold keep this common one in the calibrated rows. */
 const CALIBRATED_COMMON_VETO = 0.1;
 
@@ -85,8 +87,11 @@ async function calibrations(model: ReturnType<typeof loadModel>, status: StatusL
     for (const ref of img.captions) for (const o of captionObjects(ref)) present[p * O + COCO_OBJECTS.indexOf(o)] = 1;
   });
   return PRESENT_RATES.map((maxPresentRate) => {
-    const t = calibrateVetoes(concepts, present, n, { maxPresentRate, minPresent: MIN_PRESENT, ceiling: CALIBRATION_CEILING });
-    process.stdout.write(`${JSON.stringify({ calibration: { photos: n, maxPresentRate, minPresent: MIN_PRESENT, thresholds: t } })}\n`);
+    const all = calibrateVetoes(concepts, present, n, { maxPresentRate, minPresent: MIN_PRESENT, ceiling: CALIBRATION_CEILING });
+    const t = Object.fromEntries(Object.entries(all).filter(([, v]) => v > CALIBRATED_COMMON_VETO));
+    process.stdout.write(
+      `${JSON.stringify({ calibration: { photos: n, maxPresentRate, minPresent: MIN_PRESENT, thresholds: t, looser_kept_common: Object.keys(all).filter((o) => !(o in t)) } })}\n`,
+    );
     return t;
   });
 }
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ photos: images.length, ...row })}\n`);
   }
   const plain = rows[0]!;
-  const ok = rows.filter((r) => r.guidance && r.cider >= 0.98 * plain.cider && r.chair_s <= plain.chair_s);
+  const ok = rows.filter((r) => r.guidance && r.cider >= plain.cider && r.chair_s <= plain.chair_s);
   const top = (key: 'cider' | 'recall') =>
     [...ok].sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0) || a.chair_s - b.chair_s)[0]?.guidance ?? null;
   const finalists = { cider: top('cider'), recall: top('recall') };
