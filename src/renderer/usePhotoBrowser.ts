@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import type { ApiClient } from '../shared/api-contract.js';
 import { useDebouncedQuery } from './useDebouncedQuery.js';
-import { usePhotoLists } from './usePhotoLists.js';
+import { usePhotoLists, type PhotoListView } from './usePhotoLists.js';
 import { useSelection, type Chosen } from './useSelection.js';
 import { useShowOnChange } from './useShowOnChange.js';
 
@@ -23,15 +23,17 @@ export function usePhotoBrowser(
 ) {
   /** The sidebar's tag filter (TagFilter.tsx): only photos with this tag. */
   const [tag, setTag] = useState<string | null>(null);
+  /** The grid's Sort and Show menus (ListControls.tsx). */
+  const [view, setView] = useState<PhotoListView>({});
   const debounced = useDebouncedQuery(query);
-  const lists = usePhotoLists(client, folderId, debounced, similarWords, refresh, under, tag);
+  const lists = usePhotoLists(client, folderId, debounced, similarWords, refresh, under, tag, view);
   const { photos, search } = lists;
   useShowOnChange(search.error, showError);
   const inSearch = query.trim() !== '';
   const photoAt = (i: number) => (inSearch ? search.get(i)?.photo : photos.get(i));
   const locate = (id: number, near: number) =>
     inSearch ? search.locate((h) => h.photo.id === id, near) : photos.locate((p) => p.id === id, near);
-  const { selected, select, selectChosen } = useSelection(`${folderId}|${tag}|${search.key}`, locate, (i) => photoAt(i)?.id);
+  const { selected, select, selectChosen } = useSelection(`${folderId}|${tag}|${photos.key}|${search.key}`, locate, (i) => photoAt(i)?.id);
   const [open, setOpen] = useState<(Chosen & { id: number }) | null>(null);
   /** A step to a photo whose page is still loading: opened when it arrives. */
   const [pendingStep, setPendingStep] = useState<number | null>(null);
@@ -65,5 +67,20 @@ export function usePhotoBrowser(
     setOpen(null);
     setPendingStep(null);
   };
-  return { lists, inSearch, searching, count, selected, setSelected: select, openId: open?.id ?? null, openAt, step, close, tag, setTag };
+  return {
+    lists,
+    inSearch,
+    searching,
+    count,
+    selected,
+    setSelected: select,
+    openId: open?.id ?? null,
+    openAt,
+    step,
+    close,
+    tag,
+    setTag,
+    view,
+    setView,
+  };
 }

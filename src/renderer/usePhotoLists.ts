@@ -1,5 +1,5 @@
 /** The photos of the selected folder (or all), and the search results, each paged in as the grid scrolls. */
-import type { ApiClient, PhotoSummary, SearchHit, SearchResult } from '../shared/api-contract.js';
+import type { ApiClient, ApiInput, PhotoSummary, SearchHit, SearchResult } from '../shared/api-contract.js';
 import { usePaged } from './usePaged.js';
 
 const PHOTO_PAGE = 300;
@@ -7,6 +7,9 @@ const SEARCH_PAGE = 100;
 
 /** What a search's pages carry besides hits: the query as run and the words it expanded to. */
 export type SearchMeta = Pick<SearchResult, 'query' | 'expanded' | 'didYouMean'>;
+
+/** How the folder's photos are ordered and which of them show (the grid's Sort and Show menus). */
+export type PhotoListView = Pick<ApiInput<'photos.list'>, 'sort' | 'status' | 'captionBy'>;
 
 /** `under`: with a folder, one subfolder's tree (a Subfolder path). */
 export function usePhotoLists(
@@ -18,11 +21,19 @@ export function usePhotoLists(
   under: string | null = null,
   /** Only photos with this tag (the sidebar's tag filter). */
   tag: string | null = null,
+  view: PhotoListView = {},
 ) {
   const photos = usePaged<PhotoSummary>(
-    `folder:${folderId ?? 'all'}:${under ?? ''}:${tag ?? ''}`,
+    `folder:${folderId ?? 'all'}:${under ?? ''}:${tag ?? ''}:${view.sort ?? ''}:${view.status ?? ''}:${view.captionBy ?? ''}`,
     (offset, limit) =>
-      client.call('photos.list', { folderId: folderId ?? undefined, under: under ?? undefined, tag: tag ?? undefined, offset, limit }),
+      client.call('photos.list', {
+        folderId: folderId ?? undefined,
+        under: under ?? undefined,
+        tag: tag ?? undefined,
+        ...view,
+        offset,
+        limit,
+      }),
     PHOTO_PAGE,
     refresh,
   );

@@ -91,7 +91,10 @@ export const WatchState = z.object({
   rescanEveryMs: z.number().int().positive().nullable(),
 });
 export const Theme = z.enum(themeValues);
-export const PhotoSort = z.enum(['path', 'taken', 'added']);
+/** The grid's orders: by folder and path, date taken (newest first; the file's date when the photo has none), date added (newest first), file name. */
+export const PhotoSort = z.enum(['path', 'taken', 'added', 'name']);
+/** Whose caption a photo shows: the user's own words (typed or imported), or the model's (its caption or an alternative the user picked). */
+export const CaptionBy = z.enum(['user', 'model']);
 export const MetadataWrite = z.enum(metadataWriteValues);
 export const MetadataOnly = z.enum(metadataOnlyValues);
 export const MetadataFormat = z.enum(['xmp', 'txt', 'embedded']);
@@ -497,6 +500,8 @@ export const apiInputs = {
       /** With folderId: one subfolder's tree (Subfolder.path). */
       under: SubfolderPath.optional(),
       status: PhotoStatus.optional(),
+      /** Only photos showing a caption by the user or by the model. */
+      captionBy: CaptionBy.optional(),
       /** Only photos with this tag (any case). */
       tag: z.string().max(200).optional(),
       sort: PhotoSort.optional().default('path'),

@@ -272,6 +272,15 @@ DROP INDEX photos_fts_key;
 CREATE UNIQUE INDEX photos_fts_key ON photos(fts_key, caption, name);
 `,
   },
+  {
+    // The grid's other orders (photos.list sort 'name' and 'taken'), read page by page from an
+    // index instead of sorting the whole library for every page.
+    version: 9,
+    sql: `
+CREATE INDEX photos_by_name ON photos(name COLLATE NOCASE, path);
+CREATE INDEX photos_by_taken ON photos(coalesce(taken_at, mtime_ms) DESC, id);
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -60,9 +60,11 @@ export interface PhotoListOptions {
   /** Only photos whose path starts with this (a subfolder's tree: its absolute path and a separator). */
   pathPrefix?: string;
   status?: PhotoSummary['status'];
+  /** Only photos showing the user's caption (typed or imported) or the model's (its own or a picked alternative). */
+  captionBy?: 'user' | 'model';
   /** Only photos with this tag (any case; tags.ts). */
   tag?: string;
-  sort?: 'path' | 'taken' | 'added';
+  sort?: 'path' | 'taken' | 'added' | 'name';
   offset?: number;
   limit?: number;
 }
@@ -147,8 +149,19 @@ export class PhotoStore {
       where.push('p.status = @status');
       params.status = opts.status;
     } else where.push(`p.status != 'missing'`);
+    if (opts.captionBy) {
+      // The same split as the library's userCaptioned count: an alternative is the model's words.
+      const users = `SELECT 1 FROM captions c WHERE c.id = p.caption_id AND c.is_user = 1 AND c.kind != 'alternative'`;
+      where.push(opts.captionBy === 'user' ? `EXISTS (${users})` : `p.caption_id IS NOT NULL AND NOT EXISTS (${users})`);
+    }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const order = opts.sort === 'taken' ? 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id' : opts.sort === 'added' ? 'p.id DESC' : 'p.path';
+    // Each order matches an index (migrations 1 and 9) term for term.
+    const order = {
+      path: 'p.path',
+      taken: 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id',
+      added: 'p.id DESC',
+      name: 'p.name COLLATE NOCASE, p.path',
+    }[opts.sort ?? 'path'];
     const limit = Math.max(1, Math.min(10_000, opts.limit ?? 200));
     const offset = Math.max(0, opts.offset ?? 0);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM photos p ${w}`).get(params) as { n: number }).n;

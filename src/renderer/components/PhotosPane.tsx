@@ -8,6 +8,7 @@ import type { Paged } from '../usePaged.js';
 import type { SearchMeta } from '../usePhotoLists.js';
 import { FirstRun } from './FirstRun.js';
 import { Grid } from './Grid.js';
+import { ListControls } from './ListControls.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
 import { pausedFolderIds } from '../useLibrary.js';
@@ -93,6 +94,7 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
         </div>
       )}
       {inSearch && search.meta && !searching && <SearchSummary total={search.total ?? 0} meta={search.meta} scope={scope} />}
+      {!inSearch && !empty && <ListControls view={p.browser.view} onView={p.browser.setView} count={photos.total} />}
       <div className="grid-wrap" ref={gridWrapRef}>
         {empty ? (
           <FirstRun client={p.client} onAdd={p.onAdd} />
@@ -105,6 +107,11 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
             similarWords={p.settings.searchSimilarWords}
             nothingCaptioned={photos.total === 0 || !!p.folders?.every((f) => f.captionedCount === 0)}
           />
+        ) : !inSearch && photos.total === 0 && (p.browser.view.status || p.browser.view.captionBy) ? (
+          <div className="empty">
+            <h2>No photos of this kind here</h2>
+            <p className="muted">Choose “All photos” under Show to see the others.</p>
+          </div>
         ) : !inSearch && photos.total === 0 ? (
           <div className="empty">
             <h2>No photos here yet</h2>

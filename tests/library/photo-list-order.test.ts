@@ -1,0 +1,80 @@
+/**
+ * The grid's orders and filters (issue 15, "Sort and filter"), on a real library file: by file
+ * name, by date taken (the file's date without EXIF), by date added, and only the photos showing
+ * the user's caption or the model's, each read through the index made for it.
+ */
+import { utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Library } from '../../src/main/library/library.js';
+import { tempDir, writeJpeg } from './fixtures.js';
+
+const LIB_OPTIONS = { autoCaption: false, registerDefaultModel: false, importMetadata: false };
+const MODEL = 'mobilenet-lstm@test';
+let lib: Library;
+let photos: string;
+const names = (page: { items: Array<{ name: string }> }) => page.items.map((p) => p.name);
+
+beforeAll(async () => {
+  const root = tempDir('lenscribe-list-order-');
+  photos = join(root, 'photos');
+  // File dates: Zebra oldest, apple newest; name order ignores case.
+  const files = ['b.jpg', 'Zebra.jpg', 'apple.jpg', 'sub/c.jpg'];
+  const days = [3, 1, 5, 4];
+  for (const [i, f] of files.entries()) {
+    const path = await writeJpeg(join(photos, f), i + 1);
+    const t = new Date(Date.UTC(2024, 0, days[i]!));
+    utimesSync(path, t, t);
+  }
+  lib = Library.open(join(root, 'library'), LIB_OPTIONS);
+  await lib.addFolder(photos, { caption: false });
+  const id = (f: string) => lib.photoIdByPath(join(photos, f))!;
+  lib.setUserCaption(id('b.jpg'), 'our tent by the lake');
+  lib.stores.captions.addModel(id('apple.jpg'), { text: 'a red apple', modelId: MODEL, score: -1, alternatives: [] }, Date.now());
+  lib.stores.captions.addModel(
+    id('Zebra.jpg'),
+    { text: 'a zebra', modelId: MODEL, score: -1, alternatives: [{ text: 'a zebra in the grass', score: -2 }] },
+    Date.now(),
+  );
+  lib.chooseAlternative(id('Zebra.jpg'), 'a zebra in the grass');
+}, 60_000);
+
+afterAll(async () => {
+  await lib?.close();
+});
+
+describe('the grid’s orders and filters', () => {
+  it('sorts by name (any case), by date taken and by date added, newest first', () => {
+    expect(names(lib.listPhotos({ sort: 'name' }))).toEqual(['apple.jpg', 'b.jpg', 'c.jpg', 'Zebra.jpg']);
+    expect(names(lib.listPhotos({ sort: 'taken' }))).toEqual(['apple.jpg', 'c.jpg', 'b.jpg', 'Zebra.jpg']);
+    const added = lib.listPhotos({ sort: 'added' }).items.map((p) => p.id);
+    expect(added).toHaveLength(4);
+    expect(added).toEqual([...added].sort((a, b) => b - a)); // the last one the scan added first
+    // Paging keeps the order.
+    expect(names(lib.listPhotos({ sort: 'name', offset: 1, limit: 2 }))).toEqual(['b.jpg', 'c.jpg']);
+  });
+
+  it('filters the photos showing the user’s caption or the model’s (a picked alternative is the model’s words)', () => {
+    expect(names(lib.listPhotos({ captionBy: 'user' }))).toEqual(['b.jpg']);
+    expect(names(lib.listPhotos({ captionBy: 'model', sort: 'name' }))).toEqual(['apple.jpg', 'Zebra.jpg']);
+    // With the other conditions: c.jpg, with no caption, is in neither.
+    expect(names(lib.listPhotos({ captionBy: 'model', sort: 'taken', limit: 1 }))).toEqual(['apple.jpg']);
+    expect(lib.listPhotos({ captionBy: 'user', under: 'sub', folderId: lib.listFolders()[0]!.id }).total).toBe(0);
+  });
+
+  it('reads each order from its index, not by sorting the library', () => {
+    const plan = (order: string) =>
+      (
+        lib.db
+          .prepare(`EXPLAIN QUERY PLAN SELECT id FROM photos p WHERE p.status != 'missing' ORDER BY ${order} LIMIT 300`)
+          .all() as Array<{
+          detail: string;
+        }>
+      )
+        .map((r) => r.detail)
+        .join(' | ');
+    expect(plan('p.name COLLATE NOCASE, p.path')).toMatch(/photos_by_name/);
+    expect(plan('coalesce(p.taken_at, p.mtime_ms) DESC, p.id')).toMatch(/photos_by_taken/);
+    expect(plan('p.name COLLATE NOCASE, p.path')).not.toMatch(/TEMP B-TREE/);
+  });
+});
