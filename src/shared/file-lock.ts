@@ -5,6 +5,7 @@
  * far longer than any such section is taken over.
  */
 import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { isProcessAlive } from './process-alive.js';
 
 export interface FileLockOptions {
   /** Give up after waiting this long (default 30 s). */
@@ -16,20 +17,11 @@ export interface FileLockOptions {
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Whether the lock at `path` was left by a dead process or is older than `staleMs`. */
 function isStale(path: string, staleMs: number): boolean {
   try {
     const pid = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) return true;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid)) return true;
     return Date.now() - statSync(path).mtimeMs > staleMs;
   } catch {
     return false; // gone or unreadable right now: try again

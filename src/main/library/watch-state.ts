@@ -8,6 +8,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { WatchState } from '../../shared/api-contract.js';
+import { isProcessAlive } from '../../shared/process-alive.js';
 
 export const WATCH_STATE_FILE = 'watch-state.json';
 
@@ -15,15 +16,6 @@ const StateFile = z.object({
   pid: z.number().int().positive(),
   folders: z.record(z.string(), WatchState),
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's, but running
-  }
-}
 
 /** Record this process's watch states (folder path → state); best effort (a read-only library keeps none). */
 export function writeWatchStates(libraryDir: string, folders: Map<string, WatchState>): void {
@@ -46,7 +38,7 @@ export function clearWatchStates(libraryDir: string): void {
 /** The states a running process recorded for the library's folders, or null when none is watching it. */
 export function readWatchStates(libraryDir: string): Map<string, WatchState> | null {
   const state = readStateFile(join(libraryDir, WATCH_STATE_FILE));
-  if (!state || !alive(state.pid)) return null;
+  if (!state || !isProcessAlive(state.pid)) return null;
   return new Map(Object.entries(state.folders));
 }
 

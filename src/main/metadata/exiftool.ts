@@ -8,6 +8,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
+import { isProcessAlive } from '../../shared/process-alive.js';
 
 export const LENSCRIBE_XMP_NS = 'https://lenscribe.app/ns/xmp/1.0/';
 
@@ -81,15 +82,6 @@ const CONFIG_DIR_PREFIX = 'lenscribe-exiftool-';
 /** Folders named before they carried a pid are stale once this old (ms). */
 const UNNAMED_STALE_MS = 24 * 3600_000;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Remove the config folders of processes that are gone (a killed process never ran endExiftool); only this user's. */
 export function removeStaleConfigDirs(): void {
   const tmp = tmpdir();
@@ -100,7 +92,7 @@ export function removeStaleConfigDirs(): void {
       const st = lstatSync(path);
       if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) continue;
       const pid = /^(\d+)-/.exec(name.slice(CONFIG_DIR_PREFIX.length))?.[1];
-      const stale = pid ? Number(pid) !== process.pid && !isAlive(Number(pid)) : Date.now() - st.mtimeMs > UNNAMED_STALE_MS;
+      const stale = pid ? Number(pid) !== process.pid && !isProcessAlive(Number(pid)) : Date.now() - st.mtimeMs > UNNAMED_STALE_MS;
       if (stale) rmSync(path, { recursive: true, force: true });
     } catch {
       // removed meanwhile, or not ours to remove

@@ -6,6 +6,7 @@
 import { lstat, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { SidecarNaming } from './types.js';
+import { isProcessAlive } from '../../shared/process-alive.js';
 
 /** Extensions of files that can have a sidecar (photos, RAWs, video stills). Lower case, no dot. */
 const MEDIA_EXTENSIONS = new Set([
@@ -195,15 +196,6 @@ export async function photosForSidecar(sidecarPath: string): Promise<string[]> {
 /** Temp files Lenscribe makes beside a target while writing (`.<name>.lenscribe-tmp-<pid>-<rand>.<ext>`). */
 export const TEMP_MARK = '.lenscribe-tmp-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Remove temp files a killed Lenscribe left in `dir` (their process is gone, or they are a day
  * old). They are never the user's: only Lenscribe names files this way. Returns how many went.
@@ -223,7 +215,7 @@ export async function removeStaleTemps(dir: string): Promise<number> {
     try {
       const st = await lstat(path);
       if (!st.isFile()) continue;
-      if (alive(Number(m[1])) && Date.now() - st.mtimeMs < 86_400_000) continue;
+      if (isProcessAlive(Number(m[1])) && Date.now() - st.mtimeMs < 86_400_000) continue;
       await unlink(path);
       removed++;
     } catch {

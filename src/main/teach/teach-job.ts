@@ -38,6 +38,7 @@ import type { Library } from '../library/library.js';
 import type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 import { tooAlikeProblem } from '../../training/teach-labels.js';
 import { forgettingProblem, teachVerdict } from '../../training/teach-verdict.js';
+import { isProcessAlive } from '../../shared/process-alive.js';
 
 export type { LabeledPhoto, TeachOptions, TeachProgress, TeachResult, TeachState, TeachStatus } from '../../training/teach-types.js';
 
@@ -87,15 +88,6 @@ export interface TeacherOptions {
 /** A model directory's manifest (shape checked; the weights are hashed only when captioning loads them). */
 function manifestOf(dir: string): ModelManifest {
   return loadModelDir(dir, { verify: false }).manifest;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class Teacher {
@@ -160,7 +152,7 @@ export class Teacher {
       if (this.library.activeModel()?.id === s.result.modelId) return { state: 'idle', last: s.result, lastError: null };
       return { state: 'ready', runId: s.runId, result: s.result };
     }
-    if (s.status === 'running' && ((s.pid === process.pid && this.worker) || (s.pid !== process.pid && alive(s.pid)))) {
+    if (s.status === 'running' && ((s.pid === process.pid && this.worker) || (s.pid !== process.pid && isProcessAlive(s.pid)))) {
       return { state: 'running', runId: s.runId, startedAt: s.startedAt, baseModelId: s.baseModelId, progress: this.progress };
     }
     const epochs = resumableEpochs(s.outDir);
