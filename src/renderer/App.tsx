@@ -3,15 +3,16 @@
  * selected folder or of search results, the photo view, the first-run screen, the drop zone and the "?" overlay.
  * All state comes from the core through the ApiClient; core events keep it live.
  */
-import { useCallback, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ApiClient } from '../shared/api-contract.js';
 import { DropHint } from './components/DropHint.js';
+import { NarrowBar } from './components/NarrowBar.js';
 import { OpenPhoto } from './components/OpenPhoto.js';
 import { PhotosPane } from './components/PhotosPane.js';
 import { useShortcutsHelp } from './components/ShortcutsHelp.js';
-import { Sidebar, type View } from './components/Sidebar.js';
+import { Sidebar } from './components/Sidebar.js';
 import { SkipLink } from './components/SkipLink.js';
-import { Toast } from './components/Toast.js';
+import { Toast, useToast } from './components/Toast.js';
 import { Toolbar } from './components/Toolbar.js';
 import { ToolView } from './components/ToolView.js';
 import { focusGrid } from './focus.js';
@@ -20,17 +21,16 @@ import { useFolderActions } from './useFolderActions.js';
 import { useFolderSelection } from './useFolderSelection.js';
 import { pausedFolderIds, useLibrary } from './useLibrary.js';
 import { usePhotoBrowser } from './usePhotoBrowser.js';
+import { useViewMenu } from './useViewMenu.js';
 
 export function App({ client }: { client: ApiClient }) {
-  const [toast, setToast] = useState<{ message: string; level: 'warning' | 'error' } | null>(null);
-  // A core notice may be a warning (a folder rescanned instead of watched): it reads as one, not as an error.
-  const showError = useCallback((message: string, level: 'warning' | 'error' = 'error') => setToast({ message, level }), []);
+  const { toast, showError, dismiss } = useToast();
   const [query, setQuery] = useState('');
   const { folderId, under, selectFolder, onFolderAdded } = useFolderSelection(setQuery);
   const lib = useLibrary(client, showError, onFolderAdded);
   const { folders, settings, refresh } = lib;
   const b = usePhotoBrowser(client, folderId, query, settings.searchSimilarWords, refresh, showError, under);
-  const [view, setView] = useState<View>('photos');
+  const { view, setView, menu } = useViewMenu();
   /** A photo opened from outside the grid (the Teach view's labeled photos). */
   const [openById, setOpenById] = useState<number | null>(null);
   const gridWrap = useRef<HTMLDivElement>(null);
@@ -38,19 +38,20 @@ export function App({ client }: { client: ApiClient }) {
   const shortcuts = useShortcutsHelp(searchInput);
   const drop = useDropZone(client, lib.addFolder, showError);
   const folderActions = useFolderActions(client, lib.setFolders, selectFolder, showError);
-  const jobList = [...lib.jobs.values()].sort((x, y) => y.id - x.id).slice(0, 5);
 
   return (
     <div className={`app${drop.dragging ? ' dragging' : ''}`} {...drop.handlers}>
       <SkipLink />
+      <NarrowBar menu={menu} />
       {/* Before the sidebar in the DOM (the grid puts it above the photos), so Tab reaches search second. */}
       {view === 'photos' && (
         <Toolbar client={client} lib={lib} inputRef={searchInput} query={query} onQuery={setQuery} gridWrap={gridWrap} />
       )}
       <Sidebar
+        menu={menu}
         client={client}
         folders={folders ?? []}
-        jobs={jobList}
+        jobs={[...lib.jobs.values()].sort((x, y) => y.id - x.id).slice(0, 5)}
         selected={folderId}
         selectedUnder={under}
         settings={settings}
@@ -100,7 +101,7 @@ export function App({ client }: { client: ApiClient }) {
       />
       {shortcuts.overlay}
       {drop.dragging && <DropHint />}
-      {toast && <Toast message={toast.message} level={toast.level} onDismiss={() => setToast(null)} />}
+      {toast && <Toast message={toast.message} level={toast.level} onDismiss={dismiss} />}
     </div>
   );
 }

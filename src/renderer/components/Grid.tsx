@@ -9,6 +9,9 @@ import type { PhotoSummary } from '../../shared/api-contract.js';
 import { shortcutFor, type ShortcutId } from '../shortcuts.js';
 
 const MIN_CELL = 190;
+/** On a phone-sized window: two columns rather than one. */
+const MIN_CELL_NARROW = 150;
+const NARROW = 600;
 const CAPTION_HEIGHT = 58;
 
 export interface GridProps {
@@ -51,8 +54,9 @@ export function Grid(props: GridProps) {
   }, []);
 
   // The scroller's padding (8 px each side) is not room for cells.
-  const inner = Math.max(MIN_CELL, width - 16);
-  const columns = Math.max(1, Math.floor(inner / MIN_CELL));
+  const minCell = width < NARROW ? MIN_CELL_NARROW : MIN_CELL;
+  const inner = Math.max(minCell, width - 16);
+  const columns = Math.max(1, Math.floor(inner / minCell));
   const cellWidth = Math.floor(inner / columns);
   const rowHeight = Math.round(cellWidth * 0.75) + (showCaptions ? CAPTION_HEIGHT : 0) + 8;
   const rows = Math.ceil(count / columns);

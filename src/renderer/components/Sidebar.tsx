@@ -8,6 +8,7 @@ import { FolderWatchNote, watchNote } from './FolderWatchNote.js';
 import { JobsPanel } from './JobsPanel.js';
 import { TagFilter } from './TagFilter.js';
 import { ThemeSelect } from './ThemeSelect.js';
+import type { Drawer } from './NarrowBar.js';
 
 const statusLabel: Record<Folder['status'], string> = {
   scanning: 'Scanning',
@@ -21,6 +22,8 @@ const statusLabel: Record<Folder['status'], string> = {
 export type View = 'photos' | 'teach' | 'settings';
 
 export interface SidebarProps {
+  /** On a narrow window the sidebar is a drawer: shown while open, closed by Escape. */
+  menu?: Drawer;
   view: View;
   onView(view: View): void;
   teachRun: TeachRun | null;
@@ -158,7 +161,14 @@ export function Sidebar(p: SidebarProps) {
   const total = p.folders.reduce((n, f) => n + f.photoCount, 0);
   const trees = useSubfolders(p.client, p.folders);
   return (
-    <nav className="sidebar" aria-label="Library">
+    <nav
+      className={`sidebar${p.menu?.open ? ' open' : ''}`}
+      id="sidebar"
+      aria-label="Library"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && p.menu?.open) p.menu.setOpen(false);
+      }}
+    >
       <div className="brand">Lenscribe</div>
       <ViewTabs view={p.view} onView={p.onView} teachRun={p.teachRun} />
       <ul className="folder-list" data-testid="folders">

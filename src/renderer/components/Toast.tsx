@@ -1,8 +1,15 @@
 /** The latest error (or a notice with an action, such as Undo), until dismissed; an error goes by itself after a few seconds. */
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 /** How long an error toast stays (long enough to read a sentence twice). */
 export const ERROR_TOAST_MS = 6000;
+
+/** The app's one toast: what it shows, and `showError` to show a core notice (a warning reads as one, not as an error). */
+export function useToast() {
+  const [toast, setToast] = useState<{ message: string; level: 'warning' | 'error' } | null>(null);
+  const showError = useCallback((message: string, level: 'warning' | 'error' = 'error') => setToast({ message, level }), []);
+  return { toast, showError, dismiss: () => setToast(null) };
+}
 
 export function Toast({
   message,
