@@ -28,8 +28,7 @@ export function App({ client }: { client: ApiClient }) {
   const [query, setQuery] = useState('');
   const { folderId, under, selectFolder, onFolderAdded } = useFolderSelection(setQuery);
   const lib = useLibrary(client, showError, onFolderAdded);
-  const { folders, settings, refresh } = lib;
-  const b = usePhotoBrowser(client, folderId, query, settings.searchSimilarWords, refresh, showError, under);
+  const b = usePhotoBrowser(client, folderId, query, lib.settings.searchSimilarWords, lib.refresh, showError, under);
   const { view, setView, menu } = useViewMenu();
   /** A photo opened from outside the grid (the Teach view's labeled photos). */
   const [openById, setOpenById] = useState<number | null>(null);
@@ -50,11 +49,12 @@ export function App({ client }: { client: ApiClient }) {
       <Sidebar
         menu={menu}
         client={client}
-        folders={folders ?? []}
+        folders={lib.folders ?? []}
         jobs={[...lib.jobs.values()].sort((x, y) => y.id - x.id).slice(0, 5)}
+        onJobsCleared={lib.setJobList}
         selected={folderId}
         selectedUnder={under}
-        settings={settings}
+        settings={lib.settings}
         view={view}
         onView={setView}
         teachRun={lib.teachRun}
@@ -68,7 +68,7 @@ export function App({ client }: { client: ApiClient }) {
         onSettings={lib.updateSettings}
         onShortcuts={shortcuts.show}
         onError={showError}
-        refresh={refresh}
+        refresh={lib.refresh}
         tag={b.tag}
         onTag={(t) => (setView('photos'), b.setTag(t))}
       />
@@ -79,9 +79,9 @@ export function App({ client }: { client: ApiClient }) {
           client={client}
           gridWrapRef={gridWrap}
           browser={b}
-          folders={folders}
+          folders={lib.folders}
           info={lib.info}
-          settings={settings}
+          settings={lib.settings}
           query={query}
           onQuery={setQuery}
           folderId={folderId}
@@ -94,8 +94,8 @@ export function App({ client }: { client: ApiClient }) {
         openById={openById}
         onCloseById={() => setOpenById(null)}
         browser={view === 'photos' ? b : null}
-        refresh={refresh}
-        pausedFolders={pausedFolderIds(folders)}
+        refresh={lib.refresh}
+        pausedFolders={pausedFolderIds(lib.folders)}
         onClosed={() => focusGrid(gridWrap)}
         showError={showError}
       />

@@ -101,5 +101,7 @@ export function useLibrary(
     },
     [client, showError],
   );
-  return { info, folders, setFolders, addFolder, jobs, settings, updateSettings, teachRun, refresh };
+  /** After finished jobs were cleared: the jobs the core has left. */
+  const setJobList = useCallback((list: Job[]) => setJobs(new Map(list.map((j) => [j.id, j]))), []);
+  return { info, folders, setFolders, addFolder, jobs, setJobList, settings, updateSettings, teachRun, refresh };
 }

@@ -275,9 +275,14 @@ export interface SearchResult {
 
 export interface Job {
   id: number;
+  /** 'caption' (a folder's new photos, retries), 'recaption' (every photo, after a model was activated: teaching, rollback). */
   kind: string;
   status: JobStatus;
   folderId: number | null;
+  /** The model writing the captions. */
+  modelId: string | null;
+  /** When it was queued (ms since the epoch). */
+  createdAt: number;
   done: number;
   failed: number;
   total: number;
@@ -554,6 +559,8 @@ export const apiInputs = {
   'jobs.pause': z.object({ id: Id }).strict(),
   'jobs.resume': z.object({ id: Id }).strict(),
   'jobs.cancel': z.object({ id: Id }).strict(),
+  /** Forget the jobs that ended (done, cancelled, failed); returns the jobs left. */
+  'jobs.clearFinished': Empty,
 
   'models.list': Empty,
   'models.activate': z.object({ id: z.string().min(1).max(200) }).strict(),
@@ -636,6 +643,7 @@ export interface ApiResults {
   'jobs.pause': Job;
   'jobs.resume': Job;
   'jobs.cancel': Job;
+  'jobs.clearFinished': Job[];
   'models.list': ModelInfo[];
   'models.activate': { model: ModelInfo; jobId: number | null };
   'models.rollback': { model: ModelInfo; jobId: number | null };

@@ -393,6 +393,22 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     await shot('15-job-cancelled');
   });
 
+  it(`each job names its folder and when it started; finished jobs can be cleared${needsModel}`, { skip: !hasModel }, async () => {
+    const titles = await page.locator('[data-testid=job-title]').allTextContents();
+    expect(titles[0]).toBe('Captioning Zoo Trip'); // newest first
+    expect(titles).toContain('Captioning My Photos');
+    for (const started of await page.locator('[data-testid=job-started]').allTextContents())
+      expect(started).toMatch(/^started \d{1,2}:\d{2}/);
+    await page.click('[data-testid=jobs-clear]');
+    await expect.poll(() => page.locator('[data-testid=job]').count()).toBe(0);
+    expect(await api<unknown[]>('jobs.list')).toEqual([]);
+    // The photos keep what the jobs wrote.
+    expect((await api<{ total: number }>('photos.list', { status: 'captioned', limit: 1 })).total).toBeGreaterThan(0);
+    await page.reload();
+    await expect.poll(() => cells().count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=job]').count()).toBe(0);
+  });
+
   it('ran without script errors or CSP violations', () => {
     expect(pageProblems).toEqual([]);
   });

@@ -147,6 +147,23 @@ describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', (
     expect(lib.db.prepare('SELECT count(*) AS n FROM captions').get()).toEqual(captionsBefore);
     expect(lib.listPhotos({ status: 'captioned', limit: 100 }).total).toBe(9);
     expect(lib.queueCaptioning({ recaption: true, photoIds: [] })).toBeNull();
+
+    // Finished jobs can be forgotten; a job still waiting stays, and the photos keep their captions.
+    // A job waiting for another model (not started here): it must stay.
+    const waiting = lib.stores.jobs.enqueue({
+      modelId: 'other@test',
+      recaption: true,
+      photoIds: [lib.listPhotos({ status: 'captioned', limit: 1 }).items[0]!.id],
+    })!;
+    lib.pauseJob(waiting);
+    const ended = lib.listJobs().filter((j) => j.status === 'done' || j.status === 'cancelled' || j.status === 'failed').length;
+    expect(ended).toBeGreaterThanOrEqual(2);
+    expect(lib.listJobs()[0]!.createdAt).toBeGreaterThan(Date.now() - 600_000);
+    expect(lib.clearFinishedJobs()).toBe(ended);
+    expect(lib.listJobs().map((j) => j.status)).toEqual(['paused']);
+    expect(lib.db.prepare('SELECT count(*) AS n FROM job_items WHERE job_id NOT IN (SELECT id FROM jobs)').get()).toEqual({ n: 0 });
+    expect(lib.listPhotos({ status: 'captioned', limit: 100 }).total).toBe(9);
+    lib.cancelJob(waiting);
   });
 
   it("expands searches with the active model's own word embeddings (W_embed)", async () => {

@@ -17,6 +17,8 @@ export function toJob(j: JobInfo): Job {
     kind: j.kind,
     status: j.status,
     folderId: j.folderId,
+    modelId: j.modelId,
+    createdAt: j.createdAt,
     done: j.done,
     failed: j.failed,
     total: j.total,
@@ -91,6 +93,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'jobs.pause': ({ id }) => toJob(lib.pauseJob(id)),
     'jobs.resume': ({ id }) => toJob(lib.resumeJob(id)),
     'jobs.cancel': ({ id }) => toJob(lib.cancelJob(id)),
+    'jobs.clearFinished': () => (lib.clearFinishedJobs(), lib.listJobs().map(toJob)),
 
     'models.list': () => lib.listModels(),
     'models.activate': ({ id }) => (ctx.teach ? ctx.teach.activateModel(id) : lib.activateModel(id)),

@@ -17,6 +17,7 @@ export interface JobRow {
   total: number;
   done: number;
   failed: number;
+  created_at: number;
 }
 
 /** A photo a job still has to caption. */
@@ -102,6 +103,11 @@ export class JobStore {
   /** Newest first. */
   recent(limit: number): JobRow[] {
     return this.db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit);
+  }
+
+  /** Delete the jobs that ended (done, cancelled, failed) with their items; the photos keep what the jobs wrote. */
+  clearFinished(): number {
+    return this.db.prepare(`DELETE FROM jobs WHERE state IN ('done', 'cancelled', 'failed')`).run().changes;
   }
 
   unfinished(): JobRow[] {

@@ -23,6 +23,8 @@ export interface JobInfo {
   status: JobState;
   folderId: number | null;
   modelId: string | null;
+  /** When the job was queued (ms since the epoch). */
+  createdAt: number;
   done: number;
   failed: number;
   total: number;
@@ -101,6 +103,13 @@ export class JobRunner {
     return this.store.unfinished().map((r) => this.info(r));
   }
 
+  /** Forget the jobs that ended; returns how many. */
+  clearFinished(): number {
+    const n = this.store.clearFinished();
+    for (const id of [...this.samples.keys()]) if (!this.store.row(id)) this.samples.delete(id);
+    return n;
+  }
+
   private info(row: JobRow): JobInfo {
     const s = this.samples.get(row.id);
     let rate: number | null = null;
@@ -116,6 +125,7 @@ export class JobRunner {
       status: row.state,
       folderId: row.folder_id,
       modelId: row.model_id,
+      createdAt: row.created_at,
       done: row.done,
       failed: row.failed,
       total: row.total,

@@ -549,6 +549,11 @@ export class Library {
     return this.jobs.resume(id) ?? noSuch(`job ${id}`);
   }
 
+  /** Forget the jobs that ended (done, cancelled, failed); the jobs still running or waiting are left. */
+  clearFinishedJobs(): number {
+    return this.jobs.clearFinished();
+  }
+
   cancelJob(id: number): JobInfo {
     return this.jobs.cancel(id) ?? noSuch(`job ${id}`);
   }

@@ -22,6 +22,8 @@ const statusLabel: Record<Folder['status'], string> = {
 export type View = 'photos' | 'teach' | 'settings';
 
 export interface SidebarProps {
+  /** After finished jobs were cleared: the jobs left. */
+  onJobsCleared(jobs: Job[]): void;
   /** On a narrow window the sidebar is a drawer: shown while open, closed by Escape. */
   menu?: Drawer;
   view: View;
@@ -190,7 +192,7 @@ export function Sidebar(p: SidebarProps) {
         <AddFolder client={p.client} onAdd={p.onAdd} />
       </div>
       <TagFilter client={p.client} refresh={p.refresh} tag={p.tag} onTag={p.onTag} />
-      <JobsPanel client={p.client} jobs={p.jobs} onError={p.onError} />
+      <JobsPanel client={p.client} jobs={p.jobs} folders={p.folders} onCleared={p.onJobsCleared} onError={p.onError} />
       <div className="sidebar-footer">
         <label className="small">
           Theme <ThemeSelect theme={p.settings.theme} onSettings={p.onSettings} />
