@@ -108,6 +108,23 @@ describe('lenscribe serve: token', () => {
     }
   });
 
+  it('answers a browser opening the address without its token with a page that says what to do', async () => {
+    const page = await raw(srv.port, 'GET', '/', { Accept: 'text/html,application/xhtml+xml' });
+    expect(page.status).toBe(401);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    const html = String(page.body);
+    expect(html).toContain('Open the address <code>lenscribe serve</code> printed');
+    expect(html).not.toMatch(/<script|style=/);
+    expect(html).not.toContain(TOKEN);
+    // The API and the event stream still answer in JSON, whatever the Accept header says.
+    for (const path of ['/api/library.info', '/events']) {
+      const res = await raw(srv.port, 'GET', path, { Accept: 'text/html' });
+      expect(res.status).toBe(401);
+      expect(json(res.body).error.message).toMatch(/token/);
+    }
+  });
+
   it('refuses a wrong token in header, bearer, cookie or query', async () => {
     expect((await raw(srv.port, 'GET', '/', { 'X-Lenscribe-Token': 'nope' })).status).toBe(401);
     expect((await raw(srv.port, 'GET', '/', { Authorization: `Bearer ${TOKEN}x` })).status).toBe(401);

@@ -176,10 +176,40 @@ function authenticate(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   }
   const presented = headerToken ?? cookieToken;
   if (!presented || !safeEqual(presented, ctx.token)) {
-    sendError(res, 401, 'invalid_input', 'Missing or wrong token: open the URL that `lenscribe serve` printed.');
+    // A person who opened the address by hand (or an old bookmark) gets a page that says what to do.
+    if ((req.method === 'GET' || req.method === 'HEAD') && wantsPage(req, url)) sendTokenPage(req, res);
+    else sendError(res, 401, 'invalid_input', 'Missing or wrong token: open the URL that `lenscribe serve` printed.');
     return false;
   }
   return true;
+}
+
+/** A browser's navigation to a page (not the API, the event stream or a file the app fetches). */
+function wantsPage(req: IncomingMessage, url: URL): boolean {
+  return (req.headers.accept ?? '').includes('text/html') && !url.pathname.startsWith('/api/') && url.pathname !== '/events';
+}
+
+const TOKEN_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lenscribe: open the address serve printed</title></head>
+<body>
+<h1>Open the address <code>lenscribe serve</code> printed</h1>
+<p>This is Lenscribe on your computer. To keep other pages and programs out, it only answers the browser that
+opened the address it printed when it started, which ends in <code>?token=…</code>.</p>
+<ul>
+<li>Copy that whole address from the terminal where <code>lenscribe serve</code> runs and open it here.</li>
+<li>If <code>lenscribe serve</code> was started again since, its token changed: use the new address.</li>
+</ul>
+</body></html>
+`;
+
+function sendTokenPage(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(401, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(TOKEN_PAGE),
+    'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : TOKEN_PAGE);
 }
 
 /** The call's name and JSON input from `POST /api/<method>`. */
