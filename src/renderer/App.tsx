@@ -21,6 +21,7 @@ import { useFolderActions } from './useFolderActions.js';
 import { useFolderSelection } from './useFolderSelection.js';
 import { pausedFolderIds, useLibrary } from './useLibrary.js';
 import { usePhotoBrowser } from './usePhotoBrowser.js';
+import { useUrlRouting } from './useUrlState.js';
 import { useViewMenu } from './useViewMenu.js';
 
 export function App({ client }: { client: ApiClient }) {
@@ -30,8 +31,8 @@ export function App({ client }: { client: ApiClient }) {
   const lib = useLibrary(client, showError, onFolderAdded);
   const b = usePhotoBrowser(client, folderId, query, lib.settings.searchSimilarWords, lib.refresh, showError, under);
   const { view, setView, menu } = useViewMenu();
-  /** A photo opened from outside the grid (the Teach view's labeled photos). */
-  const [openById, setOpenById] = useState<number | null>(null);
+  /** A photo opened from outside the grid (the Teach view's labeled photos, a link), and the URL kept in step. */
+  const { openById, setOpenById } = useUrlRouting({ view, setView }, { folderId, under, selectFolder }, { query, setQuery }, b);
   const gridWrap = useRef<HTMLDivElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   const shortcuts = useShortcutsHelp(searchInput);
