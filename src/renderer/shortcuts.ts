@@ -41,6 +41,14 @@ export const SHORTCUTS = {
       { id: 'first', keys: ['Home'], does: 'First photo' },
       { id: 'last', keys: ['End'], does: 'Last photo' },
       { id: 'open', keys: ['Enter', ' '], does: 'Open the photo' },
+      { id: 'extendNext', keys: ['Shift+ArrowRight'], does: 'Select the next photo too' },
+      { id: 'extendPrevious', keys: ['Shift+ArrowLeft'], does: 'Select the previous photo too' },
+      { id: 'extendDown', keys: ['Shift+ArrowDown'], does: 'Select down to the photo below' },
+      { id: 'extendUp', keys: ['Shift+ArrowUp'], does: 'Select up to the photo above' },
+      { id: 'toggle', keys: ['Mod+ '], does: 'Select or unselect this photo' },
+      { id: 'selectAll', keys: ['Mod+a'], does: 'Select every photo of the list' },
+      { id: 'unselect', keys: ['Escape'], does: 'Unselect all' },
+      { id: 'menu', keys: ['ContextMenu', 'Shift+F10'], does: 'Actions for the selected photos' },
     ],
   },
   photo: {
@@ -70,12 +78,15 @@ interface KeyPress {
   ctrlKey: boolean;
   metaKey: boolean;
   altKey: boolean;
+  shiftKey: boolean;
 }
 
 function matches(binding: string, e: KeyPress): boolean {
-  if (binding.startsWith('Mod+')) return (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === binding.slice(4);
-  // Plain keys leave Ctrl/Cmd/Alt combinations to the browser (Alt+← is Back); Shift is part of the key ("?").
-  return !e.ctrlKey && !e.metaKey && !e.altKey && e.key === binding;
+  if (binding.startsWith('Mod+')) return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === binding.slice(4);
+  if (binding.startsWith('Shift+')) return e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey && e.key === binding.slice(6);
+  // Plain keys leave Ctrl/Cmd/Alt combinations to the browser (Alt+← is Back). A character's Shift is
+  // part of the key ("?"); a named key with Shift is another shortcut (Shift+→ selects).
+  return !e.ctrlKey && !e.metaKey && !e.altKey && (binding.length === 1 || !e.shiftKey) && e.key === binding;
 }
 
 /** Which of the group's shortcuts the key press is, or null. */
@@ -95,16 +106,26 @@ const KEY_NAMES: Record<string, string> = {
   PageUp: 'Page Up',
   Escape: 'Esc',
   ' ': 'Space',
+  ContextMenu: 'Menu',
 };
 
 /** A binding as printed on the keyboard: "Ctrl+F" (or "⌘F"), "Esc", "→", "E". */
 export function keyLabel(binding: string): string {
-  if (binding.startsWith('Mod+')) return `${isMac ? '⌘' : 'Ctrl+'}${binding.slice(4).toUpperCase()}`;
+  if (binding.startsWith('Mod+')) return `${isMac ? '⌘' : 'Ctrl+'}${keyLabel(binding.slice(4))}`;
+  if (binding.startsWith('Shift+')) return `${isMac ? '⇧' : 'Shift+'}${keyLabel(binding.slice(6))}`;
   return KEY_NAMES[binding] ?? (binding.length === 1 ? binding.toUpperCase() : binding);
 }
 
 /** A key's spoken name where its label is a symbol (screen readers may skip "→"). */
 export function keyName(binding: string): string | undefined {
+  for (const [prefix, said] of [
+    ['Shift+', 'Shift '],
+    ['Mod+', isMac ? 'Command ' : 'Control '],
+  ] as const)
+    if (binding.startsWith(prefix)) {
+      const rest = keyName(binding.slice(prefix.length));
+      return rest ? said + rest : undefined;
+    }
   const spoken: Record<string, string> = {
     ArrowRight: 'Right arrow',
     ArrowLeft: 'Left arrow',

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import type { ApiClient } from '../shared/api-contract.js';
 import { useDebouncedQuery } from './useDebouncedQuery.js';
 import { usePhotoLists, type PhotoListView } from './usePhotoLists.js';
+import { useMultiSelect } from './useMultiSelect.js';
 import { useSelection, type Chosen } from './useSelection.js';
 import { useShowOnChange } from './useShowOnChange.js';
 
@@ -33,12 +34,21 @@ export function usePhotoBrowser(
   const photoAt = (i: number) => (inSearch ? search.get(i)?.photo : photos.get(i));
   const locate = (id: number, near: number) =>
     inSearch ? search.locate((h) => h.photo.id === id, near) : photos.locate((p) => p.id === id, near);
-  const { selected, select, selectChosen } = useSelection(`${folderId}|${tag}|${photos.key}|${search.key}`, locate, (i) => photoAt(i)?.id);
+  const listKey = `${folderId}|${tag}|${photos.key}|${search.key}|${inSearch}`;
+  const { selected, select, selectChosen } = useSelection(listKey, locate, (i) => photoAt(i)?.id);
   const [open, setOpen] = useState<(Chosen & { id: number }) | null>(null);
   /** A step to a photo whose page is still loading: opened when it arrives. */
   const [pendingStep, setPendingStep] = useState<number | null>(null);
   const searching = inSearch && (debounced !== query.trim() || search.total === null);
   const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
+  /** The photos selected for a bulk action. */
+  const marks = useMultiSelect(
+    listKey,
+    count,
+    (i) => photoAt(i)?.id,
+    (s, e) => lists.idsIn(inSearch, s, e),
+    showError,
+  );
   /** Where the open photo is in the list now (null: not in the pages in memory, or gone from the list). */
   const openIndex = open ? locate(open.id, open.index) : null;
 
@@ -82,5 +92,6 @@ export function usePhotoBrowser(
     setTag,
     view,
     setView,
+    marks,
   };
 }

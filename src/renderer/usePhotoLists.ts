@@ -4,6 +4,8 @@ import { usePaged } from './usePaged.js';
 
 const PHOTO_PAGE = 300;
 const SEARCH_PAGE = 100;
+/** The search API's largest page: selecting all of a long search asks for it page by page. */
+const SEARCH_IDS_PAGE = 1000;
 
 /** What a search's pages carry besides hits: the query as run and the words it expanded to. */
 export type SearchMeta = Pick<SearchResult, 'query' | 'expanded' | 'didYouMean'>;
@@ -57,5 +59,42 @@ export function usePhotoLists(
     SEARCH_PAGE,
     refresh,
   );
-  return { photos, search };
+  /**
+   * The ids at indices start..end of the folder's list or the search's: from the pages in memory
+   * when they hold them all, else asked of the core (the whole ordered list once, or the search's pages).
+   */
+  const idsIn = async (inSearch: boolean, start: number, end: number): Promise<number[]> => {
+    const local: number[] = [];
+    for (let i = start; i <= end; i++) {
+      const id = inSearch ? search.get(i)?.photo.id : photos.get(i)?.id;
+      if (id === undefined) break;
+      local.push(id);
+    }
+    if (local.length === end - start + 1) return local;
+    if (!inSearch) {
+      const ids = await client.call('photos.ids', {
+        folderId: folderId ?? undefined,
+        under: under ?? undefined,
+        tag: tag ?? undefined,
+        ...view,
+      });
+      return ids.slice(start, end + 1);
+    }
+    const ids: number[] = [];
+    for (let offset = start; offset <= end;) {
+      const r = await client.call('search', {
+        query: debounced,
+        folderId: folderId ?? undefined,
+        under: under ?? undefined,
+        similarWords,
+        offset,
+        limit: Math.min(SEARCH_IDS_PAGE, end - offset + 1),
+      });
+      if (!r.hits.length) break;
+      ids.push(...r.hits.map((h) => h.photo.id));
+      offset += r.hits.length;
+    }
+    return ids;
+  };
+  return { photos, search, idsIn };
 }

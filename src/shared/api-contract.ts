@@ -69,6 +69,11 @@ export const TagText = z
   .transform((s) => s.replace(/\s+/g, ' ').trim())
   .pipe(z.string().min(1, 'A tag cannot be empty.').max(64, 'A tag is at most 64 characters.'));
 
+/** The most photos one call changes at once (a selection of a whole large library fits the 1 MB body limit). */
+export const MAX_SELECTION = 100_000;
+/** Many photos at once: the grid's selection. */
+export const PhotoIds = z.array(Id).min(1, 'Select at least one photo.').max(MAX_SELECTION, `At most ${MAX_SELECTION} photos at once.`);
+
 /** A subfolder of a library folder, '/'-separated and relative to it (Subfolder.path): never above it. */
 export const SubfolderPath = z
   .string()
@@ -332,6 +337,40 @@ export interface MetadataExportCounts {
   keywordsWritten: number;
 }
 
+/** What a caption given to many photos did; `undo` takes it back (captions.undoMany). */
+export interface BulkCaptionResult {
+  changed: number;
+  /** Photos already showing exactly this caption as the user's. */
+  unchanged: number;
+  /** Ids no longer in the library (removed since they were selected). */
+  notFound: number;
+  /** The caption rows added, one per changed photo. */
+  undo: number[];
+}
+
+/** What undoing a caption given to many photos did. */
+export interface BulkUndoResult {
+  undone: number;
+  /** Photos whose caption changed again since: left as they are. */
+  keptLater: number;
+}
+
+/** What adding or removing a tag on many photos did. */
+export interface BulkTagResult {
+  changed: number;
+  unchanged: number;
+  notFound: number;
+}
+
+/** What queueing many photos for captioning did. */
+export interface BulkQueueResult {
+  /** Photos queued (a photo already waiting in a job is not queued twice). */
+  queued: number;
+  jobId: number | null;
+  /** Retry only: files still unreadable after reading them again. */
+  stillFailing: number;
+}
+
 /** Result of writing captions where other apps read them. */
 export interface MetadataExportResult extends MetadataExportCounts {
   format: MetadataFormat;
@@ -514,10 +553,32 @@ export const apiInputs = {
       limit: z.number().int().min(1).max(2000).default(200),
     })
     .strict(),
+  /** Every id of photos.list's list in its order (the grid selecting all of it, or a range), up to MAX_SELECTION. */
+  'photos.ids': z
+    .object({
+      folderId: Id.optional(),
+      under: SubfolderPath.optional(),
+      status: PhotoStatus.optional(),
+      captionBy: CaptionBy.optional(),
+      tag: z.string().max(200).optional(),
+      sort: PhotoSort.optional().default('path'),
+    })
+    .strict(),
   'photos.get': z.object({ id: Id }).strict(),
   'photos.retry': z.object({ id: Id }).strict(),
+  /** Read the selection's failed files again and queue the readable ones (other photos are left alone). */
+  'photos.retryMany': z.object({ photoIds: PhotoIds }).strict(),
+  /** Caption the selection again with the active model and the current settings (user captions stay shown). */
+  'photos.recaption': z.object({ photoIds: PhotoIds }).strict(),
 
   'captions.set': z.object({ photoId: Id, text: CaptionText }).strict(),
+  /**
+   * The user's caption for many photos (teaching labels): `replace` gives each this text; `append`
+   * adds it after each photo's shown caption (after a space: the user types any punctuation).
+   */
+  'captions.setMany': z.object({ photoIds: PhotoIds, text: CaptionText, mode: z.enum(['replace', 'append']).default('replace') }).strict(),
+  /** Take back captions.setMany: its caption rows (BulkCaptionResult.undo) leave the history where still the newest. */
+  'captions.undoMany': z.object({ captionIds: z.array(Id).min(1).max(MAX_SELECTION) }).strict(),
   'captions.clearUser': z.object({ photoId: Id }).strict(),
   'captions.history': z.object({ photoId: Id }).strict(),
   'captions.alternatives': z.object({ photoId: Id, beam: z.number().int().min(2).max(10).optional() }).strict(),
@@ -540,6 +601,8 @@ export const apiInputs = {
   'tags.add': z.object({ photoId: Id, tag: TagText }).strict(),
   /** Take a tag away (the model's or the user's): a removed model tag stays removed. */
   'tags.remove': z.object({ photoId: Id, tag: TagText }).strict(),
+  'tags.addMany': z.object({ photoIds: PhotoIds, tag: TagText }).strict(),
+  'tags.removeMany': z.object({ photoIds: PhotoIds, tag: TagText }).strict(),
 
   search: z
     .object({
@@ -594,6 +657,8 @@ export const apiInputs = {
       /** Default: the metadataWrite setting (refused when that is 'off'). */
       format: MetadataFormat.optional(),
       only: z.enum(['user', 'model', 'all']).optional(),
+      /** Only these photos (the grid's selection); default: the whole library. */
+      photoIds: PhotoIds.optional(),
     })
     .strict()
     .optional()
@@ -625,9 +690,14 @@ export interface ApiResults {
   'folders.subfolders': Subfolder[];
   'folders.resume': { jobId: number | null };
   'photos.list': PhotoPage;
+  'photos.ids': number[];
   'photos.get': PhotoDetail;
   'photos.retry': { jobId: number | null };
+  'photos.retryMany': BulkQueueResult;
+  'photos.recaption': BulkQueueResult;
   'captions.set': PhotoDetail;
+  'captions.setMany': BulkCaptionResult;
+  'captions.undoMany': BulkUndoResult;
   'captions.clearUser': PhotoDetail;
   'captions.history': CaptionEntry[];
   'captions.alternatives': Alternative[];
@@ -638,6 +708,8 @@ export interface ApiResults {
   'tags.forPhoto': PhotoTag[];
   'tags.add': PhotoDetail;
   'tags.remove': PhotoDetail;
+  'tags.addMany': BulkTagResult;
+  'tags.removeMany': BulkTagResult;
   search: SearchResult;
   'jobs.list': Job[];
   'jobs.pause': Job;

@@ -9,20 +9,18 @@
  * A few real Flickr8k photos and one empty file; no caption model (an empty models folder): the
  * captions Teach needs are typed through the API, as the user's own.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AxeResults } from 'axe-core';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyLabel, SHORTCUTS, type Shortcut } from '../../src/renderer/shortcuts.js';
 import type { PhotoPage, Settings } from '../../src/shared/api-contract.js';
+import { expectAxeClean } from './axe.js';
 import { callApi, CHROMIUM_ARGS, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const THEMES = ['light', 'dark'] as const;
 type Theme = (typeof THEMES)[number];
 /** WCAG AA: text 4.5:1 (all measured text here is small), what identifies a control 3:1. */
@@ -46,23 +44,7 @@ const setTheme = async (theme: Theme) => {
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `a11y-${name}.png`) });
 const activeTestId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
 
-/** axe-core over the whole page; serious and critical violations fail, listed with their elements. */
-async function axeCheck(view: string): Promise<void> {
-  // Evaluated through the DevTools protocol, so the page's CSP (script-src 'self') stays as it is.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    (window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } }).axe.run(document, {
-      resultTypes: ['violations'],
-    }),
-  );
-  const bad = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n    ')}`,
-    );
-  expect(bad, `axe in ${view}`).toEqual([]);
-}
+const axeCheck = (view: string) => expectAxeClean(page, view);
 
 /** Exactly one h1 in the view (the open dialog's own, when one is open). */
 async function oneH1(scope = 'body'): Promise<void> {

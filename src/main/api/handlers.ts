@@ -5,6 +5,7 @@
  */
 import { ApiError, type Job, type LibraryInfo } from '../../shared/api-contract.js';
 import type { JobInfo, Library } from '../library/library.js';
+import { bulkHandlers } from './bulk.js';
 import type { Handlers } from './dispatch.js';
 import { folderHandlers } from './folders.js';
 import { exportMetadata, importMetadata, type CaptionWriter } from './metadata.js';
@@ -88,6 +89,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     search: (input) => lib.searchWhenReady(input.query, input),
 
     ...tagHandlers(ctx),
+    ...bulkHandlers(ctx),
 
     'jobs.list': () => lib.listJobs().map(toJob),
     'jobs.pause': ({ id }) => toJob(lib.pauseJob(id)),
@@ -107,7 +109,12 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'teach.activate': ({ confirmWorse }) => teach().activate({ confirmWorse: confirmWorse === true }),
 
     'metadata.import': () => importMetadata(lib),
-    'metadata.export': ({ format, only }) => exportMetadata(lib, { format, only }),
+    'metadata.export': ({ format, only, photoIds }) =>
+      exportMetadata(lib, {
+        format,
+        only,
+        ...(photoIds ? { paths: photoIds.map((id) => lib.photoPath(id)).filter((p): p is string => p !== null) } : {}),
+      }),
 
     'settings.get': () => lib.getSettings(),
     'settings.set': (patch) => {

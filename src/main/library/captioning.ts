@@ -3,13 +3,13 @@
  * that does it (jobs.ts) with its captioner workers (captioners.ts), re-reading a failed photo,
  * and beam-search alternatives on demand. The Library hands its captioning calls here.
  */
-import type { Alternative, ModelInfo } from '../../shared/api-contract.js';
+import type { Alternative, BulkQueueResult, ModelInfo } from '../../shared/api-contract.js';
 import type { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import { removeStaleThumbnailTemps } from '../../inference/thumbnail-file.js';
 import { Captioners, type CaptionerFactory } from './captioners.js';
 import { JobRunner } from './jobs.js';
-import { ACTIVATION_JOB_KIND } from './job-store.js';
+import { ACTIVATION_JOB_KIND, SELECTION_RECAPTION_KIND } from './job-store.js';
 import type { LibraryEvents } from './library-types.js';
 import type { LibraryStores } from './stores.js';
 import { TagDeriver } from './tag-derivation.js';
@@ -26,6 +26,9 @@ export interface QueueOptions {
   folderId?: number;
   photoIds?: number[];
   recaption?: boolean;
+  /** See EnqueueOptions.again. */
+  again?: boolean;
+  kind?: string;
 }
 
 export interface ActivateOptions {
@@ -168,6 +171,28 @@ export class Captioning {
       return { jobId: null };
     }
     return { jobId: this.queue({ photoIds: [photoId] }) };
+  }
+
+  /** Read each failed photo of `photoIds` again and queue the readable ones in one job (the others are left alone). */
+  async retryMany(photoIds: readonly number[]): Promise<BulkQueueResult> {
+    const { photos, writer } = this.stores;
+    const readable: number[] = [];
+    let stillFailing = 0;
+    for (const r of photos.rows([...new Set(photoIds)]).values()) {
+      if (r.status !== 'error') continue;
+      photos.clearError(r.id);
+      if ((await writer.ingest(r.folder_id, r.path)).outcome === 'error') stillFailing++;
+      else readable.push(r.id);
+    }
+    if (stillFailing) this.options.events.emit('photos', [...photoIds]);
+    const jobId = readable.length ? this.queue({ photoIds: readable }) : null;
+    return { queued: jobId === null ? 0 : (this.jobs.get(jobId)?.total ?? 0), jobId, stillFailing };
+  }
+
+  /** Caption these photos again with the active model and today's settings, in one job (user captions stay shown). */
+  recaptionMany(photoIds: readonly number[]): BulkQueueResult {
+    const jobId = this.queue({ photoIds: [...new Set(photoIds)], recaption: true, again: true, kind: SELECTION_RECAPTION_KIND });
+    return { queued: jobId === null ? 0 : (this.jobs.get(jobId)?.total ?? 0), jobId, stillFailing: 0 };
   }
 
   /**

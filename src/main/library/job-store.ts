@@ -31,6 +31,8 @@ export interface JobItem {
 
 /** The kind of the job that activating a model queues: re-captioning with it (resumable like any job). */
 export const ACTIVATION_JOB_KIND = 'recaption';
+/** The user asked for some photos to be captioned again (the grid's selection). */
+export const SELECTION_RECAPTION_KIND = 'recaption-selected';
 
 export interface EnqueueOptions {
   modelId: string;
@@ -39,6 +41,8 @@ export interface EnqueueOptions {
   folderId?: number;
   photoIds?: number[];
   recaption?: boolean;
+  /** With recaption: also the photos whose caption is already this model's (captioned again with today's settings). */
+  again?: boolean;
 }
 
 export class JobStore {
@@ -62,10 +66,12 @@ export class JobStore {
     const conds: string[] = [];
     const params: Record<string, unknown> = { modelId: opts.modelId };
     conds.push(
-      opts.recaption
-        ? `p.status IN ('pending', 'captioned') AND (SELECT c.source FROM captions c WHERE c.photo_id = p.id AND c.is_user = 0
+      opts.recaption && opts.again
+        ? `p.status IN ('pending', 'captioned')`
+        : opts.recaption
+          ? `p.status IN ('pending', 'captioned') AND (SELECT c.source FROM captions c WHERE c.photo_id = p.id AND c.is_user = 0
              ORDER BY c.id DESC LIMIT 1) IS NOT @modelId`
-        : `p.status = 'pending'`,
+          : `p.status = 'pending'`,
     );
     if (opts.folderId !== undefined) {
       conds.push('p.folder_id = @folderId');

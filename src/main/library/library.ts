@@ -10,6 +10,10 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type {
   Alternative,
+  BulkCaptionResult,
+  BulkQueueResult,
+  BulkTagResult,
+  BulkUndoResult,
   CaptionEntry,
   Folder,
   ModelInfo,
@@ -24,6 +28,7 @@ import type {
 import { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import { defaultModelDir, userFolder } from '../../shared/paths.js';
+import { addTags, removeTags, setCaptions, undoCaptions, type CaptionMode } from './bulk-edits.js';
 import { Captioning, noSuch, type ActivateOptions, type QueueOptions } from './captioning.js';
 import { cleanCaption, type ImportOutcome } from './captions.js';
 import { isReadOnly, openDatabase, type DB } from './db.js';
@@ -265,6 +270,13 @@ export class Library {
     return this.stores.photos.page(pathPrefix ? { ...rest, pathPrefix } : rest);
   }
 
+  /** Every id of listPhotos' list, in its order (up to `max`): the grid selecting all of it, or a range. */
+  listPhotoIds(opts: Omit<PhotoListOptions, 'offset' | 'limit'> & { under?: string }, max: number): number[] {
+    const { under, ...rest } = opts;
+    const pathPrefix = this.subtreePrefix(opts.folderId, under);
+    return this.stores.photos.ids(pathPrefix ? { ...rest, pathPrefix } : rest, max);
+  }
+
   /** Where a subfolder's tree starts (its absolute path and a separator); undefined without a folder and subfolder. */
   private subtreePrefix(folderId: number | undefined, under: string | undefined): string | undefined {
     const root = under && folderId !== undefined ? this.folderRoot(folderId) : null;
@@ -379,6 +391,34 @@ export class Library {
     return this.mustGet(photoId);
   }
 
+  /** The user's caption for many photos at once (bulk-edits.ts); `undo` in the answer takes it back. */
+  setUserCaptions(photoIds: readonly number[], text: string, mode: CaptionMode): BulkCaptionResult & { photoIds: number[] } {
+    const out = setCaptions(this.db, this.stores, photoIds, text, mode);
+    if (out.photoIds.length) this.events.emit('photos', out.photoIds);
+    return out;
+  }
+
+  /** Take back setUserCaptions (its answer's `undo`): photos captioned again since keep that caption. */
+  undoUserCaptions(captionIds: readonly number[]): BulkUndoResult & { photoIds: number[] } {
+    const out = undoCaptions(this.db, this.stores, captionIds);
+    if (out.photoIds.length) this.events.emit('photos', out.photoIds);
+    return out;
+  }
+
+  /** The user's tag on many photos: the ones changed, with the counts (bulk-edits.ts). */
+  addTagToPhotos(photoIds: readonly number[], tag: string): BulkTagResult & { photoIds: number[] } {
+    const out = addTags(this.db, this.stores, photoIds, tag);
+    if (out.photoIds.length) this.events.emit('photos', out.photoIds);
+    return out;
+  }
+
+  /** Take a tag away from many photos (those that have it). */
+  removeTagFromPhotos(photoIds: readonly number[], tag: string): BulkTagResult & { photoIds: number[] } {
+    const out = removeTags(this.db, this.stores, photoIds, tag);
+    if (out.photoIds.length) this.events.emit('photos', out.photoIds);
+    return out;
+  }
+
   /**
    * Show one of the model's alternatives as the caption: shown over the model's captions like the
    * user's, but kept as the model's words (kind 'alternative'), so teaching does not learn from it.
@@ -431,6 +471,16 @@ export class Library {
   /** Re-read an errored (or any) photo and queue it for captioning again. */
   retryPhoto(photoId: number): Promise<{ jobId: number | null }> {
     return this.captioning.retry(photoId);
+  }
+
+  /** Re-read the failed photos among these and queue the readable ones. */
+  retryPhotos(photoIds: readonly number[]): Promise<BulkQueueResult> {
+    return this.captioning.retryMany(photoIds);
+  }
+
+  /** Caption these photos again with the active model and today's settings (user captions stay shown). */
+  recaptionPhotos(photoIds: readonly number[]): BulkQueueResult {
+    return this.captioning.recaptionMany(photoIds);
   }
 
   /** Beam-search alternatives for a photo (stored, or computed now with another beam width). */

@@ -113,6 +113,38 @@ export function toDetail(r: PhotoRow, history: CaptionEntry[], tags: PhotoTag[])
   };
 }
 
+/** page()'s WHERE clause, its parameters and its order. */
+function listQuery(opts: PhotoListOptions): { where: string; params: Record<string, unknown>; order: string } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (opts.folderId !== undefined) {
+    where.push('p.folder_id = @folderId');
+    params.folderId = opts.folderId;
+  }
+  for (const f of [opts.pathPrefix ? pathPrefixFilter(opts.pathPrefix) : null, opts.tag !== undefined ? photoHasTag(opts.tag) : null]) {
+    if (!f) continue;
+    where.push(f.sql);
+    Object.assign(params, f.params);
+  }
+  if (opts.status) {
+    where.push('p.status = @status');
+    params.status = opts.status;
+  } else where.push(`p.status != 'missing'`);
+  if (opts.captionBy) {
+    // The same split as the library's userCaptioned count: an alternative is the model's words.
+    const users = `SELECT 1 FROM captions c WHERE c.id = p.caption_id AND c.is_user = 1 AND c.kind != 'alternative'`;
+    where.push(opts.captionBy === 'user' ? `EXISTS (${users})` : `p.caption_id IS NOT NULL AND NOT EXISTS (${users})`);
+  }
+  // Each order matches an index (migrations 1 and 9) term for term.
+  const order = {
+    path: 'p.path',
+    taken: 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id',
+    added: 'p.id DESC',
+    name: 'p.name COLLATE NOCASE, p.path',
+  }[opts.sort ?? 'path'];
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, order };
+}
+
 export class PhotoStore {
   constructor(private readonly db: DB) {}
 
@@ -134,41 +166,23 @@ export class PhotoStore {
   }
 
   page(opts: PhotoListOptions): PhotoPage {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (opts.folderId !== undefined) {
-      where.push('p.folder_id = @folderId');
-      params.folderId = opts.folderId;
-    }
-    for (const f of [opts.pathPrefix ? pathPrefixFilter(opts.pathPrefix) : null, opts.tag !== undefined ? photoHasTag(opts.tag) : null]) {
-      if (!f) continue;
-      where.push(f.sql);
-      Object.assign(params, f.params);
-    }
-    if (opts.status) {
-      where.push('p.status = @status');
-      params.status = opts.status;
-    } else where.push(`p.status != 'missing'`);
-    if (opts.captionBy) {
-      // The same split as the library's userCaptioned count: an alternative is the model's words.
-      const users = `SELECT 1 FROM captions c WHERE c.id = p.caption_id AND c.is_user = 1 AND c.kind != 'alternative'`;
-      where.push(opts.captionBy === 'user' ? `EXISTS (${users})` : `p.caption_id IS NOT NULL AND NOT EXISTS (${users})`);
-    }
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    // Each order matches an index (migrations 1 and 9) term for term.
-    const order = {
-      path: 'p.path',
-      taken: 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id',
-      added: 'p.id DESC',
-      name: 'p.name COLLATE NOCASE, p.path',
-    }[opts.sort ?? 'path'];
+    const { where, params, order } = listQuery(opts);
     const limit = Math.max(1, Math.min(10_000, opts.limit ?? 200));
     const offset = Math.max(0, opts.offset ?? 0);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM photos p ${w}`).get(params) as { n: number }).n;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM photos p ${where}`).get(params) as { n: number }).n;
     const rows = this.db
-      .prepare(`${SELECT_PHOTOS} ${w} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+      .prepare(`${SELECT_PHOTOS} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit, offset }) as PhotoRow[];
     return { total, offset, items: rows.map(toSummary) };
+  }
+
+  /** Every id of page()'s list, in its order (selecting all of a list, or a range of it, in the grid). */
+  ids(opts: Omit<PhotoListOptions, 'offset' | 'limit'>, max: number): number[] {
+    const { where, params, order } = listQuery(opts);
+    return this.db
+      .prepare(`SELECT p.id FROM photos p ${where} ORDER BY ${order} LIMIT @max`)
+      .pluck()
+      .all({ ...params, max }) as number[];
   }
 
   path(id: number): string | null {

@@ -124,6 +124,14 @@ export class TagStore {
     return this.db.prepare(`SELECT tag FROM tags WHERE photo_id = ? AND kind = 'removed' ORDER BY tag`).pluck().all(photoId) as string[];
   }
 
+  /** Whose the photo's tag is ('removed': the user took it away), or null when the photo never had it. */
+  kindOf(photoId: number, tag: string): 'user' | 'model' | 'removed' | null {
+    return (
+      (this.db.prepare(`SELECT kind FROM tags WHERE photo_id = ? AND tag = ?`).pluck().get(photoId, tag) as
+        'user' | 'model' | 'removed' | undefined) ?? null
+    );
+  }
+
   /**
    * The user's tag: kept through re-derivations; a tag they had removed comes back as theirs. A tag
    * the user already wrote on another photo keeps its first spelling ("grand canyon" joins "Grand Canyon").

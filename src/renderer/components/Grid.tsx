@@ -1,12 +1,15 @@
 /**
  * The virtualized thumbnail grid: only visible rows exist in the DOM (smooth at 100k photos),
  * columns follow the window width, captions under thumbnails can be toggled, and the keyboard
- * moves the selection (arrows, Page Up/Down, Home/End; Enter opens).
+ * moves the selection (arrows, Page Up/Down, Home/End; Enter opens). Many photos are selected for
+ * a bulk action with Ctrl/Cmd-click, Shift-click, Shift+arrows and Ctrl+A (useMultiSelect.ts);
+ * a right-click or the Menu key asks for the selection's actions.
  */
 import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import type { PhotoSummary } from '../../shared/api-contract.js';
 import { shortcutFor, type ShortcutId } from '../shortcuts.js';
+import type { MarkHow } from '../useMultiSelect.js';
 
 const MIN_CELL = 190;
 /** On a phone-sized window: two columns rather than one. */
@@ -25,6 +28,12 @@ export interface GridProps {
   selected: number;
   onSelect(index: number): void;
   onOpen(index: number): void;
+  /** The photos selected for a bulk action, by id. */
+  marked: ReadonlySet<number>;
+  /** Change that selection: `index` is the photo clicked or moved to. */
+  onMark(how: MarkHow, index: number): void;
+  /** Show the selection's actions at this point of the window (right-click, the Menu key). */
+  onMenu(index: number, at: { x: number; y: number }): void;
   /** Caption content for a cell (search results pass highlighted snippets). */
   renderCaption?(index: number, photo: PhotoSummary): ReactNode;
   /** Folders whose captioning is paused or cancelled: their waiting photos say so instead of "Waiting for a caption…". */
@@ -88,7 +97,11 @@ export function Grid(props: GridProps) {
     const id = shortcutFor('grid', e);
     if (id) {
       e.preventDefault();
-      keyActions({ count, selected, columns, pageRows, move, open: onOpen })[id]();
+      const menuAt = () => {
+        const cell = scrollRef.current?.querySelector(`#cell-${selected}`)?.getBoundingClientRect();
+        props.onMenu(selected, cell ? { x: cell.left + cell.width / 2, y: cell.top + cell.height / 2 } : { x: 0, y: 0 });
+      };
+      keyActions({ count, selected, columns, pageRows, move, open: onOpen, mark: props.onMark, menu: menuAt })[id]();
     }
   };
 
@@ -98,6 +111,7 @@ export function Grid(props: GridProps) {
       className="grid-scroll"
       role="grid"
       aria-label={props.label}
+      aria-multiselectable="true"
       aria-rowcount={rows}
       aria-activedescendant={count > 0 && selected >= 0 ? `cell-${selected}` : undefined}
       tabIndex={0}
@@ -121,10 +135,25 @@ function keyActions(g: {
   pageRows: number;
   move(to: number): void;
   open(index: number): void;
+  mark(how: MarkHow, index: number): void;
+  menu(): void;
 }): Record<ShortcutId<'grid'>, () => void> {
-  const { count, selected, columns, pageRows, move } = g;
+  const { count, selected, columns, pageRows } = g;
   const open = () => {
     if (count > 0) g.open(Math.max(0, selected));
+  };
+  /** A plain move: a later Shift+arrow selects from here. */
+  const move = (to: number) => {
+    if (count === 0) return;
+    g.mark('anchor', Math.max(0, Math.min(count - 1, to)));
+    g.move(to);
+  };
+  /** Move, and select from where the Shift sequence began to where the move ends. */
+  const extend = (to: number) => {
+    if (count === 0) return;
+    const next = Math.max(0, Math.min(count - 1, to));
+    g.mark('range', next);
+    g.move(next);
   };
   return {
     next: () => move(selected + 1),
@@ -136,6 +165,14 @@ function keyActions(g: {
     first: () => move(0),
     last: () => move(count - 1),
     open,
+    extendNext: () => extend(selected + 1),
+    extendPrevious: () => extend(selected - 1),
+    extendDown: () => extend(selected + columns),
+    extendUp: () => extend(selected - columns),
+    toggle: () => count > 0 && g.mark('toggle', Math.max(0, selected)),
+    selectAll: () => g.mark('all', selected),
+    unselect: () => g.mark('none', selected),
+    menu: () => count > 0 && g.menu(),
   };
 }
 
@@ -156,11 +193,24 @@ function GridRow(props: { row: VirtualItem; columns: number; rowHeight: number; 
         width={cellWidth}
         showCaption={showCaptions}
         selected={index === selected}
+        marked={photo !== undefined && grid.marked.has(photo.id)}
         thumbUrl={grid.thumbUrl}
         photoUrl={grid.photoUrl}
         caption={photo && grid.renderCaption ? grid.renderCaption(index, photo) : photo && pausedCaption(photo, grid.pausedFolders)}
-        onClick={() => onSelect(index)}
+        onClick={(e) => {
+          if (e.shiftKey) grid.onMark('range', index);
+          else if (e.ctrlKey || e.metaKey) grid.onMark('toggle', index);
+          else grid.onMark('none', index);
+          onSelect(index);
+        }}
         onDoubleClick={() => onOpen(index)}
+        onContextMenu={(e) => {
+          e.preventDefault();
+          // Right-clicking outside the selection makes that photo the selection, as file managers do.
+          if (photo && !grid.marked.has(photo.id)) grid.onMark('only', index);
+          onSelect(index);
+          grid.onMenu(index, { x: e.clientX, y: e.clientY });
+        }}
       />,
     );
   }
@@ -182,14 +232,18 @@ interface CellProps {
   width: number;
   showCaption: boolean;
   selected: boolean;
+  /** In the selection for a bulk action. */
+  marked: boolean;
   thumbUrl(thumb: string): string;
   photoUrl(photo: PhotoSummary): string;
   caption: ReactNode | undefined;
-  onClick(): void;
+  onClick(e: MouseEvent): void;
   onDoubleClick(): void;
+  onContextMenu(e: MouseEvent): void;
 }
 
-function Cell({ index, photo, width, showCaption, selected, thumbUrl, photoUrl, caption, onClick, onDoubleClick }: CellProps) {
+function Cell(props: CellProps) {
+  const { index, photo, width, showCaption, selected, marked, thumbUrl, photoUrl, caption } = props;
   const status = photo?.status ?? 'loading';
   const [broken, setBroken] = useState(false);
   const src = photo?.thumb
@@ -201,11 +255,12 @@ function Cell({ index, photo, width, showCaption, selected, thumbUrl, photoUrl, 
     <div
       id={`cell-${index}`}
       role="gridcell"
-      aria-selected={selected}
-      className={`cell${selected ? ' selected' : ''} status-${status}`}
+      aria-selected={selected || marked}
+      className={`cell${selected ? ' selected' : ''}${marked ? ' marked' : ''} status-${status}`}
       style={{ width }}
-      onClick={onClick}
-      onDoubleClick={onDoubleClick}
+      onClick={props.onClick}
+      onDoubleClick={props.onDoubleClick}
+      onContextMenu={props.onContextMenu}
       data-photo-id={photo?.id}
       title={photo?.name}
     >
@@ -225,6 +280,11 @@ function Cell({ index, photo, width, showCaption, selected, thumbUrl, photoUrl, 
           </span>
         )}
         {status === 'error' && <span className="badge badge-error">Error</span>}
+        {marked && (
+          <span className="badge badge-marked" aria-hidden="true">
+            ✓
+          </span>
+        )}
       </div>
       {showCaption && (
         <div className="cell-caption" data-testid="cell-caption">

@@ -11,6 +11,7 @@ import { Grid } from './Grid.js';
 import { ListControls } from './ListControls.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
+import { useSelectionTools } from './SelectionTools.js';
 import { pausedFolderIds } from '../useLibrary.js';
 
 interface PhotosPaneProps {
@@ -64,6 +65,7 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
   const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
   const scopeFolder = p.folderId === null ? null : (p.folders?.find((f) => f.id === p.folderId) ?? null);
   const scope = scopeFolder ? { name: folderName(scopeFolder.path), onEverywhere: p.onSearchEverywhere } : null;
+  const selection = useSelectionTools(p.client, p.browser, gridWrapRef);
   const grid = (
     <Grid
       count={count}
@@ -78,6 +80,7 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
       renderCaption={inSearch ? snippetRenderer(search) : undefined}
       pausedFolders={pausedFolderIds(p.folders)}
       label={inSearch ? 'Search results' : 'Photos'}
+      {...selection.gridProps}
     />
   );
   return (
@@ -95,6 +98,8 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
       )}
       {inSearch && search.meta && !searching && <SearchSummary total={search.total ?? 0} meta={search.meta} scope={scope} />}
       {!inSearch && !empty && <ListControls view={p.browser.view} onView={p.browser.setView} count={photos.total} />}
+      {selection.bar}
+      {selection.menu}
       <div className="grid-wrap" ref={gridWrapRef}>
         {empty ? (
           <FirstRun client={p.client} onAdd={p.onAdd} />
