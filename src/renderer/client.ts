@@ -28,6 +28,7 @@ export function createIpcClient(bridge: LenscribeBridge): ApiClient {
     thumbUrl: (t) => `/${mediaRoutes.thumb(t)}`,
     pickFolder: () => bridge.pickFolder(),
     pathForFile: (file) => bridge.pathForFile(file),
+    showInFolder: (photoId) => bridge.showInFolder(photoId),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Small display helpers shared by the views. */
+import type { CameraFacts } from '../shared/api-contract.js';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/api-values.js';
 
 export function basename(path: string): string {
@@ -45,4 +46,28 @@ export function snippetRuns(snippet: string): Array<{ text: string; match: boole
 
 export function plural(n: number, word: string): string {
   return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "1/250 s · f/2.8 · ISO 400 · 50 mm (75 mm in 35 mm terms)", from what the file records; null when it records none of it. */
+export function formatExposure(f: Pick<CameraFacts, 'exposureTime' | 'fNumber' | 'iso' | 'focalLength' | 'focalLength35'>): string | null {
+  const parts: string[] = [];
+  const t = f.exposureTime;
+  if (t !== null) parts.push(t >= 0.3 ? `${Number(t.toFixed(1))} s` : `1/${Math.round(1 / t)} s`);
+  if (f.fNumber !== null) parts.push(`f/${Number(f.fNumber.toFixed(1))}`);
+  if (f.iso !== null) parts.push(`ISO ${Math.round(f.iso)}`);
+  if (f.focalLength !== null) {
+    const eq =
+      f.focalLength35 !== null && Math.round(f.focalLength35) !== Math.round(f.focalLength)
+        ? ` (${Math.round(f.focalLength35)} mm in 35 mm terms)`
+        : '';
+    parts.push(`${Number(f.focalLength.toFixed(1))} mm${eq}`);
+  }
+  return parts.length ? parts.join(' · ') : null;
+}
+
+/** "48.85837° N, 2.29448° E · 35 m". */
+export function formatPlace(g: NonNullable<CameraFacts['gps']>): string {
+  const lat = `${Math.abs(g.lat).toFixed(5)}° ${g.lat < 0 ? 'S' : 'N'}`;
+  const lon = `${Math.abs(g.lon).toFixed(5)}° ${g.lon < 0 ? 'W' : 'E'}`;
+  return `${lat}, ${lon}${g.altitude !== null ? ` · ${Math.round(g.altitude)} m` : ''}`;
 }

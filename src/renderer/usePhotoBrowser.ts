@@ -85,6 +85,8 @@ export function usePhotoBrowser(
     selected,
     setSelected: select,
     openId: open?.id ?? null,
+    /** Where the open photo is in the list (null: its page is not loaded, or it left the list). */
+    openIndex,
     openAt,
     step,
     close,

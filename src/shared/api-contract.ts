@@ -337,6 +337,21 @@ export interface MetadataExportCounts {
   keywordsWritten: number;
 }
 
+/** What the camera recorded (EXIF), read from the file when the photo view asks; null where the file does not say. */
+export interface CameraFacts {
+  camera: string | null;
+  lens: string | null;
+  /** Seconds. */
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  /** Millimetres, and the 35 mm equivalent when recorded. */
+  focalLength: number | null;
+  focalLength35: number | null;
+  /** Degrees (south and west negative); metres above sea level. */
+  gps: { lat: number; lon: number; altitude: number | null } | null;
+}
+
 /** What a caption given to many photos did; `undo` takes it back (captions.undoMany). */
 export interface BulkCaptionResult {
   changed: number;
@@ -565,6 +580,8 @@ export const apiInputs = {
     })
     .strict(),
   'photos.get': z.object({ id: Id }).strict(),
+  /** The camera, lens, exposure and GPS position the photo's file records. */
+  'photos.camera': z.object({ id: Id }).strict(),
   'photos.retry': z.object({ id: Id }).strict(),
   /** Read the selection's failed files again and queue the readable ones (other photos are left alone). */
   'photos.retryMany': z.object({ photoIds: PhotoIds }).strict(),
@@ -675,6 +692,7 @@ export const apiInputs = {
       metadataOnly: MetadataOnly.optional(),
       metadataKeepMtime: z.boolean().optional(),
       metadataTagMinScore: z.number().min(0).max(1).optional(),
+      checkForUpdates: z.boolean().optional(),
     })
     .strict(),
 } as const;
@@ -692,6 +710,7 @@ export interface ApiResults {
   'photos.list': PhotoPage;
   'photos.ids': number[];
   'photos.get': PhotoDetail;
+  'photos.camera': CameraFacts;
   'photos.retry': { jobId: number | null };
   'photos.retryMany': BulkQueueResult;
   'photos.recaption': BulkQueueResult;
@@ -788,6 +807,8 @@ export interface ApiClient {
   pickFolder?(): Promise<string | null>;
   /** Desktop only: the absolute path of a dropped File/folder. */
   pathForFile?(file: File): string | null;
+  /** Desktop only: show the photo's file in the system's file manager. */
+  showInFolder?(photoId: number): Promise<boolean>;
 }
 
 /** The bridge Electron's preload exposes as `window.lenscribe` (contextBridge; plain data only). */
@@ -798,4 +819,6 @@ export interface LenscribeBridge {
   pathForFile(file: File): string | null;
   /** Folders dropped or chosen from the app menu arrive here too. */
   onMenuAddFolder(listener: (path: string) => void): () => void;
+  /** Show an indexed photo's file in the file manager (main looks its path up: no path crosses the bridge). */
+  showInFolder(photoId: number): Promise<boolean>;
 }

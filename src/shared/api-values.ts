@@ -81,6 +81,8 @@ export interface Settings {
   metadataKeepMtime: boolean;
   /** With metadata write-back on, the model's tags scoring at least this go to the keywords too (the user's always do). */
   metadataTagMinScore: number;
+  /** The desktop app asks GitHub's releases feed for a newer version (off until the user turns it on; never downloads unasked). */
+  checkForUpdates: boolean;
 }
 
 export const defaultSettings: Settings = {
@@ -92,6 +94,7 @@ export const defaultSettings: Settings = {
   metadataOnly: 'user',
   metadataKeepMtime: false,
   metadataTagMinScore: 0.5,
+  checkForUpdates: false,
 };
 
 // ---------------------------------------------------------------------------------------------

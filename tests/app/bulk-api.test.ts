@@ -76,6 +76,8 @@ describe('many photos at once, over the API', () => {
       ['photos.ids', { limit: 3 }, /Unrecognized key/],
       ['metadata.export', { format: 'xmp', photoIds: [0] }, /photoIds\.0: /],
     ];
+    expect(await failure('photos.camera', { id: 99_999 })).toMatchObject({ code: 'not_found' });
+    expect(await call('photos.camera', { id })).toMatchObject({ camera: null, gps: null }); // Flickr8k photos carry no EXIF
     for (const [method, input, message] of cases) {
       const f = await failure(method, input);
       expect(f, `${method} ${JSON.stringify(input).slice(0, 80)}`).toMatchObject({ code: 'invalid_input' });

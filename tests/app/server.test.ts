@@ -224,6 +224,7 @@ describe('lenscribe serve: API', () => {
       call: (m, i) => replyTo(host, m, i) as never,
       onEvent: (l) => host.onEvent(l),
       pickFolder: async () => null,
+      showInFolder: async () => false,
       pathForFile: () => null,
       onMenuAddFolder: () => () => {},
     });

@@ -60,6 +60,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
 
     'photos.list': (input) => lib.listPhotos(input),
     'photos.get': ({ id }) => lib.getPhoto(id) ?? notFound(`No photo with id ${id}.`),
+    'photos.camera': ({ id }) => lib.cameraFacts(id),
     'photos.retry': ({ id }) => lib.retryPhoto(id),
 
     'captions.set': ({ photoId, text }) => {

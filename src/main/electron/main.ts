@@ -23,6 +23,7 @@ import { openApiHostInWorker } from '../api/remote-host.js';
 import { CONTENT_SECURITY_POLICY } from '../csp.js';
 import { APP_ORIGIN, handleProtocol, registerSchemePrivileges } from './protocol.js';
 import { isAllowedRequest, isAppUrl } from './trust.js';
+import { startUpdates } from './updates.js';
 
 registerSchemePrivileges();
 app.enableSandbox();
@@ -170,12 +171,22 @@ async function start(): Promise<void> {
     return replyTo(opened, method, input);
   });
   ipcMain.handle('lenscribe:pick-folder', async (event) => (isOurFrame(event) ? pickFolder() : null));
+  // The id is looked up like any call (validated, an indexed photo only): the renderer never names a path.
+  ipcMain.handle('lenscribe:show-in-folder', async (event, photoId: unknown) => {
+    if (!isOurFrame(event)) return false;
+    const reply = await replyTo(opened, 'photos.get', { id: photoId });
+    if (!reply.ok) return false;
+    shell.showItemInFolder((reply.result as { path: string }).path);
+    return true;
+  });
   opened.onEvent((event: ApiEvent) => {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send('lenscribe:event', event);
   });
 
   buildMenu();
   createWindow();
+  // Only with the user's "Check for updates" on; a failure to reach the feed never stops the app.
+  void startUpdates(opened, () => mainWindow).catch((err) => console.error(`updates: ${String((err as Error)?.message ?? err)}`));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

@@ -14,6 +14,7 @@ const bridge: LenscribeBridge = {
     return () => ipcRenderer.removeListener('lenscribe:event', wrapped);
   },
   pickFolder: () => ipcRenderer.invoke('lenscribe:pick-folder'),
+  showInFolder: (photoId) => ipcRenderer.invoke('lenscribe:show-in-folder', Number(photoId)),
   pathForFile(file) {
     try {
       return webUtils.getPathForFile(file) || null;

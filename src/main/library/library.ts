@@ -14,6 +14,7 @@ import type {
   BulkQueueResult,
   BulkTagResult,
   BulkUndoResult,
+  CameraFacts,
   CaptionEntry,
   Folder,
   ModelInfo,
@@ -34,6 +35,7 @@ import { cleanCaption, type ImportOutcome } from './captions.js';
 import { isReadOnly, openDatabase, type DB } from './db.js';
 import { backupInSteps, backupNow, dailyBackupDue } from './db-backup.js';
 import { integrityProblems, LibraryDamagedError, recordChecked, unchangedSinceCheck } from './db-health.js';
+import { readCameraFacts } from './exif.js';
 import { ActiveModelNeighbours } from './expansion.js';
 import type { ScanProgress } from './folder-scan.js';
 import { FolderSync } from './folder-sync.js';
@@ -290,6 +292,12 @@ export class Library {
   getPhoto(id: number): PhotoDetail | null {
     const r = this.stores.photos.row(id);
     return r ? toDetail(r, this.stores.captions.history(id), this.stores.tags.forPhoto(id)) : null;
+  }
+
+  /** What the camera recorded in the photo's file (read now: the file may have changed since the scan). */
+  async cameraFacts(id: number): Promise<CameraFacts> {
+    const path = this.stores.photos.path(id) ?? noSuch(`photo with id ${id}`);
+    return readCameraFacts(path);
   }
 
   /** Every tag of the library with how many photos have it, most used first. */

@@ -25,6 +25,7 @@ export function OpenPhoto(props: {
           refreshToken={refresh}
           pausedFolders={props.pausedFolders}
           onClose={props.onCloseById}
+          position={null}
           onPrev={() => {}}
           onNext={() => {}}
           onError={showError}
@@ -40,6 +41,7 @@ export function OpenPhoto(props: {
             b.close();
             props.onClosed();
           }}
+          position={b.openIndex === null ? null : { index: b.openIndex, total: b.count }}
           onPrev={() => b.step(-1)}
           onNext={() => b.step(1)}
           onError={showError}

@@ -11,9 +11,11 @@ import { captionLabel } from '../captionOrigin.js';
 import { trapTab } from '../focus.js';
 import { formatBytes, formatDate } from '../format.js';
 import { shortcutFor, type ShortcutId } from '../shortcuts.js';
+import { CameraFacts } from './CameraFacts.js';
 import { CaptionHistory } from './CaptionHistory.js';
 import { PhotoTags } from './PhotoTags.js';
 import { Toast } from './Toast.js';
+import { useZoom, ZoomableImage, ZoomControls, type Zoom } from './ZoomableImage.js';
 
 export interface PhotoViewProps {
   client: ApiClient;
@@ -22,6 +24,8 @@ export interface PhotoViewProps {
   refreshToken: number;
   /** Folders whose captioning is paused or cancelled: a waiting photo there says its caption is paused. */
   pausedFolders?: ReadonlySet<number>;
+  /** Where the photo is in the list it was opened from (none: opened on its own, from the Teach view or a link). */
+  position?: { index: number; total: number } | null;
   onClose(): void;
   onPrev(): void;
   onNext(): void;
@@ -124,23 +128,49 @@ function CaptionFailure({ photo, onRetry }: { photo: PhotoDetail; onRetry(): voi
   );
 }
 
-function PhotoStage({ client, photo, onPrev, onNext }: { client: ApiClient; photo: PhotoDetail | null; onPrev(): void; onNext(): void }) {
+function PhotoStage(props: {
+  client: ApiClient;
+  photo: PhotoDetail | null;
+  zoom: Zoom;
+  position: PhotoViewProps['position'];
+  onPrev(): void;
+  onNext(): void;
+}) {
+  const { client, photo, zoom, position } = props;
+  const shown = photo && photo.status !== 'error' && photo.status !== 'missing';
   return (
     <div className="photo-stage">
-      {photo && photo.status !== 'error' && photo.status !== 'missing' ? (
-        <img src={client.photoUrl(photo)} alt={photo.caption ?? photo.name} />
+      {shown ? (
+        <ZoomableImage zoom={zoom} src={client.photoUrl(photo)} alt={photo.caption ?? photo.name} />
       ) : (
         <div className="photo-missing" aria-hidden="true">
           {photo?.status === 'missing' ? '∅' : '⚠'}
         </div>
       )}
-      <button className="nav prev" onClick={onPrev} aria-label="Previous photo">
-        ‹
-      </button>
-      <button className="nav next" onClick={onNext} aria-label="Next photo">
-        ›
-      </button>
+      {shown && <ZoomControls zoom={zoom} />}
+      {position && (
+        <>
+          <button className="nav prev" onClick={props.onPrev} disabled={position.index <= 0} aria-label="Previous photo">
+            ‹
+          </button>
+          <button className="nav next" onClick={props.onNext} disabled={position.index >= position.total - 1} aria-label="Next photo">
+            ›
+          </button>
+        </>
+      )}
     </div>
+  );
+}
+
+/** "12 of 150", and at either end of the list, that it is the end. */
+function Counter({ position }: { position: NonNullable<PhotoViewProps['position']> }) {
+  const { index, total } = position;
+  const end = total === 1 ? ' · the only photo' : index === 0 ? ' · first photo' : index === total - 1 ? ' · last photo' : '';
+  return (
+    <p className="photo-counter" aria-live="polite" data-testid="photo-counter">
+      {index + 1} of {total}
+      {end}
+    </p>
   );
 }
 
@@ -149,7 +179,7 @@ interface CaptionEditor {
   draft: string;
   saving: boolean;
   onDraft(text: string): void;
-  onEditKey(e: KeyboardEvent<HTMLInputElement>): void;
+  onEditKey(e: KeyboardEvent<HTMLTextAreaElement>): void;
   startEditing(): void;
 }
 
@@ -175,7 +205,7 @@ function CaptionBox(props: {
   photo: PhotoDetail;
   gone: boolean;
   editor: CaptionEditor;
-  inputRef: RefObject<HTMLInputElement | null>;
+  inputRef: RefObject<HTMLTextAreaElement | null>;
   pausedFolders: ReadonlySet<number> | undefined;
   onClearUser(): void;
 }) {
@@ -190,12 +220,14 @@ function CaptionBox(props: {
       </h3>
       {editor.editing ? (
         <div>
-          <input
+          {/* Several lines tall so a long caption is read whole; Enter still saves (a caption is one line). */}
+          <textarea
             ref={inputRef}
             className="caption-input"
-            aria-label="Edit caption. Enter saves, Escape cancels."
+            aria-label="Edit caption. Enter saves, Escape cancels. Saving it empty takes your caption away."
             value={editor.draft}
             maxLength={500}
+            rows={3}
             disabled={editor.saving}
             onChange={(e) => editor.onDraft(e.target.value)}
             onKeyDown={editor.onEditKey}
@@ -204,7 +236,7 @@ function CaptionBox(props: {
           <p className="hint">
             {gone
               ? 'Not saved: the photo is gone. Select the text to copy it · Esc closes the editor'
-              : 'Enter saves it as your caption · Esc cancels'}
+              : 'Enter saves it as your caption · Esc cancels · empty: back to the model’s caption'}
           </p>
         </div>
       ) : (
@@ -262,10 +294,27 @@ function Alternatives({
   );
 }
 
-function FileFacts({ photo }: { photo: PhotoDetail }) {
+/** The original file: shown in the system's file manager (desktop), or opened in a new tab (browser). */
+function OriginalLink({ client, photo }: { client: ApiClient; photo: PhotoDetail }) {
+  if (client.showInFolder)
+    return (
+      <button className="link-like" onClick={() => void client.showInFolder!(photo.id)} data-testid="show-in-folder">
+        Show in folder
+      </button>
+    );
+  return (
+    <a href={client.photoUrl(photo)} target="_blank" rel="noopener noreferrer" data-testid="open-original">
+      Open original
+    </a>
+  );
+}
+
+function FileFacts({ client, photo, refreshToken }: { client: ApiClient; photo: PhotoDetail; refreshToken: number }) {
   return (
     <section>
       <h3>File</h3>
+      {photo.status !== 'missing' && <OriginalLink client={client} photo={photo} />}
+      <CameraFacts client={client} photoId={photo.id} refreshToken={refreshToken} />
       <dl className="facts">
         <dt>Path</dt>
         <dd className="path">{photo.path}</dd>
@@ -293,7 +342,7 @@ function useCaptionEditor(
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState('');
   const [saving, setSaving] = useState(false);
-  const inputRef = useRef<HTMLInputElement>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
 
   // Another photo: leave the editor (during render, so the old draft is never shown for it).
   const [editingFor, setEditingFor] = useState(photoId);
@@ -322,15 +371,14 @@ function useCaptionEditor(
     setDraft(photo?.caption ?? '');
     setEditing(true);
   };
-  const onEditKey = (e: KeyboardEvent<HTMLInputElement>) => {
+  const onEditKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key !== 'Tab') e.stopPropagation();
     const id = shortcutFor('caption', e);
     if (!id) return;
     e.preventDefault();
     const actions: Record<ShortcutId<'caption'>, () => void> = {
-      save: () => {
-        if (draft.trim()) void saveText(draft);
-      },
+      // An empty caption saved: the user's own is taken away (saveText decides what that means here).
+      save: () => void saveText(draft),
       cancel: () => {
         setEditing(false);
         dialogRef.current?.focus();
@@ -395,23 +443,44 @@ function onPhotoKey(
   run();
 }
 
-export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClose, onPrev, onNext, onError }: PhotoViewProps) {
-  const { photo, setPhoto, loadError, gone } = usePhotoDetail(client, photoId, refreshToken);
-  const alts = useAlternatives(client, photoId);
-  const dialogRef = useRef<HTMLDivElement>(null);
-  const report = (err: unknown) => onError((err as Error).message);
-  const act = useCaptionActions(client, photoId, setPhoto, report);
-
-  const { editor, inputRef } = useCaptionEditor(photo, photoId, dialogRef, async (text) => {
-    if (gone) return false; // nowhere to save it: the text stays in the editor
+/**
+ * Saving the editor's text as the user's caption. Saved empty, the user's own caption (typed,
+ * imported or picked) is taken away and the model's shows again; a model's caption cannot be blanked.
+ */
+function saveCaption(
+  client: ApiClient,
+  photo: PhotoDetail | null,
+  gone: boolean,
+  setPhoto: (p: PhotoDetail) => void,
+  report: (err: unknown) => void,
+): (text: string) => Promise<boolean> {
+  return async (text) => {
+    if (gone || !photo) return false; // nowhere to save it: the text stays in the editor
+    const clear = !text.trim();
+    if (clear && !['user', 'imported', 'alternative'].includes(photo.captionKind ?? '')) {
+      report(new Error('A caption cannot be empty: type your own words, or press Esc to keep the model’s caption.'));
+      return false;
+    }
     try {
-      setPhoto(await client.call('captions.set', { photoId, text }));
+      const photoId = photo.id;
+      setPhoto(await (clear ? client.call('captions.clearUser', { photoId }) : client.call('captions.set', { photoId, text })));
       return true;
     } catch (err) {
       report(err);
       return false;
     }
-  });
+  };
+}
+
+export function PhotoView(props: PhotoViewProps) {
+  const { client, photoId, refreshToken, pausedFolders, onClose, onPrev, onNext, onError, position } = props;
+  const { photo, setPhoto, loadError, gone } = usePhotoDetail(client, photoId, refreshToken);
+  const alts = useAlternatives(client, photoId);
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const report = (err: unknown) => onError((err as Error).message);
+  const act = useCaptionActions(client, photoId, setPhoto, report);
+  const zoom = useZoom(photoId);
+  const { editor, inputRef } = useCaptionEditor(photo, photoId, dialogRef, saveCaption(client, photo, gone, setPhoto, report));
 
   useDialogFocus(dialogRef, photoId, photo);
 
@@ -424,6 +493,10 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
       previous: onPrev,
       next: onNext,
       edit: canEdit ? editor.startEditing : null,
+      zoomIn: zoom.zoomIn,
+      zoomOut: zoom.zoomOut,
+      fit: zoom.fit,
+      actualSize: () => zoom.actualSize(),
     });
 
   return (
@@ -439,7 +512,7 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
         data-testid="photo-view"
         data-photo-id={photoId}
       >
-        <PhotoStage client={client} photo={photo} onPrev={onPrev} onNext={onNext} />
+        <PhotoStage client={client} photo={photo} zoom={zoom} position={position} onPrev={onPrev} onNext={onNext} />
         <aside className="photo-side">
           {/* The view's h1 (its title, the file name, stays the h2 other views and tests know). */}
           <h1 className="visually-hidden">Photo</h1>
@@ -449,6 +522,7 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
               ✕
             </button>
           </div>
+          {position && <Counter position={position} />}
           {gone && <GoneNotice editing={editor.editing} />}
           {loadError && <p className="error-text">{loadError}</p>}
           {photo && photo.status === 'error' && <CaptionFailure photo={photo} onRetry={act.retry} />}
@@ -467,7 +541,7 @@ export function PhotoView({ client, photoId, refreshToken, pausedFolders, onClos
             <PhotoTags client={client} photo={photo} gone={gone} onChange={setPhoto} onError={onError} />
           )}
           {photo && photo.history.length > 0 && <CaptionHistory photo={photo} canRestore={!gone} onRestore={act.restore} />}
-          {photo && <FileFacts photo={photo} />}
+          {photo && <FileFacts client={client} photo={photo} refreshToken={refreshToken} />}
         </aside>
         {act.undoable && (
           <Toast message={act.undoable.message} action={{ label: 'Undo', run: act.undo }} onDismiss={act.dismissUndo} testId="undo-toast" />

@@ -120,6 +120,27 @@ function MetadataChoices({ settings, onSettings }: { settings: Settings; onSetti
   );
 }
 
+/** The desktop app only (`lenscribe serve` never updates itself): whether it looks for new versions. */
+function UpdateChoice({ settings, onSettings }: { settings: Settings; onSettings(patch: Partial<Settings>): void }) {
+  return (
+    <section className="teach-section">
+      <h2>Updates</h2>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={settings.checkForUpdates}
+          onChange={(e) => onSettings({ checkForUpdates: e.target.checked })}
+          data-testid="settings-check-updates"
+        />
+        <span>
+          Check for updates
+          <span className="hint">Asks GitHub's releases page for a newer Lenscribe. Nothing is downloaded until you say yes.</span>
+        </span>
+      </label>
+    </section>
+  );
+}
+
 export function SettingsView({ client, settings, onSettings, onError }: SettingsViewProps) {
   const [busy, setBusy] = useState<'import' | 'export' | null>(null);
   const [report, setReport] = useState<{ line: string; notes: string[] } | null>(null);
@@ -185,6 +206,7 @@ export function SettingsView({ client, settings, onSettings, onError }: Settings
           </div>
         )}
       </section>
+      {client.transport === 'ipc' && <UpdateChoice settings={settings} onSettings={onSettings} />}
     </div>
   );
 }
