@@ -21,7 +21,17 @@ await build({
   target: 'node22',
   // Native and CJS packages stay in node_modules (asarUnpack'd when packaged); ESM-only ones
   // are bundled, since this bundle is CommonJS.
-  external: ['electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'onnx-proto', 'exiftool-vendored', 'exifr', 'zod'],
+  external: [
+    'electron',
+    'electron-updater',
+    'better-sqlite3',
+    'sharp',
+    'onnxruntime-node',
+    'onnx-proto',
+    'exiftool-vendored',
+    'exifr',
+    'zod',
+  ],
   sourcemap: true,
   logLevel: 'warning',
   define: { 'import.meta.url': '__lsImportMetaUrl', 'import.meta.resolve': '__lsImportMetaResolve' },

@@ -2,7 +2,9 @@
 // node_modules' copy (Node's ABI: CLI and tests) untouched. The Electron main process loads it
 // through better-sqlite3's `nativeBinding` option. sharp and onnxruntime-node are N-API and
 // load in both runtimes as they are. Run by `npm start`; skipped when already built for this
-// Electron version. Needs Electron's headers (downloaded once by @electron/rebuild).
+// Electron version. No compiler needed where better-sqlite3 publishes a prebuilt binary for this
+// Electron's ABI (@electron/rebuild fetches it through prebuild-install); only without one does it
+// compile from source, which needs Electron's headers (downloaded once) and a C++ toolchain.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -32,13 +34,25 @@ writeFileSync(
   JSON.stringify({ name: 'lenscribe-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }),
 );
 const { rebuild } = await import('@electron/rebuild');
-console.log(`Building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion}…`);
+console.log(
+  `better-sqlite3 ${sqliteVersion} for Electron ${electronVersion}: a prebuilt binary if one is published, else a build from source…`,
+);
 try {
-  await rebuild({ buildPath: outRoot, electronVersion, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' });
+  // buildFromSource false: prebuilt first (prebuild-install), node-gyp only when none exists.
+  await rebuild({
+    buildPath: outRoot,
+    electronVersion,
+    onlyModules: ['better-sqlite3'],
+    force: true,
+    mode: 'sequential',
+    buildFromSource: false,
+  });
 } catch (err) {
   console.error(
-    `electron-native: could not build better-sqlite3 for Electron ${electronVersion} (${err.message}).\n` +
-      "It needs Electron's headers, downloaded once from electronjs.org, and a C++ toolchain. " +
+    `electron-native: no prebuilt better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} (${process.platform}-${process.arch}) could be fetched, ` +
+      `and building it from source failed (${err.message.split('\n')[0]}).\n` +
+      "A build from source needs Electron's headers, downloaded once from electronjs.org, and a C++ toolchain " +
+      '(Windows: Visual Studio Build Tools with "Desktop development with C++"; macOS: xcode-select --install; Linux: build-essential and python3). ' +
       'The CLI, `lenscribe serve` and the tests do not need this step.',
   );
   process.exit(1);
