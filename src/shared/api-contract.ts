@@ -96,7 +96,7 @@ export const WatchState = z.object({
   rescanEveryMs: z.number().int().positive().nullable(),
 });
 export const Theme = z.enum(themeValues);
-/** The grid's orders: by folder and path, date taken (newest first; the file's date when the photo has none), date added (newest first), file name. */
+/** The grid's orders: folder order ('path': each folder's photos by name, then each subfolder's tree whole), date taken (newest first; the file's date when the photo has none), date added (newest first), file name. */
 export const PhotoSort = z.enum(['path', 'taken', 'added', 'name']);
 /** Whose caption a photo shows: the user's own words (typed or imported), or the model's (its caption or an alternative the user picked). */
 export const CaptionBy = z.enum(['user', 'model']);

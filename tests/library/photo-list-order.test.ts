@@ -7,6 +7,7 @@ import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
+import { FOLDER_ORDER } from '../../src/main/library/photos.js';
 import { tempDir, writeJpeg } from './fixtures.js';
 
 const LIB_OPTIONS = { autoCaption: false, registerDefaultModel: false, importMetadata: false };
@@ -76,5 +77,29 @@ describe('the grid’s orders and filters', () => {
     expect(plan('p.name COLLATE NOCASE, p.path')).toMatch(/photos_by_name/);
     expect(plan('coalesce(p.taken_at, p.mtime_ms) DESC, p.id')).toMatch(/photos_by_taken/);
     expect(plan('p.name COLLATE NOCASE, p.path')).not.toMatch(/TEMP B-TREE/);
+    expect(plan(FOLDER_ORDER)).toMatch(/photos_by_folder_order/);
+    expect(plan(FOLDER_ORDER)).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('folder order: each folder’s own photos, then each subfolder’s tree whole (file-manager order)', async () => {
+    const root = tempDir('lenscribe-folder-order-');
+    const dir = join(root, 'Trip');
+    // Plain path order would give a.jpg, sub-b/…, sub.jpg, sub/…, z.jpg: the folder's photos split around
+    // its subfolders, and sub-b between sub.jpg and sub's own tree.
+    const files = ['z.jpg', 'a.jpg', 'sub.jpg', 'sub/c.jpg', 'sub/deeper/e.jpg', 'sub/f.jpg', 'sub-b/d.jpg'];
+    for (const [i, f] of files.entries()) await writeJpeg(join(dir, f), i + 1);
+    const other = Library.open(join(root, 'library'), LIB_OPTIONS);
+    try {
+      await other.addFolder(dir, { caption: false });
+      const rel = (page: { items: Array<{ relPath: string }> }) => page.items.map((p) => p.relPath);
+      const order = ['a.jpg', 'sub.jpg', 'z.jpg', 'sub/c.jpg', 'sub/f.jpg', 'sub/deeper/e.jpg', 'sub-b/d.jpg'];
+      expect(rel(other.listPhotos({}))).toEqual(order);
+      expect(rel(other.listPhotos({ offset: 2, limit: 3 }))).toEqual(order.slice(2, 5)); // pages keep it
+      const folderId = other.listFolders()[0]!.id;
+      expect(rel(other.listPhotos({ folderId, under: 'sub' }))).toEqual(['sub/c.jpg', 'sub/f.jpg', 'sub/deeper/e.jpg']);
+      expect(other.listPhotoIds({}, 100)).toEqual(other.listPhotos({}).items.map((p) => p.id));
+    } finally {
+      await other.close();
+    }
   });
 });

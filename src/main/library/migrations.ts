@@ -281,6 +281,17 @@ CREATE INDEX photos_by_name ON photos(name COLLATE NOCASE, path);
 CREATE INDEX photos_by_taken ON photos(coalesce(taken_at, mtime_ms) DESC, id);
 `,
   },
+  {
+    // Folder order (photos.list sort 'path') as a file manager walks it: each folder's own photos,
+    // then each subfolder's tree whole. Plain path order splits a folder's photos around its
+    // subfolders ("a.jpg", "sub/c.jpg", "z.jpg"). The key turns separators into char(2) and the
+    // last one into char(1), which sort below every character of a name (photos.ts FOLDER_ORDER).
+    version: 10,
+    sql: `
+CREATE INDEX photos_by_folder_order ON photos(
+  replace(replace(substr(path, 1, length(path) - length(name) - 1), '/', char(2)), '\\', char(2)) || char(1) || name, id);
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -113,6 +113,9 @@ export function toDetail(r: PhotoRow, history: CaptionEntry[], tags: PhotoTag[])
   };
 }
 
+/** Folder order's key, term for term as its index (migration 10): a folder's photos, then its subfolders' trees. */
+export const FOLDER_ORDER = `replace(replace(substr(p.path, 1, length(p.path) - length(p.name) - 1), '/', char(2)), '\\', char(2)) || char(1) || p.name, p.id`;
+
 /** page()'s WHERE clause, its parameters and its order. */
 function listQuery(opts: PhotoListOptions): { where: string; params: Record<string, unknown>; order: string } {
   const where: string[] = [];
@@ -137,7 +140,7 @@ function listQuery(opts: PhotoListOptions): { where: string; params: Record<stri
   }
   // Each order matches an index (migrations 1 and 9) term for term.
   const order = {
-    path: 'p.path',
+    path: FOLDER_ORDER,
     taken: 'coalesce(p.taken_at, p.mtime_ms) DESC, p.id',
     added: 'p.id DESC',
     name: 'p.name COLLATE NOCASE, p.path',
