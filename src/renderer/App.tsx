@@ -85,7 +85,7 @@ export function App({ client }: { client: ApiClient }) {
           settings={lib.settings}
           query={query}
           onQuery={setQuery}
-          folderId={folderId}
+          place={{ folderId, under }}
           onSearchEverywhere={() => selectFolder(null)}
           onAdd={lib.addFolder}
         />

@@ -95,5 +95,7 @@ export function usePhotoBrowser(
     view,
     setView,
     marks,
+    /** Bumped when the library reports changes. */
+    refresh,
   };
 }

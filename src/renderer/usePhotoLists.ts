@@ -11,7 +11,7 @@ const SEARCH_IDS_PAGE = 1000;
 export type SearchMeta = Pick<SearchResult, 'query' | 'expanded' | 'didYouMean'>;
 
 /** How the folder's photos are ordered and which of them show (the grid's Sort and Show menus). */
-export type PhotoListView = Pick<ApiInput<'photos.list'>, 'sort' | 'status' | 'captionBy'>;
+export type PhotoListView = Pick<ApiInput<'photos.list'>, 'sort' | 'status' | 'captionBy' | 'from' | 'to'>;
 
 /** `under`: with a folder, one subfolder's tree (a Subfolder path). */
 export function usePhotoLists(
@@ -25,8 +25,17 @@ export function usePhotoLists(
   tag: string | null = null,
   view: PhotoListView = {},
 ) {
+  /** A search keeps to the folder, the subfolder and the timeline's dates, as the grid does. */
+  const searchInput = {
+    query: debounced,
+    folderId: folderId ?? undefined,
+    under: under ?? undefined,
+    similarWords,
+    ...(view.from ? { from: view.from } : {}),
+    ...(view.to ? { to: view.to } : {}),
+  };
   const photos = usePaged<PhotoSummary>(
-    `folder:${folderId ?? 'all'}:${under ?? ''}:${tag ?? ''}:${view.sort ?? ''}:${view.status ?? ''}:${view.captionBy ?? ''}`,
+    `folder:${folderId ?? 'all'}:${under ?? ''}:${tag ?? ''}:${view.sort ?? ''}:${view.status ?? ''}:${view.captionBy ?? ''}:${view.from ?? ''}:${view.to ?? ''}`,
     (offset, limit) =>
       client.call('photos.list', {
         folderId: folderId ?? undefined,
@@ -40,16 +49,9 @@ export function usePhotoLists(
     refresh,
   );
   const search = usePaged<SearchHit, SearchMeta>(
-    debounced ? JSON.stringify([debounced, folderId, under, similarWords]) : null,
+    debounced ? JSON.stringify([debounced, folderId, under, similarWords, view.from, view.to]) : null,
     async (offset, limit) => {
-      const r = await client.call('search', {
-        query: debounced,
-        folderId: folderId ?? undefined,
-        under: under ?? undefined,
-        similarWords,
-        offset,
-        limit,
-      });
+      const r = await client.call('search', { ...searchInput, offset, limit });
       return {
         total: Math.max(r.total, offset + r.hits.length),
         items: r.hits,
@@ -82,14 +84,7 @@ export function usePhotoLists(
     }
     const ids: number[] = [];
     for (let offset = start; offset <= end;) {
-      const r = await client.call('search', {
-        query: debounced,
-        folderId: folderId ?? undefined,
-        under: under ?? undefined,
-        similarWords,
-        offset,
-        limit: Math.min(SEARCH_IDS_PAGE, end - offset + 1),
-      });
+      const r = await client.call('search', { ...searchInput, offset, limit: Math.min(SEARCH_IDS_PAGE, end - offset + 1) });
       if (!r.hits.length) break;
       ids.push(...r.hits.map((h) => h.photo.id));
       offset += r.hits.length;

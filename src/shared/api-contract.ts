@@ -563,6 +563,9 @@ export const apiInputs = {
       captionBy: CaptionBy.optional(),
       /** Only photos with this tag (any case). */
       tag: z.string().max(200).optional(),
+      /** Taken on or after / on or before these days (YYYY-MM-DD, UTC; the file's date when the photo has none). */
+      from: z.iso.date().optional(),
+      to: z.iso.date().optional(),
       sort: PhotoSort.optional().default('path'),
       offset: z.number().int().min(0).max(100_000_000).default(0),
       limit: z.number().int().min(1).max(2000).default(200),
@@ -576,7 +579,19 @@ export const apiInputs = {
       status: PhotoStatus.optional(),
       captionBy: CaptionBy.optional(),
       tag: z.string().max(200).optional(),
+      from: z.iso.date().optional(),
+      to: z.iso.date().optional(),
       sort: PhotoSort.optional().default('path'),
+    })
+    .strict(),
+  /** How many of photos.list's photos were taken in each month, oldest first (the timeline above the grid). */
+  'photos.months': z
+    .object({
+      folderId: Id.optional(),
+      under: SubfolderPath.optional(),
+      status: PhotoStatus.optional(),
+      captionBy: CaptionBy.optional(),
+      tag: z.string().max(200).optional(),
     })
     .strict(),
   'photos.get': z.object({ id: Id }).strict(),
@@ -709,6 +724,8 @@ export interface ApiResults {
   'folders.resume': { jobId: number | null };
   'photos.list': PhotoPage;
   'photos.ids': number[];
+  /** `month`: 'YYYY-MM' (UTC). */
+  'photos.months': Array<{ month: string; count: number }>;
   'photos.get': PhotoDetail;
   'photos.camera': CameraFacts;
   'photos.retry': { jobId: number | null };

@@ -74,6 +74,8 @@ describe('many photos at once, over the API', () => {
       ['tags.removeMany', { photoIds: new Array(100_001).fill(id), tag: 'dog' }, /At most 100000 photos at once\./],
       ['captions.undoMany', { captionIds: [] }, /captionIds: /],
       ['photos.ids', { limit: 3 }, /Unrecognized key/],
+      ['photos.list', { from: '2024-13-01' }, /from: /],
+      ['photos.months', { sort: 'taken' }, /Unrecognized key/],
       ['metadata.export', { format: 'xmp', photoIds: [0] }, /photoIds\.0: /],
     ];
     expect(await failure('photos.camera', { id: 99_999 })).toMatchObject({ code: 'not_found' });

@@ -63,6 +63,16 @@ describe('the grid’s orders and filters', () => {
     expect(lib.listPhotos({ captionBy: 'user', under: 'sub', folderId: lib.listFolders()[0]!.id }).total).toBe(0);
   });
 
+  it('keeps to a range of days taken (the file’s date without EXIF) and counts the photos of each month', () => {
+    expect(names(lib.listPhotos({ from: '2024-01-04', sort: 'taken' }))).toEqual(['apple.jpg', 'c.jpg']);
+    expect(names(lib.listPhotos({ from: '2024-01-01', to: '2024-01-03', sort: 'taken' }))).toEqual(['b.jpg', 'Zebra.jpg']);
+    expect(lib.listPhotos({ to: '2023-12-31' }).total).toBe(0);
+    expect(lib.listPhotoIds({ from: '2024-01-05' }, 10)).toEqual([lib.photoIdByPath(join(photos, 'apple.jpg'))]);
+    expect(lib.photoMonths()).toEqual([{ month: '2024-01', count: 4 }]);
+    expect(lib.photoMonths({ captionBy: 'user' })).toEqual([{ month: '2024-01', count: 1 }]);
+    expect(() => lib.listPhotos({ from: 'last week' })).toThrow(/not a date/);
+  });
+
   it('reads each order from its index, not by sorting the library', () => {
     const plan = (order: string) =>
       (

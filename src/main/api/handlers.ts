@@ -59,6 +59,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...folderHandlers(ctx),
 
     'photos.list': (input) => lib.listPhotos(input),
+    'photos.months': (input) => lib.photoMonths(input),
     'photos.get': ({ id }) => lib.getPhoto(id) ?? notFound(`No photo with id ${id}.`),
     'photos.camera': ({ id }) => lib.cameraFacts(id),
     'photos.retry': ({ id }) => lib.retryPhoto(id),

@@ -58,6 +58,9 @@ export type { ModelRecord } from './model-registry.js';
 export type { ExportRow } from './photos.js';
 export type { SearchOptions } from './search.js';
 export type { LibraryEvents, LibraryOptions, LibraryStatus } from './library-types.js';
+
+/** A list's options as callers give them: a subfolder of the folder, and dates taken as YYYY-MM-DD (whole days, UTC). */
+export type ListOptions = Omit<PhotoListOptions, 'pathPrefix' | 'from' | 'to'> & { under?: string; from?: string; to?: string };
 export { modelIdOf } from './model-registry.js';
 
 /** Where a library lives when the user does not say: $LENSCRIBE_LIBRARY, else the OS's per-user data folder. */
@@ -266,17 +269,28 @@ export class Library {
   }
 
   /** A page of photos; `under` (with folderId) keeps to one subfolder's tree ('/'-separated, relative to the folder). */
-  listPhotos(opts: PhotoListOptions & { under?: string } = {}): PhotoPage {
-    const { under, ...rest } = opts;
+  listPhotos(opts: ListOptions = {}): PhotoPage {
+    return this.stores.photos.page(this.listFilter(opts));
+  }
+
+  /** The store's form of a list's options: the subfolder as a path prefix, the dates (YYYY-MM-DD, whole days, UTC) as times. */
+  private listFilter(opts: ListOptions): PhotoListOptions {
+    const { under, from, to, ...rest } = opts;
     const pathPrefix = this.subtreePrefix(opts.folderId, under);
-    return this.stores.photos.page(pathPrefix ? { ...rest, pathPrefix } : rest);
+    const f: PhotoListOptions = { ...rest, ...(pathPrefix ? { pathPrefix } : {}) };
+    if (from !== undefined) f.from = dateBound(from, false);
+    if (to !== undefined) f.to = dateBound(to, true);
+    return f;
+  }
+
+  /** How many of the list's photos were taken in each month (the timeline above the grid). */
+  photoMonths(opts: Omit<ListOptions, 'sort' | 'offset' | 'limit' | 'from' | 'to'> = {}): Array<{ month: string; count: number }> {
+    return this.stores.photos.months(this.listFilter(opts));
   }
 
   /** Every id of listPhotos' list, in its order (up to `max`): the grid selecting all of it, or a range. */
-  listPhotoIds(opts: Omit<PhotoListOptions, 'offset' | 'limit'> & { under?: string }, max: number): number[] {
-    const { under, ...rest } = opts;
-    const pathPrefix = this.subtreePrefix(opts.folderId, under);
-    return this.stores.photos.ids(pathPrefix ? { ...rest, pathPrefix } : rest, max);
+  listPhotoIds(opts: Omit<ListOptions, 'offset' | 'limit'>, max: number): number[] {
+    return this.stores.photos.ids(this.listFilter(opts), max);
   }
 
   /** Where a subfolder's tree starts (its absolute path and a separator); undefined without a folder and subfolder. */

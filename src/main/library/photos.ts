@@ -65,6 +65,9 @@ export interface PhotoListOptions {
   /** Only photos with this tag (any case; tags.ts). */
   tag?: string;
   sort?: 'path' | 'taken' | 'added' | 'name';
+  /** Taken (the file's date without EXIF) at or after / at or before these times, ms since the epoch. */
+  from?: number;
+  to?: number;
   offset?: number;
   limit?: number;
 }
@@ -129,6 +132,15 @@ function listQuery(opts: PhotoListOptions): { where: string; params: Record<stri
     where.push(f.sql);
     Object.assign(params, f.params);
   }
+  // The same date as the 'taken' order and its index: EXIF's, else the file's.
+  if (opts.from !== undefined) {
+    where.push('coalesce(p.taken_at, p.mtime_ms) >= @from');
+    params.from = opts.from;
+  }
+  if (opts.to !== undefined) {
+    where.push('coalesce(p.taken_at, p.mtime_ms) <= @to');
+    params.to = opts.to;
+  }
   if (opts.status) {
     where.push('p.status = @status');
     params.status = opts.status;
@@ -177,6 +189,17 @@ export class PhotoStore {
       .prepare(`${SELECT_PHOTOS} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit, offset }) as PhotoRow[];
     return { total, offset, items: rows.map(toSummary) };
+  }
+
+  /** How many of page()'s photos were taken in each month (UTC, 'YYYY-MM'), oldest first: the timeline above the grid. */
+  months(opts: Omit<PhotoListOptions, 'offset' | 'limit' | 'sort' | 'from' | 'to'>): Array<{ month: string; count: number }> {
+    const { where, params } = listQuery(opts);
+    return this.db
+      .prepare(
+        `SELECT strftime('%Y-%m', coalesce(p.taken_at, p.mtime_ms) / 1000, 'unixepoch') AS month, count(*) AS count
+         FROM photos p ${where} GROUP BY month HAVING month IS NOT NULL ORDER BY month`,
+      )
+      .all(params) as Array<{ month: string; count: number }>;
   }
 
   /** Every id of page()'s list, in its order (selecting all of a list, or a range of it, in the grid). */

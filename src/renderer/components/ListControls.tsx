@@ -17,6 +17,9 @@ const SHOWS: ReadonlyArray<{ value: string; label: string; view: Omit<PhotoListV
   { value: 'error', label: 'Failed', view: { status: 'error' } },
 ];
 
+/** The view without the Show menu's conditions: its sort and dates. */
+const keepOf = ({ sort, from, to }: PhotoListView): PhotoListView => ({ ...(sort ? { sort } : {}), ...(from ? { from, to } : {}) });
+
 function showOf(view: PhotoListView): string {
   return SHOWS.find((s) => s.view.status === view.status && s.view.captionBy === view.captionBy)?.value ?? 'all';
 }
@@ -43,7 +46,7 @@ export function ListControls({ view, onView, count }: { view: PhotoListView; onV
         Show{' '}
         <select
           value={showOf(view)}
-          onChange={(e) => onView({ ...(view.sort ? { sort: view.sort } : {}), ...SHOWS.find((s) => s.value === e.target.value)!.view })}
+          onChange={(e) => onView({ ...keepOf(view), ...SHOWS.find((s) => s.value === e.target.value)!.view })}
           data-testid="list-show"
         >
           {SHOWS.map((s) => (
@@ -56,12 +59,7 @@ export function ListControls({ view, onView, count }: { view: PhotoListView; onV
       {filtered && count !== null && (
         <span className="muted small" role="status" data-testid="list-filter-count">
           {count === 1 ? '1 photo' : `${count.toLocaleString()} photos`}{' '}
-          <button
-            type="button"
-            className="link-like"
-            onClick={() => onView(view.sort ? { sort: view.sort } : {})}
-            data-testid="list-show-all"
-          >
+          <button type="button" className="link-like" onClick={() => onView(keepOf(view))} data-testid="list-show-all">
             show all
           </button>
         </span>

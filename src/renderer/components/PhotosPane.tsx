@@ -9,6 +9,7 @@ import type { SearchMeta } from '../usePhotoLists.js';
 import { FirstRun } from './FirstRun.js';
 import { Grid } from './Grid.js';
 import { ListControls } from './ListControls.js';
+import { DateRangeNote, Timeline, type DateRange } from './Timeline.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
 import { useSelectionTools } from './SelectionTools.js';
@@ -22,8 +23,8 @@ interface PhotosPaneProps {
   settings: Settings;
   query: string;
   onQuery(query: string): void;
-  /** The selected folder (null: the whole library): searches run in it. */
-  folderId: number | null;
+  /** The selected folder (null: the whole library; searches run in it) and its subfolder shown, if any. */
+  place: { folderId: number | null; under: string | null };
   /** Search the whole library instead of the selected folder. */
   onSearchEverywhere(): void;
   onAdd(path: string): Promise<boolean>;
@@ -57,13 +58,32 @@ function snippetRenderer(search: Paged<SearchHit, SearchMeta>): (i: number) => R
   };
 }
 
+/** The timeline over the folder's photos; in a search, only the range it keeps to. */
+function DatesAbove({ pane, inSearch }: { pane: PhotosPaneProps; inSearch: boolean }) {
+  const { view, setView, tag } = pane.browser;
+  const range = view.from && view.to ? { from: view.from, to: view.to } : null;
+  const onRange = (r: DateRange | null) => {
+    const { from: _f, to: _t, ...rest } = view;
+    setView(r ? { ...rest, ...r } : rest);
+  };
+  if (inSearch) return range ? <DateRangeNote range={range} onClear={() => onRange(null)} /> : null;
+  const filter = {
+    ...(pane.place.folderId !== null ? { folderId: pane.place.folderId } : {}),
+    ...(pane.place.folderId !== null && pane.place.under ? { under: pane.place.under } : {}),
+    ...(tag ? { tag } : {}),
+    ...(view.status ? { status: view.status } : {}),
+    ...(view.captionBy ? { captionBy: view.captionBy } : {}),
+  };
+  return <Timeline client={pane.client} filter={filter} refresh={pane.browser.refresh} range={range} onRange={onRange} />;
+}
+
 export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRef: RefObject<HTMLDivElement | null> }) {
   const { inSearch, searching, lists } = p.browser;
   const modelMissing = p.info !== null && p.info.activeModel === null;
   const { photos, search } = lists;
   const empty = p.folders !== null && p.folders.length === 0;
   const count = inSearch ? (search.total ?? 0) : (photos.total ?? 0);
-  const scopeFolder = p.folderId === null ? null : (p.folders?.find((f) => f.id === p.folderId) ?? null);
+  const scopeFolder = p.place.folderId === null ? null : (p.folders?.find((f) => f.id === p.place.folderId) ?? null);
   const scope = scopeFolder ? { name: folderName(scopeFolder.path), onEverywhere: p.onSearchEverywhere } : null;
   const selection = useSelectionTools(p.client, p.browser, gridWrapRef);
   const grid = (
@@ -98,6 +118,7 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
       )}
       {inSearch && search.meta && !searching && <SearchSummary total={search.total ?? 0} meta={search.meta} scope={scope} />}
       {!inSearch && !empty && <ListControls view={p.browser.view} onView={p.browser.setView} count={photos.total} />}
+      {!empty && <DatesAbove pane={p} inSearch={inSearch} />}
       {selection.bar}
       {selection.menu}
       <div className="grid-wrap" ref={gridWrapRef}>
