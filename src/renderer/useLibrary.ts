@@ -1,10 +1,17 @@
 /** What the core tells every view: library info, folders, jobs, settings, the teach run, and a token bumped when photos change. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiClient, Folder, Job, LibraryInfo, Settings, TeachRun } from '../shared/api-contract.js';
 import { defaultSettings } from '../shared/api-values.js';
+import { EMPTY_JOB_BOOK, missedProgress, newerOf, withJobEvent, withJobList, type JobBook, type Stamped } from './jobState.js';
 
 /** Captions arrive many per second; the views refresh at most this often. */
 const REFRESH_MS = 500;
+/**
+ * While a job runs, how often its list is asked for again. Events sent before the stream was
+ * open (it opens with the first snapshots, and again after a dropped connection) are not
+ * replayed; a job finished meanwhile would otherwise stay "running" for good.
+ */
+const RESYNC_MS = 5_000;
 
 export type Library = ReturnType<typeof useLibrary>;
 
@@ -16,13 +23,97 @@ export function pausedFolderIds(folders: readonly Folder[] | null): ReadonlySet<
   return new Set((folders ?? []).filter((f) => f.status === 'paused').map((f) => f.id));
 }
 
+/**
+ * Folders and jobs as events and fetched lists tell them, in whatever order those arrive: one
+ * clock stamps each (jobState.ts), so an answer to an older request never replaces newer news.
+ */
+function useLiveState(client: ApiClient) {
+  const clock = useRef(0);
+  const tick = useCallback(() => ++clock.current, []);
+  const [folders, setFolderState] = useState<Stamped<Folder[] | null>>({ value: null, stamp: 0 });
+  const [book, setBook] = useState<JobBook>(EMPTY_JOB_BOOK);
+  const putFolders = useCallback((list: Folder[], stamp: number) => setFolderState((s) => newerOf(s, list, stamp)), []);
+  const refetchFolders = useCallback(() => {
+    const stamp = tick();
+    return client.call('folders.list').then((list) => putFolders(list, stamp));
+  }, [client, tick, putFolders]);
+  const refetchJobs = useCallback(() => {
+    const stamp = tick();
+    return client.call('jobs.list').then((list) => {
+      setBook((b) => withJobList(b, list, stamp));
+      return list;
+    });
+  }, [client, tick]);
+  const onJobEvent = useCallback(
+    (job: Job) => {
+      const stamp = tick();
+      setBook((b) => withJobEvent(b, job, stamp));
+    },
+    [tick],
+  );
+  const onFoldersEvent = useCallback((list: Folder[]) => putFolders(list, tick()), [putFolders, tick]);
+  /** A list the caller fetched itself (after removing a folder): newer than what came before it. */
+  const setFolders = useCallback((list: Folder[]) => putFolders(list, tick()), [putFolders, tick]);
+  /** After finished jobs were cleared: the jobs the core has left. */
+  const setJobList = useCallback(
+    (list: Job[]) => {
+      const stamp = tick();
+      setBook((b) => withJobList(b, list, stamp));
+    },
+    [tick],
+  );
+  return { folders: folders.value, setFolders, refetchFolders, onFoldersEvent, book, refetchJobs, onJobEvent, setJobList };
+}
+
+/** The token the photo lists refresh on, bumped at most every REFRESH_MS; the folder counts are fetched again with it. */
+function useRefreshToken(refetchFolders: () => Promise<void>) {
+  const [refresh, setRefresh] = useState(0);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const bump = useCallback(() => {
+    if (pending.current) return;
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      setRefresh((r) => r + 1);
+      refetchFolders().catch(() => {});
+    }, REFRESH_MS);
+  }, [refetchFolders]);
+  useEffect(
+    () => () => {
+      if (pending.current) clearTimeout(pending.current);
+      pending.current = null;
+    },
+    [],
+  );
+  return { refresh, bump };
+}
+
+/** While a job runs or waits to, its list again every RESYNC_MS; progress the events did not bring means they were missed, so the photos are fetched again too. */
+function useJobResync(book: JobBook, refetchJobs: () => Promise<Job[]>, bump: () => void) {
+  // Not for a paused job: it moves only when someone resumes it, and that comes as an event.
+  const live = [...book.jobs.values()].some((j) => j.status === 'running' || j.status === 'queued');
+  const latest = useRef(book);
+  useEffect(() => {
+    latest.current = book;
+  }, [book]);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => {
+      refetchJobs().then(
+        (list) => missedProgress(latest.current, list) && bump(),
+        () => {},
+      );
+    }, RESYNC_MS);
+    return () => clearInterval(timer);
+  }, [live, refetchJobs, bump]);
+}
+
 export function useLibrary(
   client: ApiClient,
   showError: (message: string, level?: 'warning' | 'error') => void,
   onFolderAdded: FolderAdded,
 ) {
   const [info, setInfo] = useState<LibraryInfo | null>(null);
-  const [folders, setFolders] = useState<Folder[] | null>(null);
+  const { folders, setFolders, refetchFolders, onFoldersEvent, book, refetchJobs, onJobEvent, setJobList } = useLiveState(client);
   /**
    * Add a folder; when that reshapes the library (it holds library folders, or lies inside one)
    * the core says what will happen and the user is asked first. True once added.
@@ -36,7 +127,7 @@ export function useLibrary(
           res = await client.call('folders.add', { path, confirm: true });
           if (res.outcome === 'needs-confirmation') return false;
         }
-        setFolders(await client.call('folders.list'));
+        await refetchFolders();
         onFolderAdded(res.folder.id, res.subfolder);
         return true;
       } catch (err) {
@@ -44,50 +135,37 @@ export function useLibrary(
         return false;
       }
     },
-    [client, showError, onFolderAdded],
+    [client, showError, onFolderAdded, refetchFolders],
   );
-  const [jobs, setJobs] = useState<Map<number, Job>>(new Map());
   const [settings, setSettings] = useState<Settings>(defaultSettings);
   const [teachRun, setTeachRun] = useState<TeachRun | null>(null);
-  const [refresh, setRefresh] = useState(0);
+  const { refresh, bump } = useRefreshToken(refetchFolders);
+  useJobResync(book, refetchJobs, bump);
 
-  // Initial load and live updates.
+  // Live updates, then the initial load: the event stream is asked for before the snapshots.
   useEffect(() => {
-    client.call('library.info').then(setInfo, (e: Error) => showError(e.message));
-    client.call('folders.list').then(setFolders, (e: Error) => showError(e.message));
-    client.call('settings.get').then(setSettings, () => {});
-    client.call('jobs.list').then(
-      (list) => setJobs(new Map(list.map((j) => [j.id, j]))),
-      () => {},
-    );
-    client.call('teach.status', { limit: 0 }).then(
-      (s) => setTeachRun((r) => r ?? s.run),
-      () => {},
-    );
-    let pending: ReturnType<typeof setTimeout> | null = null;
-    const bump = () => {
-      if (pending) return;
-      pending = setTimeout(() => {
-        pending = null;
-        setRefresh((r) => r + 1);
-        client.call('folders.list').then(setFolders, () => {});
-      }, REFRESH_MS);
-    };
     const off = client.onEvent((event) => {
-      if (event.kind === 'job') setJobs((m) => new Map(m).set(event.job.id, event.job));
-      else if (event.kind === 'folders') setFolders(event.folders);
+      if (event.kind === 'job') onJobEvent(event.job);
+      else if (event.kind === 'folders') onFoldersEvent(event.folders);
       else if (event.kind === 'photos') bump();
       else if (event.kind === 'settings') setSettings(event.settings);
       else if (event.kind === 'teach') setTeachRun(event.run);
       else if (event.kind === 'notice') showError(event.message, event.level);
     });
+    client.call('library.info').then(setInfo, (e: Error) => showError(e.message));
+    refetchFolders().catch((e: Error) => showError(e.message));
+    client.call('settings.get').then(setSettings, () => {});
+    refetchJobs().catch(() => {});
+    client.call('teach.status', { limit: 0 }).then(
+      (s) => setTeachRun((r) => r ?? s.run),
+      () => {},
+    );
     const offMenu = window.lenscribe?.onMenuAddFolder((path) => void addFolder(path));
     return () => {
       off();
       offMenu?.();
-      if (pending) clearTimeout(pending);
     };
-  }, [client, showError, addFolder]);
+  }, [client, showError, addFolder, onJobEvent, onFoldersEvent, bump, refetchFolders, refetchJobs]);
 
   // Theme: an attribute the stylesheet keys on ('system' follows prefers-color-scheme).
   useEffect(() => {
@@ -101,7 +179,6 @@ export function useLibrary(
     },
     [client, showError],
   );
-  /** After finished jobs were cleared: the jobs the core has left. */
-  const setJobList = useCallback((list: Job[]) => setJobs(new Map(list.map((j) => [j.id, j]))), []);
+  const jobs = book.jobs;
   return { info, folders, setFolders, addFolder, jobs, setJobList, settings, updateSettings, teachRun, refresh };
 }
