@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyLabel, SHORTCUTS, type Shortcut } from '../../src/renderer/shortcuts.js';
 import type { PhotoPage, Settings } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { callApi, CHROMIUM_ARGS, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, CHROMIUM_ARGS, findChromium, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -160,7 +160,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'no-models'));
   serve = await startServe(join(dir, 'library'), { LENSCRIBE_MODELS: join(dir, 'no-models') });
   context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-    executablePath: '/usr/bin/chromium',
+    executablePath: findChromium(),
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },

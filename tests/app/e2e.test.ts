@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { CHROMIUM_ARGS } from './browser.js';
+import { CHROMIUM_ARGS, findChromium } from './browser.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
@@ -106,7 +106,7 @@ async function search(q: string): Promise<void> {
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-e2e-'));
   photos = join(dir, 'My Photos');
@@ -118,7 +118,7 @@ beforeAll(async () => {
   writeFileSync(join(photos, 'empty.jpg'), Buffer.alloc(0));
   serve = await startServe();
   context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-    executablePath: '/usr/bin/chromium',
+    executablePath: findChromium(),
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },

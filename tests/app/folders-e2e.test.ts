@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, Job } from '../../src/shared/api-contract.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
@@ -31,7 +31,7 @@ const folders = () => callApi<Folder[]>(serve!, 'folders.list');
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-folders-e2e-'));
   ux = join(dir, 'ux-photos');

@@ -4,13 +4,13 @@
  * narrows the grid to the user's captions, the model's, the waiting or the failed ones and says how
  * many; the Sort menu orders by file name and by date; the choice holds while the folder changes.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoPage, Settings } from '../../src/shared/api-contract.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer, writeBrokenJpeg } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -40,7 +40,7 @@ const shot = async (name: string) => {
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-list-controls-e2e-'));
   photos = join(dir, 'Trip');

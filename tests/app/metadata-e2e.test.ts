@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoPage, Settings } from '../../src/shared/api-contract.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -59,7 +59,7 @@ async function editCaption(name: string, text: string): Promise<void> {
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-metadata-e2e-'));
   photos = join(dir, 'Holiday');

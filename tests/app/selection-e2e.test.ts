@@ -6,14 +6,14 @@
  * right-click menu acts on the photo clicked; Esc and a plain click unselect; a selection never
  * outlives its list (another folder, a search).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer, writeBrokenJpeg } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -37,7 +37,7 @@ const mod = process.platform === 'darwin' ? 'Meta' : 'Control';
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-selection-e2e-'));
   photos = join(dir, 'Pets');

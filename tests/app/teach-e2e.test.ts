@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, ModelInfo, PhotoPage, TeachOverview } from '../../src/shared/api-contract.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
 import { flickrPhotos, FLICKR } from '../library/model.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json')) && existsSync(join(FLICKR, 'captions.jsonl'));
@@ -82,7 +82,7 @@ beforeAll(async () => {
     return;
   }
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-teach-e2e-'));
   photos = join(dir, 'Dog Walks');

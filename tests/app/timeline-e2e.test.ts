@@ -4,13 +4,13 @@
  * photos carry no EXIF) show as six bars, the empty months between them too; a click keeps the grid to one month, Shift-click and a
  * drag to a range, the keyboard does the same, a search keeps to the range, and "All dates" ends it.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAxeClean } from './axe.js';
-import { openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -28,7 +28,7 @@ const rangeText = () => page.textContent('[data-testid=timeline-range]');
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-timeline-e2e-'));
   photos = join(dir, 'Year');

@@ -3,13 +3,13 @@
  * open photo live in the hash, so a reload keeps the search, Back closes the photo (and Forward opens
  * it again), typing a search does not fill the history, and a link opens the same photo.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, PhotoPage } from '../../src/shared/api-contract.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 let dir: string;
@@ -26,7 +26,7 @@ const viewerOpen = () => page.locator('[data-testid=photo-view]').count();
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-url-e2e-'));
   const photos = join(dir, 'Beach');
   copyPhotos(photos, 6, 700);

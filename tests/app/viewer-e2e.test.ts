@@ -6,7 +6,7 @@
  * alternative is marked as the model's, can be undone, and history entries can be restored.
  * Captioning uses the bundled model (models/default).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
 import { endExiftool } from '../../src/main/metadata/exiftool.js';
 import { exiftoolCli } from '../metadata/helpers.js';
-import { callApi, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -49,7 +49,7 @@ async function closePhoto(): Promise<void> {
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does this)');
+  findChromium(); // fails here, saying how to get a browser, rather than in the first test
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-viewer-e2e-'));
   photos = join(dir, 'Family');
