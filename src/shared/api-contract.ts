@@ -17,6 +17,7 @@ import {
   metadataOnlyValues,
   metadataWriteValues,
   themeValues,
+  thumbnailSizeValues,
   type ApiErrorBody,
   type MetadataOnly as MetadataOnlyValue,
   type MetadataWrite as MetadataWriteValue,
@@ -654,6 +655,8 @@ export const apiInputs = {
   'jobs.pause': z.object({ id: Id }).strict(),
   'jobs.resume': z.object({ id: Id }).strict(),
   'jobs.cancel': z.object({ id: Id }).strict(),
+  /** These photos are on the user's screen: the jobs waiting to caption them take them next. */
+  'jobs.captionFirst': z.object({ photoIds: z.array(Id).max(2000) }).strict(),
   /** Forget the jobs that ended (done, cancelled, failed); returns the jobs left. */
   'jobs.clearFinished': Empty,
 
@@ -701,6 +704,7 @@ export const apiInputs = {
     .object({
       theme: Theme.optional(),
       captionsUnderThumbnails: z.boolean().optional(),
+      thumbnailSize: z.enum(thumbnailSizeValues).optional(),
       searchSimilarWords: z.boolean().optional(),
       beamWidth: z.number().int().min(2).max(10).optional(),
       metadataWrite: MetadataWrite.optional(),
@@ -752,6 +756,8 @@ export interface ApiResults {
   'jobs.resume': Job;
   'jobs.cancel': Job;
   'jobs.clearFinished': Job[];
+  /** How many of the photos were waiting in a job. */
+  'jobs.captionFirst': { waiting: number };
   'models.list': ModelInfo[];
   'models.activate': { model: ModelInfo; jobId: number | null };
   'models.rollback': { model: ModelInfo; jobId: number | null };

@@ -62,13 +62,18 @@ export const metadataWriteValues = ['off', 'xmp', 'txt', 'embedded'] as const;
 /** Which captions travel: only the user's, or the model's too (never over a description another app wrote). */
 export const metadataOnlyValues = ['user', 'all'] as const;
 
+/** How large the grid's thumbnails are (the smallest width of a cell: 140, 190 or 280 px). */
+export const thumbnailSizeValues = ['small', 'medium', 'large'] as const;
+
 export type Theme = (typeof themeValues)[number];
+export type ThumbnailSize = (typeof thumbnailSizeValues)[number];
 export type MetadataWrite = (typeof metadataWriteValues)[number];
 export type MetadataOnly = (typeof metadataOnlyValues)[number];
 
 export interface Settings {
   theme: Theme;
   captionsUnderThumbnails: boolean;
+  thumbnailSize: ThumbnailSize;
   /** Also match words similar to the typed ones (query expansion). */
   searchSimilarWords: boolean;
   /** Beam width used for alternatives. */
@@ -88,6 +93,7 @@ export interface Settings {
 export const defaultSettings: Settings = {
   theme: 'system',
   captionsUnderThumbnails: true,
+  thumbnailSize: 'medium',
   searchSimilarWords: true,
   beamWidth: 3,
   metadataWrite: 'off',

@@ -97,6 +97,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'jobs.pause': ({ id }) => toJob(lib.pauseJob(id)),
     'jobs.resume': ({ id }) => toJob(lib.resumeJob(id)),
     'jobs.cancel': ({ id }) => toJob(lib.cancelJob(id)),
+    'jobs.captionFirst': ({ photoIds }) => ({ waiting: lib.captionFirst(photoIds) }),
     'jobs.clearFinished': () => (lib.clearFinishedJobs(), lib.listJobs().map(toJob)),
 
     'models.list': () => lib.listModels(),

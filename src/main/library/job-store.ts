@@ -4,6 +4,7 @@
  * place, and the runner only decides what to do next.
  */
 import { isReadOnly, type DB } from './db.js';
+import { FOLDER_ORDER } from './photos.js';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 
@@ -91,7 +92,10 @@ export class JobStore {
         .run({ kind: opts.kind ?? 'caption', modelId: opts.modelId, folderId: opts.folderId ?? null, now });
       const id = Number(job.lastInsertRowid);
       const n = this.db
-        .prepare(`INSERT INTO job_items (job_id, photo_id) SELECT @id, p.id FROM photos p WHERE ${conds.join(' AND ')} ORDER BY p.id`)
+        .prepare(
+          `INSERT INTO job_items (job_id, photo_id, rank)
+           SELECT @id, p.id, row_number() OVER (ORDER BY ${FOLDER_ORDER}) FROM photos p WHERE ${conds.join(' AND ')}`,
+        )
         .run({ ...params, id }).changes;
       if (n === 0) {
         this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
@@ -133,14 +137,21 @@ export class JobStore {
     this.db.prepare('UPDATE jobs SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, Date.now(), id);
   }
 
-  /** The next photos of a job still to do, in photo order. */
+  /** The next photos of a job still to do: those last on the user's screen first, then in folder order (the grid's). */
   todo(id: number, limit: number): JobItem[] {
     return this.db
       .prepare<[number, number], JobItem>(
         `SELECT p.id, p.path, p.hash, p.status, p.thumb FROM job_items i JOIN photos p ON p.id = i.photo_id
-         WHERE i.job_id = ? AND i.state = 'todo' ORDER BY i.photo_id LIMIT ?`,
+         WHERE i.job_id = ? AND i.state = 'todo' ORDER BY i.wanted DESC, i.rank, i.photo_id LIMIT ?`,
       )
       .all(id, limit);
+  }
+
+  /** These photos are on the user's screen now: any job still to caption them takes them next. How many were waiting. */
+  want(photoIds: readonly number[], now = Date.now()): number {
+    return this.db
+      .prepare(`UPDATE job_items SET wanted = ? WHERE state = 'todo' AND photo_id IN (SELECT value FROM json_each(?))`)
+      .run(now, JSON.stringify(photoIds)).changes;
   }
 
   setItem(jobId: number, photoId: number, state: 'done' | 'error' | 'skipped'): void {

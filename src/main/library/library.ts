@@ -621,6 +621,11 @@ export class Library {
     return this.jobs.resume(id) ?? noSuch(`job ${id}`);
   }
 
+  /** The photos on the user's screen: the jobs still to caption them take them next (the grid fills top-down). */
+  captionFirst(photoIds: readonly number[]): number {
+    return this.stores.jobs.want(photoIds);
+  }
+
   /** Forget the jobs that ended (done, cancelled, failed); the jobs still running or waiting are left. */
   clearFinishedJobs(): number {
     return this.jobs.clearFinished();

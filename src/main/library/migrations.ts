@@ -292,6 +292,16 @@ CREATE INDEX photos_by_folder_order ON photos(
   replace(replace(substr(path, 1, length(path) - length(name) - 1), '/', char(2)), '\\', char(2)) || char(1) || name, id);
 `,
   },
+  {
+    // Captions fill the grid top-down, what is on screen first: a job's photos are taken in folder
+    // order (rank), and the ones the user is looking at (wanted: when they were last on screen) before the rest.
+    version: 11,
+    sql: `
+ALTER TABLE job_items ADD COLUMN rank INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job_items ADD COLUMN wanted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX job_items_next ON job_items(job_id, state, wanted DESC, rank);
+`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -8,10 +8,12 @@
 import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import type { PhotoSummary } from '../../shared/api-contract.js';
+import type { ThumbnailSize } from '../../shared/api-values.js';
 import { shortcutFor, type ShortcutId } from '../shortcuts.js';
 import type { MarkHow } from '../useMultiSelect.js';
 
-const MIN_CELL = 190;
+/** The smallest width of a cell, by the thumbnail size setting. */
+const MIN_CELL: Record<ThumbnailSize, number> = { small: 140, medium: 190, large: 280 };
 /** On a phone-sized window: two columns rather than one. */
 const MIN_CELL_NARROW = 150;
 const NARROW = 600;
@@ -25,6 +27,8 @@ export interface GridProps {
   /** The original file, shown (scaled) while a photo has no thumbnail yet. */
   photoUrl(photo: PhotoSummary): string;
   showCaptions: boolean;
+  /** The thumbnail size setting. */
+  size?: ThumbnailSize;
   selected: number;
   onSelect(index: number): void;
   onOpen(index: number): void;
@@ -40,6 +44,9 @@ export interface GridProps {
   pausedFolders?: ReadonlySet<number>;
   label: string;
 }
+
+/** The photo shows the user's own words: typed, or imported from its metadata. */
+const isUsers = (p: PhotoSummary) => p.captionSource === 'user' || !!p.captionSource?.startsWith('import:');
 
 /** A waiting photo of a paused folder says it is paused (its caption is not on its way). */
 function pausedCaption(photo: PhotoSummary, paused: ReadonlySet<number> | undefined): ReactNode | undefined {
@@ -63,7 +70,7 @@ export function Grid(props: GridProps) {
   }, []);
 
   // The scroller's padding (8 px each side) is not room for cells.
-  const minCell = width < NARROW ? MIN_CELL_NARROW : MIN_CELL;
+  const minCell = width < NARROW ? Math.min(MIN_CELL_NARROW, MIN_CELL[props.size ?? 'medium']) : MIN_CELL[props.size ?? 'medium'];
   const inner = Math.max(minCell, width - 16);
   const columns = Math.max(1, Math.floor(inner / minCell));
   const cellWidth = Math.floor(inner / columns);
@@ -280,6 +287,11 @@ function Cell(props: CellProps) {
           </span>
         )}
         {status === 'error' && <span className="badge badge-error">Error</span>}
+        {photo && isUsers(photo) && (
+          <span className="badge badge-yours" title="Your caption (the model's is kept in its history)" data-testid="badge-yours">
+            {photo.captionSource === 'user' ? 'Yours' : 'Imported'}
+          </span>
+        )}
         {marked && (
           <span className="badge badge-marked" aria-hidden="true">
             ✓

@@ -13,6 +13,7 @@ import { DateRangeNote, Timeline, type DateRange } from './Timeline.js';
 import { NoMatches } from './NoMatches.js';
 import { SearchSummary } from './SearchSummary.js';
 import { useSelectionTools } from './SelectionTools.js';
+import { useCaptionVisibleFirst } from '../useCaptionVisibleFirst.js';
 import { pausedFolderIds } from '../useLibrary.js';
 
 interface PhotosPaneProps {
@@ -86,14 +87,19 @@ export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRe
   const scopeFolder = p.place.folderId === null ? null : (p.folders?.find((f) => f.id === p.place.folderId) ?? null);
   const scope = scopeFolder ? { name: folderName(scopeFolder.path), onEverywhere: p.onSearchEverywhere } : null;
   const selection = useSelectionTools(p.client, p.browser, gridWrapRef);
+  const shown = useCaptionVisibleFirst(p.client, (i) => (inSearch ? search.get(i)?.photo : photos.get(i)));
   const grid = (
     <Grid
       count={count}
       get={(i) => (inSearch ? search.get(i)?.photo : photos.get(i))}
-      ensure={(s, e) => (inSearch ? search.ensure(s, e) : photos.ensure(s, e))}
+      ensure={(s, e) => {
+        shown(s, e);
+        return inSearch ? search.ensure(s, e) : photos.ensure(s, e);
+      }}
       thumbUrl={p.client.thumbUrl}
       photoUrl={p.client.photoUrl}
       showCaptions={p.settings.captionsUnderThumbnails}
+      size={p.settings.thumbnailSize}
       selected={p.browser.selected}
       onSelect={p.browser.setSelected}
       onOpen={p.browser.openAt}

@@ -188,9 +188,12 @@ export function Sidebar(p: SidebarProps) {
           <FolderItem key={f.id} folder={f} subfolders={trees.get(f.id) ?? []} p={p} />
         ))}
       </ul>
-      <div className="sidebar-add">
-        <AddFolder client={p.client} onAdd={p.onAdd} />
-      </div>
+      {/* The first-run screen has the one add-folder form while there is no folder. */}
+      {(p.folders.length > 0 || p.view !== 'photos') && (
+        <div className="sidebar-add">
+          <AddFolder client={p.client} onAdd={p.onAdd} />
+        </div>
+      )}
       <TagFilter client={p.client} refresh={p.refresh} tag={p.tag} onTag={p.onTag} />
       <JobsPanel client={p.client} jobs={p.jobs} folders={p.folders} onCleared={p.onJobsCleared} onError={p.onError} />
       <div className="sidebar-footer">

@@ -1,6 +1,7 @@
 /** Above the grid: the search box (with tag suggestions and its syntax), and the Similar words / Captions toggles. */
 import type { RefObject } from 'react';
 import type { ApiClient } from '../../shared/api-contract.js';
+import type { ThumbnailSize } from '../../shared/api-values.js';
 import { focusGrid } from '../focus.js';
 import { shortcutFor } from '../shortcuts.js';
 import type { Library } from '../useLibrary.js';
@@ -91,6 +92,18 @@ export function Toolbar({
           onChange={(e) => onSettings({ captionsUnderThumbnails: e.target.checked })}
         />{' '}
         Captions
+      </label>
+      <label className="toggle">
+        Size{' '}
+        <select
+          value={settings.thumbnailSize}
+          onChange={(e) => onSettings({ thumbnailSize: e.target.value as ThumbnailSize })}
+          data-testid="thumbnail-size"
+        >
+          <option value="small">Small</option>
+          <option value="medium">Medium</option>
+          <option value="large">Large</option>
+        </select>
       </label>
     </header>
   );
