@@ -91,6 +91,18 @@ describe('the grid’s orders and filters', () => {
     expect(plan(FOLDER_ORDER)).not.toMatch(/TEMP B-TREE/);
   });
 
+  it('finds how the user first spelled a tag from its index, not a scan of every tag (once per photo of a bulk add)', () => {
+    const detail = (
+      lib.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT tag FROM tags WHERE tag = ? AND kind = 'user' AND photo_id != ? ORDER BY created_at LIMIT 1`)
+        .all('dog', 0) as Array<{ detail: string }>
+    )
+      .map((r) => r.detail)
+      .join(' | ');
+    expect(detail).toMatch(/tags_user_spelling/);
+    expect(detail).not.toMatch(/TEMP B-TREE|SCAN tags/);
+  });
+
   it('folder order: each folder’s own photos, then each subfolder’s tree whole (file-manager order)', async () => {
     const root = tempDir('lenscribe-folder-order-');
     const dir = join(root, 'Trip');

@@ -84,11 +84,14 @@ export function addTags(db: DB, stores: LibraryStores, photoIds: readonly number
   const { rows, ids } = present(stores, photoIds);
   const out = { changed: 0, unchanged: 0, notFound: 0, photoIds: [] as number[] };
   db.transaction(() => {
+    // One spelling for all (the photos that have the tag as the user's already are left alone).
+    const spelled = stores.tags.spelling(clean);
+    const now = Date.now();
     for (const id of ids) {
       if (!rows.has(id)) out.notFound++;
       else if (stores.tags.kindOf(id, clean) === 'user') out.unchanged++;
       else {
-        stores.tags.add(id, clean);
+        stores.tags.add(id, clean, 'user', now, spelled);
         out.photoIds.push(id);
         out.changed++;
       }

@@ -8,6 +8,7 @@
  */
 import type { PhotoTag, TagCount } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
+import type { Statement } from 'better-sqlite3';
 import type { DB } from './db.js';
 
 /** A tag the model derived from a photo's encoder outputs (tag-derivation.ts). */
@@ -101,10 +102,10 @@ const ORDER = `ORDER BY kind = 'model', CASE WHEN kind = 'model' THEN -score END
 export class TagStore {
   constructor(private readonly db: DB) {}
 
-  /** Search's statements, prepared once (search runs them on every keystroke). */
-  private readonly prepared = new Map<string, ReturnType<DB['prepare']>>();
+  /** Statements prepared once: search runs them on every keystroke, a bulk edit once per photo. */
+  private readonly prepared = new Map<string, Statement<unknown[]>>();
 
-  private stmt(sql: string) {
+  private stmt(sql: string): Statement<unknown[]> {
     let s = this.prepared.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -127,7 +128,7 @@ export class TagStore {
   /** Whose the photo's tag is ('removed': the user took it away), or null when the photo never had it. */
   kindOf(photoId: number, tag: string): 'user' | 'model' | 'removed' | null {
     return (
-      (this.db.prepare(`SELECT kind FROM tags WHERE photo_id = ? AND tag = ?`).pluck().get(photoId, tag) as
+      (this.stmt(`SELECT kind FROM tags WHERE photo_id = ? AND tag = ?`).pluck().get(photoId, tag) as
         'user' | 'model' | 'removed' | undefined) ?? null
     );
   }
@@ -136,29 +137,31 @@ export class TagStore {
    * The user's tag: kept through re-derivations; a tag they had removed comes back as theirs. A tag
    * the user already wrote on another photo keeps its first spelling ("grand canyon" joins "Grand Canyon").
    */
-  add(photoId: number, tag: string, source = 'user', now = Date.now()): void {
-    const spelled = this.db
-      .prepare(`SELECT tag FROM tags WHERE tag = ? AND kind = 'user' AND photo_id != ? ORDER BY created_at LIMIT 1`)
-      .pluck()
-      .get(tag, photoId) as string | undefined;
-    this.db
-      .prepare(
-        `INSERT INTO tags (photo_id, tag, kind, source, score, count, created_at) VALUES (?, ?, 'user', ?, NULL, NULL, ?)
+  add(photoId: number, tag: string, source = 'user', now = Date.now(), spelled = this.spelling(tag, photoId)): void {
+    this.stmt(
+      `INSERT INTO tags (photo_id, tag, kind, source, score, count, created_at) VALUES (?, ?, 'user', ?, NULL, NULL, ?)
          ON CONFLICT (photo_id, tag) DO UPDATE SET kind = 'user', source = excluded.source, tag = excluded.tag, created_at = excluded.created_at
          WHERE kind != 'user'`,
-      )
-      .run(photoId, spelled ?? tag, source, now);
+    ).run(photoId, spelled ?? tag, source, now);
+  }
+
+  /**
+   * How the user first spelled this tag on a photo (other than `except`), if they did: read from
+   * its own index (migration 12), as a bulk edit asks once and a single add once per photo.
+   */
+  spelling(tag: string, except = 0): string | undefined {
+    return this.stmt(`SELECT tag FROM tags WHERE tag = ? AND kind = 'user' AND photo_id != ? ORDER BY created_at LIMIT 1`)
+      .pluck()
+      .get(tag, except) as string | undefined;
   }
 
   /** Take a tag away (the model's or the user's): it stays away when the model derives tags again. */
   remove(photoId: number, tag: string, now = Date.now()): boolean {
-    const had = this.db.prepare(`SELECT 1 FROM tags WHERE photo_id = ? AND tag = ? AND kind != 'removed'`).get(photoId, tag);
-    this.db
-      .prepare(
-        `INSERT INTO tags (photo_id, tag, kind, source, score, count, created_at) VALUES (?, ?, 'removed', 'user', NULL, NULL, ?)
+    const had = this.stmt(`SELECT 1 FROM tags WHERE photo_id = ? AND tag = ? AND kind != 'removed'`).get(photoId, tag);
+    this.stmt(
+      `INSERT INTO tags (photo_id, tag, kind, source, score, count, created_at) VALUES (?, ?, 'removed', 'user', NULL, NULL, ?)
          ON CONFLICT (photo_id, tag) DO UPDATE SET kind = 'removed', source = 'user', score = NULL, count = NULL, created_at = excluded.created_at`,
-      )
-      .run(photoId, tag, now);
+    ).run(photoId, tag, now);
     return had !== undefined;
   }
 
