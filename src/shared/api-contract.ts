@@ -541,6 +541,20 @@ export const idleRun: TeachRun = {
 
 const Empty = z.object({}).strict().optional().default({});
 
+/** Which photos a list holds (photos.list, photos.ids, photos.months). */
+const photoListFilter = {
+  folderId: Id.optional(),
+  /** With folderId: one subfolder's tree (Subfolder.path). */
+  under: SubfolderPath.optional(),
+  status: PhotoStatus.optional(),
+  /** Only photos showing a caption by the user or by the model. */
+  captionBy: CaptionBy.optional(),
+  /** Only photos with this tag (any case). */
+  tag: z.string().max(200).optional(),
+};
+/** Taken on or after / on or before these days (YYYY-MM-DD, UTC; the file's date when the photo has none). */
+const photoListDates = { from: z.iso.date().optional(), to: z.iso.date().optional() };
+
 export const apiInputs = {
   'library.info': Empty,
 
@@ -556,45 +570,17 @@ export const apiInputs = {
 
   'photos.list': z
     .object({
-      folderId: Id.optional(),
-      /** With folderId: one subfolder's tree (Subfolder.path). */
-      under: SubfolderPath.optional(),
-      status: PhotoStatus.optional(),
-      /** Only photos showing a caption by the user or by the model. */
-      captionBy: CaptionBy.optional(),
-      /** Only photos with this tag (any case). */
-      tag: z.string().max(200).optional(),
-      /** Taken on or after / on or before these days (YYYY-MM-DD, UTC; the file's date when the photo has none). */
-      from: z.iso.date().optional(),
-      to: z.iso.date().optional(),
+      ...photoListFilter,
+      ...photoListDates,
       sort: PhotoSort.optional().default('path'),
       offset: z.number().int().min(0).max(100_000_000).default(0),
       limit: z.number().int().min(1).max(2000).default(200),
     })
     .strict(),
   /** Every id of photos.list's list in its order (the grid selecting all of it, or a range), up to MAX_SELECTION. */
-  'photos.ids': z
-    .object({
-      folderId: Id.optional(),
-      under: SubfolderPath.optional(),
-      status: PhotoStatus.optional(),
-      captionBy: CaptionBy.optional(),
-      tag: z.string().max(200).optional(),
-      from: z.iso.date().optional(),
-      to: z.iso.date().optional(),
-      sort: PhotoSort.optional().default('path'),
-    })
-    .strict(),
+  'photos.ids': z.object({ ...photoListFilter, ...photoListDates, sort: PhotoSort.optional().default('path') }).strict(),
   /** How many of photos.list's photos were taken in each month, oldest first (the timeline above the grid). */
-  'photos.months': z
-    .object({
-      folderId: Id.optional(),
-      under: SubfolderPath.optional(),
-      status: PhotoStatus.optional(),
-      captionBy: CaptionBy.optional(),
-      tag: z.string().max(200).optional(),
-    })
-    .strict(),
+  'photos.months': z.object(photoListFilter).strict(),
   'photos.get': z.object({ id: Id }).strict(),
   /** The camera, lens, exposure and GPS position the photo's file records. */
   'photos.camera': z.object({ id: Id }).strict(),

@@ -155,3 +155,27 @@ export async function openBrowser(profileDir: string): Promise<{ context: Browse
   });
   return { context, page, problems };
 }
+
+/** The grid's cells (only the rows on screen exist). */
+export const gridCells = (page: Page) => page.locator('[data-testid=grid] [role=gridcell]');
+
+/** Add the library's first folder from the first-run screen's form, and wait until the grid shows its `cells` photos (or any). */
+export async function addFirstFolder(page: Page, folder: string, cells?: number): Promise<void> {
+  await page.fill('#folder-path-large', folder);
+  await page.click('.first-run [data-testid=add-folder]');
+  const shown = (n: number) => (cells === undefined ? n > 0 : n === cells);
+  await waitFor(() => gridCells(page).count(), shown, 30_000, `${cells ?? 'some'} photos in the grid`);
+}
+
+/** Wait until `n` photos of the library are captioned. */
+export async function waitCaptioned(serve: Serve, n: number, timeout = 90_000): Promise<void> {
+  const captioned = () => callApi<{ total: number }>(serve, 'photos.list', { status: 'captioned', limit: 1 }).then((p) => p.total);
+  await waitFor(captioned, (c) => c === n, timeout, `${n} photos captioned`);
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeout: number, what: string): Promise<void> {
+  let last: T | undefined;
+  for (const end = Date.now() + timeout; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
+    if (done((last = await read()))) return;
+  throw new Error(`waited ${timeout} ms for ${what}; last saw ${JSON.stringify(last)}`);
+}

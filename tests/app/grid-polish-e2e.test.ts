@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -69,8 +69,7 @@ describe('grid polish', () => {
   });
 
   it('captions what is on screen first: scrolled to the bottom, the bottom rows before the middle', async () => {
-    await page.fill('#folder-path-large', photos);
-    await page.click('.first-run [data-testid=add-folder]');
+    await addFirstFolder(page, photos);
     await expect.poll(() => list().then((l) => l.total), { timeout: 30_000 }).toBe(COUNT);
     // Held while the user scrolls (a batch may be under way: it finishes), so the order is not a race with the scroll.
     await expect.poll(() => callApi<Job[]>(serve!, 'jobs.list').then((j) => j.length), { timeout: 30_000 }).toBe(1);

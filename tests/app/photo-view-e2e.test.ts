@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
+import type { PhotoDetail } from '../../src/shared/api-contract.js';
 import { exiftoolCli } from '../metadata/helpers.js';
 import { expectAxeClean } from './axe.js';
-import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, callApi, findChromium, openBrowser, startServe, stopServe, type Serve, waitCaptioned } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -72,12 +72,8 @@ afterAll(async () => {
 describe('the photo view', () => {
   it('counts the photos and shows where the list ends', async () => {
     await page.goto(serve!.url);
-    await page.fill('#folder-path-large', photos);
-    await page.click('.first-run [data-testid=add-folder]');
-    await expect.poll(() => cells().count(), { timeout: 30_000 }).toBe(3);
-    await expect
-      .poll(async () => (await callApi<PhotoPage>(serve!, 'photos.list', { status: 'captioned' })).total, { timeout: 90_000 })
-      .toBe(3);
+    await addFirstFolder(page, photos, 3);
+    await waitCaptioned(serve!, 3);
     await cells().first().dblclick();
     await page.waitForSelector('[data-testid=photo-caption]');
     expect(await counter()).toBe('1 of 3 · first photo');

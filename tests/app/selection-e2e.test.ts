@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, waitCaptioned, callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer, writeBrokenJpeg } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -56,10 +56,8 @@ afterAll(async () => {
 describe('select many photos and act on them', () => {
   it('adds the folder and waits for the model’s captions', async () => {
     await page.goto(serve!.url);
-    await page.fill('#folder-path-large', photos);
-    await page.click('.first-run [data-testid=add-folder]');
-    await expect.poll(() => cells().count(), { timeout: 30_000 }).toBe(7);
-    await expect.poll(async () => (await list({ status: 'captioned' })).total, { timeout: 90_000 }).toBe(6);
+    await addFirstFolder(page, photos, 7);
+    await waitCaptioned(serve!, 6);
     expect(await selectionCount()).toBeNull(); // no bar without a selection
   });
 

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAxeClean } from './axe.js';
-import { findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -53,9 +53,7 @@ afterAll(async () => {
 describe('the timeline', () => {
   it('shows a bar per month from the first photo’s to the last’s, each saying how many', async () => {
     await page.goto(serve!.url);
-    await page.fill('#folder-path-large', photos);
-    await page.click('.first-run [data-testid=add-folder]');
-    await expect.poll(() => cells().count(), { timeout: 30_000 }).toBe(6);
+    await addFirstFolder(page, photos, 6);
     await page.waitForSelector('[data-testid=timeline]');
     expect(await page.locator('.timeline-bar').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).toEqual([
       'Mar 2023: 2 photos',

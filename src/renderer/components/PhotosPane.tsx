@@ -75,7 +75,8 @@ function DatesAbove({ pane, inSearch }: { pane: PhotosPaneProps; inSearch: boole
     ...(view.status ? { status: view.status } : {}),
     ...(view.captionBy ? { captionBy: view.captionBy } : {}),
   };
-  return <Timeline client={pane.client} filter={filter} refresh={pane.browser.refresh} range={range} onRange={onRange} />;
+  const ready = pane.browser.lists.photos.total !== null;
+  return <Timeline client={pane.client} filter={filter} refresh={pane.browser.refresh} ready={ready} range={range} onRange={onRange} />;
 }
 
 export function PhotosPane({ gridWrapRef, ...p }: PhotosPaneProps & { gridWrapRef: RefObject<HTMLDivElement | null> }) {

@@ -59,11 +59,16 @@ export function buckets(months: Month[]): Bucket[] {
   return out;
 }
 
-/** The months of the list, fetched again when the list's conditions or the library change. */
-function useMonths(client: ApiClient, filter: Filter, refresh: number): Month[] | null {
+/**
+ * The months of the list, fetched again when the list's conditions or the library change; not
+ * before `ready` (the grid's first page has come): the library answers one call at a time, and
+ * counting 100k photos by month must not hold up the first paint.
+ */
+function useMonths(client: ApiClient, filter: Filter, refresh: number, ready: boolean): Month[] | null {
   const [months, setMonths] = useState<Month[] | null>(null);
   const key = JSON.stringify(filter);
   useEffect(() => {
+    if (!ready) return;
     let live = true;
     client.call('photos.months', JSON.parse(key) as Filter).then(
       (m) => live && setMonths(m),
@@ -72,7 +77,7 @@ function useMonths(client: ApiClient, filter: Filter, refresh: number): Month[] 
     return () => {
       live = false;
     };
-  }, [client, key, refresh]);
+  }, [client, key, refresh, ready]);
   return months;
 }
 
@@ -80,11 +85,13 @@ export function Timeline(props: {
   client: ApiClient;
   filter: Filter;
   refresh: number;
+  /** The grid's first page has come. */
+  ready: boolean;
   range: DateRange | null;
   onRange(r: DateRange | null): void;
 }) {
   const { range, onRange } = props;
-  const months = useMonths(props.client, props.filter, props.refresh);
+  const months = useMonths(props.client, props.filter, props.refresh, props.ready);
   const [focus, setFocus] = useState(0);
   const anchor = useRef<string | null>(null);
   const dragging = useRef(false);
