@@ -32,7 +32,7 @@ export function setCaptions(
   const clean = cleanCaption(text);
   if (!clean) throw new UserError('a caption cannot be empty');
   const { rows, ids } = present(stores, photoIds);
-  const out = { changed: 0, unchanged: 0, notFound: 0, undo: [] as number[], photoIds: [] as number[] };
+  const out = { unchanged: 0, notFound: 0, undo: [] as number[], photoIds: [] as number[] };
   db.transaction(() => {
     for (const id of ids) {
       const row = rows.get(id);
@@ -48,10 +48,9 @@ export function setCaptions(
       }
       out.undo.push(stores.captions.addUser(id, next, 'user'));
       out.photoIds.push(id);
-      out.changed++;
     }
   })();
-  return out;
+  return { changed: out.photoIds.length, ...out };
 }
 
 /**
@@ -78,26 +77,39 @@ export function undoCaptions(db: DB, stores: LibraryStores, captionIds: readonly
   return out;
 }
 
+/**
+ * One tag changed on each photo where `change` says it should be (it does the change and answers
+ * true, or answers false for a photo left as it was); ids no longer in the library are counted apart.
+ */
+function changeTags(
+  db: DB,
+  stores: LibraryStores,
+  photoIds: readonly number[],
+  change: (id: number) => boolean,
+): BulkTagResult & { photoIds: number[] } {
+  const { rows, ids } = present(stores, photoIds);
+  const out = { unchanged: 0, notFound: 0, photoIds: [] as number[] };
+  db.transaction(() => {
+    for (const id of ids) {
+      if (!rows.has(id)) out.notFound++;
+      else if (change(id)) out.photoIds.push(id);
+      else out.unchanged++;
+    }
+  })();
+  return { changed: out.photoIds.length, ...out };
+}
+
 /** The user's tag on each photo (see TagStore.add); a photo that has it as the user's already is counted unchanged. */
 export function addTags(db: DB, stores: LibraryStores, photoIds: readonly number[], tag: string): BulkTagResult & { photoIds: number[] } {
   const clean = cleanTag(tag);
-  const { rows, ids } = present(stores, photoIds);
-  const out = { changed: 0, unchanged: 0, notFound: 0, photoIds: [] as number[] };
-  db.transaction(() => {
-    // One spelling for all (the photos that have the tag as the user's already are left alone).
-    const spelled = stores.tags.spelling(clean);
-    const now = Date.now();
-    for (const id of ids) {
-      if (!rows.has(id)) out.notFound++;
-      else if (stores.tags.kindOf(id, clean) === 'user') out.unchanged++;
-      else {
-        stores.tags.add(id, clean, 'user', now, spelled);
-        out.photoIds.push(id);
-        out.changed++;
-      }
-    }
-  })();
-  return out;
+  // One spelling for all (the photos that have the tag as the user's already are left alone).
+  const spelled = stores.tags.spelling(clean);
+  const now = Date.now();
+  return changeTags(db, stores, photoIds, (id) => {
+    if (stores.tags.kindOf(id, clean) === 'user') return false;
+    stores.tags.add(id, clean, 'user', now, spelled);
+    return true;
+  });
 }
 
 /**
@@ -111,18 +123,10 @@ export function removeTags(
   tag: string,
 ): BulkTagResult & { photoIds: number[] } {
   const clean = cleanTag(tag);
-  const { rows, ids } = present(stores, photoIds);
-  const out = { changed: 0, unchanged: 0, notFound: 0, photoIds: [] as number[] };
-  db.transaction(() => {
-    for (const id of ids) {
-      const kind = rows.has(id) ? stores.tags.kindOf(id, clean) : null;
-      if (!rows.has(id)) out.notFound++;
-      else if (kind === 'user' || kind === 'model') {
-        stores.tags.remove(id, clean);
-        out.photoIds.push(id);
-        out.changed++;
-      } else out.unchanged++;
-    }
-  })();
-  return out;
+  return changeTags(db, stores, photoIds, (id) => {
+    const kind = stores.tags.kindOf(id, clean);
+    if (kind !== 'user' && kind !== 'model') return false;
+    stores.tags.remove(id, clean);
+    return true;
+  });
 }

@@ -185,14 +185,18 @@ export class Captioning {
       else readable.push(r.id);
     }
     if (stillFailing) this.options.events.emit('photos', [...photoIds]);
-    const jobId = readable.length ? this.queue({ photoIds: readable }) : null;
-    return { queued: jobId === null ? 0 : (this.jobs.get(jobId)?.total ?? 0), jobId, stillFailing };
+    return { ...this.queued(readable.length ? this.queue({ photoIds: readable }) : null), stillFailing };
   }
 
   /** Caption these photos again with the active model and today's settings, in one job (user captions stay shown). */
   recaptionMany(photoIds: readonly number[]): BulkQueueResult {
     const jobId = this.queue({ photoIds: [...new Set(photoIds)], recaption: true, again: true, kind: SELECTION_RECAPTION_KIND });
-    return { queued: jobId === null ? 0 : (this.jobs.get(jobId)?.total ?? 0), jobId, stillFailing: 0 };
+    return { ...this.queued(jobId), stillFailing: 0 };
+  }
+
+  /** A queued job and how many photos it holds (none: nothing was queued). */
+  private queued(jobId: number | null): { queued: number; jobId: number | null } {
+    return { queued: jobId === null ? 0 : (this.jobs.get(jobId)?.total ?? 0), jobId };
   }
 
   /**
