@@ -180,6 +180,10 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     for (const t of texts) expect(t.trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
     // The truncated JPEG fails when decoded for captioning and says why.
     await expect.poll(() => page.locator('[role=gridcell].status-error').count()).toBe(2);
+    // The folder and the job that captioned it count the failures alike: the file the scan could
+    // not read and the one that failed when captioned.
+    await expect.poll(() => page.locator('[data-testid=folder]').first().textContent()).toMatch(/\b2 failed/);
+    await expect.poll(() => page.locator('[data-testid=job-meta]').first().textContent()).toMatch(/\b2 failed/);
     await shot('05-captioned-grid');
   });
 

@@ -29,6 +29,8 @@ export interface QueueOptions {
   /** See EnqueueOptions.again. */
   again?: boolean;
   kind?: string;
+  /** See EnqueueOptions.failedAtScan. */
+  failedAtScan?: number[];
 }
 
 export interface ActivateOptions {

@@ -185,8 +185,10 @@ export class CaptionStore {
   newestUserCaptions(): Array<{ id: number; path: string; caption: string }> {
     return this.db
       .prepare(
-        `SELECT p.id, p.path, c.text AS caption FROM photos p
-         JOIN captions c ON c.id = (SELECT n.id FROM captions n WHERE n.photo_id = p.id AND n.is_user = 1 ORDER BY n.id DESC LIMIT 1)
+        // From the user captions' own index (captions_user), not a probe per photo of the library.
+        `SELECT p.id, p.path, c.text AS caption
+         FROM (SELECT photo_id, max(id) AS newest FROM captions WHERE is_user = 1 GROUP BY photo_id) u
+         JOIN captions c ON c.id = u.newest JOIN photos p ON p.id = u.photo_id
          WHERE p.status != 'missing' AND c.kind IN ('user', 'imported') ORDER BY p.id`,
       )
       .all() as Array<{ id: number; path: string; caption: string }>;

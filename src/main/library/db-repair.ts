@@ -15,6 +15,7 @@ import { integrityProblems } from './db-health.js';
 import { mergeReadable, type MergeCounts } from './db-salvage.js';
 import { assertLenscribeDatabase, openDatabase, type DB } from './db.js';
 import { LIBRARY_DB_FILE } from './library-layout.js';
+import { mendPhotoCounts, rebuildPhotoCounts } from './photo-counts.js';
 
 export interface RepairReport {
   file: string;
@@ -28,13 +29,17 @@ export interface RepairReport {
   damagedCopy: string | null;
 }
 
-/** Rebuild the search index the way the triggers fill it: every photo not missing, under its fts_key. */
+/**
+ * Rebuild the search index the way the triggers fill it (every photo not missing, under its
+ * fts_key), and the photo counts (photo-counts.ts), which triggers keep too.
+ */
 function rebuildSearchIndex(db: DB): void {
   db.transaction(() => {
     db.exec(`INSERT INTO photos_fts(photos_fts) VALUES ('delete-all')`);
     db.exec(
       `INSERT INTO photos_fts(rowid, caption, name) SELECT fts_key, coalesce(caption, ''), name FROM photos WHERE status != 'missing'`,
     );
+    rebuildPhotoCounts(db);
   })();
 }
 
@@ -49,6 +54,10 @@ export function repairLibrary(libraryDir: string, opts: { checkOnly?: boolean } 
     assertLenscribeDatabase(db, file);
     const found = integrityProblems(db, { full: true });
     const report: RepairReport = { file, ok: found.length === 0, found, done: [], damagedCopy: null };
+    if (report.ok && !opts.checkOnly) {
+      const off = mendPhotoCounts(db);
+      if (off) report.done.push(`recounted the photos per folder, subfolder and month (${off} counts were off)`);
+    }
     if (report.ok || opts.checkOnly) return report;
     report.damagedCopy = keepDamagedCopy(db, file);
     report.done.push(`kept a copy of the damaged database as ${report.damagedCopy}`);

@@ -43,12 +43,16 @@ function count(progress: ScanProgress, o: IngestOutcome): void {
   else progress.errors++;
 }
 
-/** Scan `scanRoot` into library folder `folderId`; returns the counts and the paths whose content is new. */
-export async function scanIntoFolder(
-  ctx: ScanContext,
-  folderId: number,
-  scanRoot: string,
-): Promise<{ progress: ScanProgress; changedPaths: string[] }> {
+/** What one scan found: its counts, the paths whose content is new, and the photos it could not read. */
+export interface ScanFound {
+  progress: ScanProgress;
+  changedPaths: string[];
+  /** Photos whose file failed at this scan (status 'error'): the captioning job that follows counts them. */
+  failedIds: number[];
+}
+
+/** Scan `scanRoot` into library folder `folderId`. */
+export async function scanIntoFolder(ctx: ScanContext, folderId: number, scanRoot: string): Promise<ScanFound> {
   const progress: ScanProgress = {
     folderId,
     path: scanRoot,
@@ -64,6 +68,7 @@ export async function scanIntoFolder(
   const buffers = Array.from({ length: concurrency }, () => Buffer.allocUnsafe(1 << 20));
   const inFlight = new Set<Promise<void>>();
   const changedPaths: string[] = [];
+  const failedIds: number[] = [];
   const done = (o: IngestOutcome) => {
     count(progress, o);
     if (++progress.scanned % 100 === 0) ctx.onProgress({ ...progress });
@@ -78,6 +83,7 @@ export async function scanIntoFolder(
       .then((r) => {
         if (r.outcome === 'added') ctx.kept.restore(r.photoId);
         if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') changedPaths.push(entry.path);
+        if (r.outcome === 'error' && r.photoId && !r.again) failedIds.push(r.photoId);
         done(r.outcome);
       })
       .catch(() => done('error'))
@@ -94,5 +100,5 @@ export async function scanIntoFolder(
   const gone: string[] = [];
   for (const path of ctx.photos.presentUnder(folderId, prefix)) if (!existsSync(path)) gone.push(path);
   for (const path of gone) if (ctx.writer.markMissing(path) !== null) progress.missing++;
-  return { progress, changedPaths };
+  return { progress, changedPaths, failedIds };
 }

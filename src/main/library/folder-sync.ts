@@ -14,6 +14,12 @@ import { libraryAround } from './library-layout.js';
 import type { LibraryEvents, LibraryOptions } from './library-types.js';
 import type { LibraryStores } from './stores.js';
 
+/** A scan's counts, and the photos whose file it could not read (the captioning job that follows counts them). */
+export interface Scanned {
+  scan: ScanProgress;
+  failedIds: number[];
+}
+
 export interface FolderSyncContext {
   /** The library, for src/main/metadata's import of descriptions. */
   library: MetadataLibrary;
@@ -22,8 +28,8 @@ export interface FolderSyncContext {
   stores: Pick<LibraryStores, 'folders' | 'photos' | 'writer' | 'kept'>;
   options: Pick<LibraryOptions, 'scanConcurrency' | 'importMetadata'>;
   events: Emitter<LibraryEvents>;
-  /** The watcher found new or changed files in these folders. */
-  changedFolders: (folderIds: Set<number>) => void;
+  /** The watcher found new or changed files in these folders; `failedIds`: the files among them it could not read. */
+  changedFolders: (folderIds: Set<number>, failedIds: number[]) => void;
   stopped: () => boolean;
 }
 
@@ -47,10 +53,10 @@ export class FolderSync {
       libraryDir: ctx.libraryDir,
       stopped: ctx.stopped,
       importMetadata: (paths) => this.importMetadata(paths),
-      applied: (changed, folders) => {
+      applied: (changed, folders, failedIds) => {
         if (changed.length) ctx.events.emit('photos', changed);
         ctx.events.emit('folders', null);
-        ctx.changedFolders(folders);
+        ctx.changedFolders(folders, failedIds);
       },
       rescan: (folderId) => this.rescan(folderId),
       scanning: (folderId) => this.scanning.has(folderId),
@@ -70,12 +76,12 @@ export class FolderSync {
    * Add a folder (recursively) and ingest its photos. A folder inside one already in the
    * library is that folder (rescanned there); a folder containing library folders absorbs them.
    */
-  async add(path: string): Promise<{ folderId: number; scan: ScanProgress }> {
+  async add(path: string): Promise<{ folderId: number } & Scanned> {
     const plan = this.plan(path);
     const folderId = plan.kind === 'new' ? this.ctx.stores.folders.add(plan.root) : plan.folder.id;
     if (plan.kind === 'new') this.watch.add(plan.root);
     this.ctx.events.emit('folders', null);
-    return { folderId, scan: await this.scan(folderId, plan.root) };
+    return { folderId, ...(await this.scan(folderId, plan.root)) };
   }
 
   /**
@@ -93,18 +99,19 @@ export class FolderSync {
   }
 
   /** Walk the folder again: new, changed, moved and deleted files are reflected. */
-  async rescan(id: number): Promise<ScanProgress> {
+  async rescan(id: number): Promise<Scanned> {
     const path = this.ctx.stores.folders.root(id);
     if (!path) throw new UserError(`no library folder with id ${id}`);
     return this.scan(id, path);
   }
 
-  private async scan(folderId: number, root: string): Promise<ScanProgress> {
+  private async scan(folderId: number, root: string): Promise<Scanned> {
     notALibrary(root);
     const { events } = this.ctx;
     const { writer, photos } = this.ctx.stores;
     this.scanning.add(folderId);
     let progress: ScanProgress;
+    let failedIds: number[];
     try {
       const concurrency = this.ctx.options.scanConcurrency ?? 4;
       const scanContext = {
@@ -116,7 +123,7 @@ export class FolderSync {
         onProgress: (p: ScanProgress) => events.emit('scan', p),
       };
       const found = await scanIntoFolder(scanContext, folderId, root);
-      progress = found.progress;
+      ({ progress, failedIds } = found);
       await this.importMetadata(found.changedPaths);
     } finally {
       this.scanning.delete(folderId);
@@ -124,7 +131,7 @@ export class FolderSync {
     events.emit('scan', { ...progress });
     events.emit('folders', null);
     events.emit('photos', null);
-    return progress;
+    return { scan: progress, failedIds };
   }
 
   /** Descriptions already written into (or beside) new and changed photos become user captions. */

@@ -69,10 +69,10 @@ export interface WatchContext {
   stopped: () => boolean;
   /** Read the descriptions of new and changed photos (and of photos whose sidecar changed). */
   importMetadata: (paths: string[]) => Promise<void>;
-  /** After every applied round: the photos that changed, and the folders with new or changed files. */
-  applied: (photoIds: number[], folderIds: Set<number>) => void;
+  /** After every applied round: the photos that changed, the folders with new or changed files, and the files it could not read. */
+  applied: (photoIds: number[], folderIds: Set<number>, failedIds: number[]) => void;
   /** Walk a folder again (FolderSync.rescan), for folders watched by periodic rescans. */
-  rescan: (folderId: number) => Promise<ScanProgress>;
+  rescan: (folderId: number) => Promise<{ scan: ScanProgress; failedIds: number[] }>;
   /** Whether a scan of the folder is running now (a periodic one then waits for its next turn). */
   scanning: (folderId: number) => boolean;
   warn: (message: string) => void;
@@ -85,6 +85,7 @@ interface Round {
   changed: number[];
   fresh: string[];
   folders: Set<number>;
+  failed: number[];
 }
 
 /** One library folder being kept in step: by its tree's events, or by rescans every so often. */
@@ -219,8 +220,8 @@ export class FolderWatch {
     if (this.ctx.scanning(w.id)) return this.schedule(w, every); // someone's scan is walking it now
     const t0 = Date.now();
     try {
-      const p = await this.ctx.rescan(w.id);
-      if (p.added + p.updated + p.moved > 0) this.ctx.applied([], new Set([w.id]));
+      const { scan: p, failedIds } = await this.ctx.rescan(w.id);
+      if (p.added + p.updated + p.moved > 0 || failedIds.length) this.ctx.applied([], new Set([w.id]), failedIds);
     } catch (err) {
       this.ctx.warn(`rescanning ${w.path}: ${(err as Error).message}`);
     }
@@ -260,7 +261,7 @@ export class FolderWatch {
     this.queue.clear();
     // Deletions first, so a move (delete + add of the same content) finds its missing row.
     events.sort((a, b) => (a.type === b.type ? 0 : a.type === 'delete' ? -1 : 1));
-    const round: Round = { changed: [], fresh: [], folders: new Set() };
+    const round: Round = { changed: [], fresh: [], folders: new Set(), failed: [] };
     for (const e of events) {
       if (this.ctx.stopped()) return;
       try {
@@ -271,7 +272,7 @@ export class FolderWatch {
       }
     }
     await this.ctx.importMetadata([...new Set(round.fresh)]);
-    this.ctx.applied(round.changed, round.folders);
+    this.ctx.applied(round.changed, round.folders, round.failed);
   }
 
   private async applyOne(e: WatchEvent, round: Round): Promise<void> {
@@ -304,6 +305,7 @@ export class FolderWatch {
       const r = await this.ctx.writer.ingest(folderId, e.path, known);
       if (r.outcome === 'added') this.ctx.kept.restore(r.photoId);
       if (r.photoId) round.changed.push(r.photoId);
+      if (r.outcome === 'error' && r.photoId && !r.again) round.failed.push(r.photoId);
       if (r.outcome !== 'unchanged') round.folders.add(folderId);
       if (r.outcome === 'added' || r.outcome === 'updated' || r.outcome === 'moved') round.fresh.push(e.path);
     }

@@ -11,6 +11,7 @@ import type { Folder, Subfolder } from '../../shared/api-contract.js';
 import { UserError } from '../../shared/errors.js';
 import type { DB } from './db.js';
 import type { KeptCaptions } from './kept-captions.js';
+import { PhotoCountsTable } from './photo-counts.js';
 
 export interface FolderRef {
   id: number;
@@ -120,7 +121,11 @@ export function describePlan(plan: FolderPlan): string | null {
 }
 
 export class FolderStore {
-  constructor(private readonly db: DB) {}
+  private readonly countsTable: PhotoCountsTable;
+
+  constructor(private readonly db: DB) {
+    this.countsTable = new PhotoCountsTable(db);
+  }
 
   all(): FolderRef[] {
     return this.db.prepare('SELECT id, path FROM folders').all() as FolderRef[];
@@ -180,24 +185,17 @@ export class FolderStore {
 
   /**
    * The folders under a library folder that hold photos, each with the counts of its whole
-   * subtree, as '/'-separated paths relative to the root, sorted. Derived from the photos' paths
-   * (the folder part of each path: rtrim drops the file name's characters), so a folder the
-   * library absorbed stays browsable.
+   * subtree, as '/'-separated paths relative to the root, sorted. Derived from the directories
+   * of the photos' paths (photo-counts.ts), so a folder the library absorbed stays browsable.
    */
   subfolders(id: number): Subfolder[] {
     const root = this.root(id);
     if (root === null) return [];
-    const start = (root.endsWith(sep) ? root.length : root.length + 1) + 1;
-    const rows = this.db
-      .prepare(
-        `SELECT rtrim(substr(path, @start), replace(substr(path, @start), @sep, '')) AS dir, count(*) AS photoCount,
-           count(*) FILTER (WHERE status = 'captioned') AS captionedCount, count(*) FILTER (WHERE status = 'pending') AS pendingCount
-         FROM photos WHERE folder_id = @id AND status != 'missing' GROUP BY dir`,
-      )
-      .all({ id, start, sep }) as Array<{ dir: string; photoCount: number; captionedCount: number; pendingCount: number }>;
+    const base = root.endsWith(sep) ? root : root + sep;
     const tree = new Map<string, Subfolder>();
-    for (const r of rows) {
-      const parts = r.dir.split(sep).filter(Boolean);
+    for (const r of this.countsTable.dirs(id)) {
+      if (!r.dir.startsWith(base) || r.photoCount === 0) continue;
+      const parts = r.dir.slice(base.length).split(sep).filter(Boolean);
       for (let i = 1; i <= parts.length; i++) {
         const path = parts.slice(0, i).join('/');
         const node = tree.get(path) ?? { path, photoCount: 0, captionedCount: 0, pendingCount: 0 };
@@ -217,16 +215,10 @@ export class FolderStore {
    * paused or cancelled, or none was started), ready.
    */
   list(scanning: ReadonlySet<number>, busy: ReadonlySet<number | null>, canCaption: boolean): Folder[] {
-    const rows = this.db
-      .prepare(
-        `SELECT f.id, f.path,
-           count(p.id) FILTER (WHERE p.status != 'missing') AS photoCount,
-           count(p.id) FILTER (WHERE p.status = 'captioned') AS captionedCount,
-           count(p.id) FILTER (WHERE p.status = 'pending') AS pendingCount,
-           count(p.id) FILTER (WHERE p.status = 'error') AS errorCount
-         FROM folders f LEFT JOIN photos p ON p.folder_id = f.id GROUP BY f.id ORDER BY f.path`,
-      )
-      .all() as Array<Omit<Folder, 'status'>>;
+    const counts = this.countsTable.byFolder();
+    const none = { photoCount: 0, captionedCount: 0, pendingCount: 0, errorCount: 0 };
+    const folders = this.db.prepare('SELECT id, path FROM folders ORDER BY path').all() as FolderRef[];
+    const rows: Array<Omit<Folder, 'status'>> = folders.map((f) => ({ ...f, ...(counts.get(f.id) ?? none) }));
     return rows.map((r) => ({
       ...r,
       status: !existsSync(r.path)

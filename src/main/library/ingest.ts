@@ -38,6 +38,8 @@ export interface IngestResult {
   /** For outcome 'error'. */
   kind?: string;
   message?: string;
+  /** For outcome 'error': the same file failed before (same size and time), so it was counted then. */
+  again?: boolean;
 }
 
 interface PhotoRow {
@@ -212,8 +214,9 @@ export class PhotoWriter {
         if (row) this.db.prepare(`UPDATE photos SET status = 'missing', updated_at = ? WHERE id = ?`).run(now, row.id);
         return { outcome: 'error', photoId: row?.id ?? 0, kind: fe.kind, message: fe.message };
       }
+      const again = row?.status === 'error' && row.size === params.size && row.mtime_ms === params.mtimeMs;
       const id = row ? (this.setError.run({ ...params, id: row.id }), row.id) : Number(this.insertError.run(params).lastInsertRowid);
-      return { outcome: 'error', photoId: id, kind: fe.kind, message: fe.message };
+      return { outcome: 'error', photoId: id, kind: fe.kind, message: fe.message, again };
     }
     const params = { folderId, path, name: basename(path), now, ...probe };
     // Re-read: another ingest of the same path may have finished while we were hashing.

@@ -44,6 +44,11 @@ export interface EnqueueOptions {
   recaption?: boolean;
   /** With recaption: also the photos whose caption is already this model's (captioned again with today's settings). */
   again?: boolean;
+  /**
+   * Photos of the scan this job follows whose file could not be read: the job counts them as
+   * failed (so the job and the folder say the same number), and has nothing to do for them.
+   */
+  failedAtScan?: number[];
 }
 
 export class JobStore {
@@ -60,7 +65,7 @@ export class JobStore {
    * every photo whose newest model caption is missing or not from `modelId` (an older caption
    * from `modelId` deeper in the history does not count: the newest model caption is the one
    * shown when there is no user caption). User captions stay shown. Photos already waiting in
-   * an unfinished job are not queued twice. Returns null when there is nothing to do.
+   * an unfinished job are not queued twice. Returns null when there is nothing to do or report.
    */
   enqueue(opts: EnqueueOptions): number | null {
     const now = Date.now();
@@ -97,13 +102,25 @@ export class JobStore {
            SELECT @id, p.id, row_number() OVER (ORDER BY ${FOLDER_ORDER}) FROM photos p WHERE ${conds.join(' AND ')}`,
         )
         .run({ ...params, id }).changes;
-      if (n === 0) {
+      const failed = opts.failedAtScan?.length ? this.addFailedAtScan(id, opts.failedAtScan, opts.folderId) : 0;
+      if (n + failed === 0) {
         this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
         return null;
       }
-      this.db.prepare('UPDATE jobs SET total = ? WHERE id = ?').run(n, id);
+      this.db.prepare('UPDATE jobs SET total = ?, failed = ? WHERE id = ?').run(n + failed, failed, id);
       return id;
     })();
+  }
+
+  /** Items already failed for the photos among `photoIds` that are still failed (and in the folder); how many. */
+  private addFailedAtScan(jobId: number, photoIds: number[], folderId: number | undefined): number {
+    return this.db
+      .prepare(
+        `INSERT OR IGNORE INTO job_items (job_id, photo_id, state)
+         SELECT @jobId, p.id, 'error' FROM photos p
+         WHERE p.id IN (SELECT value FROM json_each(@ids)) AND p.status = 'error' AND (@folderId IS NULL OR p.folder_id = @folderId)`,
+      )
+      .run({ jobId, ids: JSON.stringify(photoIds), folderId: folderId ?? null }).changes;
   }
 
   row(id: number): JobRow | undefined {

@@ -35,6 +35,7 @@ import { cleanCaption, type ImportOutcome } from './captions.js';
 import { isReadOnly, openDatabase, type DB } from './db.js';
 import { backupInSteps, backupNow, dailyBackupDue } from './db-backup.js';
 import { integrityProblems, LibraryDamagedError, recordChecked, unchangedSinceCheck } from './db-health.js';
+import { mendPhotoCounts } from './photo-counts.js';
 import { readCameraFacts } from './exif.js';
 import { ActiveModelNeighbours } from './expansion.js';
 import type { ScanProgress } from './folder-scan.js';
@@ -111,8 +112,8 @@ export class Library {
       stores,
       options,
       events,
-      changedFolders: (ids) => {
-        if (options.autoCaption ?? true) for (const folderId of ids) this.queueCaptioning({ folderId });
+      changedFolders: (ids, failedAtScan) => {
+        if (options.autoCaption ?? true) for (const folderId of ids) this.queueCaptioning({ folderId, failedAtScan });
       },
       stopped: () => this.closed,
     });
@@ -153,6 +154,8 @@ export class Library {
     }
     if (problems.length) db.pragma('query_only = ON');
     readOnly ||= problems.length > 0;
+    // The day's full check also recounts the photo counts the triggers keep (derived, so mended in place).
+    if (full && !readOnly) mendPhotoCounts(db);
     if (!readOnly) makeDir(this.thumbs, 'thumbnail folder');
     return { db, health: { readOnly, problems }, backupDue: full && !readOnly };
   }
@@ -217,8 +220,8 @@ export class Library {
    * (default), queues captioning of the new photos and starts the queue.
    */
   async addFolder(path: string, opts: { caption?: boolean } = {}): Promise<{ folder: Folder; jobId: number | null; scan: ScanProgress }> {
-    const { folderId, scan } = await this.sync.add(path);
-    return { folder: this.getFolder(folderId)!, jobId: this.captionFound(folderId, opts), scan };
+    const { folderId, scan, failedIds } = await this.sync.add(path);
+    return { folder: this.getFolder(folderId)!, jobId: this.captionFound(folderId, failedIds, opts), scan };
   }
 
   /** What adding the folder at `path` would do, to ask the user first (FolderStore.plan). */
@@ -242,12 +245,13 @@ export class Library {
 
   /** Walk the folder again: new, changed, moved and deleted files are reflected. */
   async rescan(id: number, opts: { caption?: boolean } = {}): Promise<{ jobId: number | null; scan: ScanProgress }> {
-    const scan = await this.sync.rescan(id);
-    return { jobId: this.captionFound(id, opts), scan };
+    const { scan, failedIds } = await this.sync.rescan(id);
+    return { jobId: this.captionFound(id, failedIds, opts), scan };
   }
 
-  private captionFound(folderId: number, opts: { caption?: boolean }): number | null {
-    return (opts.caption ?? this.options.autoCaption ?? true) ? this.queueCaptioning({ folderId }) : null;
+  /** Caption what a scan found; the job also counts the files the scan could not read, so it and the folder agree. */
+  private captionFound(folderId: number, failedAtScan: number[], opts: { caption?: boolean }): number | null {
+    return (opts.caption ?? this.options.autoCaption ?? true) ? this.queueCaptioning({ folderId, failedAtScan }) : null;
   }
 
   /** Watch every library folder for changes until unwatch() or close(). */

@@ -2,6 +2,8 @@
  * Numbered schema migrations. Migration N brings a database from version N-1 to N
  * (`PRAGMA user_version`). Append only: never edit a migration that has shipped.
  */
+import { PHOTO_COUNTS_MIGRATION } from './photo-counts-sql.js';
+
 export interface Migration {
   version: number;
   sql: string;
@@ -309,6 +311,12 @@ CREATE INDEX job_items_next ON job_items(job_id, state, wanted DESC, rank);
     sql: `
 CREATE INDEX tags_user_spelling ON tags(tag, created_at) WHERE kind = 'user';
 `,
+  },
+  {
+    // Counts per folder, directory, status and month kept by triggers (photo-counts.ts): the sidebar,
+    // the subfolder tree, the timeline and a list's total no longer count every photo.
+    version: 13,
+    sql: PHOTO_COUNTS_MIGRATION,
   },
 ];
 

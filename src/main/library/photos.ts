@@ -6,6 +6,7 @@
 import { relative, sep } from 'node:path';
 import type { CaptionEntry, PhotoDetail, PhotoPage, PhotoSummary, PhotoTag } from '../../shared/api-contract.js';
 import type { DB } from './db.js';
+import { PhotoCountsTable } from './photo-counts.js';
 import { photoHasTag, type PhotoFilter } from './tags.js';
 
 export interface PhotoRow {
@@ -160,8 +161,17 @@ function listQuery(opts: PhotoListOptions): { where: string; params: Record<stri
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, order };
 }
 
+/** Whether the counts table (photo-counts.ts) answers how many photos a list holds: no filter it does not key on. */
+function countable(opts: Omit<PhotoListOptions, 'offset' | 'limit' | 'sort'>): boolean {
+  return opts.tag === undefined && !opts.captionBy && opts.from === undefined && opts.to === undefined;
+}
+
 export class PhotoStore {
-  constructor(private readonly db: DB) {}
+  private readonly countsTable: PhotoCountsTable;
+
+  constructor(private readonly db: DB) {
+    this.countsTable = new PhotoCountsTable(db);
+  }
 
   row(id: number): PhotoRow | undefined {
     return this.db.prepare(`${SELECT_PHOTOS} WHERE p.id = ?`).get(id) as PhotoRow | undefined;
@@ -184,7 +194,9 @@ export class PhotoStore {
     const { where, params, order } = listQuery(opts);
     const limit = Math.max(1, Math.min(10_000, opts.limit ?? 200));
     const offset = Math.max(0, opts.offset ?? 0);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM photos p ${where}`).get(params) as { n: number }).n;
+    const total = countable(opts)
+      ? this.countsTable.total(opts)
+      : (this.db.prepare(`SELECT count(*) AS n FROM photos p ${where}`).get(params) as { n: number }).n;
     const rows = this.db
       .prepare(`${SELECT_PHOTOS} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit, offset }) as PhotoRow[];
@@ -193,6 +205,7 @@ export class PhotoStore {
 
   /** How many of page()'s photos were taken in each month (UTC, 'YYYY-MM'), oldest first: the timeline above the grid. */
   months(opts: Omit<PhotoListOptions, 'offset' | 'limit' | 'sort' | 'from' | 'to'>): Array<{ month: string; count: number }> {
+    if (countable(opts)) return this.countsTable.months(opts);
     const { where, params } = listQuery(opts);
     return this.db
       .prepare(
