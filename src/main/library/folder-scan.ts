@@ -43,12 +43,16 @@ function count(progress: ScanProgress, o: IngestOutcome): void {
   else progress.errors++;
 }
 
-/** What one scan found: its counts, the paths whose content is new, and the photos it could not read. */
-export interface ScanFound {
-  progress: ScanProgress;
-  changedPaths: string[];
-  /** Photos whose file failed at this scan (status 'error'): the captioning job that follows counts them. */
+/** A scan's counts, and the photos whose file it could not read (the captioning job that follows counts them). */
+export interface Scanned {
+  scan: ScanProgress;
+  /** Photos whose file failed at this scan (status 'error'), not those failing again unchanged. */
   failedIds: number[];
+}
+
+/** What one scan found: its counts, the paths whose content is new, and the photos it could not read. */
+export interface ScanFound extends Scanned {
+  changedPaths: string[];
 }
 
 /** Scan `scanRoot` into library folder `folderId`. */
@@ -100,5 +104,5 @@ export async function scanIntoFolder(ctx: ScanContext, folderId: number, scanRoo
   const gone: string[] = [];
   for (const path of ctx.photos.presentUnder(folderId, prefix)) if (!existsSync(path)) gone.push(path);
   for (const path of gone) if (ctx.writer.markMissing(path) !== null) progress.missing++;
-  return { progress, changedPaths, failedIds };
+  return { scan: progress, changedPaths, failedIds };
 }

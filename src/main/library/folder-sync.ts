@@ -7,18 +7,12 @@
 import type { Emitter } from '../../shared/emitter.js';
 import { UserError } from '../../shared/errors.js';
 import type { MetadataLibrary } from '../metadata/library-sync.js';
-import { scanIntoFolder, type ScanProgress } from './folder-scan.js';
+import { scanIntoFolder, type Scanned, type ScanProgress } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
 import { realFolder, type FolderPlan } from './folders.js';
 import { libraryAround } from './library-layout.js';
 import type { LibraryEvents, LibraryOptions } from './library-types.js';
 import type { LibraryStores } from './stores.js';
-
-/** A scan's counts, and the photos whose file it could not read (the captioning job that follows counts them). */
-export interface Scanned {
-  scan: ScanProgress;
-  failedIds: number[];
-}
 
 export interface FolderSyncContext {
   /** The library, for src/main/metadata's import of descriptions. */
@@ -123,7 +117,7 @@ export class FolderSync {
         onProgress: (p: ScanProgress) => events.emit('scan', p),
       };
       const found = await scanIntoFolder(scanContext, folderId, root);
-      ({ progress, failedIds } = found);
+      ({ scan: progress, failedIds } = found);
       await this.importMetadata(found.changedPaths);
     } finally {
       this.scanning.delete(folderId);

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
 import { rescanInterval, type Folder, type WatchState } from '../../shared/api-contract.js';
-import type { ScanProgress } from './folder-scan.js';
+import type { Scanned } from './folder-scan.js';
 import type { FolderStore } from './folders.js';
 import type { KeptCaptions } from './kept-captions.js';
 import { hasPhotoExtension } from './formats.js';
@@ -72,7 +72,7 @@ export interface WatchContext {
   /** After every applied round: the photos that changed, the folders with new or changed files, and the files it could not read. */
   applied: (photoIds: number[], folderIds: Set<number>, failedIds: number[]) => void;
   /** Walk a folder again (FolderSync.rescan), for folders watched by periodic rescans. */
-  rescan: (folderId: number) => Promise<{ scan: ScanProgress; failedIds: number[] }>;
+  rescan: (folderId: number) => Promise<Scanned>;
   /** Whether a scan of the folder is running now (a periodic one then waits for its next turn). */
   scanning: (folderId: number) => boolean;
   warn: (message: string) => void;
