@@ -192,6 +192,8 @@ export interface ModelManifest {
     bestEpoch?: number;
     /** Per-epoch history (loss, validation CIDEr-D, seconds). */
     history?: Array<Record<string, number>>;
+    /** The language-model pass before the photos, when there was one (captions, loss, seconds). */
+    pretraining?: Record<string, number>;
     /** Seconds spent (feature extraction, training). */
     seconds?: Record<string, number>;
   };

@@ -88,14 +88,21 @@ export function sampleTextCaptions<T>(captions: readonly T[], count: number, rng
 
 /**
  * Text-only training captions: word ids (without <start>/<end>), `hasImage: false`, and the clean
- * concept vector their words name. Captions without a word are left out.
+ * concept vector their words name (unless `concepts: false`: words only, for a language-model
+ * pass). Captions without a word are left out.
  */
-export function textTokenCaptions(texts: readonly string[], vocab: Vocabulary): TokenCaption[] {
+export function textTokenCaptions(texts: readonly string[], vocab: Vocabulary, options: { concepts?: boolean } = {}): TokenCaption[] {
+  const withConcepts = options.concepts ?? true;
   const out: TokenCaption[] = [];
   for (const text of texts) {
     const ids = vocab.encode(text);
     if (ids.length <= 2) continue; // no words
-    out.push({ image: -1, hasImage: false, tokens: ids.slice(1, -1), concepts: conceptVectorFromCaption(text) });
+    const tokens = ids.slice(1, -1);
+    out.push(
+      withConcepts
+        ? { image: -1, hasImage: false, tokens, concepts: conceptVectorFromCaption(text) }
+        : { image: -1, hasImage: false, tokens },
+    );
   }
   return out;
 }

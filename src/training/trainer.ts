@@ -480,14 +480,21 @@ function startingModel(options: TrainOptions, trainData: CaptionData, D: number,
   } else {
     config = options.config;
     validateConfig(config);
-    const used = usedImages(trainData);
-    // Only text-only captions: no feature to standardise yet, keep mean 0 and std 1.
-    const stats = used.length > 0 ? featureStats(gatherRows(trainData.features, used, D), used.length, D) : null;
+    const stats = trainingFeatureStats(trainData, D);
     params = initParams(config, initParamsRng(rng), stats ? { featureMean: stats.mean, featureStd: stats.std } : {});
   }
   const maxId = maxToken(trainData);
   if (maxId >= config.vocabSize) throw new RangeError(`training captions use token id ${maxId}, vocabulary has ${config.vocabSize}`);
   return [params, config];
+}
+
+/**
+ * Mean and std of the features of the photos that captions refer to: what a new decoder
+ * standardises its input with. Null when every caption is text-only (nothing to standardise yet).
+ */
+export function trainingFeatureStats(data: CaptionData, D: number): { mean: Float32Array; std: Float32Array } | null {
+  const used = usedImages(data);
+  return used.length > 0 ? featureStats(gatherRows(data.features, used, D), used.length, D) : null;
 }
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenize } from '../../src/model/vocab.js';
 import { CONCEPT_COUNT } from '../../src/model/concepts/visual-concepts.js';
+import { loadDecoder } from '../../src/model/decoder-io.js';
 
 const FLICKR = resolve('../shared/datasets/flickr8k');
 const PASCAL = resolve('../shared/datasets/captions-text/pascal.jsonl');
@@ -104,6 +105,43 @@ describe.skipIf(!ready)('lenscribe train --concepts --text', () => {
     const scores = JSON.parse(e.stdout.trim().split('\n').at(-1)!);
     expect(scores.images).toBe(manifest.metrics.images);
     for (const k of ['bleu1', 'bleu4', 'rouge_l', 'cider']) expect(scores[k]).toBeCloseTo(manifest.metrics[k], 12);
+  });
+
+  it('--pretrain: a words-only pass over other text captions first; the photos still set the feature statistics', () => {
+    const run = (out: string, extra: string[]) =>
+      cli([
+        'train', '--data', data, '--out', out, '--encoder', 'centernet_resnet50', '--concepts', '--text', text, '--text-ratio', '1',
+        '--epochs', '1', '--embed', '16', '--hidden', '32', '--min-count', '2', '--val-fraction', '0.2', '--batch', '64',
+        '--cache', cache, '--threads', '1', '--json', ...extra,
+      ]); // prettier-ignore
+    const plain = run(join(work, 'plain'), []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const pre = run(join(work, 'pretrained'), ['--pretrain', '2']);
+    expect(pre.status, pre.stderr).toBe(0);
+    // Ratio 1 mixes one text caption per photo caption in; ratio 2 takes the next twice as many of the same order.
+    const mixed = Number(/text: (\d+) of/.exec(pre.stderr)![1]);
+    expect(plain.stderr).toContain(`text: ${mixed} of`);
+    expect(pre.stderr).toMatch(
+      new RegExp(`pretraining: ${Math.min(2 * mixed, textCaptions.length - mixed)} other text-only captions \\(ratio 2\\)`),
+    );
+    expect(pre.stderr).toMatch(/pretraining: \d+ captions, words only, loss \d+\.\d{3}/);
+    expect(plain.stderr).not.toMatch(/pretraining/);
+
+    const manifest = JSON.parse(readFileSync(join(work, 'pretrained', 'model.json'), 'utf8'));
+    expect(manifest.training.options.pretrain).toBe(2);
+    expect(manifest.training.pretraining.captions).toBeGreaterThan(100);
+    expect(manifest.training.pretraining.trainLoss).toBeGreaterThan(0);
+    expect(manifest.training.seconds.pretraining).toBeGreaterThanOrEqual(0);
+    // Same seed, same photos: the same feature standardisation (the words-only pass has no features of its own), other weights.
+    const [a, b] = ['plain', 'pretrained'].map((d) => loadDecoder(join(work, d)).params);
+    expect(Array.from(b!.feature_mean!)).toEqual(Array.from(a!.feature_mean!));
+    expect(Array.from(b!.feature_std!)).toEqual(Array.from(a!.feature_std!));
+    expect(a!.feature_std!.some((v) => v !== 1)).toBe(true);
+    expect(Array.from(b!.W_embed!)).not.toEqual(Array.from(a!.W_embed!));
+
+    const noText = cli(['train', '--data', data, '--out', join(work, 'x'), '--pretrain', '1']);
+    expect(noText.status).toBe(1);
+    expect(noText.stderr.trim()).toBe('lenscribe: --pretrain needs --text: the language pass reads the text-only captions');
   });
 
   it('refuses --concepts on an encoder without a concepts output, and --text without --concepts', () => {

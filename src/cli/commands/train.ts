@@ -34,7 +34,14 @@ import {
   type ValidationMetrics,
 } from '../../model/model-dir.js';
 import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
-import { train, type TokenCaption, type CaptionData, type TrainProgress, type TrainResult } from '../../training/trainer.js';
+import {
+  train,
+  trainingFeatureStats,
+  type TokenCaption,
+  type CaptionData,
+  type TrainProgress,
+  type TrainResult,
+} from '../../training/trainer.js';
 import type { DecoderConfig, Params } from '../../model/types.js';
 import { Vocabulary } from '../../model/vocab.js';
 import type { CaptionScores } from '../../training/metrics/index.js';
@@ -80,6 +87,7 @@ export interface TrainCliOptions {
   concepts?: boolean;
   text?: string[];
   textRatio: string;
+  pretrain: string;
   json?: boolean;
 }
 
@@ -116,6 +124,7 @@ interface TrainSettings {
   noRepeatNgram: number;
   threads: number | undefined;
   textRatio: number;
+  pretrain: number;
 }
 
 function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
@@ -139,7 +148,9 @@ function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
     noRepeatNgram: parseNumber(opts.blockNgram, '--block-ngram', { int: true, min: 0, max: 10 }),
     threads: opts.threads !== undefined ? parseNumber(opts.threads, '--threads', { int: true, min: 0 }) : undefined,
     textRatio: parseNumber(opts.textRatio, '--text-ratio', { min: 0, max: 100 }),
+    pretrain: parseNumber(opts.pretrain, '--pretrain', { min: 0, max: 100 }),
   };
+  if (settings.pretrain > 0 && !opts.text) throw new UserError('--pretrain needs --text: the language pass reads the text-only captions');
   if (opts.text && !opts.concepts)
     throw new UserError('--text needs --concepts: a text-only caption reaches the decoder only through the concepts its words name');
   if (opts.exportData && opts.concepts) throw new UserError('--export-data does not write concept scores; leave out --concepts');
@@ -229,7 +240,11 @@ function splitConcepts(f: PhotoFeatures, K: number): { features: PhotoFeatures; 
   return { features: { ...f, features, dim: f.dim - K }, ...(concepts ? { concepts } : {}) };
 }
 
-/** 2c. With --text: the text-only captions, a seeded sample of --text-ratio per photo caption. */
+/**
+ * 2c. With --text: the text-only captions, a seeded sample of --text-ratio per photo caption, and
+ * with --pretrain the next --pretrain per photo caption of the same seeded order (none of them in
+ * the first sample), for the language pass. The first sample does not depend on --pretrain.
+ */
 function textSample(files: string[], photoCaptions: number, s: TrainSettings, status: StatusLine) {
   const all: string[] = [];
   for (const file of files) {
@@ -237,9 +252,14 @@ function textSample(files: string[], photoCaptions: number, s: TrainSettings, st
     logDatasetProblems(t, status);
     for (const c of t.captions) all.push(c.text);
   }
-  const texts = sampleTextCaptions(all, Math.round(photoCaptions * s.textRatio), new Rng(s.seed).fork());
+  const mixed = Math.round(photoCaptions * s.textRatio);
+  const drawn = sampleTextCaptions(all, mixed + Math.round(photoCaptions * s.pretrain), new Rng(s.seed).fork());
+  const texts = drawn.slice(0, mixed);
+  const pretrainTexts = drawn.slice(mixed);
   status.log(`text: ${texts.length} of ${all.length} text-only captions (ratio ${s.textRatio} per photo caption, seed ${s.seed})`);
-  return { files: files.map((f) => basename(f)), available: all.length, texts };
+  if (s.pretrain > 0)
+    status.log(`pretraining: ${pretrainTexts.length} other text-only captions (ratio ${s.pretrain}), words only, before the photos`);
+  return { files: files.map((f) => basename(f)), available: all.length, texts, pretrainTexts };
 }
 
 type TextSample = ReturnType<typeof textSample>;
@@ -259,12 +279,18 @@ function captionData(
   trainData.captions.push(...textTokenCaptions(texts, vocab));
   const valData = valF ? toCaptionData(valF.kept, valF.features, vocab, extra.concepts?.val) : undefined;
   const valRefs = valF?.kept.map((i) => i.captions) ?? [];
+  // The language pass: words only (no photo, no concepts), so the LSTM learns to write before it learns to look.
+  const pretrainTexts = extra.text?.pretrainTexts ?? [];
+  const pretrainData: CaptionData | undefined =
+    pretrainTexts.length > 0
+      ? { features: new Float32Array(0), captions: textTokenCaptions(pretrainTexts, vocab, { concepts: false }) }
+      : undefined;
   const textOnly = trainData.captions.length - photoCaptions;
   status.log(
     `vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions` +
       (textOnly > 0 ? ` (${photoCaptions} of photos, ${textOnly} text-only)` : ''),
   );
-  return { vocab, trainData, photoCaptions, valData, valRefs, concepts: extra.concepts, text: extra.text };
+  return { vocab, trainData, photoCaptions, valData, valRefs, pretrainData, concepts: extra.concepts, text: extra.text };
 }
 
 type Features = Awaited<ReturnType<typeof trainFeatures>>;
@@ -305,6 +331,7 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
     feature: outputs.map((o) => o.name),
     valFraction: s.valFraction,
     valSplit: opts.valSplit,
+    ...(s.pretrain > 0 ? { pretrain: s.pretrain } : {}),
     ...conceptOptions(data),
   };
   const card = encoder.card;
@@ -358,6 +385,7 @@ function conceptOptions(data: Data): Record<string, unknown> {
           text: data.text.files,
           textCaptions: data.trainData.captions.length - data.photoCaptions,
           textAvailable: data.text.available,
+          ...(data.pretrainData ? { pretrainCaptions: data.pretrainData.captions.length } : {}),
           conceptNoise: 'DEFAULT_CONCEPT_NOISE (src/training/concept-noise.ts)',
         }
       : {}),
@@ -387,6 +415,71 @@ function trainProgressReporter(status: StatusLine): (p: TrainProgress) => void {
   };
 }
 
+/** Runs a training phase that Ctrl-C stops after the current batch (a second Ctrl-C kills). */
+async function interruptible<T>(status: StatusLine, onStop: string, phase: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    status.log(`lenscribe: stopping after this batch (Ctrl-C again to kill); ${onStop}`);
+    controller.abort();
+    process.off('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await phase(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+    status.done();
+  }
+}
+
+/**
+ * 4a. With --pretrain: one language-model pass over the other text-only captions (issue 14's
+ * lever 4), from the same initial weights the photo training would start from. The result's
+ * feature statistics are then the photos' (a words-only pass has none to standardise).
+ */
+async function pretrainLanguage(
+  s: TrainSettings,
+  data: Data,
+  pretrainData: CaptionData,
+  config: DecoderConfig,
+  D: number,
+  status: StatusLine,
+): Promise<{ params: Params<Float32Array>; record: Record<string, number> } | null> {
+  const result = await interruptible(status, 'the photo training is not started', (signal) =>
+    train({
+      config,
+      train: pretrainData,
+      validationFraction: 0,
+      seed: s.seed,
+      epochs: 1,
+      batchSize: s.batch,
+      maxWords: s.maxWords,
+      learningRate: s.lr,
+      clipNorm: s.clip,
+      ...(s.tbptt !== undefined ? { tbpttWindow: s.tbptt } : {}),
+      onProgress: (p) => {
+        if (p.phase === 'train')
+          status.update(
+            `pretraining ${bar((p.step + 1) / p.stepsPerEpoch)} loss ${p.epochLoss.toFixed(3)} ${Math.round(p.tokensPerSecond).toLocaleString('en-US')} tok/s ETA ${formatDuration(p.etaSeconds)}`,
+          );
+      },
+      signal,
+    }),
+  );
+  if (result.stopReason !== 'completed') {
+    status.log(`lenscribe: pretraining ${result.stopReason}${result.message ? `: ${result.message}` : ''}`);
+    return null;
+  }
+  const pass = result.history[0]!;
+  status.log(
+    `pretraining: ${pretrainData.captions.length} captions, words only, loss ${pass.trainLoss.toFixed(3)}, ${formatDuration(pass.seconds)}`,
+  );
+  const stats = trainingFeatureStats(data.trainData, D);
+  const params = { ...result.params };
+  if (stats) [params.feature_mean, params.feature_std] = [stats.mean, stats.std];
+  return { params, record: { captions: pretrainData.captions.length, trainLoss: pass.trainLoss, seconds: round1(pass.seconds) } };
+}
+
 /** 4. Train, validating by CIDEr-D of greedy captions, saving the best epoch as a model; Ctrl-C stops after the batch. */
 async function trainDecoder(
   opts: TrainCliOptions,
@@ -394,21 +487,16 @@ async function trainDecoder(
   f: Features,
   data: Data,
   config: DecoderConfig,
+  initialParams: Params<Float32Array> | undefined,
   saveModel: SaveModel,
   status: StatusLine,
 ): Promise<TrainResult> {
   const valN = f.valF?.kept.length ?? 0;
   const D = f.trainF.dim;
-  const controller = new AbortController();
-  const onSigint = () => {
-    status.log('lenscribe: stopping after this batch (Ctrl-C again to kill); the best epoch so far is kept');
-    controller.abort();
-    process.off('SIGINT', onSigint);
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await train({
+  return interruptible(status, 'the best epoch so far is kept', (signal) =>
+    train({
       config,
+      ...(initialParams ? { initialParams } : {}),
       train: data.trainData,
       ...(data.valData && data.valData.captions.length > 0 ? { validation: data.valData } : { validationFraction: 0 }),
       seed: s.seed,
@@ -441,12 +529,9 @@ async function trainDecoder(
           }
         : {}),
       onProgress: trainProgressReporter(status),
-      signal: controller.signal,
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    status.done();
-  }
+      signal,
+    }),
+  );
 }
 
 function splitText(opts: TrainCliOptions, s: TrainSettings): string {
@@ -508,6 +593,25 @@ async function trainingInputs(opts: TrainCliOptions, s: TrainSettings, status: S
   return { f, concepts, data: captionData(f.trainF, f.valF, s.minCount, status, { concepts, text }) };
 }
 
+/** --export-data: writes the training tensors; true when --export-only says to stop there. */
+function exportedOnly(opts: TrainCliOptions, s: TrainSettings, D: number, data: Data, status: StatusLine): boolean {
+  if (!opts.exportData) {
+    if (opts.exportOnly) throw new UserError('--export-only needs --export-data <dir>');
+    return false;
+  }
+  const { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords } = s;
+  exportTrainingData(opts.exportData, {
+    D,
+    maxWords,
+    vocab: data.vocab,
+    trainData: data.trainData,
+    valData: data.valData,
+    options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords },
+  });
+  status.log(`exported the training tensors to ${resolve(opts.exportData)} (for tools/pytorch-parity.py)`);
+  return opts.exportOnly === true;
+}
+
 export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const t0 = performance.now();
   const s = parseTrainSettings(opts);
@@ -515,21 +619,7 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   const { f, concepts, data } = await trainingInputs(opts, s, status);
   const D = f.trainF.dim;
 
-  if (opts.exportData) {
-    const { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords } = s;
-    exportTrainingData(opts.exportData, {
-      D,
-      maxWords,
-      vocab: data.vocab,
-      trainData: data.trainData,
-      valData: data.valData,
-      options: { epochs, embed, hidden, layers, dropout, lr, batch, seed, clip, maxWords },
-    });
-    status.log(`exported the training tensors to ${resolve(opts.exportData)} (for tools/pytorch-parity.py)`);
-    if (opts.exportOnly) return;
-  } else if (opts.exportOnly) {
-    throw new UserError('--export-only needs --export-data <dir>');
-  }
+  if (exportedOnly(opts, s, D, data, status)) return;
 
   const config: DecoderConfig = {
     featureDim: D,
@@ -542,7 +632,12 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
   };
   const saveModel = modelWriter(opts, s, f, data, config);
   const tTrain = performance.now();
-  const result = await trainDecoder(opts, s, f, data, config, saveModel, status);
+  const pretrained = data.pretrainData ? await pretrainLanguage(s, data, data.pretrainData, config, D, status) : undefined;
+  if (pretrained === null) {
+    process.exitCode = 2;
+    return;
+  }
+  const result = await trainDecoder(opts, s, f, data, config, pretrained?.params, saveModel, status);
   const trainSeconds = (performance.now() - tTrain) / 1000;
   if (result.stopReason === 'non-finite') status.log(`lenscribe: ${result.message}`);
   if (result.stopReason === 'cancelled') status.log(`lenscribe: cancelled after ${result.epochsRun} epochs`);
@@ -559,8 +654,10 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     epochs: result.epochsRun,
     bestEpoch: result.bestEpoch + 1,
     history,
+    ...(pretrained ? { pretraining: pretrained.record } : {}),
     seconds: {
       features: round1(f.featureSeconds),
+      ...(pretrained ? { pretraining: pretrained.record.seconds } : {}),
       training: round1(trainSeconds),
       total: round1((performance.now() - t0) / 1000),
     },
@@ -654,6 +751,11 @@ export function registerTrain(program: Command): void {
       'Text-only captions ({"id","captions"} jsonl, photos not needed) to train the language and the concept path (needs --concepts)',
     )
     .option('--text-ratio <r>', 'Text-only captions sampled (once, by --seed) per photo caption', '1')
+    .option(
+      '--pretrain <r>',
+      'Before the photos, one language-model pass (words only) over this many other text-only captions per photo caption (needs --text)',
+      '0',
+    )
     .option('--epochs <n>', 'Maximum epochs', '20')
     .option('--embed <n>', 'Word embedding size', '256')
     .option('--hidden <n>', 'LSTM hidden size', '512')
