@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { CHROMIUM_ARGS, findChromium } from './browser.js';
+import { CHROMIUM_ARGS, findChromium, shotEverySize } from './browser.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
@@ -387,14 +387,14 @@ describe('Lenscribe in a browser, against lenscribe serve', () => {
     await page.waitForTimeout(2000);
     expect(await percent()).toBe(stalled);
     expect(stalled).toBeLessThan(100);
-    await shot('14-job-paused');
+    await shotEverySize(page, SHOTS, '14-job-paused');
     await job.locator('button', { hasText: 'Resume' }).click();
     await expect.poll(percent, { timeout: 120_000 }).toBeGreaterThan(stalled);
     await job.locator('button', { hasText: 'Cancel' }).click();
     await expect.poll(() => job.textContent(), { timeout: 30_000 }).toMatch(/cancelled|done/);
     const jobs = await api<Array<{ status: string; total: number }>>('jobs.list');
     expect(['cancelled', 'done']).toContain(jobs[0].status);
-    await shot('15-job-cancelled');
+    await shotEverySize(page, SHOTS, '15-job-cancelled');
   });
 
   it(`each job names its folder and when it started; finished jobs can be cleared${needsModel}`, { skip: !hasModel }, async () => {

@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, Job } from '../../src/shared/api-contract.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));
@@ -86,7 +86,7 @@ describe('folders in the browser', () => {
       await expect.poll(() => cells().count()).toBe(5);
       await page.locator('[data-testid=subfolder]', { hasText: 'Pets' }).click();
       await expect.poll(() => cells().count()).toBe(2);
-      await shot('folders-02-subfolder-tree');
+      await shotEverySize(page, SHOTS, 'folders-02-subfolder-tree');
       await page.getByRole('button', { name: 'Collapse ux-photos' }).click();
       expect(await page.locator('[data-testid=subfolder]').count()).toBe(0);
       await page.getByRole('button', { name: 'Expand ux-photos' }).click();

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { addFirstFolder, callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -111,7 +111,7 @@ describe('grid polish', () => {
       portrait: el.naturalHeight > el.naturalWidth,
     }));
     expect(fit).toMatchObject({ objectFit: 'contain', portrait: true });
-    await page.screenshot({ path: join(SHOTS, 'grid-polish-portrait.png') });
+    await shotEverySize(page, SHOTS, 'grid-polish-portrait');
     // The toolbar wraps rather than pushing the page sideways at 800 px.
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
   });
@@ -129,7 +129,7 @@ describe('grid polish', () => {
     await page.waitForSelector('[role=grid] [role=gridcell]');
     expect(await page.inputValue('[data-testid=thumbnail-size]')).toBe('small');
     expect(await columns()).toBeGreaterThan(large);
-    await page.screenshot({ path: join(SHOTS, 'grid-polish-small.png') });
+    await shotEverySize(page, SHOTS, 'grid-polish-small');
     await page.selectOption('[data-testid=thumbnail-size]', 'medium');
     expect(problems).toEqual([]);
   });

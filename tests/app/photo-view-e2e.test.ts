@@ -14,7 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail } from '../../src/shared/api-contract.js';
 import { exiftoolCli } from '../metadata/helpers.js';
 import { expectAxeClean } from './axe.js';
-import { addFirstFolder, callApi, findChromium, openBrowser, startServe, stopServe, type Serve, waitCaptioned } from './browser.js';
+import {
+  addFirstFolder,
+  callApi,
+  findChromium,
+  openBrowser,
+  shotEverySize,
+  startServe,
+  stopServe,
+  type Serve,
+  waitCaptioned,
+} from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -116,7 +126,7 @@ describe('the photo view', () => {
     await page.mouse.up();
     const panned = (await imageBox())!;
     expect(Math.abs(panned.x - zoomed.x - 60)).toBeLessThan(2);
-    await page.screenshot({ path: join(SHOTS, 'photo-view-zoomed.png') });
+    await shotEverySize(page, SHOTS, 'photo-view-zoomed');
     await page.keyboard.press('0');
     await expect.poll(scale).toBe(1);
     // 1:1: one pixel of the file per pixel of the screen; this 500 px photo is smaller than the stage, so 1:1 is below the fit.
@@ -147,7 +157,7 @@ describe('the photo view', () => {
     expect(await page.textContent('[data-testid=exposure]')).toBe('1/250 s · f/5.6 · ISO 400 · 50 mm');
     expect(await page.textContent('[data-testid=gps]')).toBe('48.85837° N, 2.29448° E · 35 m');
     await expectAxeClean(page, 'photo view with camera facts and zoom');
-    await page.screenshot({ path: join(SHOTS, 'photo-view-camera.png') });
+    await shotEverySize(page, SHOTS, 'photo-view-camera');
     await page.keyboard.press('ArrowRight');
     await expect.poll(counter).toBe('2 of 3');
     await page.waitForSelector('[data-testid=photo-caption]');

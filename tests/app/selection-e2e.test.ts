@@ -13,7 +13,17 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { addFirstFolder, waitCaptioned, callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import {
+  addFirstFolder,
+  waitCaptioned,
+  callApi,
+  findChromium,
+  openBrowser,
+  shotEverySize,
+  startServe,
+  stopServe,
+  type Serve,
+} from './browser.js';
 import { copyPhotos, requireBuiltRenderer, writeBrokenJpeg } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -92,7 +102,7 @@ describe('select many photos and act on them', () => {
     await page.keyboard.press(`${mod}+a`);
     await expect.poll(markedCells).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(await selectionCount()).toBe('7 selected');
-    await page.screenshot({ path: join(SHOTS, 'selection-all.png') });
+    await shotEverySize(page, SHOTS, 'selection-all');
     await expectAxeClean(page, 'grid with a selection');
     await page.keyboard.press('Escape');
     expect(await markedCells()).toEqual([]);
@@ -115,7 +125,7 @@ describe('select many photos and act on them', () => {
       .poll(() => page.locator('[data-testid=cell-caption]').evaluateAll((els) => els.slice(0, 3).map((e) => e.textContent)))
       .toEqual(['Biscuit', 'Biscuit', 'Biscuit']);
     for (const id of ids) expect((await detail(id)).captionKind).toBe('user'); // teaching labels
-    await page.screenshot({ path: join(SHOTS, 'selection-captioned.png') });
+    await shotEverySize(page, SHOTS, 'selection-captioned');
 
     await page.click('[data-testid=bulk-report-action]'); // Undo
     await expect.poll(async () => page.textContent('[data-testid=bulk-report]')).toContain('Caption taken back on 3 photos.');
@@ -158,7 +168,7 @@ describe('select many photos and act on them', () => {
     await page.waitForSelector('[data-testid=selection-menu]');
     expect(await markedCells()).toEqual([4]);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('menuitem');
-    await page.screenshot({ path: join(SHOTS, 'selection-menu.png') });
+    await shotEverySize(page, SHOTS, 'selection-menu', [[1280, 800]]); // a resize closes the menu, as it should
     await expectAxeClean(page, 'right-click menu');
     await page.keyboard.press('Escape');
     expect(await page.locator('[data-testid=selection-menu]').count()).toBe(0);

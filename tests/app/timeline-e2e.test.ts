@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAxeClean } from './axe.js';
-import { addFirstFolder, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
@@ -74,7 +74,7 @@ describe('the timeline', () => {
     await bar('2023-05').click({ modifiers: ['Shift'] });
     await expect.poll(() => cells().count()).toBe(4);
     expect(await rangeText()).toContain('Taken May 2023 – Aug 2023 · 4 photos');
-    await page.screenshot({ path: join(SHOTS, 'timeline-range.png') });
+    await shotEverySize(page, SHOTS, 'timeline-range');
     // A drag from March to May.
     const a = (await bar('2023-03').boundingBox())!;
     const b = (await bar('2023-05').boundingBox())!;

@@ -3,13 +3,13 @@
  * open photo live in the hash, so a reload keeps the search, Back closes the photo (and Forward opens
  * it again), typing a search does not fill the history, and a link opens the same photo.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, PhotoPage } from '../../src/shared/api-contract.js';
-import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 let dir: string;
@@ -19,6 +19,7 @@ let page: Page;
 let problems: string[];
 let folderId: number;
 
+const SHOTS = resolve('test-output', 'screenshots');
 const cells = () => page.locator('[data-testid=grid] [role=gridcell]');
 const hash = () => page.evaluate(() => window.location.hash);
 const historyLength = () => page.evaluate(() => window.history.length);
@@ -27,6 +28,7 @@ const viewerOpen = () => page.locator('[data-testid=photo-view]').count();
 beforeAll(async () => {
   requireBuiltRenderer();
   findChromium(); // fails here, saying how to get a browser, rather than in the first test
+  mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'lenscribe-url-e2e-'));
   const photos = join(dir, 'Beach');
   copyPhotos(photos, 6, 700);
@@ -78,6 +80,7 @@ describe('state in the URL', () => {
     await expect
       .poll(() => page.locator('[data-testid=photo-view] h2').first().textContent())
       .toBe((await callApi<{ name: string }>(serve!, 'photos.get', { id })).name);
+    await shotEverySize(page, SHOTS, 'url-state-photo-linked');
     await page.keyboard.press('Escape');
     await expect.poll(viewerOpen).toBe(0);
     await expect.poll(hash).toBe(`#/photos?folder=${folderId}`);

@@ -84,6 +84,32 @@ describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', (
     expect(lib.search(word, { similarWords: false }).hits.map((h) => h.photo.id)).toContain(orig.id);
   });
 
+  it('a folder of only unreadable files gets a job that ends at once and counts them; a rescan of them unchanged adds no job', async () => {
+    const bad = join(root, 'unreadable');
+    const kinds = await writeBrokenCorpus(bad);
+    const { folder, jobId } = await lib.addFolder(bad);
+    expect(jobId).not.toBeNull();
+    const job = await lib.waitForJob(jobId!);
+    expect(job).toMatchObject({ status: 'done', total: 5, done: 0, failed: 5 });
+    expect(lib.getFolder(folder.id)!.errorCount).toBe(job.failed);
+    expect(
+      lib
+        .listPhotos({ folderId: folder.id, limit: 10 })
+        .items.map((p) => [p.name, p.status])
+        .sort(),
+    ).toEqual(
+      Object.keys(kinds)
+        .map((name) => [name, 'error'])
+        .sort(),
+    );
+    const jobsBefore = lib.listJobs().length;
+    const again = await lib.rescan(folder.id);
+    expect(again.jobId).toBeNull();
+    expect(lib.listJobs()).toHaveLength(jobsBefore);
+    expect(lib.getFolder(folder.id)!.errorCount).toBe(5);
+    lib.removeFolder(folder.id);
+  });
+
   it('re-captioning with another model never replaces a user caption, and reuses cached features', async () => {
     const target = lib.listPhotos({ limit: 100 }).items.find((p) => p.name === 'photo1.jpg')!;
     lib.setUserCaption(target.id, 'my sister on the pier in Brighton');
