@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { CHROMIUM_ARGS, findChromium, shotEverySize } from './browser.js';
+import { CHROMIUM_ARGS, findChromium } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));

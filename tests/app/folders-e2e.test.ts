@@ -12,7 +12,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, Job } from '../../src/shared/api-contract.js';
 import { defaultModelDir } from '../../src/shared/paths.js';
-import { callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json'));

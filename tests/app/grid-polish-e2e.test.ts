@@ -13,7 +13,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import { addFirstFolder, callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
+import { addFirstFolder, callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');

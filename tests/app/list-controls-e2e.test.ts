@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoPage, Settings } from '../../src/shared/api-contract.js';
-import { callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, requireBuiltRenderer, writeBrokenJpeg } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');

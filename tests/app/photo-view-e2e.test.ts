@@ -14,17 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail } from '../../src/shared/api-contract.js';
 import { exiftoolCli } from '../metadata/helpers.js';
 import { expectAxeClean } from './axe.js';
-import {
-  addFirstFolder,
-  callApi,
-  findChromium,
-  openBrowser,
-  shotEverySize,
-  startServe,
-  stopServe,
-  type Serve,
-  waitCaptioned,
-} from './browser.js';
+import { addFirstFolder, callApi, findChromium, openBrowser, startServe, stopServe, type Serve, waitCaptioned } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');

@@ -13,17 +13,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
 import { expectAxeClean } from './axe.js';
-import {
-  addFirstFolder,
-  waitCaptioned,
-  callApi,
-  findChromium,
-  openBrowser,
-  shotEverySize,
-  startServe,
-  stopServe,
-  type Serve,
-} from './browser.js';
+import { addFirstFolder, waitCaptioned, callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, requireBuiltRenderer, writeBrokenJpeg } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, PhotoPage } from '../../src/shared/api-contract.js';
-import { callApi, findChromium, openBrowser, shotEverySize, startServe, stopServe, type Serve } from './browser.js';
+import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
+import { shotEverySize } from './screenshots.js';
 import { copyPhotos, requireBuiltRenderer } from './helpers.js';
 
 let dir: string;
