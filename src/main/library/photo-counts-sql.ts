@@ -15,6 +15,13 @@ const take = (row: string) => `
   DELETE FROM photo_counts
     WHERE folder_id = ${row}.folder_id AND dir = ${dirOf(row)} AND status = ${row}.status AND month = ${monthOf(row)} AND n <= 0;`;
 
+/** The counts the photos hold now, as rows of the table. */
+export const RECOUNT = `SELECT folder_id, ${dirOf('photos')}, status, ${monthOf('photos')}, count(*) FROM photos GROUP BY 1, 2, 3, 4`;
+/** The counts the table holds. */
+export const KEPT = 'SELECT folder_id, dir, status, month, n FROM photo_counts';
+/** Fills the (empty) table from the photos: the migration's first fill and a rebuild. */
+export const FILL = `INSERT INTO photo_counts (folder_id, dir, status, month, n) ${RECOUNT}`;
+
 /** Migration 13: the table, filled from the photos there are, and the triggers that keep it. */
 export const PHOTO_COUNTS_MIGRATION = `
 CREATE TABLE photo_counts (
@@ -25,8 +32,7 @@ CREATE TABLE photo_counts (
   n         INTEGER NOT NULL,
   PRIMARY KEY (folder_id, dir, status, month)
 ) WITHOUT ROWID;
-INSERT INTO photo_counts (folder_id, dir, status, month, n)
-  SELECT folder_id, ${dirOf('photos')}, status, ${monthOf('photos')}, count(*) FROM photos GROUP BY 1, 2, 3, 4;
+${FILL};
 CREATE TRIGGER photo_counts_ai AFTER INSERT ON photos BEGIN ${add('NEW')}
 END;
 CREATE TRIGGER photo_counts_ad AFTER DELETE ON photos BEGIN ${take('OLD')}
@@ -38,6 +44,3 @@ END;
 -- The newest user caption of each photo (what teaching learns from), without a walk over every photo.
 CREATE INDEX captions_user ON captions(photo_id, id) WHERE is_user = 1;
 `;
-
-export const RECOUNT = `SELECT folder_id, ${dirOf('photos')}, status, ${monthOf('photos')}, count(*) FROM photos GROUP BY 1, 2, 3, 4`;
-export const KEPT = 'SELECT folder_id, dir, status, month, n FROM photo_counts';

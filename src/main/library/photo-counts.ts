@@ -12,7 +12,7 @@
  */
 import { sep } from 'node:path';
 import type { DB } from './db.js';
-import { KEPT, RECOUNT } from './photo-counts-sql.js';
+import { FILL, KEPT, RECOUNT } from './photo-counts-sql.js';
 
 /** How many rows of the table differ from counting the photos again (0 when in step; a full check, O(photos)). */
 export function photoCountsDrift(db: DB): number {
@@ -34,7 +34,7 @@ export function mendPhotoCounts(db: DB): number {
 export function rebuildPhotoCounts(db: DB): void {
   db.transaction(() => {
     db.exec('DELETE FROM photo_counts');
-    db.exec(`INSERT INTO photo_counts (folder_id, dir, status, month, n) ${RECOUNT}`);
+    db.exec(FILL);
   })();
 }
 
