@@ -105,7 +105,7 @@ describe('sort and filter the grid', () => {
   it('the choice holds through the dark theme, another view and choosing the folder', async () => {
     await callApi<Settings>(serve!, 'settings.set', { theme: 'dark' });
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    await page.screenshot({ path: join(SHOTS, '33-sort-filter-dark-1280x800.png') }); // the theme set to dark: the same in either colour scheme
+    await shotEverySize(page, SHOTS, '33-sort-filter', { schemes: ['dark'] }); // the theme set to dark, whatever the scheme
     await page.click('[data-testid=nav-settings]');
     await page.click('[data-testid=folder]');
     await expect.poll(() => cells().count()).toBe(4);

@@ -13,18 +13,20 @@ export const SHOT_SIZES = [
  * Screenshots of the page as it stands, at each of SHOT_SIZES in light and in dark (the app's
  * 'system' theme follows the emulated colour scheme), as `<dir>/<name>-<light|dark>-<w>x<h>.png`;
  * then the window size and colour scheme are put back as they were. For a person to look at.
- * `sizes`: fewer, for what a resize closes (a menu placed at the pointer).
+ * `sizes`: fewer, for what a resize closes (a menu placed at the pointer); `schemes`: one, when
+ * the app's theme is set to light or dark and the scheme would not change it.
  */
 export async function shotEverySize(
   page: Page,
   dir: string,
   name: string,
-  sizes: ReadonlyArray<readonly [number, number]> = SHOT_SIZES,
+  options: { sizes?: ReadonlyArray<readonly [number, number]>; schemes?: ReadonlyArray<'light' | 'dark'> } = {},
 ): Promise<void> {
+  const { sizes = SHOT_SIZES, schemes = ['light', 'dark'] } = options;
   const viewport = page.viewportSize();
   let current = viewport;
   const wasDark = await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
-  for (const colorScheme of ['light', 'dark'] as const) {
+  for (const colorScheme of schemes) {
     await page.emulateMedia({ colorScheme });
     for (const [width, height] of sizes) {
       if (current?.width !== width || current.height !== height) await page.setViewportSize((current = { width, height }));

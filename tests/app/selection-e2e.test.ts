@@ -159,7 +159,7 @@ describe('select many photos and act on them', () => {
     await page.waitForSelector('[data-testid=selection-menu]');
     expect(await markedCells()).toEqual([4]);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('menuitem');
-    await shotEverySize(page, SHOTS, 'selection-menu', [[1280, 800]]); // a resize closes the menu, as it should
+    await shotEverySize(page, SHOTS, 'selection-menu', { sizes: [[1280, 800]] }); // a resize closes the menu, as it should
     await expectAxeClean(page, 'right-click menu');
     await page.keyboard.press('Escape');
     expect(await page.locator('[data-testid=selection-menu]').count()).toBe(0);
