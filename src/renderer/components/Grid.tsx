@@ -6,7 +6,7 @@
  * a right-click or the Menu key asks for the selection's actions.
  */
 import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import type { PhotoSummary } from '../../shared/api-contract.js';
 import type { ThumbnailSize } from '../../shared/api-values.js';
 import { shortcutFor, type ShortcutId } from '../shortcuts.js';
@@ -183,8 +183,29 @@ function keyActions(g: {
   };
 }
 
+interface GridRowProps {
+  row: VirtualItem;
+  columns: number;
+  rowHeight: number;
+  cellWidth: number;
+  grid: GridProps;
+}
+
+/**
+ * A row renders again only when it moves or the grid's props change: while the user scrolls, the
+ * grid re-renders every frame, and re-rendering every visible cell each time cost the frames'
+ * budget. Any change from the parent (data arrived, the selection moved) is a new `grid` object.
+ */
+const sameRow = (a: GridRowProps, b: GridRowProps) =>
+  a.grid === b.grid &&
+  a.columns === b.columns &&
+  a.rowHeight === b.rowHeight &&
+  a.cellWidth === b.cellWidth &&
+  a.row.index === b.row.index &&
+  a.row.start === b.row.start;
+
 /** One virtual row of cells. */
-function GridRow(props: { row: VirtualItem; columns: number; rowHeight: number; cellWidth: number; grid: GridProps }) {
+const GridRow = memo(function GridRow(props: GridRowProps) {
   const { row, columns, rowHeight, cellWidth, grid } = props;
   const { count, get, showCaptions, selected, onSelect, onOpen } = grid;
   const cells: ReactNode[] = [];
@@ -231,7 +252,7 @@ function GridRow(props: { row: VirtualItem; columns: number; rowHeight: number; 
       {cells}
     </div>
   );
-}
+}, sameRow);
 
 interface CellProps {
   index: number;
