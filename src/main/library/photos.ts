@@ -73,8 +73,9 @@ export interface PhotoListOptions {
   limit?: number;
 }
 
-const SELECT_PHOTOS = `SELECT p.id, p.folder_id, f.path AS folder_path, p.path, p.name, p.size, p.mtime_ms, p.hash, p.width, p.height,
-  p.taken_at, p.status, p.error_kind, p.error, p.thumb, p.caption, p.caption_source, p.caption_id FROM photos p JOIN folders f ON f.id = p.folder_id`;
+const PHOTO_COLUMNS = `p.id, p.folder_id, f.path AS folder_path, p.path, p.name, p.size, p.mtime_ms, p.hash, p.width, p.height,
+  p.taken_at, p.status, p.error_kind, p.error, p.thumb, p.caption, p.caption_source, p.caption_id`;
+const SELECT_PHOTOS = `SELECT ${PHOTO_COLUMNS} FROM photos p JOIN folders f ON f.id = p.folder_id`;
 
 /** Photos whose path starts with `prefix` (a subfolder's tree): the grid's condition, and search's. */
 export function pathPrefixFilter(prefix: string): PhotoFilter {
@@ -197,8 +198,13 @@ export class PhotoStore {
     const total = countable(opts)
       ? this.countsTable.total(opts)
       : (this.db.prepare(`SELECT count(*) AS n FROM photos p ${where}`).get(params) as { n: number }).n;
+    // The page's ids first, from the order's index alone (it holds status: migration 14), then
+    // only their rows: OFFSET would otherwise read every skipped photo and its folder.
     const rows = this.db
-      .prepare(`${SELECT_PHOTOS} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+      .prepare(
+        `SELECT ${PHOTO_COLUMNS} FROM (SELECT p.id FROM photos p ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset) page
+         CROSS JOIN photos p ON p.id = page.id JOIN folders f ON f.id = p.folder_id ORDER BY ${order}`,
+      )
       .all({ ...params, limit, offset }) as PhotoRow[];
     return { total, offset, items: rows.map(toSummary) };
   }
