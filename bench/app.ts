@@ -459,6 +459,7 @@ try {
     });
     line('grid_scroll_frame_p95', 'ms', big.frameP95, peer.frameP95, {
       floor_value: Number(big.floorP95.toFixed(2)),
+      peer_floor_value: Number(peer.floorP95.toFixed(2)),
       floor: 'the same scrolling, same browser and run, on a page holding only a tall gradient',
     });
     line('search_results_paint', 'ms', big.searchPaintMs, peer.searchPaintMs, {

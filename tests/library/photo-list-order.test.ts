@@ -73,17 +73,20 @@ describe('the grid’s orders and filters', () => {
     expect(() => lib.listPhotos({ from: 'last week' })).toThrow(/not a date/);
   });
 
+  /** The query plan of a page of the present photos in this order, one line. */
+  const pagePlan = (order: string, select = 'id', offset = 0) =>
+    (
+      lib.db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT ${select} FROM photos p WHERE p.status != 'missing' ORDER BY ${order} LIMIT 300${offset ? ` OFFSET ${offset}` : ''}`,
+        )
+        .all() as Array<{ detail: string }>
+    )
+      .map((r) => r.detail)
+      .join(' | ');
+
   it('reads each order from its index, not by sorting the library', () => {
-    const plan = (order: string) =>
-      (
-        lib.db
-          .prepare(`EXPLAIN QUERY PLAN SELECT id FROM photos p WHERE p.status != 'missing' ORDER BY ${order} LIMIT 300`)
-          .all() as Array<{
-          detail: string;
-        }>
-      )
-        .map((r) => r.detail)
-        .join(' | ');
+    const plan = (order: string) => pagePlan(order);
     expect(plan('p.name COLLATE NOCASE, p.path')).toMatch(/photos_by_name/);
     expect(plan('coalesce(p.taken_at, p.mtime_ms) DESC, p.id')).toMatch(/photos_by_taken/);
     expect(plan('p.name COLLATE NOCASE, p.path')).not.toMatch(/TEMP B-TREE/);
@@ -93,14 +96,7 @@ describe('the grid’s orders and filters', () => {
 
   it('skips to a deep page along the index alone: every order of the grid is a covering index with the status', () => {
     // PhotoStore.page's inner query; an index without status reads each skipped photo's row (150 ms at offset 99,700 of 100k).
-    const plan = (order: string) =>
-      (
-        lib.db
-          .prepare(`EXPLAIN QUERY PLAN SELECT p.id FROM photos p WHERE p.status != 'missing' ORDER BY ${order} LIMIT 300 OFFSET 1000`)
-          .all() as Array<{ detail: string }>
-      )
-        .map((r) => r.detail)
-        .join(' | ');
+    const plan = (order: string) => pagePlan(order, 'p.id', 1000);
     expect(plan(FOLDER_ORDER)).toMatch(/COVERING INDEX photos_by_folder_order/);
     expect(plan('p.name COLLATE NOCASE, p.path')).toMatch(/COVERING INDEX photos_by_name/);
     expect(plan('coalesce(p.taken_at, p.mtime_ms) DESC, p.id')).toMatch(/COVERING INDEX photos_by_taken/);
