@@ -51,6 +51,11 @@ interface Loaded {
 async function load(): Promise<Loaded> {
   const model = loadModel(modelDir);
   const { manifest } = model;
+  // Captions are made again from stored features, and the library stores no spatial grids.
+  if (model.decoder.config.attention)
+    throw new Error(
+      `${modelDir}: this decoder attends over spatial grids, which the library does not keep; the app cannot caption with it (use lenscribe eval)`,
+    );
   // Bundled encoders live in <modelsDir>/encoders/<name>/<file>: open that one by name.
   const encDir = dirname(model.encoderPath);
   if (basename(dirname(encDir)) !== 'encoders' || basename(encDir) !== manifest.encoder.name) {

@@ -36,6 +36,8 @@ import { userFolder } from '../shared/paths.js';
 import { isPhotoError, mirrorPixels, resolveOutputs, type EncodedItem, type EncoderApi, type PreparedPhoto } from './encoder/index.js';
 
 const FORMAT = 'lenscribe-features';
+/** Stores up to this size are read whole, once, and kept in memory; larger ones a row at a time. */
+const WHOLE_FILE_BYTES = 512 * 1024 * 1024;
 const VERSION = 1;
 
 /** Where features are cached unless told otherwise: $LENSCRIBE_CACHE, else the platform's cache folder. */
@@ -81,17 +83,21 @@ export class FeatureStore {
     readonly encoderId: string,
     readonly output: string,
     readonly dim: number,
+    private readonly wholeFileBytes: number,
   ) {
     this.dataPath = join(dir, `${safeName(output)}.f32`);
     this.indexPath = join(dir, `${safeName(output)}.jsonl`);
     this.lockPath = join(dir, `${safeName(output)}.lock`);
   }
 
-  /** Opens (creating if needed) the store of one output; repairs an interrupted append. */
-  static open(cacheDir: string, encoderId: string, output: string, dim: number): FeatureStore {
+  /**
+   * Opens (creating if needed) the store of one output; repairs an interrupted append.
+   * `wholeFileBytes`: up to this size the data is read whole once and kept, beyond it a row at a time.
+   */
+  static open(cacheDir: string, encoderId: string, output: string, dim: number, options: { wholeFileBytes?: number } = {}): FeatureStore {
     const dir = join(cacheDir, safeName(encoderId));
     mkdirSync(dir, { recursive: true });
-    const store = new FeatureStore(dir, encoderId, output, dim);
+    const store = new FeatureStore(dir, encoderId, output, dim, options.wholeFileBytes ?? WHOLE_FILE_BYTES);
     withFileLock(store.lockPath, () => store.load());
     return store;
   }
@@ -216,6 +222,18 @@ export class FeatureStore {
   read(file: string, out: Float32Array, offset: number): boolean {
     const r = this.rows.get(resolve(file));
     if (!r) return false;
+    if (this.count * this.dim * 4 > this.wholeFileBytes) {
+      // A store of spatial grids (400 KB a photo) outgrows what one read may hold: read the row alone.
+      const fd = openSync(this.dataPath, 'r');
+      try {
+        const view = new Uint8Array(out.buffer, out.byteOffset + offset * 4, this.dim * 4);
+        if (readSync(fd, view, 0, view.length, r.row * this.dim * 4) !== view.length)
+          throw new Error(`${this.dataPath}: row ${r.row} is cut short`);
+      } finally {
+        closeSync(fd);
+      }
+      return true;
+    }
     if (!this.data) {
       const buf = readFileSync(this.dataPath);
       // Copy into an aligned buffer; Buffer's pool offset may not be 4-aligned.

@@ -61,6 +61,11 @@ export interface DecodeOptions {
    */
   concepts?: Float32Array;
   /**
+   * The n images' spatial grids (n×G×Dg, the encoder's grid output) for a decoder that attends
+   * over them (`StepModel.gridDim` Dg > 0); required by such a decoder.
+   */
+  grid?: Float32Array;
+  /**
    * Guided decoding, per image (image i is entry i): `vetoed` token ids this image's captions may
    * not contain, and `required` constraints, each a list of token ids met by any one of them (at
    * most MAX_CONSTRAINTS). Beam search honours both; greedy search and sampling only the vetoes.
@@ -218,10 +223,15 @@ function repeatBlocked(r: Resolved, tokens: readonly number[]): readonly number[
   return echo.length ? [...out, ...echo] : out;
 }
 
-/** The model's initial state, passing concept scores only when there are some (a StepModel without concept input takes two arguments). */
-function initialState(model: StepModel, features: Float32Array, n: number, concepts: Float32Array | undefined): RecurrentState {
+/**
+ * The model's initial state, passing concept scores and the grid only when there are some (a
+ * StepModel without concept input or attention takes two arguments).
+ */
+function initialState(model: StepModel, features: Float32Array, n: number, options: DecodeOptions): RecurrentState {
+  const { concepts, grid } = options;
+  if (concepts) conceptWidth(model, concepts, n);
+  if (grid) return model.initState(features, n, concepts, grid);
   if (!concepts) return model.initState(features, n);
-  conceptWidth(model, concepts, n);
   return model.initState(features, n, concepts);
 }
 
@@ -253,7 +263,7 @@ export function greedyDecode(
   const r = resolve(model, vocab, options);
   const V = model.vocabSize;
   if (n === 0) return new Array<DecodedCaption>(0);
-  return decodeRows(model, vocab, r, initialState(model, features, n, options.concepts), n, (logp, off, t, blocked, vetoed) =>
+  return decodeRows(model, vocab, r, initialState(model, features, n, options), n, (logp, off, t, blocked, vetoed) =>
     argmaxAllowed(logp, off, V, r, t, blocked, vetoed),
   );
 }
@@ -408,7 +418,7 @@ export function beamSearch(
 
   // Live beams per image; images with none left are done. The first step has one beam each.
   let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i, met: 0 }]);
-  let state = initialState(model, features, n, options.concepts);
+  let state = initialState(model, features, n, options);
   let input = new Int32Array(n).fill(START);
 
   for (let t = 0; ; t++) {
@@ -523,7 +533,7 @@ export function sampleCaptions(
 
   // Row j draws sample (j mod samples) of image floor(j / samples).
   const total = n * samples;
-  let state = initialState(model, features, n, options.concepts);
+  let state = initialState(model, features, n, options);
   if (samples > 1)
     state = model.selectRows(
       state,
@@ -666,22 +676,27 @@ export function captionFeatures(
   }
   const concepts = options.concepts;
   const K = concepts ? conceptWidth(model, concepts, n) : 0;
-  // An image whose feature (or concept scores) holds NaN/Infinity gets its own error; the others are captioned.
+  const gridWidth = options.grid ? options.grid.length / n : 0;
+  // An image whose feature (or concept scores, or grid) holds NaN/Infinity gets its own error; the others are captioned.
   const errors: Array<string | undefined> = Array.from({ length: n }, (_, i) =>
     !finiteRow(features, i, D)
       ? 'the image feature contains NaN or Infinity'
       : concepts && !finiteRow(concepts, i, K)
         ? 'the concept scores contain NaN or Infinity'
-        : undefined,
+        : options.grid && !finiteRow(options.grid, i, gridWidth)
+          ? 'the spatial grid contains NaN or Infinity'
+          : undefined,
   );
   const good: number[] = [];
   for (let i = 0; i < n; i++) if (errors[i] === undefined) good.push(i);
   const batch = good.length === n ? features : pickRows(features, good, D);
   const batchConcepts = !concepts || good.length === n ? concepts : pickRows(concepts, good, K);
+  const grid = options.grid;
+  const batchGrid = !grid || good.length === n ? grid : pickRows(grid, good, gridWidth);
   if (options.guideBy && !concepts) throw new RangeError('captionFeatures: guided decoding (guideBy) needs the concept scores');
   const guidance =
     options.guideBy && batchConcepts ? guidanceFromConcepts(vocab, batchConcepts, good.length, options.guideBy) : options.guidance;
-  const decoded = decodeLists(model, vocab, batch, good.length, { ...options, concepts: batchConcepts, guidance });
+  const decoded = decodeLists(model, vocab, batch, good.length, { ...options, concepts: batchConcepts, grid: batchGrid, guidance });
   const results: CaptionResult[] = errors.map((error) => ({
     text: '',
     score: -Infinity,

@@ -342,6 +342,15 @@ function readChecked(file: string, rec: FileRecord): Buffer {
   return bytes;
 }
 
+/**
+ * The fastest step model for a set of weights: the ONNX one, except for a decoder with attention,
+ * whose step the ONNX graph does not have (decoder.ts's DecoderStepModel runs it).
+ */
+export function stepModelFor(params: Params<Float32Array>, options: { threads?: number } = {}): StepModel {
+  if (params.W_key) return new DecoderStepModel(params);
+  return new OnnxStepModel(params, options.threads !== undefined ? { threads: options.threads } : {});
+}
+
 export interface LoadDecoderOptions {
   /**
    * How `model` runs: 'onnx' (default) compiles the step into onnxruntime graphs with the
@@ -400,6 +409,7 @@ function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): Loa
     vocabSize: cfg.decoder.vocabSize,
     dropout: cfg.decoder.dropout,
     conceptDim: cfg.decoder.conceptDim,
+    attention: cfg.decoder.attention,
   });
 
   const vocabPath = view.files[VOCAB_FILE];
@@ -455,10 +465,7 @@ function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): Loa
   return {
     ...bundle,
     dir,
-    model:
-      (options.backend ?? 'onnx') === 'onnx'
-        ? new OnnxStepModel(params, options.threads !== undefined ? { threads: options.threads } : {})
-        : new DecoderStepModel(params),
+    model: (options.backend ?? 'onnx') === 'onnx' ? stepModelFor(params, options) : new DecoderStepModel(params),
     formatVersion: cfg.formatVersion,
     savedAt: cfg.savedAt,
   };

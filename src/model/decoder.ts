@@ -18,6 +18,12 @@
  *         photos train the concept path.
  *     Feeding s only into h0 (not at every step) is the simplest variant that works and keeps the
  *     step unchanged; K = 0 is exactly the model without concepts (same parameters, same file).
+ *
+ *   with attention (`attention` set; layers/attention.ts): the photo's 7×7 grid g (G cells of Dg)
+ *     -> memory v = (g − grid_mean)·grid_basis (G×P; grid-basis.ts, fitted on training photos,
+ *        never trained), and after the top LSTM layer the output is h_t + c_t·W_context, where
+ *        c_t is the soft-attention average of v chosen by h_t. A text-only row has no grid and
+ *        reads h_t alone.
  *   caption tokens w_0 … w_{T−1} = <start> words <end> <pad>…
  *     -> embedding (W) -> dropout -> L LSTM layers (dropout between layers) -> dropout
  *     -> scores = h·W_vocab + b_vocab (V) -> softmax cross-entropy against w_1 … w_{T−1}
@@ -30,6 +36,8 @@
  *   W_embed (V×W)
  *   Wx_l (In_l×4H), Wh_l (H×4H), b_l (4H)      In_0 = W, In_l = H; gates i,f,o,g; forget bias 1
  *   W_vocab (H×V), b_vocab (V)
+ *   grid_mean (Dg), grid_basis (Dg×P)          non-trainable; only with attention
+ *   W_query (H×A), W_key (P×A), W_context (P×H) only with attention
  *
  * Truncated BPTT: `tbpttWindow` = k splits the T−1 prediction steps into windows of k. Each
  * window runs forward from the state the previous window ended in (values carried over) and
@@ -51,9 +59,20 @@ import { gatesForward, stackedLstmBackward, stackedLstmFinalState, stackedLstmFo
 import { temporalAffineBackward, temporalAffineForward } from './layers/temporal-affine.js';
 import { temporalSoftmaxLoss } from './layers/temporal-softmax.js';
 import { zerosLike } from './layers/tensor.js';
+import {
+  attend,
+  attentionBackward,
+  attentionForward,
+  attentionKeys,
+  type AttentionCache,
+  type AttentionMemory,
+  type AttentionParams,
+} from './layers/attention.js';
+import { reduceGrid } from './grid-basis.js';
+import type { AttentionConfig, GridMemory } from './types.js';
 
 /** Tensors saved with the weights that the optimizer must not touch. */
-export const NON_TRAINABLE: ReadonlySet<string> = new Set(['feature_mean', 'feature_std']);
+export const NON_TRAINABLE: ReadonlySet<string> = new Set(['feature_mean', 'feature_std', 'grid_mean', 'grid_basis']);
 export function isTrainable(name: string): boolean {
   return !NON_TRAINABLE.has(name);
 }
@@ -63,10 +82,18 @@ export function conceptDimOf(config: DecoderConfig): number {
   return config.conceptDim ?? 0;
 }
 
-/** The config as saved: `conceptDim` only when K > 0, so a model without concepts is written exactly as before. */
+/** The attention's sizes, or null for a decoder that reads no grid. */
+export function attentionOf(config: DecoderConfig): AttentionConfig | null {
+  return config.attention ?? null;
+}
+
+/**
+ * The config as saved: `conceptDim` only when K > 0 and `attention` only when set, so a model
+ * without them is written exactly as before.
+ */
 export function canonicalConfig(config: DecoderConfig): DecoderConfig {
-  const { conceptDim, ...rest } = config;
-  return conceptDim ? { ...rest, conceptDim } : rest;
+  const { conceptDim, attention, ...rest } = config;
+  return { ...rest, ...(conceptDim ? { conceptDim } : {}), ...(attention ? { attention } : {}) };
 }
 
 /** Every tensor's shape, in the canonical order the weights are written. */
@@ -88,6 +115,11 @@ export function paramShapes(config: DecoderConfig): Shapes {
   }
   shapes.W_vocab = [H, V];
   shapes.b_vocab = [V];
+  const att = attentionOf(config);
+  if (att) {
+    const { gridDim: Dg, memoryDim: P, attentionDim: A } = att;
+    Object.assign(shapes, { grid_mean: [Dg], grid_basis: [Dg, P], W_query: [H, A], W_key: [P, A], W_context: [P, H] });
+  }
   return shapes;
 }
 
@@ -102,6 +134,15 @@ export function validateConfig(config: DecoderConfig): void {
   const K = config.conceptDim;
   if (K !== undefined && !(Number.isInteger(K) && K >= 0))
     throw new RangeError(`decoder config: conceptDim must be a non-negative integer, got ${K}`);
+  const att = config.attention;
+  if (att !== undefined) {
+    for (const k of ['gridDim', 'memoryDim', 'attentionDim'] as const) {
+      if (!Number.isInteger(att[k]) || att[k] < 1)
+        throw new RangeError(`decoder config: attention.${k} must be a positive integer, got ${att[k]}`);
+    }
+    if (att.memoryDim > att.gridDim)
+      throw new RangeError(`decoder config: attention.memoryDim (${att.memoryDim}) exceeds gridDim (${att.gridDim})`);
+  }
 }
 
 /** Per-dimension mean and standard deviation of n feature vectors (n×D). */
@@ -133,6 +174,9 @@ export interface InitOptions {
   /** Training-set feature statistics (default: mean 0, std 1). */
   featureMean?: Float32Array;
   featureStd?: Float32Array;
+  /** An attending decoder's grid basis (grid-basis.ts; default: mean 0 and the first P channels). */
+  gridMean?: Float32Array;
+  gridBasis?: Float32Array;
 }
 
 /** Fresh float32 parameters from a seed: scaled normal weights, zero biases, forget bias 1. */
@@ -173,6 +217,21 @@ export function initParams(config: DecoderConfig, seed: number, options: InitOpt
   // Drawn last, so the other weights are the same for any K with the same seed.
   const K = conceptDimOf(config);
   if (K > 0) p.W_concept = normal(K * L * H, 1 / Math.sqrt(K));
+  const att = attentionOf(config);
+  if (att) {
+    const { gridDim: Dg, memoryDim: P, attentionDim: A } = att;
+    p.grid_mean = options.gridMean ? Float32Array.from(options.gridMean) : new Float32Array(Dg);
+    if (options.gridBasis) p.grid_basis = Float32Array.from(options.gridBasis);
+    else {
+      p.grid_basis = new Float32Array(Dg * P);
+      for (let j = 0; j < P; j++) p.grid_basis[j * P + j] = 1;
+    }
+    if (p.grid_mean.length !== Dg || p.grid_basis.length !== Dg * P) throw new RangeError(`grid basis must be ${Dg}×${P}`);
+    p.W_query = normal(H * A, 1 / Math.sqrt(H));
+    p.W_key = normal(P * A, 1 / Math.sqrt(P));
+    // Small at first: the model starts as plain Show and Tell and learns how much to look.
+    p.W_context = normal(P * H, 0.1 / Math.sqrt(P));
+  }
   return p;
 }
 
@@ -195,6 +254,16 @@ export function configFromParams(params: Params, dropout = 0): DecoderConfig {
     if (!(Number.isInteger(K) && K >= 1))
       throw new Error(`decoder parameters: W_concept has ${params.W_concept.length} elements, not a multiple of ${L * H}`);
     config.conceptDim = K;
+  }
+  if (params.W_key) {
+    const A = need('W_query').length / H;
+    const P = params.W_key.length / A;
+    const gridDim = need('grid_mean').length;
+    if (!(Number.isInteger(A) && Number.isInteger(P) && A >= 1 && P >= 1))
+      throw new Error(
+        `decoder parameters: W_query (${params.W_query.length}) and W_key (${params.W_key.length}) do not fit hidden size ${H}`,
+      );
+    config.attention = { gridDim, memoryDim: P, attentionDim: A };
   }
   const shapes = paramShapes(config);
   for (const [k, shape] of Object.entries(shapes)) {
@@ -229,6 +298,13 @@ export interface CaptionBatch<T extends FloatArray = FloatArray> {
   concepts?: T;
   /** Per row: 1 for a photo, 0 for a text-only caption whose feature is masked out (absent: all photos). */
   hasImage?: Uint8Array;
+  /**
+   * N×G×P grid memory (`gridMemoryValues` of the photo's grid): required by (and only allowed
+   * for) an attending decoder; a text-only row's values are ignored (it has no grid).
+   */
+  memory?: T;
+  /** G, the grid cells per row of `memory`. */
+  cells?: number;
   /** N×T token ids, row-major, padded with PAD. */
   captions: Int32Array;
   n: number;
@@ -272,6 +348,8 @@ interface Prepared<T extends FloatArray> {
   tokens: number;
   standardized: T;
   layers: LstmParams<T>[];
+  /** The attention's memory and weights, or null for a decoder without attention. */
+  attention: { memory: AttentionMemory<T>; params: AttentionParams<T>; A: number } | null;
 }
 
 function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>): Prepared<T> {
@@ -312,7 +390,35 @@ function prepare<T extends FloatArray>(params: Params<T>, batch: CaptionBatch<T>
   const layers: LstmParams<T>[] = [];
   for (let l = 0; l < L; l++) layers.push({ Wx: params[`Wx_${l}`], Wh: params[`Wh_${l}`], b: params[`b_${l}`] });
   const concepts = K > 0 ? (batch.concepts!.subarray(0, N * K) as T) : null;
-  return { D, W, H, L, V, N, S, concepts, K, ids, targets, mask, tokens, standardized, layers };
+  const attention = attentionInput(config, params, batch, N);
+  return { D, W, H, L, V, N, S, concepts, K, ids, targets, mask, tokens, standardized, layers, attention };
+}
+
+function attentionInput<T extends FloatArray>(
+  config: DecoderConfig,
+  params: Params<T>,
+  batch: CaptionBatch<T>,
+  N: number,
+): Prepared<T>['attention'] {
+  const att = attentionOf(config);
+  if (!att) {
+    if (batch.memory && batch.memory.length > 0) throw new RangeError('caption batch: grid memory given, but the decoder has no attention');
+    return null;
+  }
+  const G = batch.cells ?? 0;
+  const P = att.memoryDim;
+  if (!batch.memory || !(Number.isInteger(G) && G >= 1) || batch.memory.length < N * G * P) {
+    throw new RangeError(
+      `caption batch: the decoder attends over grid memory of ${P} values per cell; got ${batch.memory?.length ?? 0} values for ${N} rows of ${G} cells`,
+    );
+  }
+  const hasGrid = new Uint8Array(N).fill(1);
+  if (batch.hasImage) for (let n = 0; n < N; n++) hasGrid[n] = batch.hasImage[n];
+  return {
+    memory: { values: batch.memory.subarray(0, N * G * P) as T, hasGrid, N, G, P },
+    params: { W_query: params.W_query, W_key: params.W_key, W_context: params.W_context },
+    A: att.attentionDim,
+  };
 }
 
 function checkBatchConditioning(batch: CaptionBatch, N: number, K: number): void {
@@ -360,21 +466,9 @@ function run<T extends FloatArray>(
   const window = Math.max(1, Math.floor(options.tbpttWindow ?? S) || S || 1);
   const drop = { p, rng, train };
 
-  let grads: Params<T> | null = null;
-  if (wantGrads) grads = {};
-  // A gradient tensor is taken over as-is the first time it appears and summed after that.
-  const add = (name: string, g: T) => {
-    const into = grads![name];
-    if (!into) grads![name] = g;
-    else for (let i = 0; i < into.length; i++) into[i] += g[i];
-  };
-  const zeroMissing = () => {
-    for (const [k, v] of Object.entries(params)) if (isTrainable(k) && !grads![k]) grads![k] = zerosLike(v, v.length);
-  };
-  if (P.tokens === 0) {
-    if (grads) zeroMissing();
-    return { loss: 0, tokens: 0, grads };
-  }
+  const grads: Params<T> | null = wantGrads ? {} : null;
+  const add = (name: string, g: T) => addGradient(grads!, name, g);
+  if (P.tokens === 0) return { loss: 0, tokens: 0, grads: grads && withZeroGradients(grads, params) };
 
   const [initial, initCache] = initialStateForward(P.standardized, params.W_proj, params.b_proj, N, D, L, H, conceptInput(P, params));
   let hs = initial.h;
@@ -389,7 +483,8 @@ function run<T extends FloatArray>(
     const [emb, embCache] = wordEmbeddingForward(ids, params.W_embed, V, W);
     const [embDropped, embDrop] = dropoutForward(emb, p, rng, train);
     const [hTop, lstmCache] = stackedLstmForward(embDropped, hs, cs, P.layers, Tw, N, W, H, drop);
-    const [hDropped, topDrop] = dropoutForward(hTop, p, rng, train);
+    const [hOut, attCache] = attendForward(P, hTop, Tw);
+    const [hDropped, topDrop] = dropoutForward(hOut, p, rng, train);
     const [scores, vocabCache] = temporalAffineForward(hDropped, params.W_vocab, params.b_vocab, Tw, N, H, V);
     // The scores buffer becomes its own gradient in place (it is not needed afterwards).
     const [chunkLoss, dscores] = temporalSoftmaxLoss(
@@ -407,8 +502,8 @@ function run<T extends FloatArray>(
       const gv = temporalAffineBackward(dscores, vocabCache);
       add('W_vocab', gv.dw);
       add('b_vocab', gv.db);
-      const dhTop = dropoutBackward(gv.dx, topDrop);
-      const gl = stackedLstmBackward(dhTop, lstmCache);
+      const dhOut = dropoutBackward(gv.dx, topDrop);
+      const gl = stackedLstmBackward(attCache ? attendBackward(dhOut, attCache, add) : dhOut, lstmCache);
       for (let l = 0; l < L; l++) {
         add(`Wx_${l}`, gl.grads[l].dWx);
         add(`Wh_${l}`, gl.grads[l].dWh);
@@ -428,8 +523,35 @@ function run<T extends FloatArray>(
     add('b_proj', gp.db);
     if (gp.dConcept) add('W_concept', gp.dConcept);
   }
-  if (grads) zeroMissing();
-  return { loss, tokens: P.tokens, grads };
+  return { loss, tokens: P.tokens, grads: grads && withZeroGradients(grads, params) };
+}
+
+/** A gradient tensor is taken over as-is the first time it appears and summed after that. */
+function addGradient<T extends FloatArray>(grads: Params<T>, name: string, g: T): void {
+  const into = grads[name];
+  if (!into) grads[name] = g;
+  else for (let i = 0; i < into.length; i++) into[i] += g[i];
+}
+
+/** The gradients with a zero tensor for every trainable parameter nothing reached. */
+function withZeroGradients<T extends FloatArray>(grads: Params<T>, params: Params<T>): Params<T> {
+  for (const [k, v] of Object.entries(params)) if (isTrainable(k) && !grads[k]) grads[k] = zerosLike(v, v.length);
+  return grads;
+}
+
+/** The top layer's output for the vocabulary: h + attention's context for an attending decoder, else h itself. */
+function attendForward<T extends FloatArray>(P: Prepared<T>, hTop: T, Tw: number): [T, AttentionCache<T> | null] {
+  const att = P.attention;
+  return att ? attentionForward(hTop, att.memory, att.params, Tw * P.N, P.H, att.A) : [hTop, null];
+}
+
+/** Back through the attention: its weights' gradients added, the gradient of the top layer's h returned. */
+function attendBackward<T extends FloatArray>(dout: T, cache: AttentionCache<T>, add: (name: string, g: T) => void): T {
+  const ga = attentionBackward(dout, cache);
+  add('W_query', ga.dW_query);
+  add('W_key', ga.dW_key);
+  add('W_context', ga.dW_context);
+  return ga.dh;
 }
 
 /** The concept term of the initial state: scores s (N×K) and W_concept (K×L·H). */
@@ -539,6 +661,16 @@ export class DecoderStepModel implements StepModel {
    * a row copy then replaces one product per step.
    */
   private readonly inputTable: Float32Array | null = null;
+  /** Dg, the channels per grid cell initState reads (0 without attention). */
+  readonly gridDim: number;
+  private readonly attention: {
+    config: AttentionConfig;
+    gridMean: Float32Array;
+    gridBasis: Float32Array;
+    W_key: Float32Array;
+    query: FrozenMatrix;
+    context: FrozenMatrix;
+  } | null = null;
 
   /**
    * `inputTable` (default true): precompute layer 0's input term per word.
@@ -565,12 +697,25 @@ export class DecoderStepModel implements StepModel {
       this.inputTable = new Float32Array(V * 4 * H);
       gemm(this.embed, params.Wx_0, this.inputTable, V, W, 4 * H, { bias: params.b_0 });
     }
+    const att = attentionOf(this.config);
+    this.gridDim = att?.gridDim ?? 0;
+    if (att) {
+      this.attention = {
+        config: att,
+        gridMean: params.grid_mean.slice(),
+        gridBasis: params.grid_basis.slice(),
+        W_key: params.W_key.slice(),
+        query: freezeMatrix(params.W_query, H, att.attentionDim),
+        context: freezeMatrix(params.W_context, att.memoryDim, H),
+      };
+    }
   }
 
-  initState(features: Float32Array, n: number, concepts?: Float32Array): RecurrentState {
+  initState(features: Float32Array, n: number, concepts?: Float32Array, grid?: Float32Array): RecurrentState {
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
     checkConcepts(concepts, n, this.conceptDim);
+    const memory = this.gridMemory(grid, n);
     const x = new Float32Array(n * D);
     for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - this.mean[j]) / this.std[j];
     const proj = new Float32Array(n * L * H);
@@ -585,7 +730,25 @@ export class DecoderStepModel implements StepModel {
       h.push(hl);
       c.push(new Float32Array(n * H));
     }
-    return { n, h, c };
+    return memory ? { n, h, c, memory } : { n, h, c };
+  }
+
+  /** Rows' grid memory and keys from the encoder's grid (n×G×Dg), or null for a decoder without attention. */
+  private gridMemory(grid: Float32Array | undefined, n: number): GridMemory | null {
+    const att = this.attention;
+    if (!att) {
+      if (grid && grid.length > 0) throw new RangeError('initState: a grid given, but the decoder has no attention');
+      return null;
+    }
+    const { gridDim: Dg, memoryDim: P, attentionDim: A } = att.config;
+    const cells = grid && n > 0 ? grid.length / (n * Dg) : 0;
+    if (!grid || !(Number.isInteger(cells) && cells >= 1)) {
+      throw new RangeError(
+        `initState: the decoder attends over the photo's grid (${Dg} values per cell); got ${grid?.length ?? 0} values for ${n} photos`,
+      );
+    }
+    const values = reduceGrid(grid, n * cells, att.gridMean, att.gridBasis, Dg, P);
+    return { values, keys: attentionKeys(values, att.W_key, n * cells, P, A), cells };
   }
 
   step(state: RecurrentState, tokens: Int32Array): Float32Array {
@@ -610,15 +773,43 @@ export class DecoderStepModel implements StepModel {
       state.c[l] = c;
       x = h;
     }
+    if (this.attention && state.memory) x = this.attendStep(x, state.memory, n);
     const scores = new Float32Array(n * V);
     gemmFrozen(x, this.vocab, scores, n);
     logSoftmaxRows(scores, n, V);
     return scores;
   }
 
+  /** h + c·W_context for the top layer's h (n×H), c attending over each row's own memory. */
+  private attendStep(h: Float32Array, memory: GridMemory, n: number): Float32Array {
+    const att = this.attention!;
+    const { memoryDim: P, attentionDim: A } = att.config;
+    const H = this.config.hiddenDim;
+    const G = memory.cells;
+    const q = new Float32Array(n * A);
+    gemmFrozen(h, att.query, q, n);
+    const alpha = new Float32Array(n * G);
+    const context = new Float32Array(n * P);
+    const all = { values: memory.values, hasGrid: new Uint8Array(n).fill(1), N: n, G, P };
+    attend(q, memory.keys, all, n, A, (r) => r, alpha, context);
+    const out = h.slice(0, n * H);
+    gemmFrozen(context, att.context, out, n, { accumulate: true });
+    return out;
+  }
+
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
     return selectStateRows(state, rows, this.config.hiddenDim);
   }
+}
+
+/** An attending decoder's memory values for n photos' grids (n×G×Dg): the rows a CaptionBatch's `memory` holds. */
+export function gridMemoryValues(params: Params<Float32Array>, grid: Float32Array, n: number): Float32Array {
+  const att = attentionOf(configFromParams(params));
+  if (!att) throw new RangeError('gridMemoryValues: the decoder has no attention');
+  const cells = n > 0 ? grid.length / (n * att.gridDim) : 0;
+  if (!Number.isInteger(cells))
+    throw new RangeError(`gridMemoryValues: ${grid.length} values for ${n} photos of ${att.gridDim} channels per cell`);
+  return reduceGrid(grid, n * cells, params.grid_mean, params.grid_basis, att.gridDim, att.memoryDim);
 }
 
 /**
@@ -645,7 +836,19 @@ export function selectStateRows(state: RecurrentState, rows: Int32Array, H: numb
     }
     return out;
   };
-  return { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
+  const selected: RecurrentState = { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
+  if (state.memory) selected.memory = selectMemoryRows(state.memory, rows, state.n);
+  return selected;
+}
+
+function selectMemoryRows(memory: GridMemory, rows: Int32Array, n: number): GridMemory {
+  const pick = (a: Float32Array) => {
+    const width = a.length / n;
+    const out = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => out.set(a.subarray(r * width, (r + 1) * width), i * width));
+    return out;
+  };
+  return { values: pick(memory.values), keys: pick(memory.keys), cells: memory.cells };
 }
 
 function logSoftmaxRows(x: Float32Array, n: number, V: number): void {

@@ -93,6 +93,11 @@ export interface FeatureSpec {
    * with conceptDim K > 0. Absent: no concepts (the app cannot caption with a K > 0 decoder then).
    */
   conceptOutput?: string;
+  /**
+   * The encoder output holding the photo's spatial grid (e.g. `resnet_grid`, G×Dg) that a decoder
+   * with attention reads beside the feature. Absent: the decoder has no attention.
+   */
+  gridOutput?: string;
 }
 
 export interface TrainingData {
@@ -327,6 +332,12 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
     dir,
     '"features.conceptOutput" must name an encoder output',
   );
+  need(
+    (f.gridOutput === undefined) === (d.config?.attention === undefined) &&
+      (f.gridOutput === undefined || (typeof f.gridOutput === 'string' && f.gridOutput.length > 0)),
+    dir,
+    '"features.gridOutput" must name an encoder output exactly when the decoder has attention',
+  );
   need(typeof d.weights === 'string' && typeof d.vocabulary === 'string', dir, '"decoder" needs "weights" and "vocabulary" file names');
   const dec = x.decoding;
   need(dec && Number.isInteger(dec.beam) && dec.beam >= 1 && dec.beam <= 20, dir, '"decoding.beam" must be an integer from 1 to 20');
@@ -416,6 +427,8 @@ export function loadModel(dir: string, options: LoadOptions = {}): LoadedModelDi
   // Absent is 0: a manifest written before concepts describes a decoder without them.
   const [haveK, wantK] = [decoder.config.conceptDim ?? 0, want.conceptDim ?? 0];
   if (haveK !== wantK) throw new ModelDirError(loaded.dir, `${CONFIG_FILE} has conceptDim ${haveK} but model.json says ${wantK}`);
+  if (JSON.stringify(decoder.config.attention ?? null) !== JSON.stringify(want.attention ?? null))
+    throw new ModelDirError(loaded.dir, `${CONFIG_FILE} and model.json describe different attention`);
   return { ...loaded, decoder };
 }
 

@@ -136,6 +136,8 @@ export class OnnxStepModel implements StepModel {
 
   constructor(params: Params<Float32Array>, options: OnnxStepOptions = {}) {
     this.config = configFromParams(params);
+    if (this.config.attention)
+      throw new RangeError('OnnxStepModel: the step graph has no attention; use DecoderStepModel (stepModelFor) for this decoder');
     this.vocabSize = this.config.vocabSize;
     this.conceptDim = conceptDimOf(this.config);
     this.ort = nativeRuntime();

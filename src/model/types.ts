@@ -24,6 +24,18 @@ export interface DecoderConfig {
    * (src/model/decoder.ts). 0 or absent: no concept input, the plain Show-and-Tell model.
    */
   conceptDim?: number;
+  /**
+   * Soft attention over the photo's spatial grid (src/model/layers/attention.ts); absent: none.
+   * gridDim Dg: channels of a grid cell as the encoder gives it; memoryDim P: what the decoder's
+   * fixed basis reduces a cell to; attentionDim A: the size of keys and queries.
+   */
+  attention?: AttentionConfig;
+}
+
+export interface AttentionConfig {
+  gridDim: number;
+  memoryDim: number;
+  attentionDim: number;
 }
 
 /**
@@ -51,9 +63,12 @@ export interface StepModel {
   readonly conceptDim?: number;
   /**
    * Initial recurrent state for N images; features is N×D, concepts N×K (only for a model
-   * with conceptDim K > 0; absent means no concept detected, all scores 0).
+   * with conceptDim K > 0; absent means no concept detected, all scores 0); grid N×G×Dg, the
+   * encoder's spatial grid (required by, and only allowed for, a model with gridDim Dg > 0).
    */
-  initState(features: Float32Array, n: number, concepts?: Float32Array): RecurrentState;
+  initState(features: Float32Array, n: number, concepts?: Float32Array, grid?: Float32Array): RecurrentState;
+  /** Dg, the channels per grid cell an attending decoder reads (0 or absent: it reads no grid). */
+  readonly gridDim?: number;
   /**
    * Feed one token per row (tokens: N ids) and return log-probabilities N×V,
    * advancing `state` in place.
@@ -63,9 +78,17 @@ export interface StepModel {
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState;
 }
 
-/** Hidden and cell states per layer, each N×H. */
+/** Hidden and cell states per layer, each N×H; for an attending decoder, each row's grid memory too. */
 export interface RecurrentState {
   n: number;
   h: Float32Array[];
   c: Float32Array[];
+  memory?: GridMemory;
+}
+
+/** Per row: G cells of P values (N×G×P) and their attention keys (N×G×A). */
+export interface GridMemory {
+  values: Float32Array;
+  keys: Float32Array;
+  cells: number;
 }

@@ -548,6 +548,11 @@ export async function teachModel(options: TeachModelOptions): Promise<TeachModel
   report({ phase: 'prepare', message: 'loading the base model' });
 
   const base = loadModel(options.baseDir);
+  if (base.decoder.config.attention)
+    throw new TeachError(
+      `${options.baseDir}: this decoder attends over spatial grids, which the library does not keep; teaching it is not supported`,
+      'model',
+    );
   const D = base.decoder.config.featureDim;
   const K = conceptDimOf(base.decoder.config);
   const run: TeachSession = {

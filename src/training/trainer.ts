@@ -40,6 +40,7 @@ import { saveCheckpoint, saveTrainingState, type CheckpointInfo, type EpochRecor
 import { Rng } from '../model/rng.js';
 import { noisyConcepts, resolveConceptNoise, type ConceptNoise, type ResolvedConceptNoise } from './concept-noise.js';
 import { END, PAD, START, type DecoderConfig, type Params, type StepModel } from '../model/types.js';
+import type { GridBasis } from '../model/grid-basis.js';
 
 /**
  * One caption of one image: its word ids. The trainer adds <start> and <end>; if they are
@@ -65,6 +66,12 @@ export interface CaptionData {
   captions: TokenCaption[];
   /** Images × K concept scores of each photo (a detector's), for a decoder with conceptDim K > 0. */
   concepts?: Float32Array;
+  /**
+   * Images × G × P: each photo's grid memory (`gridMemoryValues`: its spatial grid reduced by the
+   * decoder's basis), for a decoder with attention; `cells` is G.
+   */
+  memory?: Float32Array;
+  cells?: number;
 }
 
 /** Whether a caption comes with a photo (the default) or is text-only. */
@@ -119,6 +126,8 @@ export interface TrainOptions {
   validationFraction?: number;
   /** Start from these weights (fine-tuning); their feature statistics are kept. */
   initialParams?: Params<Float32Array>;
+  /** A new decoder with attention: the fixed basis its grid memory was reduced with (grid-basis.ts). */
+  gridBasis?: GridBasis;
   seed?: number;
   /** Maximum epochs (default 20). */
   epochs?: number;
@@ -481,7 +490,8 @@ function startingModel(options: TrainOptions, trainData: CaptionData, D: number,
     config = options.config;
     validateConfig(config);
     const stats = trainingFeatureStats(trainData, D);
-    params = initParams(config, initParamsRng(rng), stats ? { featureMean: stats.mean, featureStd: stats.std } : {});
+    const basis = options.gridBasis ? { gridMean: options.gridBasis.mean, gridBasis: options.gridBasis.basis } : {};
+    params = initParams(config, initParamsRng(rng), { ...(stats ? { featureMean: stats.mean, featureStd: stats.std } : {}), ...basis });
   }
   const maxId = maxToken(trainData);
   if (maxId >= config.vocabSize) throw new RangeError(`training captions use token id ${maxId}, vocabulary has ${config.vocabSize}`);
@@ -637,6 +647,16 @@ export function buildBatch(
   if (indices.some((i) => !hasImage(data.captions[i])))
     batch.hasImage = Uint8Array.from(indices, (i) => (hasImage(data.captions[i]) ? 1 : 0));
   if (conditioning.K > 0) batch.concepts = batchConcepts(data, indices, conditioning);
+  if (data.memory && data.cells) {
+    const width = data.memory.length / (data.features.length / D);
+    const memory = new Float32Array(N * width);
+    indices.forEach((i, n) => {
+      const c = data.captions[i];
+      if (hasImage(c)) memory.set(data.memory!.subarray(c.image * width, (c.image + 1) * width), n * width);
+    });
+    batch.memory = memory;
+    batch.cells = data.cells;
+  }
   return batch;
 }
 

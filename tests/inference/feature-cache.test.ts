@@ -202,6 +202,16 @@ describe('a store shared by two processes', () => {
     expect(readdirSync(join(cacheDir, 'enc@1')).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
+  it('reads a store too large to hold whole a row at a time, with the same values', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'lenscribe-features-rows-'));
+    const whole = FeatureStore.open(cacheDir, 'enc@1', 'grid', 4);
+    whole.append([key('/a'), key('/b'), key('/c')], rows(1, 2, 3));
+    // Any store above 8 bytes is read row by row here.
+    const byRow = FeatureStore.open(cacheDir, 'enc@1', 'grid', 4, { wholeFileBytes: 8 });
+    for (const file of ['/b', '/a', '/c']) expect(readRow(byRow, file)).toEqual(readRow(whole, file));
+    expect(readRow(byRow, '/c')).toEqual([...rows(3)]);
+  });
+
   it('takes over a lock its dead owner left, and waits for (then gives up on) a live one', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'lenscribe-features-lock-'));
     const store = FeatureStore.open(cacheDir, 'enc@1', 'pooled', 4);

@@ -4,7 +4,6 @@
  * and that `lenscribe eval` captions with the same concept scores. (The data is read from
  * ../shared/datasets and never copied into the project.)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,16 +12,11 @@ import { tokenize } from '../../src/model/vocab.js';
 import { CONCEPT_COUNT } from '../../src/model/concepts/visual-concepts.js';
 import { loadDecoder } from '../../src/model/decoder-io.js';
 
-const FLICKR = resolve('../shared/datasets/flickr8k');
+import { cli, flickrRows, hasFlickr } from './cli-run.js';
+
 const PASCAL = resolve('../shared/datasets/captions-text/pascal.jsonl');
 const ENCODER = resolve('models/encoders/centernet_resnet50/card.json');
-const ready = existsSync(join(FLICKR, 'captions.jsonl')) && existsSync(PASCAL) && existsSync(ENCODER);
-
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LENSCRIBE_THREADS: '1' },
-  });
+const ready = hasFlickr && existsSync(PASCAL) && existsSync(ENCODER);
 
 let work: string;
 let data: string;
@@ -41,11 +35,7 @@ describe.skipIf(!ready)('lenscribe train --concepts --text', () => {
       string,
       string,
     ];
-    const photos = readFileSync(join(FLICKR, 'captions.jsonl'), 'utf8').trim().split('\n').slice(0, 40);
-    const rows = photos.map((l) => {
-      const o = JSON.parse(l) as { file: string; captions: string[] };
-      return { file: join(FLICKR, o.file), captions: o.captions };
-    });
+    const rows = flickrRows(40);
     writeFileSync(data, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     photoWords = new Set(rows.flatMap((r) => r.captions.flatMap(tokenize)));
     // Every 20th Pascal photo: all 20 categories (cats, horses, sofas, buses …), and one bad line.

@@ -1,18 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-// Real captioned photos (Flickr8k, see DEVELOPERS.md); a small slice keeps this quick.
-const FLICKR = resolve('../shared/datasets/flickr8k');
-const hasData = existsSync(join(FLICKR, 'captions.jsonl'));
+import { cli, flickrRows, hasFlickr as hasData } from './cli-run.js';
 
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LENSCRIBE_THREADS: '1' },
-  });
+// Real captioned photos (Flickr8k, see DEVELOPERS.md); a small slice keeps this quick.
 
 let work: string;
 let data: string;
@@ -25,11 +18,7 @@ describe.skipIf(!hasData)('lenscribe train / eval on real photos', () => {
     data = join(work, 'captions.jsonl');
     model = join(work, 'model');
     cache = join(work, 'cache');
-    const lines = readFileSync(join(FLICKR, 'captions.jsonl'), 'utf8').trim().split('\n').slice(0, 120);
-    const rows = lines.map((l) => {
-      const o = JSON.parse(l) as { file: string; captions: string[] };
-      return JSON.stringify({ file: join(FLICKR, o.file), captions: o.captions });
-    });
+    const rows = flickrRows(120).map((r) => JSON.stringify(r));
     rows.splice(3, 0, '{"file": broken json');
     rows.push(JSON.stringify({ file: join(work, 'gone.jpg'), captions: ['a photo that is not there'] }));
     writeFileSync(data, `${rows.join('\n')}\n`);

@@ -20,6 +20,7 @@ import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js
 import { loadModel, storedOutputNames, storedRowInputs } from '../../model/model-dir.js';
 import { checkGuidanceSettings, MAX_REQUIRED, type GuidanceSettings } from '../../model/concepts/concept-guidance.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
+import { gridOutputOf, photoGrids } from '../train-grid.js';
 import { formatScores, jsonLine, parseNumber, printable, StatusLine, withExample } from '../ui.js';
 
 /** A model directory with its decoder, as loadModel returns it (files and sha256 checked). */
@@ -100,8 +101,8 @@ export async function modelFeatures(
   model: LoadedModel,
   modelDir: string,
   images: CaptionedImage[],
-  options: { cache?: string | undefined; threads?: number | undefined; status: StatusLine },
-): Promise<{ features: PhotoFeatures; concepts?: Float32Array }> {
+  options: { cache?: string | undefined; threads?: number | undefined; status: StatusLine; grid?: boolean },
+): Promise<{ features: PhotoFeatures; concepts?: Float32Array; grid?: Float32Array }> {
   const m = model.manifest;
   const encName = m.encoder.name;
   const cardPath = join(encoderDir(encName), 'card.json');
@@ -122,17 +123,25 @@ export async function modelFeatures(
     log: (line) => status.log(line),
   });
   let f;
+  let grid: Float32Array | undefined;
   try {
     const outputs = storedOutputNames(m.features);
     f = await featuresFor(encoder, images, outputs, options.cache, status, 'features', m.features.flipAverage ? 'average' : 'none');
+    // An attending decoder also reads each photo's spatial grid.
+    if (m.features.gridOutput && options.grid !== false && f.kept.length > 0) {
+      const g = gridOutputOf(encoder, m.features.gridOutput);
+      status.log(`grid: ${g.cells} cells × ${g.dim} per photo, ${encName}'s ${g.name} output (the decoder's attention)`);
+      grid = await photoGrids(encoder, f.kept, g, options.cache, status, 'grids   ');
+    }
   } finally {
     await encoder.close();
   }
   if (f.dim !== m.features.dim + K) throw new UserError(`features are ${f.dim - K}-d but the model expects ${m.features.dim}`);
   if (f.kept.length === 0) throw new UserError('no photo could be read');
-  if (K === 0) return { features: f };
+  const withGrid = grid ? { grid } : {};
+  if (K === 0) return { features: f, ...withGrid };
   const x = storedRowInputs(f.features, f.kept.length, m.features.dim, K);
-  return { features: { ...f, features: x.features, dim: m.features.dim }, ...(x.concepts ? { concepts: x.concepts } : {}) };
+  return { features: { ...f, features: x.features, dim: m.features.dim }, ...(x.concepts ? { concepts: x.concepts } : {}), ...withGrid };
 }
 
 export interface ModelEvaluation {
@@ -162,7 +171,7 @@ export async function evaluateModel(options: {
   const m = model.manifest;
   const beam = options.beam ?? m.decoding.beam;
   const noRepeatNgram = options.noRepeatNgram ?? m.decoding.noRepeatNgram ?? 0;
-  const { features: f, concepts } = await modelFeatures(model, modelDir, options.images, options);
+  const { features: f, concepts, grid } = await modelFeatures(model, modelDir, options.images, options);
   const guidance = concepts ? (options.guidance === undefined ? (m.decoding.guidance ?? null) : options.guidance) : null;
   status.update(`captioning ${f.kept.length} photos (beam ${beam}${guidance ? ', guided' : ''}) …`, true);
   const captioner = decoderCaptioner(model.decoder.model, model.decoder.vocab, f.dim, {
@@ -172,7 +181,7 @@ export async function evaluateModel(options: {
     guidance,
   });
   const references = f.kept.map((i) => i.captions);
-  const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references, concepts);
+  const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references, concepts, grid);
   status.done();
   return { model, beam, noRepeatNgram, guidance, features: f, result };
 }

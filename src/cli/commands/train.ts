@@ -22,7 +22,6 @@ import { UserError } from '../../shared/errors.js';
 import { ENCODER_NAMES, encoderDir, openEncoder, resolveOutputs, type Encoder } from '../../inference/encoder/index.js';
 import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '../../training/datasets.js';
 import { decoderCaptioner, evaluateCaptioner, validationCider } from '../../training/metrics/evaluate.js';
-import { OnnxStepModel } from '../../model/onnx-step-model.js';
 import {
   encoderFileRef,
   FLICKR8K_CREDIT,
@@ -33,7 +32,8 @@ import {
   type TrainingData,
   type ValidationMetrics,
 } from '../../model/model-dir.js';
-import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
+import { CONFIG_FILE, saveDecoder, stepModelFor, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
+import { ATTENTION_DIM, trainGrids, type TrainGrids } from '../train-grid.js';
 import {
   train,
   trainingFeatureStats,
@@ -85,13 +85,21 @@ export interface TrainCliOptions {
   exportOnly?: boolean;
   flipAverage?: boolean;
   concepts?: boolean;
+  attention?: boolean;
   text?: string[];
   textRatio: string;
   pretrain: string;
   json?: boolean;
 }
 
-function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: Vocabulary, concepts?: Float32Array): CaptionData {
+function toCaptionData(
+  images: CaptionedImage[],
+  features: Float32Array,
+  vocab: Vocabulary,
+  concepts?: Float32Array,
+  memory?: Float32Array,
+  cells?: number,
+): CaptionData {
   const captions: TokenCaption[] = [];
   images.forEach((img, image) => {
     for (const text of img.captions) {
@@ -100,7 +108,7 @@ function toCaptionData(images: CaptionedImage[], features: Float32Array, vocab: 
       captions.push({ image, tokens: ids.slice(1, -1) });
     }
   });
-  return { features, captions, ...(concepts ? { concepts } : {}) };
+  return { features, captions, ...(concepts ? { concepts } : {}), ...(memory && cells ? { memory, cells } : {}) };
 }
 
 /** The numeric flags of `lenscribe train`, checked. */
@@ -156,6 +164,8 @@ function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
   if (opts.exportData && opts.concepts) throw new UserError('--export-data does not write concept scores; leave out --concepts');
   if (opts.flipAverage && opts.concepts)
     throw new UserError('--flip-average with --concepts: captioning does not average concept scores over the mirror image; leave one out');
+  if (opts.attention && (opts.flipAverage || opts.exportData || settings.pretrain > 0))
+    throw new UserError('--attention cannot be combined with --flip-average, --export-data or --pretrain');
   if (!existsSync(join(encoderDir(opts.encoder), 'card.json'))) {
     throw new UserError(
       `--encoder ${opts.encoder}: no ${join(encoderDir(opts.encoder), 'card.json')} (bundled: ${ENCODER_NAMES.join(', ')}; see docs/model-format.md to add your own)`,
@@ -270,14 +280,23 @@ function captionData(
   valF: PhotoFeatures | undefined,
   minCount: number,
   status: StatusLine,
-  extra: { concepts?: Features['concepts']; text?: TextSample | undefined } = {},
+  extra: { concepts?: Features['concepts']; text?: TextSample | undefined; grids?: TrainGrids | undefined } = {},
 ) {
   const texts = extra.text?.texts ?? [];
   const vocab = Vocabulary.build([...trainF.kept.flatMap((i) => i.captions), ...texts], { minCount });
-  const trainData = toCaptionData(trainF.kept, trainF.features, vocab, extra.concepts?.train);
+  const trainData = toCaptionData(
+    trainF.kept,
+    trainF.features,
+    vocab,
+    extra.concepts?.train,
+    extra.grids?.trainMemory,
+    extra.grids?.grid.cells,
+  );
   const photoCaptions = trainData.captions.length;
   trainData.captions.push(...textTokenCaptions(texts, vocab));
-  const valData = valF ? toCaptionData(valF.kept, valF.features, vocab, extra.concepts?.val) : undefined;
+  const valData = valF
+    ? toCaptionData(valF.kept, valF.features, vocab, extra.concepts?.val, extra.grids?.valMemory, extra.grids?.grid.cells)
+    : undefined;
   const valRefs = valF?.kept.map((i) => i.captions) ?? [];
   // The language pass: words only (no photo, no concepts), so the LSTM learns to write before it learns to look.
   const pretrainTexts = extra.text?.pretrainTexts ?? [];
@@ -290,7 +309,17 @@ function captionData(
     `vocabulary: ${vocab.size} tokens (min count ${minCount}); ${trainData.captions.length} training captions` +
       (textOnly > 0 ? ` (${photoCaptions} of photos, ${textOnly} text-only)` : ''),
   );
-  return { vocab, trainData, photoCaptions, valData, valRefs, pretrainData, concepts: extra.concepts, text: extra.text };
+  return {
+    vocab,
+    trainData,
+    photoCaptions,
+    valData,
+    valRefs,
+    pretrainData,
+    concepts: extra.concepts,
+    text: extra.text,
+    grids: extra.grids,
+  };
 }
 
 type Features = Awaited<ReturnType<typeof trainFeatures>>;
@@ -332,6 +361,7 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
     valFraction: s.valFraction,
     valSplit: opts.valSplit,
     ...(s.pretrain > 0 ? { pretrain: s.pretrain } : {}),
+    ...(config.attention ? { attention: true } : {}),
     ...conceptOptions(data),
   };
   const card = encoder.card;
@@ -351,6 +381,7 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
       dim: D,
       ...(opts.flipAverage ? { flipAverage: true } : {}),
       ...(data.concepts ? { conceptOutput: data.concepts.output } : {}),
+      ...(data.grids ? { gridOutput: data.grids.grid.name } : {}),
     },
     decoder: { architecture: 'show-and-tell-lstm', config, weights: WEIGHTS_FILE, vocabulary: VOCAB_FILE, maxLength: s.maxWords },
     decoding: { beam: s.beam, noRepeatNgram: s.noRepeatNgram },
@@ -497,6 +528,7 @@ async function trainDecoder(
     train({
       config,
       ...(initialParams ? { initialParams } : {}),
+      ...(data.grids ? { gridBasis: data.grids.basis } : {}),
       train: data.trainData,
       ...(data.valData && data.valData.captions.length > 0 ? { validation: data.valData } : { validationFraction: 0 }),
       seed: s.seed,
@@ -513,11 +545,12 @@ async function trainDecoder(
             // Greedy captions through the ONNX step model (weights packed once per epoch).
             validationScorer: ({ params }) =>
               validationCider(
-                decoderCaptioner(new OnnxStepModel(params), data.vocab, D, { beam: 1, maxWords: s.maxWords }),
+                decoderCaptioner(stepModelFor(params), data.vocab, D, { beam: 1, maxWords: s.maxWords }),
                 f.valF!.features,
                 valN,
                 data.valRefs,
                 data.concepts?.val,
+                data.grids?.valGrid,
               ),
             bestCheckpointPath: resolve(opts.out),
             writeCheckpoint: (_path: string, params: Params<Float32Array>, _config: DecoderConfig, info) =>
@@ -550,12 +583,12 @@ async function finalMetrics(
   const valN = f.valF?.kept.length ?? 0;
   if (valN === 0) return undefined;
   status.update(`scoring ${valN} validation photos (beam ${s.beam}) …`, true);
-  const captioner = decoderCaptioner(new OnnxStepModel(result.params), data.vocab, f.trainF.dim, {
+  const captioner = decoderCaptioner(stepModelFor(result.params), data.vocab, f.trainF.dim, {
     beam: s.beam,
     maxWords: s.maxWords,
     noRepeatNgram: s.noRepeatNgram,
   });
-  const evalResult = await evaluateCaptioner(captioner, f.valF!.features, valN, data.valRefs, data.concepts?.val);
+  const evalResult = await evaluateCaptioner(captioner, f.valF!.features, valN, data.valRefs, data.concepts?.val, data.grids?.valGrid);
   const best = result.history.find((h) => h.epoch === result.bestEpoch);
   status.done();
   return {
@@ -590,7 +623,19 @@ async function trainingInputs(opts: TrainCliOptions, s: TrainSettings, status: S
   const concepts = f.concepts;
   const photoCaptions = f.trainF.kept.reduce((n, i) => n + i.captions.length, 0);
   const text = opts.text ? textSample(opts.text, photoCaptions, s, status) : undefined;
-  return { f, concepts, data: captionData(f.trainF, f.valF, s.minCount, status, { concepts, text }) };
+  const grids = opts.attention
+    ? await trainGrids(
+        opts.encoder,
+        { train: f.trainF.kept, val: f.valF?.kept },
+        {
+          cacheDir: opts.cache,
+          ...(s.threads !== undefined ? { threads: s.threads } : {}),
+          status,
+        },
+      )
+    : undefined;
+  if (grids) f.featureSeconds += grids.seconds;
+  return { f, concepts, data: captionData(f.trainF, f.valF, s.minCount, status, { concepts, text, grids }) };
 }
 
 /** --export-data: writes the training tensors; true when --export-only says to stop there. */
@@ -629,6 +674,15 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
     vocabSize: data.vocab.size,
     dropout: s.dropout,
     ...(concepts ? { conceptDim: CONCEPT_COUNT } : {}),
+    ...(data.grids
+      ? {
+          attention: {
+            gridDim: data.grids.grid.dim,
+            memoryDim: data.grids.basis.basis.length / data.grids.grid.dim,
+            attentionDim: ATTENTION_DIM,
+          },
+        }
+      : {}),
   };
   const saveModel = modelWriter(opts, s, f, data, config);
   const tTrain = performance.now();
@@ -745,6 +799,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--concepts',
       `Condition the decoder on ${CONCEPT_COUNT} visual-concept scores per photo as well (the encoder's ${CONCEPT_OUTPUT} output; recorded as features.conceptOutput)`,
+    )
+    .option(
+      '--attention',
+      "Soft attention over the encoder's spatial grid (7×7 cells of ResNet-50's last block), after the LSTM at every word (recorded as features.gridOutput)",
     )
     .option(
       '--text <files...>',

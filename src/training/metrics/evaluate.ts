@@ -9,10 +9,11 @@ import { scoreObjects, type ObjectScores } from './chair.js';
 import { ciderD, scoreCaptions, type CaptionScores } from './index.js';
 
 /**
- * Captions for n images whose features are rows of `features` (n×D), and for a decoder with
- * concept input their concept scores, rows of `concepts` (n×K).
+ * Captions for n images whose features are rows of `features` (n×D), for a decoder with
+ * concept input their concept scores, rows of `concepts` (n×K), and for one with attention their
+ * spatial grids, rows of `grid` (n×G×Dg).
  */
-export type Captioner = (features: Float32Array, n: number, concepts?: Float32Array) => string[] | Promise<string[]>;
+export type Captioner = (features: Float32Array, n: number, concepts?: Float32Array, grid?: Float32Array) => string[] | Promise<string[]>;
 
 /**
  * Captions from a decoder with src/model/decode.ts: greedy search for beam 1, beam search
@@ -33,8 +34,9 @@ export function decoderCaptioner(
   }: { beam?: number; maxWords?: number; chunk?: number; noRepeatNgram?: number; guidance?: GuidanceSettings | null } = {},
 ): Captioner {
   const K = model.conceptDim ?? 0;
-  return (features, n, concepts) => {
+  return (features, n, concepts, grid) => {
     const out: string[] = [];
+    const gridWidth = grid && n > 0 ? grid.length / n : 0;
     for (let b0 = 0; b0 < n; b0 += chunk) {
       const m = Math.min(chunk, n - b0);
       const rows = features.subarray(b0 * featureDim, (b0 + m) * featureDim);
@@ -44,6 +46,7 @@ export function decoderCaptioner(
         maxLength: maxWords,
         noRepeatNgram,
         ...(concepts ? { concepts: concepts.subarray(b0 * K, (b0 + m) * K) } : {}),
+        ...(grid ? { grid: grid.subarray(b0 * gridWidth, (b0 + m) * gridWidth) } : {}),
         ...(concepts && guidance ? { guideBy: guidance } : {}),
       });
       for (const r of results) out.push(r.text);
@@ -66,9 +69,10 @@ export async function evaluateCaptioner(
   n: number,
   references: string[][],
   concepts?: Float32Array,
+  grid?: Float32Array,
 ): Promise<EvaluationResult> {
   if (references.length !== n) throw new Error(`evaluateCaptioner: ${references.length} reference lists for ${n} images`);
-  const captions = await captioner(features, n, concepts);
+  const captions = await captioner(features, n, concepts, grid);
   return { scores: scoreCaptions(captions, references), objects: scoreObjects(captions, references), captions };
 }
 
@@ -79,6 +83,7 @@ export async function validationCider(
   n: number,
   references: string[][],
   concepts?: Float32Array,
+  grid?: Float32Array,
 ): Promise<number> {
-  return ciderD(await captioner(features, n, concepts), references);
+  return ciderD(await captioner(features, n, concepts, grid), references);
 }
