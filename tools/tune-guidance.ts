@@ -37,7 +37,7 @@ import { COCO_OBJECTS } from '../src/model/concepts/coco-objects.js';
 import { calibrateVetoes } from '../src/model/concepts/veto-calibration.js';
 import { loadDataset } from '../src/training/datasets.js';
 import { captionObjects } from '../src/training/metrics/chair.js';
-import { corpusCiderD } from '../src/training/metrics/cider.js';
+import { perImageCiderD } from '../src/training/metrics/index.js';
 import { shareWorse } from '../src/training/metrics/bootstrap.js';
 
 /** The issue's Flickr8k validation floor for CIDEr-D. */
@@ -132,7 +132,10 @@ async function main(): Promise<void> {
     };
     const refs = e.features.kept.map((img) => img.captions);
     const captions = e.result.captions;
-    perPhoto.push({ cider: corpusCiderD(captions, refs).perImage });
+    const cider = perImageCiderD(captions, refs);
+    const mean = cider.reduce((a, b) => a + b, 0) / cider.length;
+    if (Math.abs(mean - row.cider) > 1e-9) throw new Error(`tune-guidance: per-photo CIDEr-D averages ${mean}, not ${row.cider}`);
+    perPhoto.push({ cider });
     const vs = perPhoto.length > 1 ? { worse_cider: worseThanPlain(perPhoto[perPhoto.length - 1]!) } : {};
     rows.push(row);
     process.stdout.write(`${JSON.stringify({ photos: images.length, ...row, ...vs })}\n`);

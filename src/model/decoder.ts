@@ -407,7 +407,7 @@ function attentionInput<T extends FloatArray>(
   }
   const G = batch.cells ?? 0;
   const P = att.memoryDim;
-  if (!batch.memory || !(Number.isInteger(G) && G >= 1) || batch.memory.length < N * G * P) {
+  if (!batch.memory || !(Number.isInteger(G) && G >= 1) || batch.memory.length !== N * G * P) {
     throw new RangeError(
       `caption batch: the decoder attends over grid memory of ${P} values per cell; got ${batch.memory?.length ?? 0} values for ${N} rows of ${G} cells`,
     );
@@ -773,7 +773,10 @@ export class DecoderStepModel implements StepModel {
       state.c[l] = c;
       x = h;
     }
-    if (this.attention && state.memory) x = this.attendStep(x, state.memory, n);
+    if (this.attention) {
+      if (!state.memory) throw new RangeError('step: the decoder attends over a grid, but the state holds no grid memory');
+      x = this.attendStep(x, state.memory, n);
+    }
     const scores = new Float32Array(n * V);
     gemmFrozen(x, this.vocab, scores, n);
     logSoftmaxRows(scores, n, V);

@@ -281,6 +281,26 @@ function need(cond: unknown, dir: string, what: string): asserts cond {
 }
 
 /** Check the manifest's shape well enough that later code can trust it. */
+/** The decoder's inputs beside the feature: the concept and grid outputs they come from. */
+function validateExtraInputs(f: FeatureSpec, config: DecoderConfig | undefined, dir: string): void {
+  need(
+    f.conceptOutput === undefined || (typeof f.conceptOutput === 'string' && f.conceptOutput.length > 0),
+    dir,
+    '"features.conceptOutput" must name an encoder output',
+  );
+  need(
+    (f.gridOutput === undefined) === (config?.attention === undefined) &&
+      (f.gridOutput === undefined || (typeof f.gridOutput === 'string' && f.gridOutput.length > 0)),
+    dir,
+    '"features.gridOutput" must name an encoder output exactly when the decoder has attention',
+  );
+  need(
+    !(f.gridOutput && f.flipAverage),
+    dir,
+    '"features.flipAverage" cannot be combined with a grid (attention reads the photo unmirrored)',
+  );
+}
+
 export function validateManifest(m: unknown, dir: string): ModelManifest {
   const x = m as ModelManifest;
   need(x && typeof x === 'object', dir, 'not a JSON object');
@@ -327,17 +347,7 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
     dir,
     `"decoder.config.featureDim" (${d.config?.featureDim}) must equal "features.dim" (${f.dim})`,
   );
-  need(
-    f.conceptOutput === undefined || (typeof f.conceptOutput === 'string' && f.conceptOutput.length > 0),
-    dir,
-    '"features.conceptOutput" must name an encoder output',
-  );
-  need(
-    (f.gridOutput === undefined) === (d.config?.attention === undefined) &&
-      (f.gridOutput === undefined || (typeof f.gridOutput === 'string' && f.gridOutput.length > 0)),
-    dir,
-    '"features.gridOutput" must name an encoder output exactly when the decoder has attention',
-  );
+  validateExtraInputs(f, d.config, dir);
   need(typeof d.weights === 'string' && typeof d.vocabulary === 'string', dir, '"decoder" needs "weights" and "vocabulary" file names');
   const dec = x.decoding;
   need(dec && Number.isInteger(dec.beam) && dec.beam >= 1 && dec.beam <= 20, dir, '"decoding.beam" must be an integer from 1 to 20');
@@ -427,8 +437,12 @@ export function loadModel(dir: string, options: LoadOptions = {}): LoadedModelDi
   // Absent is 0: a manifest written before concepts describes a decoder without them.
   const [haveK, wantK] = [decoder.config.conceptDim ?? 0, want.conceptDim ?? 0];
   if (haveK !== wantK) throw new ModelDirError(loaded.dir, `${CONFIG_FILE} has conceptDim ${haveK} but model.json says ${wantK}`);
-  if (JSON.stringify(decoder.config.attention ?? null) !== JSON.stringify(want.attention ?? null))
-    throw new ModelDirError(loaded.dir, `${CONFIG_FILE} and model.json describe different attention`);
+  const [haveA, wantA] = [decoder.config.attention, want.attention];
+  const sameAttention =
+    haveA === undefined || wantA === undefined
+      ? haveA === wantA
+      : haveA.gridDim === wantA.gridDim && haveA.memoryDim === wantA.memoryDim && haveA.attentionDim === wantA.attentionDim;
+  if (!sameAttention) throw new ModelDirError(loaded.dir, `${CONFIG_FILE} and model.json describe different attention`);
   return { ...loaded, decoder };
 }
 

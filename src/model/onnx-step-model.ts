@@ -152,8 +152,9 @@ export class OnnxStepModel implements StepModel {
     }
   }
 
-  initState(features: Float32Array, n: number, concepts?: Float32Array): RecurrentState {
+  initState(features: Float32Array, n: number, concepts?: Float32Array, grid?: Float32Array): RecurrentState {
     if (this.disposed) throw new Error('OnnxStepModel: used after dispose()');
+    if (grid && grid.length > 0) throw new RangeError('initState: a grid given, but the decoder has no attention');
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
     checkConcepts(concepts, n, this.conceptDim);

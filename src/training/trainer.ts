@@ -33,6 +33,7 @@ import {
   validateConfig,
   configFromParams,
   conceptDimOf,
+  attentionOf,
   type CaptionBatch,
 } from '../model/decoder.js';
 import { adamStep, clipGradNorm, createAdamState, learningRate as scheduledRate, type AdamOptions, type LrSchedule } from './optim.js';
@@ -258,7 +259,7 @@ class TrainingRun {
     this.D = shape.featureDim;
     this.K = conceptDimOf(shape);
     this.noise = options.conceptNoise ? resolveConceptNoise(options.conceptNoise) : null;
-    [this.trainData, this.validData] = trainingData(options, this.D, this.K, rng);
+    [this.trainData, this.validData] = trainingData(options, this.D, this.K, rng, attentionOf(shape)?.memoryDim ?? 0);
     [this.params, this.config] = startingModel(options, this.trainData, this.D, rng);
 
     this.shuffleRng = rng.fork();
@@ -465,11 +466,11 @@ class TrainingRun {
 }
 
 /** The training captions (words only) and the validation set: given, or held out by image. */
-function trainingData(options: TrainOptions, D: number, K: number, rng: Rng): [CaptionData, CaptionData | undefined] {
-  checkData(options.train, D, K, 'training');
+function trainingData(options: TrainOptions, D: number, K: number, rng: Rng, P: number): [CaptionData, CaptionData | undefined] {
+  checkData(options.train, D, K, 'training', P);
   let trainData = wordsOnly(options.train);
   let validData = options.validation && wordsOnly(options.validation);
-  if (validData) checkData(validData, D, K, 'validation');
+  if (validData) checkData(validData, D, K, 'validation', P);
   else {
     const fraction = options.validationFraction ?? DEFAULTS.validationFraction;
     if (fraction > 0) [trainData, validData] = splitByImage(trainData, fraction, rng.fork());
@@ -531,7 +532,8 @@ function wordsOnly(data: CaptionData): CaptionData {
   return { ...data, captions };
 }
 
-function checkData(data: CaptionData, D: number, K: number, what: string): void {
+/** D-wide features, captions of images that exist, K concept scores and, for an attending decoder (P > 0), G×P memory per image. */
+function checkData(data: CaptionData, D: number, K: number, what: string, P = 0): void {
   if (data.features.length % D !== 0) throw new RangeError(`${what} features: ${data.features.length} values is not a multiple of ${D}`);
   const images = data.features.length / D;
   for (const c of data.captions) {
@@ -539,6 +541,19 @@ function checkData(data: CaptionData, D: number, K: number, what: string): void 
       throw new RangeError(`${what} caption refers to image ${c.image}; there are ${images}`);
   }
   checkConceptData(data, images, K, what);
+  checkMemoryData(data, images, P, what);
+}
+
+function checkMemoryData(data: CaptionData, images: number, P: number, what: string): void {
+  if (P === 0) {
+    if (data.memory) throw new RangeError(`${what} data has grid memory, but the decoder has no attention`);
+    return;
+  }
+  const G = data.cells ?? 0;
+  if (!data.memory || !(Number.isInteger(G) && G >= 1) || data.memory.length !== images * G * P)
+    throw new RangeError(`${what} grid memory: ${data.memory?.length ?? 0} values for ${images} images × ${G} cells × ${P}`);
+  const i = data.memory.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) throw new RangeError(`${what} grid memory of image ${Math.floor(i / (G * P))} is not finite`);
 }
 
 /** Every concept vector has K finite scores, and there are none for a decoder without concept input. */
@@ -648,7 +663,7 @@ export function buildBatch(
     batch.hasImage = Uint8Array.from(indices, (i) => (hasImage(data.captions[i]) ? 1 : 0));
   if (conditioning.K > 0) batch.concepts = batchConcepts(data, indices, conditioning);
   if (data.memory && data.cells) {
-    const width = data.memory.length / (data.features.length / D);
+    const width = data.memory.length / (data.features.length / D); // G·P, checked by checkData
     const memory = new Float32Array(N * width);
     indices.forEach((i, n) => {
       const c = data.captions[i];

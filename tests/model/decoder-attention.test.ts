@@ -23,6 +23,7 @@ import { beamSearch, captionFeatures, greedyDecode } from '../../src/model/decod
 import { Rng } from '../../src/model/rng.js';
 import { END, START, type DecoderConfig, type Params } from '../../src/model/types.js';
 import { Vocabulary } from '../../src/model/vocab.js';
+import { train } from '../../src/training/trainer.js';
 import { randomBatch, tinyConfig, tinyParams } from './fixtures.js';
 import { numericGradient4, randn, relError } from './numeric.js';
 
@@ -134,6 +135,9 @@ describe('decoder with attention: gradients (float64)', () => {
     expect(() => evaluateLoss(params, { ...batch, memory: undefined })).toThrow(/attends over grid memory of 4 values per cell/);
     const plain = tinyParams({ ...tinyConfig, conceptDim: 2 }, 27);
     expect(() => evaluateLoss(plain, batch)).toThrow(/grid memory given, but the decoder has no attention/);
+    // Memory of another width (a basis of another P) is refused, not read at the wrong stride.
+    const wide = { ...batch, memory: new Float64Array(2 * G * (P + 1)) };
+    expect(() => evaluateLoss(params, wide)).toThrow(/attends over grid memory of 4 values per cell/);
   });
 });
 
@@ -206,6 +210,27 @@ describe('decoder with attention: parameters, step model and decoding', () => {
     const greedy = greedyDecode(model, vocab, features, N, { concepts, grid }).map((c) => c.text);
     expect(results[0].text).toBe(greedy[0]);
     expect(() => greedyDecode(model, vocab, features, N, { concepts })).toThrow(/attends over the photo's grid/);
+    // A state without the grid memory (e.g. made by another model) is refused at the step, not decoded blind.
+    const state = model.initState(features.subarray(0, 6), 1, concepts.subarray(0, 2), grid.subarray(0, G * Dg));
+    expect(() => model.step({ ...state, memory: undefined }, new Int32Array([START]))).toThrow(/state holds no grid memory/);
+  });
+});
+
+describe('training an attending decoder', () => {
+  it('refuses grid memory that does not fit the decoder (another basis width), naming it', async () => {
+    const data = {
+      features: new Float32Array(2 * 6),
+      captions: [
+        { image: 0, tokens: Int32Array.from([4, 5]) },
+        { image: 1, tokens: Int32Array.from([6]) },
+      ],
+      concepts: new Float32Array(2 * 2),
+      memory: new Float32Array(2 * G * (P + 1)),
+      cells: G,
+    };
+    await expect(train({ config: attentionConfig, train: data, validationFraction: 0, epochs: 1 })).rejects.toThrow(
+      /training grid memory: 30 values for 2 images × 3 cells × 4/,
+    );
   });
 });
 

@@ -43,6 +43,14 @@ export function scoreCaptions(candidates: string[], references: string[][]): Cap
   };
 }
 
+/** CIDEr-D of each raw candidate against its raw references (their mean is scoreCaptions' cider). */
+export function perImageCiderD(candidates: string[], references: string[][]): number[] {
+  return corpusCiderD(
+    candidates.map(normaliseCaption),
+    references.map((rs) => rs.map(normaliseCaption)),
+  ).perImage;
+}
+
 /** Just CIDEr-D on raw captions (validation during training). */
 export function ciderD(candidates: string[], references: string[][]): number {
   return corpusCiderD(
