@@ -342,12 +342,8 @@ function readChecked(file: string, rec: FileRecord): Buffer {
   return bytes;
 }
 
-/**
- * The fastest step model for a set of weights: the ONNX one, except for a decoder with attention,
- * whose step the ONNX graph does not have (decoder.ts's DecoderStepModel runs it).
- */
+/** The fastest step model for a set of weights: the ONNX one (attention included). */
 export function stepModelFor(params: Params<Float32Array>, options: { threads?: number } = {}): StepModel {
-  if (params.W_key) return new DecoderStepModel(params);
   return new OnnxStepModel(params, options.threads !== undefined ? { threads: options.threads } : {});
 }
 

@@ -733,22 +733,9 @@ export class DecoderStepModel implements StepModel {
     return memory ? { n, h, c, memory } : { n, h, c };
   }
 
-  /** Rows' grid memory and keys from the encoder's grid (n×G×Dg), or null for a decoder without attention. */
   private gridMemory(grid: Float32Array | undefined, n: number): GridMemory | null {
     const att = this.attention;
-    if (!att) {
-      if (grid && grid.length > 0) throw new RangeError('initState: a grid given, but the decoder has no attention');
-      return null;
-    }
-    const { gridDim: Dg, memoryDim: P, attentionDim: A } = att.config;
-    const cells = grid && n > 0 ? grid.length / (n * Dg) : 0;
-    if (!grid || !(Number.isInteger(cells) && cells >= 1)) {
-      throw new RangeError(
-        `initState: the decoder attends over the photo's grid (${Dg} values per cell); got ${grid?.length ?? 0} values for ${n} photos`,
-      );
-    }
-    const values = reduceGrid(grid, n * cells, att.gridMean, att.gridBasis, Dg, P);
-    return { values, keys: attentionKeys(values, att.W_key, n * cells, P, A), cells };
+    return gridMemoryOf(att && { config: att.config, grid_mean: att.gridMean, grid_basis: att.gridBasis, W_key: att.W_key }, grid, n);
   }
 
   step(state: RecurrentState, tokens: Int32Array): Float32Array {
@@ -803,6 +790,30 @@ export class DecoderStepModel implements StepModel {
   selectRows(state: RecurrentState, rows: Int32Array): RecurrentState {
     return selectStateRows(state, rows, this.config.hiddenDim);
   }
+}
+
+/**
+ * A step model's initState: n photos' grid memory and keys from the encoder's grid (n×G×Dg), or
+ * null for a decoder without attention (`att` null), which refuses a grid.
+ */
+export function gridMemoryOf(
+  att: { config: AttentionConfig; grid_mean: Float32Array; grid_basis: Float32Array; W_key: Float32Array } | null,
+  grid: Float32Array | undefined,
+  n: number,
+): GridMemory | null {
+  if (!att) {
+    if (grid && grid.length > 0) throw new RangeError('initState: a grid given, but the decoder has no attention');
+    return null;
+  }
+  const { gridDim: Dg, memoryDim: P, attentionDim: A } = att.config;
+  const cells = grid && n > 0 ? grid.length / (n * Dg) : 0;
+  if (!grid || !(Number.isInteger(cells) && cells >= 1)) {
+    throw new RangeError(
+      `initState: the decoder attends over the photo's grid (${Dg} values per cell); got ${grid?.length ?? 0} values for ${n} photos`,
+    );
+  }
+  const values = reduceGrid(grid, n * cells, att.grid_mean, att.grid_basis, Dg, P);
+  return { values, keys: attentionKeys(values, att.W_key, n * cells, P, A), cells };
 }
 
 /** An attending decoder's memory values for n photos' grids (n×G×Dg): the rows a CaptionBatch's `memory` holds. */

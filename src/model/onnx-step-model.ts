@@ -19,6 +19,9 @@
  *                per layer: a = x·Wx_l + h_l·Wh_l + b_l   (layer 0: x·Wx_0 + b_0 is a row of the
  *                           precomputed table W_embed·Wx_0 + b_0, so Wx_0 is not read per step);  i, f, o, g = σ, σ, σ, tanh of the four
  *                           H-wide slices of a;  c'_l = f⊙c_l + i⊙g;  h'_l = o⊙tanh(c'_l);  x = h'_l
+ *                with attention: inputs memory_values (N×G×P) and memory_keys (N×G×A), each row's grid
+ *                memory (decoder.ts's gridMemoryOf, made in initState), and before the vocabulary
+ *                x = x + (softmax(x·W_query · keysᵀ / √A) · values)·W_context   (layers/attention.ts)
  *                logp = log_softmax(x·W_vocab + b_vocab)   (N×V)
  *
  * Runs synchronously through onnxruntime-node's native session (the public `run()` only wraps
@@ -26,7 +29,7 @@
  */
 import { addRowVector } from './layers/tensor.js';
 import { gemm } from './matmul.js';
-import { checkConcepts, conceptDimOf, configFromParams, selectStateRows } from './decoder.js';
+import { attentionOf, checkConcepts, conceptDimOf, configFromParams, gridMemoryOf, selectStateRows } from './decoder.js';
 import { DataType, OnnxGraph } from './onnx-graph.js';
 import { nativeRuntime, nativeSessionOptions, type NativeRuntime, type NativeSession } from './onnx-runtime.js';
 import type { DecoderConfig, Params, RecurrentState, StepModel } from './types.js';
@@ -105,10 +108,31 @@ export function buildStepGraph(params: Params<Float32Array>, c: DecoderConfig, u
     g.output(cNext, cNext, ['n', H]);
     x = hNext;
   }
+  if (c.attention) x = attendGraph(g, params, c, x);
   const scores = g.node('MatMul', [x, g.constant('W_vocab', params.W_vocab!, [H, V])], 'scores_mm');
   const biased = g.node('Add', [scores, g.constant('b_vocab', params.b_vocab!, [V])], 'scores');
   g.output(g.node('LogSoftmax', [biased], 'logp', { axis: 1 }), 'logp', ['n', V]);
   return encode(g, 'decoder_step');
+}
+
+/** h (n×H) -> h + c·W_context, c attending over each row's memory (the inputs memory_values, memory_keys). */
+function attendGraph(g: OnnxGraph, params: Params<Float32Array>, c: DecoderConfig, h: string): string {
+  const { memoryDim: P, attentionDim: A } = c.attention!;
+  const H = c.hiddenDim;
+  const values = g.input('memory_values', FLOAT, ['n', 'g', P]);
+  const keys = g.input('memory_keys', FLOAT, ['n', 'g', A]);
+  const q = g.node('MatMul', [h, g.constant('W_query', params.W_query!, [H, A])], 'att_q');
+  const q3 = g.node('Reshape', [q, g.int64Constant('att_q_shape', [-1, 1, A])], 'att_q3');
+  const keysT = g.node('Transpose', [keys], 'att_keys_t', { perm: [0, 2, 1] });
+  const z = g.node(
+    'Mul',
+    [g.node('MatMul', [q3, keysT], 'att_z_mm'), g.constant('att_scale', Float32Array.of(1 / Math.sqrt(A)), [])],
+    'att_z',
+  );
+  const alpha = g.node('Softmax', [z], 'att_alpha', { axis: 2 });
+  const context = g.node('Reshape', [g.node('MatMul', [alpha, values], 'att_c3'), g.int64Constant('att_c_shape', [-1, P])], 'att_c');
+  const fromContext = g.node('MatMul', [context, g.constant('W_context', params.W_context!, [P, H])], 'att_out_mm');
+  return g.node('Add', [h, fromContext], 'att_out');
 }
 
 /** i, f, o, g = σ, σ, σ, tanh of a's four H-wide slices;  c' = f⊙c + i⊙g;  h' = o⊙tanh(c'). Returns [h', c']. */
@@ -127,6 +151,10 @@ function lstmGates(g: OnnxGraph, a: string, c: string, gateSizes: string, l: num
 export class OnnxStepModel implements StepModel {
   readonly vocabSize: number;
   readonly conceptDim: number;
+  /** Dg, the channels per grid cell initState reads (0 without attention). */
+  readonly gridDim: number;
+  /** What initState reduces a grid with (null without attention). */
+  private readonly gridWeights: Parameters<typeof gridMemoryOf>[0];
   readonly config: DecoderConfig;
   private readonly init: NativeSession;
   private readonly stepSession: NativeSession;
@@ -136,9 +164,10 @@ export class OnnxStepModel implements StepModel {
 
   constructor(params: Params<Float32Array>, options: OnnxStepOptions = {}) {
     this.config = configFromParams(params);
-    if (this.config.attention)
-      throw new RangeError('OnnxStepModel: the step graph has no attention; use DecoderStepModel (stepModelFor) for this decoder');
     this.vocabSize = this.config.vocabSize;
+    const att = attentionOf(this.config);
+    this.gridDim = att?.gridDim ?? 0;
+    this.gridWeights = att && { config: att, grid_mean: params.grid_mean!, grid_basis: params.grid_basis!, W_key: params.W_key! };
     this.conceptDim = conceptDimOf(this.config);
     this.ort = nativeRuntime();
     const threads = options.threads ?? (Number(process.env.LENSCRIBE_THREADS) || 0);
@@ -154,7 +183,7 @@ export class OnnxStepModel implements StepModel {
 
   initState(features: Float32Array, n: number, concepts?: Float32Array, grid?: Float32Array): RecurrentState {
     if (this.disposed) throw new Error('OnnxStepModel: used after dispose()');
-    if (grid && grid.length > 0) throw new RangeError('initState: a grid given, but the decoder has no attention');
+    const memory = n > 0 ? gridMemoryOf(this.gridWeights, grid, n) : null;
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
     checkConcepts(concepts, n, this.conceptDim);
@@ -184,7 +213,7 @@ export class OnnxStepModel implements StepModel {
       h.push(hl);
       c.push(new Float32Array(n * H));
     }
-    return { n, h, c };
+    return memory ? { n, h, c, memory } : { n, h, c };
   }
 
   step(state: RecurrentState, tokens: Int32Array): Float32Array {
@@ -200,6 +229,13 @@ export class OnnxStepModel implements StepModel {
     for (let l = 0; l < L; l++) {
       feeds[`h_${l}`] = new this.ort.Tensor('float32', state.h[l], [n, H]);
       feeds[`c_${l}`] = new this.ort.Tensor('float32', state.c[l], [n, H]);
+    }
+    if (this.gridWeights) {
+      const m = state.memory;
+      if (!m) throw new RangeError('step: the decoder attends over a grid, but the state holds no grid memory');
+      const { memoryDim: P, attentionDim: A } = this.gridWeights.config;
+      feeds.memory_values = new this.ort.Tensor('float32', m.values, [n, m.cells, P]);
+      feeds.memory_keys = new this.ort.Tensor('float32', m.keys, [n, m.cells, A]);
     }
     const out = this.stepSession.run(feeds, this.fetchStep, {});
     for (let l = 0; l < L; l++) {

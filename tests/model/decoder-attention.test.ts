@@ -24,6 +24,7 @@ import { Rng } from '../../src/model/rng.js';
 import { END, START, type DecoderConfig, type Params } from '../../src/model/types.js';
 import { Vocabulary } from '../../src/model/vocab.js';
 import { train } from '../../src/training/trainer.js';
+import { OnnxStepModel } from '../../src/model/onnx-step-model.js';
 import { randomBatch, tinyConfig, tinyParams } from './fixtures.js';
 import { numericGradient4, randn, relError } from './numeric.js';
 
@@ -213,6 +214,39 @@ describe('decoder with attention: parameters, step model and decoding', () => {
     // A state without the grid memory (e.g. made by another model) is refused at the step, not decoded blind.
     const state = model.initState(features.subarray(0, 6), 1, concepts.subarray(0, 2), grid.subarray(0, G * Dg));
     expect(() => model.step({ ...state, memory: undefined }, new Int32Array([START]))).toThrow(/state holds no grid memory/);
+  });
+});
+
+describe('the ONNX step model with attention', () => {
+  it('gives decoder.ts`s log-probabilities to float32 rounding, through beam reordering, and the same beam captions', () => {
+    const rng = new Rng(61);
+    const params = initParams(attentionConfig, 61, {
+      gridMean: Float32Array.from({ length: Dg }, () => rng.normal()),
+      gridBasis: Float32Array.from({ length: Dg * P }, () => rng.normal()),
+    });
+    for (const k of ['W_context', 'W_query', 'W_key']) for (let i = 0; i < params[k].length; i++) params[k][i] *= 3;
+    const N = 3;
+    const features = Float32Array.from({ length: N * 6 }, () => rng.normal());
+    const concepts = Float32Array.from({ length: N * 2 }, () => rng.uniform());
+    const grid = Float32Array.from({ length: N * G * Dg }, () => rng.normal() * 2);
+    const onnx = new OnnxStepModel(params, { threads: 1 });
+    const ref = new DecoderStepModel(params);
+    expect(onnx.gridDim).toBe(Dg);
+    let [a, b] = [onnx.initState(features, N, concepts, grid), ref.initState(features, N, concepts, grid)];
+    let tokens = Int32Array.from([START, START, START]);
+    for (let t = 0; t < 3; t++) {
+      const [la, lb] = [onnx.step(a, tokens), ref.step(b, tokens)];
+      for (let i = 0; i < la.length; i++) expect(Math.abs(la[i] - lb[i])).toBeLessThan(1e-4);
+      const rows = Int32Array.from([2, 0, 0]); // a beam's reordering: rows repeat and move
+      [a, b] = [onnx.selectRows(a, rows), ref.selectRows(b, rows)];
+      tokens = Int32Array.from([4 + t, 5, 6]);
+    }
+    const vocab = Vocabulary.fromWords(Array.from({ length: 5 }, (_, i) => `w${i}`));
+    const beams = (m: OnnxStepModel | DecoderStepModel) =>
+      beamSearch(m, vocab, features, N, { concepts, grid, beamWidth: 3 }).map((l) => l[0].text);
+    expect(beams(onnx)).toEqual(beams(ref));
+    expect(() => onnx.initState(features, N, concepts)).toThrow(/attends over the photo's grid/);
+    onnx.dispose();
   });
 });
 
