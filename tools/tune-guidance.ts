@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   const GRID = grid(await calibrations(model, status, valFraction));
   type Row = { guidance: GuidanceSettings | null; cider: number; bleu4: number; chair_s: number; recall: number | null };
   const rows: Row[] = [];
-  const perPhoto: Array<{ cider: number[] }> = [];
+  /** Per setting: the bootstrap share of resamples in which its CIDEr-D is below unguided decoding's (row 0). */
+  const worse: number[] = [];
+  let plainCider: number[] = [];
   for (const guidance of GRID) {
     const t0 = performance.now();
     const e = await evaluateModel({ model, modelDir, images, guidance, status });
@@ -135,20 +137,15 @@ async function main(): Promise<void> {
     const cider = perImageCiderD(captions, refs);
     const mean = cider.reduce((a, b) => a + b, 0) / cider.length;
     if (Math.abs(mean - row.cider) > 1e-9) throw new Error(`tune-guidance: per-photo CIDEr-D averages ${mean}, not ${row.cider}`);
-    perPhoto.push({ cider });
-    const vs = perPhoto.length > 1 ? { worse_cider: worseThanPlain(perPhoto[perPhoto.length - 1]!) } : {};
+    if (rows.length === 0) plainCider = cider;
+    worse.push(shareWorse(cider, plainCider));
+    const vs = rows.length > 0 ? { worse_cider: worse[rows.length] } : {};
     rows.push(row);
     process.stdout.write(`${JSON.stringify({ photos: images.length, ...row, ...vs })}\n`);
   }
-  /** The bootstrap share of resamples in which a setting's CIDEr-D is below unguided decoding's (row 0). */
-  function worseThanPlain(p: { cider: number[] }): number {
-    return shareWorse(p.cider, perPhoto[0]!.cider);
-  }
   const plain = rows[0]!;
   const floor = Math.min(CIDER_FLOOR, plain.cider);
-  const ok = rows.filter((r, i) => {
-    return r.guidance && r.cider >= floor && r.chair_s <= plain.chair_s && worseThanPlain(perPhoto[i]!) < WORSE_BEYOND_CHANCE;
-  });
+  const ok = rows.filter((r, i) => r.guidance && r.cider >= floor && r.chair_s <= plain.chair_s && worse[i]! < WORSE_BEYOND_CHANCE);
   const top = (key: 'cider' | 'recall') =>
     [...ok].sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0) || a.chair_s - b.chair_s)[0]?.guidance ?? null;
   const cleanest = [...ok].sort((a, b) => a.chair_s - b.chair_s || b.cider - a.cider)[0]?.guidance ?? null;

@@ -342,11 +342,6 @@ function readChecked(file: string, rec: FileRecord): Buffer {
   return bytes;
 }
 
-/** The fastest step model for a set of weights: the ONNX one (attention included). */
-export function stepModelFor(params: Params<Float32Array>, options: { threads?: number } = {}): StepModel {
-  return new OnnxStepModel(params, options.threads !== undefined ? { threads: options.threads } : {});
-}
-
 export interface LoadDecoderOptions {
   /**
    * How `model` runs: 'onnx' (default) compiles the step into onnxruntime graphs with the
@@ -461,7 +456,10 @@ function loadView(dir: string, view: SaveView, options: LoadDecoderOptions): Loa
   return {
     ...bundle,
     dir,
-    model: (options.backend ?? 'onnx') === 'onnx' ? stepModelFor(params, options) : new DecoderStepModel(params),
+    model:
+      (options.backend ?? 'onnx') === 'onnx'
+        ? new OnnxStepModel(params, options.threads !== undefined ? { threads: options.threads } : {})
+        : new DecoderStepModel(params),
     formatVersion: cfg.formatVersion,
     savedAt: cfg.savedAt,
   };

@@ -299,7 +299,7 @@ export interface CaptionBatch<T extends FloatArray = FloatArray> {
   /** Per row: 1 for a photo, 0 for a text-only caption whose feature is masked out (absent: all photos). */
   hasImage?: Uint8Array;
   /**
-   * N×G×P grid memory (`gridMemoryValues` of the photo's grid): required by (and only allowed
+   * N×G×P grid memory (`gridMemoryOf`'s values of the photo's grid): required by (and only allowed
    * for) an attending decoder; a text-only row's values are ignored (it has no grid).
    */
   memory?: T;
@@ -412,8 +412,7 @@ function attentionInput<T extends FloatArray>(
       `caption batch: the decoder attends over grid memory of ${P} values per cell; got ${batch.memory?.length ?? 0} values for ${N} rows of ${G} cells`,
     );
   }
-  const hasGrid = new Uint8Array(N).fill(1);
-  if (batch.hasImage) for (let n = 0; n < N; n++) hasGrid[n] = batch.hasImage[n];
+  const hasGrid = batch.hasImage ? batch.hasImage.subarray(0, N) : new Uint8Array(N).fill(1);
   return {
     memory: { values: batch.memory.subarray(0, N * G * P) as T, hasGrid, N, G, P },
     params: { W_query: params.W_query, W_key: params.W_key, W_context: params.W_context },
@@ -663,14 +662,7 @@ export class DecoderStepModel implements StepModel {
   private readonly inputTable: Float32Array | null = null;
   /** Dg, the channels per grid cell initState reads (0 without attention). */
   readonly gridDim: number;
-  private readonly attention: {
-    config: AttentionConfig;
-    gridMean: Float32Array;
-    gridBasis: Float32Array;
-    W_key: Float32Array;
-    query: FrozenMatrix;
-    context: FrozenMatrix;
-  } | null = null;
+  private readonly attention: { grid: GridWeights; query: FrozenMatrix; context: FrozenMatrix } | null = null;
 
   /**
    * `inputTable` (default true): precompute layer 0's input term per word.
@@ -697,16 +689,13 @@ export class DecoderStepModel implements StepModel {
       this.inputTable = new Float32Array(V * 4 * H);
       gemm(this.embed, params.Wx_0, this.inputTable, V, W, 4 * H, { bias: params.b_0 });
     }
-    const att = attentionOf(this.config);
-    this.gridDim = att?.gridDim ?? 0;
-    if (att) {
+    const grid = gridWeightsOf(params);
+    this.gridDim = grid?.config.gridDim ?? 0;
+    if (grid) {
       this.attention = {
-        config: att,
-        gridMean: params.grid_mean.slice(),
-        gridBasis: params.grid_basis.slice(),
-        W_key: params.W_key.slice(),
-        query: freezeMatrix(params.W_query, H, att.attentionDim),
-        context: freezeMatrix(params.W_context, att.memoryDim, H),
+        grid,
+        query: freezeMatrix(params.W_query, H, grid.config.attentionDim),
+        context: freezeMatrix(params.W_context, grid.config.memoryDim, H),
       };
     }
   }
@@ -715,7 +704,7 @@ export class DecoderStepModel implements StepModel {
     const { featureDim: D, hiddenDim: H, layers: L } = this.config;
     if (features.length < n * D) throw new RangeError(`initState: ${features.length} feature values for ${n}×${D}`);
     checkConcepts(concepts, n, this.conceptDim);
-    const memory = this.gridMemory(grid, n);
+    const memory = gridMemoryOf(this.attention?.grid ?? null, grid, n);
     const x = new Float32Array(n * D);
     for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = (features[i * D + j] - this.mean[j]) / this.std[j];
     const proj = new Float32Array(n * L * H);
@@ -731,11 +720,6 @@ export class DecoderStepModel implements StepModel {
       c.push(new Float32Array(n * H));
     }
     return memory ? { n, h, c, memory } : { n, h, c };
-  }
-
-  private gridMemory(grid: Float32Array | undefined, n: number): GridMemory | null {
-    const att = this.attention;
-    return gridMemoryOf(att && { config: att.config, grid_mean: att.gridMean, grid_basis: att.gridBasis, W_key: att.W_key }, grid, n);
   }
 
   step(state: RecurrentState, tokens: Int32Array): Float32Array {
@@ -773,7 +757,7 @@ export class DecoderStepModel implements StepModel {
   /** h + c·W_context for the top layer's h (n×H), c attending over each row's own memory. */
   private attendStep(h: Float32Array, memory: GridMemory, n: number): Float32Array {
     const att = this.attention!;
-    const { memoryDim: P, attentionDim: A } = att.config;
+    const { memoryDim: P, attentionDim: A } = att.grid.config;
     const H = this.config.hiddenDim;
     const G = memory.cells;
     const q = new Float32Array(n * A);
@@ -792,15 +776,26 @@ export class DecoderStepModel implements StepModel {
   }
 }
 
+/** What a step model turns a grid into memory with: the decoder's basis and W_key. */
+export interface GridWeights {
+  config: AttentionConfig;
+  grid_mean: Float32Array;
+  grid_basis: Float32Array;
+  W_key: Float32Array;
+}
+
+/** A copy of the grid weights of a decoder with attention (a step model is a snapshot of its weights), or null. */
+export function gridWeightsOf(params: Params<Float32Array>): GridWeights | null {
+  const config = attentionOf(configFromParams(params));
+  return config && { config, grid_mean: params.grid_mean.slice(), grid_basis: params.grid_basis.slice(), W_key: params.W_key.slice() };
+}
+
 /**
  * A step model's initState: n photos' grid memory and keys from the encoder's grid (n×G×Dg), or
- * null for a decoder without attention (`att` null), which refuses a grid.
+ * null for a decoder without attention (`att` null), which refuses a grid. `values` are the rows
+ * a CaptionBatch's `memory` holds.
  */
-export function gridMemoryOf(
-  att: { config: AttentionConfig; grid_mean: Float32Array; grid_basis: Float32Array; W_key: Float32Array } | null,
-  grid: Float32Array | undefined,
-  n: number,
-): GridMemory | null {
+export function gridMemoryOf(att: GridWeights | null, grid: Float32Array | undefined, n: number): GridMemory | null {
   if (!att) {
     if (grid && grid.length > 0) throw new RangeError('initState: a grid given, but the decoder has no attention');
     return null;
@@ -814,16 +809,6 @@ export function gridMemoryOf(
   }
   const values = reduceGrid(grid, n * cells, att.grid_mean, att.grid_basis, Dg, P);
   return { values, keys: attentionKeys(values, att.W_key, n * cells, P, A), cells };
-}
-
-/** An attending decoder's memory values for n photos' grids (n×G×Dg): the rows a CaptionBatch's `memory` holds. */
-export function gridMemoryValues(params: Params<Float32Array>, grid: Float32Array, n: number): Float32Array {
-  const att = attentionOf(configFromParams(params));
-  if (!att) throw new RangeError('gridMemoryValues: the decoder has no attention');
-  const cells = n > 0 ? grid.length / (n * att.gridDim) : 0;
-  if (!Number.isInteger(cells))
-    throw new RangeError(`gridMemoryValues: ${grid.length} values for ${n} photos of ${att.gridDim} channels per cell`);
-  return reduceGrid(grid, n * cells, params.grid_mean, params.grid_basis, att.gridDim, att.memoryDim);
 }
 
 /**
@@ -841,28 +826,21 @@ export function checkConcepts(concepts: Float32Array | undefined, n: number, K: 
 
 /** A StepModel's selectRows: the state of rows `rows` (in that order; a row may repeat), H values per row and layer. */
 export function selectStateRows(state: RecurrentState, rows: Int32Array, H: number): RecurrentState {
-  const pick = (a: Float32Array) => {
-    const out = new Float32Array(rows.length * H);
+  // Every per-row array holds the same number of values per row: H for h and c, G·P and G·A for the memory.
+  const pick = (a: Float32Array, width = H) => {
+    const out = new Float32Array(rows.length * width);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       if (r < 0 || r >= state.n) throw new RangeError(`selectRows: row ${r} outside 0…${state.n - 1}`);
-      out.set(a.subarray(r * H, (r + 1) * H), i * H);
+      out.set(a.subarray(r * width, (r + 1) * width), i * width);
     }
     return out;
   };
-  const selected: RecurrentState = { n: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
-  if (state.memory) selected.memory = selectMemoryRows(state.memory, rows, state.n);
+  const selected: RecurrentState = { n: rows.length, h: state.h.map((a) => pick(a)), c: state.c.map((a) => pick(a)) };
+  const m = state.memory;
+  if (m)
+    selected.memory = { values: pick(m.values, m.values.length / state.n), keys: pick(m.keys, m.keys.length / state.n), cells: m.cells };
   return selected;
-}
-
-function selectMemoryRows(memory: GridMemory, rows: Int32Array, n: number): GridMemory {
-  const pick = (a: Float32Array) => {
-    const width = a.length / n;
-    const out = new Float32Array(rows.length * width);
-    rows.forEach((r, i) => out.set(a.subarray(r * width, (r + 1) * width), i * width));
-    return out;
-  };
-  return { values: pick(memory.values), keys: pick(memory.keys), cells: memory.cells };
 }
 
 function logSoftmaxRows(x: Float32Array, n: number, V: number): void {

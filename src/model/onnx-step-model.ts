@@ -29,7 +29,15 @@
  */
 import { addRowVector } from './layers/tensor.js';
 import { gemm } from './matmul.js';
-import { attentionOf, checkConcepts, conceptDimOf, configFromParams, gridMemoryOf, selectStateRows } from './decoder.js';
+import {
+  checkConcepts,
+  conceptDimOf,
+  configFromParams,
+  gridMemoryOf,
+  gridWeightsOf,
+  selectStateRows,
+  type GridWeights,
+} from './decoder.js';
 import { DataType, OnnxGraph } from './onnx-graph.js';
 import { nativeRuntime, nativeSessionOptions, type NativeRuntime, type NativeSession } from './onnx-runtime.js';
 import type { DecoderConfig, Params, RecurrentState, StepModel } from './types.js';
@@ -154,7 +162,7 @@ export class OnnxStepModel implements StepModel {
   /** Dg, the channels per grid cell initState reads (0 without attention). */
   readonly gridDim: number;
   /** What initState reduces a grid with (null without attention). */
-  private readonly gridWeights: Parameters<typeof gridMemoryOf>[0];
+  private readonly gridWeights: GridWeights | null;
   readonly config: DecoderConfig;
   private readonly init: NativeSession;
   private readonly stepSession: NativeSession;
@@ -165,9 +173,8 @@ export class OnnxStepModel implements StepModel {
   constructor(params: Params<Float32Array>, options: OnnxStepOptions = {}) {
     this.config = configFromParams(params);
     this.vocabSize = this.config.vocabSize;
-    const att = attentionOf(this.config);
-    this.gridDim = att?.gridDim ?? 0;
-    this.gridWeights = att && { config: att, grid_mean: params.grid_mean!, grid_basis: params.grid_basis!, W_key: params.W_key! };
+    this.gridWeights = gridWeightsOf(params);
+    this.gridDim = this.gridWeights?.config.gridDim ?? 0;
     this.conceptDim = conceptDimOf(this.config);
     this.ort = nativeRuntime();
     const threads = options.threads ?? (Number(process.env.LENSCRIBE_THREADS) || 0);

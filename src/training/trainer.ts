@@ -68,7 +68,7 @@ export interface CaptionData {
   /** Images × K concept scores of each photo (a detector's), for a decoder with conceptDim K > 0. */
   concepts?: Float32Array;
   /**
-   * Images × G × P: each photo's grid memory (`gridMemoryValues`: its spatial grid reduced by the
+   * Images × G × P: each photo's grid memory (`gridMemoryOf`'s values: its spatial grid reduced by the
    * decoder's basis), for a decoder with attention; `cells` is G.
    */
   memory?: Float32Array;

@@ -12,7 +12,8 @@ import {
   createStepModel,
   DecoderStepModel,
   evaluateLoss,
-  gridMemoryValues,
+  gridMemoryOf,
+  gridWeightsOf,
   initParams,
   lossAndGrads,
   paramShapes,
@@ -173,7 +174,7 @@ describe('decoder with attention: parameters, step model and decoding', () => {
     const batch: CaptionBatch<Float64Array> = {
       features: Float64Array.from(features),
       concepts: Float64Array.from(concepts),
-      memory: Float64Array.from(gridMemoryValues(params, grid, 1)),
+      memory: Float64Array.from(gridMemoryOf(gridWeightsOf(params), grid, 1)!.values),
       cells: G,
       captions: new Int32Array([START, w, END]),
       n: 1,

@@ -32,7 +32,8 @@ import {
   type TrainingData,
   type ValidationMetrics,
 } from '../../model/model-dir.js';
-import { CONFIG_FILE, saveDecoder, stepModelFor, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
+import { CONFIG_FILE, saveDecoder, VOCAB_FILE, WEIGHTS_FILE } from '../../model/decoder-io.js';
+import { OnnxStepModel } from '../../model/onnx-step-model.js';
 import { ATTENTION_DIM, trainGrids, type TrainGrids } from '../train-grid.js';
 import {
   train,
@@ -545,7 +546,7 @@ async function trainDecoder(
             // Greedy captions through the ONNX step model (weights packed once per epoch).
             validationScorer: ({ params }) =>
               validationCider(
-                decoderCaptioner(stepModelFor(params), data.vocab, D, { beam: 1, maxWords: s.maxWords }),
+                decoderCaptioner(new OnnxStepModel(params), data.vocab, D, { beam: 1, maxWords: s.maxWords }),
                 f.valF!.features,
                 valN,
                 data.valRefs,
@@ -583,7 +584,7 @@ async function finalMetrics(
   const valN = f.valF?.kept.length ?? 0;
   if (valN === 0) return undefined;
   status.update(`scoring ${valN} validation photos (beam ${s.beam}) …`, true);
-  const captioner = decoderCaptioner(stepModelFor(result.params), data.vocab, f.trainF.dim, {
+  const captioner = decoderCaptioner(new OnnxStepModel(result.params), data.vocab, f.trainF.dim, {
     beam: s.beam,
     maxWords: s.maxWords,
     noRepeatNgram: s.noRepeatNgram,

@@ -45,16 +45,17 @@ export function scoreCaptions(candidates: string[], references: string[][]): Cap
 
 /** CIDEr-D of each raw candidate against its raw references (their mean is scoreCaptions' cider). */
 export function perImageCiderD(candidates: string[], references: string[][]): number[] {
-  return corpusCiderD(
-    candidates.map(normaliseCaption),
-    references.map((rs) => rs.map(normaliseCaption)),
-  ).perImage;
+  return rawCiderD(candidates, references).perImage;
 }
 
 /** Just CIDEr-D on raw captions (validation during training). */
 export function ciderD(candidates: string[], references: string[][]): number {
+  return rawCiderD(candidates, references).score;
+}
+
+function rawCiderD(candidates: string[], references: string[][]): ReturnType<typeof corpusCiderD> {
   return corpusCiderD(
     candidates.map(normaliseCaption),
     references.map((rs) => rs.map(normaliseCaption)),
-  ).score;
+  );
 }
