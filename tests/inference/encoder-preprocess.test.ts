@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePhoto, sniffFormat, type PreparedPhoto } from '../../src/inference/encoder/preprocess.js';
+import { classifyDecodeError, preparePhoto, sniffFormat, type PreparedPhoto } from '../../src/inference/encoder/preprocess.js';
 import { PhotoError } from '../../src/inference/encoder/errors.js';
 import { makeBrokenCorpus } from './encoder-corpus.js';
 
@@ -211,6 +211,20 @@ describe('broken files', () => {
       expect((err as PhotoError).path).toBe(file);
       expect((err as PhotoError).message.split('\n')).toHaveLength(1);
     }
+  });
+
+  it('tells cut-short JPEG and PNG files by their end marker, whatever words the decoder used', async () => {
+    const png = await base().png().toBuffer();
+    const jpg = await base().jpeg().toBuffer();
+    // libvips shares one error buffer between threads: a message can carry another file's words.
+    const words = 'vipspng: libpng read error\nVipsPng: not enough data (premature end of file)';
+    expect(classifyDecodeError(words, png)).toBe('corrupt');
+    expect(classifyDecodeError(words, jpg)).toBe('corrupt');
+    expect(classifyDecodeError('vipspng: libpng read error', png.subarray(0, png.length >> 1))).toBe('truncated');
+    expect(classifyDecodeError('VipsJpeg: Corrupt JPEG data', jpg.subarray(0, jpg.length >> 1))).toBe('truncated');
+    // Without an end marker to read, the words decide.
+    const webp = await base().webp().toBuffer();
+    expect(classifyDecodeError('webp: unexpected end of file', webp)).toBe('truncated');
   });
 
   it('refuses more pixels than the limit before decoding', async () => {

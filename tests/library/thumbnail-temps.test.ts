@@ -1,8 +1,9 @@
 /**
  * Thumbnail temporaries: a write that fails (a full disk, a target it cannot replace) leaves no
  * `.tmp` file behind, and the ones an earlier failure or kill left are removed when the library
- * opens, except those young enough to be another process's write in flight.
+ * opens: old ones and those whose writer has ended, not another running process's write in flight.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,24 +48,21 @@ describe('writing a thumbnail', () => {
 });
 
 describe('opening a library', () => {
-  it('removes old thumbnail temporaries and keeps young ones and thumbnails', async () => {
+  it("removes old temporaries and those of ended writers, and keeps a running writer's and thumbnails", async () => {
     const dir = tempDir('lenscribe-thumbs-');
     const thumbs = join(dir, 'lib', 'thumbs');
     mkdirSync(thumbs, { recursive: true });
-    const old = join(thumbs, `${'a'.repeat(64)}.webp.4242.k3j4.tmp`);
-    const young = join(thumbs, `${'b'.repeat(64)}.webp.4243.x9y8.tmp`);
+    const ended = spawnSync(process.execPath, ['-e', '']).pid; // a pid whose process has exited
+    const old = join(thumbs, `${'a'.repeat(64)}.webp.${process.pid}.k3j4.tmp`);
+    const killed = join(thumbs, `${'d'.repeat(64)}.webp.${ended}.q7w2.tmp`);
+    const inFlight = join(thumbs, `${'b'.repeat(64)}.webp.${process.pid}.x9y8.tmp`);
     const thumb = join(thumbs, `${'c'.repeat(64)}.webp`);
-    for (const f of [old, young, thumb]) writeFileSync(f, '');
+    for (const f of [old, killed, inFlight, thumb]) writeFileSync(f, '');
     const past = (Date.now() - STALE_TEMP_MS - 60_000) / 1000;
     utimesSync(old, past, past);
     utimesSync(thumb, past, past);
     const lib = Library.open(join(dir, 'lib'), { registerDefaultModel: false, autoCaption: false });
-    try {
-      await expect.poll(() => fs.existsSync(old), { timeout: 5000 }).toBe(false);
-      expect(fs.existsSync(young)).toBe(true);
-      expect(fs.existsSync(thumb)).toBe(true);
-    } finally {
-      await lib.close();
-    }
+    await lib.close(); // close waits for the sweep
+    expect([old, killed, inFlight, thumb].map((f) => fs.existsSync(f))).toEqual([false, false, true, true]);
   });
 });

@@ -196,10 +196,17 @@ export function sniffFormat(b: Buffer): string | undefined {
   return undefined;
 }
 
-function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorKind {
+/** The kind of a failed decode, from the decoder's message and the file's bytes. */
+export function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorKind {
   const m = message.toLowerCase();
   if (m.includes('pixel limit')) return 'too-large';
-  if (
+  const sniffed = sniffFormat(bytes);
+  // Where the format has an end marker, it decides, not the message: libvips keeps one error
+  // buffer for all its threads, so a decode failing beside a cut-short file can carry that
+  // file's "not enough data" (a damaged whole PNG came out truncated, now and then, in CI).
+  if (sniffed === 'jpeg' || sniffed === 'png') {
+    if (lacksEndMarker(sniffed, bytes)) return 'truncated';
+  } else if (
     m.includes('premature end') ||
     m.includes('truncat') ||
     m.includes('unexpected end') ||
@@ -207,8 +214,6 @@ function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorKind {
     m.includes('not enough data')
   )
     return 'truncated';
-  const sniffed = sniffFormat(bytes);
-  if (lacksEndMarker(sniffed, bytes)) return 'truncated';
   if (
     m.includes('unsupported image format') ||
     m.includes('unsupported feature') ||

@@ -50,6 +50,8 @@ export class Captioning {
   private readonly captioners: Captioners;
   private readonly deriver = new TagDeriver();
   private closed = false;
+  /** The sweep of thumbnail temporaries started at open; close waits for it, so a short run finishes it. */
+  private readonly tempSweep: Promise<number>;
 
   constructor(
     private readonly stores: LibraryStores,
@@ -58,8 +60,8 @@ export class Captioning {
     this.captioners = new Captioners(stores.models, options.createCaptioner);
     const { jobs, photos, captions, features, tags } = stores;
     const { thumbsDir, batchSize, events } = options;
-    // Thumbnail writes a full disk or a kill cut short left temporary files; old ones go now.
-    void removeStaleThumbnailTemps(thumbsDir);
+    // Thumbnail writes a full disk or a kill cut short left temporary files; they go now.
+    this.tempSweep = removeStaleThumbnailTemps(thumbsDir);
     this.jobs = new JobRunner(
       { jobs, photos, captions, features, tags },
       {
@@ -252,5 +254,6 @@ export class Captioning {
     this.closed = true;
     await this.jobs.stop();
     await this.captioners.closeAll();
+    await this.tempSweep;
   }
 }
