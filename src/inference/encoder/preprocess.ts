@@ -202,7 +202,7 @@ export function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorK
   if (m.includes('pixel limit')) return 'too-large';
   const sniffed = sniffFormat(bytes);
   // Where the format has an end marker, it decides, not the message: libvips keeps one error
-  // buffer for all its threads, so a decode failing beside a cut-short file can carry that
+  // buffer for all its threads (sharp#902), so a decode failing beside a cut-short file can carry that
   // file's "not enough data" (a damaged whole PNG came out truncated, now and then, in CI).
   if (sniffed === 'jpeg' || sniffed === 'png') {
     if (lacksEndMarker(sniffed, bytes)) return 'truncated';
