@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COCO_OBJECTS } from '../../src/model/concepts/coco-objects.js';
-import { calibrateVetoes } from '../../src/model/concepts/veto-calibration.js';
+import { calibrateVetoes, estimateBaseRate, presenceRates, shiftPresence } from '../../src/model/concepts/veto-calibration.js';
 import { CONCEPT_COUNT } from '../../src/model/concepts/visual-concepts.js';
 
 const O = COCO_OBJECTS.length;
@@ -56,5 +56,50 @@ describe('per-object veto calibration', () => {
   it('refuses scores and flags of the wrong sizes', () => {
     expect(() => calibrateVetoes(d.scores.subarray(1), d.present, d.n, options)).toThrow(/scores for 1000 photos/);
     expect(() => calibrateVetoes(d.scores, d.present.subarray(1), d.n, options)).toThrow(/presence flags/);
+  });
+});
+
+describe('calibrating for the base rates of the photos to be captioned', () => {
+  // Person scores: named photos spread evenly over [0.2, 1), the others over [0, 0.6). The captioned
+  // photos name people in 80 % of them (as Flickr8k does), the target photos in 20 %.
+  const mixed = (n: number, share: number) => {
+    const named = Math.round(n * share);
+    return photos(n, (p, o) => {
+      if (o !== PERSON) return [0, false];
+      return p < named ? [0.2 + (0.8 * (p + 0.5)) / named, true] : [(0.6 * (p - named + 0.5)) / (n - named), false];
+    });
+  };
+  const captioned = mixed(2000, 0.8);
+  const target = mixed(2000, 0.2);
+  const options = { maxPresentRate: 0.2, minPresent: 30, ceiling: 0.9 };
+
+  it('moves a probability to another base rate by Bayes’ rule and keeps 0 and 1', () => {
+    // Where both kinds overlap: 1,000 named against 333 others per unit of score at 80 %; 250 against 1,333 at 20 %.
+    expect(shiftPresence(0.75, 0.8, 0.2)).toBeCloseTo(250 / (250 + 1333.33), 3);
+    expect(shiftPresence(0, 0.8, 0.2)).toBe(0);
+    expect(shiftPresence(1, 0.8, 0.2)).toBe(1);
+    expect(shiftPresence(0.3, 0.5, 0.5)).toBeCloseTo(0.3, 12);
+  });
+
+  it('estimates the target photos’ base rate from their scores alone', () => {
+    const rates = presenceRates(captioned.scores, captioned.present, captioned.n, { ...options, target });
+    expect(rates.person!.calibrated).toBeCloseTo(0.8, 6);
+    expect(rates.person!.target).toBeGreaterThan(0.18);
+    expect(rates.person!.target).toBeLessThan(0.22);
+    expect(estimateBaseRate([0.5, 0.5], 0.5)).toBeCloseTo(0.5, 6);
+  });
+
+  it('raises a threshold where the target photos rarely name the object, which the captioned rate hid', () => {
+    const at80 = calibrateVetoes(captioned.scores, captioned.present, captioned.n, options).person!;
+    const at20 = calibrateVetoes(captioned.scores, captioned.present, captioned.n, { ...options, target }).person!;
+    expect(at80).toBeGreaterThan(0.15); // P = 0.75 from 0.2 up
+    expect(at80).toBeLessThan(0.25);
+    expect(at20).toBeGreaterThan(0.55); // P = 0.16 over the overlap: vetoed up to where only named photos remain
+    expect(at20).toBeLessThan(0.65);
+  });
+
+  it('refuses target scores of the wrong size', () => {
+    const bad = { scores: target.scores.subarray(1), n: target.n };
+    expect(() => calibrateVetoes(captioned.scores, captioned.present, captioned.n, { ...options, target: bad })).toThrow(/target scores/);
   });
 });

@@ -6,6 +6,13 @@
  * violators: the non-decreasing step function closest to the 0/1 outcomes), and the threshold is
  * the score where that probability first reaches `maxPresentRate`: below it, the word is
  * (almost) always wrong.
+ *
+ * Those probabilities carry the captioned photos' base rates: in Flickr8k 78 % of photos have
+ * their people named and 25 % a dog, far more than in a person's everyday photos. Given the
+ * scores of uncaptioned photos of the domain to be captioned (`target`), each object's rate there
+ * is estimated by EM and the fitted probabilities are moved to it (Saerens, Latinne & Decaestecker
+ * 2002, "Adjusting the outputs of a classifier to new a priori probabilities": under label shift
+ * P'(y|s) ∝ P(y|s)·π'/π), so a threshold means the same probability on the photos it will veto.
  */
 import { COCO_OBJECTS } from './coco-objects.js';
 import { CONCEPT_COUNT } from './visual-concepts.js';
@@ -17,6 +24,53 @@ export interface VetoCalibrationOptions {
   minPresent: number;
   /** No threshold at or above this (it must stay below the guidance's requireAbove). */
   ceiling: number;
+  /** Concept scores (n×K) of uncaptioned photos of the domain to be captioned: calibrate for its base rates. */
+  target?: { scores: Float32Array; n: number };
+}
+
+/** An object's base rate (share of photos whose captions name it), where calibrated and in the target photos. */
+export interface PresenceRates {
+  calibrated: number;
+  target: number;
+}
+
+/** P(y|s) fitted at base rate `from`, moved to base rate `to` (Saerens et al. 2002, eq. 2.4). */
+export function shiftPresence(p: number, from: number, to: number): number {
+  const yes = (p * to) / from;
+  const no = ((1 - p) * (1 - to)) / (1 - from);
+  return yes + no > 0 ? yes / (yes + no) : 0;
+}
+
+/**
+ * The base rate in photos whose fitted probabilities are `probabilities` (fitted at base rate
+ * `from`), by EM: shift the probabilities to the current estimate, take their mean, repeat.
+ */
+export function estimateBaseRate(probabilities: ArrayLike<number>, from: number, iterations = 500): number {
+  const n = probabilities.length;
+  if (n === 0 || from <= 0 || from >= 1) return from;
+  let rate = from;
+  for (let it = 0; it < iterations; it++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += shiftPresence(probabilities[i]!, from, rate);
+    const next = sum / n;
+    const done = Math.abs(next - rate) < 1e-7;
+    rate = next;
+    if (done) break;
+  }
+  return rate;
+}
+
+/** The fitted step function's value at score `s`: the block of the highest sorted score at or below it (the first block below them all). */
+function presenceAt(sorted: ArrayLike<number>, blocks: ReadonlyArray<{ start: number; end: number; mean: number }>, s: number): number {
+  let lo = 0;
+  let hi = sorted.length; // first index with sorted[i] > s
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  const k = Math.max(0, lo - 1);
+  return blocks.find((b) => k < b.end)!.mean;
 }
 
 /** Isotonic regression of 0/1 outcomes ordered by score: blocks [start, end) with their means, non-decreasing. */
@@ -46,11 +100,44 @@ export function calibrateVetoes(
   n: number,
   options: VetoCalibrationOptions,
 ): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [object, fit] of Object.entries(fitPresence(scores, present, n, options))) {
+    const first = fit.blocks.find((b) => b.mean >= options.maxPresentRate);
+    // Between the last photo vetoed and the first one kept; the ceiling if the rate is never reached.
+    const threshold = !first ? options.ceiling : first.start === 0 ? 0 : (fit.sorted[first.start - 1]! + fit.sorted[first.start]!) / 2;
+    out[object] = Math.round(Math.min(threshold, options.ceiling * 0.999) * 1e4) / 1e4;
+  }
+  return out;
+}
+
+/** Each calibrated object's base rate in the captioned photos and, estimated, in the target photos. */
+export function presenceRates(
+  scores: Float32Array,
+  present: Uint8Array,
+  n: number,
+  options: VetoCalibrationOptions & { target: { scores: Float32Array; n: number } },
+): Record<string, PresenceRates> {
+  return Object.fromEntries(Object.entries(fitPresence(scores, present, n, options)).map(([o, fit]) => [o, fit.rates!]));
+}
+
+interface PresenceFit {
+  /** The photos' scores, ascending. */
+  sorted: Float32Array;
+  /** P(captions name it | score) as blocks over `sorted`, non-decreasing (moved to the target's base rate, with one). */
+  blocks: Array<{ start: number; end: number; mean: number }>;
+  rates?: PresenceRates;
+}
+
+/** The fitted presence of every object named in at least minPresent photos. */
+function fitPresence(scores: Float32Array, present: Uint8Array, n: number, options: VetoCalibrationOptions): Record<string, PresenceFit> {
   const K = CONCEPT_COUNT;
   const O = COCO_OBJECTS.length;
   if (scores.length !== n * K) throw new RangeError(`calibrateVetoes: ${scores.length} scores for ${n} photos × ${K} concepts`);
   if (present.length !== n * O) throw new RangeError(`calibrateVetoes: ${present.length} presence flags for ${n} photos × ${O} objects`);
-  const out: Record<string, number> = {};
+  const { target } = options;
+  if (target && target.scores.length !== target.n * K)
+    throw new RangeError(`calibrateVetoes: ${target.scores.length} target scores for ${target.n} photos × ${K} concepts`);
+  const out: Record<string, PresenceFit> = {};
   const order = new Uint32Array(n);
   const outcomes = new Uint8Array(n);
   for (let o = 0; o < O; o++) {
@@ -60,11 +147,17 @@ export function calibrateVetoes(
     for (let p = 0; p < n; p++) order[p] = p;
     order.sort((a, b) => scores[a * K + o]! - scores[b * K + o]!);
     for (let k = 0; k < n; k++) outcomes[k] = present[order[k]! * O + o]!;
-    const first = poolAdjacentViolators(outcomes).find((b) => b.mean >= options.maxPresentRate);
-    const score = (k: number) => scores[order[k]! * K + o]!;
-    // Between the last photo vetoed and the first one kept; the ceiling if the rate is never reached.
-    const threshold = !first ? options.ceiling : first.start === 0 ? 0 : (score(first.start - 1) + score(first.start)) / 2;
-    out[COCO_OBJECTS[o]!] = Math.round(Math.min(threshold, options.ceiling * 0.999) * 1e4) / 1e4;
+    const sorted = Float32Array.from(order, (p) => scores[p * K + o]!);
+    const blocks = poolAdjacentViolators(outcomes);
+    if (!target) {
+      out[COCO_OBJECTS[o]!] = { sorted, blocks };
+      continue;
+    }
+    const from = positives / n;
+    const fitted = Float64Array.from({ length: target.n }, (_, p) => presenceAt(sorted, blocks, target.scores[p * K + o]!));
+    const to = estimateBaseRate(fitted, from);
+    const moved = blocks.map((b) => ({ ...b, mean: shiftPresence(b.mean, from, to) }));
+    out[COCO_OBJECTS[o]!] = { sorted, blocks: moved, rates: { calibrated: from, target: to } };
   }
   return out;
 }
