@@ -31,6 +31,7 @@
  * by `score`.
  */
 import { guidanceFromConcepts, type GuidanceSettings } from './concepts/concept-guidance.js';
+import { withoutUnfamiliarFeatures } from './unfamiliar.js';
 import { Rng } from './rng.js';
 import { END, PAD, START, UNK, type RecurrentState, type StepModel } from './types.js';
 
@@ -650,6 +651,8 @@ export interface CaptionResult {
   alternatives: CaptionAlternative[];
   /** Set when this image could not be captioned (text is then empty, score −∞). */
   error?: string;
+  /** True when guidance found the photo unfamiliar and it was described from its concept scores alone (unfamiliar.ts). */
+  fromConcepts?: boolean;
 }
 
 /**
@@ -696,7 +699,21 @@ export function captionFeatures(
   if (options.guideBy && !concepts) throw new RangeError('captionFeatures: guided decoding (guideBy) needs the concept scores');
   const guidance =
     options.guideBy && batchConcepts ? guidanceFromConcepts(vocab, batchConcepts, good.length, options.guideBy) : options.guidance;
-  const decoded = decodeLists(model, vocab, batch, good.length, { ...options, concepts: batchConcepts, grid: batchGrid, guidance });
+  const unfamiliarAbove = options.guideBy?.unfamiliarAbove;
+  if (unfamiliarAbove !== undefined && !model.featureStats)
+    throw new RangeError('captionFeatures: guidance with unfamiliarAbove needs a decoder with feature statistics');
+  // A text-only caption trained no attention: an attending decoder has no concepts-alone path.
+  if (unfamiliarAbove !== undefined && grid)
+    throw new RangeError('captionFeatures: guidance with unfamiliarAbove is not for an attending decoder');
+  const familiar =
+    unfamiliarAbove !== undefined ? withoutUnfamiliarFeatures(batch, good.length, model.featureStats!, unfamiliarAbove) : undefined;
+  const decoded = decodeLists(model, vocab, familiar?.features ?? batch, good.length, {
+    ...options,
+    concepts: batchConcepts,
+    grid: batchGrid,
+    guidance,
+  });
+  if (familiar) decoded.forEach((d, row) => (d.fromConcepts = familiar.unfamiliar[row]));
   const results: CaptionResult[] = errors.map((error) => ({
     text: '',
     score: -Infinity,

@@ -648,6 +648,7 @@ export class DecoderStepModel implements StepModel {
   private readonly embed: Float32Array;
   private readonly mean: Float32Array;
   private readonly std: Float32Array;
+  readonly featureStats: { readonly mean: Float32Array; readonly std: Float32Array };
   private readonly proj: FrozenMatrix;
   /** W_concept (K×L·H), when the model reads concepts. */
   private readonly concept: FrozenMatrix | null = null;
@@ -676,6 +677,7 @@ export class DecoderStepModel implements StepModel {
     this.embed = params.W_embed.slice();
     this.mean = params.feature_mean.slice();
     this.std = params.feature_std.slice();
+    this.featureStats = { mean: this.mean, std: this.std };
     this.proj = freezeMatrix(params.W_proj, D, L * H, params.b_proj);
     this.conceptDim = conceptDimOf(this.config);
     if (this.conceptDim > 0) this.concept = freezeMatrix(params.W_concept, this.conceptDim, L * H);

@@ -164,6 +164,7 @@ export class OnnxStepModel implements StepModel {
   /** What initState reduces a grid with (null without attention). */
   private readonly gridWeights: GridWeights | null;
   readonly config: DecoderConfig;
+  readonly featureStats: { readonly mean: Float32Array; readonly std: Float32Array };
   private readonly init: NativeSession;
   private readonly stepSession: NativeSession;
   private readonly ort: NativeRuntime;
@@ -173,6 +174,7 @@ export class OnnxStepModel implements StepModel {
   constructor(params: Params<Float32Array>, options: OnnxStepOptions = {}) {
     this.config = configFromParams(params);
     this.vocabSize = this.config.vocabSize;
+    this.featureStats = { mean: params.feature_mean!.slice(), std: params.feature_std!.slice() };
     this.gridWeights = gridWeightsOf(params);
     this.gridDim = this.gridWeights?.config.gridDim ?? 0;
     this.conceptDim = conceptDimOf(this.config);

@@ -69,6 +69,8 @@ export interface StepModel {
   initState(features: Float32Array, n: number, concepts?: Float32Array, grid?: Float32Array): RecurrentState;
   /** Dg, the channels per grid cell an attending decoder reads (0 or absent: it reads no grid). */
   readonly gridDim?: number;
+  /** The training statistics initState standardises features with (unfamiliar.ts measures distance by them). */
+  readonly featureStats?: { readonly mean: Float32Array; readonly std: Float32Array };
   /**
    * Feed one token per row (tokens: N ids) and return log-probabilities N×V,
    * advancing `state` in place.

@@ -38,6 +38,7 @@ import { loadTrainingState, readTrainingStateSummary, writeFileAtomic, type Trai
 import { decoderCaptioner } from './metrics/evaluate.js';
 import { ciderD, scoreCaptions } from './metrics/index.js';
 import { captionFeatures } from '../model/decode.js';
+import { withoutUnfamiliarFeatures } from '../model/unfamiliar.js';
 import { cloneParams, conceptDimOf, configFromParams, DecoderStepModel } from '../model/decoder.js';
 import {
   MANIFEST_FILE,
@@ -496,15 +497,29 @@ function captionsOf(params: Params<Float32Array>, vocab: Vocabulary, x: StoredIn
 function toData(
   items: ReadonlyArray<{ feature: Float32Array; caption: string }>,
   vocab: Vocabulary,
-  { D, K }: Pick<TeachSession, 'D' | 'K'>,
+  session: Pick<TeachSession, 'D' | 'K' | 'base'>,
   repeat = 1,
 ): CaptionData {
+  const { D, K } = session;
   const captions: TokenCaption[] = [];
   items.forEach((it, i) => {
     const ids = vocab.encode(it.caption);
     if (ids.length > 2) for (let r = 0; r < repeat; r++) captions.push({ image: i, tokens: ids });
   });
-  return { ...storedRowInputs(rowsOf(items, D + K), items.length, D, K), captions };
+  const inputs = storedRowInputs(rowsOf(items, D + K), items.length, D, K);
+  return { ...inputs, features: asCaptioned(session, inputs.features, items.length), captions };
+}
+
+/**
+ * The features as the model's guidance captions the photos: an unfamiliar photo is described
+ * from its concepts alone (unfamiliar.ts), so the user's caption of it is taught that way too,
+ * or the words taught would come out only for photos like Flickr8k's.
+ */
+function asCaptioned({ base }: Pick<TeachSession, 'base'>, features: Float32Array, n: number): Float32Array {
+  const above = base.manifest.decoding.guidance?.unfamiliarAbove;
+  if (above === undefined) return features;
+  const { feature_mean: mean, feature_std: std } = base.decoder.params;
+  return withoutUnfamiliarFeatures(features, n, { mean: mean!, std: std! }, above).features;
 }
 
 /** What every step of a fine-tune reads: its options, the base model, and where it writes. */
@@ -682,7 +697,7 @@ function scoreBaseModel(
   const baseParams = base.decoder.params;
   const refsUser = split.validation.map((e) => [e.caption]);
   const userCaptions = captionsOf(baseParams, base.decoder.vocab, valData, split.validation.length, D);
-  const baseValData = toData(split.validation, base.decoder.vocab, { D, K });
+  const baseValData = toData(split.validation, base.decoder.vocab, { base, D, K });
   const user = scores(userCaptions, refsUser, round4(meanLoss(baseParams, baseValData, 64, maxWords, D)));
   const nBaseVal = replaySet ? replaySet.validation.references.length : 0;
   const baseScores = replaySet
@@ -789,15 +804,16 @@ function replaySetOf({ options, base, D, K }: TeachSession): ReplaySet | null {
 
 /** The user's captions repeated to userCaptionsPerEpoch, plus replayed base captions, minus (or rewriting) those naming what the user renamed. */
 function teachData(
-  { options, D, K }: TeachSession,
+  session: TeachSession,
   split: Split,
   vocab: Vocabulary,
   replaySet: ReplaySet | null,
   renamed: ReturnType<typeof renamedWords>,
 ): TeachData {
+  const { options, D, K } = session;
   const rewrite = (options.renamedReplay ?? 'rewrite') === 'rewrite';
   const userRepeat = Math.max(1, Math.round((options.userCaptionsPerEpoch ?? 128) / Math.max(1, split.train.length)));
-  const userTrain = toData(split.train, vocab, { D, K }, userRepeat);
+  const userTrain = toData(split.train, vocab, session, userRepeat);
   const rng = new Rng(options.seed ?? 1);
   let replayCaptions: TokenCaption[] = [];
   if (replaySet) {
@@ -819,7 +835,7 @@ function teachData(
     ...(K > 0 ? { concepts: concat(userTrain.concepts!, replayed?.concepts) } : {}),
     captions: [...userTrain.captions, ...replayCaptions],
   };
-  return { trainData, valData: toData(split.validation, vocab, { D, K }), replayCaptions, userRepeat };
+  return { trainData, valData: toData(split.validation, vocab, session), replayCaptions, userRepeat };
 }
 
 function concat(a: Float32Array, b: Float32Array | undefined): Float32Array {

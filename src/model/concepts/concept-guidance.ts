@@ -39,6 +39,12 @@ export interface GuidanceSettings {
    * "biscuit runs on the grass" is not forced to say "dog" as well.
    */
   taughtWords?: readonly string[];
+  /**
+   * Photos whose feature lies farther than this from the training photos' (unfamiliar.ts: mean
+   * squared standardised value, 1 on average for a training photo) are described from their
+   * concept scores alone, the way the text-only captions taught the decoder. Absent: none.
+   */
+  unfamiliarAbove?: number;
 }
 
 /** Per photo: constraints (each a list of token ids, met by any one of them) and vetoed token ids. */
@@ -146,6 +152,8 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     if (!(t >= 0 && t < s.requireAbove))
       throw new RangeError(`guidance: vetoBelowByObject.${object} must be in [0, requireAbove), got ${t}`);
   }
+  if (s.unfamiliarAbove !== undefined && !(s.unfamiliarAbove > 0 && Number.isFinite(s.unfamiliarAbove)))
+    throw new RangeError(`guidance: unfamiliarAbove must be a positive number, got ${s.unfamiliarAbove}`);
   if (s.taughtWords !== undefined && !(Array.isArray(s.taughtWords) && s.taughtWords.every((w) => typeof w === 'string' && w.length > 0)))
     throw new RangeError('guidance: taughtWords must be a list of words');
 }
