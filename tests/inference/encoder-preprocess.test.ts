@@ -222,6 +222,9 @@ describe('broken files', () => {
     expect(classifyDecodeError(words, jpg)).toBe('corrupt');
     expect(classifyDecodeError('vipspng: libpng read error', png.subarray(0, png.length >> 1))).toBe('truncated');
     expect(classifyDecodeError('VipsJpeg: Corrupt JPEG data', jpg.subarray(0, jpg.length >> 1))).toBe('truncated');
+    // A HEIC photo cannot be decoded here at all: unsupported, whatever the words.
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(200, 1)]);
+    expect(classifyDecodeError(words, heic)).toBe('unsupported');
     // Without an end marker to read, the words decide.
     const webp = await base().webp().toBuffer();
     expect(classifyDecodeError('webp: unexpected end of file', webp)).toBe('truncated');

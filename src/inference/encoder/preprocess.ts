@@ -201,6 +201,9 @@ export function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorK
   const m = message.toLowerCase();
   if (m.includes('pixel limit')) return 'too-large';
   const sniffed = sniffFormat(bytes);
+  // sharp's prebuilt libvips has no HEVC decoder: a HEIC photo is unsupported whatever the words
+  // (not the generic 'mif1'/'msf1' brands, which AVIF files use too).
+  if (sniffed === 'heic' && !['mif1', 'msf1'].includes(bytes.toString('latin1', 8, 12))) return 'unsupported';
   // Where the format has an end marker, it decides, not the message: libvips keeps one error
   // buffer for all its threads (sharp#902), so a decode failing beside a cut-short file can carry that
   // file's "not enough data" (a damaged whole PNG came out truncated, now and then, in CI).
