@@ -52,6 +52,7 @@ import { freezeMatrix, gemm, gemmFrozen, type FloatArray, type FrozenMatrix } fr
 import type { DecoderConfig, Params, RecurrentState, Shapes, StepModel } from './types.js';
 import { PAD } from './types.js';
 import { Rng } from './rng.js';
+import type { FeatureStats } from './unfamiliar.js';
 import { affineBackward, affineForward, type AffineCache, type AffineGrads } from './layers/affine.js';
 import { wordEmbeddingBackward, wordEmbeddingForward } from './layers/embedding.js';
 import { dropoutBackward, dropoutForward } from './layers/dropout.js';
@@ -648,7 +649,7 @@ export class DecoderStepModel implements StepModel {
   private readonly embed: Float32Array;
   private readonly mean: Float32Array;
   private readonly std: Float32Array;
-  readonly featureStats: { readonly mean: Float32Array; readonly std: Float32Array };
+  readonly featureStats: FeatureStats;
   private readonly proj: FrozenMatrix;
   /** W_concept (K×L·H), when the model reads concepts. */
   private readonly concept: FrozenMatrix | null = null;

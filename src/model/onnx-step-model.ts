@@ -41,6 +41,7 @@ import {
 import { DataType, OnnxGraph } from './onnx-graph.js';
 import { nativeRuntime, nativeSessionOptions, type NativeRuntime, type NativeSession } from './onnx-runtime.js';
 import type { DecoderConfig, Params, RecurrentState, StepModel } from './types.js';
+import type { FeatureStats } from './unfamiliar.js';
 
 export interface OnnxStepOptions {
   /** onnxruntime intra-op threads; 0 = its default (all cores). Default: LENSCRIBE_THREADS or 0. */
@@ -164,7 +165,7 @@ export class OnnxStepModel implements StepModel {
   /** What initState reduces a grid with (null without attention). */
   private readonly gridWeights: GridWeights | null;
   readonly config: DecoderConfig;
-  readonly featureStats: { readonly mean: Float32Array; readonly std: Float32Array };
+  readonly featureStats: FeatureStats;
   private readonly init: NativeSession;
   private readonly stepSession: NativeSession;
   private readonly ort: NativeRuntime;

@@ -3,6 +3,7 @@
  * Every tensor is a flat row-major typed array; shapes are documented where used.
  */
 import type { FloatArray } from './matmul.js';
+import type { FeatureStats } from './unfamiliar.js';
 export type { FloatArray } from './matmul.js';
 
 /** Architecture of the Show-and-Tell caption decoder. */
@@ -70,7 +71,7 @@ export interface StepModel {
   /** Dg, the channels per grid cell an attending decoder reads (0 or absent: it reads no grid). */
   readonly gridDim?: number;
   /** The training statistics initState standardises features with (unfamiliar.ts measures distance by them). */
-  readonly featureStats?: { readonly mean: Float32Array; readonly std: Float32Array };
+  readonly featureStats?: FeatureStats;
   /**
    * Feed one token per row (tokens: N ids) and return log-probabilities N×V,
    * advancing `state` in place.
