@@ -623,7 +623,8 @@ export interface CaptionOptions extends DecodeOptions {
   /**
    * Guided decoding from the concept scores (`concepts`, required with it): the objects the
    * encoders are confident of must be named, the ones they are confident are absent may not be
-   * (concept-guidance.ts). Replaces `guidance`.
+   * (concept-guidance.ts), and with `unfamiliarAbove` a photo unlike the training photos is
+   * described from its concept scores alone (unfamiliar.ts). Replaces `guidance`.
    */
   guideBy?: GuidanceSettings;
   /** Beam width (beam), or captions drawn per image (sample). Default 3. */
@@ -703,7 +704,7 @@ export function captionFeatures(
   if (unfamiliarAbove !== undefined && !model.featureStats)
     throw new RangeError('captionFeatures: guidance with unfamiliarAbove needs a decoder with feature statistics');
   // A text-only caption trained no attention: an attending decoder has no concepts-alone path.
-  if (unfamiliarAbove !== undefined && grid)
+  if (unfamiliarAbove !== undefined && (grid || (model.gridDim ?? 0) > 0))
     throw new RangeError('captionFeatures: guidance with unfamiliarAbove is not for an attending decoder');
   const familiar =
     unfamiliarAbove !== undefined ? withoutUnfamiliarFeatures(batch, good.length, model.featureStats!, unfamiliarAbove) : undefined;

@@ -363,6 +363,12 @@ export function validateManifest(m: unknown, dir: string): ModelManifest {
     } catch (e) {
       need(false, dir, `"decoding.guidance": ${(e as Error).message}`);
     }
+    // No text-only caption trained an attending decoder's attention: it has no concepts-alone path.
+    need(
+      dec.guidance.unfamiliarAbove === undefined || !d.config?.attention,
+      dir,
+      '"decoding.guidance.unfamiliarAbove" is not for a decoder with attention',
+    );
   }
   need(x.files && typeof x.files === 'object', dir, '"files" missing');
   need(x.files[d.weights] && x.files[d.vocabulary], dir, '"files" must list the decoder weights and vocabulary');

@@ -235,7 +235,11 @@ export function growVocabulary(
   params: Params<Float32Array>,
   vocab: Vocabulary,
   examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
-  { maxAnchors = 5, extraCaptions = [] as readonly string[] } = {},
+  {
+    maxAnchors = 5,
+    extraCaptions = [] as readonly string[],
+    unfamiliarAbove = undefined as number | undefined,
+  }: { maxAnchors?: number; extraCaptions?: readonly string[]; unfamiliarAbove?: number } = {},
 ): GrowResult {
   const { embedDim: W, hiddenDim: H, vocabSize: V } = configFromParams(params);
   const grown = Vocabulary.fromJSON(vocab.toJSON());
@@ -246,7 +250,7 @@ export function growVocabulary(
   if (added.length === 0) return { params: out, vocab: grown, added: [] };
   const V2 = grown.size;
 
-  const { mass, hits, photosWith } = newWordContexts(params, vocab, grown, examples);
+  const { mass, hits, photosWith } = newWordContexts(params, vocab, grown, examples, unfamiliarAbove);
 
   const embed = new Float32Array(V2 * W);
   embed.set(params.W_embed);
@@ -317,6 +321,7 @@ function newWordContexts(
   vocab: Vocabulary,
   grown: Vocabulary,
   examples: ReadonlyArray<{ caption: string; feature: Float32Array; path?: string }>,
+  unfamiliarAbove: number | undefined,
 ): NewWordContexts {
   const config = configFromParams(params);
   const { vocabSize: V, featureDim: D } = config;
@@ -330,7 +335,8 @@ function newWordContexts(
     const seqs = withNew.map((e) => Array.from(grown.encode(e.caption, { maxLength: 22 })));
     const N = seqs.length;
     const x = storedRowInputs(rowsOf(withNew, D + K), N, D, K);
-    const state = model.initState(x.features, N, x.concepts);
+    const features = featuresAsCaptioned(params, x.features, N, unfamiliarAbove);
+    const state = model.initState(features, N, x.concepts);
     const T = Math.max(...seqs.map((s) => s.length));
     for (let t = 0; t + 1 < T; t++) {
       const input = Int32Array.from(seqs, (s) => (t < s.length ? (s[t] >= V ? UNK : s[t]) : END));
@@ -516,10 +522,19 @@ function toData(
  * or the words taught would come out only for photos like Flickr8k's.
  */
 function asCaptioned({ base }: Pick<TeachSession, 'base'>, features: Float32Array, n: number): Float32Array {
-  const above = base.manifest.decoding.guidance?.unfamiliarAbove;
-  if (above === undefined) return features;
-  const { feature_mean: mean, feature_std: std } = base.decoder.params;
-  return withoutUnfamiliarFeatures(features, n, { mean: mean!, std: std! }, above).features;
+  return featuresAsCaptioned(base.decoder.params, features, n, base.manifest.decoding.guidance?.unfamiliarAbove);
+}
+
+/** `features` (n×D) with the photos beyond `unfamiliarAbove` replaced by the training mean (as captionFeatures does). */
+function featuresAsCaptioned(
+  params: Params<Float32Array>,
+  features: Float32Array,
+  n: number,
+  unfamiliarAbove: number | undefined,
+): Float32Array {
+  if (unfamiliarAbove === undefined) return features;
+  const stats = { mean: params.feature_mean!, std: params.feature_std! };
+  return withoutUnfamiliarFeatures(features, n, stats, unfamiliarAbove).features;
 }
 
 /** What every step of a fine-tune reads: its options, the base model, and where it writes. */
@@ -651,7 +666,8 @@ function checkLabels({ base, D, K, report }: TeachSession, good: readonly Labele
   const alike = tooAlikeProblem(captions);
   if (alike) throw new TeachError(alike, 'input');
   report({ phase: 'prepare', message: "comparing your captions with the model's" });
-  const inputs = storedRowInputs(rowsOf(good, D + K), good.length, D, K);
+  const rows = storedRowInputs(rowsOf(good, D + K), good.length, D, K);
+  const inputs = { ...rows, features: asCaptioned({ base }, rows.features, good.length) };
   const echo = nothingNewProblem(captions, captionsOf(base.decoder.params, base.decoder.vocab, inputs, good.length, D));
   if (echo) throw new TeachError(echo, 'input');
 }
@@ -783,6 +799,7 @@ function startingPoint({ options, base, outDir, partial }: TeachSession, split: 
   // Anchors come from the training photos only; words only validation captions use still get
   // ids (mean-initialised), so they are not <unk> there.
   const grown = growVocabulary(base.decoder.params, base.decoder.vocab, split.train, {
+    unfamiliarAbove: base.manifest.decoding.guidance?.unfamiliarAbove,
     extraCaptions: split.validation.map((e) => e.caption),
   });
   writeFileAtomic(join(partial, GROWN), new TextEncoder().encode(JSON.stringify({ vocab: grown.vocab.toJSON(), added: grown.added })));

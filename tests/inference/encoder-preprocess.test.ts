@@ -225,6 +225,18 @@ describe('broken files', () => {
     // A HEIC photo cannot be decoded here at all: unsupported, whatever the words.
     const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(200, 1)]);
     expect(classifyDecodeError(words, heic)).toBe('unsupported');
+    // The generic major brand with HEVC among the compatible ones is HEIC too; with AVIF it is not.
+    const ftyp = (brands: string) =>
+      Buffer.concat([Buffer.from([0, 0, 0, 8 + brands.length]), Buffer.from(`ftyp${brands}`, 'latin1'), Buffer.alloc(200, 1)]);
+    expect(classifyDecodeError(words, ftyp('mif1\0\0\0\0mif1heic'))).toBe('unsupported');
+    expect(classifyDecodeError('heif: unexpected end of file', ftyp('mif1\0\0\0\0mif1avif'))).toBe('truncated');
+    // "IEND" inside the data does not make a cut PNG whole.
+    const cut = Buffer.concat([
+      png.subarray(0, png.length >> 1),
+      Buffer.from('IEND', 'latin1'),
+      png.subarray(png.length >> 1, (png.length >> 1) + 500),
+    ]);
+    expect(classifyDecodeError('vipspng: libpng read error', cut)).toBe('truncated');
     // Without an end marker to read, the words decide.
     const webp = await base().webp().toBuffer();
     expect(classifyDecodeError('webp: unexpected end of file', webp)).toBe('truncated');

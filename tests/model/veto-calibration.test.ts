@@ -79,6 +79,9 @@ describe('calibrating for the base rates of the photos to be captioned', () => {
     expect(shiftPresence(0, 0.8, 0.2)).toBe(0);
     expect(shiftPresence(1, 0.8, 0.2)).toBe(1);
     expect(shiftPresence(0.3, 0.5, 0.5)).toBeCloseTo(0.3, 12);
+    // A base rate of 0 or 1 where calibrated has no odds to move: the probability stays.
+    expect(shiftPresence(0.3, 1, 0.2)).toBe(0.3);
+    expect(shiftPresence(0.3, 0, 0.2)).toBe(0.3);
   });
 
   it('estimates the target photos’ base rate from their scores alone', () => {

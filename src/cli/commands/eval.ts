@@ -19,6 +19,7 @@ import { decoderCaptioner, evaluateCaptioner, type EvaluationResult } from '../.
 import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js';
 import { loadModel, storedOutputNames, storedRowInputs } from '../../model/model-dir.js';
 import { checkGuidanceSettings, MAX_REQUIRED, type GuidanceSettings } from '../../model/concepts/concept-guidance.js';
+import { featureDistance } from '../../model/unfamiliar.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
 import { gridOutputOf, photoGrids } from '../train-grid.js';
 import { formatScores, jsonLine, parseNumber, printable, StatusLine, withExample } from '../ui.js';
@@ -41,17 +42,27 @@ interface EvalCliOptions {
   json?: boolean;
   /** false with --no-guide. */
   guide?: boolean;
+  /** false with --no-unfamiliar. */
+  unfamiliar?: boolean;
   requireAbove?: string;
   maxRequired?: string;
   vetoBelow?: string;
 }
 
 /**
- * Guided decoding for eval: the model's (decoding.guidance), changed by --require-above,
- * --max-required and --veto-below (which turn it on for a concept model without it), or off with
- * --no-guide. null: unguided.
+ * Guided decoding for eval: the model's (decoding.guidance); replaced by --require-above,
+ * --max-required and --veto-below (a setting of those three alone, the rest taken from the
+ * model's: no per-object vetoes, no unfamiliar limit; they turn it on for a concept model without
+ * it); without its unfamiliar limit with --no-unfamiliar; off with --no-guide. null: unguided.
  */
 export function evalGuidance(opts: EvalCliOptions, model: LoadedModel): GuidanceSettings | null {
+  const g = evalGuidanceSettings(opts, model);
+  if (!g || opts.unfamiliar !== false) return g;
+  const { unfamiliarAbove: _u, ...rest } = g;
+  return rest;
+}
+
+function evalGuidanceSettings(opts: EvalCliOptions, model: LoadedModel): GuidanceSettings | null {
   if (opts.guide === false) return null;
   const given = opts.requireAbove ?? opts.maxRequired ?? opts.vetoBelow;
   const base = model.manifest.decoding.guidance;
@@ -183,6 +194,13 @@ export async function evaluateModel(options: {
   const references = f.kept.map((i) => i.captions);
   const result = await evaluateCaptioner(captioner, f.features, f.kept.length, references, concepts, grid);
   status.done();
+  if (guidance?.unfamiliarAbove !== undefined) {
+    const stats = { mean: model.decoder.params.feature_mean!, std: model.decoder.params.feature_std! };
+    const far = featureDistance(f.features, f.kept.length, stats).filter((d) => d > guidance.unfamiliarAbove!).length;
+    status.log(
+      `unfamiliar: ${far} of ${f.kept.length} photos described from their concept scores alone (distance above ${guidance.unfamiliarAbove})`,
+    );
+  }
   return { model, beam, noRepeatNgram, guidance, features: f, result };
 }
 
@@ -283,6 +301,10 @@ export function registerEval(program: Command): void {
     .option('--require-above <s>', "Guided decoding: require objects whose concept score is at least s (default: the model's)")
     .option('--max-required <n>', `Guided decoding: at most n required objects per photo, 0-${MAX_REQUIRED} (default: the model's)`)
     .option('--veto-below <s>', "Guided decoding: veto object words whose concept score is below s, 0 = none (default: the model's)")
+    .option(
+      '--no-unfamiliar',
+      "Guided decoding without the model's limit on unfamiliar photos: every photo is captioned from its feature too",
+    )
     .option('--captions <file>', "Also write each photo's caption, references and COCO objects (named, hallucinated, consensus) as jsonl")
     .option('--json', 'Last line: {"images","bleu1","bleu2","bleu3","bleu4","rouge_l","cider","chair_s","chair_i","consensus_recall"}');
   withExample(evalCmd, 'lenscribe eval --data flickr8k/captions.jsonl --split val').action(async (opts: EvalCliOptions) => {

@@ -201,9 +201,8 @@ export function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorK
   const m = message.toLowerCase();
   if (m.includes('pixel limit')) return 'too-large';
   const sniffed = sniffFormat(bytes);
-  // sharp's prebuilt libvips has no HEVC decoder: a HEIC photo is unsupported whatever the words
-  // (not the generic 'mif1'/'msf1' brands, which AVIF files use too).
-  if (sniffed === 'heic' && !['mif1', 'msf1'].includes(bytes.toString('latin1', 8, 12))) return 'unsupported';
+  // sharp's prebuilt libvips has no HEVC decoder: a HEIC photo is unsupported whatever the words.
+  if (sniffed === 'heic' && isHevcContainer(bytes)) return 'unsupported';
   // Where the format has an end marker, it decides, not the message: libvips keeps one error
   // buffer for all its threads (sharp#902), so a decode failing beside a cut-short file can carry that
   // file's "not enough data" (a damaged whole PNG came out truncated, now and then, in CI).
@@ -233,11 +232,24 @@ export function classifyDecodeError(message: string, bytes: Buffer): PhotoErrorK
   return sniffed === 'heic' ? 'unsupported' : 'corrupt';
 }
 
-/** A JPEG without its EOI marker or a PNG without IEND was cut short (decoders word this variously). */
+/**
+ * An ISO-BMFF file whose `ftyp` brands (major or compatible) name HEVC coding and none AVIF: the
+ * generic 'mif1'/'msf1' major brands are used by both.
+ */
+function isHevcContainer(b: Buffer): boolean {
+  const end = Math.min(b.length, b.readUInt32BE(0));
+  const brands: string[] = [];
+  for (let at = 8; at + 4 <= end; at += at === 8 ? 8 : 4) brands.push(b.toString('latin1', at, at + 4)); // major, minor version, compatible…
+  const hevc = brands.some((x) => ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis'].includes(x));
+  return hevc && !brands.some((x) => x === 'avif' || x === 'avis');
+}
+
+/** A JPEG without its EOI marker or a PNG without IEND at its end was cut short (decoders word this variously). */
 function lacksEndMarker(format: string | undefined, b: Buffer): boolean {
   if (format === 'jpeg')
     return b.lastIndexOf(Buffer.from([0xff, 0xd9])) < b.length - 64 && !(b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9);
-  if (format === 'png') return b.lastIndexOf(Buffer.from('IEND', 'latin1')) < 0;
+  // IEND's 4 bytes could also occur inside compressed data: only near the end do they mark it.
+  if (format === 'png') return b.lastIndexOf(Buffer.from('IEND', 'latin1')) < b.length - 64;
   return false;
 }
 /** A photo's encoder input mirrored left-right (size×size×3 RGB, row-major). */

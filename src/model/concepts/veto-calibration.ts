@@ -34,8 +34,9 @@ export interface PresenceRates {
   target: number;
 }
 
-/** P(y|s) fitted at base rate `from`, moved to base rate `to` (Saerens et al. 2002, eq. 2.4). */
+/** P(y|s) fitted at base rate `from`, moved to base rate `to` (Saerens et al. 2002, eq. 2.4); unchanged unless `from` is in (0, 1). */
 export function shiftPresence(p: number, from: number, to: number): number {
+  if (!(from > 0 && from < 1)) return p;
   const yes = (p * to) / from;
   const no = ((1 - p) * (1 - to)) / (1 - from);
   return yes + no > 0 ? yes / (yes + no) : 0;
