@@ -70,9 +70,16 @@ export interface DecodeOptions {
    * Guided decoding, per image (image i is entry i): `vetoed` token ids this image's captions may
    * not contain, and `required` constraints, each a list of token ids met by any one of them (at
    * most MAX_CONSTRAINTS). Beam search honours both; greedy search and sampling only the vetoes.
-   * src/model/concepts/concept-guidance.ts makes them from concept scores.
+   * `softVetoed` (optional): token ids and a log-weight (<= 0) added to their log-probability at
+   * every step, for words the encoders doubt without ruling out; every search honours them, and a
+   * beam caption's logProb includes them. src/model/concepts/concept-guidance.ts makes all three
+   * from concept scores.
    */
-  guidance?: ReadonlyArray<{ readonly required: ReadonlyArray<readonly number[]>; readonly vetoed: readonly number[] }>;
+  guidance?: ReadonlyArray<{
+    readonly required: ReadonlyArray<readonly number[]>;
+    readonly vetoed: readonly number[];
+    readonly softVetoed?: ReadonlyArray<readonly [id: number, logWeight: number]>;
+  }>;
 }
 
 export interface BeamOptions extends DecodeOptions {
@@ -93,7 +100,7 @@ export interface DecodedCaption {
   /** Word ids, without <start> and <end>. */
   tokens: number[];
   text: string;
-  /** Sum of the emitted tokens' log-probabilities (<end> included when emitted). */
+  /** Sum of the emitted tokens' log-probabilities (<end> included when emitted); in beam search, with their soft vetoes' log-weights. */
   logProb: number;
   /** Length-normalised log-probability, logProb / len^alpha. */
   score: number;
@@ -120,6 +127,8 @@ interface Resolved {
   conjunctions: ReadonlySet<number>;
   /** Per image, when guided: its vetoed ids (1 = may not be emitted), or null. */
   vetoed: Array<Uint8Array | null>;
+  /** Per image, when guided: the log-weight added to each id's log-probability (soft vetoes), or null. */
+  logWeight: Array<Float32Array | null>;
   /** Per image, when guided: bit c of entry w is set when token w meets constraint c; null without constraints. */
   meets: Array<Uint8Array | null>;
   /** Per image: its number of constraints. */
@@ -147,7 +156,7 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
   return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions, ...resolveGuidance(o, V) };
 }
 
-function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' | 'meets' | 'constraints'> {
+function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' | 'logWeight' | 'meets' | 'constraints'> {
   const guidance = o.guidance ?? [];
   const checkId = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= V)
@@ -161,6 +170,17 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
       v[id] = 1;
     }
     return v;
+  });
+  const logWeight = guidance.map((g) => {
+    if (!g.softVetoed || g.softVetoed.length === 0) return null;
+    const lw = new Float32Array(V);
+    for (const [id, weight] of g.softVetoed) {
+      checkId(id);
+      if (!(weight <= 0) || !Number.isFinite(weight))
+        throw new RangeError(`decode: soft veto of token ${id} has log-weight ${weight}; it must be finite and <= 0`);
+      lw[id] = weight;
+    }
+    return lw;
   });
   const meets = guidance.map((g) => {
     if (g.required.length > MAX_CONSTRAINTS)
@@ -176,7 +196,7 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
     });
     return m;
   });
-  return { vetoed, meets, constraints: guidance.map((g) => g.required.length) };
+  return { vetoed, logWeight, meets, constraints: guidance.map((g) => g.required.length) };
 }
 const CONJUNCTIONS = new Set(['and', 'or']);
 
@@ -288,6 +308,7 @@ function decodeRows(
 ): DecodedCaption[] {
   const V = model.vocabSize;
   const done: DecodedCaption[] = new Array(total);
+  const weighted = new Float32Array(V);
   const words: number[][] = Array.from({ length: total }, () => []);
   const logProbs = new Float64Array(total);
   let rows = Array.from({ length: total }, (_, j) => j); // the caption each live row writes
@@ -302,7 +323,12 @@ function decodeRows(
     const next: number[] = [];
     rows.forEach((j, row) => {
       const off = row * V;
-      const w = choose(logp, off, t, repeatBlocked(r, words[j]), r.vetoed[imageOf(j)] ?? null);
+      const image = imageOf(j);
+      const lw = r.logWeight[image] ?? null;
+      // Soft vetoes change the choice, not the caption's log-probability.
+      const w = lw
+        ? choose(weightedRow(logp, off, lw, weighted), 0, t, repeatBlocked(r, words[j]), r.vetoed[image] ?? null)
+        : choose(logp, off, t, repeatBlocked(r, words[j]), r.vetoed[image] ?? null);
       if (w < 0) {
         // Nothing may be emitted (non-finite log-probabilities, or everything masked).
         done[j] = stuck(vocab, words[j]);
@@ -388,6 +414,12 @@ class Candidates {
   }
 }
 
+/** Row `off / V` of logp with the log-weights lw added, written into (and returning) out. */
+function weightedRow(logp: Float32Array, off: number, lw: Float32Array, out: Float32Array): Float32Array {
+  for (let w = 0; w < lw.length; w++) out[w] = logp[off + w] + lw[w];
+  return out;
+}
+
 /**
  * The beamWidth best captions of each of the n images (features n×D), best first.
  * Returns n arrays of exactly beamWidth captions (fewer only if fewer words may be emitted).
@@ -439,7 +471,7 @@ export function beamSearch(
       cand.count.fill(0);
       const slots = Array.from(finishedIn[i], (f) => k - f);
       const meets = r.meets[i] ?? null;
-      collectCandidates(cand, beams, logp, V, r, t, slots, r.vetoed[i] ?? null, meets);
+      collectCandidates(cand, beams, logp, V, r, t, slots, r.vetoed[i] ?? null, r.logWeight[i] ?? null, meets);
       const kept: Beam[] = [];
       let any = false;
       for (let g = 0; g < groups; g++) {
@@ -485,6 +517,7 @@ function collectCandidates(
   t: number,
   slots: readonly number[],
   vetoed: Uint8Array | null,
+  logWeight: Float32Array | null,
   meets: Uint8Array | null,
 ): void {
   for (let b = 0; b < beams.length; b++) {
@@ -492,7 +525,7 @@ function collectCandidates(
     const off = beam.row * V;
     const blocked = repeatBlocked(r, beam.tokens);
     for (let w = 0; w < V; w++) {
-      const lp = beam.logProb + logp[off + w];
+      const lp = beam.logProb + logp[off + w] + (logWeight === null ? 0 : logWeight[w]);
       const g = meets === null ? 0 : beam.met | meets[w];
       if (!cand.wants(g, slots[g], lp)) continue;
       if (!allowed(r, w, t, blocked, vetoed) || lp === -Infinity || Number.isNaN(lp)) continue;

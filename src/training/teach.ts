@@ -1019,12 +1019,17 @@ async function trainTaught(
   };
 }
 
-/** The base model's decoding; with guided decoding, the words the user taught meet its constraints (concept-guidance.ts). */
+/**
+ * The base model's decoding; with guided decoding, the words the user taught meet its constraints,
+ * and each is vetoed with its heaviest anchor, the word the base model said in its place
+ * (concept-guidance.ts: "rexo" stays off photos the encoders doubt show a dog).
+ */
 function taughtDecoding(decoding: ModelManifest['decoding'], newWords: readonly LearnedWord[]): ModelManifest['decoding'] {
   const g = decoding.guidance;
   if (!g || newWords.length === 0) return decoding;
   const taughtWords = [...new Set([...(g.taughtWords ?? []), ...newWords.map((w) => w.word)])];
-  return { ...decoding, guidance: { ...g, taughtWords } };
+  const taughtAs = { ...g.taughtAs, ...Object.fromEntries(newWords.flatMap((w) => (w.anchors[0] ? [[w.word, w.anchors[0].word]] : []))) };
+  return { ...decoding, guidance: { ...g, taughtWords, ...(Object.keys(taughtAs).length > 0 ? { taughtAs } : {}) } };
 }
 
 /** Before and after on the user's photos, and on the base validation photos (also with renames read as the words they replace). */

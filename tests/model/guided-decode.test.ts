@@ -34,6 +34,37 @@ describe('guided decoding: vetoes', () => {
   });
 });
 
+describe('guided decoding: soft vetoes', () => {
+  const soft = (weight: number) => [{ required: [], vetoed: [], softVetoed: [[A, weight]] as Array<[number, number]> }, none];
+
+  it('a soft-vetoed word loses to the next when its weight outweighs their odds, for its image only, by every search', () => {
+    const model = () => new TableModel(8, table, { [END]: 0.9 });
+    // "a" 0.6 against "b" 0.3: weighted by 0.3 it falls to 0.18 and "b" wins; by 0.9 it stays first.
+    const [g0, g1] = greedyDecode(model(), vocab, noFeatures(2), 2, { guidance: soft(Math.log(0.3)) });
+    expect(g0!.text).toBe('b');
+    expect(g1!.text).toBe('a');
+    // Greedy search keeps the model's own log-probability.
+    expect(g0!.logProb).toBeCloseTo(Math.log(0.3 * 0.7), 5);
+    expect(greedyDecode(model(), vocab, noFeatures(1), 1, { guidance: soft(Math.log(0.9)) })[0]!.text).toBe('a');
+    const [b0, b1] = beamSearch(model(), vocab, noFeatures(2), 2, { beamWidth: 3, guidance: soft(Math.log(0.3)) });
+    expect(b0![0]!.text).toBe('b');
+    expect(b1![0]!.text).toBe('a');
+    // The word is still allowed, and beam search ranks it with its weight.
+    const withA = b0!.find((c) => c.text === 'a');
+    expect(withA!.logProb).toBeCloseTo(Math.log(0.6 * 0.3 * 0.7), 5);
+    const [s0, s1] = sampleCaptions(model(), vocab, noFeatures(2), 2, { samples: 200, seed: 3, guidance: soft(Math.log(0.01)) });
+    const share = (list: typeof s0) => list!.filter((c) => c.tokens[0] === A).length / list!.length;
+    expect(share(s0)).toBeLessThan(0.1);
+    expect(share(s1)).toBeGreaterThan(0.4);
+  });
+
+  it('refuses a log-weight that is positive or not finite', () => {
+    const m = new TableModel(8, table);
+    for (const w of [0.5, Number.NaN, -Infinity])
+      expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: soft(w).slice(0, 1) })).toThrow(/log-weight/);
+  });
+});
+
 describe('guided decoding: constrained beam search', () => {
   it('without constraints it is plain beam search', () => {
     const plain = beamSearch(new TableModel(8, table), vocab, noFeatures(2), 2, { beamWidth: 3 });
@@ -167,6 +198,41 @@ describe('guidance from concept scores', () => {
     expect(() => guidanceFromConcepts(words, scores({}), 1, { ...settings, vetoBelowByObject: { person: 0.7 } })).toThrow(
       /vetoBelowByObject.person must be in/,
     );
+  });
+
+  it('soft-vetoes the names of doubted objects by w·ln(score), not the vetoed, required or never-vetoed ones', () => {
+    const weighted = { ...settings, softVetoWeight: 2 };
+    const [g] = guidanceFromConcepts(words, scores({ giraffe: 0.9, dog: 0.2, 'hot dog': 0.5, bird: 0.01, duck: 0.01 }), 1, weighted);
+    const weightOf = new Map(g!.softVetoed);
+    // A person at 0.3 (the default score here): "man" costs 2·ln 0.3.
+    expect(weightOf.get(id('man'))).toBeCloseTo(2 * Math.log(0.3), 5);
+    // "dog" is read at the most plausible concept naming it (the hot dog's 0.5), "puppy" at the dog's own 0.2.
+    expect(weightOf.get(id('dog'))).toBeCloseTo(2 * Math.log(0.5), 5);
+    expect(weightOf.get(id('puppy'))).toBeCloseTo(2 * Math.log(0.2), 5);
+    for (const w of ['giraffe', 'giraffes', 'bird', 'duck', 'orange', 'animal', 'beach', 'of', 'a'])
+      expect(weightOf.has(id(w))).toBe(false);
+    expect(g!.vetoed).toContain(id('bird'));
+    // Without the setting, or at weight 0, nothing is soft-vetoed.
+    expect(guidanceFromConcepts(words, scores({}), 1, settings)[0]!.softVetoed).toEqual([]);
+    expect(guidanceFromConcepts(words, scores({}), 1, { ...settings, softVetoWeight: 0 })[0]!.softVetoed).toEqual([]);
+    for (const bad of [-1, 11, Number.NaN])
+      expect(() => guidanceFromConcepts(words, scores({}), 1, { ...settings, softVetoWeight: bad })).toThrow(/softVetoWeight/);
+  });
+
+  it('a taught word is vetoed and soft-vetoed with the word it was taught in place of', () => {
+    const taught = Vocabulary.fromWords([...words.words.slice(4), 'biscuit']);
+    const tid = (w: string) => taught.encode(w)[1]!;
+    const withTaught = { ...settings, softVetoWeight: 1, taughtWords: ['biscuit'], taughtAs: { biscuit: 'dog', unknown: 'dog' } };
+    const [absent] = guidanceFromConcepts(taught, scores({ dog: 0.01, 'hot dog': 0.01 }), 1, withTaught);
+    expect(absent!.vetoed).toEqual(expect.arrayContaining([tid('dog'), tid('biscuit')]));
+    const [doubted] = guidanceFromConcepts(taught, scores({ dog: 0.2, 'hot dog': 0.01 }), 1, withTaught);
+    expect(new Map(doubted!.softVetoed).get(tid('biscuit'))).toBeCloseTo(Math.log(0.2), 5);
+    // A required dog is met by the taught word, which then costs nothing.
+    const [sure] = guidanceFromConcepts(taught, scores({ dog: 0.9 }), 1, withTaught);
+    expect(sure!.required[0]).toContain(tid('biscuit'));
+    expect(sure!.vetoed).not.toContain(tid('biscuit'));
+    expect(new Map(sure!.softVetoed).has(tid('biscuit'))).toBe(false);
+    expect(() => guidanceFromConcepts(taught, scores({}), 1, { ...settings, taughtAs: { biscuit: 3 } as never })).toThrow(/taughtAs/);
   });
 
   it('captionFeatures guides a real search from the scores, and refuses guidance without them', () => {

@@ -63,6 +63,8 @@ async function teachRexo(base: string) {
 
   const model = loadModel(out);
   const baseModelLoaded = loadModel(base);
+  // The taught name is guided as the word it replaces: off photos the encoders doubt show a dog.
+  if (baseModelLoaded.manifest.decoding.guidance) expect(model.manifest.decoding.guidance?.taughtAs?.rexo).toBe('dog');
   // Decoded as the app decodes: the stored row is features then concept scores; guidance as shipped.
   const captioner = (m: typeof model, imgs: typeof val) => {
     const { featureDim: D, conceptDim: K = 0 } = m.decoder.config;

@@ -18,7 +18,7 @@ import { loadDataset, splitByHash, splitDeclared, type CaptionedImage } from '..
 import { decoderCaptioner, evaluateCaptioner, type EvaluationResult } from '../../training/metrics/evaluate.js';
 import { photoObjects, type ObjectScores } from '../../training/metrics/chair.js';
 import { loadModel, storedOutputNames, storedRowInputs } from '../../model/model-dir.js';
-import { checkGuidanceSettings, MAX_REQUIRED, type GuidanceSettings } from '../../model/concepts/concept-guidance.js';
+import { checkGuidanceSettings, MAX_REQUIRED, MAX_SOFT_VETO_WEIGHT, type GuidanceSettings } from '../../model/concepts/concept-guidance.js';
 import { featureDistance } from '../../model/unfamiliar.js';
 import { featuresFor, logDatasetProblems, type PhotoFeatures } from '../dataset-features.js';
 import { gridOutputOf, photoGrids } from '../train-grid.js';
@@ -47,19 +47,28 @@ interface EvalCliOptions {
   requireAbove?: string;
   maxRequired?: string;
   vetoBelow?: string;
+  softVeto?: string;
 }
 
 /**
  * Guided decoding for eval: the model's (decoding.guidance); replaced by --require-above,
  * --max-required and --veto-below (a setting of those three alone, the rest taken from the
  * model's: no per-object vetoes, no unfamiliar limit; they turn it on for a concept model without
- * it); without its unfamiliar limit with --no-unfamiliar; off with --no-guide. null: unguided.
+ * it); without its unfamiliar limit with --no-unfamiliar; with --soft-veto's weight in place of
+ * the model's; off with --no-guide. null: unguided.
  */
 export function evalGuidance(opts: EvalCliOptions, model: LoadedModel): GuidanceSettings | null {
-  const g = evalGuidanceSettings(opts, model);
+  const g = withSoftVeto(opts, evalGuidanceSettings(opts, model));
   if (!g || opts.unfamiliar !== false) return g;
   const { unfamiliarAbove: _u, ...rest } = g;
   return rest;
+}
+
+function withSoftVeto(opts: EvalCliOptions, g: GuidanceSettings | null): GuidanceSettings | null {
+  if (opts.softVeto === undefined) return g;
+  if (!g) throw new UserError('--soft-veto needs guided decoding: a model with concept input, and no --no-guide');
+  const softVetoWeight = parseNumber(opts.softVeto, '--soft-veto', { min: 0, max: MAX_SOFT_VETO_WEIGHT });
+  return { ...g, softVetoWeight };
 }
 
 function evalGuidanceSettings(opts: EvalCliOptions, model: LoadedModel): GuidanceSettings | null {
@@ -269,7 +278,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
     process.stdout.write(jsonLine(line));
   } else {
     const guided = e.guidance
-      ? `, guided (require >= ${e.guidance.requireAbove} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow})`
+      ? `, guided (require >= ${e.guidance.requireAbove} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow}${e.guidance.softVetoWeight ? `, soft veto ${e.guidance.softVetoWeight}` : ''})`
       : '';
     process.stdout.write(
       formatScores(s, `${printable(e.model.manifest.name)}: ${s.images} photos, beam ${e.beam}${guided}`) + formatObjectScores(o),
@@ -301,6 +310,10 @@ export function registerEval(program: Command): void {
     .option('--require-above <s>', "Guided decoding: require objects whose concept score is at least s (default: the model's)")
     .option('--max-required <n>', `Guided decoding: at most n required objects per photo, 0-${MAX_REQUIRED} (default: the model's)`)
     .option('--veto-below <s>', "Guided decoding: veto object words whose concept score is below s, 0 = none (default: the model's)")
+    .option(
+      '--soft-veto <w>',
+      `Guided decoding: add w·ln(score) to the log-probability of object words neither vetoed nor required, 0-${MAX_SOFT_VETO_WEIGHT} (default: the model's)`,
+    )
     .option(
       '--no-unfamiliar',
       "Guided decoding without the model's limit on unfamiliar photos: every photo is captioned from its feature too",

@@ -10,6 +10,13 @@
  *    Only one-word names are vetoed, and only when every concept whose names contain the word is
  *    vetoed: "dog" stays allowed while a hot dog is plausible, "bear" while a teddy bear is, and
  *    "animal" (a hypernym's word, in "stuffed animal") always. "orange" is never vetoed (a colour).
+ *  - A taught word (`taughtAs`) is vetoed and soft-vetoed with the word it was taught in place of.
+ *  - **Soft-vetoed** (with `softVetoWeight` w > 0): the other vetoable names, unless required, have
+ *    w·ln(score) added to their log-probability, the score being the highest of the concepts whose
+ *    names contain the word (an unguided one counts as 1). The caption model's probability of the
+ *    word is multiplied by score^w, a product of experts (Hinton 2002) in which the encoders' doubt
+ *    speaks too: a person scoring 0.3 costs "a man" 1.2 nats at w = 1, and the decoder says "a
+ *    kitchen" when the photo's other words are likely enough. A hard veto can only say no.
  *
  * Only objects are guided: the 80 COCO categories and the animals and kinds of COCO categories
  * (duck, goat, lion). Hypernyms (animal, food) are never required nor vetoed (a hypernym is a safe
@@ -35,10 +42,21 @@ export interface GuidanceSettings {
    */
   vetoBelowByObject?: Readonly<Record<string, number>>;
   /**
+   * Soft vetoes: an object name that is not vetoed nor required has this times ln(its object's
+   * score) added to its log-probability while decoding. 0 or absent = none.
+   */
+  softVetoWeight?: number;
+  /**
    * Words that meet every constraint: the names a user taught (a taught model records them), so
    * "biscuit runs on the grass" is not forced to say "dog" as well.
    */
   taughtWords?: readonly string[];
+  /**
+   * A taught word and the word the base model said where the user wrote it (teaching's heaviest
+   * anchor: "rexo" -> "dog"). The taught word is vetoed and soft-vetoed with that word, so a pet's
+   * name stays off photos without the pet.
+   */
+  taughtAs?: Readonly<Record<string, string>>;
   /**
    * Photos whose feature lies farther than this from the training photos' (unfamiliar.ts: mean
    * squared standardised value, 1 on average for a training photo) are described from their
@@ -51,7 +69,14 @@ export interface GuidanceSettings {
 export interface PhotoGuidance {
   required: number[][];
   vetoed: number[];
+  /** Token id and the log-weight (<= 0) added to its log-probability; empty without soft vetoes. */
+  softVetoed: Array<[number, number]>;
 }
+
+/** The lowest score a soft veto reads: ln of it bounds the log-weight (a score of 0 would be a hard veto). */
+const SOFT_VETO_FLOOR = 1e-3;
+/** The largest soft-veto weight the settings accept: beyond it, a soft veto is a hard one. */
+export const MAX_SOFT_VETO_WEIGHT = 10;
 
 /** Most constraints a photo may get: beam search keeps 2^C states per photo. */
 export const MAX_REQUIRED = 3;
@@ -152,10 +177,22 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     if (!(t >= 0 && t < s.requireAbove))
       throw new RangeError(`guidance: vetoBelowByObject.${object} must be in [0, requireAbove), got ${t}`);
   }
+  if (s.softVetoWeight !== undefined && !(s.softVetoWeight >= 0 && s.softVetoWeight <= MAX_SOFT_VETO_WEIGHT))
+    throw new RangeError(`guidance: softVetoWeight must be in [0, ${MAX_SOFT_VETO_WEIGHT}], got ${s.softVetoWeight}`);
   if (s.unfamiliarAbove !== undefined && !(s.unfamiliarAbove > 0 && Number.isFinite(s.unfamiliarAbove)))
     throw new RangeError(`guidance: unfamiliarAbove must be a positive number, got ${s.unfamiliarAbove}`);
   if (s.taughtWords !== undefined && !(Array.isArray(s.taughtWords) && s.taughtWords.every((w) => typeof w === 'string' && w.length > 0)))
     throw new RangeError('guidance: taughtWords must be a list of words');
+  if (
+    s.taughtAs !== undefined &&
+    !(
+      typeof s.taughtAs === 'object' &&
+      s.taughtAs !== null &&
+      !Array.isArray(s.taughtAs) &&
+      Object.entries(s.taughtAs).every(([k, v]) => k.length > 0 && typeof v === 'string' && v.length > 0)
+    )
+  )
+    throw new RangeError('guidance: taughtAs must map taught words to words');
 }
 
 /** Each of n photos' guidance from its concept scores (n×K, K = CONCEPT_COUNT), in the decoder vocabulary's token ids. */
@@ -170,6 +207,7 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
     (_, c) => (c < COCO_OBJECTS.length ? s.vetoBelowByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.vetoBelow,
   );
   const anyVeto = vetoBelow.some((t) => t > 0);
+  const softWeight = s.softVetoWeight ?? 0;
   const out: PhotoGuidance[] = [];
   for (let p = 0; p < n; p++) {
     const score = (c: number) => concepts[p * K + c]!;
@@ -187,7 +225,28 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
       for (const [t, by] of namedBy) if (by.every(absent)) vetoed.push(t);
       vetoed.sort((a, b) => a - b);
     }
-    out.push({ required, vetoed });
+    const softVetoed: Array<[number, number]> = [];
+    if (softWeight > 0) {
+      const isVetoed = new Set(vetoed);
+      const isRequired = new Set(required.flat());
+      for (const [t, by] of namedBy) {
+        if (isVetoed.has(t) || isRequired.has(t)) continue;
+        const belief = Math.min(1, Math.max(...by.map((c) => (isGuidedObject(c) ? score(c) : 1))));
+        if (belief < 1) softVetoed.push([t, softWeight * Math.log(Math.max(SOFT_VETO_FLOOR, belief))]);
+      }
+    }
+    // A taught word shares the guidance of the word it was taught in place of.
+    for (const [word, as] of Object.entries(s.taughtAs ?? {})) {
+      const t = id.get(word);
+      const a = id.get(as);
+      if (t === undefined || a === undefined) continue;
+      if (vetoed.includes(a) && !vetoed.includes(t)) vetoed.push(t);
+      const soft = softVetoed.find(([x]) => x === a);
+      if (soft && !softVetoed.some(([x]) => x === t)) softVetoed.push([t, soft[1]]);
+    }
+    vetoed.sort((a, b) => a - b);
+    softVetoed.sort((a, b) => a[0] - b[0]);
+    out.push({ required, vetoed, softVetoed });
   }
   return out;
 }
