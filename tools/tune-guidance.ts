@@ -50,11 +50,11 @@
  * On coco-dev each met fewer of the issue's targets than the setting shipped then; the model card
  * has their rows.)
  */
-import { cpSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { evaluateModel, modelFeatures, selectImages } from '../src/cli/commands/eval.js';
 import { StatusLine } from '../src/cli/ui.js';
-import { loadModel, writeModelDir } from '../src/model/model-dir.js';
+import { encoderFileRef, loadModel, resolveEncoderPath, writeModelDir } from '../src/model/model-dir.js';
 import type { GuidanceSettings } from '../src/model/concepts/concept-guidance.js';
 import { COCO_OBJECTS } from '../src/model/concepts/coco-objects.js';
 import { calibrateVetoes, presenceRates } from '../src/model/concepts/veto-calibration.js';
@@ -95,6 +95,8 @@ const write = argv.includes('--write');
 const modelDir = resolve(args[0] ?? 'models/default');
 const data = args[1] ?? '../shared/datasets/flickr8k/captions.jsonl';
 if (/coco-dev/.test(data) || /coco-dev/.test(targetDir ?? '')) throw new Error('tune-guidance: coco-dev is for evaluation only');
+if (finalistsDir && !relative(modelDir, finalistsDir).startsWith('..'))
+  throw new Error('tune-guidance: --finalists must be a folder outside the model directory (each finalist is a copy of it)');
 
 const REQUIRE = [
   [1, 0],
@@ -326,6 +328,7 @@ async function main(): Promise<void> {
       const guidance = kind === pick ? best : await finished(f);
       const dir = join(finalistsDir, kind);
       cpSync(modelDir, dir, { recursive: true });
+      rmSync(join(dir, 'CARD.md'), { force: true }); // it describes the shipped setting, not this one
       writeGuidance(model, dir, guidance);
       process.stdout.write(`${JSON.stringify({ finalist: kind, dir, guidance })}\n`);
     }
@@ -334,7 +337,11 @@ async function main(): Promise<void> {
 
 /** The model's manifest with `guidance` as its decoding's, written into dir (a copy of the model, or the model). */
 function writeGuidance(model: ReturnType<typeof loadModel>, dir: string, guidance: GuidanceSettings | null): void {
-  const { format: _f, version: _v, files, ...input } = model.manifest;
+  const { format: _f, version: _v, files, ...manifest } = model.manifest;
+  // A copy elsewhere still points at the model's encoder.
+  const encoderFile =
+    resolve(dir) === modelDir ? manifest.encoder.file : encoderFileRef(dir, resolveEncoderPath(modelDir, manifest.encoder.file));
+  const input = { ...manifest, encoder: { ...manifest.encoder, file: encoderFile } };
   const extra = Object.keys(files).filter((f) => f !== input.decoder.weights && f !== input.decoder.vocabulary);
   const { guidance: _g, ...decoding } = input.decoding;
   writeModelDir(dir, { ...input, decoding: guidance ? { ...decoding, guidance } : decoding }, extra);

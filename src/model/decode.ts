@@ -678,6 +678,7 @@ export interface CaptionAlternative {
 export interface CaptionResult {
   /** The best caption. */
   text: string;
+  /** As DecodedCaption's: from beam search with soft vetoes' log-weights, from greedy search and sampling without. */
   score: number;
   logProb: number;
   tokens: number[];

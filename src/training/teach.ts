@@ -1021,14 +1021,15 @@ async function trainTaught(
 
 /**
  * The base model's decoding; with guided decoding, the words the user taught meet its constraints,
- * and each is vetoed with its heaviest anchor, the word the base model said in its place
- * (concept-guidance.ts: "rexo" stays off photos the encoders doubt show a dog).
+ * and a rename (renamedWords) is vetoed with the word it renames (concept-guidance.ts: "rexo"
+ * stays off photos the encoders doubt show a dog).
  */
 function taughtDecoding(decoding: ModelManifest['decoding'], newWords: readonly LearnedWord[]): ModelManifest['decoding'] {
   const g = decoding.guidance;
   if (!g || newWords.length === 0) return decoding;
   const taughtWords = [...new Set([...(g.taughtWords ?? []), ...newWords.map((w) => w.word)])];
-  const taughtAs = { ...g.taughtAs, ...Object.fromEntries(newWords.flatMap((w) => (w.anchors[0] ? [[w.word, w.anchors[0].word]] : []))) };
+  const renames = [...renamedWords(newWords)].map(([old, { word }]) => [word, old] as const);
+  const taughtAs = { ...g.taughtAs, ...Object.fromEntries(renames) };
   return { ...decoding, guidance: { ...g, taughtWords, ...(Object.keys(taughtAs).length > 0 ? { taughtAs } : {}) } };
 }
 

@@ -233,6 +233,20 @@ describe('guidance from concept scores', () => {
     expect(sure!.vetoed).not.toContain(tid('biscuit'));
     expect(new Map(sure!.softVetoed).has(tid('biscuit'))).toBe(false);
     expect(() => guidanceFromConcepts(taught, scores({}), 1, { ...settings, taughtAs: { biscuit: 3 } as never })).toThrow(/taughtAs/);
+    expect(() => guidanceFromConcepts(taught, scores({}), 1, { ...settings, taughtAs: { biscuit: 'biscuit' } })).toThrow(/taughtAs/);
+  });
+
+  it('a taught word that is an object name keeps its own guidance, and a taught word is not a required name', () => {
+    // "duck" taught where the model said "dog": on a photo of a sure bird and no dog it stays allowed and required.
+    const taught = Vocabulary.fromWords([...words.words.slice(4), 'biscuit']);
+    const tid = (w: string) => taught.encode(w)[1]!;
+    const s = { ...settings, softVetoWeight: 1, taughtWords: ['duck', 'biscuit'], taughtAs: { duck: 'dog', biscuit: 'dog' } };
+    const [g] = guidanceFromConcepts(taught, scores({ duck: 0.9, bird: 0.9, dog: 0.01, 'hot dog': 0.01 }), 1, s);
+    expect(g!.required[0]).toContain(tid('duck'));
+    expect(g!.vetoed).not.toContain(tid('duck'));
+    expect(g!.vetoed).toContain(tid('biscuit'));
+    // A person (0.3) is doubted: its names are soft-vetoed even though the taught words meet every constraint.
+    expect(new Map(g!.softVetoed).get(tid('man'))).toBeCloseTo(Math.log(0.3), 5);
   });
 
   it('captionFeatures guides a real search from the scores, and refuses guidance without them', () => {

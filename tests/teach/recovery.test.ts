@@ -180,8 +180,10 @@ describe.skipIf(!shared || !existsSync(CLI))('teaching survives kills', () => {
     // Two libraries over the same photos (the split hashes their paths): one uninterrupted, one killed twice.
     const libKilled = join(d, 'lib-killed');
     cpSync(libDir, libKilled, { recursive: true });
-    // A large step forgets: the run early-stops, its best epoch is not its last, and it forgets beyond the budget.
-    const opts = ['--epochs', '8', '--lr', '5e-2', '--json'];
+    // A large step forgets: the run early-stops, its best epoch is not its last, and it forgets
+    // beyond the budget. At 5e-2 the forgetting sat near the budget (-0.08 to -0.39 from run to
+    // run, -0.09 once with other tests running beside it); at 1.5e-1 it is -0.46, alone or not.
+    const opts = ['--epochs', '8', '--lr', '1.5e-1', '--json'];
     const whole = cli(['teach', '--library', libDir, ...opts]);
     expect(whole.status, whole.stderr).toBe(0);
     const expected = lastJson(whole.stdout);
@@ -223,6 +225,9 @@ describe.skipIf(!shared || !existsSync(CLI))('teaching survives kills', () => {
       'base_cider_change_renamed',
     ])
       expect(got[k], k).toEqual(expected[k]);
+    console.log(
+      JSON.stringify({ forgetting: expected.base_cider_change_renamed, best_epoch: expected.best_epoch, epochs: expected.epochs }),
+    );
     expect(expected.best_epoch).toBeLessThan(expected.epochs as number);
 
     // Forgetting beyond the 10 % budget: refused even with --confirm-worse (exit 2), the base model stays active.

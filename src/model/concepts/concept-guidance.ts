@@ -10,7 +10,8 @@
  *    Only one-word names are vetoed, and only when every concept whose names contain the word is
  *    vetoed: "dog" stays allowed while a hot dog is plausible, "bear" while a teddy bear is, and
  *    "animal" (a hypernym's word, in "stuffed animal") always. "orange" is never vetoed (a colour).
- *  - A taught word (`taughtAs`) is vetoed and soft-vetoed with the word it was taught in place of.
+ *  - A taught word (`taughtAs`) is vetoed and soft-vetoed with the word it renames, unless it is an
+ *    object's name itself.
  *  - **Soft-vetoed** (with `softVetoWeight` w > 0): the other vetoable names, unless required, have
  *    w·ln(score) added to their log-probability, the score being the highest of the concepts whose
  *    names contain the word (an unguided one counts as 1). The caption model's probability of the
@@ -52,9 +53,9 @@ export interface GuidanceSettings {
    */
   taughtWords?: readonly string[];
   /**
-   * A taught word and the word the base model said where the user wrote it (teaching's heaviest
-   * anchor: "rexo" -> "dog"). The taught word is vetoed and soft-vetoed with that word, so a pet's
-   * name stays off photos without the pet.
+   * A taught word and the word it renames (teaching's renamedWords: "rexo" written where the base
+   * model says "dog" in several photos). The taught word is vetoed and soft-vetoed with that word,
+   * so a pet's name stays off photos without the pet; an object's own name keeps its own guidance.
    */
   taughtAs?: Readonly<Record<string, string>>;
   /**
@@ -189,7 +190,7 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
       typeof s.taughtAs === 'object' &&
       s.taughtAs !== null &&
       !Array.isArray(s.taughtAs) &&
-      Object.entries(s.taughtAs).every(([k, v]) => k.length > 0 && typeof v === 'string' && v.length > 0)
+      Object.entries(s.taughtAs).every(([k, v]) => k.length > 0 && typeof v === 'string' && v.length > 0 && v !== k)
     )
   )
     throw new RangeError('guidance: taughtAs must map taught words to words');
@@ -215,10 +216,8 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
     for (let c = 0; c < K; c++) if (names[c]!.length > 0 && score(c) >= s.requireAbove) confident.push(c);
     confident.sort((a, b) => score(b) - score(a) || a - b);
     // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.
-    const required = confident
-      .filter((c) => !confident.some((d) => d !== c && isDescendant(d, c)))
-      .slice(0, s.maxRequired)
-      .map((c) => [...names[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
+    const requiredObjects = confident.filter((c) => !confident.some((d) => d !== c && isDescendant(d, c))).slice(0, s.maxRequired);
+    const required = requiredObjects.map((c) => [...names[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
     const vetoed: number[] = [];
     if (anyVeto) {
       const absent = (c: number) => isGuidedObject(c) && score(c) < vetoBelow[c]!;
@@ -228,18 +227,20 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
     const softVetoed: Array<[number, number]> = [];
     if (softWeight > 0) {
       const isVetoed = new Set(vetoed);
-      const isRequired = new Set(required.flat());
+      // The required objects' own names; a taught word meeting every constraint is not one.
+      const isRequired = new Set(requiredObjects.flatMap((c) => names[c]!));
       for (const [t, by] of namedBy) {
         if (isVetoed.has(t) || isRequired.has(t)) continue;
         const belief = Math.min(1, Math.max(...by.map((c) => (isGuidedObject(c) ? score(c) : 1))));
         if (belief < 1) softVetoed.push([t, softWeight * Math.log(Math.max(SOFT_VETO_FLOOR, belief))]);
       }
     }
-    // A taught word shares the guidance of the word it was taught in place of.
+    // A taught word shares the guidance of the word it was taught in place of, unless it is an
+    // object's name itself ("foal" taught where the model said "dog"), which has its own.
     for (const [word, as] of Object.entries(s.taughtAs ?? {})) {
       const t = id.get(word);
       const a = id.get(as);
-      if (t === undefined || a === undefined) continue;
+      if (t === undefined || a === undefined || namedBy.has(t)) continue;
       if (vetoed.includes(a) && !vetoed.includes(t)) vetoed.push(t);
       const soft = softVetoed.find(([x]) => x === a);
       if (soft && !softVetoed.some(([x]) => x === t)) softVetoed.push([t, soft[1]]);
