@@ -151,8 +151,7 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
     throw new RangeError(`decode: noRepeatNgram must be a non-negative integer, got ${noRepeatNgram}`);
   const banned = new Uint8Array(V);
   for (const id of [PAD, START, UNK, ...(o.bannedTokens ?? [])]) if (id >= 0 && id < V) banned[id] = 1;
-  const conjunctions = new Set<number>();
-  if (noRepeatNgram > 0) for (let id = 0; id < V; id++) if (CONJUNCTIONS.has(vocab.decode([id]))) conjunctions.add(id);
+  const conjunctions = noRepeatNgram > 0 ? conjunctionIds(vocab) : NO_IDS;
   return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions, ...resolveGuidance(o, V) };
 }
 
@@ -199,6 +198,17 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
   return { vetoed, logWeight, meets, constraints: guidance.map((g) => g.required.length) };
 }
 const CONJUNCTIONS = new Set(['and', 'or']);
+const NO_IDS: ReadonlySet<number> = new Set();
+/** Per vocabulary (again if it has grown): the ids of "and"/"or". Read once, not per caption: a caption takes ~10 ms and the scan ~0.4. */
+const CONJUNCTION_IDS = new WeakMap<TokenDecoder, { size: number; ids: ReadonlySet<number> }>();
+function conjunctionIds(vocab: TokenDecoder): ReadonlySet<number> {
+  const cached = CONJUNCTION_IDS.get(vocab);
+  if (cached && cached.size === vocab.size) return cached.ids;
+  const ids = new Set<number>();
+  for (let id = 0; id < vocab.size; id++) if (CONJUNCTIONS.has(vocab.decode([id]))) ids.add(id);
+  CONJUNCTION_IDS.set(vocab, { size: vocab.size, ids });
+  return ids;
+}
 
 function normalise(logProb: number, words: number, ended: boolean, alpha: number): number {
   const len = words + (ended ? 1 : 0);
