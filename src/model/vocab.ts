@@ -19,6 +19,21 @@ const VOCAB_FORMAT = 'lenscribe-vocab';
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['-][\p{L}\p{M}\p{N}]+)*/gu;
 
+/**
+ * `build(vocab)`, computed once per vocabulary object and again only when it has grown (ids
+ * never change, so a vocabulary of the same size has the same words).
+ */
+export function perVocabulary<V extends { readonly size: number }, T>(build: (vocab: V) => T): (vocab: V) => T {
+  const cache = new WeakMap<V, { size: number; value: T }>();
+  return (vocab) => {
+    const cached = cache.get(vocab);
+    if (cached && cached.size === vocab.size) return cached.value;
+    const value = build(vocab);
+    cache.set(vocab, { size: vocab.size, value });
+    return value;
+  };
+}
+
 /** Caption text -> lowercase word tokens (punctuation dropped). */
 export function tokenize(text: string): string[] {
   const normalised = text

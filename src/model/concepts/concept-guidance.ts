@@ -25,6 +25,7 @@
  * "street" class; a shirt is rarely the main subject).
  */
 import { COCO_OBJECTS, COCO_SYNONYMS, pluralPhrase } from './coco-objects.js';
+import { perVocabulary } from '../vocab.js';
 import { CONCEPT_COUNT, VISUAL_CONCEPTS, conceptIndex, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
 
 /** The thresholds a model's decoding records (model.json `decoding.guidance`). */
@@ -153,17 +154,10 @@ export interface GuidedVocabulary {
   decode(ids: ArrayLike<number>): string;
 }
 
-const LEXICONS = new WeakMap<GuidedVocabulary, { size: number; lexicon: ConceptLexicon }>();
-
 /** The vocabulary's lexicon, built once per vocabulary object (again if it has grown since). */
-function lexiconFor(vocab: GuidedVocabulary): ConceptLexicon {
-  const cached = LEXICONS.get(vocab);
-  if (cached && cached.size === vocab.size) return cached.lexicon;
-  const words = Array.from({ length: vocab.size }, (_, id) => vocab.decode([id]));
-  const lexicon = buildLexicon(words);
-  LEXICONS.set(vocab, { size: vocab.size, lexicon });
-  return lexicon;
-}
+const lexiconFor = perVocabulary((vocab: GuidedVocabulary) =>
+  buildLexicon(Array.from({ length: vocab.size }, (_, id) => vocab.decode([id]))),
+);
 
 /** Throws a specific error unless the settings are usable. */
 export function checkGuidanceSettings(s: GuidanceSettings): void {
@@ -218,21 +212,19 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
     // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.
     const requiredObjects = confident.filter((c) => !confident.some((d) => d !== c && isDescendant(d, c))).slice(0, s.maxRequired);
     const required = requiredObjects.map((c) => [...names[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
-    const vetoed: number[] = [];
+    const vetoed = new Set<number>();
     if (anyVeto) {
       const absent = (c: number) => isGuidedObject(c) && score(c) < vetoBelow[c]!;
-      for (const [t, by] of namedBy) if (by.every(absent)) vetoed.push(t);
-      vetoed.sort((a, b) => a - b);
+      for (const [t, by] of namedBy) if (by.every(absent)) vetoed.add(t);
     }
-    const softVetoed: Array<[number, number]> = [];
+    const softVetoed = new Map<number, number>();
     if (softWeight > 0) {
-      const isVetoed = new Set(vetoed);
       // The required objects' own names; a taught word meeting every constraint is not one.
       const isRequired = new Set(requiredObjects.flatMap((c) => names[c]!));
       for (const [t, by] of namedBy) {
-        if (isVetoed.has(t) || isRequired.has(t)) continue;
+        if (vetoed.has(t) || isRequired.has(t)) continue;
         const belief = Math.min(1, Math.max(...by.map((c) => (isGuidedObject(c) ? score(c) : 1))));
-        if (belief < 1) softVetoed.push([t, softWeight * Math.log(Math.max(SOFT_VETO_FLOOR, belief))]);
+        if (belief < 1) softVetoed.set(t, softWeight * Math.log(Math.max(SOFT_VETO_FLOOR, belief)));
       }
     }
     // A taught word shares the guidance of the word it was taught in place of, unless it is an
@@ -241,13 +233,15 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
       const t = id.get(word);
       const a = id.get(as);
       if (t === undefined || a === undefined || namedBy.has(t)) continue;
-      if (vetoed.includes(a) && !vetoed.includes(t)) vetoed.push(t);
-      const soft = softVetoed.find(([x]) => x === a);
-      if (soft && !softVetoed.some(([x]) => x === t)) softVetoed.push([t, soft[1]]);
+      if (vetoed.has(a)) vetoed.add(t);
+      const soft = softVetoed.get(a);
+      if (soft !== undefined && !softVetoed.has(t)) softVetoed.set(t, soft);
     }
-    vetoed.sort((a, b) => a - b);
-    softVetoed.sort((a, b) => a[0] - b[0]);
-    out.push({ required, vetoed, softVetoed });
+    out.push({
+      required,
+      vetoed: [...vetoed].sort((a, b) => a - b),
+      softVetoed: [...softVetoed].sort((a, b) => a[0] - b[0]),
+    });
   }
   return out;
 }
