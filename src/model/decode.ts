@@ -69,15 +69,16 @@ export interface DecodeOptions {
   grid?: Float32Array;
   /**
    * Guided decoding, per image (image i is entry i): `vetoed` token ids this image's captions may
-   * not contain, and `required` constraints, each a list of token ids met by any one of them (at
-   * most MAX_CONSTRAINTS). Beam search honours both; greedy search and sampling only the vetoes.
+   * not contain, and `required` constraints, each a list of token ids or two-word phrases
+   * ([first, second] ids: "stop sign") met by any one of them (at most MAX_CONSTRAINTS). Beam
+   * search honours both; greedy search and sampling only the vetoes.
    * `softVetoed` (optional): token ids and a log-weight (<= 0) added to their log-probability at
    * every step, for words the encoders doubt without ruling out; every search honours them, and a
    * beam caption's logProb includes them. src/model/concepts/concept-guidance.ts makes all three
    * from concept scores.
    */
   guidance?: ReadonlyArray<{
-    readonly required: ReadonlyArray<readonly number[]>;
+    readonly required: ReadonlyArray<ReadonlyArray<number | readonly [first: number, second: number]>>;
     readonly vetoed: readonly number[];
     readonly softVetoed?: ReadonlyArray<readonly [id: number, logWeight: number]>;
   }>;
@@ -117,6 +118,16 @@ export const DEFAULT_BEAM_WIDTH = 3;
 /** Most constraints per image: beam search keeps 2^C groups of beams. */
 export const MAX_CONSTRAINTS = 3;
 
+/** An image's constraints when some are met by two-word phrases. */
+interface Phrases {
+  /** Bit c of entry w: the one word w meets constraint c. */
+  named: Uint8Array;
+  /** First word -> the constraints a phrase beginning with it meets. */
+  opens: Map<number, number>;
+  /** First word -> second word -> the constraints that phrase meets. */
+  second: Map<number, Map<number, number>>;
+}
+
 interface Resolved {
   maxLength: number;
   minLength: number;
@@ -130,8 +141,13 @@ interface Resolved {
   vetoed: Array<Uint8Array | null>;
   /** Per image, when guided: the log-weight added to each id's log-probability (soft vetoes), or null. */
   logWeight: Array<Float32Array | null>;
-  /** Per image, when guided: bit c of entry w is set when token w meets constraint c; null without constraints. */
+  /**
+   * Per image, when guided: bit c of entry w is set when token w meets constraint c or begins a
+   * two-word phrase meeting it (the group an extension by w enters); null without constraints.
+   */
   meets: Array<Uint8Array | null>;
+  /** Per image, when some constraint is met by a phrase: how words meet constraints; null without phrases. */
+  phrases: Array<Phrases | null>;
   /** Per image: its number of constraints. */
   constraints: number[];
 }
@@ -156,7 +172,7 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
   return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions, ...resolveGuidance(o, V) };
 }
 
-function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' | 'logWeight' | 'meets' | 'constraints'> {
+function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' | 'logWeight' | 'meets' | 'phrases' | 'constraints'> {
   const guidance = o.guidance ?? [];
   const checkId = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= V)
@@ -182,21 +198,39 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
     }
     return lw;
   });
-  const meets = guidance.map((g) => {
+  const phrases: Resolved['phrases'] = guidance.map(() => null);
+  const meets = guidance.map((g, i) => {
     if (g.required.length > MAX_CONSTRAINTS)
       throw new RangeError(`decode: ${g.required.length} constraints for one image; at most ${MAX_CONSTRAINTS}`);
     if (g.required.length === 0) return null;
     const m = new Uint8Array(V);
-    g.required.forEach((ids, c) => {
-      if (ids.length === 0) throw new RangeError('decode: a constraint lists no token');
-      for (const id of ids) {
-        checkId(id);
-        m[id] |= 1 << c;
+    const named = new Uint8Array(V);
+    const opens = new Map<number, number>();
+    const second = new Map<number, Map<number, number>>();
+    g.required.forEach((names, c) => {
+      if (names.length === 0) throw new RangeError('decode: a constraint lists no token');
+      for (const name of names) {
+        if (typeof name === 'number') {
+          checkId(name);
+          named[name] |= 1 << c;
+          m[name] |= 1 << c;
+          continue;
+        }
+        if (!Array.isArray(name) || name.length !== 2) throw new RangeError('decode: a constraint phrase must be two token ids');
+        const [a, b] = name;
+        checkId(a);
+        checkId(b);
+        m[a] |= 1 << c;
+        opens.set(a, (opens.get(a) ?? 0) | (1 << c));
+        const after = second.get(a) ?? new Map<number, number>();
+        after.set(b, (after.get(b) ?? 0) | (1 << c));
+        second.set(a, after);
       }
     });
+    if (opens.size > 0) phrases[i] = { named, opens, second };
     return m;
   });
-  return { vetoed, logWeight, meets, constraints: guidance.map((g) => g.required.length) };
+  return { vetoed, logWeight, meets, phrases, constraints: guidance.map((g) => g.required.length) };
 }
 const CONJUNCTIONS = new Set(['and', 'or']);
 const NO_IDS: ReadonlySet<number> = new Set();
@@ -368,8 +402,25 @@ interface Beam {
   logProb: number;
   /** Row of this beam's state in the current batch. */
   row: number;
-  /** Bit c set: the caption meets constraint c (always 0 without constraints). */
+  /**
+   * Bit c set: the caption meets constraint c (always 0 without constraints), or has just begun
+   * a phrase meeting it (then bit c of `pending` is set too).
+   */
   met: number;
+  /** The constraints whose phrase the last word began: met only if the next word completes it. */
+  pending: number;
+}
+
+/**
+ * The constraints a beam's extension by word w meets, and those it has only begun (a phrase's first
+ * word). A begun phrase that w does not complete is dropped from the met set.
+ */
+function extendedMet(beam: Beam, w: number, meets: Uint8Array, phrases: Phrases | null): [met: number, pending: number] {
+  if (phrases === null) return [beam.met | meets[w]!, 0];
+  let met = (beam.met & ~beam.pending) | phrases.named[w]!;
+  if (beam.pending !== 0) met |= (phrases.second.get(beam.tokens[beam.tokens.length - 1]!)?.get(w) ?? 0) & beam.pending;
+  const begun = (phrases.opens.get(w) ?? 0) & ~met;
+  return [met | begun, begun];
 }
 
 /** Number of bits set (constraints met). */
@@ -434,8 +485,9 @@ function weightedRow(logp: Float32Array, off: number, lw: Float32Array, out: Flo
  * With constraints (options.guidance, C per image), this is constrained beam search (Anderson
  * et al. 2017): an image's beams are kept in 2^C groups, one per set of constraints met, each
  * group its own beam of width k (an extension goes to the group of the constraints it meets
- * then). The captions of the group meeting the most constraints come first (then the next
- * groups as alternatives), each group by `score`. Without constraints there is one group, and
+ * then; a phrase's first word enters the group of its constraint, which the beam leaves again
+ * unless the next word completes the phrase). The captions of the group meeting the most
+ * constraints come first (then the next groups as alternatives), each group by `score`. Without constraints there is one group, and
  * this is plain beam search.
  */
 export function beamSearch(
@@ -457,7 +509,7 @@ export function beamSearch(
   const scratch = new Map<number, Candidates>();
 
   // Live beams per image; images with none left are done. The first step has one beam each.
-  let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i, met: 0 }]);
+  let live: Beam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i, met: 0, pending: 0 }]);
   let state = initialState(model, features, n, options);
   let input = new Int32Array(n).fill(START);
 
@@ -478,7 +530,8 @@ export function beamSearch(
       cand.count.fill(0);
       const slots = Array.from(finishedIn[i], (f) => k - f);
       const meets = r.meets[i] ?? null;
-      collectCandidates(cand, beams, logp, V, r, t, slots, r.vetoed[i] ?? null, r.logWeight[i] ?? null, meets);
+      const phrases = r.phrases[i] ?? null;
+      collectCandidates(cand, beams, logp, V, r, t, slots, r.vetoed[i] ?? null, r.logWeight[i] ?? null, meets, phrases);
       const kept: Beam[] = [];
       let any = false;
       for (let g = 0; g < groups; g++) {
@@ -487,13 +540,15 @@ export function beamSearch(
           const parent = beams[cand.beam[g * k + j]];
           const w = cand.word[g * k + j];
           const lp = cand.lp[g * k + j];
+          const [met, pending] = meets === null ? [0, 0] : extendedMet(parent, w, meets, phrases);
           if (w === END || t + 1 === r.maxLength) {
             const c = caption(vocab, w === END ? parent.tokens : [...parent.tokens, w], lp, w === END, r.alpha);
-            if (meets !== null) c.met = popcount(g);
+            // A phrase begun by the last word is not met.
+            if (meets !== null) c.met = popcount(met & ~pending);
             finished[i].push(c);
             finishedIn[i][g]++;
           } else {
-            kept.push({ tokens: [...parent.tokens, w], logProb: lp, row: rows.length, met: g });
+            kept.push({ tokens: [...parent.tokens, w], logProb: lp, row: rows.length, met, pending });
             rows.push(parent.row);
             words.push(w);
           }
@@ -526,14 +581,19 @@ function collectCandidates(
   vetoed: Uint8Array | null,
   logWeight: Float32Array | null,
   meets: Uint8Array | null,
+  phrases: Phrases | null,
 ): void {
   for (let b = 0; b < beams.length; b++) {
     const beam = beams[b];
     const off = beam.row * V;
     const blocked = repeatBlocked(r, beam.tokens);
+    // A beam that has just begun a phrase keeps it only with a word completing it (extendedMet's group, inlined).
+    const pending = beam.pending;
+    const base = beam.met & ~pending;
+    const completing = pending === 0 ? null : phrases!.second.get(beam.tokens[beam.tokens.length - 1]!)!;
     for (let w = 0; w < V; w++) {
       const lp = beam.logProb + logp[off + w] + (logWeight === null ? 0 : logWeight[w]);
-      const g = meets === null ? 0 : beam.met | meets[w];
+      const g = meets === null ? 0 : completing === null ? beam.met | meets[w] : base | meets[w] | ((completing.get(w) ?? 0) & pending);
       if (!cand.wants(g, slots[g], lp)) continue;
       if (!allowed(r, w, t, blocked, vetoed) || lp === -Infinity || Number.isNaN(lp)) continue;
       cand.insert(g, slots[g], lp, b, w);

@@ -102,6 +102,40 @@ describe('guided decoding: constrained beam search', () => {
     expect(two![0]!.tokens).toEqual(expect.arrayContaining([C, D]));
   });
 
+  it('a two-word phrase meets a constraint only when its second word follows its first', () => {
+    // After "c", "d" is unlikely (the fallback spreads 0.5 over 7 words) and "b" likely: "c d" must be forced whole.
+    const phrased = { ...table, [`${C}`]: { [B]: 0.6, [END]: 0.3 } };
+    const [g] = beamSearch(new TableModel(8, phrased), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      guidance: [{ required: [[[C, D]]], vetoed: [] }],
+    });
+    const best = g![0]!.tokens;
+    expect(best.findIndex((w, i) => w === C && best[i + 1] === D)).toBeGreaterThanOrEqual(0);
+    expect(g![0]!.met).toBe(1);
+    // Every caption said to meet it holds the phrase; "c" alone meets nothing.
+    for (const c of g!) expect(c.met === 1).toBe(c.tokens.some((w, i) => w === C && c.tokens[i + 1] === D));
+    // With "d" banned the phrase cannot be written: no caption meets the constraint, "c" or not.
+    const [none] = beamSearch(new TableModel(8, phrased), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      bannedTokens: [D],
+      guidance: [{ required: [[[C, D]]], vetoed: [] }],
+    });
+    expect(none!.every((c) => c.met === 0)).toBe(true);
+    // A one-word name and a phrase beginning with it, in one constraint ("teddy", "teddy bear"): the word alone meets it.
+    const [both] = beamSearch(new TableModel(8, phrased), vocab, noFeatures(1), 1, {
+      beamWidth: 2,
+      guidance: [{ required: [[C, [C, D]]], vetoed: [] }],
+    });
+    expect(both![0]!.tokens).toContain(C);
+    expect(both![0]!.met).toBe(1);
+    const m = new TableModel(8, table);
+    const bad = [{ required: [[[C, D, A] as unknown as [number, number]]], vetoed: [] }];
+    expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: bad })).toThrow(/two token ids/);
+    expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: [{ required: [[[C, 99]]], vetoed: [] }] })).toThrow(
+      /not in the vocabulary/,
+    );
+  });
+
   it('an unmeetable constraint falls back to the best caption, and bad guidance is refused', () => {
     const [c] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, {
       beamWidth: 2,
@@ -198,6 +232,31 @@ describe('guidance from concept scores', () => {
     expect(() => guidanceFromConcepts(words, scores({}), 1, { ...settings, vetoBelowByObject: { person: 0.7 } })).toThrow(
       /vetoBelowByObject.person must be in/,
     );
+  });
+
+  it('an object’s own requirement threshold replaces the common one, and bad ones are refused', () => {
+    // The person scores 0.7 and the giraffe 0.5: with the common 0.4 both are required, with the person's own 0.8 only the giraffe.
+    const common = { ...settings, requireAbove: 0.4 };
+    const [both] = guidanceFromConcepts(words, scores({ person: 0.7, giraffe: 0.5 }), 1, common);
+    expect(both!.required).toHaveLength(2);
+    const [own] = guidanceFromConcepts(words, scores({ person: 0.7, giraffe: 0.5 }), 1, {
+      ...common,
+      requireAboveByObject: { person: 0.8 },
+    });
+    expect(own!.required).toEqual([[id('giraffe'), id('giraffes')]]);
+    expect(() => guidanceFromConcepts(words, scores({}), 1, { ...common, requireAboveByObject: { unicorn: 0.5 } })).toThrow(
+      /unicorn.*not a COCO object/,
+    );
+    // At or below the object's veto threshold, or above 1.
+    for (const bad of [{ person: 0.05 }, { person: 1.5 }, { person: Number.NaN }])
+      expect(() => guidanceFromConcepts(words, scores({}), 1, { ...common, requireAboveByObject: bad })).toThrow(
+        /requireAboveByObject.person must be in/,
+      );
+  });
+
+  it('an object named only by two words is required by its phrase', () => {
+    const [g] = guidanceFromConcepts(words, scores({ 'wine glass': 0.9 }), 1, settings);
+    expect(g!.required).toEqual([[[id('wine'), id('glass')]]]);
   });
 
   it('soft-vetoes the names of doubted objects by w·ln(score), not the vetoed, required or never-vetoed ones', () => {

@@ -95,6 +95,12 @@ function evalGuidanceSettings(opts: EvalCliOptions, model: LoadedModel): Guidanc
   return s;
 }
 
+/** " (own threshold for n objects)" where a setting has per-object thresholds. */
+function ownThresholds(byObject: Readonly<Record<string, number>> | undefined): string {
+  const n = Object.keys(byObject ?? {}).length;
+  return n > 0 ? ` (own threshold for ${n} object${n === 1 ? '' : 's'})` : '';
+}
+
 /** The photos to evaluate: the whole dataset, or one side of a split, at most `limit`. */
 export function selectImages(ds: { images: CaptionedImage[] }, split: string, valFraction: number, limit = Infinity): CaptionedImage[] {
   let images = ds.images;
@@ -278,7 +284,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
     process.stdout.write(jsonLine(line));
   } else {
     const guided = e.guidance
-      ? `, guided (require >= ${e.guidance.requireAbove} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow}${e.guidance.softVetoWeight ? `, soft veto ${e.guidance.softVetoWeight}` : ''})`
+      ? `, guided (require >= ${e.guidance.requireAbove}${ownThresholds(e.guidance.requireAboveByObject)} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow}${ownThresholds(e.guidance.vetoBelowByObject)}${e.guidance.softVetoWeight ? `, soft veto ${e.guidance.softVetoWeight}` : ''})`
       : '';
     process.stdout.write(
       formatScores(s, `${printable(e.model.manifest.name)}: ${s.images} photos, beam ${e.beam}${guided}`) + formatObjectScores(o),

@@ -3,9 +3,11 @@
  * Captioning with Constrained Beam Search"): which words a caption of this photo must contain and
  * which it may not, as token ids of the decoder's vocabulary. decode.ts's beam search enforces them.
  *
- *  - **Required** (constraints): the objects the encoders are confident of (score >= requireAbove),
- *    the `maxRequired` most confident first. A constraint is met by any one-word name of the concept
- *    or of a kind of it, singular or plural ("giraffe", "giraffes"; a required bird is met by "duck").
+ *  - **Required** (constraints): the objects the encoders are confident of (score >= requireAbove,
+ *    or the object's own `requireAboveByObject`), the `maxRequired` most confident first. A
+ *    constraint is met by any one-word name of the concept or of a kind of it, singular or plural
+ *    ("giraffe", "giraffes"; a required bird is met by "duck"), or by a two-word name ("stop sign",
+ *    "teddy bears"; longer names are not used).
  *  - **Vetoed**: the names of objects the encoders are confident are absent (score < vetoBelow).
  *    Only one-word names are vetoed, and only when every concept whose names contain the word is
  *    vetoed: "dog" stays allowed while a hot dog is plausible, "bear" while a teddy bear is, and
@@ -37,12 +39,19 @@ export interface GuidanceSettings {
   /** Objects scoring below this are vetoed (their names may not appear). 0 = no vetoes. */
   vetoBelow: number;
   /**
-   * Per COCO object, its own veto threshold in place of `vetoBelow` (veto-calibration.ts: where
+   * Per COCO object, its own veto threshold in place of `vetoBelow` (presence-calibration.ts: where
    * the training photos say a score that low means the object is almost never there). A
    * detector's scores are not equally sharp for every class: a person scoring 0.2 is rarely there,
    * a cup scoring 0.2 often is.
    */
   vetoBelowByObject?: Readonly<Record<string, number>>;
+  /**
+   * Per COCO object, its own requirement threshold in place of `requireAbove` (presence-calibration.ts:
+   * the score from which the training photos' captions name it nearly always, at the base rates of
+   * the photos to be captioned). A person scoring 0.45 is a ghost in many everyday photos, while a
+   * bowl scoring 0.45 is there: one common threshold has to be set for the person.
+   */
+  requireAboveByObject?: Readonly<Record<string, number>>;
   /**
    * Soft vetoes: an object name that is not vetoed nor required has this times ln(its object's
    * score) added to its log-probability while decoding. 0 or absent = none.
@@ -67,9 +76,10 @@ export interface GuidanceSettings {
   unfamiliarAbove?: number;
 }
 
-/** Per photo: constraints (each a list of token ids, met by any one of them) and vetoed token ids. */
+/** Per photo: constraints (each met by any one of its token ids or two-word phrases) and vetoed token ids. */
 export interface PhotoGuidance {
-  required: number[][];
+  /** Per constraint, the token ids and two-word phrases ([first, second]) that meet it. */
+  required: Array<Array<number | [number, number]>>;
   vetoed: number[];
   /** Token id and the log-weight (<= 0) added to its log-probability; empty without soft vetoes. */
   softVetoed: Array<[number, number]>;
@@ -101,6 +111,8 @@ function phrasesOf(i: number, own: ReadonlyMap<VisualConcept, readonly string[]>
 interface ConceptLexicon {
   /** Concept -> its guided objects' one-word names and its kinds' (token ids); empty for unguided concepts. */
   names: number[][];
+  /** Concept -> the same objects' two-word names ([first, second] token ids: "stop sign", "teddy bears"). */
+  phrases: Array<Array<[number, number]>>;
   /** Token id -> every concept with a phrase containing it (guided or not), for the one-word names of guided objects only. */
   namedBy: Map<number, number[]>;
   /** Word -> token id. */
@@ -114,6 +126,7 @@ function buildLexicon(words: readonly string[]): ConceptLexicon {
   const id = new Map(words.map((w, i) => [w, i]));
   const own = ownConceptWords();
   const direct: number[][] = Array.from({ length: CONCEPT_COUNT }, () => []);
+  const directPhrases: Array<Array<[number, number]>> = Array.from({ length: CONCEPT_COUNT }, () => []);
   const namedBy = new Map<number, number[]>();
   for (let c = 0; c < CONCEPT_COUNT; c++) {
     for (const phrase of phrasesOf(c, own)) {
@@ -127,6 +140,8 @@ function buildLexicon(words: readonly string[]): ConceptLexicon {
       }
       const t = parts.length === 1 ? id.get(phrase) : undefined;
       if (t !== undefined && !direct[c]!.includes(t)) direct[c]!.push(t);
+      const pair = parts.length === 2 ? parts.map((w) => id.get(w)) : [];
+      if (pair.length === 2 && pair.every((w) => w !== undefined)) directPhrases[c]!.push(pair as [number, number]);
     }
   }
   const vetoable = new Set<number>();
@@ -134,13 +149,17 @@ function buildLexicon(words: readonly string[]): ConceptLexicon {
     if (isGuidedObject(c)) for (const t of direct[c]!) if (!NOT_VETOED.has(words[t]!)) vetoable.add(t);
   for (const t of [...namedBy.keys()]) if (!vetoable.has(t)) namedBy.delete(t);
   const names: number[][] = Array.from({ length: CONCEPT_COUNT }, () => []);
+  const phrases: Array<Array<[number, number]>> = Array.from({ length: CONCEPT_COUNT }, () => []);
   for (let c = 0; c < CONCEPT_COUNT; c++) {
     if (!isGuidedObject(c)) continue;
     // A kind's names meet its category's constraint: walk up from every concept to c.
-    for (let d = 0; d < CONCEPT_COUNT; d++)
-      if (isDescendant(d, c)) for (const t of direct[d]!) if (!names[c]!.includes(t)) names[c]!.push(t);
+    for (let d = 0; d < CONCEPT_COUNT; d++) {
+      if (!isDescendant(d, c)) continue;
+      for (const t of direct[d]!) if (!names[c]!.includes(t)) names[c]!.push(t);
+      for (const [a, b] of directPhrases[d]!) if (!phrases[c]!.some(([x, y]) => x === a && y === b)) phrases[c]!.push([a, b]);
+    }
   }
-  return { names, namedBy, id };
+  return { names, phrases, namedBy, id };
 }
 
 /** Whether concept d is c or a kind of c. */
@@ -172,6 +191,13 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     if (!(t >= 0 && t < s.requireAbove))
       throw new RangeError(`guidance: vetoBelowByObject.${object} must be in [0, requireAbove), got ${t}`);
   }
+  for (const [object, t] of Object.entries(s.requireAboveByObject ?? {})) {
+    if (!(COCO_OBJECTS as readonly string[]).includes(object))
+      throw new RangeError(`guidance: requireAboveByObject names ${JSON.stringify(object)}, not a COCO object`);
+    const veto = s.vetoBelowByObject?.[object] ?? s.vetoBelow;
+    if (!(t > veto && t <= 1))
+      throw new RangeError(`guidance: requireAboveByObject.${object} must be in (its veto threshold ${veto}, 1], got ${t}`);
+  }
   if (s.softVetoWeight !== undefined && !(s.softVetoWeight >= 0 && s.softVetoWeight <= MAX_SOFT_VETO_WEIGHT))
     throw new RangeError(`guidance: softVetoWeight must be in [0, ${MAX_SOFT_VETO_WEIGHT}], got ${s.softVetoWeight}`);
   if (s.unfamiliarAbove !== undefined && !(s.unfamiliarAbove > 0 && Number.isFinite(s.unfamiliarAbove)))
@@ -195,11 +221,15 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
   checkGuidanceSettings(s);
   const K = CONCEPT_COUNT;
   if (concepts.length !== n * K) throw new RangeError(`guidance: ${concepts.length} concept scores for ${n} photos × ${K} concepts`);
-  const { names, namedBy, id } = lexiconFor(vocab);
+  const { names, phrases, namedBy, id } = lexiconFor(vocab);
   const taught = (s.taughtWords ?? []).flatMap((w) => id.get(w) ?? []);
   const vetoBelow = Array.from(
     { length: K },
     (_, c) => (c < COCO_OBJECTS.length ? s.vetoBelowByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.vetoBelow,
+  );
+  const requireAbove = Array.from(
+    { length: K },
+    (_, c) => (c < COCO_OBJECTS.length ? s.requireAboveByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.requireAbove,
   );
   const anyVeto = vetoBelow.some((t) => t > 0);
   const softWeight = s.softVetoWeight ?? 0;
@@ -207,11 +237,12 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
   for (let p = 0; p < n; p++) {
     const score = (c: number) => concepts[p * K + c]!;
     const confident: number[] = [];
-    for (let c = 0; c < K; c++) if (names[c]!.length > 0 && score(c) >= s.requireAbove) confident.push(c);
+    const nameable = (c: number) => names[c]!.length > 0 || phrases[c]!.length > 0;
+    for (let c = 0; c < K; c++) if (nameable(c) && score(c) >= requireAbove[c]!) confident.push(c);
     confident.sort((a, b) => score(b) - score(a) || a - b);
     // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.
     const requiredObjects = confident.filter((c) => !confident.some((d) => d !== c && isDescendant(d, c))).slice(0, s.maxRequired);
-    const required = requiredObjects.map((c) => [...names[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
+    const required = requiredObjects.map((c) => [...names[c]!, ...phrases[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
     const vetoed = new Set<number>();
     if (anyVeto) {
       const absent = (c: number) => isGuidedObject(c) && score(c) < vetoBelow[c]!;

@@ -1,18 +1,19 @@
 /**
- * Per-object veto thresholds calibrated on captioned photos (concept-guidance.ts
- * `vetoBelowByObject`). One common threshold treats every object's scores alike, but a detector's
- * scores are not equally sharp for every class. For each COCO object with enough photos whose
- * captions name it, P(captions name it | score) is fitted by isotonic regression (pool adjacent
- * violators: the non-decreasing step function closest to the 0/1 outcomes), and the threshold is
- * the score where that probability first reaches `maxPresentRate`: below it, the word is
- * (almost) always wrong.
+ * Per-object guidance thresholds calibrated on captioned photos: vetoes (concept-guidance.ts
+ * `vetoBelowByObject`) and requirements (`requireAboveByObject`). One common threshold treats
+ * every object's scores alike, but a detector's scores are not equally sharp for every class. For
+ * each COCO object with enough photos whose captions name it, P(captions name it | score) is
+ * fitted by isotonic regression (pool adjacent violators: the non-decreasing step function
+ * closest to the 0/1 outcomes). A veto threshold is the score where that probability first
+ * reaches `maxPresentRate`: below it, the word is (almost) always wrong. A requirement threshold
+ * is the score where it first reaches `minPrecision`: from there, the word is (almost) always right.
  *
  * Those probabilities carry the captioned photos' base rates: in Flickr8k 78 % of photos have
  * their people named and 25 % a dog, far more than in a person's everyday photos. Given the
  * scores of uncaptioned photos of the domain to be captioned (`target`), each object's rate there
  * is estimated by EM and the fitted probabilities are moved to it (Saerens, Latinne & Decaestecker
  * 2002, "Adjusting the outputs of a classifier to new a priori probabilities": under label shift
- * P'(y|s) ∝ P(y|s)·π'/π), so a threshold means the same probability on the photos it will veto.
+ * P'(y|s) ∝ P(y|s)·π'/π), so a threshold means the same probability on the photos it guides.
  */
 import { COCO_OBJECTS } from './coco-objects.js';
 import { CONCEPT_COUNT } from './visual-concepts.js';
@@ -93,7 +94,7 @@ function poolAdjacentViolators(outcomes: ArrayLike<number>): Array<{ start: numb
 /**
  * `scores`: n×K concept scores (K = CONCEPT_COUNT; COCO objects first, in COCO_OBJECTS order).
  * `present`: n×80, 1 where the photo's captions name that COCO object. Returns the calibrated
- * objects' thresholds (0: the object is never vetoed); objects left out keep the common one.
+ * objects' veto thresholds (0: the object is never vetoed); objects left out keep the common one.
  */
 export function calibrateVetoes(
   scores: Float32Array,
@@ -101,12 +102,40 @@ export function calibrateVetoes(
   n: number,
   options: VetoCalibrationOptions,
 ): Record<string, number> {
+  return thresholdsReaching(fitPresence(scores, present, n, options), options.maxPresentRate, options.ceiling);
+}
+
+export interface RequirementCalibrationOptions {
+  /** The probability that the captions name the object, from which on it is required. */
+  minPrecision: number;
+  /** Objects named in fewer photos than this are left out (too little to calibrate on). */
+  minPresent: number;
+  /** Concept scores (n×K) of uncaptioned photos of the domain to be captioned: calibrate for its base rates. */
+  target?: { scores: Float32Array; n: number };
+}
+
+/**
+ * The calibrated objects' requirement thresholds: the score from which the fitted P(captions name
+ * it | score) is at least `minPrecision` (0.999 where it never is); objects left out keep the
+ * common one. Same inputs as calibrateVetoes.
+ */
+export function calibrateRequirements(
+  scores: Float32Array,
+  present: Uint8Array,
+  n: number,
+  options: RequirementCalibrationOptions,
+): Record<string, number> {
+  return thresholdsReaching(fitPresence(scores, present, n, options), options.minPrecision, 1);
+}
+
+/** Per object, the score where its fitted probability first reaches `rate`, below `ceiling` (just under it where the rate is never reached). */
+function thresholdsReaching(fits: Record<string, PresenceFit>, rate: number, ceiling: number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [object, fit] of Object.entries(fitPresence(scores, present, n, options))) {
-    const first = fit.blocks.find((b) => b.mean >= options.maxPresentRate);
-    // Between the last photo vetoed and the first one kept; the ceiling if the rate is never reached.
-    const threshold = !first ? options.ceiling : first.start === 0 ? 0 : (fit.sorted[first.start - 1]! + fit.sorted[first.start]!) / 2;
-    out[object] = Math.round(Math.min(threshold, options.ceiling * 0.999) * 1e4) / 1e4;
+  for (const [object, fit] of Object.entries(fits)) {
+    const first = fit.blocks.find((b) => b.mean >= rate);
+    // Between the last photo below and the first one at or above.
+    const threshold = !first ? ceiling : first.start === 0 ? 0 : (fit.sorted[first.start - 1]! + fit.sorted[first.start]!) / 2;
+    out[object] = Math.round(Math.min(threshold, ceiling * 0.999) * 1e4) / 1e4;
   }
   return out;
 }
@@ -130,14 +159,20 @@ interface PresenceFit {
 }
 
 /** The fitted presence of every object named in at least minPresent photos. */
-function fitPresence(scores: Float32Array, present: Uint8Array, n: number, options: VetoCalibrationOptions): Record<string, PresenceFit> {
+function fitPresence(
+  scores: Float32Array,
+  present: Uint8Array,
+  n: number,
+  options: { minPresent: number; target?: { scores: Float32Array; n: number } | undefined },
+): Record<string, PresenceFit> {
   const K = CONCEPT_COUNT;
   const O = COCO_OBJECTS.length;
-  if (scores.length !== n * K) throw new RangeError(`calibrateVetoes: ${scores.length} scores for ${n} photos × ${K} concepts`);
-  if (present.length !== n * O) throw new RangeError(`calibrateVetoes: ${present.length} presence flags for ${n} photos × ${O} objects`);
+  if (scores.length !== n * K) throw new RangeError(`presence calibration: ${scores.length} scores for ${n} photos × ${K} concepts`);
+  if (present.length !== n * O)
+    throw new RangeError(`presence calibration: ${present.length} presence flags for ${n} photos × ${O} objects`);
   const { target } = options;
   if (target && target.scores.length !== target.n * K)
-    throw new RangeError(`calibrateVetoes: ${target.scores.length} target scores for ${target.n} photos × ${K} concepts`);
+    throw new RangeError(`presence calibration: ${target.scores.length} target scores for ${target.n} photos × ${K} concepts`);
   const out: Record<string, PresenceFit> = {};
   const order = new Uint32Array(n);
   const outcomes = new Uint8Array(n);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { COCO_OBJECTS } from '../../src/model/concepts/coco-objects.js';
-import { calibrateVetoes, estimateBaseRate, presenceRates, shiftPresence } from '../../src/model/concepts/veto-calibration.js';
+import {
+  calibrateRequirements,
+  calibrateVetoes,
+  estimateBaseRate,
+  presenceRates,
+  shiftPresence,
+} from '../../src/model/concepts/presence-calibration.js';
 import { CONCEPT_COUNT } from '../../src/model/concepts/visual-concepts.js';
 
 const O = COCO_OBJECTS.length;
@@ -59,6 +65,24 @@ describe('per-object veto calibration', () => {
   });
 });
 
+describe('per-object requirement calibration', () => {
+  // Scores p/1000. Person: named in half the photos below 0.5, in all from 0.5 up. Cup: every 4th photo at any score.
+  const d = photos(1000, (p, o) => {
+    const s = p / 1000;
+    if (o === PERSON) return [s, s >= 0.5 || p % 2 === 0];
+    if (o === CUP) return [s, p % 4 === 0];
+    return [s, false];
+  });
+
+  it('requires an object from where its captions nearly always name it, never a blunt one, and leaves unseen ones out', () => {
+    const t = calibrateRequirements(d.scores, d.present, d.n, { minPrecision: 0.9, minPresent: 30 });
+    expect(t.person).toBeGreaterThan(0.49);
+    expect(t.person).toBeLessThan(0.51);
+    expect(t.cup).toBe(0.999); // named in a quarter of the photos at any score: never sure enough to require
+    expect(t).not.toHaveProperty(COCO_OBJECTS[GIRAFFE]!);
+  });
+});
+
 describe('calibrating for the base rates of the photos to be captioned', () => {
   // Person scores: named photos spread evenly over [0.2, 1), the others over [0, 0.6). The captioned
   // photos name people in 80 % of them (as Flickr8k does), the target photos in 20 %.
@@ -98,6 +122,17 @@ describe('calibrating for the base rates of the photos to be captioned', () => {
     expect(at80).toBeGreaterThan(0.15); // P = 0.75 from 0.2 up
     expect(at80).toBeLessThan(0.25);
     expect(at20).toBeGreaterThan(0.55); // P = 0.16 over the overlap: vetoed up to where only named photos remain
+    expect(at20).toBeLessThan(0.65);
+  });
+
+  it('raises a requirement threshold where the target photos name the object less often', () => {
+    // Over the overlap [0.2, 0.6) P = 0.75 at 80 %, 0.16 at 20 %; from 0.6 up, 1 at both.
+    const options = { minPrecision: 0.7, minPresent: 30 };
+    const at80 = calibrateRequirements(captioned.scores, captioned.present, captioned.n, options).person!;
+    const at20 = calibrateRequirements(captioned.scores, captioned.present, captioned.n, { ...options, target }).person!;
+    expect(at80).toBeGreaterThan(0.15);
+    expect(at80).toBeLessThan(0.25);
+    expect(at20).toBeGreaterThan(0.55);
     expect(at20).toBeLessThan(0.65);
   });
 
