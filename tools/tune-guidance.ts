@@ -60,7 +60,7 @@
  * not, and the 0.6 one threshold needed for the person kept the bowl out. --require-from says
  * which admitted step --write keeps (default: the strongest); every admitted one is a finalist.
  */
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { evaluateModel, modelFeatures, selectImages } from '../src/cli/commands/eval.js';
 import { StatusLine } from '../src/cli/ui.js';
@@ -109,6 +109,9 @@ const data = args[1] ?? '../shared/datasets/flickr8k/captions.jsonl';
 if (/coco-dev/.test(data) || /coco-dev/.test(targetDir ?? '')) throw new Error('tune-guidance: coco-dev is for evaluation only');
 if (finalistsDir && !relative(modelDir, finalistsDir).startsWith('..'))
   throw new Error('tune-guidance: --finalists must be a folder outside the model directory (each finalist is a copy of it)');
+// A folder of an earlier run would mix its finalists with this run's.
+if (finalistsDir && existsSync(finalistsDir) && readdirSync(finalistsDir).length > 0)
+  throw new Error(`tune-guidance: --finalists ${finalistsDir} is not empty; give a new or empty folder`);
 
 const REQUIRE = [
   [1, 0],
@@ -132,6 +135,9 @@ const SOFT_VETO_WEIGHTS = [0.5, 1, 1.5, 2];
 const REQUIRE_FROM = [0.5, 0.4];
 /** A calibrated object is required where its captions name it at least this often (the mirror of the 10 % veto rate). */
 const REQUIRE_PRECISION = 0.9;
+// Lowering the common requirement threshold is valid only while every calibrated veto stays below it.
+if (CALIBRATION_CEILING > Math.min(...REQUIRE_FROM))
+  throw new Error('tune-guidance: CALIBRATION_CEILING must not exceed the lowest of REQUIRE_FROM');
 if (requireFrom !== 'strongest' && !REQUIRE_FROM.includes(requireFrom))
   throw new Error(`tune-guidance: --require-from takes strongest or one of ${REQUIRE_FROM.join(', ')}`);
 
@@ -335,10 +341,15 @@ function requirementsAbove(requirements: Readonly<Record<string, number>>, commo
   return Object.fromEntries(Object.entries(requirements).filter(([, t]) => t > common));
 }
 
-/** The finished setting --write and --finalists keep: the one --require-from names (the strongest admitted by default), or none. */
+/** The finished setting --write keeps: the requirement step --require-from names (by default the strongest admitted, or none if none was). */
 function kept(f: Finished): GuidanceSettings {
   if (requireFrom === 'strongest') return [...f.requiring.values()].at(-1) ?? f.guidance;
-  return f.requiring.get(requireFrom) ?? f.guidance;
+  const step = f.requiring.get(requireFrom);
+  if (!step)
+    throw new Error(
+      `tune-guidance: --require-from ${requireFrom}: the rule did not admit that step (admitted: ${[...f.requiring.keys()].join(', ') || 'none'})`,
+    );
+  return step;
 }
 
 async function main(): Promise<void> {

@@ -220,6 +220,8 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
         const [a, b] = name;
         checkId(a);
         checkId(b);
+        if (SPECIAL.has(a) || SPECIAL.has(b))
+          throw new RangeError('decode: a constraint phrase must be two words, not <start>, <end>, <pad> or <unk>');
         m[a] |= 1 << c;
         opens.set(a, (opens.get(a) ?? 0) | (1 << c));
         const after = second.get(a) ?? new Map<number, number>();
@@ -232,6 +234,8 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
   });
   return { vetoed, logWeight, meets, phrases, constraints: guidance.map((g) => g.required.length) };
 }
+/** Token ids that are no words. */
+const SPECIAL: ReadonlySet<number> = new Set([PAD, START, END, UNK]);
 const CONJUNCTIONS = new Set(['and', 'or']);
 const NO_IDS: ReadonlySet<number> = new Set();
 /** The ids of "and"/"or", read once per vocabulary, not per caption: a caption takes ~10 ms and the scan ~0.4. */
@@ -412,15 +416,19 @@ interface Beam {
 }
 
 /**
- * The constraints a beam's extension by word w meets, and those it has only begun (a phrase's first
- * word). A begun phrase that w does not complete is dropped from the met set.
+ * The constraints a beam's extension by word w meets: the beam's own, less a begun phrase w does
+ * not complete, and w's one-word names. A phrase w only begins is not met (begunBy).
  */
-function extendedMet(beam: Beam, w: number, meets: Uint8Array, phrases: Phrases | null): [met: number, pending: number] {
-  if (phrases === null) return [beam.met | meets[w]!, 0];
+function metAfter(beam: Beam, w: number, meets: Uint8Array, phrases: Phrases | null): number {
+  if (phrases === null) return beam.met | meets[w]!;
   let met = (beam.met & ~beam.pending) | phrases.named[w]!;
   if (beam.pending !== 0) met |= (phrases.second.get(beam.tokens[beam.tokens.length - 1]!)?.get(w) ?? 0) & beam.pending;
-  const begun = (phrases.opens.get(w) ?? 0) & ~met;
-  return [met | begun, begun];
+  return met;
+}
+
+/** The constraints not in `met` whose phrase word w begins. */
+function begunBy(w: number, met: number, phrases: Phrases | null): number {
+  return phrases === null ? 0 : (phrases.opens.get(w) ?? 0) & ~met;
 }
 
 /** Number of bits set (constraints met). */
@@ -540,24 +548,24 @@ export function beamSearch(
           const parent = beams[cand.beam[g * k + j]];
           const w = cand.word[g * k + j];
           const lp = cand.lp[g * k + j];
-          const [met, pending] = meets === null ? [0, 0] : extendedMet(parent, w, meets, phrases);
+          const met = meets === null ? 0 : metAfter(parent, w, meets, phrases);
           if (w === END || t + 1 === r.maxLength) {
             const c = caption(vocab, w === END ? parent.tokens : [...parent.tokens, w], lp, w === END, r.alpha);
-            // A phrase begun by the last word is not met.
-            if (meets !== null) c.met = popcount(met & ~pending);
+            if (meets !== null) c.met = popcount(met);
             finished[i].push(c);
             finishedIn[i][g]++;
           } else {
-            kept.push({ tokens: [...parent.tokens, w], logProb: lp, row: rows.length, met, pending });
+            const pending = begunBy(w, met, phrases);
+            kept.push({ tokens: [...parent.tokens, w], logProb: lp, row: rows.length, met: met | pending, pending });
             rows.push(parent.row);
             words.push(w);
           }
         }
       }
-      if (!any) {
-        // Nothing may be emitted (non-finite log-probabilities, or everything masked).
+      // Nothing may be emitted (non-finite log-probabilities, or everything masked): the beams are
+      // stuck. A beam that has left a phrase unfinished may also find the groups below full; it ends.
+      if (!any && !beams.some((beam) => canExtend(beam, logp, V, r, t, r.vetoed[i] ?? null, r.logWeight[i] ?? null)))
         for (const beam of beams) finished[i].push(stuck(vocab, beam.tokens));
-      }
       nextLive.push(kept);
     }
     live = nextLive;
@@ -583,22 +591,48 @@ function collectCandidates(
   meets: Uint8Array | null,
   phrases: Phrases | null,
 ): void {
+  const last = t + 1 === r.maxLength;
   for (let b = 0; b < beams.length; b++) {
     const beam = beams[b];
     const off = beam.row * V;
     const blocked = repeatBlocked(r, beam.tokens);
-    // A beam that has just begun a phrase keeps it only with a word completing it (extendedMet's group, inlined).
-    const pending = beam.pending;
-    const base = beam.met & ~pending;
-    const completing = pending === 0 ? null : phrases!.second.get(beam.tokens[beam.tokens.length - 1]!)!;
+    // An extension's group: the constraints it meets and those whose phrase it begins, except at
+    // the last step, where a begun phrase can no longer be completed. The common case (no phrase
+    // pending, not the last step) is beam.met | meets[w], which is metAfter | begunBy.
+    const simple = meets === null || (beam.pending === 0 && (phrases === null || !last));
     for (let w = 0; w < V; w++) {
       const lp = beam.logProb + logp[off + w] + (logWeight === null ? 0 : logWeight[w]);
-      const g = meets === null ? 0 : completing === null ? beam.met | meets[w] : base | meets[w] | ((completing.get(w) ?? 0) & pending);
+      let g = 0;
+      if (meets !== null) {
+        if (simple) g = beam.met | meets[w];
+        else {
+          g = metAfter(beam, w, meets, phrases);
+          if (!last) g |= begunBy(w, g, phrases);
+        }
+      }
       if (!cand.wants(g, slots[g], lp)) continue;
       if (!allowed(r, w, t, blocked, vetoed) || lp === -Infinity || Number.isNaN(lp)) continue;
       cand.insert(g, slots[g], lp, b, w);
     }
   }
+}
+
+/** Whether some word may extend the beam at step t with a finite log-probability. */
+function canExtend(
+  beam: Beam,
+  logp: Float32Array,
+  V: number,
+  r: Resolved,
+  t: number,
+  vetoed: Uint8Array | null,
+  logWeight: Float32Array | null,
+): boolean {
+  const blocked = repeatBlocked(r, beam.tokens);
+  for (let w = 0; w < V; w++) {
+    const lp = logp[beam.row * V + w] + (logWeight === null ? 0 : logWeight[w]);
+    if (Number.isFinite(lp) && allowed(r, w, t, blocked, vetoed)) return true;
+  }
+  return false;
 }
 
 /** Captions meeting more constraints first, then higher score. */

@@ -128,7 +128,19 @@ describe('guided decoding: constrained beam search', () => {
     });
     expect(both![0]!.tokens).toContain(C);
     expect(both![0]!.met).toBe(1);
+    // At the last step a phrase's first word cannot be completed: it must not take the place of a caption meeting the constraint.
+    const short = { '': { [A]: 0.6, [B]: 0.3, [C]: 0.04 }, [`${A}`]: { [C]: 0.9 }, [`${B}`]: { [END]: 0.7 } };
+    const [cut] = beamSearch(new TableModel(8, short), vocab, noFeatures(1), 1, {
+      beamWidth: 1,
+      maxLength: 2,
+      guidance: [{ required: [[B, [C, D]]], vetoed: [] }],
+    });
+    expect(cut![0]!.text).toBe('b');
+    expect(cut![0]!.met).toBe(1);
     const m = new TableModel(8, table);
+    expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: [{ required: [[[C, END]]], vetoed: [] }] })).toThrow(
+      /not <start>, <end>/,
+    );
     const bad = [{ required: [[[C, D, A] as unknown as [number, number]]], vetoed: [] }];
     expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: bad })).toThrow(/two token ids/);
     expect(() => beamSearch(m, vocab, noFeatures(1), 1, { guidance: [{ required: [[[C, 99]]], vetoed: [] }] })).toThrow(
@@ -244,11 +256,16 @@ describe('guidance from concept scores', () => {
       requireAboveByObject: { person: 0.8 },
     });
     expect(own!.required).toEqual([[id('giraffe'), id('giraffes')]]);
+    // A kind of a calibrated object is held to its category's threshold: a duck is a bird, scoring no higher.
+    const [duck] = guidanceFromConcepts(words, scores({ bird: 0.85, duck: 0.85 }), 1, { ...common, requireAboveByObject: { bird: 0.9 } });
+    expect(duck!.required).toEqual([]);
+    const [sure] = guidanceFromConcepts(words, scores({ bird: 0.95, duck: 0.95 }), 1, { ...common, requireAboveByObject: { bird: 0.9 } });
+    expect(sure!.required[0]).toContain(id('duck'));
     expect(() => guidanceFromConcepts(words, scores({}), 1, { ...common, requireAboveByObject: { unicorn: 0.5 } })).toThrow(
       /unicorn.*not a COCO object/,
     );
     // At or below the object's veto threshold, or above 1.
-    for (const bad of [{ person: 0.05 }, { person: 1.5 }, { person: Number.NaN }])
+    for (const bad of [{ person: 0.05 }, { person: 1.5 }, { person: Number.NaN }, { person: '0.5' as unknown as number }])
       expect(() => guidanceFromConcepts(words, scores({}), 1, { ...common, requireAboveByObject: bad })).toThrow(
         /requireAboveByObject.person must be in/,
       );

@@ -53,7 +53,7 @@ interface EvalCliOptions {
 /**
  * Guided decoding for eval: the model's (decoding.guidance); replaced by --require-above,
  * --max-required and --veto-below (a setting of those three alone, the rest taken from the
- * model's: no per-object vetoes, no unfamiliar limit; they turn it on for a concept model without
+ * model's: no per-object vetoes or requirement thresholds, no unfamiliar limit; they turn it on for a concept model without
  * it); without its unfamiliar limit with --no-unfamiliar; with --soft-veto's weight in place of
  * the model's; off with --no-guide. null: unguided.
  */

@@ -188,14 +188,14 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
   for (const [object, t] of Object.entries(s.vetoBelowByObject ?? {})) {
     if (!(COCO_OBJECTS as readonly string[]).includes(object))
       throw new RangeError(`guidance: vetoBelowByObject names ${JSON.stringify(object)}, not a COCO object`);
-    if (!(t >= 0 && t < s.requireAbove))
+    if (!(typeof t === 'number' && t >= 0 && t < s.requireAbove))
       throw new RangeError(`guidance: vetoBelowByObject.${object} must be in [0, requireAbove), got ${t}`);
   }
   for (const [object, t] of Object.entries(s.requireAboveByObject ?? {})) {
     if (!(COCO_OBJECTS as readonly string[]).includes(object))
       throw new RangeError(`guidance: requireAboveByObject names ${JSON.stringify(object)}, not a COCO object`);
     const veto = s.vetoBelowByObject?.[object] ?? s.vetoBelow;
-    if (!(t > veto && t <= 1))
+    if (!(typeof t === 'number' && t > veto && t <= 1))
       throw new RangeError(`guidance: requireAboveByObject.${object} must be in (its veto threshold ${veto}, 1], got ${t}`);
   }
   if (s.softVetoWeight !== undefined && !(s.softVetoWeight >= 0 && s.softVetoWeight <= MAX_SOFT_VETO_WEIGHT))
@@ -216,6 +216,19 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     throw new RangeError('guidance: taughtAs must map taught words to words');
 }
 
+/**
+ * The score from which concept c is required: a COCO object's own threshold, or for a kind of
+ * COCO objects (a duck is a bird) the highest of theirs, since a kind's score never exceeds its
+ * category's and the category's calibration says how far such a score can be trusted; otherwise
+ * the common one.
+ */
+function requirementThreshold(c: number, s: GuidanceSettings): number {
+  const own = (a: number) => (a < COCO_OBJECTS.length ? s.requireAboveByObject?.[COCO_OBJECTS[a]!] : undefined);
+  if (c < COCO_OBJECTS.length) return own(c) ?? s.requireAbove;
+  const inherited = withAncestors(VISUAL_CONCEPTS[c]!).flatMap((a) => own(a) ?? []);
+  return inherited.length > 0 ? Math.max(...inherited) : s.requireAbove;
+}
+
 /** Each of n photos' guidance from its concept scores (n×K, K = CONCEPT_COUNT), in the decoder vocabulary's token ids. */
 export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32Array, n: number, s: GuidanceSettings): PhotoGuidance[] {
   checkGuidanceSettings(s);
@@ -227,10 +240,7 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
     { length: K },
     (_, c) => (c < COCO_OBJECTS.length ? s.vetoBelowByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.vetoBelow,
   );
-  const requireAbove = Array.from(
-    { length: K },
-    (_, c) => (c < COCO_OBJECTS.length ? s.requireAboveByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.requireAbove,
-  );
+  const requireAbove = Array.from({ length: K }, (_, c) => requirementThreshold(c, s));
   const anyVeto = vetoBelow.some((t) => t > 0);
   const softWeight = s.softVetoWeight ?? 0;
   const out: PhotoGuidance[] = [];
