@@ -495,7 +495,8 @@ function weightedRow(logp: Float32Array, off: number, lw: Float32Array, out: Flo
  * group its own beam of width k (an extension goes to the group of the constraints it meets
  * then; a phrase's first word enters the group of its constraint, which the beam leaves again
  * unless the next word completes the phrase). The captions of the group meeting the most
- * constraints come first (then the next groups as alternatives), each group by `score`. Without constraints there is one group, and
+ * constraints come first (then the next groups as alternatives, as many as had finished when k
+ * captions met every constraint: the image stops there), each group by `score`. Without constraints there is one group, and
  * this is plain beam search.
  */
 export function beamSearch(
@@ -528,11 +529,13 @@ export function beamSearch(
     const words: number[] = [];
     for (let i = 0; i < n; i++) {
       const beams = live[i];
-      if (beams.length === 0) {
-        nextLive.push(beams);
+      const groups = finishedIn[i].length;
+      // Once k captions meet every constraint, the image's best k are known: they rank above any
+      // caption the other groups could still finish.
+      if (beams.length === 0 || finishedIn[i][groups - 1] >= k) {
+        nextLive.push([]);
         continue;
       }
-      const groups = finishedIn[i].length;
       let cand = scratch.get(groups);
       if (!cand) scratch.set(groups, (cand = new Candidates(groups, k)));
       cand.count.fill(0);

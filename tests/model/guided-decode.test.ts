@@ -102,6 +102,16 @@ describe('guided decoding: constrained beam search', () => {
     expect(two![0]!.tokens).toEqual(expect.arrayContaining([C, D]));
   });
 
+  it('stops an image once k captions meet every constraint', () => {
+    // Unconstrained, the model rambles "a a a …" to maxLength; "c" then <end> meets the constraint in two steps.
+    const rambling = { '': { [A]: 0.6, [C]: 0.3 }, [`${C}`]: { [END]: 0.9 } };
+    const m = new TableModel(8, rambling, { [A]: 0.9 });
+    const [g] = beamSearch(m, vocab, noFeatures(1), 1, { beamWidth: 1, guidance: [{ required: [[C]], vetoed: [] }] });
+    expect(g![0]!.text).toBe('c');
+    expect(g![0]!.met).toBe(1);
+    expect(m.calls.length).toBeLessThan(5); // not the 20 steps the unmet group would take
+  });
+
   it('a two-word phrase meets a constraint only when its second word follows its first', () => {
     // After "c", "d" is unlikely (the fallback spreads 0.5 over 7 words) and "b" likely: "c d" must be forced whole.
     const phrased = { ...table, [`${C}`]: { [B]: 0.6, [END]: 0.3 } };

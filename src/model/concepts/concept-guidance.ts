@@ -95,12 +95,14 @@ export const MAX_REQUIRED = 3;
 
 const ANIMAL = conceptIndex('animal');
 
+/** Each concept with its ancestors (itself first), computed once: guidance reads them for every photo. */
+const ANCESTORS: ReadonlyArray<readonly number[]> = VISUAL_CONCEPTS.map((c) => withAncestors(c));
+
 /** Whether a concept is an object guidance may require or veto: a COCO category, or an animal or kind of one. */
-function isGuidedObject(i: number): boolean {
-  if (i < COCO_OBJECTS.length) return true;
-  const ancestors = withAncestors(VISUAL_CONCEPTS[i]!).slice(1);
-  return ancestors.some((a) => a < COCO_OBJECTS.length || a === ANIMAL);
-}
+const GUIDED: readonly boolean[] = ANCESTORS.map(
+  (own, i) => i < COCO_OBJECTS.length || own.slice(1).some((a) => a < COCO_OBJECTS.length || a === ANIMAL),
+);
+const isGuidedObject = (i: number): boolean => GUIDED[i]!;
 
 /** The phrases (singular and plural) naming concept i itself. */
 function phrasesOf(i: number, own: ReadonlyMap<VisualConcept, readonly string[]>): string[] {
@@ -164,7 +166,7 @@ function buildLexicon(words: readonly string[]): ConceptLexicon {
 
 /** Whether concept d is c or a kind of c. */
 function isDescendant(d: number, c: number): boolean {
-  return withAncestors(VISUAL_CONCEPTS[d]!).includes(c);
+  return ANCESTORS[d]!.includes(c);
 }
 
 /** A decoder's vocabulary, as decode.ts sees it (token id -> word). */
@@ -225,7 +227,7 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
 function requirementThreshold(c: number, s: GuidanceSettings): number {
   const own = (a: number) => (a < COCO_OBJECTS.length ? s.requireAboveByObject?.[COCO_OBJECTS[a]!] : undefined);
   if (c < COCO_OBJECTS.length) return own(c) ?? s.requireAbove;
-  const inherited = withAncestors(VISUAL_CONCEPTS[c]!).flatMap((a) => own(a) ?? []);
+  const inherited = ANCESTORS[c]!.flatMap((a) => own(a) ?? []);
   return inherited.length > 0 ? Math.max(...inherited) : s.requireAbove;
 }
 
@@ -264,7 +266,9 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
       const isRequired = new Set(requiredObjects.flatMap((c) => names[c]!));
       for (const [t, by] of namedBy) {
         if (vetoed.has(t) || isRequired.has(t)) continue;
-        const belief = Math.min(1, Math.max(...by.map((c) => (isGuidedObject(c) ? score(c) : 1))));
+        let belief = 0;
+        for (const c of by) belief = Math.max(belief, isGuidedObject(c) ? score(c) : 1);
+        belief = Math.min(1, belief);
         if (belief < 1) softVetoed.set(t, softWeight * Math.log(Math.max(SOFT_VETO_FLOOR, belief)));
       }
     }
