@@ -496,8 +496,8 @@ function weightedRow(logp: Float32Array, off: number, lw: Float32Array, out: Flo
  * then; a phrase's first word enters the group of its constraint, which the beam leaves again
  * unless the next word completes the phrase). The captions of the group meeting the most
  * constraints come first (then the next groups as alternatives, as many as had finished when k
- * captions met every constraint: the image stops there), each group by `score`. Without constraints there is one group, and
- * this is plain beam search.
+ * captions met every constraint: the image stops there), each group by `score`. Without
+ * constraints there is one group, and this is plain beam search.
  */
 export function beamSearch(
   model: StepModel,
@@ -567,7 +567,9 @@ export function beamSearch(
       }
       // Nothing may be emitted (non-finite log-probabilities, or everything masked): the beams are
       // stuck. A beam that has left a phrase unfinished may also find the groups below full; it ends.
-      if (!any && !beams.some((beam) => canExtend(beam, logp, V, r, t, r.vetoed[i] ?? null, r.logWeight[i] ?? null)))
+      // (Soft vetoes are finite: they change which word is best, not whether one may be emitted.)
+      const vetoed = r.vetoed[i] ?? null;
+      if (!any && beams.every((beam) => argmaxAllowed(logp, beam.row * V, V, r, t, repeatBlocked(r, beam.tokens), vetoed) < 0))
         for (const beam of beams) finished[i].push(stuck(vocab, beam.tokens));
       nextLive.push(kept);
     }
@@ -618,24 +620,6 @@ function collectCandidates(
       cand.insert(g, slots[g], lp, b, w);
     }
   }
-}
-
-/** Whether some word may extend the beam at step t with a finite log-probability. */
-function canExtend(
-  beam: Beam,
-  logp: Float32Array,
-  V: number,
-  r: Resolved,
-  t: number,
-  vetoed: Uint8Array | null,
-  logWeight: Float32Array | null,
-): boolean {
-  const blocked = repeatBlocked(r, beam.tokens);
-  for (let w = 0; w < V; w++) {
-    const lp = logp[beam.row * V + w] + (logWeight === null ? 0 : logWeight[w]);
-    if (Number.isFinite(lp) && allowed(r, w, t, blocked, vetoed)) return true;
-  }
-  return false;
 }
 
 /** Captions meeting more constraints first, then higher score. */

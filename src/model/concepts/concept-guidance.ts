@@ -187,19 +187,11 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     throw new RangeError(`guidance: vetoBelow must be in [0, requireAbove), got ${s.vetoBelow}`);
   if (!Number.isInteger(s.maxRequired) || s.maxRequired < 0 || s.maxRequired > MAX_REQUIRED)
     throw new RangeError(`guidance: maxRequired must be an integer from 0 to ${MAX_REQUIRED}, got ${s.maxRequired}`);
-  for (const [object, t] of Object.entries(s.vetoBelowByObject ?? {})) {
-    if (!(COCO_OBJECTS as readonly string[]).includes(object))
-      throw new RangeError(`guidance: vetoBelowByObject names ${JSON.stringify(object)}, not a COCO object`);
-    if (!(typeof t === 'number' && t >= 0 && t < s.requireAbove))
-      throw new RangeError(`guidance: vetoBelowByObject.${object} must be in [0, requireAbove), got ${t}`);
-  }
-  for (const [object, t] of Object.entries(s.requireAboveByObject ?? {})) {
-    if (!(COCO_OBJECTS as readonly string[]).includes(object))
-      throw new RangeError(`guidance: requireAboveByObject names ${JSON.stringify(object)}, not a COCO object`);
+  checkByObject(s, 'vetoBelowByObject', (_, t) => (t >= 0 && t < s.requireAbove ? undefined : '[0, requireAbove)'));
+  checkByObject(s, 'requireAboveByObject', (object, t) => {
     const veto = s.vetoBelowByObject?.[object] ?? s.vetoBelow;
-    if (!(typeof t === 'number' && t > veto && t <= 1))
-      throw new RangeError(`guidance: requireAboveByObject.${object} must be in (its veto threshold ${veto}, 1], got ${t}`);
-  }
+    return t > veto && t <= 1 ? undefined : `(its veto threshold ${veto}, 1]`;
+  });
   if (s.softVetoWeight !== undefined && !(s.softVetoWeight >= 0 && s.softVetoWeight <= MAX_SOFT_VETO_WEIGHT))
     throw new RangeError(`guidance: softVetoWeight must be in [0, ${MAX_SOFT_VETO_WEIGHT}], got ${s.softVetoWeight}`);
   if (s.unfamiliarAbove !== undefined && !(s.unfamiliarAbove > 0 && Number.isFinite(s.unfamiliarAbove)))
@@ -218,6 +210,25 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
     throw new RangeError('guidance: taughtAs must map taught words to words');
 }
 
+/** Throws unless every entry of the per-object thresholds `key` names a COCO object and is a number `outOfRange` accepts (it returns the range it wants otherwise). */
+function checkByObject(
+  s: GuidanceSettings,
+  key: 'vetoBelowByObject' | 'requireAboveByObject',
+  outOfRange: (object: string, t: number) => string | undefined,
+): void {
+  for (const [object, t] of Object.entries(s[key] ?? {})) {
+    if (!(COCO_OBJECTS as readonly string[]).includes(object))
+      throw new RangeError(`guidance: ${key} names ${JSON.stringify(object)}, not a COCO object`);
+    const range = outOfRange(object, typeof t === 'number' ? t : Number.NaN); // NaN is in no range
+    if (range !== undefined) throw new RangeError(`guidance: ${key}.${object} must be in ${range}, got ${t}`);
+  }
+}
+
+/** Concept c's own threshold in `byObject`, if c is a COCO object with one. */
+function objectThreshold(byObject: Readonly<Record<string, number>> | undefined, c: number): number | undefined {
+  return c < COCO_OBJECTS.length ? byObject?.[COCO_OBJECTS[c]!] : undefined;
+}
+
 /**
  * The score from which concept c is required: a COCO object's own threshold, or for a kind of
  * COCO objects (a duck is a bird) the highest of theirs, since a kind's score never exceeds its
@@ -225,9 +236,8 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
  * the common one.
  */
 function requirementThreshold(c: number, s: GuidanceSettings): number {
-  const own = (a: number) => (a < COCO_OBJECTS.length ? s.requireAboveByObject?.[COCO_OBJECTS[a]!] : undefined);
-  if (c < COCO_OBJECTS.length) return own(c) ?? s.requireAbove;
-  const inherited = ANCESTORS[c]!.flatMap((a) => own(a) ?? []);
+  if (c < COCO_OBJECTS.length) return objectThreshold(s.requireAboveByObject, c) ?? s.requireAbove;
+  const inherited = ANCESTORS[c]!.flatMap((a) => objectThreshold(s.requireAboveByObject, a) ?? []);
   return inherited.length > 0 ? Math.max(...inherited) : s.requireAbove;
 }
 
@@ -238,18 +248,15 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
   if (concepts.length !== n * K) throw new RangeError(`guidance: ${concepts.length} concept scores for ${n} photos × ${K} concepts`);
   const { names, phrases, namedBy, id } = lexiconFor(vocab);
   const taught = (s.taughtWords ?? []).flatMap((w) => id.get(w) ?? []);
-  const vetoBelow = Array.from(
-    { length: K },
-    (_, c) => (c < COCO_OBJECTS.length ? s.vetoBelowByObject?.[COCO_OBJECTS[c]!] : undefined) ?? s.vetoBelow,
-  );
+  const vetoBelow = Array.from({ length: K }, (_, c) => objectThreshold(s.vetoBelowByObject, c) ?? s.vetoBelow);
   const requireAbove = Array.from({ length: K }, (_, c) => requirementThreshold(c, s));
   const anyVeto = vetoBelow.some((t) => t > 0);
   const softWeight = s.softVetoWeight ?? 0;
+  const nameable = (c: number) => names[c]!.length > 0 || phrases[c]!.length > 0;
   const out: PhotoGuidance[] = [];
   for (let p = 0; p < n; p++) {
     const score = (c: number) => concepts[p * K + c]!;
     const confident: number[] = [];
-    const nameable = (c: number) => names[c]!.length > 0 || phrases[c]!.length > 0;
     for (let c = 0; c < K; c++) if (nameable(c) && score(c) >= requireAbove[c]!) confident.push(c);
     confident.sort((a, b) => score(b) - score(a) || a - b);
     // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.

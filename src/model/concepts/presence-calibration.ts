@@ -18,15 +18,19 @@
 import { COCO_OBJECTS } from './coco-objects.js';
 import { CONCEPT_COUNT } from './visual-concepts.js';
 
-export interface VetoCalibrationOptions {
-  /** The probability that the captions name the object, at and above which it is not vetoed. */
-  maxPresentRate: number;
+/** What every fit reads besides the photos. */
+export interface PresenceFitOptions {
   /** Objects named in fewer photos than this are left out (too little to calibrate on). */
   minPresent: number;
-  /** No threshold at or above this (it must stay below the guidance's requireAbove). */
-  ceiling: number;
   /** Concept scores (n×K) of uncaptioned photos of the domain to be captioned: calibrate for its base rates. */
   target?: { scores: Float32Array; n: number };
+}
+
+export interface VetoCalibrationOptions extends PresenceFitOptions {
+  /** The probability that the captions name the object, at and above which it is not vetoed. */
+  maxPresentRate: number;
+  /** No threshold at or above this (it must stay below the guidance's requireAbove). */
+  ceiling: number;
 }
 
 /** An object's base rate (share of photos whose captions name it), where calibrated and in the target photos. */
@@ -105,13 +109,9 @@ export function calibrateVetoes(
   return thresholdsReaching(fitPresence(scores, present, n, options), options.maxPresentRate, options.ceiling);
 }
 
-export interface RequirementCalibrationOptions {
+export interface RequirementCalibrationOptions extends PresenceFitOptions {
   /** The probability that the captions name the object, from which on it is required. */
   minPrecision: number;
-  /** Objects named in fewer photos than this are left out (too little to calibrate on). */
-  minPresent: number;
-  /** Concept scores (n×K) of uncaptioned photos of the domain to be captioned: calibrate for its base rates. */
-  target?: { scores: Float32Array; n: number };
 }
 
 /**
@@ -159,12 +159,7 @@ interface PresenceFit {
 }
 
 /** The fitted presence of every object named in at least minPresent photos. */
-function fitPresence(
-  scores: Float32Array,
-  present: Uint8Array,
-  n: number,
-  options: { minPresent: number; target?: { scores: Float32Array; n: number } | undefined },
-): Record<string, PresenceFit> {
+function fitPresence(scores: Float32Array, present: Uint8Array, n: number, options: PresenceFitOptions): Record<string, PresenceFit> {
   const K = CONCEPT_COUNT;
   const O = COCO_OBJECTS.length;
   if (scores.length !== n * K) throw new RangeError(`presence calibration: ${scores.length} scores for ${n} photos × ${K} concepts`);
