@@ -148,6 +148,12 @@ interface Resolved {
   meets: Array<Uint8Array | null>;
   /** Per image, when some constraint is met by a phrase: how words meet constraints; null without phrases. */
   phrases: Array<Phrases | null>;
+  /**
+   * Per image with constraints: the ids that can move an extension to another group than its
+   * beam's (a word meeting or beginning a constraint, a phrase's second word), ascending; every
+   * other word keeps the constraints its beam has met. Null without constraints.
+   */
+  constraintWords: Array<Int32Array | null>;
   /** Per image: its number of constraints. */
   constraints: number[];
 }
@@ -172,7 +178,10 @@ function resolve(model: StepModel, vocab: TokenDecoder, o: DecodeOptions): Resol
   return { maxLength, minLength, alpha, banned, noRepeatNgram, conjunctions, ...resolveGuidance(o, V) };
 }
 
-function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' | 'logWeight' | 'meets' | 'phrases' | 'constraints'> {
+function resolveGuidance(
+  o: DecodeOptions,
+  V: number,
+): Pick<Resolved, 'vetoed' | 'logWeight' | 'meets' | 'phrases' | 'constraintWords' | 'constraints'> {
   const guidance = o.guidance ?? [];
   const checkId = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= V)
@@ -232,7 +241,14 @@ function resolveGuidance(o: DecodeOptions, V: number): Pick<Resolved, 'vetoed' |
     if (opens.size > 0) phrases[i] = { named, opens, second };
     return m;
   });
-  return { vetoed, logWeight, meets, phrases, constraints: guidance.map((g) => g.required.length) };
+  const constraintWords = meets.map((m, i) => {
+    if (m === null) return null;
+    const ids = new Set<number>();
+    for (let w = 0; w < V; w++) if (m[w] !== 0) ids.add(w);
+    for (const after of phrases[i]?.second.values() ?? []) for (const w of after.keys()) ids.add(w);
+    return Int32Array.from(ids).sort();
+  });
+  return { vetoed, logWeight, meets, phrases, constraintWords, constraints: guidance.map((g) => g.required.length) };
 }
 /** Token ids that are no words. */
 const SPECIAL: ReadonlySet<number> = new Set([PAD, START, END, UNK]);
@@ -457,10 +473,18 @@ class Candidates {
     this.count = new Int32Array(groups);
   }
 
+  /**
+   * The log-probability an extension must exceed to enter group g holding `slots` at most:
+   * -Infinity while the group has room (so -Infinity and NaN never enter), else its last entry's.
+   */
+  entry(g: number, slots: number): number {
+    const m = this.count[g];
+    return m < slots ? -Infinity : this.lp[g * this.k + m - 1];
+  }
+
   /** Whether an extension with log-probability lp could enter group g holding `slots` at most. */
   wants(g: number, slots: number, lp: number): boolean {
-    const m = this.count[g];
-    return slots > 0 && (m < slots || lp > this.lp[g * this.k + m - 1]);
+    return slots > 0 && lp > this.entry(g, slots);
   }
 
   /** Insert keeping the group sorted (ties keep the earlier beam and word first). */
@@ -542,7 +566,8 @@ export function beamSearch(
       const slots = Array.from(finishedIn[i], (f) => k - f);
       const meets = r.meets[i] ?? null;
       const phrases = r.phrases[i] ?? null;
-      collectCandidates(cand, beams, logp, V, r, t, slots, r.vetoed[i] ?? null, r.logWeight[i] ?? null, meets, phrases);
+      const vetoed = r.vetoed[i] ?? null;
+      collectCandidates(cand, beams, logp, V, r, t, slots, vetoed, r.logWeight[i] ?? null, meets, phrases, r.constraintWords[i] ?? null);
       const kept: Beam[] = [];
       let any = false;
       for (let g = 0; g < groups; g++) {
@@ -568,7 +593,6 @@ export function beamSearch(
       // Nothing may be emitted (non-finite log-probabilities, or everything masked): the beams are
       // stuck. A beam that has left a phrase unfinished may also find the groups below full; it ends.
       // (Soft vetoes are finite: they change which word is best, not whether one may be emitted.)
-      const vetoed = r.vetoed[i] ?? null;
       if (!any && beams.every((beam) => argmaxAllowed(logp, beam.row * V, V, r, t, repeatBlocked(r, beam.tokens), vetoed) < 0))
         for (const beam of beams) finished[i].push(stuck(vocab, beam.tokens));
       nextLive.push(kept);
@@ -582,7 +606,13 @@ export function beamSearch(
   return finished;
 }
 
-/** Every allowed extension of an image's beams at step t into `cand`, each in the group of the constraints it then meets. */
+/**
+ * Every allowed extension of an image's beams at step t into `cand`, each in the group of the
+ * constraints it then meets. Most words (all but `constraintWords`) keep their beam's group; they
+ * are scanned against that group's entry threshold alone, which is where the time goes (a
+ * vocabulary of thousands per beam and step). Words are visited in id order, so ties resolve as
+ * one scan would.
+ */
 function collectCandidates(
   cand: Candidates,
   beams: readonly Beam[],
@@ -595,32 +625,82 @@ function collectCandidates(
   logWeight: Float32Array | null,
   meets: Uint8Array | null,
   phrases: Phrases | null,
+  constraintWords: Int32Array | null,
 ): void {
   const last = t + 1 === r.maxLength;
+  const lw = logWeight ?? zeros(V);
   for (let b = 0; b < beams.length; b++) {
     const beam = beams[b];
     const off = beam.row * V;
     const blocked = repeatBlocked(r, beam.tokens);
-    // An extension's group: the constraints it meets and those whose phrase it begins, except at
-    // the last step, where a begun phrase can no longer be completed. The common case (no phrase
-    // pending, not the last step) is beam.met | meets[w], which is metAfter | begunBy.
-    const simple = meets === null || (beam.pending === 0 && (phrases === null || !last));
-    for (let w = 0; w < V; w++) {
-      const lp = beam.logProb + logp[off + w] + (logWeight === null ? 0 : logWeight[w]);
-      let g = 0;
-      if (meets !== null) {
-        if (simple) g = beam.met | meets[w];
-        else {
-          g = metAfter(beam, w, meets, phrases);
-          if (!last) g |= begunBy(w, g, phrases);
-        }
-      }
-      if (!cand.wants(g, slots[g], lp)) continue;
-      if (!allowed(r, w, t, blocked, vetoed) || lp === -Infinity || Number.isNaN(lp)) continue;
-      cand.insert(g, slots[g], lp, b, w);
+    // Words that meet nothing, begin nothing and complete nothing: the beam keeps what it has met,
+    // less a begun phrase they leave unfinished.
+    const kept = beam.met & ~beam.pending;
+    const scan = { cand, g: kept, slots: slots[kept], base: beam.logProb, logp, off, lw, r, t, blocked, vetoed, beam: b };
+    if (meets === null || constraintWords === null) {
+      scanWords(scan, 0, V);
+      continue;
     }
+    // A constraint word's group: the constraints it meets and those whose phrase it begins, except
+    // at the last step, where a begun phrase can no longer be completed. Without a phrase pending
+    // and before the last step, that is beam.met | meets[w] (metAfter | begunBy).
+    const simple = beam.pending === 0 && (phrases === null || !last);
+    let from = 0;
+    for (const w of constraintWords) {
+      scanWords(scan, from, w);
+      from = w + 1;
+      let g = beam.met | meets[w];
+      if (!simple) {
+        g = metAfter(beam, w, meets, phrases);
+        if (!last) g |= begunBy(w, g, phrases);
+      }
+      const lp = beam.logProb + logp[off + w] + lw[w];
+      if (cand.wants(g, slots[g], lp) && allowed(r, w, t, blocked, vetoed)) cand.insert(g, slots[g], lp, b, w);
+    }
+    scanWords(scan, from, V);
   }
 }
+
+/** What scanWords needs of one beam: its extensions all enter group g, which holds `slots` at most. */
+interface Scan {
+  cand: Candidates;
+  g: number;
+  slots: number;
+  /** The beam's log-probability. */
+  base: number;
+  logp: Float32Array;
+  /** The beam's row's offset in logp. */
+  off: number;
+  lw: Float32Array;
+  r: Resolved;
+  t: number;
+  blocked: readonly number[];
+  vetoed: Uint8Array | null;
+  beam: number;
+}
+
+/** The allowed extensions of one beam by words from..to-1 into its group: the hot loop of beam search. */
+function scanWords(s: Scan, from: number, to: number): void {
+  const { cand, g, slots, base, logp, off, lw } = s;
+  if (slots <= 0) return;
+  let entry = cand.entry(g, slots);
+  for (let w = from; w < to; w++) {
+    const lp = base + logp[off + w] + lw[w];
+    if (!(lp > entry) || !allowed(s.r, w, s.t, s.blocked, s.vetoed)) continue; // also drops -Infinity and NaN
+    cand.insert(g, slots, lp, s.beam, w);
+    entry = cand.entry(g, slots);
+  }
+}
+
+/** A zero log-weight per id (no soft vetoes), shared per vocabulary size. */
+const zeros = (() => {
+  const bySize = new Map<number, Float32Array>();
+  return (V: number): Float32Array => {
+    let z = bySize.get(V);
+    if (!z) bySize.set(V, (z = new Float32Array(V)));
+    return z;
+  };
+})();
 
 /** Captions meeting more constraints first, then higher score. */
 function byConstraintsThenScore(a: DecodedCaption, b: DecodedCaption): number {

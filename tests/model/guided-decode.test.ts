@@ -158,6 +158,28 @@ describe('guided decoding: constrained beam search', () => {
     );
   });
 
+  it('ties between equally likely words go to the lower id, whether or not a word can move a caption to another group', () => {
+    // "c" and "d" tie at the start. A phrase's second word is searched apart from the other words
+    // (it may complete the phrase); outside "a c" it stays in the group of no constraint met, where
+    // it must still win its tie with "d" as the lower id, and lose it to "c" when "d" is the one apart.
+    const tied = { '': { [A]: 0.1, [B]: 0.1, [C]: 0.35, [D]: 0.35 }, [`${C}`]: { [END]: 0.9 }, [`${D}`]: { [END]: 0.9 } };
+    const unmet = (phrase: [number, number]) =>
+      beamSearch(new TableModel(8, tied), vocab, noFeatures(1), 1, { beamWidth: 1, guidance: [{ required: [[phrase]], vetoed: [] }] })[0]!
+        .filter((c) => c.met === 0)
+        .map((c) => c.text);
+    expect(unmet([A, C])).toEqual(['c']);
+    expect(unmet([A, D])).toEqual(['c']);
+    // A word meeting a constraint enters only its group: with "c" required, "d" wins the tie outside it.
+    const [byWord] = beamSearch(new TableModel(8, tied), vocab, noFeatures(1), 1, {
+      beamWidth: 1,
+      guidance: [{ required: [[C]], vetoed: [] }],
+    });
+    expect(byWord!.map((c) => [c.text, c.met])).toEqual([
+      ['c', 1],
+      ['d', 0],
+    ]);
+  });
+
   it('an unmeetable constraint falls back to the best caption, and bad guidance is refused', () => {
     const [c] = beamSearch(new TableModel(8, table), vocab, noFeatures(1), 1, {
       beamWidth: 2,
