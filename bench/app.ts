@@ -25,6 +25,7 @@ import { openApiHostInWorker } from '../src/main/api/remote-host.js';
 import { Library } from '../src/main/library/library.js';
 import { CHROMIUM_ARGS } from '../tests/app/browser.js';
 import { startServer } from '../src/main/server/http-server.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -33,13 +34,13 @@ const PEER_N = 1_000;
 const BULK_N = 10_000;
 const BULK_RUNS = 3;
 const work = join(tmpdir(), `lenscribe-bench-app-${process.pid}`);
-const images = resolve('..', 'shared', 'datasets', 'flickr8k', 'images');
+const images = datasetPath('flickr8k', 'images');
 const rendererDir = resolve('dist', 'renderer');
 const THUMBS = 24;
 
 function captions(): string[] {
   const out: string[] = [];
-  for (const line of readFileSync(resolve('..', 'shared', 'datasets', 'flickr8k', 'captions.jsonl'), 'utf8').split('\n')) {
+  for (const line of readFileSync(datasetPath('flickr8k', 'captions.jsonl'), 'utf8').split('\n')) {
     if (line.trim()) out.push(...(JSON.parse(line) as { captions: string[] }).captions);
     if (out.length > 20_000) break;
   }

@@ -23,6 +23,7 @@ import { openEncoderWorker } from '../src/inference/encoder/encoder-client.js';
 import { openEncoder } from '../src/inference/encoder/encoder.js';
 import { NETWORKS } from '../src/convert/networks.js';
 import { loadTfjsModel, tfjsFeatures } from '../tests/inference/encoder-tfjs.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 const PHOTOS = Number(process.argv[2] ?? 48);
 // The default model's encoder (centernet_resnet50) and its parts are measured, the nsfwjs networks beside them.
@@ -41,7 +42,7 @@ const outputsOf = (name: string) =>
   name === 'centernet_resnet50' ? ['objects', 'detector', 'backbone', 'resnet_pooled', 'concepts'] : undefined;
 const DISTINCT = 12;
 const IN_FLIGHT = 16;
-const flickr = resolve('..', 'shared', 'datasets', 'flickr8k', 'images');
+const flickr = datasetPath('flickr8k', 'images');
 const work = join(tmpdir(), `lenscribe-bench-encoder-${process.pid}`);
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);

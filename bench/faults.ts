@@ -11,6 +11,7 @@
  */
 import { CAMPAIGNS, MUST_BE_ZERO, runCampaign, type CampaignName } from '../tests/faults/campaign.js';
 import { testModelDir } from '../tests/library/model.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 const args = process.argv.slice(2);
 const kills = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.FAULTS_KILLS ?? 6);
@@ -19,7 +20,9 @@ const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
 
 const model = testModelDir();
 if (!model) {
-  console.error('faults: cannot run: ../shared/datasets/flickr8k/captions.jsonl (Flickr8k) is missing');
+  console.error(
+    `faults: cannot run: ${datasetPath('flickr8k', 'captions.jsonl')} (Flickr8k) is missing (LENSCRIBE_DATASETS says where the datasets are)`,
+  );
   process.exit(1);
 }
 let failed = false;

@@ -14,12 +14,13 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Library } from '../src/main/library/library.js';
 import { matchExpression, parseQuery } from '../src/main/library/query.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 const sizes = process.argv
   .slice(2)
@@ -34,7 +35,7 @@ let seed = 12345;
 const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 
 function realCaptions(): string[] {
-  const file = resolve('../shared/datasets/flickr8k/captions.jsonl');
+  const file = datasetPath('flickr8k', 'captions.jsonl');
   if (!existsSync(file)) {
     const words =
       'a the dog man woman child boy girl beach water grass snow street park ball red black white brown running jumping sitting playing in on at with of two people'.split(

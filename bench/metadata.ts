@@ -11,16 +11,17 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import type { WriteTags } from 'exiftool-vendored';
 import { endExiftool, exiftool } from '../src/main/metadata/exiftool.js';
 import { readDescriptions } from '../src/main/metadata/read.js';
 import { writeCaption } from '../src/main/metadata/write.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 const N = Number(process.argv[2] ?? 200);
 const work = join(tmpdir(), `lenscribe-bench-metadata-${process.pid}`);
-const src = resolve('../shared/datasets/flickr8k/images');
+const src = datasetPath('flickr8k', 'images');
 
 async function preparePhotos(dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });

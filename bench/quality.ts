@@ -23,21 +23,21 @@ import { join, resolve } from 'node:path';
 import { evaluateModel, selectImages } from '../src/cli/commands/eval.js';
 import { StatusLine } from '../src/cli/ui.js';
 import { loadModel } from '../src/model/model-dir.js';
-import { defaultModelDir } from '../src/shared/paths.js';
+import { datasetPath, defaultModelDir } from '../src/shared/paths.js';
 import { loadDataset } from '../src/training/datasets.js';
 import { scoreCaptions, scoreObjects, type CaptionScores, type ObjectScores } from '../src/training/metrics/index.js';
 
 const DATASETS = [
   {
     name: 'flickr8k-val',
-    file: resolve('..', 'shared', 'datasets', 'flickr8k', 'captions.jsonl'),
+    file: datasetPath('flickr8k', 'captions.jsonl'),
     split: 'val',
     published:
       'NeuralTalk (Karpathy & Fei-Fei 2015) BLEU-4 0.160 on Flickr8k test; no published CHAIR on Flickr8k (Rohrbach et al. 2018 measure COCO)',
   },
   {
     name: 'coco-dev',
-    file: resolve('..', 'shared', 'datasets', 'coco-dev', 'captions.jsonl'),
+    file: datasetPath('coco-dev', 'captions.jsonl'),
     split: 'all',
     published:
       "CHAIR-s 0.07–0.18 for COCO-trained captioners on COCO's Karpathy test, ground truth = COCO segmentations + captions (Rohrbach et al. 2018)",

@@ -19,14 +19,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { defaultModelDir } from '../src/shared/paths.js';
+import { datasetPath, defaultModelDir } from '../src/shared/paths.js';
 import { Library } from '../src/main/library/library.js';
 import { objectMentions } from '../src/model/concepts/coco-objects.js';
 import { conceptsFromCaption } from '../src/model/concepts/caption-concepts.js';
 import { cocoConcept, conceptIndex, type VisualConcept } from '../src/model/concepts/visual-concepts.js';
 import { tokenizeCaption } from '../src/training/metrics/tokenize.js';
 
-const DATASET = resolve(process.env.BENCH_COCO_DEV ?? '../shared/datasets/coco-dev');
+const DATASET = resolve(process.env.BENCH_COCO_DEV ?? datasetPath('coco-dev'));
 /** Scene words: the concept map's scenes (visual-concepts.ts) and water and building. */
 export const SETTING_WORDS: readonly VisualConcept[] = [
   'beach', 'ocean', 'lake', 'river', 'sand', 'mountain', 'snow', 'rock', 'field', 'grass', 'street', 'kitchen',

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { datasetPath } from '../src/shared/paths.js';
 
 const here = resolve('bench/watch.ts');
 const MB = 2 ** 20;
@@ -55,7 +56,7 @@ function inotifyWatches(): number | null {
 /** One tiny real JPEG: a Flickr8k photo shrunk to 32×24 when the dataset is here, else a generated one. */
 async function tinyJpeg(): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
-  const flickr = resolve('../shared/datasets/flickr8k/images');
+  const flickr = datasetPath('flickr8k', 'images');
   const first = existsSync(flickr) ? readdirSync(flickr).find((f) => f.endsWith('.jpg')) : undefined;
   const source = first
     ? sharp(join(flickr, first))

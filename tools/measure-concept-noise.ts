@@ -17,10 +17,11 @@ import { extractFeatures } from '../src/inference/feature-cache.js';
 import { loadDataset, splitByHash } from '../src/training/datasets.js';
 import { conceptsFromCaption } from '../src/model/concepts/caption-concepts.js';
 import { CONCEPT_COUNT } from '../src/model/concepts/visual-concepts.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 const count = Number(process.argv[2] ?? 300);
 const encoderName = process.argv[3] ?? 'centernet_resnet50';
-const data = process.argv[4] ?? '../shared/datasets/flickr8k/captions.jsonl';
+const data = process.argv[4] ?? datasetPath('flickr8k', 'captions.jsonl');
 const train = splitByHash(loadDataset(data).images, 0.05).train;
 const step = Math.max(1, Math.floor(train.length / count));
 const photos = train.filter((_, i) => i % step === 0).slice(0, count);

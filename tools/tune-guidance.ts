@@ -73,6 +73,7 @@ import { loadDataset } from '../src/training/datasets.js';
 import { captionObjects } from '../src/training/metrics/chair.js';
 import { perImageCiderD } from '../src/training/metrics/index.js';
 import { shareWorse } from '../src/training/metrics/bootstrap.js';
+import { datasetPath } from '../src/shared/paths.js';
 
 /** The issue's Flickr8k validation floor for CIDEr-D. */
 const CIDER_FLOOR = 0.48;
@@ -105,7 +106,7 @@ if (!(calibratePhotos >= 100)) throw new Error('tune-guidance: --calibrate-photo
 const args = args0.filter((a) => a !== '--write');
 const write = argv.includes('--write');
 const modelDir = resolve(args[0] ?? 'models/default');
-const data = args[1] ?? '../shared/datasets/flickr8k/captions.jsonl';
+const data = args[1] ?? datasetPath('flickr8k', 'captions.jsonl');
 if (/coco-dev/.test(data) || /coco-dev/.test(targetDir ?? '')) throw new Error('tune-guidance: coco-dev is for evaluation only');
 if (finalistsDir && !relative(modelDir, finalistsDir).startsWith('..'))
   throw new Error('tune-guidance: --finalists must be a folder outside the model directory (each finalist is a copy of it)');

@@ -20,6 +20,18 @@ export const modelsDir: string = process.env.LENSCRIBE_MODELS ?? join(projectRoo
 export const defaultModelDir: string = join(modelsDir, 'default');
 
 /**
+ * The research datasets (flickr8k, coco-dev, coco-unlabeled, captions-text): ../shared/datasets
+ * beside the checkout, or LENSCRIBE_DATASETS for a checkout elsewhere. Training, evaluation,
+ * benches and tests read them; the app never does.
+ */
+export const datasetsDir: string = resolve(process.env.LENSCRIBE_DATASETS ?? join(projectRoot, '..', 'shared', 'datasets'));
+
+/** A file or folder in datasetsDir: datasetPath('flickr8k', 'images'). */
+export function datasetPath(...parts: string[]): string {
+  return join(datasetsDir, ...parts);
+}
+
+/**
  * Lenscribe's per-user folder of a kind, where each OS wants it: `data` (libraries: the user's
  * own work, roaming) or `cache` (files that can be made again: local, not backed up).
  *   data   Windows %APPDATA%\Lenscribe, macOS ~/Library/Application Support/Lenscribe, else $XDG_DATA_HOME/lenscribe

@@ -2,8 +2,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
+import { datasetPath } from '../../src/shared/paths.js';
 
-export const datasetImages = resolve(process.cwd(), '..', 'shared', 'datasets', 'flickr8k', 'images');
+export const datasetImages = datasetPath('flickr8k', 'images');
 export const rendererDir = resolve(process.cwd(), 'dist', 'renderer');
 
 export function requireBuiltRenderer(): void {

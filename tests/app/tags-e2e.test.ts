@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoDetail, PhotoPage } from '../../src/shared/api-contract.js';
-import { defaultModelDir } from '../../src/shared/paths.js';
+import { datasetPath, defaultModelDir } from '../../src/shared/paths.js';
 import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve } from './browser.js';
 import { datasetImages, requireBuiltRenderer } from './helpers.js';
 
 const SHOTS = resolve('test-output', 'screenshots');
-const COCO = resolve('..', 'shared', 'datasets', 'coco-dev', 'images');
+const COCO = datasetPath('coco-dev', 'images');
 const DOGS = ['1001773457_577c3a7d70.jpg', '1012212859_01547e3f17.jpg'];
 const BUS = '000000001584.jpg';
 const ready = existsSync(join(defaultModelDir, 'model.json')) && existsSync(join(COCO, BUS)) && existsSync(join(datasetImages, DOGS[0]));

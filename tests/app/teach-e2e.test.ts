@@ -21,9 +21,7 @@ import { callApi, findChromium, openBrowser, startServe, stopServe, type Serve }
 import { requireBuiltRenderer } from './helpers.js';
 
 const hasModel = existsSync(join(defaultModelDir, 'model.json')) && existsSync(join(FLICKR, 'captions.jsonl'));
-const skipNote = hasModel
-  ? ''
-  : ' [SKIPPED: needs a caption model in models/default (and ../shared/datasets/flickr8k) — re-run when it lands]';
+const skipNote = hasModel ? '' : ` [SKIPPED: needs a caption model in models/default (and ${FLICKR}) — re-run when it lands]`;
 const SHOTS = resolve('test-output', 'screenshots');
 const NAME = 'rexo';
 

@@ -23,8 +23,9 @@ import { conceptScores } from '../../src/model/concepts/concept-scores.js';
 import { CONCEPT_COUNT, VISUAL_CONCEPTS } from '../../src/model/concepts/visual-concepts.js';
 import type { DecoderConfig } from '../../src/model/types.js';
 import { Vocabulary } from '../../src/model/vocab.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const COCO = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'coco-dev', 'images');
+const COCO = datasetPath('coco-dev', 'images');
 const K = CONCEPT_COUNT;
 const NAME = 'centernet_resnet50';
 const work = mkdtempSync(join(tmpdir(), 'lenscribe-concepts-'));

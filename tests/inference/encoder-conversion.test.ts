@@ -13,10 +13,10 @@ import { generateEncoder } from '../../src/convert/build.js';
 import { activationTensors } from '../../src/convert/quantize.js';
 import { convertNetwork, NETWORKS } from '../../src/convert/networks.js';
 import { openEncoder } from '../../src/inference/encoder/encoder.js';
-import { modelsDir } from '../../src/shared/paths.js';
+import { datasetPath, modelsDir } from '../../src/shared/paths.js';
 import { loadTfjsModel, tfjsFeatures } from './encoder-tfjs.js';
 
-const FLICKR = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k', 'images');
+const FLICKR = datasetPath('flickr8k', 'images');
 const photos = readdirSync(FLICKR)
   .filter((f) => f.endsWith('.jpg'))
   .sort();

@@ -12,10 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { measureRanges } from '../../src/convert/calibrate.js';
 import { quantizeEncoder, uint8Params } from '../../src/convert/quantize.js';
 import { preparePhoto } from '../../src/inference/encoder/preprocess.js';
-import { modelsDir } from '../../src/shared/paths.js';
+import { datasetPath, modelsDir } from '../../src/shared/paths.js';
 
 const { onnx } = onnxProto;
-const FLICKR = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k', 'images');
+const FLICKR = datasetPath('flickr8k', 'images');
 const photos = readdirSync(FLICKR)
   .filter((f) => f.endsWith('.jpg'))
   .sort();

@@ -12,8 +12,9 @@ import { openEncoder, type Encoder } from '../../src/inference/encoder/encoder.j
 import type { EncodedItem } from '../../src/inference/encoder/encode-pipeline.js';
 import { platformProviders, requestedProviders } from '../../src/inference/encoder/session.js';
 import { makeBrokenCorpus } from './encoder-corpus.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const FLICKR = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k', 'images');
+const FLICKR = datasetPath('flickr8k', 'images');
 const photos = readdirSync(FLICKR)
   .filter((f) => f.endsWith('.jpg'))
   .sort()

@@ -17,9 +17,9 @@ import { COMBINED_NETWORKS } from '../../src/convert/networks.js';
 import { encoderDir, loadCard } from '../../src/inference/encoder/card.js';
 import { openEncoder, type Encoder } from '../../src/inference/encoder/encoder.js';
 import { DataType, OnnxGraph } from '../../src/model/onnx-graph.js';
-import { modelsDir } from '../../src/shared/paths.js';
+import { datasetPath, modelsDir } from '../../src/shared/paths.js';
 
-const COCO = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'coco-dev', 'images');
+const COCO = datasetPath('coco-dev', 'images');
 /** coco-dev photos: people, animals, vehicles, food, a room. */
 const PHOTOS = ['000000288685', '000000001584', '000000014473', '000000160012', '000000128051', '000000000139'].map((p) =>
   join(COCO, `${p}.jpg`),

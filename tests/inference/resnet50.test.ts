@@ -18,12 +18,12 @@ import { fetchPackage, integrityOf, packageCacheDir, PackageFetchError } from '.
 import { activationTensors } from '../../src/convert/quantize.js';
 import { loadCard } from '../../src/inference/encoder/card.js';
 import { openEncoder, type Encoder } from '../../src/inference/encoder/encoder.js';
-import { modelsDir } from '../../src/shared/paths.js';
+import { datasetPath, modelsDir } from '../../src/shared/paths.js';
 import { loadTfjsLayersModel, resnetInput, tfjsResnet } from './resnet50-tfjs.js';
 
 const { onnx } = onnxProto;
 const spec = NPM_NETWORKS.resnet50;
-const COCO = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'coco-dev', 'images');
+const COCO = datasetPath('coco-dev', 'images');
 const S = 224;
 const PER = S * S * 3;
 const work = mkdtempSync(join(tmpdir(), 'lenscribe-resnet50-'));

@@ -10,7 +10,7 @@ import { tempDir, writeBrokenCorpus, writeTruncatedJpeg } from './fixtures.js';
 import { FLICKR, flickrPhotos, testModelDir } from './model.js';
 
 const modelDir = testModelDir();
-const why = 'Flickr8k (../shared/datasets/flickr8k) is not on this machine, so no real caption model can be trained';
+const why = `Flickr8k (${FLICKR}; LENSCRIBE_DATASETS says where the datasets are) is not on this machine, so no real caption model can be trained`;
 
 describe.skipIf(!modelDir)('captioning jobs (real encoder + trained decoder)', () => {
   let root: string;

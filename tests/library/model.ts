@@ -8,9 +8,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { datasetPath } from '../../src/shared/paths.js';
 
-export const FLICKR = resolve('../shared/datasets/flickr8k');
+export const FLICKR = datasetPath('flickr8k');
 const PHOTOS = 300;
 const VERSION = 'v2';
 

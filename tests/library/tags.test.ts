@@ -6,14 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/main/library/library.js';
-import { defaultModelDir } from '../../src/shared/paths.js';
+import { datasetPath, defaultModelDir } from '../../src/shared/paths.js';
 import { tempDir } from './fixtures.js';
 
-const FLICKR = resolve('../shared/datasets/flickr8k');
-const COCO = resolve('../shared/datasets/coco-dev');
+const FLICKR = datasetPath('flickr8k');
+const COCO = datasetPath('coco-dev');
 /** Photos whose detector scores were measured (tag-derivation.ts): dog 0.74 and 0.46; bus 0.83 and 0.74. */
 const DOGS = ['1001773457_577c3a7d70.jpg', '1012212859_01547e3f17.jpg'];
 const BUSES = ['000000001584.jpg', '000000423617.jpg'];

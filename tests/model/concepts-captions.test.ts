@@ -4,13 +4,14 @@
  * and how many captions-text captions name at least one concept. Prints the figures.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conceptsFromCaption } from '../../src/model/concepts/caption-concepts.js';
 import { conceptIndex, VISUAL_CONCEPTS } from '../../src/model/concepts/visual-concepts.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const FLICKR8K = resolve('../shared/datasets/flickr8k/captions.jsonl');
-const CAPTIONS_TEXT = resolve('../shared/datasets/captions-text');
+const FLICKR8K = datasetPath('flickr8k', 'captions.jsonl');
+const CAPTIONS_TEXT = datasetPath('captions-text');
 
 function photos(file: string): string[][] {
   return readFileSync(file, 'utf8')

@@ -5,16 +5,17 @@
  * the combination and for each source alone.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEncoder, type Encoder } from '../../src/inference/encoder/encoder.js';
 import { encoderDir } from '../../src/inference/encoder/card.js';
 import { conceptsFromCaption } from '../../src/model/concepts/caption-concepts.js';
 import { conceptScores, type ConceptEvidence } from '../../src/model/concepts/concept-scores.js';
 import { conceptIndex, VISUAL_CONCEPTS, type VisualConcept } from '../../src/model/concepts/visual-concepts.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const COCO_DEV = resolve('../shared/datasets/coco-dev');
-const FLICKR8K = resolve('../shared/datasets/flickr8k');
+const COCO_DEV = datasetPath('coco-dev');
+const FLICKR8K = datasetPath('flickr8k');
 /** Flickr8k subjects (the default decoder's "dog" for everything), photos per subject. */
 const SUBJECTS: VisualConcept[] = ['dog', 'horse', 'bird', 'beach', 'snow', 'mountain', 'water'];
 const PER_SUBJECT = 8;

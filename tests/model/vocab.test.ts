@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { saveVocabulary } from '../../src/model/decoder-io.js';
 import { END, PAD, SPECIAL_TOKENS, START, UNK } from '../../src/model/types.js';
 import { countWords, tokenize, Vocabulary, VOCAB_FORMAT_VERSION } from '../../src/model/vocab.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const FLICKR = join(import.meta.dirname, '../../../shared/datasets/flickr8k/captions.jsonl');
+const FLICKR = datasetPath('flickr8k', 'captions.jsonl');
 const tmp = mkdtempSync(join(tmpdir(), 'lenscribe-vocab-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

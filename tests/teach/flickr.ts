@@ -6,15 +6,15 @@
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { openEncoder } from '../../src/inference/encoder/index.js';
 import { loadDataset, splitByHash, type CaptionedImage } from '../../src/training/datasets.js';
 import { extractFeatures } from '../../src/inference/feature-cache.js';
 import { loadModelDir, storedOutputNames } from '../../src/model/model-dir.js';
-import { defaultModelDir } from '../../src/shared/paths.js';
+import { datasetPath, defaultModelDir } from '../../src/shared/paths.js';
 import { tokenize } from '../../src/model/vocab.js';
 
-export const FLICKR = resolve('../shared/datasets/flickr8k');
+export const FLICKR = datasetPath('flickr8k');
 const RUN = '/work/runs/default-try3';
 const LEAD_CACHE = '/work/runs/featcache';
 

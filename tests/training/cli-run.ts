@@ -1,9 +1,10 @@
 /** What the CLI tests of training share: the Flickr8k photos (read in place, never copied) and a run of the CLI. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { datasetPath } from '../../src/shared/paths.js';
 
-export const FLICKR = resolve('../shared/datasets/flickr8k');
+export const FLICKR = datasetPath('flickr8k');
 export const hasFlickr = existsSync(join(FLICKR, 'captions.jsonl'));
 
 /** `lenscribe <args>` from the sources, on one thread. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { COCO_OBJECTS, COCO_SYNONYMS, objectMentions, pluralOf } from '../../src/model/concepts/coco-objects.js';
 import { captionObjects, photoObjects, scoreObjects } from '../../src/training/metrics/index.js';
 import { tokenizeCaption } from '../../src/training/metrics/tokenize.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
 describe('COCO objects named in a caption (synonyms, plurals, phrases first)', () => {
   it('reads synonyms and plurals as their category', () => {
@@ -99,7 +100,7 @@ describe('CHAIR-s, CHAIR-i and consensus-object recall', () => {
   });
 });
 
-const COCO_DEV = resolve('../shared/datasets/coco-dev/captions.jsonl');
+const COCO_DEV = datasetPath('coco-dev', 'captions.jsonl');
 const hasModel = existsSync(resolve('models/default/model.json')) && existsSync(COCO_DEV);
 
 describe.skipIf(!hasModel)('lenscribe eval prints the object figures', () => {

@@ -1,14 +1,15 @@
 /** Text-only caption files (src/training/text-captions.ts): per-line errors, sampling, token captions with concepts. */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTextCaptions, sampleTextCaptions, textTokenCaptions } from '../../src/training/text-captions.js';
 import { Vocabulary } from '../../src/model/vocab.js';
 import { Rng } from '../../src/model/rng.js';
 import { VISUAL_CONCEPTS } from '../../src/model/concepts/visual-concepts.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const PASCAL = resolve('../shared/datasets/captions-text/pascal.jsonl');
+const PASCAL = datasetPath('captions-text', 'pascal.jsonl');
 const dir = mkdtempSync(join(tmpdir(), 'lenscribe-text-captions-'));
 const file = (name: string, text: string) => {
   const path = join(dir, name);

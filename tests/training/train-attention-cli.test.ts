@@ -12,8 +12,9 @@ import { loadDecoder } from '../../src/model/decoder-io.js';
 import { teachModel } from '../../src/training/teach.js';
 
 import { cli, flickrRows, hasFlickr } from './cli-run.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const PASCAL = resolve('../shared/datasets/captions-text/pascal.jsonl');
+const PASCAL = datasetPath('captions-text', 'pascal.jsonl');
 const ready = hasFlickr && existsSync(PASCAL) && existsSync(resolve('models/encoders/centernet_resnet50/card.json'));
 
 let work: string;

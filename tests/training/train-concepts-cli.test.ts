@@ -13,8 +13,9 @@ import { CONCEPT_COUNT } from '../../src/model/concepts/visual-concepts.js';
 import { loadDecoder } from '../../src/model/decoder-io.js';
 
 import { cli, flickrRows, hasFlickr } from './cli-run.js';
+import { datasetPath } from '../../src/shared/paths.js';
 
-const PASCAL = resolve('../shared/datasets/captions-text/pascal.jsonl');
+const PASCAL = datasetPath('captions-text', 'pascal.jsonl');
 const ENCODER = resolve('models/encoders/centernet_resnet50/card.json');
 const ready = hasFlickr && existsSync(PASCAL) && existsSync(ENCODER);
 
