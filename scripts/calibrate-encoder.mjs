@@ -11,7 +11,9 @@ import { tsImport } from 'tsx/esm/api';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const at = args.indexOf('--dataset');
-const dataset = resolve(at >= 0 ? args.splice(at, 2)[1] : join(root, '..', 'shared', 'datasets', 'flickr8k'));
+const dataset = resolve(
+  at >= 0 ? args.splice(at, 2)[1] : join(process.env.LENSCRIBE_DATASETS ?? join(root, '..', 'shared', 'datasets'), 'flickr8k'),
+);
 const name = args[0] ?? 'mobilenet_v2_int8';
 const PHOTOS = 100;
 const VAL_FRACTION = 0.05;
