@@ -24,8 +24,8 @@
  *                          show what the onnx step model (loadDecoder's default) buys
  *   decode-beam3-guided-single   the default model's guided decoding (concept models) on the
  *                          sample photos, against its own plain beam search
- *   decode-beam3-guided-batched  the same with all sample photos in one call, as the library
- *                          captions a folder (16 photos a batch), against its own plain beam search
+ *   decode-beam3-guided-batched  the same with all 12 sample photos in one call, the way the
+ *                          library captions a folder (it decodes 16 photos a call), against its own plain beam search
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -149,9 +149,9 @@ interface Resolved {
   /** Per image, when some constraint is met by a phrase: how words meet constraints; null without phrases. */
   phrases: Array<Phrases | null>;
   /**
-   * Per image with constraints: the ids that can move an extension to another group than its
-   * beam's (a word meeting or beginning a constraint, a phrase's second word), ascending; every
-   * other word keeps the constraints its beam has met. Null without constraints.
+   * Per image with constraints: the ids that can meet, begin or complete a constraint (its one-word
+   * names, its phrases' first and second words), ascending. Every other word's extension keeps
+   * the constraints its beam has met, less a phrase the beam has begun. Null without constraints.
    */
   constraintWords: Array<Int32Array | null>;
   /** Per image: its number of constraints. */
@@ -474,7 +474,7 @@ class Candidates {
   }
 
   /**
-   * The log-probability an extension must exceed to enter group g holding `slots` at most:
+   * The log-probability an extension must exceed to enter group g holding `slots` (> 0) at most:
    * -Infinity while the group has room (so -Infinity and NaN never enter), else its last entry's.
    */
   entry(g: number, slots: number): number {
@@ -608,10 +608,10 @@ export function beamSearch(
 
 /**
  * Every allowed extension of an image's beams at step t into `cand`, each in the group of the
- * constraints it then meets. Most words (all but `constraintWords`) keep their beam's group; they
- * are scanned against that group's entry threshold alone, which is where the time goes (a
- * vocabulary of thousands per beam and step). Words are visited in id order, so ties resolve as
- * one scan would.
+ * constraints it then meets. Every word but `constraintWords` keeps what its beam has met, less a
+ * phrase the beam has begun, so those words all enter one group: they are scanned against its entry
+ * threshold alone, which is where the time goes (a vocabulary of thousands per beam and step).
+ * Words are visited in id order, so ties resolve as one scan would.
  */
 function collectCandidates(
   cand: Candidates,
@@ -637,7 +637,7 @@ function collectCandidates(
     // less a begun phrase they leave unfinished.
     const kept = beam.met & ~beam.pending;
     const scan = { cand, g: kept, slots: slots[kept], base: beam.logProb, logp, off, lw, r, t, blocked, vetoed, beam: b };
-    if (meets === null || constraintWords === null) {
+    if (constraintWords === null || meets === null) {
       scanWords(scan, 0, V);
       continue;
     }

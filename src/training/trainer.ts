@@ -147,6 +147,12 @@ export interface TrainOptions {
   tbpttWindow?: number;
   /** Detector-like noise on text-only captions' concept scores in training (default: none, clean scores). */
   conceptNoise?: ConceptNoise;
+  /**
+   * Share of photo captions that get another photo's feature in training, their concepts staying
+   * their own (default 0; needs conceptDim > 0): where the feature and the concepts disagree, the
+   * captions follow the concepts, which the decoder then learns to trust.
+   */
+  featureSwap?: number;
   /** Epochs without a better validation score before stopping (default 3). */
   patience?: number;
   /** Validation score per epoch; default is minus the validation loss. */
@@ -228,6 +234,7 @@ class TrainingRun {
   private shuffleRng: Rng;
   private dropoutRng: Rng;
   private noiseRng: Rng;
+  private readonly featureSwap: number;
   private adam = createAdamState();
   private readonly stepsPerEpoch: number;
   private readonly totalSteps: number;
@@ -259,6 +266,9 @@ class TrainingRun {
     this.D = shape.featureDim;
     this.K = conceptDimOf(shape);
     this.noise = options.conceptNoise ? resolveConceptNoise(options.conceptNoise) : null;
+    this.featureSwap = options.featureSwap ?? 0;
+    if (!(this.featureSwap >= 0 && this.featureSwap <= 1)) throw new RangeError(`featureSwap must be in [0, 1], got ${this.featureSwap}`);
+    if (this.featureSwap > 0 && this.K === 0) throw new RangeError('featureSwap needs a decoder with concept input');
     [this.trainData, this.validData] = trainingData(options, this.D, this.K, rng, attentionOf(shape)?.memoryDim ?? 0);
     [this.params, this.config] = startingModel(options, this.trainData, this.D, rng);
 
@@ -349,7 +359,12 @@ class TrainingRun {
         this.stopReason = 'cancelled';
         return null;
       }
-      const batch = buildBatch(trainData, batches[b], this.maxWords, this.D, { K: this.K, noise: this.noise, rng: this.noiseRng });
+      const batch = buildBatch(trainData, batches[b], this.maxWords, this.D, {
+        K: this.K,
+        noise: this.noise,
+        featureSwap: this.featureSwap,
+        rng: this.noiseRng,
+      });
       const lr = scheduledRate(this.schedule, this.step, epoch);
       const r = lossAndGrads(this.params, batch, {
         train: true,
@@ -628,7 +643,9 @@ export function makeBatches(data: CaptionData, batchSize: number, maxWords: numb
 export interface BatchConcepts {
   K: number;
   noise?: ResolvedConceptNoise | null;
-  /** Required with `noise`. */
+  /** Training only: the share of photo captions given another photo's feature of the batch (TrainOptions.featureSwap). */
+  featureSwap?: number;
+  /** Required with `noise` or `featureSwap`. */
   rng?: Rng;
 }
 
@@ -658,6 +675,8 @@ export function buildBatch(
     captions[n * T + words + 1] = END;
     if (hasImage(c)) features.set(data.features.subarray(c.image * D, (c.image + 1) * D), n * D);
   }
+  const swapped = swapFeatures(data, indices, conditioning);
+  for (const [n, from] of swapped) features.set(data.features.subarray(from * D, (from + 1) * D), n * D);
   const batch: CaptionBatch<Float32Array> = { features, captions, n: N, t: T };
   if (indices.some((i) => !hasImage(data.captions[i])))
     batch.hasImage = Uint8Array.from(indices, (i) => (hasImage(data.captions[i]) ? 1 : 0));
@@ -667,12 +686,32 @@ export function buildBatch(
     const memory = new Float32Array(N * width);
     indices.forEach((i, n) => {
       const c = data.captions[i];
-      if (hasImage(c)) memory.set(data.memory!.subarray(c.image * width, (c.image + 1) * width), n * width);
+      const image = swapped.get(n) ?? c.image;
+      if (hasImage(c)) memory.set(data.memory!.subarray(image * width, (image + 1) * width), n * width);
     });
     batch.memory = memory;
     batch.cells = data.cells;
   }
   return batch;
+}
+
+/**
+ * Which rows of a batch take another photo's feature (and grid) in training: row n -> the image
+ * it takes, drawn from the batch's other photos (featureSwap of the photo captions, by the rng).
+ * Concepts are not swapped: they stay the caption's own.
+ */
+function swapFeatures(data: CaptionData, indices: Int32Array, { featureSwap = 0, rng }: BatchConcepts): Map<number, number> {
+  const swapped = new Map<number, number>();
+  if (featureSwap <= 0) return swapped;
+  if (!rng) throw new Error('buildBatch: featureSwap needs an rng');
+  const photos = [...indices].filter((i) => hasImage(data.captions[i])).map((i) => data.captions[i].image);
+  indices.forEach((i, n) => {
+    const c = data.captions[i];
+    if (!hasImage(c) || rng.uniform() >= featureSwap) return;
+    const others = photos.filter((p) => p !== c.image);
+    if (others.length > 0) swapped.set(n, others[rng.int(others.length)]!);
+  });
+  return swapped;
 }
 
 /** Row n: the caption's own scores (noised when text-only and noise is on), else its image's row of data.concepts, else 0. */

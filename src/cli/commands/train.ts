@@ -90,6 +90,7 @@ export interface TrainCliOptions {
   text?: string[];
   textRatio: string;
   pretrain: string;
+  featureSwap: string;
   json?: boolean;
 }
 
@@ -134,6 +135,7 @@ interface TrainSettings {
   threads: number | undefined;
   textRatio: number;
   pretrain: number;
+  featureSwap: number;
 }
 
 function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
@@ -158,7 +160,10 @@ function parseTrainSettings(opts: TrainCliOptions): TrainSettings {
     threads: opts.threads !== undefined ? parseNumber(opts.threads, '--threads', { int: true, min: 0 }) : undefined,
     textRatio: parseNumber(opts.textRatio, '--text-ratio', { min: 0, max: 100 }),
     pretrain: parseNumber(opts.pretrain, '--pretrain', { min: 0, max: 100 }),
+    featureSwap: parseNumber(opts.featureSwap, '--feature-swap', { min: 0, max: 1 }),
   };
+  if (settings.featureSwap > 0 && !opts.concepts)
+    throw new UserError('--feature-swap needs --concepts: a swapped feature is only told apart by the concepts kept');
   if (settings.pretrain > 0 && !opts.text) throw new UserError('--pretrain needs --text: the language pass reads the text-only captions');
   if (opts.text && !opts.concepts)
     throw new UserError('--text needs --concepts: a text-only caption reaches the decoder only through the concepts its words name');
@@ -362,6 +367,7 @@ function modelWriter(opts: TrainCliOptions, s: TrainSettings, f: Features, data:
     valFraction: s.valFraction,
     valSplit: opts.valSplit,
     ...(s.pretrain > 0 ? { pretrain: s.pretrain } : {}),
+    ...(s.featureSwap > 0 ? { featureSwap: s.featureSwap } : {}),
     ...(config.attention ? { attention: true } : {}),
     ...conceptOptions(data),
   };
@@ -541,6 +547,7 @@ async function trainDecoder(
       patience: s.patience,
       ...(s.tbptt !== undefined ? { tbpttWindow: s.tbptt } : {}),
       ...(data.text ? { conceptNoise: DEFAULT_CONCEPT_NOISE } : {}),
+      ...(s.featureSwap > 0 ? { featureSwap: s.featureSwap } : {}),
       ...(valN > 0
         ? {
             // Greedy captions through the ONNX step model (weights packed once per epoch).
@@ -813,6 +820,11 @@ export function registerTrain(program: Command): void {
     .option(
       '--pretrain <r>',
       'Before the photos, one language-model pass (words only) over this many other text-only captions per photo caption (needs --text)',
+      '0',
+    )
+    .option(
+      '--feature-swap <p>',
+      "Share of photo captions trained with another photo's feature, their concepts kept (needs --concepts): the decoder learns to follow the concepts where the two disagree",
       '0',
     )
     .option('--epochs <n>', 'Maximum epochs', '20')
