@@ -20,7 +20,8 @@
  * (read from its words) get fresh detector-like noise every time it enters a batch when
  * `conceptNoise` is set (src/training/concept-noise.ts). Batches mix both kinds as they come
  * (shuffled together), text-only captions never go to the held-out validation split, and the
- * feature statistics come from the photos only.
+ * feature statistics come from the photos only. With `featureSwap`, some photo captions train with
+ * another photo's feature and their own concepts (swapFeatures).
  */
 import {
   createStepModel,
