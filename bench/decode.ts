@@ -342,79 +342,63 @@ async function benchGuided(): Promise<void> {
   const n = samples.length;
   const x = storedRowInputs(rows.features, n, D, K);
   const step = new OnnxStepModel(model.decoder.params, { threads: 1 });
-  const decodeEach = (guided: boolean) => {
-    const t = performance.now();
-    const c = process.cpuUsage();
-    const texts: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const [r] = captionFeatures(step, model.decoder.vocab, x.features.subarray(i * D, (i + 1) * D), 1, {
-        beamWidth: BEAM,
-        maxLength: model.manifest.decoder.maxLength,
-        noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0,
-        concepts: x.concepts!.subarray(i * K, (i + 1) * K),
-        ...(guided ? { guideBy: guidance } : {}),
-      });
-      texts.push(r!.text);
-    }
-    const used = process.cpuUsage(c);
-    return { ms: (performance.now() - t) / n, cpuMs: (used.user + used.system) / 1000 / n, texts };
-  };
-  const median = (f: () => { ms: number; cpuMs: number; texts: string[] }) => {
-    f(); // warm-up
-    const runs = Array.from({ length: REPS }, f).sort((a, b) => a.ms - b.ms);
-    return runs[Math.floor(REPS / 2)]!;
-  };
-  // All photos in one call: the steps' fixed cost (reading the weights) is shared by every row.
-  const decodeAll = (guided: boolean) => {
-    const t = performance.now();
-    const c = process.cpuUsage();
-    const texts = captionFeatures(step, model.decoder.vocab, x.features, n, {
+  /** Photos [from, to) captioned in one call. */
+  const decode = (from: number, to: number, guided: boolean): string[] =>
+    captionFeatures(step, model.decoder.vocab, x.features.subarray(from * D, to * D), to - from, {
       beamWidth: BEAM,
       maxLength: model.manifest.decoder.maxLength,
       noRepeatNgram: model.manifest.decoding.noRepeatNgram ?? 0,
-      concepts: x.concepts!,
+      concepts: x.concepts!.subarray(from * K, to * K),
       ...(guided ? { guideBy: guidance } : {}),
     }).map((r) => r.text);
-    const used = process.cpuUsage(c);
-    return { ms: (performance.now() - t) / n, cpuMs: (used.user + used.system) / 1000 / n, texts };
+  type Timing = { ms: number; cpuMs: number; texts: string[] };
+  /** The median of REPS timed runs (after a warm-up), per caption. */
+  const median = (run: () => string[]): Timing => {
+    const once = () => {
+      const t = performance.now();
+      const c = process.cpuUsage();
+      const texts = run();
+      const used = process.cpuUsage(c);
+      return { ms: (performance.now() - t) / n, cpuMs: (used.user + used.system) / 1000 / n, texts };
+    };
+    once();
+    const runs = Array.from({ length: REPS }, once).sort((a, b) => a.ms - b.ms);
+    return runs[Math.floor(REPS / 2)]!;
   };
-  const guided = median(() => decodeEach(true));
-  const plain = median(() => decodeEach(false));
-  const guidedBatched = median(() => decodeAll(true));
-  const plainBatched = median(() => decodeAll(false));
-  console.log(
-    JSON.stringify({
-      bench: 'decode-beam3-guided-single',
-      ms_per_caption: round(guided.ms, 2),
-      peer: 'the same decoder, plain beam search (no guidance), same photos and run',
-      peer_ms_per_caption: round(plain.ms, 2),
-      ratio: round(plain.ms / guided.ms, 3),
-      limit_ms: 10,
-      cpu_ms_per_caption: round(guided.cpuMs, 2),
-      peer_cpu_ms_per_caption: round(plain.cpuMs, 2),
-      load_avg_1m: round(loadavg()[0]!, 1),
-      photos: n,
-      guidance,
-      captions_changed: guided.texts.filter((t, i) => t !== plain.texts[i]).length,
-      threads: 1,
-    }),
-  );
-  console.log(
-    JSON.stringify({
-      bench: 'decode-beam3-guided-batched',
-      ms_per_caption: round(guidedBatched.ms, 2),
-      peer: 'the same decoder, plain beam search (no guidance), same photos in one call, same run',
-      peer_ms_per_caption: round(plainBatched.ms, 2),
-      ratio: round(plainBatched.ms / guidedBatched.ms, 3),
-      limit_ms: 10,
-      cpu_ms_per_caption: round(guidedBatched.cpuMs, 2),
-      peer_cpu_ms_per_caption: round(plainBatched.cpuMs, 2),
-      load_avg_1m: round(loadavg()[0]!, 1),
-      photos: n,
-      batch: n,
-      same_captions_as_single: `${guidedBatched.texts.filter((t, i) => t === guided.texts[i]).length}/${n}`,
-      threads: 1,
-    }),
+  const oneByOne = (guided: boolean) => () => Array.from({ length: n }, (_, i) => decode(i, i + 1, guided)[0]!);
+  // All photos in one call: the steps' fixed cost (reading the weights) is shared by every row.
+  const together = (guided: boolean) => () => decode(0, n, guided);
+  const guided = median(oneByOne(true));
+  const plain = median(oneByOne(false));
+  const guidedBatched = median(together(true));
+  const plainBatched = median(together(false));
+  const line = (bench: string, peer: string, g: Timing, p: Timing, extra: Record<string, unknown>) =>
+    console.log(
+      JSON.stringify({
+        bench,
+        ms_per_caption: round(g.ms, 2),
+        peer,
+        peer_ms_per_caption: round(p.ms, 2),
+        ratio: round(p.ms / g.ms, 3),
+        limit_ms: 10,
+        cpu_ms_per_caption: round(g.cpuMs, 2),
+        peer_cpu_ms_per_caption: round(p.cpuMs, 2),
+        load_avg_1m: round(loadavg()[0]!, 1),
+        photos: n,
+        ...extra,
+        threads: 1,
+      }),
+    );
+  line('decode-beam3-guided-single', 'the same decoder, plain beam search (no guidance), same photos and run', guided, plain, {
+    guidance,
+    captions_changed: guided.texts.filter((t, i) => t !== plain.texts[i]).length,
+  });
+  line(
+    'decode-beam3-guided-batched',
+    'the same decoder, plain beam search (no guidance), same photos in one call, same run',
+    guidedBatched,
+    plainBatched,
+    { batch: n, same_captions_as_single: `${guidedBatched.texts.filter((t, i) => t === guided.texts[i]).length}/${n}` },
   );
 }
 
