@@ -668,16 +668,16 @@ export function buildBatch(
   const T = longest + 2;
   const captions = new Int32Array(N * T).fill(PAD);
   const features = new Float32Array(N * D);
+  const swapped = swapFeatures(data, indices, conditioning);
   for (let n = 0; n < N; n++) {
     const c = data.captions[indices[n]];
     const words = Math.min(c.tokens.length, maxWords);
     captions[n * T] = START;
     captions.set(c.tokens.subarray(0, words), n * T + 1);
     captions[n * T + words + 1] = END;
-    if (hasImage(c)) features.set(data.features.subarray(c.image * D, (c.image + 1) * D), n * D);
+    const image = swapped.get(n) ?? c.image;
+    if (hasImage(c)) features.set(data.features.subarray(image * D, (image + 1) * D), n * D);
   }
-  const swapped = swapFeatures(data, indices, conditioning);
-  for (const [n, from] of swapped) features.set(data.features.subarray(from * D, (from + 1) * D), n * D);
   const batch: CaptionBatch<Float32Array> = { features, captions, n: N, t: T };
   if (indices.some((i) => !hasImage(data.captions[i])))
     batch.hasImage = Uint8Array.from(indices, (i) => (hasImage(data.captions[i]) ? 1 : 0));
