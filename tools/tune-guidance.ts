@@ -59,6 +59,12 @@
  * broccoli scoring 0.45 is usually there, a person scoring 0.45 in an everyday photo often is
  * not, and the 0.6 one threshold needed for the person kept the bowl out. --require-from says
  * which admitted step --write keeps (default: the strongest); every admitted one is a finalist.
+ *
+ * Then, on the strongest admitted requirement step, exclusive animals (concept-guidance.ts
+ * `exclusiveAnimals`, animal-rivals.ts): an animal is required only where it outscores its rival
+ * animals, with its requirement calibrated on those photos alone, and its rivals are vetoed where
+ * it is required (`exclusive_animals` line). Admitted the same way, it is what --write keeps with
+ * the default --require-from, and the finalist <kind>-exclusive.
  */
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -204,15 +210,23 @@ async function calibrations(model: ReturnType<typeof loadModel>, status: StatusL
       return t;
     }),
   );
-  const requirements = calibrateRequirements(concepts, present, n, {
-    minPrecision: REQUIRE_PRECISION,
-    minPresent: MIN_PRESENT,
-    ...(target ? { target } : {}),
-  });
-  process.stdout.write(
-    `${JSON.stringify({ requirement_calibration: { photos: n, ...(target ? { target_photos: target.n } : {}), minPrecision: REQUIRE_PRECISION, minPresent: MIN_PRESENT, thresholds: requirements } })}\n`,
-  );
-  return { settings, distances, requirements };
+  const requirementsBy = (exclusiveAnimals: boolean) => {
+    const thresholds = calibrateRequirements(concepts, present, n, {
+      minPrecision: REQUIRE_PRECISION,
+      minPresent: MIN_PRESENT,
+      exclusiveAnimals,
+      ...(target ? { target } : {}),
+    });
+    const calibration = {
+      photos: n,
+      ...(target ? { target_photos: target.n } : {}),
+      minPrecision: REQUIRE_PRECISION,
+      minPresent: MIN_PRESENT,
+    };
+    process.stdout.write(`${JSON.stringify({ requirement_calibration: { ...calibration, exclusiveAnimals, thresholds } })}\n`);
+    return thresholds;
+  };
+  return { settings, distances, requirements: requirementsBy(false), exclusiveRequirements: requirementsBy(true) };
 }
 
 /** The training photos' distances from their own mean (unfamiliar.ts), from rows of `dim` values whose first D are the feature. */
@@ -292,6 +306,8 @@ async function strongestAdmitted(
 interface Finished {
   guidance: GuidanceSettings;
   requiring: Map<number, GuidanceSettings>;
+  /** The strongest requirement step (or the setting) with exclusive animals, if the rule admitted it. */
+  exclusive?: GuidanceSettings;
 }
 
 /**
@@ -309,6 +325,7 @@ async function finish(
   plain: Scored,
   distances: Float32Array,
   requirements: Readonly<Record<string, number>>,
+  exclusiveRequirements: Readonly<Record<string, number>>,
 ): Promise<Finished> {
   const limited = session.model.decoder.config.attention
     ? chosen
@@ -333,8 +350,16 @@ async function finish(
     guidance: { ...guidance, requireAbove: r, requireAboveByObject: requirementsAbove(requirements, r) },
   }));
   const requiring = new Map<number, GuidanceSettings>();
-  await strongestAdmitted(session, softened, plain, steps, (g) => requiring.set(g.requireAbove, g));
-  return { guidance, requiring };
+  const required = await strongestAdmitted(session, softened, plain, steps, (g) => requiring.set(g.requireAbove, g));
+  if (requiring.size === 0) return { guidance, requiring };
+  const last = required.row.guidance!;
+  const exclusive = await strongestAdmitted(session, required, plain, [
+    {
+      step: { exclusive_animals: 1 },
+      guidance: { ...last, exclusiveAnimals: true, requireAboveByObject: requirementsAbove(exclusiveRequirements, last.requireAbove) },
+    },
+  ]);
+  return { guidance, requiring, ...(exclusive !== required ? { exclusive: exclusive.row.guidance! } : {}) };
 }
 
 /** The calibrated requirement thresholds above a common one (a calibration only tightens it). */
@@ -344,7 +369,7 @@ function requirementsAbove(requirements: Readonly<Record<string, number>>, commo
 
 /** The finished setting --write keeps: the requirement step --require-from names (by default the strongest admitted, or none if none was). */
 function kept(f: Finished): GuidanceSettings {
-  if (requireFrom === 'strongest') return [...f.requiring.values()].at(-1) ?? f.guidance;
+  if (requireFrom === 'strongest') return f.exclusive ?? [...f.requiring.values()].at(-1) ?? f.guidance;
   const step = f.requiring.get(requireFrom);
   if (!step)
     throw new Error(
@@ -357,7 +382,7 @@ async function main(): Promise<void> {
   const model = loadModel(modelDir);
   const valFraction = Number(model.manifest.training.options?.valFraction ?? 0.05);
   const session: Session = { model, images: selectImages(loadDataset(data), 'val', valFraction), status: new StatusLine() };
-  const { settings, distances, requirements } = await calibrations(model, session.status, valFraction);
+  const { settings, distances, requirements, exclusiveRequirements } = await calibrations(model, session.status, valFraction);
   const scored: Array<{ row: Row; cider: number[]; worse: number }> = [];
   for (const guidance of grid(settings)) {
     const { row, cider } = await scoreSetting(session, guidance);
@@ -389,7 +414,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({ finalists: settingsOf(finalists), ...(shifted.size ? { target_finalists: settingsOf(target) } : {}), chosen: byPick[pick]?.row.guidance ?? null })}\n`,
   );
-  const finished = async (f: Scored | undefined) => (f ? await finish(session, f, plain, distances, requirements) : null);
+  const finished = async (f: Scored | undefined) =>
+    f ? await finish(session, f, plain, distances, requirements, exclusiveRequirements) : null;
   const best = await finished(byPick[pick]);
   const written = best ? kept(best) : null;
   process.stdout.write(`${JSON.stringify({ written: write, guidance: written })}\n`);
@@ -403,6 +429,7 @@ async function main(): Promise<void> {
       const variants: Array<[string, GuidanceSettings]> = [
         [kind, done.guidance],
         ...[...done.requiring].map(([r, g]) => [`${kind}-require-${r}`, g] as [string, GuidanceSettings]),
+        ...(done.exclusive ? [[`${kind}-exclusive`, done.exclusive] as [string, GuidanceSettings]] : []),
       ];
       for (const [name, guidance] of variants) {
         const dir = join(finalistsDir, name);

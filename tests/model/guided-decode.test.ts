@@ -216,6 +216,8 @@ describe('guidance from concept scores', () => {
     'of',
     'glass',
     'wine',
+    'horse',
+    'horses',
   ]);
   const id = (w: string) => words.encode(w)[1]!; // [<start>, w, <end>]
   const settings: GuidanceSettings = { requireAbove: 0.6, maxRequired: 2, vetoBelow: 0.05 };
@@ -355,6 +357,40 @@ describe('guidance from concept scores', () => {
     expect(g!.vetoed).toContain(tid('biscuit'));
     // A person (0.3) is doubted: its names are soft-vetoed even though the taught words meet every constraint.
     expect(new Map(g!.softVetoed).get(tid('man'))).toBeCloseTo(Math.log(0.3), 5);
+  });
+
+  it('with exclusive animals, requires an animal only where it outscores its rivals, and then vetoes them', () => {
+    const exclusive = { ...settings, vetoBelow: 0.01, exclusiveAnimals: true };
+    // The README's foals: horse 0.74, dog 0.2 (other animals 0.3 here, hot dog ruled out).
+    const [foals] = guidanceFromConcepts(words, scores({ horse: 0.74, dog: 0.2, 'hot dog': 0.005 }), 1, exclusive);
+    expect(foals!.required).toEqual([[id('horse'), id('horses')]]);
+    for (const w of ['dog', 'dogs', 'puppy', 'bird', 'duck', 'ducks', 'giraffe']) expect(foals!.vetoed).toContain(id(w));
+    for (const w of ['horse', 'animal', 'man']) expect(foals!.vetoed).not.toContain(id(w));
+    // "dog" stays allowed while a hot dog is plausible; "puppy" names the dog alone.
+    const [hot] = guidanceFromConcepts(words, scores({ horse: 0.74, dog: 0.2, 'hot dog': 0.5 }), 1, exclusive);
+    expect(hot!.vetoed).not.toContain(id('dog'));
+    expect(hot!.vetoed).toContain(id('puppy'));
+    // A horse scoring 0.7 in a dog photo is the dog's echo: the dog is required, the horse vetoed.
+    const [dog] = guidanceFromConcepts(words, scores({ horse: 0.7, dog: 0.95, 'hot dog': 0.005 }), 1, exclusive);
+    expect(dog!.required).toEqual([[id('dog'), id('dogs'), id('puppy')]]);
+    expect(dog!.vetoed).toEqual(expect.arrayContaining([id('horse'), id('horses')]));
+    // A kind does not rival its category: a required duck leaves "bird" allowed.
+    const [duck] = guidanceFromConcepts(words, scores({ bird: 0.9, duck: 0.85, 'hot dog': 0.005 }), 1, exclusive);
+    expect(duck!.required[0]).toContain(id('duck'));
+    expect(duck!.vetoed).not.toContain(id('bird'));
+    expect(duck!.vetoed).toContain(id('dog'));
+    // Off, both animals are required and neither vetoed; nothing changes for a photo with no required animal.
+    const [both] = guidanceFromConcepts(words, scores({ horse: 0.7, dog: 0.95, 'hot dog': 0.005 }), 1, {
+      ...exclusive,
+      exclusiveAnimals: false,
+    });
+    expect(both!.required).toHaveLength(2);
+    expect(both!.vetoed).not.toContain(id('horse'));
+    const none = scores({ person: 0.9, dog: 0.2 });
+    expect(guidanceFromConcepts(words, none, 1, exclusive)).toEqual(
+      guidanceFromConcepts(words, none, 1, { ...exclusive, exclusiveAnimals: false }),
+    );
+    expect(() => guidanceFromConcepts(words, none, 1, { ...exclusive, exclusiveAnimals: 'yes' as never })).toThrow(/exclusiveAnimals/);
   });
 
   it('captionFeatures guides a real search from the scores, and refuses guidance without them', () => {

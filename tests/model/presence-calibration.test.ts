@@ -83,6 +83,40 @@ describe('per-object requirement calibration', () => {
   });
 });
 
+describe('requirement calibration with exclusive animals', () => {
+  const HORSE = COCO_OBJECTS.indexOf('horse');
+  const DOG = COCO_OBJECTS.indexOf('dog');
+  const CAT = COCO_OBJECTS.indexOf('cat');
+  // 1,000 horse photos (horse 0.3–1, named from 0.6; dog 0.1) and 1,000 dog photos in which the
+  // detector echoes a horse at 0.5–0.8 (dog 0.95, never a horse named; a cat named in every 10th,
+  // scoring 0.5, never the top animal). People are named from 0.5 in all of them.
+  const d = photos(2000, (p, o) => {
+    const horsePhoto = p < 1000;
+    const s = (p % 1000) / 1000;
+    if (o === HORSE) return horsePhoto ? [0.3 + 0.7 * s, 0.3 + 0.7 * s >= 0.6] : [0.5 + 0.3 * s, false];
+    if (o === DOG) return horsePhoto ? [0.1, false] : [0.95, true];
+    if (o === CAT) return horsePhoto ? [0, false] : [0.5, p % 10 === 0];
+    if (o === PERSON) return [s, s >= 0.5];
+    return [0, false];
+  });
+  const options = { minPrecision: 0.9, minPresent: 30 };
+
+  it('fits an animal on the photos where it outscores its rivals, and keeps the fit over all photos where those are too few', () => {
+    const all = calibrateRequirements(d.scores, d.present, d.n, options);
+    const exclusive = calibrateRequirements(d.scores, d.present, d.n, { ...options, exclusiveAnimals: true });
+    // Over every photo the dog photos' echoes keep a horse from 90 % until 0.8; where it is the top animal, from 0.6.
+    expect(all.horse).toBeGreaterThan(0.79);
+    expect(exclusive.horse).toBeGreaterThan(0.59);
+    expect(exclusive.horse).toBeLessThan(0.61);
+    // The cat is never the top animal: it keeps its fit over all photos, as the person (no animal) does.
+    expect(exclusive.cat).toBe(all.cat);
+    expect(exclusive.person).toBe(all.person);
+    // Every photo where the dog is the top animal names it; over all photos it needs more than the horse photos' 0.1.
+    expect(all.dog).toBeCloseTo(0.525, 4);
+    expect(exclusive.dog).toBe(0);
+  });
+});
+
 describe('calibrating for the base rates of the photos to be captioned', () => {
   // Person scores: named photos spread evenly over [0.2, 1), the others over [0, 0.6). The captioned
   // photos name people in 80 % of them (as Flickr8k does), the target photos in 20 %.

@@ -12,6 +12,9 @@
  *    Only one-word names are vetoed, and only when every concept whose names contain the word is
  *    vetoed: "dog" stays allowed while a hot dog is plausible, "bear" while a teddy bear is, and
  *    "animal" (a hypernym's word, in "stuffed animal") always. "orange" is never vetoed (a colour).
+ *  - With `exclusiveAnimals`, animals are rival readings of one photo (animal-rivals.ts): an animal
+ *    is required only where it outscores every rival animal, and once it is, the names of its
+ *    rivals are vetoed (the horses' foals score horse 0.74 and dog 0.20: "horse", never "dog").
  *  - A taught word (`taughtAs`) is vetoed and soft-vetoed with the word it renames, unless it is an
  *    object's name itself.
  *  - **Soft-vetoed** (with `softVetoWeight` w > 0): the other vetoable names, unless required, have
@@ -26,6 +29,7 @@
  * word), nor scenes and clothing, which the encoders see too weakly to veto (ImageNet has no
  * "street" class; a shirt is rarely the main subject).
  */
+import { ANIMAL_RIVALS, outscoresRivals } from './animal-rivals.js';
 import { COCO_OBJECTS, COCO_SYNONYMS, pluralPhrase } from './coco-objects.js';
 import { perVocabulary } from '../vocab.js';
 import { CONCEPT_COUNT, VISUAL_CONCEPTS, conceptIndex, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
@@ -68,6 +72,12 @@ export interface GuidanceSettings {
    * so a pet's name stays off photos without the pet; an object's own name keeps its own guidance.
    */
   taughtAs?: Readonly<Record<string, string>>;
+  /**
+   * Animals as rival readings (animal-rivals.ts): an animal is required only where it outscores
+   * every rival, and its rivals' names are vetoed where it is required. Its requirement threshold
+   * is calibrated the same way (presence-calibration.ts `exclusiveAnimals`). Absent: off.
+   */
+  exclusiveAnimals?: boolean;
   /**
    * Photos whose feature lies farther than this from the training photos' (unfamiliar.ts: mean
    * squared standardised value, 1 on average for a training photo) are described from their
@@ -194,6 +204,8 @@ export function checkGuidanceSettings(s: GuidanceSettings): void {
   });
   if (s.softVetoWeight !== undefined && !(s.softVetoWeight >= 0 && s.softVetoWeight <= MAX_SOFT_VETO_WEIGHT))
     throw new RangeError(`guidance: softVetoWeight must be in [0, ${MAX_SOFT_VETO_WEIGHT}], got ${s.softVetoWeight}`);
+  if (s.exclusiveAnimals !== undefined && typeof s.exclusiveAnimals !== 'boolean')
+    throw new RangeError(`guidance: exclusiveAnimals must be true or false, got ${JSON.stringify(s.exclusiveAnimals)}`);
   if (s.unfamiliarAbove !== undefined && !(s.unfamiliarAbove > 0 && Number.isFinite(s.unfamiliarAbove)))
     throw new RangeError(`guidance: unfamiliarAbove must be a positive number, got ${s.unfamiliarAbove}`);
   if (s.taughtWords !== undefined && !(Array.isArray(s.taughtWords) && s.taughtWords.every((w) => typeof w === 'string' && w.length > 0)))
@@ -257,14 +269,18 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
   for (let p = 0; p < n; p++) {
     const score = (c: number) => concepts[p * K + c]!;
     const confident: number[] = [];
-    for (let c = 0; c < K; c++) if (nameable(c) && score(c) >= requireAbove[c]!) confident.push(c);
+    const exclusive = s.exclusiveAnimals === true;
+    for (let c = 0; c < K; c++)
+      if (nameable(c) && score(c) >= requireAbove[c]! && (!exclusive || outscoresRivals(c, score))) confident.push(c);
     confident.sort((a, b) => score(b) - score(a) || a - b);
     // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.
     const requiredObjects = confident.filter((c) => !confident.some((d) => d !== c && isDescendant(d, c))).slice(0, s.maxRequired);
     const required = requiredObjects.map((c) => [...names[c]!, ...phrases[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
     const vetoed = new Set<number>();
-    if (anyVeto) {
-      const absent = (c: number) => isGuidedObject(c) && score(c) < vetoBelow[c]!;
+    // A required animal's rivals: it outscores them all.
+    const outranked = new Set(exclusive ? requiredObjects.flatMap((c) => ANIMAL_RIVALS[c]!) : []);
+    if (anyVeto || outranked.size > 0) {
+      const absent = (c: number) => isGuidedObject(c) && (score(c) < vetoBelow[c]! || outranked.has(c));
       for (const [t, by] of namedBy) if (by.every(absent)) vetoed.add(t);
     }
     const softVetoed = new Map<number, number>();

@@ -14,7 +14,13 @@
  * is estimated by EM and the fitted probabilities are moved to it (Saerens, Latinne & Decaestecker
  * 2002, "Adjusting the outputs of a classifier to new a priori probabilities": under label shift
  * P'(y|s) ∝ P(y|s)·π'/π), so a threshold means the same probability on the photos it guides.
+ *
+ * With `exclusiveAnimals`, an animal's requirement is fitted on the photos where it outscores its
+ * rival animals (animal-rivals.ts), in the captioned and in the target photos alike: guidance
+ * then requires it only there, and elsewhere its score is mostly another animal's echo. Where too
+ * few of those photos name it (under minPresent), it keeps the fit over every photo.
  */
+import { ANIMAL_RIVALS, outscoresRivals } from './animal-rivals.js';
 import { COCO_OBJECTS } from './coco-objects.js';
 import { CONCEPT_COUNT } from './visual-concepts.js';
 
@@ -112,6 +118,8 @@ export function calibrateVetoes(
 export interface RequirementCalibrationOptions extends PresenceFitOptions {
   /** The probability that the captions name the object, from which on it is required. */
   minPrecision: number;
+  /** Fit each animal on the photos where it outscores its rivals (guidance's `exclusiveAnimals`). */
+  exclusiveAnimals?: boolean;
 }
 
 /**
@@ -125,7 +133,22 @@ export function calibrateRequirements(
   n: number,
   options: RequirementCalibrationOptions,
 ): Record<string, number> {
-  return thresholdsReaching(fitPresence(scores, present, n, options), options.minPrecision, 1);
+  const fits = fitPresence(scores, present, n, options);
+  if (options.exclusiveAnimals) {
+    const outscoring = (all: Float32Array, photos: number, o: number) =>
+      Uint32Array.from({ length: photos }, (_, p) => p).filter((p) => outscoresRivals(o, (i) => all[p * CONCEPT_COUNT + i]!));
+    for (let o = 0; o < COCO_OBJECTS.length; o++) {
+      if (ANIMAL_RIVALS[o]!.length === 0 || !(COCO_OBJECTS[o]! in fits)) continue;
+      const subset = {
+        object: o,
+        photos: outscoring(scores, n, o),
+        ...(options.target ? { targetPhotos: outscoring(options.target.scores, options.target.n, o) } : {}),
+      };
+      const own = fitPresence(scores, present, n, options, subset);
+      if (own[COCO_OBJECTS[o]!]) fits[COCO_OBJECTS[o]!] = own[COCO_OBJECTS[o]!]!;
+    }
+  }
+  return thresholdsReaching(fits, options.minPrecision, 1);
 }
 
 /** Per object, the score where its fitted probability first reaches `rate`, below `ceiling` (just under it where the rate is never reached). */
@@ -158,8 +181,21 @@ interface PresenceFit {
   rates?: PresenceRates;
 }
 
-/** The fitted presence of every object named in at least minPresent photos. */
-function fitPresence(scores: Float32Array, present: Uint8Array, n: number, options: PresenceFitOptions): Record<string, PresenceFit> {
+/** Photos (by index) to fit one object on, in the captioned and the target photos: the others are left out. */
+interface PhotoSubset {
+  object: number;
+  photos: Uint32Array;
+  targetPhotos?: Uint32Array;
+}
+
+/** The fitted presence of every object named in at least minPresent photos (of `subset`'s photos only its object). */
+function fitPresence(
+  scores: Float32Array,
+  present: Uint8Array,
+  n: number,
+  options: PresenceFitOptions,
+  subset?: PhotoSubset,
+): Record<string, PresenceFit> {
   const K = CONCEPT_COUNT;
   const O = COCO_OBJECTS.length;
   if (scores.length !== n * K) throw new RangeError(`presence calibration: ${scores.length} scores for ${n} photos × ${K} concepts`);
@@ -168,24 +204,25 @@ function fitPresence(scores: Float32Array, present: Uint8Array, n: number, optio
   const { target } = options;
   if (target && target.scores.length !== target.n * K)
     throw new RangeError(`presence calibration: ${target.scores.length} target scores for ${target.n} photos × ${K} concepts`);
+  const all = (count: number) => Uint32Array.from({ length: count }, (_, p) => p);
+  const photos = subset?.photos ?? all(n);
+  const targetPhotos = target ? (subset?.targetPhotos ?? all(target.n)) : undefined;
   const out: Record<string, PresenceFit> = {};
-  const order = new Uint32Array(n);
-  const outcomes = new Uint8Array(n);
   for (let o = 0; o < O; o++) {
+    if (subset && o !== subset.object) continue;
     let positives = 0;
-    for (let p = 0; p < n; p++) positives += present[p * O + o]!;
+    for (const p of photos) positives += present[p * O + o]!;
     if (positives < options.minPresent) continue;
-    for (let p = 0; p < n; p++) order[p] = p;
-    order.sort((a, b) => scores[a * K + o]! - scores[b * K + o]!);
-    for (let k = 0; k < n; k++) outcomes[k] = present[order[k]! * O + o]!;
+    const order = photos.slice().sort((a, b) => scores[a * K + o]! - scores[b * K + o]!);
+    const outcomes = Uint8Array.from(order, (p) => present[p * O + o]!);
     const sorted = Float32Array.from(order, (p) => scores[p * K + o]!);
     const blocks = poolAdjacentViolators(outcomes);
-    if (!target) {
+    if (!target || !targetPhotos) {
       out[COCO_OBJECTS[o]!] = { sorted, blocks };
       continue;
     }
-    const from = positives / n;
-    const fitted = Float64Array.from({ length: target.n }, (_, p) => presenceAt(sorted, blocks, target.scores[p * K + o]!));
+    const from = positives / photos.length;
+    const fitted = Float64Array.from(targetPhotos, (p) => presenceAt(sorted, blocks, target.scores[p * K + o]!));
     const to = estimateBaseRate(fitted, from);
     const moved = blocks.map((b) => ({ ...b, mean: shiftPresence(b.mean, from, to) }));
     out[COCO_OBJECTS[o]!] = { sorted, blocks: moved, rates: { calibrated: from, target: to } };
