@@ -61,17 +61,21 @@
  * which admitted step --write keeps (default: the strongest); every admitted one is a finalist.
  *
  * Then, on the strongest admitted requirement step, exclusive animals (concept-guidance.ts
- * `exclusiveAnimals`, animal-rivals.ts): an animal is required only where it outscores its rival
- * animals, with its requirement calibrated on those photos alone, and its rivals are vetoed where
- * it is required (`exclusive_animals` line). Admitted the same way, it is what --write keeps with
- * the default --require-from, and the finalist <kind>-exclusive.
+ * `exclusiveAnimals`, animal-rivals.ts): an animal is required only where it leads its rival
+ * animals, with its requirement calibrated on those photos alone, and where it is required its
+ * rivals scoring under half of it are vetoed (`exclusive_animals` line; `rival_naming` prints the
+ * training photos' counts behind animal-rivals.ts's veto share). Admitted the same way, it is what --write keeps when --require-from
+ * names that step (or is the default), and the finalist <kind>-exclusive.
  */
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { evaluateModel, modelFeatures, selectImages } from '../src/cli/commands/eval.js';
 import { StatusLine } from '../src/cli/ui.js';
 import { encoderFileRef, loadModel, resolveEncoderPath, writeModelDir } from '../src/model/model-dir.js';
-import type { GuidanceSettings } from '../src/model/concepts/concept-guidance.js';
+import { requirementThreshold, type GuidanceSettings } from '../src/model/concepts/concept-guidance.js';
+import { ANIMAL_RIVALS, leadsRivals } from '../src/model/concepts/animal-rivals.js';
+import { conceptsFromCaption } from '../src/model/concepts/caption-concepts.js';
+import { CONCEPT_COUNT } from '../src/model/concepts/visual-concepts.js';
 import { COCO_OBJECTS } from '../src/model/concepts/coco-objects.js';
 import { calibrateRequirements, calibrateVetoes, presenceRates } from '../src/model/concepts/presence-calibration.js';
 import { familiarLimit, featureDistance } from '../src/model/unfamiliar.js';
@@ -226,7 +230,47 @@ async function calibrations(model: ReturnType<typeof loadModel>, status: StatusL
     process.stdout.write(`${JSON.stringify({ requirement_calibration: { ...calibration, exclusiveAnimals, thresholds } })}\n`);
     return thresholds;
   };
-  return { settings, distances, requirements: requirementsBy(false), exclusiveRequirements: requirementsBy(true) };
+  const exclusiveRequirements = requirementsBy(true);
+  const lowest = Math.min(...REQUIRE_FROM);
+  const leading = {
+    requireAbove: lowest,
+    maxRequired: 1,
+    vetoBelow: 0,
+    requireAboveByObject: requirementsAbove(exclusiveRequirements, lowest),
+  };
+  process.stdout.write(
+    `${JSON.stringify({ rival_naming: { photos: n, require_from: lowest, ...rivalNaming(concepts, features.kept, leading) } })}\n`,
+  );
+  return { settings, distances, requirements: requirementsBy(false), exclusiveRequirements };
+}
+
+/** Rival shares (rival score / leader score) at which rivalNaming counts. */
+const RIVAL_SHARES = [0, 0.25, 0.5, 0.75];
+
+/**
+ * Where an animal passes its requirement threshold (`guidance`) and leads its rivals: how often the
+ * photo's captions name a rival scoring at least 0.1, by the rival's share of the leader's score
+ * (animal-rivals.ts's RIVAL_VETO_SHARE comes from these counts).
+ */
+function rivalNaming(concepts: Float32Array, photos: ReadonlyArray<{ captions: readonly string[] }>, guidance: GuidanceSettings) {
+  const K = CONCEPT_COUNT;
+  const counts = RIVAL_SHARES.map((from) => ({ from, named: 0, rivals: 0 }));
+  let leaders = 0;
+  photos.forEach((photo, p) => {
+    const score = (i: number) => concepts[p * K + i]!;
+    const named = new Set(photo.captions.flatMap((c) => [...conceptsFromCaption(c)]));
+    for (let c = 0; c < K; c++) {
+      if (ANIMAL_RIVALS[c]!.length === 0 || score(c) < requirementThreshold(c, guidance) || !leadsRivals(c, score)) continue;
+      leaders++;
+      for (const d of ANIMAL_RIVALS[c]!) {
+        if (score(d) < 0.1) continue;
+        const band = counts.findLast((b) => score(d) / score(c) >= b.from)!;
+        band.rivals++;
+        if (named.has(d)) band.named++;
+      }
+    }
+  });
+  return { leaders, by_share: counts };
 }
 
 /** The training photos' distances from their own mean (unfamiliar.ts), from rows of `dim` values whose first D are the feature. */
@@ -306,7 +350,7 @@ async function strongestAdmitted(
 interface Finished {
   guidance: GuidanceSettings;
   requiring: Map<number, GuidanceSettings>;
-  /** The strongest requirement step (or the setting) with exclusive animals, if the rule admitted it. */
+  /** The strongest admitted requirement step with exclusive animals, if the rule admitted that too. */
   exclusive?: GuidanceSettings;
 }
 
@@ -371,6 +415,7 @@ function requirementsAbove(requirements: Readonly<Record<string, number>>, commo
 function kept(f: Finished): GuidanceSettings {
   if (requireFrom === 'strongest') return f.exclusive ?? [...f.requiring.values()].at(-1) ?? f.guidance;
   const step = f.requiring.get(requireFrom);
+  if (step && f.exclusive?.requireAbove === requireFrom) return f.exclusive;
   if (!step)
     throw new Error(
       `tune-guidance: --require-from ${requireFrom}: the rule did not admit that step (admitted: ${[...f.requiring.keys()].join(', ') || 'none'})`,

@@ -359,29 +359,46 @@ describe('guidance from concept scores', () => {
     expect(new Map(g!.softVetoed).get(tid('man'))).toBeCloseTo(Math.log(0.3), 5);
   });
 
-  it('with exclusive animals, requires an animal only where it outscores its rivals, and then vetoes them', () => {
+  it('with exclusive animals, requires an animal only where it leads its rivals, and then vetoes those under half of it', () => {
     const exclusive = { ...settings, vetoBelow: 0.01, exclusiveAnimals: true };
-    // The README's foals: horse 0.74, dog 0.2 (other animals 0.3 here, hot dog ruled out).
+    // The README's foals: horse 0.74, dog 0.2 (other animals 0.3 here, under half of 0.74; hot dog ruled out).
     const [foals] = guidanceFromConcepts(words, scores({ horse: 0.74, dog: 0.2, 'hot dog': 0.005 }), 1, exclusive);
     expect(foals!.required).toEqual([[id('horse'), id('horses')]]);
     for (const w of ['dog', 'dogs', 'puppy', 'bird', 'duck', 'ducks', 'giraffe']) expect(foals!.vetoed).toContain(id(w));
     for (const w of ['horse', 'animal', 'man']) expect(foals!.vetoed).not.toContain(id(w));
+    // With no common veto at all the rivals' vetoes stand on their own ("dog" stays: nothing rules the hot dog out).
+    const [alone] = guidanceFromConcepts(words, scores({ horse: 0.74, dog: 0.2, 'hot dog': 0.005 }), 1, { ...exclusive, vetoBelow: 0 });
+    expect(alone!.vetoed).toEqual(foals!.vetoed.filter((t) => t !== id('dog') && t !== id('dogs')));
     // "dog" stays allowed while a hot dog is plausible; "puppy" names the dog alone.
     const [hot] = guidanceFromConcepts(words, scores({ horse: 0.74, dog: 0.2, 'hot dog': 0.5 }), 1, exclusive);
     expect(hot!.vetoed).not.toContain(id('dog'));
     expect(hot!.vetoed).toContain(id('puppy'));
-    // A horse scoring 0.7 in a dog photo is the dog's echo: the dog is required, the horse vetoed.
+    // A horse scoring 0.7 in a dog photo is not required; at over half the dog's score it may be there, at 0.4 it is vetoed.
     const [dog] = guidanceFromConcepts(words, scores({ horse: 0.7, dog: 0.95, 'hot dog': 0.005 }), 1, exclusive);
     expect(dog!.required).toEqual([[id('dog'), id('dogs'), id('puppy')]]);
-    expect(dog!.vetoed).toEqual(expect.arrayContaining([id('horse'), id('horses')]));
+    expect(dog!.vetoed).not.toContain(id('horse'));
+    const [echo] = guidanceFromConcepts(words, scores({ horse: 0.4, dog: 0.95, 'hot dog': 0.005 }), 1, exclusive);
+    expect(echo!.vetoed).toEqual(expect.arrayContaining([id('horse'), id('horses')]));
+    // Two animals tied: one leads (the lower index), so no required name is vetoed.
+    const [tie] = guidanceFromConcepts(words, scores({ bird: 0.9, dog: 0.9, 'hot dog': 0.005 }), 1, exclusive);
+    expect(tie!.required).toEqual([[id('bird'), id('duck'), id('ducks')]]);
+    for (const r of tie!.required) for (const t of r) expect(tie!.vetoed).not.toContain(t);
+    // Only a required animal vetoes: with one object required and a person more confident, the dog stays allowed.
+    const [person] = guidanceFromConcepts(words, scores({ person: 0.9, horse: 0.74, dog: 0.2, 'hot dog': 0.005 }), 1, {
+      ...exclusive,
+      maxRequired: 1,
+    });
+    expect(person!.required).toEqual([expect.arrayContaining([id('man')])]);
+    expect(person!.vetoed).not.toContain(id('dog'));
     // A kind does not rival its category: a required duck leaves "bird" allowed.
     const [duck] = guidanceFromConcepts(words, scores({ bird: 0.9, duck: 0.85, 'hot dog': 0.005 }), 1, exclusive);
     expect(duck!.required[0]).toContain(id('duck'));
     expect(duck!.vetoed).not.toContain(id('bird'));
     expect(duck!.vetoed).toContain(id('dog'));
     // Off, both animals are required and neither vetoed; nothing changes for a photo with no required animal.
-    const [both] = guidanceFromConcepts(words, scores({ horse: 0.7, dog: 0.95, 'hot dog': 0.005 }), 1, {
+    const [both] = guidanceFromConcepts(words, scores({ horse: 0.4, dog: 0.95, 'hot dog': 0.005 }), 1, {
       ...exclusive,
+      requireAbove: 0.35,
       exclusiveAnimals: false,
     });
     expect(both!.required).toHaveLength(2);

@@ -108,12 +108,61 @@ describe('requirement calibration with exclusive animals', () => {
     expect(all.horse).toBeGreaterThan(0.79);
     expect(exclusive.horse).toBeGreaterThan(0.59);
     expect(exclusive.horse).toBeLessThan(0.61);
-    // The cat is never the top animal: it keeps its fit over all photos, as the person (no animal) does.
+    // The cat never leads: it keeps its fit over all photos, as the person (no animal) does.
     expect(exclusive.cat).toBe(all.cat);
     expect(exclusive.person).toBe(all.person);
     // Every photo where the dog is the top animal names it; over all photos it needs more than the horse photos' 0.1.
     expect(all.dog).toBeCloseTo(0.525, 4);
     expect(exclusive.dog).toBe(0);
+  });
+
+  // 1,000 photos where a bear leads (bear 0.2–1, named from 0.6 and in every other photo from 0.4;
+  // dog 0.1) and 1,000 where a dog leads, the bear scoring 0.5–0.8 and named in every third.
+  const BEAR = COCO_OBJECTS.indexOf('bear');
+  const bearScore = (p: number) => 0.2 + 0.8 * ((p % 1000) / 1000);
+  const mixed = photos(2000, (p, o) => {
+    const bearPhoto = p < 1000;
+    const s = bearScore(p);
+    if (o === BEAR) return bearPhoto ? [s, s >= 0.6 || (s >= 0.4 && p % 2 === 0)] : [0.5 + 0.3 * ((p % 1000) / 1000), p % 3 === 0];
+    if (o === DOG) return bearPhoto ? [0.1, false] : [0.95, true];
+    return [0, false];
+  });
+  /** Uncaptioned target photos: the bear leads (0.9 against a dog's 0.5) where `bearLeads`, else scores 0.3. */
+  const targetOf = (n: number, bearLeads: (p: number) => boolean) => {
+    const t = photos(n, (p, o) => (o === BEAR ? [bearLeads(p) ? 0.9 : 0.3, false] : o === DOG ? [0.5, false] : [0, false]));
+    return { scores: t.scores, n };
+  };
+  /** The rows of `d` (n×K scores, n×80 flags) that `keep` keeps. */
+  const rowsOf = (scores: Float32Array, present: Uint8Array | undefined, n: number, keep: (p: number) => boolean) => {
+    const kept = Array.from({ length: n }, (_, p) => p).filter(keep);
+    const K = CONCEPT_COUNT;
+    return {
+      n: kept.length,
+      scores: Float32Array.from(kept.flatMap((p) => Array.from(scores.subarray(p * K, (p + 1) * K)))),
+      present: present && Uint8Array.from(kept.flatMap((p) => Array.from(present.subarray(p * O, (p + 1) * O)))),
+    };
+  };
+
+  it('fits a leading animal exactly as a plain fit on the photos where it leads, captioned and target alike', () => {
+    const target = targetOf(400, (p) => p % 2 === 0);
+    const exclusive = calibrateRequirements(mixed.scores, mixed.present, mixed.n, { ...options, exclusiveAnimals: true, target });
+    const leads = rowsOf(mixed.scores, mixed.present, mixed.n, (p) => p < 1000);
+    const targetLeads = rowsOf(target.scores, undefined, target.n, (p) => p % 2 === 0);
+    const plain = calibrateRequirements(leads.scores, leads.present!, leads.n, {
+      ...options,
+      target: { scores: targetLeads.scores, n: targetLeads.n },
+    });
+    expect(exclusive.bear).toBe(plain.bear);
+    // The target photos where the bear leads all score 0.9: its base rate there is high, and the
+    // photos named half the time (0.4–0.6) pass 90 %; over all photos they would not.
+    expect(exclusive.bear).toBeLessThan(0.45);
+    expect(calibrateRequirements(mixed.scores, mixed.present, mixed.n, { ...options, target }).bear).toBeGreaterThan(0.55);
+  });
+
+  it('keeps the fit over all photos where too few target photos have the animal lead', () => {
+    const few = targetOf(400, (p) => p < 10);
+    const fallback = calibrateRequirements(mixed.scores, mixed.present, mixed.n, { ...options, exclusiveAnimals: true, target: few });
+    expect(fallback.bear).toBe(calibrateRequirements(mixed.scores, mixed.present, mixed.n, { ...options, target: few }).bear);
   });
 });
 

@@ -284,7 +284,7 @@ export async function runEval(opts: EvalCliOptions): Promise<void> {
     process.stdout.write(jsonLine(line));
   } else {
     const guided = e.guidance
-      ? `, guided (require >= ${e.guidance.requireAbove}${ownThresholds(e.guidance.requireAboveByObject)} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow}${ownThresholds(e.guidance.vetoBelowByObject)}${e.guidance.softVetoWeight ? `, soft veto ${e.guidance.softVetoWeight}` : ''})`
+      ? `, guided (require >= ${e.guidance.requireAbove}${ownThresholds(e.guidance.requireAboveByObject)} up to ${e.guidance.maxRequired}, veto < ${e.guidance.vetoBelow}${ownThresholds(e.guidance.vetoBelowByObject)}${e.guidance.softVetoWeight ? `, soft veto ${e.guidance.softVetoWeight}` : ''}${e.guidance.exclusiveAnimals ? ', animals as rivals' : ''})`
       : '';
     process.stdout.write(
       formatScores(s, `${printable(e.model.manifest.name)}: ${s.images} photos, beam ${e.beam}${guided}`) + formatObjectScores(o),

@@ -13,8 +13,8 @@
  *    vetoed: "dog" stays allowed while a hot dog is plausible, "bear" while a teddy bear is, and
  *    "animal" (a hypernym's word, in "stuffed animal") always. "orange" is never vetoed (a colour).
  *  - With `exclusiveAnimals`, animals are rival readings of one photo (animal-rivals.ts): an animal
- *    is required only where it outscores every rival animal, and once it is, the names of its
- *    rivals are vetoed (the horses' foals score horse 0.74 and dog 0.20: "horse", never "dog").
+ *    is required only where it leads every rival animal, and once it is, the names of the rivals
+ *    scoring under half of it are vetoed (the foals score horse 0.74 and dog 0.20: "horse", no "dog").
  *  - A taught word (`taughtAs`) is vetoed and soft-vetoed with the word it renames, unless it is an
  *    object's name itself.
  *  - **Soft-vetoed** (with `softVetoWeight` w > 0): the other vetoable names, unless required, have
@@ -29,10 +29,18 @@
  * word), nor scenes and clothing, which the encoders see too weakly to veto (ImageNet has no
  * "street" class; a shirt is rarely the main subject).
  */
-import { ANIMAL_RIVALS, outscoresRivals } from './animal-rivals.js';
+import { leadsRivals, vetoedRivals } from './animal-rivals.js';
 import { COCO_OBJECTS, COCO_SYNONYMS, pluralPhrase } from './coco-objects.js';
 import { perVocabulary } from '../vocab.js';
-import { CONCEPT_COUNT, VISUAL_CONCEPTS, conceptIndex, ownConceptWords, withAncestors, type VisualConcept } from './visual-concepts.js';
+import {
+  CONCEPT_ANCESTORS,
+  CONCEPT_COUNT,
+  VISUAL_CONCEPTS,
+  conceptIndex,
+  isKindOf,
+  ownConceptWords,
+  type VisualConcept,
+} from './visual-concepts.js';
 
 /** The thresholds a model's decoding records (model.json `decoding.guidance`). */
 export interface GuidanceSettings {
@@ -73,9 +81,10 @@ export interface GuidanceSettings {
    */
   taughtAs?: Readonly<Record<string, string>>;
   /**
-   * Animals as rival readings (animal-rivals.ts): an animal is required only where it outscores
-   * every rival, and its rivals' names are vetoed where it is required. Its requirement threshold
-   * is calibrated the same way (presence-calibration.ts `exclusiveAnimals`). Absent: off.
+   * Animals as rival readings (animal-rivals.ts): an animal is required only where it leads every
+   * rival, and where it is required the names of the rivals scoring under half of it are vetoed.
+   * Its requirement threshold is calibrated the same way (presence-calibration.ts
+   * `exclusiveAnimals`). Absent: off.
    */
   exclusiveAnimals?: boolean;
   /**
@@ -105,11 +114,8 @@ export const MAX_REQUIRED = 3;
 
 const ANIMAL = conceptIndex('animal');
 
-/** Each concept with its ancestors (itself first), computed once: guidance reads them for every photo. */
-const ANCESTORS: ReadonlyArray<readonly number[]> = VISUAL_CONCEPTS.map((c) => withAncestors(c));
-
 /** Whether a concept is an object guidance may require or veto: a COCO category, or an animal or kind of one. */
-const GUIDED: readonly boolean[] = ANCESTORS.map(
+const GUIDED: readonly boolean[] = CONCEPT_ANCESTORS.map(
   (own, i) => i < COCO_OBJECTS.length || own.slice(1).some((a) => a < COCO_OBJECTS.length || a === ANIMAL),
 );
 const isGuidedObject = (i: number): boolean => GUIDED[i]!;
@@ -166,17 +172,12 @@ function buildLexicon(words: readonly string[]): ConceptLexicon {
     if (!isGuidedObject(c)) continue;
     // A kind's names meet its category's constraint: walk up from every concept to c.
     for (let d = 0; d < CONCEPT_COUNT; d++) {
-      if (!isDescendant(d, c)) continue;
+      if (!isKindOf(d, c)) continue;
       for (const t of direct[d]!) if (!names[c]!.includes(t)) names[c]!.push(t);
       for (const [a, b] of directPhrases[d]!) if (!phrases[c]!.some(([x, y]) => x === a && y === b)) phrases[c]!.push([a, b]);
     }
   }
   return { names, phrases, namedBy, id };
-}
-
-/** Whether concept d is c or a kind of c. */
-function isDescendant(d: number, c: number): boolean {
-  return ANCESTORS[d]!.includes(c);
 }
 
 /** A decoder's vocabulary, as decode.ts sees it (token id -> word). */
@@ -247,9 +248,9 @@ function objectThreshold(byObject: Readonly<Record<string, number>> | undefined,
  * category's and the category's calibration says how far such a score can be trusted; otherwise
  * the common one.
  */
-function requirementThreshold(c: number, s: GuidanceSettings): number {
+export function requirementThreshold(c: number, s: GuidanceSettings): number {
   if (c < COCO_OBJECTS.length) return objectThreshold(s.requireAboveByObject, c) ?? s.requireAbove;
-  const inherited = ANCESTORS[c]!.flatMap((a) => objectThreshold(s.requireAboveByObject, a) ?? []);
+  const inherited = CONCEPT_ANCESTORS[c]!.flatMap((a) => objectThreshold(s.requireAboveByObject, a) ?? []);
   return inherited.length > 0 ? Math.max(...inherited) : s.requireAbove;
 }
 
@@ -265,20 +266,18 @@ export function guidanceFromConcepts(vocab: GuidedVocabulary, concepts: Float32A
   const anyVeto = vetoBelow.some((t) => t > 0);
   const softWeight = s.softVetoWeight ?? 0;
   const nameable = (c: number) => names[c]!.length > 0 || phrases[c]!.length > 0;
+  const exclusive = s.exclusiveAnimals === true;
   const out: PhotoGuidance[] = [];
   for (let p = 0; p < n; p++) {
     const score = (c: number) => concepts[p * K + c]!;
     const confident: number[] = [];
-    const exclusive = s.exclusiveAnimals === true;
-    for (let c = 0; c < K; c++)
-      if (nameable(c) && score(c) >= requireAbove[c]! && (!exclusive || outscoresRivals(c, score))) confident.push(c);
+    for (let c = 0; c < K; c++) if (nameable(c) && score(c) >= requireAbove[c]! && (!exclusive || leadsRivals(c, score))) confident.push(c);
     confident.sort((a, b) => score(b) - score(a) || a - b);
     // A confident kind makes its category's constraint redundant (a duck is a bird): keep the most specific.
-    const requiredObjects = confident.filter((c) => !confident.some((d) => d !== c && isDescendant(d, c))).slice(0, s.maxRequired);
+    const requiredObjects = confident.filter((c) => !confident.some((d) => d !== c && isKindOf(d, c))).slice(0, s.maxRequired);
     const required = requiredObjects.map((c) => [...names[c]!, ...phrases[c]!, ...taught.filter((t) => !names[c]!.includes(t))]);
     const vetoed = new Set<number>();
-    // A required animal's rivals: it outscores them all.
-    const outranked = new Set(exclusive ? requiredObjects.flatMap((c) => ANIMAL_RIVALS[c]!) : []);
+    const outranked = new Set(exclusive ? requiredObjects.flatMap((c) => vetoedRivals(c, score)) : []);
     if (anyVeto || outranked.size > 0) {
       const absent = (c: number) => isGuidedObject(c) && (score(c) < vetoBelow[c]! || outranked.has(c));
       for (const [t, by] of namedBy) if (by.every(absent)) vetoed.add(t);

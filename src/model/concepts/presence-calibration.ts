@@ -15,12 +15,13 @@
  * 2002, "Adjusting the outputs of a classifier to new a priori probabilities": under label shift
  * P'(y|s) ∝ P(y|s)·π'/π), so a threshold means the same probability on the photos it guides.
  *
- * With `exclusiveAnimals`, an animal's requirement is fitted on the photos where it outscores its
+ * With `exclusiveAnimals`, an animal's requirement is fitted on the photos where it leads its
  * rival animals (animal-rivals.ts), in the captioned and in the target photos alike: guidance
  * then requires it only there, and elsewhere its score is mostly another animal's echo. Where too
- * few of those photos name it (under minPresent), it keeps the fit over every photo.
+ * few of those photos name it, or too few target photos have it lead (under minPresent either),
+ * it keeps the fit over every photo.
  */
-import { ANIMAL_RIVALS, outscoresRivals } from './animal-rivals.js';
+import { isAnimal, leadsRivals } from './animal-rivals.js';
 import { COCO_OBJECTS } from './coco-objects.js';
 import { CONCEPT_COUNT } from './visual-concepts.js';
 
@@ -118,7 +119,7 @@ export function calibrateVetoes(
 export interface RequirementCalibrationOptions extends PresenceFitOptions {
   /** The probability that the captions name the object, from which on it is required. */
   minPrecision: number;
-  /** Fit each animal on the photos where it outscores its rivals (guidance's `exclusiveAnimals`). */
+  /** Fit each animal on the photos where it leads its rivals (guidance's `exclusiveAnimals`). */
   exclusiveAnimals?: boolean;
 }
 
@@ -135,15 +136,14 @@ export function calibrateRequirements(
 ): Record<string, number> {
   const fits = fitPresence(scores, present, n, options);
   if (options.exclusiveAnimals) {
-    const outscoring = (all: Float32Array, photos: number, o: number) =>
-      Uint32Array.from({ length: photos }, (_, p) => p).filter((p) => outscoresRivals(o, (i) => all[p * CONCEPT_COUNT + i]!));
+    const leading = (all: Float32Array, photos: number, o: number) =>
+      Uint32Array.from({ length: photos }, (_, p) => p).filter((p) => leadsRivals(o, (i) => all[p * CONCEPT_COUNT + i]!));
     for (let o = 0; o < COCO_OBJECTS.length; o++) {
-      if (ANIMAL_RIVALS[o]!.length === 0 || !(COCO_OBJECTS[o]! in fits)) continue;
-      const subset = {
-        object: o,
-        photos: outscoring(scores, n, o),
-        ...(options.target ? { targetPhotos: outscoring(options.target.scores, options.target.n, o) } : {}),
-      };
+      if (!isAnimal(o) || !(COCO_OBJECTS[o]! in fits)) continue;
+      const targetPhotos = options.target ? leading(options.target.scores, options.target.n, o) : undefined;
+      // Too few target photos to estimate its base rate where it leads: the fit over all photos stays.
+      if (targetPhotos && targetPhotos.length < options.minPresent) continue;
+      const subset = { object: o, photos: leading(scores, n, o), ...(targetPhotos ? { targetPhotos } : {}) };
       const own = fitPresence(scores, present, n, options, subset);
       if (own[COCO_OBJECTS[o]!]) fits[COCO_OBJECTS[o]!] = own[COCO_OBJECTS[o]!]!;
     }

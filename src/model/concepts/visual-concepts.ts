@@ -231,6 +231,14 @@ export function withAncestors(concept: VisualConcept): number[] {
   return out;
 }
 
+/** Each concept's withAncestors, by index, computed once (guidance and rivalry read them per photo). */
+export const CONCEPT_ANCESTORS: ReadonlyArray<readonly number[]> = VISUAL_CONCEPTS.map((c) => withAncestors(c));
+
+/** Whether concept d is concept c or a kind of it (by index). */
+export function isKindOf(d: number, c: number): boolean {
+  return CONCEPT_ANCESTORS[d]!.includes(c);
+}
+
 /** Caption words (singular) of our own concepts; COCO concepts use coco-objects' COCO_SYNONYMS. */
 export function ownConceptWords(): ReadonlyMap<VisualConcept, readonly string[]> {
   return new Map((Object.keys(OWN) as OwnConcept[]).map((c) => [c, OWN[c].words]));
