@@ -64,8 +64,9 @@
  * `exclusiveAnimals`, animal-rivals.ts): an animal is required only where it leads its rival
  * animals, with its requirement calibrated on those photos alone, and where it is required its
  * rivals scoring under half of it are vetoed (`exclusive_animals` line; `rival_naming` prints the
- * training photos' counts behind animal-rivals.ts's veto share). Admitted the same way, it is what --write keeps when --require-from
- * names that step (or is the default), and the finalist <kind>-exclusive.
+ * training photos' counts behind animal-rivals.ts's veto share). Admitted the same way, it is what
+ * --write keeps when --require-from names that step (or is the default), and the finalist
+ * <kind>-exclusive.
  */
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -73,7 +74,7 @@ import { evaluateModel, modelFeatures, selectImages } from '../src/cli/commands/
 import { StatusLine } from '../src/cli/ui.js';
 import { encoderFileRef, loadModel, resolveEncoderPath, writeModelDir } from '../src/model/model-dir.js';
 import { requirementThreshold, type GuidanceSettings } from '../src/model/concepts/concept-guidance.js';
-import { ANIMAL_RIVALS, leadsRivals } from '../src/model/concepts/animal-rivals.js';
+import { ANIMAL_RIVALS, isAnimal, leadsRivals } from '../src/model/concepts/animal-rivals.js';
 import { conceptsFromCaption } from '../src/model/concepts/caption-concepts.js';
 import { CONCEPT_COUNT } from '../src/model/concepts/visual-concepts.js';
 import { COCO_OBJECTS } from '../src/model/concepts/coco-objects.js';
@@ -230,18 +231,19 @@ async function calibrations(model: ReturnType<typeof loadModel>, status: StatusL
     process.stdout.write(`${JSON.stringify({ requirement_calibration: { ...calibration, exclusiveAnimals, thresholds } })}\n`);
     return thresholds;
   };
+  const requirements = requirementsBy(false);
   const exclusiveRequirements = requirementsBy(true);
   const lowest = Math.min(...REQUIRE_FROM);
-  const leading = {
+  const lowestStep = {
     requireAbove: lowest,
     maxRequired: 1,
     vetoBelow: 0,
     requireAboveByObject: requirementsAbove(exclusiveRequirements, lowest),
   };
   process.stdout.write(
-    `${JSON.stringify({ rival_naming: { photos: n, require_from: lowest, ...rivalNaming(concepts, features.kept, leading) } })}\n`,
+    `${JSON.stringify({ rival_naming: { photos: n, require_from: lowest, ...rivalNaming(concepts, features.kept, lowestStep) } })}\n`,
   );
-  return { settings, distances, requirements: requirementsBy(false), exclusiveRequirements };
+  return { settings, distances, requirements, exclusiveRequirements };
 }
 
 /** Rival shares (rival score / leader score) at which rivalNaming counts. */
@@ -260,7 +262,7 @@ function rivalNaming(concepts: Float32Array, photos: ReadonlyArray<{ captions: r
     const score = (i: number) => concepts[p * K + i]!;
     const named = new Set(photo.captions.flatMap((c) => [...conceptsFromCaption(c)]));
     for (let c = 0; c < K; c++) {
-      if (ANIMAL_RIVALS[c]!.length === 0 || score(c) < requirementThreshold(c, guidance) || !leadsRivals(c, score)) continue;
+      if (!isAnimal(c) || score(c) < requirementThreshold(c, guidance) || !leadsRivals(c, score)) continue;
       leaders++;
       for (const d of ANIMAL_RIVALS[c]!) {
         if (score(d) < 0.1) continue;
